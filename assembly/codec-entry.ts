@@ -1,0 +1,11 @@
+// codec.wasm: the protocol codec alone (imports nothing but env.abort), for lib/, web/
+// and tests. Exports only; see codec.ts for who calls what.
+export {
+  inputBuffer, inputCapacity,
+  statusFeed, statusNext, statusPending, statusReset,
+  controlFeed, controlNext, controlPending, controlReset,
+  statusSigno, statusErrno, statusCode, statusPid, statusUid, statusStatus, statusUtime, statusStime,
+  controlPid, controlSignal,
+  encodeStatus, encodeControl,
+  statusKind,
+} from './codec';

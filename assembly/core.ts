@@ -1,0 +1,303 @@
+// The decisions of supervise (DESIGN.md section 3): which control records to carry out,
+// when to reap, what to write, when to kill the tree and when to exit. No I/O of its own:
+// the kernel is reached only through the imports of linux.ts, so a fake kernel can drive
+// it. The host (cli/) calls init() once, then control()/controlEof()/signal()/teardown()
+// as events arrive, and pump() after each of them; pump() says what to wait for next.
+
+import {
+  STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
+  P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT, ECHILD, EAGAIN,
+  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED,
+  SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGKILL,
+} from './protocol';
+import {
+  REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
+  REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED,
+} from './report';
+import { waitid, kill, children, statusReady, writeStatus, report } from './linux';
+import {
+  INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
+  controlPid, controlSignal,
+} from './codec';
+import { pidsInit, isKilled, markKilled, forgetPid, tracked } from './pids';
+
+/** Children listed per children() call at first; grown (doubling) up to CHILDREN_MAX. */
+const CHILDREN_INITIAL: i32 = 1024;
+/** The most pids one tear-down pass lists (4 MiB); any others are killed by the next pass. */
+const CHILDREN_MAX: i32 = 1 << 20;
+const USEC_PER_SEC: i64 = 1000000;
+
+/** The record being reaped and written: waitid's siginfo_t, then the pending record. */
+const record: usize = memory.data(STATUS_SIZE, 16);
+const rusage: usize = memory.data(RUSAGE_SIZE, 16);
+/** siginfo_t for the WNOWAIT probe of a control record (never written out). */
+const probe: usize = memory.data(STATUS_SIZE, 16);
+
+let childBuf: usize = memory.data(CHILDREN_INITIAL << 2, 16);
+let childCap: i32 = CHILDREN_INITIAL;
+
+let selfPid: i32 = 0;
+let mainPid: i32 = 0;
+let ticksPerSec: i64 = 100;
+
+let tearingDown = false;
+let exitStatus: i32 = 0;
+let mainReaped = false;
+let mainCodeValue: i32 = 0;
+let mainStatusValue: i32 = 0;
+/** The status reader went away: reap without writing from now on. */
+let readerGone = false;
+let childrenFailed = false;
+/** Bytes of `record` already written, or -1 when no record is pending. */
+let written: i32 = -1;
+
+/** Called by the host once, before anything else (and by tests to start afresh):
+ *  mainPid = the launched command (launch mode) or 0 (protocol mode); clockTicks =
+ *  sysconf(_SC_CLK_TCK); pidMax = /proc/sys/kernel/pid_max (sizes the pid bitmaps). */
+export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
+  selfPid = self;
+  mainPid = main > 0 ? main : 0;
+  ticksPerSec = clockTicks > 0 ? <i64>clockTicks : 100;
+  tearingDown = false;
+  exitStatus = 0;
+  mainReaped = false;
+  mainCodeValue = 0;
+  mainStatusValue = 0;
+  readerGone = false;
+  childrenFailed = false;
+  written = -1;
+  controlReset();
+  pidsInit(pidMax);
+}
+
+// --- control records
+
+/** Called by the host once: where to read control bytes (then call control(len)). */
+export function controlBuffer(): usize {
+  return inputBuffer();
+}
+
+/** Called by the host once: the most bytes one control() call may pass (64 KiB). */
+export function controlCapacity(): i32 {
+  return INPUT_CAPACITY;
+}
+
+/** Called by the host after reading `len` bytes into controlBuffer(): carries out each
+ *  whole record (with the leftover of earlier calls) and returns how many it handled,
+ *  or ERR_LENGTH if len is out of range. */
+export function control(len: i32): i32 {
+  let n = controlFeed(len);
+  if (n < 0) return n;
+  for (let p = controlNext(); p != 0; p = controlNext()) {
+    request(controlPid(p), controlSignal(p));
+  }
+  return n;
+}
+
+/** One control record: signal pid only if it is our child right now (section 3.1). */
+function request(pid: i32, sig: i32): void {
+  if (pid <= 0) {
+    report(REPORT_BAD_PID, pid, sig);
+    return;
+  }
+  if (sig < 0 || sig > SIGNAL_MAX) {
+    report(REPORT_BAD_SIGNAL, pid, sig);
+    return;
+  }
+  if (pid == selfPid) return; // never our own child
+  if (mainReaped && pid == mainPid) return; // launch mode: that pid is no longer the command
+  // Is pid our child (alive or zombie)? WNOWAIT reaps nothing, so until the kill below
+  // pid stays ours and cannot be recycled.
+  memory.fill(probe, 0, STATUS_SIZE);
+  let r = waitid(P_PID, pid, probe, WEXITED | WNOHANG | WNOWAIT, 0);
+  if (r == -ECHILD) return; // not our child: refused without a word
+  if (r < 0) {
+    report(REPORT_WAIT_FAILED, r, pid);
+    return;
+  }
+  r = kill(pid, sig);
+  if (r < 0) report(REPORT_KILL_FAILED, pid, r);
+}
+
+/** Called by the host when the control fd reaches EOF or hangs up: starts tear-down. */
+export function controlEof(): void {
+  let left = controlPending();
+  if (left > 0) report(REPORT_PARTIAL_CONTROL, left, 0);
+  controlReset();
+  tearingDown = true;
+}
+
+// --- signals and tear-down
+
+/** Called by the host for each signal it caught, in order: 1 if it starts tear-down
+ *  (SIGTERM, SIGINT, SIGHUP, SIGQUIT; exitCode() becomes 128 + signo), else 0.
+ *  SIGCHLD needs nothing more than the pump() that follows. */
+export function signal(signo: i32): i32 {
+  if (signo == SIGCHLD) return 0;
+  if (signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT) {
+    if (exitStatus == 0) exitStatus = 128 + signo;
+    tearingDown = true;
+    return 1;
+  }
+  return 0;
+}
+
+/** Called by the host to start tear-down for a reason of its own (e.g. launch mode). */
+export function teardown(): void {
+  tearingDown = true;
+}
+
+/** Called by the host after exit: 0, or 128 + signo when a fatal signal started tear-down. */
+export function exitCode(): i32 {
+  return exitStatus;
+}
+
+/** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
+ *  si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED); 0 before. */
+export function mainCode(): i32 {
+  return mainCodeValue;
+}
+
+/** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
+ *  si_status (exit code or signal); 0 before. */
+export function mainStatus(): i32 {
+  return mainStatusValue;
+}
+
+// --- the pump
+
+/** Called by the host after init() and after every event (control bytes, EOF, a signal,
+ *  the status fd becoming writable): does all the work possible now without blocking and
+ *  returns FLAG_* bits saying what to do next. */
+export function pump(): i32 {
+  let flags = 0;
+  while (true) {
+    let progress = tearingDown ? killChildren() : false;
+    let swept = sweep();
+    if (swept & FLAG_EXIT) {
+      flags = FLAG_EXIT;
+      break;
+    }
+    flags = swept & FLAG_WANT_WRITABLE;
+    // Reaping can make orphans ours and killing can make zombies: only a tear-down needs
+    // another look, and only after this pass changed something (each tracked pid is
+    // killed once, each reap is a real death, so this ends).
+    if (!tearingDown || !(progress || (swept & SWEEP_REAPED))) break;
+  }
+  if (tearingDown) flags |= FLAG_TEARDOWN;
+  if (mainReaped) flags |= FLAG_MAIN_EXITED;
+  return flags;
+}
+
+/** sweep() result bit, beside FLAG_EXIT and FLAG_WANT_WRITABLE: something was reaped. */
+const SWEEP_REAPED = 0x100;
+
+/** SIGKILLs every child not killed yet in this tear-down; true if a tracked pid was
+ *  newly killed. */
+function killChildren(): bool {
+  let n = listChildren();
+  if (n < 0) {
+    if (!childrenFailed) report(REPORT_CHILDREN_FAILED, n, 0);
+    childrenFailed = true;
+    return false;
+  }
+  let progress = false;
+  for (let i = 0; i < n; i++) {
+    let pid = load<i32>(childBuf + (<usize>i << 2));
+    if (pid <= 0 || pid == selfPid || isKilled(pid)) continue;
+    let r = kill(pid, SIGKILL);
+    if (r < 0) report(REPORT_KILL_FAILED, pid, r);
+    else if (tracked(pid)) progress = true;
+    markKilled(pid);
+  }
+  return progress;
+}
+
+/** children() into childBuf, growing it while the list does not fit: how many pids are
+ *  in childBuf now, or -errno. */
+function listChildren(): i32 {
+  let n = children(childBuf, childCap);
+  while (n > childCap && childCap < CHILDREN_MAX) {
+    let cap = childCap;
+    while (cap < n && cap < CHILDREN_MAX) cap <<= 1;
+    // The stub runtime never frees; doubling keeps the waste below the final size.
+    childBuf = heap.alloc(<usize>cap << 2);
+    childCap = cap;
+    n = children(childBuf, childCap);
+  }
+  return min(n, childCap);
+}
+
+/** Reaps and writes records while the reader keeps up: FLAG_EXIT when no child is left,
+ *  FLAG_WANT_WRITABLE when stopped by the reader, plus SWEEP_REAPED. */
+function sweep(): i32 {
+  let result = 0;
+  while (true) {
+    if (!readerGone) {
+      let ready = statusReady();
+      if (ready == 0) return result | FLAG_WANT_WRITABLE; // zombies wait in the kernel
+      if (ready < 0) readerLost(ready);
+    }
+    if (written >= 0) {
+      if (readerGone) written = -1;
+      else if (!writeRest()) return result | FLAG_WANT_WRITABLE;
+      continue; // finished or partly written: ask the reader again before reaping
+    }
+    memory.fill(record, 0, STATUS_SIZE);
+    memory.fill(rusage, 0, RUSAGE_SIZE);
+    let r = waitid(P_ALL, 0, record, WEXITED | WNOHANG, rusage);
+    if (r == -ECHILD) return result | FLAG_EXIT;
+    if (r < 0) {
+      report(REPORT_WAIT_FAILED, r, 0);
+      return result;
+    }
+    let pid = load<i32>(record + SI_PID);
+    if (pid == 0) return result; // children left, none dead yet
+    result |= SWEEP_REAPED;
+    reaped(pid);
+    if (!readerGone) {
+      written = 0;
+      if (!writeRest()) return result | FLAG_WANT_WRITABLE;
+    }
+  }
+  return unreachable();
+}
+
+/** Bookkeeping for a child just reaped into `record`: CPU times, pid maps, main child. */
+function reaped(pid: i32): void {
+  store<i64>(record + SI_UTIME, ticks(rusage));
+  store<i64>(record + SI_STIME, ticks(rusage + 16));
+  forgetPid(pid);
+  if (pid == mainPid && !mainReaped) {
+    mainReaped = true;
+    mainCodeValue = load<i32>(record + SI_CODE);
+    mainStatusValue = load<i32>(record + SI_STATUS);
+  }
+}
+
+/** A struct timeval at tv as clock ticks (truncated, as the kernel's SIGCHLD does). */
+function ticks(tv: usize): i64 {
+  return load<i64>(tv) * ticksPerSec + load<i64>(tv, 8) * ticksPerSec / USEC_PER_SEC;
+}
+
+/** Writes what is left of the pending record. false: it must wait for the fd to be
+ *  writable; true: done, partly written (check readiness and call again), or dropped
+ *  because the reader is gone. */
+function writeRest(): bool {
+  let r = writeStatus(record + <usize>written, STATUS_SIZE - written);
+  if (r > 0) {
+    written += r;
+    if (written >= STATUS_SIZE) written = -1;
+    return true;
+  }
+  if (r == 0 || r == -EAGAIN) return false;
+  readerLost(r); // EPIPE, EBADF, ...
+  written = -1;
+  return true;
+}
+
+/** The status reader is gone (-errno): say so once, then reap without writing. */
+function readerLost(err: i32): void {
+  if (!readerGone) report(REPORT_STATUS_GONE, err, 0);
+  readerGone = true;
+}

@@ -1,0 +1,118 @@
+// The wire protocol of supervise, byte-compatible with catern's C supervise
+// (supervise_protocol.h) and the Linux x86-64 siginfo_t layout.
+// Plain constants only: this file is compiled by asc into the Wasm modules and
+// imported as-is by the TypeScript sides (cli/, lib/, web/, test/).
+
+/** Control record, owner -> supervise: { int32 pid; int32 signal; } */
+export const CONTROL_SIZE = 8;
+export const CONTROL_PID = 0;
+export const CONTROL_SIGNAL = 4;
+
+/** Status record, supervise -> owner: one siginfo_t (128 bytes) per reaped child. */
+export const STATUS_SIZE = 128;
+export const SI_SIGNO = 0; // int32
+export const SI_ERRNO = 4; // int32
+export const SI_CODE = 8; // int32
+export const SI_PID = 16; // int32
+export const SI_UID = 20; // int32
+export const SI_STATUS = 24; // int32
+export const SI_UTIME = 32; // int64, clock ticks
+export const SI_STIME = 40; // int64, clock ticks
+
+/** si_signo of every record the kernel produces for a child. */
+export const SIGCHLD = 17;
+/** si_signo of the records supervise adds itself (launch mode); si_code says which. */
+export const SIGNO_SUPERVISE = 0;
+
+// si_code for SIGCHLD (asm-generic/siginfo.h)
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+export const CLD_TRAPPED = 4;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
+
+// si_code for si_signo = SIGNO_SUPERVISE (supervise's own records, version 1)
+/** The command was started: si_pid = its pid. */
+export const SUP_SPAWNED = 0x5301;
+/** The command could not be started: si_errno = the errno, si_pid = 0. */
+export const SUP_SPAWN_FAILED = 0x5302;
+
+/** Largest valid signal number on Linux (SIGRTMAX). 0 is the null signal. */
+export const SIGNAL_MAX = 64;
+
+// waitid(2)
+export const P_ALL = 0;
+export const P_PID = 1;
+export const WNOHANG = 1;
+export const WSTOPPED = 2;
+export const WEXITED = 4;
+export const WCONTINUED = 8;
+export const WNOWAIT = 0x1000000;
+
+/** Size of struct rusage on x86-64; ru_utime at 0, ru_stime at 16 (struct timeval). */
+export const RUSAGE_SIZE = 144;
+
+// errno values the core handles where they occur
+export const EPERM = 1;
+export const ESRCH = 3;
+export const EINTR = 4;
+export const ECHILD = 10;
+export const EAGAIN = 11;
+export const EPIPE = 32;
+export const EINVAL = 22;
+
+// What statusKind() (codec) makes of a status record: 1..6 are the si_code of a
+// SIGCHLD record, 16 and 17 supervise's own records. Negative = invalid (ERR_*).
+export const KIND_EXITED = 1;
+export const KIND_KILLED = 2;
+export const KIND_DUMPED = 3;
+export const KIND_TRAPPED = 4;
+export const KIND_STOPPED = 5;
+export const KIND_CONTINUED = 6;
+export const KIND_SPAWNED = 16;
+export const KIND_SPAWN_FAILED = 17;
+
+// Why the codec rejects a record or a call (always negative; checked in this order).
+/** si_signo is neither SIGCHLD nor SIGNO_SUPERVISE. */
+export const ERR_SIGNO = -1;
+/** si_code is not one of the codes defined for that si_signo. */
+export const ERR_CODE = -2;
+/** A non-zero byte at 12..15, 28..31 or 48..127. */
+export const ERR_PADDING = -3;
+/** si_pid <= 0 (SIGCHLD, spawned) or not 0 (spawn failed). */
+export const ERR_PID = -4;
+/** si_errno not 0 (SIGCHLD, spawned) or outside 1..ERRNO_MAX (spawn failed). */
+export const ERR_ERRNO = -5;
+/** CLD_EXITED with si_status outside 0..255. */
+export const ERR_EXIT_STATUS = -6;
+/** Killed, dumped, stopped, continued: si_status outside 1..SIGNAL_MAX;
+ *  trapped: low 7 bits outside 1..SIGNAL_MAX or above 0xffff (ptrace event << 8). */
+export const ERR_SIGNAL = -7;
+/** si_utime or si_stime negative (SIGCHLD records). */
+export const ERR_TIME = -8;
+/** A feed length outside 0..inputCapacity(). */
+export const ERR_LENGTH = -9;
+
+/** Largest errno a "spawn failed" record may carry (the kernel's MAX_ERRNO). */
+export const ERRNO_MAX = 4095;
+
+// core.wasm's pump() result, a bit set.
+/** No child is left: the host exits with exitCode(). */
+export const FLAG_EXIT = 1;
+/** A status record waits for the status fd: call pump() again once it is writable. */
+export const FLAG_WANT_WRITABLE = 2;
+/** Tear-down is in progress. */
+export const FLAG_TEARDOWN = 4;
+/** Launch mode: the main child has been reaped (mainCode()/mainStatus() are set). Stays set. */
+export const FLAG_MAIN_EXITED = 8;
+
+// Signals the core handles by number (x86-64).
+export const SIGHUP = 1;
+export const SIGINT = 2;
+export const SIGQUIT = 3;
+export const SIGKILL = 9;
+export const SIGTERM = 15;
+
+/** Largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit): the most init() accepts. */
+export const PID_MAX_LIMIT = 4194304;

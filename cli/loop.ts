@@ -1,0 +1,242 @@
+// The event loop of the supervise executable: wires shim calls into core.wasm's imports
+// and wakes the core when something happens. No decisions here: what to reap, whom to
+// signal and when to exit are the core's (assembly/core.ts).
+import { readFileSync, writeSync } from 'node:fs';
+import {
+  EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD,
+  POLLOUT, POLLERR, POLLHUP, POLLNVAL,
+  type Shim,
+} from './shim.ts';
+import { loadCore, type CoreExports } from './wasm.ts';
+import {
+  EAGAIN, EINTR, EPIPE, EPERM,
+  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_MAIN_EXITED,
+} from '../assembly/protocol.ts';
+import * as R from '../assembly/report.ts';
+import { errnoName } from './errors.ts';
+
+/** Every signal whose default action would end supervise and that can be caught:
+ *  supervise must never die of one without tearing its tree down. (32 and 33 belong to
+ *  glibc; SIGPIPE stays ignored, as Node sets it, so a gone reader is an EPIPE.) */
+export const CAUGHT_SIGNALS = [
+  1, 2, 3, 10, 12, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31,
+  ...Array.from({ length: 31 }, (_, i) => 34 + i),
+];
+export const SIGCHLD = 17;
+const ENOENT = 2;
+
+export interface LoopOptions {
+  shim: Shim;
+  controlFd: number;
+  statusFd: number;
+  /** The launched command's pid (launch mode), 0 in protocol mode. */
+  mainPid?: number;
+  /** Called with each signal the core did not act on (launch mode forwards them). */
+  onSignal?: (signo: number, core: CoreExports) => void;
+  /** Called once when the main child has been reaped (launch mode). */
+  onMainExit?: (core: CoreExports) => void;
+  /** The signal pipe from catchSignals(). */
+  signalFd: number;
+}
+
+export class SetupError extends Error {}
+
+/** Catches every signal supervise handles, as early as possible: until this runs, a
+ *  SIGTERM finds Node's defaults and ends supervise with its tree alive. The handler
+ *  only queues the signal number on a pipe; the loop reads it. -> the pipe's read end. */
+export function catchSignals(shim: Shim, extra: number[] = []): number {
+  const fd = shim.signalPipe([SIGCHLD, ...CAUGHT_SIGNALS, ...extra]);
+  if (fd < 0) throw new SetupError(`cannot install signal handlers: ${errnoName(fd)}`);
+  return fd;
+}
+
+function say(line: string): void {
+  try {
+    writeSync(2, `supervise: ${line}\n`);
+  } catch {
+    // stderr gone: nothing to tell anyone.
+  }
+}
+
+/** Checks what supervise stands on: /proc, and being a child subreaper (set here if the
+ *  parent did not). Throws SetupError with a message for the user. */
+export function prepare(shim: Shim): void {
+  try {
+    readFileSync('/proc/self/stat');
+  } catch {
+    throw new SetupError('/proc is not mounted: supervise needs it to find the processes it adopts');
+  }
+  if (shim.getChildSubreaper() === 1) return;
+  const r = shim.setChildSubreaper(true);
+  if (r < 0) {
+    throw new SetupError(
+      `cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with ${errnoName(r)}` +
+        (r === -EPERM ? ' (a sandbox forbids it)' : ''),
+    );
+  }
+}
+
+/** Runs until the core says no child is left; resolves to the exit status. */
+export function runLoop(opts: LoopOptions): Promise<number> {
+  const { shim, controlFd, statusFd } = opts;
+  const mainPid = opts.mainPid ?? 0;
+
+  let childrenFallback = false;
+  let statusGone = false;
+  const core: CoreExports = loadCore({
+    waitid: (idtype, id, info, options, rusage) => shim.waitid(idtype, id, info, options, rusage ?? undefined),
+    kill: (pid, sig) => shim.kill(pid, sig),
+    children: (out) => {
+      if (!childrenFallback) {
+        const n = shim.readChildren(out);
+        if (n !== -ENOENT) return n;
+        childrenFallback = true; // a kernel without CONFIG_PROC_CHILDREN
+      }
+      return shim.scanChildren(out);
+    },
+    statusReady: () => {
+      let revents: number;
+      do revents = shim.poll(statusFd, POLLOUT, 0);
+      while (revents === -EINTR);
+      if (revents < 0) return revents;
+      if (revents & (POLLERR | POLLHUP | POLLNVAL)) return -EPIPE;
+      return revents & POLLOUT ? 1 : 0;
+    },
+    writeStatus: (record) => shim.write(statusFd, record, 0, record.length),
+    report: (what, a, b) => {
+      switch (what) {
+        case R.REPORT_BAD_PID:
+          return say(`refused a control record for pid ${a} (signal ${b}): pids <= 0 are never signalled`);
+        case R.REPORT_BAD_SIGNAL:
+          return say(`refused a control record for pid ${a}: ${b} is not a signal number`);
+        case R.REPORT_KILL_FAILED:
+          return say(`could not signal pid ${a}: ${errnoName(b)}; going on`);
+        case R.REPORT_PARTIAL_CONTROL:
+          return say(`the control stream ended inside a record (${a} of 8 bytes); ignored`);
+        case R.REPORT_STATUS_GONE:
+          // The owner closed its end (the usual way to end a tree): nothing to say.
+          statusGone = true;
+          return;
+        case R.REPORT_WAIT_FAILED:
+          return say(`waitid failed: ${errnoName(a)}`);
+        case R.REPORT_CHILDREN_FAILED:
+          return say(`cannot list children: ${errnoName(a)}`);
+        default:
+          return say(`report ${what} ${a} ${b}`);
+      }
+    },
+  });
+
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) || 4194304;
+  core.init(shim.getpid(), mainPid, shim.clockTicks(), pidMax);
+
+  const { signalFd } = opts;
+
+  const ep = shim.epollCreate();
+  if (ep < 0) throw new SetupError(`epoll_create1: ${errnoName(ep)}`);
+  shim.epollCtl(ep, EPOLL_CTL_ADD, signalFd, EPOLLIN);
+
+  // What epoll watches, per fd (control and status may be one fd: a socketpair end).
+  const interest = new Map<number, number>();
+  const watchFd = (fd: number, ev: number): number => {
+    const cur = interest.get(fd) ?? 0;
+    if (cur === ev) return 0;
+    const r = shim.epollCtl(ep, cur === 0 ? EPOLL_CTL_ADD : ev === 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, fd, ev);
+    if (r === 0) ev === 0 ? interest.delete(fd) : interest.set(fd, ev);
+    return r;
+  };
+
+  // The control fd: epoll refuses regular files and /dev/null (EPERM); those never
+  // block, so they are read on every wake until EOF.
+  let controlOpen = controlFd >= 0;
+  let controlPolled = false;
+  if (controlOpen) {
+    const r = watchFd(controlFd, EPOLLIN);
+    controlPolled = r === 0;
+    if (r < 0 && r !== -EPERM) throw new SetupError(`cannot watch the control fd ${controlFd}: ${errnoName(r)}`);
+  }
+
+  const events = new Int32Array(64);
+  const sigbuf = new Uint8Array(256);
+  let mainExitSeen = false;
+
+  return new Promise<number>((resolve) => {
+    let watcher: { close(): void } | undefined;
+    let done = false;
+
+    const finish = (code: number) => {
+      done = true;
+      watcher?.close();
+      shim.close(ep);
+      resolve(code);
+    };
+
+    const readControl = () => {
+      const cap = core.controlCapacity();
+      const n = shim.read(controlFd, new Uint8Array(core.memory.buffer), core.controlBuffer(), cap);
+      if (n > 0) {
+        core.control(n);
+      } else if (n === -EAGAIN || n === -EINTR) {
+        // nothing now
+      } else {
+        // EOF, or an error that ends the stream all the same (ECONNRESET, EIO).
+        controlOpen = false;
+        core.controlEof();
+      }
+    };
+
+    const iterate = () => {
+      if (done) return;
+      try {
+        step();
+      } catch (err) {
+        // A bug of ours must not end supervise with its tree alive: say it, tear down.
+        say(`internal error: ${(err as Error).stack ?? err}`);
+        core.teardown();
+      }
+    };
+
+    const step = () => {
+      let n: number;
+      do n = shim.epollWait(ep, events, 0);
+      while (n === -EINTR);
+      let controlReady = controlOpen && !controlPolled;
+      for (let i = 0; i < n; i++) {
+        if (events[2 * i] === controlFd && events[2 * i + 1] & (EPOLLIN | EPOLLHUP | EPOLLERR)) controlReady = true;
+      }
+
+      for (;;) {
+        const k = shim.read(signalFd, sigbuf, 0, sigbuf.length);
+        if (k <= 0) break;
+        for (let i = 0; i < k; i++) {
+          const signo = sigbuf[i];
+          if (signo === SIGCHLD) continue; // the pump below sweeps
+          if (core.signal(signo) === 0) opts.onSignal?.(signo, core);
+        }
+      }
+      if (controlReady && controlOpen) readControl();
+
+      let flags = core.pump();
+      if (flags & FLAG_MAIN_EXITED && !mainExitSeen) {
+        mainExitSeen = true;
+        opts.onMainExit?.(core);
+        flags = core.pump(); // the host may have asked for tear-down
+      }
+      if (flags & FLAG_EXIT) return finish(core.exitCode());
+
+      // The status fd is watched only while a record waits for it (back-pressure).
+      const want = (flags & FLAG_WANT_WRITABLE) !== 0 && !statusGone ? EPOLLOUT : 0;
+      const control = controlOpen && controlPolled ? EPOLLIN : 0;
+      if (statusFd === controlFd) watchFd(statusFd, control | want);
+      else {
+        if (controlFd >= 0) watchFd(controlFd, control);
+        watchFd(statusFd, want); // EPERM for a regular file: always writable anyway
+      }
+      // A control fd epoll cannot watch is read until EOF without waiting.
+      if (controlOpen && !controlPolled) setImmediate(iterate);
+    };
+
+    watcher = shim.watch(ep, iterate);
+    iterate(); // the start-up sweep: children that died before the handler was installed
+  });
+}

@@ -1,0 +1,127 @@
+// The native shim (build/Release/shim.node), typed. One function per system call, no
+// policy: every call returns a number >= 0 on success or -errno on failure, and throws
+// a TypeError only when called with the wrong arguments. Loaded in this one place.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface Shim {
+  /** getpid(2), getppid(2). */
+  getpid(): number;
+  getppid(): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER, on) -> 0 | -errno; prctl(PR_GET_CHILD_SUBREAPER) -> 0/1 | -errno. */
+  setChildSubreaper(on: boolean): number;
+  getChildSubreaper(): number;
+  /** kill(2) -> 0 | -errno. */
+  kill(pid: number, sig: number): number;
+  /** The raw waitid system call (5 arguments). `info` (>= 128 bytes) is zeroed, then
+   *  filled by the kernel in place; `rusage` (>= 144 bytes), when given, receives the
+   *  struct rusage. -> 0 | -errno. With WNOHANG and nothing to report, info's si_pid is 0. */
+  waitid(idtype: number, id: number, info: Uint8Array, options: number, rusage?: Uint8Array): number;
+  /** The pids in /proc/self/task/<tid>/children for every thread, written into `out`
+   *  (as many as fit). -> the total count | -errno (-ENOENT without CONFIG_PROC_CHILDREN). */
+  readChildren(out: Int32Array): number;
+  /** Fallback for readChildren: scans /proc/<pid>/stat for processes whose parent is
+   *  this process. Same result convention. */
+  scanChildren(out: Int32Array): number;
+  /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP) for each of
+   *  `signals` that writes the signal number as one byte to a non-blocking CLOEXEC pipe,
+   *  and unblocks them in the calling thread. The first call creates the pipe; later
+   *  calls add signals. -> the pipe's read end | -errno. Bytes dropped when the pipe is
+   *  full (a wake-up is pending then anyway). */
+  signalPipe(signals: number[]): number;
+  /** epoll_create1(EPOLL_CLOEXEC) -> fd | -errno. */
+  epollCreate(): number;
+  /** epoll_ctl(epfd, op, fd, {events, data.fd = fd}) -> 0 | -errno. */
+  epollCtl(epfd: number, op: number, fd: number, events: number): number;
+  /** epoll_wait: writes (fd, events) pairs into `out` (length / 2 events at most).
+   *  -> the number of events | -errno. timeoutMs -1 blocks. Not retried on EINTR: a
+   *  signal caught by a handler (signalPipe's) returns -EINTR, even with SA_RESTART. */
+  epollWait(epfd: number, out: Int32Array, timeoutMs: number): number;
+  /** poll(2) on one fd -> revents (0 on timeout) | -errno (-EINTR as epollWait). */
+  poll(fd: number, events: number, timeoutMs: number): number;
+  /** read(2) / write(2) on a raw fd, into/from buf[offset, offset+length). -> bytes | -errno. */
+  read(fd: number, buf: Uint8Array, offset: number, length: number): number;
+  write(fd: number, buf: Uint8Array, offset: number, length: number): number;
+  /** close(2) -> 0 | -errno. */
+  close(fd: number): number;
+  /** fcntl(F_GETFL/F_SETFL O_NONBLOCK) -> 0 | -errno; setCloexec: FD_CLOEXEC. */
+  setNonblocking(fd: number, on: boolean): number;
+  setCloexec(fd: number, on: boolean): number;
+  /** sysconf(_SC_CLK_TCK). */
+  clockTicks(): number;
+  /** Calls `callback()` from the libuv loop each time `fd` is readable (uv_poll, level-
+   *  triggered, with UV_READABLE; a hang-up counts as readable), through MakeCallback so
+   *  promises and nextTicks run after it. The returned watcher's close() stops it and lets
+   *  the loop end; until then it keeps the Node process alive. libuv makes `fd`
+   *  non-blocking. If libuv reports a polling error it stops the watcher and calls
+   *  `callback(-errno)` once. A callback that throws is an uncaught exception. Throws an
+   *  Error with `.code` (e.g. EEXIST when libuv already watches `fd`, EPERM for a regular
+   *  file) when the fd cannot be watched. */
+  watch(fd: number, callback: (status?: number) => void): { close(): void };
+  /** pipe2(O_CLOEXEC): fds[0] = read end, fds[1] = write end. -> 0 | -errno. */
+  pipe(fds: Int32Array): number;
+  /** prctl(PR_SET_PDEATHSIG, sig) for the calling thread -> 0 | -errno. */
+  setPdeathsig(sig: number): number;
+  /** pidfd_open(pid, 0) -> fd (CLOEXEC) | -errno. */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(pidfd, sig, NULL, 0) -> 0 | -errno. */
+  pidfdSendSignal(pidfd: number, sig: number): number;
+  /** Closes every fd >= lowfd (close_range, or a walk of /proc/self/fd) -> 0 | -errno. */
+  closeFrom(lowfd: number): number;
+  /** fork + execve done in C. `file` is looked up along PATH as execvp does (PATH from
+   *  `envp` when given, else from this process's environment, default
+   *  /usr/local/bin:/usr/bin:/bin; a file without a #! line runs with /bin/sh). `envp`
+   *  null: this process's environment. In the child: every signal disposition back to
+   *  SIG_DFL, no signal blocked, then child fd i = opts.fds[i] (a negative entry closes
+   *  fd i; fds not listed are inherited unless CLOEXEC), setsid(), chdir(cwd), and
+   *  prctl(PR_SET_PDEATHSIG) (the child kills itself at once if this process is already
+   *  gone). -> the child's pid once execve succeeded, or -errno (-ENOENT, -EACCES, or
+   *  the errno of a step above; that child is reaped already). */
+  spawn(file: string, argv: string[], envp: string[] | null, opts?: SpawnOptions): number;
+}
+
+/** Options of Shim.spawn. */
+export interface SpawnOptions {
+  /** Working directory of the child. */
+  cwd?: string;
+  /** Child fd i = fds[i]; a negative entry closes fd i in the child. */
+  fds?: number[];
+  /** Signal the child receives when the thread that spawned it ends (0: none). */
+  pdeathsig?: number;
+  /** Start a new session (and process group) for the child. */
+  setsid?: boolean;
+}
+
+// Linux constants the host needs (x86-64).
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x001;
+export const EPOLLOUT = 0x004;
+export const EPOLLERR = 0x008;
+export const EPOLLHUP = 0x010;
+export const POLLIN = 0x001;
+export const POLLOUT = 0x004;
+export const POLLERR = 0x008;
+export const POLLHUP = 0x010;
+export const POLLNVAL = 0x020;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Loads the addon; the error lists every path tried. */
+export function loadShim(): Shim {
+  const require = createRequire(import.meta.url);
+  // From cli/ (tsx, tests) and from dist/ (the bundle) the package root is one up.
+  const tried: string[] = [];
+  for (const rel of ['../build/Release/shim.node', '../../build/Release/shim.node']) {
+    const p = path.resolve(here, rel);
+    tried.push(p);
+    try {
+      return require(p) as Shim;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new Error(`supervise: native shim not built (run \`make build\`); tried ${tried.join(', ')}`);
+}

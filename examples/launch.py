@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Starts children the way an owner of supervise does, then becomes supervise.
+
+    launch.py [--shared] [--sigchld default|ignore|block] [--pass-fd N]... SUPERVISE CMD...
+
+Sets the child-subreaper flag, starts each CMD as `sh -c CMD` (stdin /dev/null, stdout and
+stderr to our stderr, the --pass-fd fds kept open in the child), prints their pids on
+stderr as one line `pids: P1 P2 ...`, then execs SUPERVISE with an empty environment and
+fds 0 and 1 as given (with --shared, fds 0 and 1 both become fd 4: one socket both ways).
+Every other fd is closed in supervise itself.
+"""
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def main(argv):
+    shared, sigchld, pass_fds = False, "default", []
+    while argv and argv[0].startswith("--"):
+        opt = argv.pop(0)
+        if opt == "--shared":
+            shared = True
+        elif opt == "--sigchld":
+            sigchld = argv.pop(0)
+        elif opt == "--pass-fd":
+            pass_fds.append(int(argv.pop(0)))
+        else:
+            sys.exit(f"launch.py: unknown option {opt}")
+    supervise, cmds = argv[0], argv[1:]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        sys.exit(f"launch.py: prctl: {os.strerror(ctypes.get_errno())}")
+
+    # Keep every Popen alive: a collected one may be waited for by the next Popen call,
+    # which would steal its exit status from supervise.
+    procs = [subprocess.Popen(["/bin/sh", "-c", cmd], stdin=subprocess.DEVNULL, stdout=2,
+                              stderr=2, pass_fds=pass_fds, close_fds=True) for cmd in cmds]
+    os.write(2, ("pids: " + " ".join(str(p.pid) for p in procs) + "\n").encode())
+
+    if sigchld == "ignore":
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    elif sigchld == "block":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+    if shared:
+        os.dup2(4, 0)
+        os.dup2(4, 1)
+    os.closerange(3, 1 << 16)  # supervise gets fds 0, 1 and 2 only
+    os.execve(supervise, [supervise], {})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Runs every uvu test file in its own Node process (through tsx), each bounded in time,
+// and prints the sum over all of them as the last line: `N passed, M failed`.
+// Usage: node scripts/run-tests.mjs [FILE_OR_SUBSTRING ...]   (TEST_TIMEOUT=seconds per file)
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const timeoutSec = Number(process.env.TEST_TIMEOUT || 300);
+const filters = process.argv.slice(2);
+const files = readdirSync(path.join(root, 'test'))
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()
+  .map((f) => path.join('test', f))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      detached: true,
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    const timer = setTimeout(() => {
+      process.stdout.write(`\n${file}: timed out after ${timeoutSec}s, killing it\n`);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    }, timeoutSec * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) || [])[1] ?? NaN);
+      const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+      if (Number.isNaN(total) || Number.isNaN(passed)) {
+        // The file crashed before uvu printed its summary: that is one failure at least.
+        resolve({ file, passed: Number.isNaN(passed) ? 0 : passed, failed: 1, skipped: 0, code, signal });
+        return;
+      }
+      let failed = total - passed;
+      if (failed === 0 && code !== 0) failed = 1; // exited non-zero for a reason uvu did not count
+      resolve({ file, passed, failed, skipped, code, signal });
+    });
+  });
+}
+
+let passed = 0, failed = 0, skipped = 0;
+const rows = [];
+for (const file of files) {
+  process.stdout.write(`\n### ${file}\n`);
+  const r = await runFile(file);
+  rows.push(r);
+  passed += r.passed; failed += r.failed; skipped += r.skipped;
+}
+process.stdout.write('\nsuite                              passed  failed  skipped\n');
+for (const r of rows) {
+  process.stdout.write(`${r.file.padEnd(34)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}\n`);
+}
+if (files.length === 0) { failed = 1; process.stdout.write('no test files matched\n'); }
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,468 @@
+// The system calls behind the shim: plain functions returning a result or -errno.
+// No N-API here (addon.cc does the JavaScript side), no policy, never exit or abort.
+#include "linux.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace shim {
+
+namespace {
+
+// A decimal number filling all of `s`, or -1.
+int ParsePid(const char* s) {
+  if (*s == '\0') return -1;
+  long n = 0;
+  for (; *s != '\0'; s++) {
+    if (*s < '0' || *s > '9' || n > 0x7fffffff / 10) return -1;
+    n = n * 10 + (*s - '0');
+  }
+  return static_cast<int>(n);
+}
+
+// Appends every decimal number of the text read from `fd` ("12 345 ") to out[], counting
+// past `capacity` without writing.
+int ReadPidList(int fd, int32_t* out, size_t capacity, size_t* count) {
+  char buf[4096];
+  long pid = -1;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    for (ssize_t i = 0; i <= n; i++) {
+      bool digit = i < n && buf[i] >= '0' && buf[i] <= '9';
+      if (digit) {
+        pid = (pid < 0 ? 0 : pid * 10) + (buf[i] - '0');
+      } else if (pid >= 0 && (i < n || n == 0)) {
+        if (*count < capacity) out[*count] = static_cast<int32_t>(pid);
+        ++*count;
+        pid = -1;
+      }
+    }
+    if (n == 0) return 0;
+  }
+}
+
+// The parent pid in /proc/<pid>/stat: "pid (comm) state ppid ...". comm may hold spaces
+// and ')', so the fields start after the last ')'.
+int ReadStatPpid(int pid) {
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  char buf[1024];
+  ssize_t n;
+  do n = read(fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  if (n < 0) return -err;
+  buf[n] = '\0';
+  const char* end = strrchr(buf, ')');
+  if (end == nullptr) return -EINVAL;
+  char state;
+  int ppid;
+  if (sscanf(end + 1, " %c %d", &state, &ppid) != 2) return -EINVAL;
+  return ppid;
+}
+
+// The signal pipe: written by OnSignal in any thread, read by the event loop.
+int signal_pipe[2] = {-1, -1};
+std::mutex signal_pipe_mutex;
+
+void OnSignal(int sig, siginfo_t*, void*) {
+  int saved = errno;
+  unsigned char byte = static_cast<unsigned char>(sig);
+  if (write(signal_pipe[1], &byte, 1) < 0) {
+    // Full pipe: a wake-up is pending already.
+  }
+  errno = saved;
+}
+
+const char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
+
+// What the child of Spawn needs, all allocated before fork.
+struct ChildPlan {
+  char* const* argv;
+  char* const* envp;
+  std::vector<std::string> candidates;  // paths to try in order
+  std::vector<char*> script_argv;       // {"/bin/sh", <candidate>, argv[1..], NULL}
+  const int* fds;
+  int* temp_fds;
+  int nfds;
+  int error_fd;
+  pid_t parent;
+  const SpawnOptions* options;
+};
+
+// Between fork and execve: async-signal-safe calls only, no allocation.
+[[noreturn]] void RunChild(ChildPlan& plan) {
+  int err = 0;
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);  // EINVAL for glibc's own
+  }
+  // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
+  // and a blocked one would be inherited through execve.
+  uint64_t none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+
+  // fd i = fds[i]: first move every source above the highest target, so that mapping one
+  // fd cannot overwrite the source of another; the copies are CLOEXEC.
+  for (int i = 0; i < plan.nfds; i++) {
+    int src = plan.fds[i];
+    if (src >= 0 && src != i) {
+      plan.temp_fds[i] = fcntl(src, F_DUPFD_CLOEXEC, plan.nfds);
+      if (plan.temp_fds[i] < 0) goto fail;
+    }
+  }
+  for (int i = 0; i < plan.nfds; i++) {
+    int src = plan.fds[i];
+    if (src < 0) {
+      close(i);
+    } else if (src == i) {
+      if (fcntl(i, F_SETFD, 0) < 0) goto fail;
+    } else if (dup2(plan.temp_fds[i], i) < 0) {
+      goto fail;
+    }
+  }
+  if (plan.options->setsid && setsid() < 0) goto fail;
+  if (plan.options->cwd != nullptr && chdir(plan.options->cwd) < 0) goto fail;
+  if (plan.options->pdeathsig != 0) {
+    if (prctl(PR_SET_PDEATHSIG, plan.options->pdeathsig) < 0) goto fail;
+    // The parent may have died before the prctl: then nobody would ever send the signal.
+    if (getppid() != plan.parent) {
+      kill(getpid(), plan.options->pdeathsig);
+      _exit(127);
+    }
+  }
+  {
+    // As execvp: skip candidates that are missing or not executable by us, report EACCES
+    // if one was denied and nothing better was found, stop at any other error.
+    bool denied = false, stopped = false;
+    err = ENOENT;
+    for (const std::string& path : plan.candidates) {
+      execve(path.c_str(), plan.argv, plan.envp);
+      err = errno;
+      if (err == ENOEXEC) {  // no #! line: run it with the shell, as execvp does
+        plan.script_argv[1] = const_cast<char*>(path.c_str());
+        execve(plan.script_argv[0], plan.script_argv.data(), plan.envp);
+        err = errno;
+      }
+      if (err == EACCES) {
+        denied = true;
+      } else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
+                 err != ETIMEDOUT) {
+        stopped = true;
+        break;
+      }
+    }
+    if (denied && !stopped) err = EACCES;
+    if (write(plan.error_fd, &err, sizeof err) < 0) {
+      // The parent is gone; nothing to tell.
+    }
+    _exit(127);
+  }
+fail:
+  err = errno;
+  if (write(plan.error_fd, &err, sizeof err) < 0) {
+  }
+  _exit(127);
+}
+
+}  // namespace
+
+int GetPid() { return getpid(); }
+
+int GetPpid() { return getppid(); }
+
+int SetChildSubreaper(bool on) {
+  return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int GetChildSubreaper() {
+  int on = 0;
+  return prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) < 0 ? -errno : on;
+}
+
+int SetPdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0 ? -errno : 0; }
+
+int Kill(int pid, int sig) { return kill(pid, sig) < 0 ? -errno : 0; }
+
+int Waitid(int idtype, int id, void* info, int options, void* rusage) {
+  memset(info, 0, kSiginfoSize);
+  long r = syscall(SYS_waitid, idtype, id, info, options, rusage);
+  return r < 0 ? -errno : 0;
+}
+
+int PidfdOpen(int pid) {
+  long r = syscall(SYS_pidfd_open, pid, 0);
+  return r < 0 ? -errno : static_cast<int>(r);
+}
+
+int PidfdSendSignal(int pidfd, int sig) {
+  return syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 ? -errno : 0;
+}
+
+int ReadChildren(int32_t* out, size_t capacity) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -errno;
+  const int self = getpid();
+  size_t count = 0;
+  int result = 0;
+  while (struct dirent* entry = readdir(dir)) {
+    int tid = ParsePid(entry->d_name);
+    if (tid <= 0) continue;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // A thread that ended since readdir is skipped; the main thread's file missing means
+    // the kernel has no CONFIG_PROC_CHILDREN.
+    if (fd < 0 && (errno == ENOENT || errno == ESRCH) && tid != self) continue;
+    if (fd < 0) {
+      result = -errno;
+      break;
+    }
+    int r = ReadPidList(fd, out, capacity, &count);
+    close(fd);
+    if (r < 0 && r != -ESRCH) {
+      result = r;
+      break;
+    }
+  }
+  closedir(dir);
+  return result < 0 ? result : static_cast<int>(count);
+}
+
+int ScanChildren(int32_t* out, size_t capacity) {
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return -errno;
+  const int self = getpid();
+  size_t count = 0;
+  while (struct dirent* entry = readdir(dir)) {
+    int pid = ParsePid(entry->d_name);
+    if (pid <= 0 || ReadStatPpid(pid) != self) continue;  // gone since readdir: skipped
+    if (count < capacity) out[count] = pid;
+    count++;
+  }
+  closedir(dir);
+  return static_cast<int>(count);
+}
+
+int SignalPipe(const int* signals, size_t count) {
+  std::lock_guard<std::mutex> lock(signal_pipe_mutex);
+  if (signal_pipe[0] < 0) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return -errno;
+    signal_pipe[1] = fds[1];
+    signal_pipe[0] = fds[0];
+  }
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = OnSignal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+  sigfillset(&action.sa_mask);
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < count; i++) {
+    if (sigaction(signals[i], &action, nullptr) < 0) return -errno;
+    sigaddset(&set, signals[i]);
+  }
+  int err = pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  return err != 0 ? -err : signal_pipe[0];
+}
+
+int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0; }
+
+int EpollCreate() {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+int EpollCtl(int epfd, int op, int fd, uint32_t events) {
+  struct epoll_event event;
+  memset(&event, 0, sizeof event);
+  event.events = events;
+  event.data.fd = fd;
+  return epoll_ctl(epfd, op, fd, &event) < 0 ? -errno : 0;
+}
+
+int EpollWait(int epfd, int32_t* out, int max_events, int timeout_ms) {
+  struct epoll_event events[256];
+  if (max_events > 256) max_events = 256;
+  if (max_events <= 0) return -EINVAL;
+  int n = epoll_wait(epfd, events, max_events, timeout_ms);
+  if (n < 0) return -errno;
+  for (int i = 0; i < n; i++) {
+    out[2 * i] = events[i].data.fd;
+    out[2 * i + 1] = static_cast<int32_t>(events[i].events);
+  }
+  return n;
+}
+
+int Poll(int fd, int events, int timeout_ms) {
+  struct pollfd p = {fd, static_cast<short>(events), 0};
+  int n = poll(&p, 1, timeout_ms);
+  if (n < 0) return -errno;
+  return n == 0 ? 0 : p.revents;
+}
+
+int Read(int fd, void* buf, size_t length) {
+  ssize_t n;
+  do n = read(fd, buf, length);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : static_cast<int>(n);
+}
+
+int Write(int fd, const void* buf, size_t length) {
+  ssize_t n;
+  do n = write(fd, buf, length);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : static_cast<int>(n);
+}
+
+int Close(int fd) { return close(fd) < 0 ? -errno : 0; }
+
+int CloseFrom(int low_fd) {
+  if (low_fd < 0) return -EBADF;
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, static_cast<unsigned>(low_fd), ~0U, 0) == 0) return 0;
+  if (errno != ENOSYS) return -errno;
+#endif
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -errno;
+  std::vector<int> fds;
+  while (struct dirent* entry = readdir(dir)) {
+    int fd = ParsePid(entry->d_name);
+    if (fd >= low_fd && fd != dirfd(dir)) fds.push_back(fd);
+  }
+  closedir(dir);
+  for (int fd : fds) close(fd);
+  return 0;
+}
+
+int SetNonblocking(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return -errno;
+  int wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+  if (wanted != flags && fcntl(fd, F_SETFL, wanted) < 0) return -errno;
+  return 0;
+}
+
+int SetCloexec(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return -errno;
+  int wanted = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+  if (wanted != flags && fcntl(fd, F_SETFD, wanted) < 0) return -errno;
+  return 0;
+}
+
+int ClockTicks() {
+  long ticks = sysconf(_SC_CLK_TCK);
+  return ticks < 0 ? -errno : static_cast<int>(ticks);
+}
+
+int Spawn(const char* file, char* const argv[], char* const envp[], const SpawnOptions& options) {
+  if (*file == '\0') return -ENOENT;
+  ChildPlan plan;
+  plan.argv = argv;
+  plan.envp = envp != nullptr ? envp : environ;
+  plan.options = &options;
+  plan.parent = getpid();
+
+  // The paths to try, built here because the child must not allocate.
+  if (strchr(file, '/') != nullptr) {
+    plan.candidates.emplace_back(file);
+  } else {
+    const char* path = nullptr;
+    for (char* const* e = plan.envp; *e != nullptr && path == nullptr; e++) {
+      if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    }
+    if (path == nullptr) path = kDefaultPath;
+    for (const char* p = path;; p++) {
+      const char* end = strchrnul(p, ':');
+      std::string dir(p, end);  // empty: the current directory
+      plan.candidates.push_back(dir.empty() ? std::string(file) : dir + "/" + file);
+      if (*end == '\0') break;
+      p = end;
+    }
+  }
+  size_t argc = 0;
+  while (argv[argc] != nullptr) argc++;
+  plan.script_argv.push_back(const_cast<char*>("/bin/sh"));
+  plan.script_argv.push_back(nullptr);
+  for (size_t i = 1; i < argc; i++) plan.script_argv.push_back(argv[i]);
+  plan.script_argv.push_back(nullptr);
+
+  // The fds to map must be open now (and cannot be taken by the error pipe below).
+  plan.nfds = static_cast<int>(options.nfds);
+  plan.fds = options.fds;
+  for (int i = 0; i < plan.nfds; i++) {
+    if (plan.fds[i] >= 0 && fcntl(plan.fds[i], F_GETFD) < 0) return -errno;
+  }
+  std::vector<int> temp_fds(options.nfds + 1, -1);
+  plan.temp_fds = temp_fds.data();
+
+  // exec failure travels back through a CLOEXEC pipe: EOF means execve succeeded. Its
+  // write end must stay clear of the child's target fds.
+  int error_pipe[2];
+  if (pipe2(error_pipe, O_CLOEXEC) < 0) return -errno;
+  if (error_pipe[1] < plan.nfds) {
+    int moved = fcntl(error_pipe[1], F_DUPFD_CLOEXEC, plan.nfds);
+    int err = errno;
+    close(error_pipe[1]);
+    if (moved < 0) {
+      close(error_pipe[0]);
+      return -err;
+    }
+    error_pipe[1] = moved;
+  }
+  plan.error_fd = error_pipe[1];
+
+  // No signal handler of ours may run in the child before it resets the dispositions.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) RunChild(plan);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close(error_pipe[1]);
+  if (pid < 0) {
+    close(error_pipe[0]);
+    return -fork_errno;
+  }
+  int child_errno = 0;
+  ssize_t n;
+  do n = read(error_pipe[0], &child_errno, sizeof child_errno);
+  while (n < 0 && errno == EINTR);
+  close(error_pipe[0]);
+  if (n != static_cast<ssize_t>(sizeof child_errno)) return pid;
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return -child_errno;
+}
+
+}  // namespace shim

@@ -1,0 +1,82 @@
+// The system calls supervise needs, as plain C++ functions: one per call, no policy, no
+// N-API types. Each returns a result >= 0 or -errno and never exits or aborts the process.
+// addon.cc exposes them to JavaScript (cli/shim.ts types them).
+#ifndef SUPERVISE_SHIM_LINUX_H_
+#define SUPERVISE_SHIM_LINUX_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace shim {
+
+// Sizes of the kernel structs callers pass as raw bytes (x86-64).
+constexpr size_t kSiginfoSize = 128;
+constexpr size_t kRusageSize = 144;
+
+int GetPid();
+int GetPpid();
+
+// prctl(PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER): 0 | 0/1, or -errno.
+int SetChildSubreaper(bool on);
+int GetChildSubreaper();
+// prctl(PR_SET_PDEATHSIG) for the calling thread.
+int SetPdeathsig(int sig);
+
+int Kill(int pid, int sig);
+
+// The raw waitid system call with its fifth argument. Zeroes the kSiginfoSize bytes at
+// `info` first; `rusage` (kRusageSize bytes) may be null.
+int Waitid(int idtype, int id, void* info, int options, void* rusage);
+
+// pidfd_open(pid, 0) -> fd (always CLOEXEC); pidfd_send_signal(pidfd, sig, NULL, 0).
+int PidfdOpen(int pid);
+int PidfdSendSignal(int pidfd, int sig);
+
+// This process's children: /proc/self/task/<tid>/children of every thread, or (Scan)
+// every /proc/<pid>/stat whose ppid is getpid(). Writes up to `capacity` pids and
+// returns how many there are in all, which may be more than `capacity`.
+int ReadChildren(int32_t* out, size_t capacity);
+int ScanChildren(int32_t* out, size_t capacity);
+
+// Installs a handler for each of `signals` that writes the signal number as one byte to
+// a non-blocking CLOEXEC pipe, and unblocks them in the calling thread. The first call
+// creates the pipe. -> its read end.
+int SignalPipe(const int* signals, size_t count);
+
+// pipe2(O_CLOEXEC): fds[0] read end, fds[1] write end.
+int Pipe(int fds[2]);
+
+int EpollCreate();
+int EpollCtl(int epfd, int op, int fd, uint32_t events);
+// Writes (fd, events) pairs into `out`, at most `max_events` of them (capped at 256).
+int EpollWait(int epfd, int32_t* out, int max_events, int timeout_ms);
+// poll(2) on one fd -> revents (0 on timeout).
+int Poll(int fd, int events, int timeout_ms);
+
+// read(2) / write(2), retried on EINTR.
+int Read(int fd, void* buf, size_t length);
+int Write(int fd, const void* buf, size_t length);
+int Close(int fd);
+// Closes every fd >= low_fd: close_range(2), or a walk of /proc/self/fd without it.
+int CloseFrom(int low_fd);
+int SetNonblocking(int fd, bool on);
+int SetCloexec(int fd, bool on);
+int ClockTicks();
+
+struct SpawnOptions {
+  const char* cwd = nullptr;  // chdir in the child when not null
+  const int* fds = nullptr;   // child fd i = fds[i] (< 0: closed), for i < nfds
+  size_t nfds = 0;
+  int pdeathsig = 0;  // prctl(PR_SET_PDEATHSIG) in the child when not 0
+  bool setsid = false;
+};
+
+// fork + execve of `file`, looked up along PATH as execvp does (PATH from `envp` when
+// given, else from the environment). `argv` and `envp` end with a null pointer; `envp`
+// null means this process's environment. -> the child's pid, or -errno when it could not
+// be started (the child is then reaped already).
+int Spawn(const char* file, char* const argv[], char* const envp[], const SpawnOptions& options);
+
+}  // namespace shim
+
+#endif  // SUPERVISE_SHIM_LINUX_H_

@@ -1,0 +1,752 @@
+// core.wasm against a fake kernel (test/helpers.ts): scripted cases, then random histories.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { loadCore, wasmModule, type CoreExports } from '../cli/wasm.ts';
+import {
+  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED, ERR_LENGTH, CLD_EXITED, CLD_KILLED,
+} from '../assembly/protocol.ts';
+import {
+  REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL, REPORT_STATUS_GONE,
+  REPORT_CHILDREN_FAILED,
+} from '../assembly/report.ts';
+import {
+  FakeKernel, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
+  EAGAIN, EPIPE, EPERM, ENOENT, type ReaderState,
+} from './helpers.ts';
+
+const TICKS = 100;
+const INT_MIN = -0x80000000;
+const INT_MAX = 0x7fffffff;
+
+interface Harness {
+  k: FakeKernel;
+  core: CoreExports;
+  /** Sends control bytes through controlBuffer(): the records handled. */
+  send(bytes: Uint8Array): number;
+  /** Sends whole control records in one chunk. */
+  request(...records: Array<[number, number]>): number;
+  pump(): number;
+}
+
+function setup(opts: { main?: (k: FakeKernel) => number; pidMax?: number; firstPid?: number } = {}): Harness {
+  const k = new FakeKernel(100, 50, opts.firstPid ?? 200);
+  const core = loadCore(k);
+  const main = opts.main ? opts.main(k) : 0;
+  core.init(k.self, main, TICKS, opts.pidMax ?? 32768);
+  const send = (bytes: Uint8Array) => {
+    new Uint8Array(core.memory.buffer, core.controlBuffer(), bytes.length).set(bytes);
+    k.phase = 'control';
+    try {
+      return core.control(bytes.length);
+    } finally {
+      k.phase = '';
+    }
+  };
+  return {
+    k,
+    core,
+    send,
+    request: (...records) => send(concatBytes(records.map(([pid, sig]) => encodeControlRef(pid, sig)))),
+    pump: () => {
+      k.phase = 'pump';
+      k.callsLeft = 100000; // far more than any history here needs
+      try {
+        return core.pump();
+      } finally {
+        k.phase = '';
+      }
+    },
+  };
+}
+
+/** Clock ticks of `us` microseconds, truncated like the kernel's SIGCHLD. */
+const ticksOf = (us: number) => BigInt(Math.floor(us / 1e6) * TICKS + Math.floor(((us % 1e6) * TICKS) / 1e6));
+
+/** [pid, code, status] of every record written. */
+const summary = (k: FakeKernel) => k.records().map((r) => {
+  const f = decodeStatusRef(r);
+  return [f.pid, f.code, f.status];
+});
+
+const killsOf = (k: FakeKernel) => k.kills.map((c) => [c.pid, c.sig]);
+
+// ---
+
+const exports = suite('the core module');
+
+exports('should export exactly the functions the host calls', () => {
+  const names = WebAssembly.Module.exports(wasmModule('core')).map((e) => e.name).sort();
+  assert.equal(names, [
+    'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'exitCode', 'init', 'mainCode',
+    'mainStatus', 'memory', 'pump', 'signal', 'teardown',
+  ]);
+});
+
+exports('should offer a 64 KiB control buffer and refuse lengths outside it', () => {
+  const { core } = setup();
+  assert.is(core.controlCapacity(), 65536);
+  assert.is(core.control(-1), ERR_LENGTH);
+  assert.is(core.control(65537), ERR_LENGTH);
+  assert.is(core.control(0), 0);
+});
+
+// ---
+
+const reaping = suite('reaping and status records');
+
+reaping('should write one exact record for a child that exits 3', () => {
+  const h = setup();
+  const pid = h.k.spawn();
+  const proc = h.k.procs.get(pid)!;
+  h.k.exit(pid, 3);
+  const flags = h.pump();
+  assert.is(flags, FLAG_EXIT);
+  const records = h.k.records();
+  assert.is(records.length, 1);
+  assert.is(h.k.written.length, 128);
+  assert.equal(decodeStatusRef(records[0]), {
+    signo: 17, errno: 0, code: CLD_EXITED, pid, uid: 1000, status: 3,
+    utime: ticksOf(proc.utimeUs), stime: ticksOf(proc.stimeUs),
+  });
+  assert.ok(statusPaddingIsZero(records[0]));
+  assert.is(statusKindRef(records[0]), 1);
+  assert.equal(h.k.violations, []);
+});
+
+reaping('should reap children that died before the first pump', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  h.k.exit(b, 0);
+  h.k.crash(a, 11);
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(summary(h.k), [[b, CLD_EXITED, 0], [a, CLD_KILLED, 11]]);
+});
+
+reaping('should not exit while a child is alive', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  assert.is(h.pump(), 0);
+  assert.is(h.pump(), 0);
+  h.k.exit(a, 0);
+  assert.is(h.pump(), FLAG_EXIT);
+});
+
+reaping('should report adopted orphans like children', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const g = h.k.spawn(a);
+  h.k.exit(a, 1);
+  assert.is(h.pump(), 0); // g is ours now, alive
+  assert.ok(h.k.isChild(g));
+  h.k.exit(g, 2);
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(summary(h.k), [[a, 1, 1], [g, 1, 2]]);
+});
+
+reaping('should leave zombies unreaped while the reader is stalled, then deliver them in order', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn(), h.k.spawn()];
+  h.k.reader = 'blocked';
+  h.k.exit(pids[1], 1);
+  h.k.exit(pids[0], 0);
+  h.k.crash(pids[2], 15);
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.equal(h.k.reaped, []);
+  assert.equal(h.k.zombies().sort(), [...pids].sort());
+  assert.equal(h.k.written, []);
+  h.k.reader = 'ready';
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(summary(h.k), [[pids[1], 1, 1], [pids[0], 1, 0], [pids[2], 2, 15]]);
+  assert.equal(h.k.violations, []);
+});
+
+reaping('should finish records cut short by the status fd', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn()];
+  h.k.maxWrite = 50;
+  for (const p of pids) h.k.exit(p, 4);
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.is(h.k.written.length, 256);
+  assert.equal(summary(h.k), [[pids[0], 1, 4], [pids[1], 1, 4]]);
+});
+
+reaping('should keep a record that met EAGAIN and write it once writable', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn()];
+  for (const p of pids) h.k.exit(p, 5);
+  h.k.writeResults = [-EAGAIN];
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.is(h.k.reaped.length, 1); // the second waits in the kernel
+  assert.is(h.k.written.length, 0);
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(summary(h.k), [[pids[0], 1, 5], [pids[1], 1, 5]]);
+});
+
+reaping('should keep the rest of a half-written record across a stall', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  h.k.exit(a, 6);
+  h.k.writeResults = [100, -EAGAIN];
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.is(h.k.written.length, 100);
+  h.k.reader = 'blocked';
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  h.k.reader = 'ready';
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(summary(h.k), [[a, 1, 6]]);
+  assert.equal(h.k.violations, []);
+});
+
+reaping('should drop a pending record when the reader goes away, and reap on', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn()];
+  for (const p of pids) h.k.exit(p, 0);
+  h.k.writeResults = [60, -EAGAIN];
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  h.k.reader = 'gone';
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(h.k.reaped.map((r) => r.pid), pids);
+  assert.is(h.k.written.length, 60);
+  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+  assert.equal(h.k.violations, []);
+});
+
+reaping('should keep reaping without writing once the reader is gone', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn(), h.k.spawn()];
+  h.k.exit(pids[0], 0);
+  assert.is(h.pump(), 0);
+  h.k.reader = 'gone';
+  h.k.exit(pids[1], 0);
+  assert.is(h.pump(), 0);
+  h.k.exit(pids[2], 0);
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.equal(h.k.reaped.map((r) => r.pid), pids);
+  assert.equal(summary(h.k), [[pids[0], 1, 0]]);
+  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+});
+
+reaping('should take EPIPE from a write as the reader gone and drop that record', () => {
+  const h = setup();
+  const pids = [h.k.spawn(), h.k.spawn()];
+  for (const p of pids) h.k.exit(p, 0);
+  h.k.writeResults = [-EPIPE];
+  assert.is(h.pump(), FLAG_EXIT);
+  assert.is(h.k.reaped.length, 2);
+  assert.equal(h.k.written, []);
+  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+  assert.is(h.k.waitCalls, 3);
+});
+
+// ---
+
+const control = suite('control records');
+
+control('should carry out a signal to a child (killed by 9)', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  assert.is(h.request([a, 9]), 1);
+  assert.equal(killsOf(h.k), [[a, 9]]);
+  assert.is(h.pump(), 0);
+  assert.equal(summary(h.k), [[a, CLD_KILLED, 9]]);
+  assert.ok(h.k.procs.get(b)!.state === 'alive');
+});
+
+control('should make no kill call for pid 0, -1, INT_MIN, a sibling, itself or pid 1', () => {
+  const h = setup();
+  h.k.spawn();
+  const sibling = h.k.add(60, h.k.parent).pid;
+  const records: Array<[number, number]> = [[0, 9], [-1, 9], [INT_MIN, 9], [sibling, 9], [h.k.self, 9], [1, 9], [h.k.parent, 9], [99999, 9]];
+  assert.is(h.request(...records), records.length);
+  assert.equal(h.k.kills, []);
+  assert.equal(h.k.reports, [[REPORT_BAD_PID, 0, 9], [REPORT_BAD_PID, -1, 9], [REPORT_BAD_PID, INT_MIN, 9]]);
+});
+
+control('should refuse signals outside 0..64 and pass 0 and 64', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  h.request([a, 65], [a, -1], [a, INT_MAX], [a, INT_MIN], [a, 0], [a, 64]);
+  assert.equal(killsOf(h.k), [[a, 0], [a, 64]]);
+  assert.equal(h.k.reports, [
+    [REPORT_BAD_SIGNAL, a, 65], [REPORT_BAD_SIGNAL, a, -1], [REPORT_BAD_SIGNAL, a, INT_MAX], [REPORT_BAD_SIGNAL, a, INT_MIN],
+  ]);
+});
+
+control('should not signal a grandchild until it is adopted', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const g = h.k.spawn(a);
+  h.request([g, 15]);
+  assert.equal(h.k.kills, []);
+  h.k.exit(a, 0);
+  h.request([g, 15]);
+  assert.equal(killsOf(h.k), [[g, 15]]);
+});
+
+control('should refuse a reaped child, and signal a zombie that is still unreaped', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  h.k.exit(a, 0);
+  h.request([a, 15]); // zombie: still ours, kill is harmless
+  assert.equal(killsOf(h.k), [[a, 15]]);
+  h.pump();
+  h.request([a, 15]);
+  assert.equal(killsOf(h.k), [[a, 15]]);
+  assert.ok(h.k.procs.get(b));
+});
+
+control('should reassemble a record split across calls', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const bytes = concatBytes([encodeControlRef(a, 15), encodeControlRef(a, 0)]);
+  assert.is(h.send(bytes.subarray(0, 3)), 0);
+  assert.equal(h.k.kills, []);
+  assert.is(h.send(bytes.subarray(3, 11)), 1);
+  assert.equal(killsOf(h.k), [[a, 15]]);
+  assert.is(h.send(bytes.subarray(11)), 1);
+  assert.equal(killsOf(h.k), [[a, 15], [a, 0]]);
+});
+
+control('should reassemble records fed one byte at a time', () => {
+  const h = setup();
+  const kids = [h.k.spawn(), h.k.spawn(), h.k.spawn()];
+  const bytes = concatBytes(kids.map((p) => encodeControlRef(p, 10)));
+  let handled = 0;
+  for (const b of bytes) handled += h.send(Uint8Array.of(b));
+  assert.is(handled, 3);
+  assert.equal(killsOf(h.k), kids.map((p) => [p, 10]));
+});
+
+control('should report a failing kill and go on', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  h.k.refuse.add(a);
+  h.request([a, 15], [b, 15]);
+  assert.equal(killsOf(h.k), [[a, 15], [b, 15]]);
+  assert.equal(h.k.reports, [[REPORT_KILL_FAILED, a, -EPERM]]);
+});
+
+// ---
+
+const teardown = suite('tear-down');
+
+/** self -> c1 -> g1 -> gg1, c1 -> g2 (setsid), c2 -> g3, c2 -> d -> e with d exited
+ *  (e double-forked: adopted already; d a zombie of c2's), plus a sibling of the supervisor. */
+function tree(h: Harness) {
+  const k = h.k;
+  const c1 = k.spawn(), c2 = k.spawn();
+  const g1 = k.spawn(c1), g2 = k.spawn(c1), g3 = k.spawn(c2), d = k.spawn(c2);
+  const gg1 = k.spawn(g1), e = k.spawn(d);
+  k.exit(d, 0);
+  const sibling = k.add(60, k.parent).pid;
+  return { c1, c2, g1, g2, g3, d, gg1, e, sibling };
+}
+
+teardown('should kill a tree of several generations, generation by generation, on control EOF', () => {
+  const h = setup();
+  const t = tree(h);
+  assert.is(h.pump(), 0);
+  assert.equal(summary(h.k), []); // d is c2's zombie, not ours
+  assert.ok(h.k.isChild(t.e));
+  h.send(encodeControlRef(t.c1, 9).subarray(0, 3));
+  h.core.controlEof();
+  assert.equal(h.k.reports, [[REPORT_PARTIAL_CONTROL, 3, 0]]);
+  assert.equal(h.k.kills, []);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  const gen1 = [t.c1, t.c2, t.e].sort((a, b) => a - b);
+  const gen2 = [t.g1, t.g2, t.g3].sort((a, b) => a - b);
+  assert.equal(killsOf(h.k), [...gen1, ...gen2, t.gg1].map((p) => [p, 9]));
+  // A whole generation is killed before the first of it is reaped.
+  assert.equal(h.k.log.slice(0, 3), gen1.map((p) => `kill ${p} 9`));
+  assert.ok(h.k.kills.every((c) => c.wasChild));
+  assert.equal(h.k.livingDescendants(), []);
+  assert.equal(h.k.childPids(), []);
+  assert.ok(h.k.procs.get(t.sibling)!.state === 'alive');
+  assert.equal(summary(h.k).map((r) => r[0]).sort(), [t.d, ...gen1, ...gen2, t.gg1].sort());
+  assert.is(h.core.exitCode(), 0);
+});
+
+teardown('should kill the tree while the reader is stalled, and not kill zombies twice', () => {
+  const h = setup();
+  const t = tree(h);
+  h.k.reader = 'blocked';
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+  assert.equal(h.k.livingDescendants(), []);
+  const killed = h.k.kills.length;
+  assert.is(killed, 8); // 7 living processes and d, adopted as a zombie when c2 died
+  assert.ok(h.k.kills.every((c) => c.wasChild && c.sig === 9));
+  assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+  assert.is(h.k.kills.length, killed);
+  assert.equal(h.k.reaped, []);
+  h.k.reader = 'ready';
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.is(h.k.records().length, 8);
+  assert.ok(h.k.procs.get(t.sibling));
+  assert.equal(h.k.violations, []);
+});
+
+teardown('should kill a recycled pid adopted during tear-down', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  h.k.refuse.add(b); // keeps the tree from ending
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_TEARDOWN);
+  assert.ok(!h.k.procs.has(a));
+  h.k.spawnAs(a, b); // a's pid comes back in the tree, then is orphaned to us
+  h.k.refuse.delete(b);
+  h.k.exit(b, 0);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.equal(killsOf(h.k), [[a, 9], [b, 9], [a, 9]]);
+  assert.is(new Set(h.k.kills.map((c) => c.serial)).size, 3);
+});
+
+teardown('should tear down on SIGTERM, SIGINT, SIGHUP and SIGQUIT and exit with 128 + signo', () => {
+  for (const sig of [15, 2, 1, 3]) {
+    const h = setup();
+    tree(h);
+    assert.is(h.core.signal(17), 0);
+    assert.is(h.core.signal(10), 0);
+    assert.is(h.pump() & FLAG_TEARDOWN, 0);
+    assert.is(h.core.signal(sig), 1);
+    assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+    assert.is(h.core.exitCode(), 128 + sig);
+    assert.equal(h.k.livingDescendants(), []);
+  }
+});
+
+teardown('should keep the first fatal signal as the exit code', () => {
+  const h = setup();
+  h.k.spawn();
+  h.core.signal(2);
+  h.core.signal(15);
+  h.pump();
+  assert.is(h.core.exitCode(), 130);
+});
+
+teardown('should tear down on teardown() with exit code 0', () => {
+  const h = setup();
+  tree(h);
+  h.core.teardown();
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.is(h.core.exitCode(), 0);
+});
+
+teardown('should kill more children than the first children() buffer holds, each once', () => {
+  const h = setup();
+  const pids = Array.from({ length: 3000 }, () => h.k.spawn());
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.equal(h.k.kills.map((c) => c.pid).sort((a, b) => a - b), pids);
+  assert.is(h.k.records().length, 3000);
+});
+
+teardown('should report a children() failure once and keep reaping', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  h.k.childrenError = -ENOENT;
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_TEARDOWN);
+  assert.is(h.pump(), FLAG_TEARDOWN);
+  assert.equal(h.k.reports, [[REPORT_CHILDREN_FAILED, -ENOENT, 0]]);
+  h.k.exit(a, 0);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+});
+
+teardown('should report a child it cannot kill once, and exit when it dies', () => {
+  const h = setup();
+  const a = h.k.spawn();
+  const b = h.k.spawn();
+  h.k.refuse.add(a);
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_TEARDOWN);
+  assert.is(h.pump(), FLAG_TEARDOWN);
+  assert.equal(killsOf(h.k), [[a, 9], [b, 9]]);
+  assert.equal(h.k.reports, [[REPORT_KILL_FAILED, a, -EPERM]]);
+  h.k.exit(a, 0);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+});
+
+teardown('should kill pids at or above pidMax once per pass without looping', () => {
+  const h = setup({ pidMax: 300 });
+  const low = h.k.spawn();
+  const high = h.k.spawnAs(400);
+  h.k.spawnAs(401, high);
+  h.k.reader = 'blocked';
+  h.core.controlEof();
+  assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+  assert.equal(h.k.livingDescendants(), []);
+  assert.ok(h.k.kills.every((c) => c.wasChild && c.sig === 9));
+  assert.is(h.k.kills.filter((c) => c.pid === low).length, 1);
+  const before = h.k.kills.length;
+  assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+  assert.ok(h.k.kills.length - before <= 2); // only the untracked zombies again
+  h.k.reader = 'ready';
+  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.is(h.k.records().length, 3);
+});
+
+teardown('should track pids up to the kernel limit with a full-size bitmap', () => {
+  for (const pidMax of [4194304, 0, -1, 99999999]) {
+    const h = setup({ pidMax });
+    const top = h.k.spawnAs(4194303);
+    h.k.reader = 'blocked';
+    h.core.controlEof();
+    assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+    assert.is(h.pump(), FLAG_WANT_WRITABLE | FLAG_TEARDOWN);
+    assert.equal(killsOf(h.k), [[top, 9]]); // tracked: killed once, not once per pump
+    h.k.reader = 'ready';
+    assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+  }
+});
+
+// ---
+
+const launch = suite('main child tracking (launch mode)');
+
+launch('should remember the main child status and refuse its pid once reaped', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  const other = h.k.spawn();
+  h.request([main, 0]);
+  assert.equal(killsOf(h.k), [[main, 0]]);
+  assert.is(h.core.mainCode(), 0);
+  h.k.exit(main, 7);
+  assert.is(h.pump(), FLAG_MAIN_EXITED);
+  assert.is(h.core.mainCode(), CLD_EXITED);
+  assert.is(h.core.mainStatus(), 7);
+  h.k.spawnAs(main); // the pid comes back as an adopted process
+  h.request([main, 9], [other, 0]);
+  assert.equal(killsOf(h.k), [[main, 0], [other, 0]]);
+  assert.is(h.pump(), FLAG_MAIN_EXITED);
+  h.k.exit(other, 0);
+  h.k.exit(main, 0);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_MAIN_EXITED);
+  assert.is(h.core.mainStatus(), 7); // the recycled pid does not overwrite it
+});
+
+launch('should report a main child killed by a signal', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  h.request([main, 15]);
+  assert.is(h.pump(), FLAG_EXIT | FLAG_MAIN_EXITED);
+  assert.is(h.core.mainCode(), CLD_KILLED);
+  assert.is(h.core.mainStatus(), 15);
+});
+
+// ---
+
+const random = suite('random histories');
+
+/** A control record's pid: a current child, any pid seen in the history, or a raw value. */
+type PidChoice = { child: number } | { known: number } | { raw: number };
+type Action =
+  | { t: 'spawn'; parent: number }
+  | { t: 'exit'; who: number; code: number }
+  | { t: 'crash'; who: number; sig: number }
+  | { t: 'control'; records: Array<[PidChoice, number]>; cuts: number[] }
+  | { t: 'reader'; state: ReaderState }
+  | { t: 'maxWrite'; n: number }
+  | { t: 'eagain' }
+  | { t: 'eof' }
+  | { t: 'signal'; signo: number }
+  | { t: 'pump' }
+  | { t: 'recycle'; which: number }
+  | { t: 'refuse'; who: number };
+
+const plain = { noNullPrototype: true } as const;
+const pidChoice: fc.Arbitrary<PidChoice> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ child: fc.nat() }, plain) },
+  { weight: 3, arbitrary: fc.record({ known: fc.nat() }, plain) },
+  { weight: 1, arbitrary: fc.record({ raw: fc.constantFrom(0, -1, INT_MIN, INT_MAX, 1, 100, 50, 299, 300, 4194304) }, plain) },
+);
+const sigChoice = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 65, INT_MIN, INT_MAX, 9, 15) },
+);
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('spawn' as const), parent: fc.nat() }, plain) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('exit' as const), who: fc.nat(), code: fc.integer({ min: 0, max: 255 }) }, plain) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('crash' as const), who: fc.nat(), sig: fc.constantFrom(6, 9, 11, 15) }, plain) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('control' as const),
+      records: fc.array(fc.tuple(pidChoice, sigChoice), { minLength: 1, maxLength: 4 }),
+      cuts: fc.array(fc.nat({ max: 32 }), { maxLength: 3 }),
+    }, plain),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('reader' as const), state: fc.constantFrom<ReaderState>('ready', 'ready', 'blocked', 'gone') }, plain) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('maxWrite' as const), n: fc.constantFrom(1, 7, 64, 128, Infinity) }, plain) },
+  { weight: 1, arbitrary: fc.constant({ t: 'eagain' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('signal' as const), signo: fc.constantFrom(1, 2, 3, 15, 17, 10, 28) }, plain) },
+  { weight: 2, arbitrary: fc.constant({ t: 'pump' as const }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('recycle' as const), which: fc.nat() }, plain) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('refuse' as const), who: fc.nat() }, plain) },
+);
+interface History {
+  launch: boolean;
+  pidMax: number;
+  initial: number;
+  actions: Action[];
+  end: 'eof' | 'signal';
+}
+const history: fc.Arbitrary<History> = fc.record({
+  launch: fc.boolean(),
+  pidMax: fc.constantFrom(250, 300, 32768),
+  initial: fc.integer({ min: 1, max: 6 }),
+  actions: fc.array(action, { minLength: 5, maxLength: 80, size: 'max' }),
+  end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
+}, plain);
+
+/** Runs one history against a fresh core, checking the invariants as it goes. */
+function runHistory({ launch, pidMax, initial, actions, end }: History): void {
+  let main = 0;
+  let mainSerial = 0;
+  const h = setup({
+    pidMax,
+    firstPid: pidMax < 1000 ? pidMax - 8 : 200, // some pids reach pidMax: untracked
+    main: launch ? (k) => {
+      main = k.spawn();
+      mainSerial = k.procs.get(main)!.serial;
+      return main;
+    } : undefined,
+  });
+  const k = h.k;
+  const seen = new Set<number>([1, k.parent, k.self]);
+  k.add(60, k.parent); // a sibling
+  seen.add(60);
+  if (main) seen.add(main);
+  for (let i = 0; i < initial; i++) seen.add(k.spawn());
+  let firstFatal = 0;
+  let flags = 0;
+  const pick = <T>(list: T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
+  const living = () => k.livingDescendants().sort((a, b) => a - b);
+  const pump = () => {
+    flags = h.pump();
+    assert.ok((flags & ~15) === 0, `flags ${flags}`);
+  };
+  for (const a of actions) {
+    switch (a.t) {
+      case 'spawn': {
+        const parent = pick([k.self, ...living()], a.parent)!;
+        if (k.procs.size < 80) seen.add(k.spawn(parent));
+        break;
+      }
+      case 'exit': {
+        const who = pick(living(), a.who);
+        if (who) k.exit(who, a.code);
+        break;
+      }
+      case 'crash': {
+        const who = pick(living(), a.who);
+        if (who) k.crash(who, a.sig);
+        break;
+      }
+      case 'control': {
+        const all = [...seen];
+        const kids = k.childPids();
+        const pidOf = (p: PidChoice) => 'child' in p ? pick(kids, p.child) ?? 0 : 'known' in p ? pick(all, p.known)! : p.raw;
+        const bytes = concatBytes(a.records.map(([p, sig]) => encodeControlRef(pidOf(p), sig)));
+        const cuts = [...new Set(a.cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+        let from = 0;
+        for (const cut of [...cuts, bytes.length]) {
+          h.send(bytes.subarray(from, cut));
+          from = cut;
+        }
+        break;
+      }
+      case 'reader':
+        if (k.reader !== 'gone') k.reader = a.state;
+        break;
+      case 'maxWrite':
+        k.maxWrite = a.n;
+        break;
+      case 'eagain':
+        k.writeResults.push(-EAGAIN);
+        break;
+      case 'eof':
+        h.core.controlEof();
+        break;
+      case 'signal':
+        if (h.core.signal(a.signo) === 1 && firstFatal === 0) firstFatal = a.signo;
+        break;
+      case 'recycle': {
+        // Prefer the pids reaped last: the ones a late control record or the kill map could confuse.
+        const free = k.reaped.slice(-4).map((r) => r.pid).filter((p) => !k.procs.has(p));
+        const pid = pick(free, a.which);
+        if (pid) k.spawnAs(pid, pick([k.self, ...living()], a.which)!);
+        break;
+      }
+      case 'refuse': { // a setuid descendant: kill() gets EPERM
+        const who = pick(living(), a.who);
+        if (who) k.refuse.add(who);
+        break;
+      }
+      case 'pump':
+        break;
+    }
+    pump();
+    if (flags & FLAG_EXIT) break;
+  }
+  // The end: tear-down, a reader that reads (unless gone), deaths delivered at once.
+  if (!(flags & FLAG_EXIT)) {
+    if (end === 'eof') h.core.controlEof();
+    else if (h.core.signal(15) === 1 && firstFatal === 0) firstFatal = 15;
+    if (k.reader === 'blocked') k.reader = 'ready';
+    k.writeResults = [];
+    for (const pid of k.refuse) if (k.procs.get(pid)?.state === 'alive') k.exit(pid, 0); // they end on their own
+    pump();
+  }
+  assert.ok(flags & FLAG_EXIT, 'tear-down reached FLAG_EXIT in one pump once deaths and writes go through');
+  assert.equal(living(), []);
+  assert.equal(k.childPids(), []);
+  assert.equal(k.violations, []);
+  // Never kill anything but a current child, with a valid pid and signal.
+  for (const c of k.kills) {
+    assert.ok(c.pid > 0 && c.sig >= 0 && c.sig <= 64, `kill(${c.pid}, ${c.sig})`);
+    assert.ok(c.wasChild, `kill(${c.pid}, ${c.sig}) of a non-child`);
+  }
+  // Tear-down SIGKILLs each tracked process once.
+  const teardownKills = k.kills.filter((c) => c.phase === 'pump' && c.pid < pidMax).map((c) => c.serial);
+  assert.is(new Set(teardownKills).size, teardownKills.length, 'a process SIGKILLed twice by tear-down');
+  // Launch mode: the main pid is refused once the main child was reaped.
+  if (launch) {
+    assert.ok(flags & FLAG_MAIN_EXITED);
+    const late = k.kills.filter((c) => c.phase === 'control' && c.pid === main && c.serial !== mainSerial);
+    assert.equal(late, [], 'a control record reached a recycled main pid');
+  }
+  // Exactly one record per reap while the reader was there (the last may be cut off by EPIPE).
+  const present = k.reaped.filter((r) => r.readerPresent);
+  const records = k.records().map((r) => decodeStatusRef(r));
+  assert.ok(records.length === present.length || records.length === present.length - 1 && k.reader === 'gone',
+    `${records.length} records for ${present.length} reaps`);
+  records.forEach((r, i) => {
+    assert.equal([r.signo, r.pid, r.code, r.status], [17, present[i].pid, present[i].code, present[i].status]);
+  });
+  if (k.reader !== 'gone') assert.is(k.written.length, 128 * k.reaped.length);
+  assert.is(h.core.exitCode(), firstFatal ? 128 + firstFatal : 0);
+}
+
+random('should keep every invariant over a few hundred random histories', () => {
+  fc.assert(fc.property(history, runHistory), { numRuns: 400 });
+});
+
+random('should keep every invariant in long histories with big trees', () => {
+  fc.assert(fc.property(history.map((h) => ({ ...h, actions: [...h.actions, ...h.actions] })), runHistory), { numRuns: 50 });
+});
+
+exports.run();
+reaping.run();
+control.run();
+teardown.run();
+launch.run();
+random.run();

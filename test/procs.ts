@@ -1,0 +1,184 @@
+// Black-box harness: real process trees under a real supervise (bin/supervise), started
+// through examples/launch.py the way an owner starts it. Every tree process gets the
+// write end of an "oracle" socket as fd 3: EOF on our end means every one of them is dead.
+// Tree scripts announce their pids with `echo $$ >&3`, so cleanup can kill them by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const SUPERVISE = path.join(ROOT, 'bin/supervise');
+export const LAUNCH = path.join(ROOT, 'examples/launch.py');
+
+export interface StatusRecord {
+  signo: number; errno: number; code: number; pid: number; uid: number; status: number;
+  utime: bigint; stime: bigint; padding: boolean; // padding: bytes outside the fields are zero
+}
+
+/** Decodes one 128-byte siginfo_t (independent of the codec under test). */
+export function parseStatus(b: Buffer): StatusRecord {
+  const fields = new Set([0, 4, 8, 16, 20, 24, ...Array.from({ length: 16 }, (_, i) => 32 + i)]);
+  let padding = true;
+  for (let i = 0; i < 128; i++) if (!fields.has(i - (i % 4)) && !fields.has(i) && b[i] !== 0) padding = false;
+  return {
+    signo: b.readInt32LE(0), errno: b.readInt32LE(4), code: b.readInt32LE(8), pid: b.readInt32LE(16),
+    uid: b.readInt32LE(20), status: b.readInt32LE(24), utime: b.readBigInt64LE(32), stime: b.readBigInt64LE(40),
+    padding,
+  };
+}
+
+export function controlRecord(pid: number, sig: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeInt32LE(pid, 0);
+  b.writeInt32LE(sig, 4);
+  return b;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether process `pid` has a handler for signal `sig` (SigCgt in /proc/PID/status). */
+export function catches(pid: number, sig: number): boolean {
+  try {
+    const m = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt('0x' + m[1]) & (1n << BigInt(sig - 1))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+export function killQuietly(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    if (pid > 1) process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves when cond() holds, rejects after `ms` with `what` in the message. */
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export interface Tree {
+  proc: ChildProcess;
+  /** supervise's pid (the launcher execs it in place). */
+  pid: number;
+  /** The pids of the children the launcher started. */
+  children: number[];
+  /** Pids announced on the oracle (`echo $$ >&3`), in order. */
+  announced: number[];
+  records: StatusRecord[];
+  /** The stream status records arrive on. */
+  status: Readable;
+  stderr: string;
+  control: Writable;
+  /** Resolves when every process holding the oracle has exited. */
+  oracleClosed: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  send(pid: number, sig: number): void;
+  closeControl(): void;
+  waitRecords(n: number, ms?: number): Promise<StatusRecord[]>;
+  /** Starts reading status records (after `paused: true`). */
+  resume(): void;
+  /** Kills everything this tree is known to have started, by pid. */
+  cleanup(): Promise<void>;
+}
+
+export interface TreeOptions {
+  shared?: boolean;
+  sigchld?: 'default' | 'ignore' | 'block';
+  /** Pause the status reader (back-pressure tests). */
+  paused?: boolean;
+}
+
+const live = new Set<Tree>();
+
+/** Starts supervise over children running the given shell commands. */
+export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise<Tree> {
+  const args = [LAUNCH, '--pass-fd', '3'];
+  if (opts.shared) args.push('--shared');
+  if (opts.sigchld) args.push('--sigchld', opts.sigchld);
+  args.push(SUPERVISE, ...cmds);
+  const proc = spawn('python3', args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', opts.shared ? 'pipe' : 'ignore'] });
+  const oracle = proc.stdio[3] as Readable;
+  // With `shared`, supervise's fds 0 and 1 are one socket: our stdio[4].
+  const control = (opts.shared ? proc.stdio[4] : proc.stdin) as Writable;
+  const status = (opts.shared ? proc.stdio[4] : proc.stdout) as Readable;
+  control.on('error', () => {}); // EPIPE once supervise is gone
+  const tree: Tree = {
+    proc, pid: proc.pid!, children: [], announced: [], records: [], status, stderr: '', control,
+    oracleClosed: new Promise((r) => { oracle.on('end', () => r()); oracle.on('close', () => r()); }),
+    exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
+    send(pid, sig) { control.write(controlRecord(pid, sig)); },
+    closeControl() { control.end(); },
+    async waitRecords(n, ms = 10_000) {
+      await until(() => tree.records.length >= n, ms, `${n} status records (have ${tree.records.length})`);
+      return tree.records;
+    },
+    resume() {},
+    async cleanup() {
+      live.delete(tree);
+      for (const pid of [...tree.announced, ...tree.children]) killQuietly(pid);
+      killQuietly(tree.pid);
+      await Promise.race([tree.exited, sleep(3000)]);
+    },
+  };
+  let announcedText = '';
+  oracle.on('data', (d) => {
+    announcedText += d;
+    const lines = announcedText.split('\n');
+    announcedText = lines.pop()!;
+    for (const l of lines) if (/^\d+$/.test(l.trim())) tree.announced.push(Number(l));
+  });
+  let pending = Buffer.alloc(0);
+  const onStatus = (d: Buffer) => {
+    pending = Buffer.concat([pending, d]);
+    while (pending.length >= 128) {
+      tree.records.push(parseStatus(pending.subarray(0, 128)));
+      pending = pending.subarray(128);
+    }
+  };
+  if (!opts.paused) status.on('data', onStatus);
+  tree.resume = () => status.on('data', onStatus);
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (d) => { tree.stderr += d; });
+  live.add(tree);
+  await until(() => /pids:/.test(tree.stderr) || proc.exitCode !== null, 10_000, 'the launcher');
+  const m = /pids:([ \d]*)\n/.exec(tree.stderr);
+  tree.children = m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  // Until supervise has installed its handlers (Node starts in ~100 ms), a SIGTERM would
+  // find Node's defaults: wait for its SIGCHLD handler, unless it has exited already.
+  await until(() => catches(tree.pid, 17) || proc.exitCode !== null || proc.signalCode !== null, 10_000, 'supervise to start');
+  return tree;
+}
+
+/** Kills every tree still registered (a test failed before its own cleanup). */
+export async function cleanupAll(): Promise<void> {
+  for (const t of [...live]) await t.cleanup();
+}
+
+/** Bounds a promise in time. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
+  ]);
+}
+
+export const isRoot = process.getuid?.() === 0;
+export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
