@@ -116,3 +116,16 @@ export const SIGTERM = 15;
 
 /** Largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit): the most init() accepts. */
 export const PID_MAX_LIMIT = 4194304;
+
+// The saved log of launch mode's `--events FILE` (read by `supervise decode` and web/):
+// a 16-byte header, then one entry per status record, appended as records are written.
+//   header: 8 bytes magic "SUPVEVTS", uint32 version (1), uint32 entry size (136)
+//   entry:  int64 time in microseconds since the Unix epoch (CLOCK_REALTIME),
+//           then the 128-byte status record exactly as written on the status fd.
+/** "SUPVEVTS" as the 8 bytes of the header, in order. */
+export const EVENTS_MAGIC = [0x53, 0x55, 0x50, 0x56, 0x45, 0x56, 0x54, 0x53];
+export const EVENTS_VERSION = 1;
+export const EVENTS_HEADER_SIZE = 16;
+export const EVENTS_ENTRY_SIZE = 136;
+export const EVENTS_TIME = 0; // int64 within an entry
+export const EVENTS_RECORD = 8; // the status record within an entry
