@@ -1,0 +1,131 @@
+// Benchmarks of the supervise executable in protocol mode (issue #2's figures):
+//   tear-down of a tree from control EOF to the last record; child exit -> record latency
+//   against a C waitid loop; idle CPU and wake-ups; start-up against `node -e 0`.
+// Usage: node --import tsx bench/core.ts [teardown|latency|idle|startup]...  (IDLE_SECONDS=60)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, SUPERVISE, startTree, until, within, sleep } from '../test/procs.ts';
+
+const which = new Set(process.argv.slice(2));
+const want = (name: string) => which.size === 0 || which.has(name);
+const results: Record<string, unknown> = {};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
+
+async function teardown(n: number, setsidPct: number): Promise<number> {
+  const t = await startTree([`exec python3 ${path.join(ROOT, 'bench/tree.py')} ${n} ${setsidPct}`]);
+  let ready = false;
+  t.proc.stdio[3]!.on('data', (d: Buffer) => { if (String(d).includes('ready')) ready = true; });
+  await until(() => ready, 60_000, `a tree of ${n}`);
+  const t0 = performance.now();
+  t.closeControl();
+  await within(t.waitRecords(n, 60_000), 60_000, 'every record');
+  const ms = performance.now() - t0;
+  await within(t.oracleClosed, 10_000, 'the tree to be gone');
+  await t.cleanup();
+  return ms;
+}
+
+if (want('teardown')) {
+  for (const n of [100, 1000]) {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await teardown(n, 20));
+    results[`teardown_${n}_ms`] = { median: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)) };
+    console.log(`tear-down of ${n} processes (20% setsid), control EOF -> last record: median ${median(runs).toFixed(1)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})`);
+  }
+}
+
+if (want('latency')) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-'));
+  const stamps = path.join(dir, 'stamps');
+  const N = 500;
+  const driver = [
+    'import os, time',
+    `f = os.open("${stamps}", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)`,
+    `for i in range(${N}):`,
+    '    if os.fork() == 0:',
+    '        if os.fork() == 0:',
+    '            time.sleep(0.03)',  // adopted by supervise by then
+    '            os.write(f, b"%d %d\\n" % (os.getpid(), time.monotonic_ns()))',
+    '            os._exit(0)',
+    '        os._exit(0)',
+    '    os.wait()',
+    '    time.sleep(0.004)',
+    'time.sleep(0.2)',
+  ].join('\n');
+  const arrival = new Map<number, bigint>();
+  const t = await startTree([`exec python3 -c '${driver}'`]);
+  t.status.on('data', () => {
+    const now = process.hrtime.bigint();
+    for (const r of t.records) if (!arrival.has(r.pid)) arrival.set(r.pid, now);
+  });
+  await within(t.exited, 120_000, 'the latency run');
+  const lat: number[] = [];
+  for (const line of readFileSync(stamps, 'utf8').trim().split('\n')) {
+    const [pid, ns] = line.split(' ');
+    const at = arrival.get(Number(pid));
+    if (at !== undefined) lat.push(Number(at - BigInt(ns)) / 1000);
+  }
+  rmSync(dir, { recursive: true });
+  const c = spawnSync('sh', ['-c', `gcc -O2 -o ${dir}-c ${path.join(ROOT, 'bench/waitid-loop.c')} && ${dir}-c ${N}; rm -f ${dir}-c`], { encoding: 'utf8' });
+  const floor = c.status === 0 ? JSON.parse(c.stdout) : undefined;
+  results.latency_us = { median: +median(lat).toFixed(1), p99: +pct(lat, 0.99).toFixed(1), n: lat.length, c_waitid_loop: floor };
+  console.log(`child exit -> record read by the owner: median ${median(lat).toFixed(1)} us, p99 ${pct(lat, 0.99).toFixed(1)} us over ${lat.length}` +
+    (floor ? `; C waitid loop: median ${floor.median_us} us (ratio ${(median(lat) / floor.median_us).toFixed(2)})` : ''));
+}
+
+function threadTicks(pid: number) {
+  const out: Record<string, { ticks: number; switches: number }> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    const sw = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)![1]);
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    out[`${tid === String(pid) ? 'main' : name}:${tid}`] = {
+      ticks: Number(f[11]) + Number(f[12]),
+      switches: sw('voluntary_ctxt_switches') + sw('nonvoluntary_ctxt_switches'),
+    };
+  }
+  return out;
+}
+
+if (want('idle')) {
+  const seconds = Number(process.env.IDLE_SECONDS || 60);
+  const t = await startTree(['sleep 3600']);
+  await sleep(2000); // past start-up and the first GC
+  const a = threadTicks(t.pid);
+  await sleep(seconds * 1000);
+  const b = threadTicks(t.pid);
+  const rows = Object.keys(b).map((k) => ({ thread: k, ticks: b[k].ticks - (a[k]?.ticks ?? 0), switches: b[k].switches - (a[k]?.switches ?? 0) }));
+  await t.cleanup();
+  const main = rows.find((r) => r.thread.startsWith('main'))!;
+  results.idle = { seconds, main, threads: rows };
+  console.log(`idle ${seconds} s with a live child: main thread ${main.ticks} ticks, ${main.switches} wake-ups; all threads ${rows.reduce((s, r) => s + r.ticks, 0)} ticks, ${rows.reduce((s, r) => s + r.switches, 0)} switches`);
+  for (const r of rows.filter((r) => r.switches > 0)) console.log(`  ${r.thread}: ${r.ticks} ticks, ${r.switches} switches`);
+}
+
+if (want('startup')) {
+  const run = (cmd: string, args: string[]) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const t0 = performance.now();
+      execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      xs.push(performance.now() - t0);
+    }
+    return median(xs.slice(5));
+  };
+  // Interleave so that drift in the machine's load hits both alike.
+  const floor: number[] = [], sup: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    floor.push(run(process.execPath, ['-e', '0']));
+    sup.push(run(SUPERVISE, []));
+  }
+  const f = median(floor), s = median(sup);
+  results.startup_ms = { node_e_0: +f.toFixed(1), supervise_protocol_no_child: +s.toFixed(1), ratio: +(s / f).toFixed(3) };
+  console.log(`start-up: node -e 0 ${f.toFixed(1)} ms, supervise (protocol mode, no child, stdin closed) ${s.toFixed(1)} ms: ratio ${(s / f).toFixed(2)}`);
+}
+
+console.log(JSON.stringify(results));
