@@ -14,11 +14,20 @@ const results: Record<string, unknown> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
 
+/** Compiles a C helper of bench/ once into a temporary directory. */
+const built = new Map<string, string>();
+function cHelper(name: string): string {
+  if (!built.has(name)) {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-')), name);
+    execFileSync('gcc', ['-O2', '-o', out, path.join(ROOT, `bench/${name}.c`)]);
+    built.set(name, out);
+  }
+  return built.get(name)!;
+}
+
 async function teardown(n: number, setsidPct: number): Promise<number> {
-  const t = await startTree([`exec python3 ${path.join(ROOT, 'bench/tree.py')} ${n} ${setsidPct}`]);
-  let ready = false;
-  t.proc.stdio[3]!.on('data', (d: Buffer) => { if (String(d).includes('ready')) ready = true; });
-  await until(() => ready, 60_000, `a tree of ${n}`);
+  const t = await startTree([`exec ${cHelper('tree')} ${n} ${setsidPct}`]);
+  await until(() => t.oracleText.includes('ready'), 60_000, `a tree of ${n}`);
   const t0 = performance.now();
   t.closeControl();
   await within(t.waitRecords(n, 60_000), 60_000, 'every record');
@@ -41,22 +50,8 @@ if (want('latency')) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-'));
   const stamps = path.join(dir, 'stamps');
   const N = 500;
-  const driver = [
-    'import os, time',
-    `f = os.open("${stamps}", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)`,
-    `for i in range(${N}):`,
-    '    if os.fork() == 0:',
-    '        if os.fork() == 0:',
-    '            time.sleep(0.03)',  // adopted by supervise by then
-    '            os.write(f, b"%d %d\\n" % (os.getpid(), time.monotonic_ns()))',
-    '            os._exit(0)',
-    '        os._exit(0)',
-    '    os.wait()',
-    '    time.sleep(0.004)',
-    'time.sleep(0.2)',
-  ].join('\n');
   const arrival = new Map<number, bigint>();
-  const t = await startTree([`exec python3 -c '${driver}'`]);
+  const t = await startTree([`exec ${cHelper('orphans')} ${N} ${stamps}`]);
   t.status.on('data', () => {
     const now = process.hrtime.bigint();
     for (const r of t.records) if (!arrival.has(r.pid)) arrival.set(r.pid, now);
@@ -69,7 +64,7 @@ if (want('latency')) {
     if (at !== undefined) lat.push(Number(at - BigInt(ns)) / 1000);
   }
   rmSync(dir, { recursive: true });
-  const c = spawnSync('sh', ['-c', `gcc -O2 -o ${dir}-c ${path.join(ROOT, 'bench/waitid-loop.c')} && ${dir}-c ${N}; rm -f ${dir}-c`], { encoding: 'utf8' });
+  const c = spawnSync(cHelper('waitid-loop'), [String(N)], { encoding: 'utf8' });
   const floor = c.status === 0 ? JSON.parse(c.stdout) : undefined;
   results.latency_us = { median: +median(lat).toFixed(1), p99: +pct(lat, 0.99).toFixed(1), n: lat.length, c_waitid_loop: floor };
   console.log(`child exit -> record read by the owner: median ${median(lat).toFixed(1)} us, p99 ${pct(lat, 0.99).toFixed(1)} us over ${lat.length}` +

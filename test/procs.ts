@@ -81,6 +81,8 @@ export interface Tree {
   children: number[];
   /** Pids announced on the oracle (`echo $$ >&3`), in order. */
   announced: number[];
+  /** Everything written on the oracle so far. */
+  oracleText: string;
   records: StatusRecord[];
   /** The stream status records arrive on. */
   status: Readable;
@@ -120,7 +122,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   const status = (opts.shared ? proc.stdio[4] : proc.stdout) as Readable;
   control.on('error', () => {}); // EPIPE once supervise is gone
   const tree: Tree = {
-    proc, pid: proc.pid!, children: [], announced: [], records: [], status, stderr: '', control,
+    proc, pid: proc.pid!, children: [], announced: [], oracleText: '', records: [], status, stderr: '', control,
     oracleClosed: new Promise((r) => { oracle.on('end', () => r()); oracle.on('close', () => r()); }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
     send(pid, sig) { control.write(controlRecord(pid, sig)); },
@@ -139,6 +141,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   };
   let announcedText = '';
   oracle.on('data', (d) => {
+    tree.oracleText += d;
     announcedText += d;
     const lines = announcedText.split('\n');
     announcedText = lines.pop()!;
