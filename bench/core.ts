@@ -1,9 +1,10 @@
 // Benchmarks of the supervise executable in protocol mode (issue #2's figures):
-//   tear-down of a tree from control EOF to the last record; child exit -> record latency
+//   tear-down of a tree from control EOF to the last record (and a one-child-at-a-time C
+//   baseline); records per second; child exit -> record latency
 //   against a C waitid loop; idle CPU and wake-ups; start-up against `node -e 0`.
-// Usage: node --import tsx bench/core.ts [teardown|latency|idle|startup]...  (IDLE_SECONDS=60)
+// Usage: node --import tsx bench/core.ts [teardown|throughput|latency|idle|startup]...  (IDLE_SECONDS=60)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, SUPERVISE, startTree, until, within, sleep } from '../test/procs.ts';
@@ -38,12 +39,35 @@ async function teardown(n: number, setsidPct: number): Promise<number> {
 }
 
 if (want('teardown')) {
-  for (const n of [100, 1000]) {
-    const runs: number[] = [];
-    for (let i = 0; i < 5; i++) runs.push(await teardown(n, 20));
-    results[`teardown_${n}_ms`] = { median: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)) };
-    console.log(`tear-down of ${n} processes (20% setsid), control EOF -> last record: median ${median(runs).toFixed(1)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})`);
+  for (const n of [100, 1000, 5000]) {
+    const runs: number[] = [], base: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      runs.push(await teardown(n, 20));
+      base.push(JSON.parse(execFileSync(cHelper('onebyone'), [cHelper('tree'), String(n), '20'], { encoding: 'utf8' })).ms);
+    }
+    const m = median(runs), b = median(base);
+    results[`teardown_${n}_ms`] = { median: +m.toFixed(1), runs: runs.map((x) => +x.toFixed(1)), one_at_a_time_c: +b.toFixed(1), ratio: +(m / b).toFixed(2) };
+    console.log(`tear-down of ${n} processes (20% setsid), control EOF -> last record: median ${m.toFixed(1)} ms; ` +
+      `one child at a time in C: ${b.toFixed(1)} ms (ratio ${(m / b).toFixed(2)})`);
   }
+}
+
+if (want('throughput')) {
+  const N = 5000, runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = await startTree([`exec ${cHelper('burst')} ${N} 300`]);
+    let first = 0n, last = 0n;
+    t.status.on('data', () => {
+      const now = process.hrtime.bigint();
+      if (first === 0n) first = now;
+      last = now;
+    });
+    await within(t.waitRecords(N + 1, 60_000), 60_000, `${N + 1} records`);
+    await within(t.exited, 10_000, 'supervise to exit');
+    runs.push((N / Number(last - first)) * 1e9);
+  }
+  results.throughput_records_per_s = { median: Math.round(median(runs)), runs: runs.map(Math.round) };
+  console.log(`throughput: ${Math.round(median(runs))} status records/s while ${N} adopted children exit at once`);
 }
 
 if (want('latency')) {
@@ -123,4 +147,9 @@ if (want('startup')) {
   console.log(`start-up: node -e 0 ${f.toFixed(1)} ms, supervise (protocol mode, no child, stdin closed) ${s.toFixed(1)} ms: ratio ${(s / f).toFixed(2)}`);
 }
 
-console.log(JSON.stringify(results));
+// Keep the figures of earlier runs of other parts: `make bench` runs all of them.
+const file = path.join(ROOT, 'bench/results.json');
+let old: Record<string, unknown> = {};
+try { old = JSON.parse(readFileSync(file, 'utf8')); } catch { /* first run */ }
+writeFileSync(file, JSON.stringify({ ...old, ...results, node: process.version, date: new Date().toISOString() }, null, 2) + '\n');
+console.log(`written to ${path.relative(process.cwd(), file)}`);
