@@ -53,7 +53,7 @@ export async function recordLog(): Promise<RecordedLog> {
   const chunks: Buffer[] = [];
   let pending = Buffer.alloc(0);
   const started = nowUs(); // the launcher starts the children at once
-  const t = await startTree(commands(dir));
+  const t = await startTree(commands(dir), { paused: true }); // no record read before ours
   try {
     for (const pid of t.children) {
       entries.push({ time: started, record: encodeStatus(codec, { signo: SIGNO_SUPERVISE, code: SUP_SPAWNED, pid }) });
@@ -67,6 +67,7 @@ export async function recordLog(): Promise<RecordedLog> {
         pending = pending.subarray(STATUS_SIZE);
       }
     });
+    t.resume();
     await sleep(1000);
     t.send(t.children[6], 15);
     await t.waitRecords(EXPECTED_RECORDS, 10_000);
