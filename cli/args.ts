@@ -7,7 +7,7 @@ reaps). When stdin closes, it SIGKILLs every descendant, waits for all of them, 
 
 Exit status: 0 when no child is left; 128+N after a tear-down caused by signal N;
 1 when it cannot run (no /proc, cannot become a child subreaper); 2 on a usage error.
-`decode` exits 1 on unreadable, truncated or corrupt input, after printing every whole record before it.`;
+decode exits 1 on unreadable, truncated or corrupt input, after printing every whole record before it.`;
 
 /** Parses argv (without node and script) and runs; resolves to the exit status. */
 export async function runArgs(argv: string[]): Promise<number> {
