@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LAUNCH, SUPERVISE, killQuietly, sleep, until } from './procs.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
 import { loadCodec } from '../cli/wasm.ts';
-import { decodeAll, encodeEventsLog, encodeStatus, type StatusEvent } from '../lib/codec.ts';
+import { decodeAll, encodeEventsLog, encodeStatus } from '../lib/codec.ts';
 import { encodeControlRef, encodeStatusRef, concatBytes } from './helpers.ts';
 
 function run(args: string[], input?: Uint8Array) {
