@@ -115,7 +115,7 @@ const KIND_NAMES: Record<number, StatusKindName> = {
   [KIND_SPAWNED]: 'spawned', [KIND_SPAWN_FAILED]: 'spawn-failed',
 };
 
-/** One status record, decoded. Plain JSON-able data (CPU times as numbers of ticks). */
+/** One status record, decoded. Plain JSON-able data. */
 export interface StatusEvent {
   /** Byte offset of the record (of its entry, in an events log) in the input. */
   offset: number;
@@ -135,8 +135,9 @@ export interface StatusEvent {
   signal?: string;
   /** Spawn failed: the errno's name. */
   errnoName?: string;
-  utime: number;
-  stime: number;
+  /** si_utime, si_stime in clock ticks: a number, or a decimal string beyond 2^53. */
+  utime: number | string;
+  stime: number | string;
 }
 
 /** One control record, decoded. */
@@ -341,14 +342,19 @@ export function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt 
     errno: c.statusErrno(p),
     uid: c.statusUid(p),
     status: c.statusStatus(p),
-    utime: Number(c.statusUtime(p)),
-    stime: Number(c.statusStime(p)),
+    utime: exact(c.statusUtime(p)),
+    stime: exact(c.statusStime(p)),
   };
   if (kind === KIND_EXITED) e.exitCode = e.status;
   else if (kind === KIND_TRAPPED) e.signal = signalName(e.status & 0x7f);
   else if (kind === KIND_SPAWN_FAILED) e.errnoName = errnoName(e.errno);
   else if (kind !== KIND_SPAWNED) e.signal = signalName(e.status);
   return e;
+}
+
+/** A number when it is exact as one, else the decimal string. */
+function exact(n: bigint): number | string {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(n) : n.toString();
 }
 
 function controlEvent(c: CodecExports, p: number, offset: number): ControlEvent {

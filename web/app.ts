@@ -153,7 +153,7 @@ function renderTable(recs: StatusEvent[]): void {
     const ev = el('td', `ev-${e.kind}${e.kind === 'exited' && e.exitCode ? ' nz' : ''}`, describe(e));
     const cells = [String(i + 1), String(e.offset), time, String(e.pid)];
     tr.append(...cells.map((c) => el('td', '', c)), ev,
-      el('td', '', String(e.code)), el('td', '', String(e.status)), el('td', '', String(e.uid)));
+      el('td', '', e.code > 255 ? `0x${e.code.toString(16)}` : String(e.code)), el('td', '', String(e.status)), el('td', '', String(e.uid)));
     if (e.time !== undefined) tr.title = isoTime(e.time);
     return tr;
   });
