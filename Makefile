@@ -10,6 +10,7 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
+LIB       := dist/lib/codec.js
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
@@ -17,7 +18,7 @@ ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 
 .PHONY: all build test demo clean lint web fuzz chromium
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(WEB)
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB)
 
 $(DEPS): package.json
 	$(NPM) install --no-audit --no-fund
@@ -39,6 +40,11 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
+
+# The codec as an ES module without Node APIs (package.json exports "./codec").
+$(LIB): $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+	$(BIN)/esbuild lib/codec.ts --bundle --format=esm --platform=neutral --target=es2022 \
+	  --outfile=$@ --log-level=warning
 
 # The log viewer: lib/codec.ts bundled for browsers, with the same codec.wasm beside it.
 dist/web/app.js: web/app.ts $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)

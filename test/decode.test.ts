@@ -235,3 +235,21 @@ Send('should drive a real supervise through a fifo, with decode reading its stat
 });
 
 Send.run();
+
+// ---
+const Module = suite('the codec module (package.json exports "./codec")');
+
+Module('should load from its package name in Node, from bytes, and decode as the CLI does', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const js = readFileSync(fileURLToPath(import.meta.resolve('supervise/codec')), 'utf8');
+  assert.not.match(js, /from ["']node:|require\(/, 'no Node APIs in the bundle');
+  const mod = await import('supervise/codec');
+  const codec = await mod.loadCodec(readFileSync(fileURLToPath(import.meta.resolve('supervise/codec.wasm'))));
+  const bytes = concatBytes([encodeStatusRef({ signo: 17, code: 3, pid: 12, status: 11 }), new Uint8Array(3)]);
+  const r = mod.decodeAll(codec, bytes);
+  assert.equal(r.records.map(mod.formatEvent), ['pid 12  dumped SIGSEGV']);
+  assert.is(r.error!.message, 'truncated record (3 of 128 bytes) at byte offset 128');
+});
+
+Module.run();

@@ -203,8 +203,10 @@ PROPERTIES.push(
     },
   },
   {
+    // SIGSTOP only: SIGTSTP, SIGTTIN and SIGTTOU are discarded in an orphaned process
+    // group, which is what a test runner without a terminal may give us.
     name: 'kernel-stop-continue', runs: 10,
-    arb: fc.tuple(fc.constantFrom(19, 20, 21, 22)),
+    arb: fc.tuple(fc.constant(19)),
     check: (stop: number) => {
       const pid = start('exec sleep 10');
       try {
