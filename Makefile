@@ -10,7 +10,7 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
-LIB       := dist/lib/codec.js
+LIB       := dist/lib/codec.js dist/types/lib/codec.d.ts
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
@@ -42,9 +42,15 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 	  --external:*.node --log-level=warning
 
 # The codec as an ES module without Node APIs (package.json exports "./codec").
-$(LIB): $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+dist/lib/codec.js: $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
 	$(BIN)/esbuild lib/codec.ts --bundle --format=esm --platform=neutral --target=es2022 \
 	  --outfile=$@ --log-level=warning
+
+dist/types/lib/codec.d.ts: $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+	$(BIN)/tsc lib/codec.ts --declaration --emitDeclarationOnly --outDir dist/types --rootDir . \
+	  --allowImportingTsExtensions --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck
+	sed -i "s/\(from '[^']*\)\.ts'/\1.js'/" dist/types/lib/*.d.ts
 
 # The log viewer: lib/codec.ts bundled for browsers, with the same codec.wasm beside it.
 dist/web/app.js: web/app.ts $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
