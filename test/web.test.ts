@@ -97,6 +97,8 @@ if (why) {
     assert.is(r!.format, 'status');
     assert.is(r!.records.length, log.count);
     assert.is(await page.$$eval('#timeline svg rect.bar', (rs) => rs.length), log.count);
+    assert.equal(consoleErrors, []);
+    await page.screenshot({ path: path.join(OUT, 'web-raw.png') });
   });
 
   Web('should show the error of a corrupt file, with the records before it', async () => {

@@ -93,9 +93,11 @@ interface Bar { pid: number; start: number; end: number; cls: string; label: str
  *  Without timestamps (raw streams) the record index is the time axis. */
 function renderTimeline(recs: StatusEvent[]): void {
   const box = $('timeline');
-  const t = (e: StatusEvent, i: number) => e.time ?? i;
+  // Raw streams have no times: record i happens at i + 1 on an axis from 0 to n.
+  const t = (e: StatusEvent, i: number) => e.time ?? i + 1;
   if (!recs.length) { box.replaceChildren(el('p', 'hint', 'No records.')); return; }
-  const t0 = t(recs[0], 0);
+  const timed = recs[0].time !== undefined;
+  const t0 = timed ? t(recs[0], 0) : 0;
   const t1 = Math.max(t(recs[recs.length - 1], recs.length - 1), t0 + 1);
   const bars = new Map<number, Bar>();
   const failed: Bar[] = [];
@@ -123,12 +125,11 @@ function renderTimeline(recs: StatusEvent[]): void {
   const H = top + rows.length * rowH + 6;
   const x = (v: number) => left + ((v - t0) / (t1 - t0)) * (W - left - right);
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'timeline' });
-  const unit = recs[0].time === undefined ? 'record #' : 's';
-  for (let k = 0; k <= 4; k++) {
-    const v = t0 + ((t1 - t0) * k) / 4;
+  const step = timed ? (t1 - t0) / 4 : Math.max(1, Math.ceil(t1 / 4));
+  for (let v = t0; v <= t1 + 1e-9; v += step) {
     svg.append(svgEl('line', { x1: x(v), x2: x(v), y1: 16, y2: H, stroke: '#e5e7eb' }));
-    const label = unit === 's' ? `${((v - t0) / 1e6).toFixed(2)} s` : `#${Math.round(v)}`;
-    svg.append(text(x(v), 12, label, k === 0 ? 'start' : k === 4 ? 'end' : 'middle'));
+    const label = timed ? `${((v - t0) / 1e6).toFixed(2)} s` : `record ${v}`;
+    svg.append(text(x(v), 12, label, v === t0 ? 'start' : v + step > t1 + 1e-9 && timed ? 'end' : 'middle'));
   }
   rows.forEach((b, i) => {
     const y = top + i * rowH;
