@@ -11,12 +11,14 @@ import path from 'node:path';
 import { loadCodec } from '../cli/wasm.ts';
 import { loadShim } from '../cli/shim.ts';
 import {
-  DecodeError, StreamDecoder, decodeAll, encodeEventsLog, encodeStatus, signalName,
+  DecodeError, StreamDecoder, decodeAll, encodeControl, encodeEventsLog, encodeStatus, signalName,
   type CodecExports, type StatusEvent,
 } from '../lib/codec.ts';
 import { P_PID, WEXITED, WSTOPPED, WCONTINUED } from '../assembly/protocol.ts';
 import { ROOT } from './procs.ts';
-import { concatBytes, decodeStatusRef, encodeStatusRef, statusKindRef, type StatusFields } from './helpers.ts';
+import {
+  concatBytes, decodeStatusRef, encodeControlRef, encodeStatusRef, statusKindRef, type StatusFields,
+} from './helpers.ts';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS || 3);
 const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -104,9 +106,16 @@ const PROPERTIES: Property[] = [
   },
   {
     name: 'round-trip',
-    // encode (Wasm) == encode (DataView), and decoding gives the fields back.
-    arb: fc.tuple(validFields),
-    check: (f: StatusFields) => {
+    // encode (Wasm) == encode (DataView), and decoding gives the fields back; the same
+    // for a control record (any int32 pair: the decoder does not judge them).
+    arb: fc.tuple(validFields, int32, int32),
+    check: (f: StatusFields, pid?: number, sig?: number) => {
+      if (pid !== undefined && sig !== undefined) {
+        const bytes = encodeControl(codec, pid, sig);
+        assert.equal(bytes, encodeControlRef(pid, sig));
+        const c = decodeAll(codec, bytes, 'control');
+        assert.equal(c.records, [{ offset: 0, pid, signal: sig, signalName: signalName(sig) }]);
+      }
       const wasm = encodeStatus(codec, f);
       assert.equal(wasm, encodeStatusRef(f));
       const { records, error } = decodeAll(codec, wasm);
@@ -275,6 +284,7 @@ for (const p of PROPERTIES) {
       }, null, 1) + '\n');
       assert.unreachable(`${p.name} failed; shrunk input saved to ${path.relative(ROOT, file)}:\n${result.errorInstance}`);
     }
+    if (process.env.FUZZ_SECONDS) process.stdout.write(` (${p.name}: ${result.numRuns} runs) `);
     assert.ok(!result.failed, `${p.name}: ${result.errorInstance}`);
     assert.ok(result.numRuns > 0, `${p.name}: no run in ${share} ms`);
   });
