@@ -101,6 +101,22 @@ if (why) {
     await page.screenshot({ path: path.join(OUT, 'web-raw.png') });
   });
 
+  Web('should open a file dropped on the page', async () => {
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+    const bytes = [...log.events];
+    const dt = await page.evaluateHandle((b) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(b)], 'dropped.supv'));
+      return d;
+    }, bytes);
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 });
+    const r = await page.evaluate(() => window.superviseLog);
+    assert.is(r!.name, 'dropped.supv');
+    assert.is(r!.records.length, log.pids.length + log.count);
+  });
+
   Web('should show the error of a corrupt file, with the records before it', async () => {
     const bad = encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 });
     bad[9] = 7; // si_code
