@@ -71,6 +71,13 @@ export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Mo
 
 /** A codec instance over a compiled codec.wasm (synchronous; each has its own state). */
 export function instantiateCodec(module: WebAssembly.Module): CodecExports {
+  const { imports, attach } = codecImports();
+  return attach(new WebAssembly.Instance(module, imports));
+}
+
+/** codec.wasm's imports (env.abort, which reads its message from the instance's memory),
+ *  and attach(), which types the instance's exports and lets abort see its memory. */
+function codecImports() {
   let memory: WebAssembly.Memory | undefined;
   const text = (ptr: number): string => {
     if (!ptr || !memory) return '';
@@ -80,28 +87,29 @@ export function instantiateCodec(module: WebAssembly.Module): CodecExports {
   const abort = (message: number, file: number, line: number, column: number): never => {
     throw new Error(`codec.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
   };
-  const exports = new WebAssembly.Instance(module, { env: { abort } }).exports as unknown as CodecExports;
-  memory = exports.memory;
-  return exports;
+  const attach = (instance: WebAssembly.Instance): CodecExports => {
+    const exports = instance.exports as unknown as CodecExports;
+    memory = exports.memory;
+    return exports;
+  };
+  return { imports: { env: { abort } }, attach };
 }
 
-/** Compiles codec.wasm from `source` (instantiateStreaming for a URL or Response, when the
- *  server labels it application/wasm) and returns an instance. */
+/** A codec instance from `source`: a URL or Response goes through
+ *  WebAssembly.instantiateStreaming (compiled while it downloads) when the server labels
+ *  it application/wasm; bytes (Node: readFile) or a module are instantiated directly. */
 export async function loadCodec(source: WasmSource): Promise<CodecExports> {
-  return instantiateCodec(await compileCodec(source));
-}
-
-/** Compiles codec.wasm from `source`. */
-export async function compileCodec(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) source = await fetch(source);
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new Error(`codec.wasm: ${source.status} ${source.statusText} from ${source.url}`);
     const streaming = (source.headers.get('content-type') ?? '').startsWith('application/wasm');
-    if (streaming && WebAssembly.compileStreaming) return WebAssembly.compileStreaming(source);
-    return WebAssembly.compile(await source.arrayBuffer());
+    const { imports, attach } = codecImports();
+    if (streaming && WebAssembly.instantiateStreaming) {
+      return attach((await WebAssembly.instantiateStreaming(source, imports)).instance);
+    }
+    source = await source.arrayBuffer();
   }
-  return WebAssembly.compile(source as BufferSource);
+  return instantiateCodec(source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource));
 }
 
 // --- decoded records

@@ -44,6 +44,15 @@ if (why) {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // Count the page's streaming instantiations (lib/codec.ts uses them for a URL).
+    await page.addInitScript(() => {
+      const real = WebAssembly.instantiateStreaming;
+      (window as unknown as { streamed: number }).streamed = 0;
+      WebAssembly.instantiateStreaming = (...a) => {
+        (window as unknown as { streamed: number }).streamed++;
+        return real(...a);
+      };
+    });
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
   });
@@ -69,6 +78,7 @@ if (why) {
     assert.is(inPage!.format, 'events');
     assert.equal(inPage!.records, JSON.parse(JSON.stringify(inNode.records)));
     assert.equal(consoleErrors, []);
+    assert.is(await page.evaluate(() => (window as unknown as { streamed: number }).streamed), 1);
   });
 
   Web('should list every record in the table, and draw one bar per process coloured by its end', async () => {
