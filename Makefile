@@ -10,12 +10,15 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
+LIB       := dist/lib/codec.js dist/types/lib/codec.d.ts
+WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
+FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test demo clean lint bench
+.PHONY: all build test demo clean lint bench web fuzz chromium
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI)
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB)
 
 $(DEPS): package.json
 	$(NPM) install --no-audit --no-fund
@@ -38,8 +41,48 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
 
-test: build
+# The codec as an ES module without Node APIs (package.json exports "./codec").
+dist/lib/codec.js: $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+	$(BIN)/esbuild lib/codec.ts --bundle --format=esm --platform=neutral --target=es2022 \
+	  --outfile=$@ --log-level=warning
+
+dist/types/lib/codec.d.ts: $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+	$(BIN)/tsc lib/codec.ts --declaration --emitDeclarationOnly --outDir dist/types --rootDir . \
+	  --allowImportingTsExtensions --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck
+	sed -i "s/\(from '[^']*\)\.ts'/\1.js'/" dist/types/lib/*.d.ts
+
+# The log viewer: lib/codec.ts bundled for browsers, with the same codec.wasm beside it.
+dist/web/app.js: web/app.ts $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
+	$(BIN)/esbuild web/app.ts --bundle --format=esm --platform=browser --target=es2022 \
+	  --outfile=$@ --sourcemap --log-level=warning
+
+dist/web/%: web/%
+	@mkdir -p dist/web
+	cp $< $@
+
+dist/web/codec.wasm: dist/codec.wasm
+	@mkdir -p dist/web
+	cp $< $@
+
+web: build
+	$(NODE) scripts/serve.mjs dist/web
+
+# test/web.test.ts drives Debian's chromium; install it when missing and we can (root).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "could not install chromium: the browser test will skip"; \
+	  else echo "chromium missing and not root: the browser test will skip"; fi; \
+	fi
+
+test: build chromium
 	$(NODE) scripts/run-tests.mjs
+
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(NODE) --import tsx test/fuzz.test.ts
 
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json

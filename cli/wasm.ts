@@ -4,46 +4,10 @@
 // on every call, since memory growth detaches old ones.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
-  ERR_LENGTH, STATUS_SIZE, RUSAGE_SIZE,
-} from '../assembly/protocol.ts';
+import { STATUS_SIZE, RUSAGE_SIZE } from '../assembly/protocol.ts';
+import { instantiateCodec, type CodecExports } from '../lib/codec.ts';
 
-/** codec.wasm: encode/decode records; pointers are byte offsets into `memory`. */
-export interface CodecExports {
-  memory: WebAssembly.Memory;
-  /** Where the host copies a chunk before statusFeed/controlFeed, and how much fits. */
-  inputBuffer(): number;
-  inputCapacity(): number;
-  /** `len` new bytes at inputBuffer() -> whole records ready, or ERR_LENGTH. */
-  statusFeed(len: number): number;
-  /** The next ready record's pointer, or 0. */
-  statusNext(): number;
-  /** Bytes of a trailing partial record. */
-  statusPending(): number;
-  statusReset(): void;
-  controlFeed(len: number): number;
-  controlNext(): number;
-  controlPending(): number;
-  controlReset(): void;
-  statusSigno(p: number): number;
-  statusErrno(p: number): number;
-  statusCode(p: number): number;
-  statusPid(p: number): number;
-  statusUid(p: number): number;
-  statusStatus(p: number): number;
-  statusUtime(p: number): bigint;
-  statusStime(p: number): bigint;
-  controlPid(p: number): number;
-  controlSignal(p: number): number;
-  /** -> pointer to 128 bytes in the codec's output buffer (valid until the next call). */
-  encodeStatus(signo: number, errno: number, code: number, pid: number, uid: number,
-    status: number, utime: bigint, stime: bigint): number;
-  /** -> pointer to 8 bytes in the codec's output buffer (valid until the next call). */
-  encodeControl(pid: number, sig: number): number;
-  /** KIND_* (> 0) or ERR_* (< 0), see assembly/protocol.ts. */
-  statusKind(p: number): number;
-}
+export { CODEC_ERRORS, type CodecExports } from '../lib/codec.ts';
 
 /** core.wasm: the decisions of supervise. The host's contract is in assembly/core.ts. */
 export interface CoreExports {
@@ -80,19 +44,6 @@ export interface CoreImports {
   report(what: number, a: number, b: number): void;
 }
 
-/** Words for the codec's ERR_* codes. */
-export const CODEC_ERRORS: Readonly<Record<number, string>> = {
-  [ERR_SIGNO]: 'unknown si_signo',
-  [ERR_CODE]: 'unknown si_code',
-  [ERR_PADDING]: 'non-zero padding',
-  [ERR_PID]: 'invalid si_pid',
-  [ERR_ERRNO]: 'invalid si_errno',
-  [ERR_EXIT_STATUS]: 'exit status outside 0..255',
-  [ERR_SIGNAL]: 'invalid signal number in si_status',
-  [ERR_TIME]: 'negative CPU time',
-  [ERR_LENGTH]: 'chunk length out of range',
-};
-
 const modules = new Map<string, WebAssembly.Module>();
 
 /** The path of dist/<name>.wasm, found from cli/ (tsx), dist/ or dist/chunks/ (the
@@ -117,13 +68,9 @@ export function wasmModule(name: 'codec' | 'core'): WebAssembly.Module {
   return module;
 }
 
-/** A fresh codec instance (its own memory and stream state). */
+/** A fresh codec instance (its own memory and stream state), from lib/codec.ts. */
 export function loadCodec(): CodecExports {
-  const box: { memory?: WebAssembly.Memory } = {};
-  const instance = new WebAssembly.Instance(wasmModule('codec'), { env: { abort: abortFor(box, 'codec') } });
-  const exports = instance.exports as unknown as CodecExports;
-  box.memory = exports.memory;
-  return exports;
+  return instantiateCodec(wasmModule('codec'));
 }
 
 /** A fresh core instance calling `imports` for every system call. Call init() first. */

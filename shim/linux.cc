@@ -123,6 +123,16 @@ struct ChildPlan {
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);  // EINVAL for glibc's own
   }
+  // glibc's sigaction refuses its own signals (32, 33), yet an inherited SIG_IGN on them
+  // would pass through execve: reset them with the raw system call (kernel sigaction
+  // layout: handler, flags, restorer, mask).
+  struct {
+    void* handler;
+    unsigned long flags;
+    void* restorer;
+    uint64_t mask;
+  } kdfl = {nullptr, 0, nullptr, 0};  // SIG_DFL
+  for (int sig = 32; sig < SIGRTMIN; sig++) syscall(SYS_rt_sigaction, sig, &kdfl, nullptr, sizeof kdfl.mask);
   // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
   // and a blocked one would be inherited through execve.
   uint64_t none = 0;

@@ -1,0 +1,424 @@
+// The protocol codec for browsers and Node: codec.wasm (the same file supervise uses)
+// plus the decoding every reader shares (`supervise decode`, web/, tests). No Node APIs:
+// the host hands in the Wasm (a URL or Response in browsers, bytes or a compiled module
+// in Node) and the bytes to decode.
+import {
+  STATUS_SIZE, CONTROL_SIZE, SIGCHLD,
+  KIND_EXITED, KIND_KILLED, KIND_DUMPED, KIND_TRAPPED, KIND_STOPPED, KIND_CONTINUED,
+  KIND_SPAWNED, KIND_SPAWN_FAILED,
+  ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
+  ERR_LENGTH, EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME,
+  EVENTS_RECORD,
+} from '../assembly/protocol.ts';
+import { errnoName, signalName } from './names.ts';
+
+export { errnoName, signalName, signalNumber } from './names.ts';
+
+/** codec.wasm's exports; pointers are byte offsets into `memory`. */
+export interface CodecExports {
+  memory: WebAssembly.Memory;
+  /** Where the host copies a chunk before statusFeed/controlFeed, and how much fits. */
+  inputBuffer(): number;
+  inputCapacity(): number;
+  /** `len` new bytes at inputBuffer() -> whole records ready, or ERR_LENGTH. */
+  statusFeed(len: number): number;
+  /** The next ready record's pointer, or 0. */
+  statusNext(): number;
+  /** Bytes of a trailing partial record. */
+  statusPending(): number;
+  statusReset(): void;
+  controlFeed(len: number): number;
+  controlNext(): number;
+  controlPending(): number;
+  controlReset(): void;
+  statusSigno(p: number): number;
+  statusErrno(p: number): number;
+  statusCode(p: number): number;
+  statusPid(p: number): number;
+  statusUid(p: number): number;
+  statusStatus(p: number): number;
+  statusUtime(p: number): bigint;
+  statusStime(p: number): bigint;
+  controlPid(p: number): number;
+  controlSignal(p: number): number;
+  /** -> pointer to 128 bytes in the codec's output buffer (valid until the next call). */
+  encodeStatus(signo: number, errno: number, code: number, pid: number, uid: number,
+    status: number, utime: bigint, stime: bigint): number;
+  /** -> pointer to 8 bytes in the codec's output buffer (valid until the next call). */
+  encodeControl(pid: number, sig: number): number;
+  /** KIND_* (> 0) or ERR_* (< 0), see assembly/protocol.ts. */
+  statusKind(p: number): number;
+}
+
+/** Words for the codec's ERR_* codes. */
+export const CODEC_ERRORS: Readonly<Record<number, string>> = {
+  [ERR_SIGNO]: 'unknown si_signo',
+  [ERR_CODE]: 'unknown si_code',
+  [ERR_PADDING]: 'non-zero padding',
+  [ERR_PID]: 'invalid si_pid',
+  [ERR_ERRNO]: 'invalid si_errno',
+  [ERR_EXIT_STATUS]: 'exit status outside 0..255',
+  [ERR_SIGNAL]: 'invalid signal number in si_status',
+  [ERR_TIME]: 'negative CPU time',
+  [ERR_LENGTH]: 'chunk length out of range',
+};
+
+// --- loading codec.wasm
+
+/** What codec.wasm can be loaded from: a URL (fetched, compiled while it streams), a
+ *  Response, its bytes, or a compiled module. */
+export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+
+/** A codec instance over a compiled codec.wasm (synchronous; each has its own state). */
+export function instantiateCodec(module: WebAssembly.Module): CodecExports {
+  const { imports, attach } = codecImports();
+  return attach(new WebAssembly.Instance(module, imports));
+}
+
+/** codec.wasm's imports (env.abort, which reads its message from the instance's memory),
+ *  and attach(), which types the instance's exports and lets abort see its memory. */
+function codecImports() {
+  let memory: WebAssembly.Memory | undefined;
+  const text = (ptr: number): string => {
+    if (!ptr || !memory) return '';
+    const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+    return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length >>> 1));
+  };
+  const abort = (message: number, file: number, line: number, column: number): never => {
+    throw new Error(`codec.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
+  };
+  const attach = (instance: WebAssembly.Instance): CodecExports => {
+    const exports = instance.exports as unknown as CodecExports;
+    memory = exports.memory;
+    return exports;
+  };
+  return { imports: { env: { abort } }, attach };
+}
+
+/** A codec instance from `source`: a URL or Response goes through
+ *  WebAssembly.instantiateStreaming (compiled while it downloads) when the server labels
+ *  it application/wasm; bytes (Node: readFile) or a module are instantiated directly. */
+export async function loadCodec(source: WasmSource): Promise<CodecExports> {
+  if (typeof source === 'string' || source instanceof URL) source = await fetch(source);
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new Error(`codec.wasm: ${source.status} ${source.statusText} from ${source.url}`);
+    const streaming = (source.headers.get('content-type') ?? '').startsWith('application/wasm');
+    const { imports, attach } = codecImports();
+    if (streaming && WebAssembly.instantiateStreaming) {
+      return attach((await WebAssembly.instantiateStreaming(source, imports)).instance);
+    }
+    source = await source.arrayBuffer();
+  }
+  return instantiateCodec(source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource));
+}
+
+// --- decoded records
+
+export type StatusKindName =
+  | 'exited' | 'killed' | 'dumped' | 'trapped' | 'stopped' | 'continued' | 'spawned' | 'spawn-failed';
+
+const KIND_NAMES: Record<number, StatusKindName> = {
+  [KIND_EXITED]: 'exited', [KIND_KILLED]: 'killed', [KIND_DUMPED]: 'dumped',
+  [KIND_TRAPPED]: 'trapped', [KIND_STOPPED]: 'stopped', [KIND_CONTINUED]: 'continued',
+  [KIND_SPAWNED]: 'spawned', [KIND_SPAWN_FAILED]: 'spawn-failed',
+};
+
+/** One status record, decoded. Plain JSON-able data. */
+export interface StatusEvent {
+  /** Byte offset of the record (of its entry, in an events log) in the input. */
+  offset: number;
+  /** Events logs: when supervise wrote it, in microseconds since the Unix epoch. */
+  time?: number;
+  kind: StatusKindName;
+  pid: number;
+  /** si_signo, si_code, si_errno, si_uid, si_status as written. */
+  signo: number;
+  code: number;
+  errno: number;
+  uid: number;
+  status: number;
+  /** CLD_EXITED: the exit status. */
+  exitCode?: number;
+  /** Killed, dumped, trapped, stopped, continued: the signal's name. */
+  signal?: string;
+  /** Spawn failed: the errno's name. */
+  errnoName?: string;
+  /** si_utime, si_stime in clock ticks: a number, or a decimal string beyond 2^53. */
+  utime: number | string;
+  stime: number | string;
+}
+
+/** One control record, decoded. */
+export interface ControlEvent {
+  offset: number;
+  pid: number;
+  signal: number;
+  signalName: string;
+}
+
+/** What a stream holds: raw status records, an events log, or control records. */
+export type StreamFormat = 'status' | 'events' | 'control';
+
+/** Why decoding stopped: the byte offset and the reason. Decoders throw nothing else. */
+export class DecodeError extends Error {
+  constructor(readonly offset: number, readonly reason: string) {
+    super(`${reason} at byte offset ${offset}`);
+    this.name = 'DecodeError';
+  }
+}
+
+/** The text `supervise decode` prints for a record: `2026-11-22T10:00:01.234Z  pid 4242  exited 3`. */
+export function formatEvent(e: StatusEvent | ControlEvent): string {
+  if (!('kind' in e)) return `pid ${e.pid} <- ${e.signalName}`;
+  const when = e.time === undefined ? '' : `${isoTime(e.time)}  `;
+  return `${when}pid ${e.pid}  ${describe(e)}`;
+}
+
+/** "exited 3", "killed SIGKILL", "spawned", "spawn failed ENOENT". */
+export function describe(e: StatusEvent): string {
+  switch (e.kind) {
+    case 'exited': return `exited ${e.exitCode}`;
+    case 'spawned': return 'spawned';
+    case 'spawn-failed': return `spawn failed ${e.errnoName}`;
+    default: return `${e.kind} ${e.signal}`;
+  }
+}
+
+/** ISO 8601 with milliseconds, from microseconds since the epoch. */
+export function isoTime(us: number): string {
+  const d = new Date(Math.floor(us / 1000));
+  return Number.isNaN(d.getTime()) ? `@${us}us` : d.toISOString();
+}
+
+// --- the streaming decoder
+
+const MAGIC = Uint8Array.from(EVENTS_MAGIC);
+
+/** Decodes one stream chunk by chunk (any split gives the same records). The format is
+ *  `control`, `status`, `events`, or `auto`: an events log when the input starts with the
+ *  magic "SUPVEVTS", else raw status records. push() returns the whole records completed
+ *  by a chunk; on a corrupt record it throws a DecodeError whose `records` holds the good
+ *  ones of that chunk before it, and every later push() throws it again. end() throws for
+ *  a truncated record or header. */
+export class StreamDecoder {
+  /** The format, once known. */
+  format: StreamFormat | null;
+  private readonly codec: CodecExports;
+  private offset = 0; // bytes pushed so far
+  private head: Uint8Array = new Uint8Array(0); // events: header bytes, entry bytes not yet whole
+  private headerDone = false;
+  private failed: DecodeError | null = null;
+
+  constructor(codec: CodecExports, format: StreamFormat | 'auto' = 'auto') {
+    this.codec = codec;
+    this.format = format === 'auto' ? null : format;
+    codec.statusReset();
+    codec.controlReset();
+  }
+
+  /** The records completed by `chunk`. */
+  push(chunk: Uint8Array): Array<StatusEvent | ControlEvent> {
+    if (this.failed) throw this.failed;
+    const out: Array<StatusEvent | ControlEvent> = [];
+    try {
+      this.pushInto(chunk, out);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.failed = err;
+      (err as DecodeError & { records?: unknown }).records = out;
+      throw err;
+    }
+    return out;
+  }
+
+  /** At the end of input: throws if a record (or the header) is incomplete. */
+  end(): void {
+    if (this.failed) throw this.failed;
+    if (this.format === null) this.detect(true);
+    const c = this.codec;
+    let pending = 0;
+    let size = 0;
+    if (this.format === 'status') { pending = c.statusPending(); size = STATUS_SIZE; }
+    else if (this.format === 'control') { pending = c.controlPending(); size = CONTROL_SIZE; }
+    else if (!this.headerDone) {
+      throw (this.failed = new DecodeError(0, `truncated events header (${this.head.length} of ${EVENTS_HEADER_SIZE} bytes)`));
+    } else { pending = this.head.length; size = EVENTS_ENTRY_SIZE; }
+    if (pending) {
+      throw (this.failed = new DecodeError(this.offset - pending, `truncated record (${pending} of ${size} bytes)`));
+    }
+  }
+
+  private pushInto(chunk: Uint8Array, out: Array<StatusEvent | ControlEvent>): void {
+    if (this.format === null) {
+      this.head = concat(this.head, chunk);
+      this.offset += chunk.length;
+      if (!this.detect(false)) return;
+      chunk = this.head;
+      this.head = new Uint8Array(0);
+      this.offset -= chunk.length;
+    }
+    if (this.format === 'events') return this.pushEvents(chunk, out);
+    const c = this.codec;
+    const cap = c.inputCapacity();
+    const status = this.format === 'status';
+    const size = status ? STATUS_SIZE : CONTROL_SIZE;
+    for (let at = 0; at < chunk.length; at += cap) {
+      const piece = chunk.subarray(at, at + cap);
+      new Uint8Array(c.memory.buffer, c.inputBuffer(), piece.length).set(piece);
+      // The first record completed by this piece starts this many bytes before it.
+      const pending = status ? c.statusPending() : c.controlPending();
+      let recordAt = this.offset - pending;
+      const ready = status ? c.statusFeed(piece.length) : c.controlFeed(piece.length);
+      if (ready < 0) throw new DecodeError(this.offset, CODEC_ERRORS[ready] ?? `codec error ${ready}`);
+      for (let p = status ? c.statusNext() : c.controlNext(); p !== 0; p = status ? c.statusNext() : c.controlNext()) {
+        out.push(status ? this.statusEvent(p, recordAt) : controlEvent(c, p, recordAt));
+        recordAt += size;
+      }
+      this.offset += piece.length;
+    }
+  }
+
+  /** Decides the format from the first bytes: true once known. */
+  private detect(atEnd: boolean): boolean {
+    const h = this.head;
+    const n = Math.min(h.length, MAGIC.length);
+    for (let i = 0; i < n; i++) {
+      if (h[i] !== MAGIC[i]) {
+        this.format = 'status';
+        return true;
+      }
+    }
+    if (h.length >= MAGIC.length) this.format = 'events';
+    else if (atEnd) {
+      this.format = 'status';
+      // A short prefix of the magic: decode it as what it is, a truncated status record.
+      const c = this.codec;
+      new Uint8Array(c.memory.buffer, c.inputBuffer(), h.length).set(h);
+      c.statusFeed(h.length);
+    }
+    return this.format !== null;
+  }
+
+  private pushEvents(chunk: Uint8Array, out: Array<StatusEvent | ControlEvent>): void {
+    const buf = this.head.length ? concat(this.head, chunk) : chunk;
+    const base = this.offset - this.head.length; // input offset of buf[0]
+    this.offset += chunk.length;
+    let at = 0;
+    if (!this.headerDone) {
+      if (buf.length < EVENTS_HEADER_SIZE) {
+        this.head = buf.slice();
+        return;
+      }
+      const view = new DataView(buf.buffer, buf.byteOffset, EVENTS_HEADER_SIZE);
+      const version = view.getUint32(8, true);
+      const entry = view.getUint32(12, true);
+      if (version !== EVENTS_VERSION) throw new DecodeError(base + 8, `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`);
+      if (entry !== EVENTS_ENTRY_SIZE) throw new DecodeError(base + 12, `unexpected entry size ${entry} in an events log version 1 (expected ${EVENTS_ENTRY_SIZE})`);
+      this.headerDone = true;
+      at = EVENTS_HEADER_SIZE;
+    }
+    const c = this.codec;
+    const input = c.inputBuffer();
+    for (; at + EVENTS_ENTRY_SIZE <= buf.length; at += EVENTS_ENTRY_SIZE) {
+      const view = new DataView(buf.buffer, buf.byteOffset + at, EVENTS_ENTRY_SIZE);
+      const time = Number(view.getBigInt64(EVENTS_TIME, true));
+      new Uint8Array(c.memory.buffer, input, STATUS_SIZE).set(buf.subarray(at + EVENTS_RECORD, at + EVENTS_ENTRY_SIZE));
+      const e = this.statusEvent(input, base + at, base + at + EVENTS_RECORD);
+      e.time = time;
+      out.push(e);
+    }
+    this.head = buf.slice(at);
+  }
+
+  /** Decodes the status record at codec pointer p (entry at `offset`, record at `recordAt`). */
+  private statusEvent(p: number, offset: number, recordAt = offset): StatusEvent {
+    return decodeStatusAt(this.codec, p, offset, recordAt);
+  }
+}
+
+/** The status record at codec pointer `p`, decoded; throws a DecodeError naming
+ *  `recordAt` if the codec rejects it. */
+export function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offset): StatusEvent {
+  const kind = c.statusKind(p);
+  if (kind < 0) throw new DecodeError(recordAt, `invalid status record (${CODEC_ERRORS[kind] ?? `error ${kind}`})`);
+  const e: StatusEvent = {
+    offset,
+    kind: KIND_NAMES[kind],
+    pid: c.statusPid(p),
+    signo: c.statusSigno(p),
+    code: c.statusCode(p),
+    errno: c.statusErrno(p),
+    uid: c.statusUid(p),
+    status: c.statusStatus(p),
+    utime: exact(c.statusUtime(p)),
+    stime: exact(c.statusStime(p)),
+  };
+  if (kind === KIND_EXITED) e.exitCode = e.status;
+  else if (kind === KIND_TRAPPED) e.signal = signalName(e.status & 0x7f);
+  else if (kind === KIND_SPAWN_FAILED) e.errnoName = errnoName(e.errno);
+  else if (kind !== KIND_SPAWNED) e.signal = signalName(e.status);
+  return e;
+}
+
+/** A number when it is exact as one, else the decimal string. */
+function exact(n: bigint): number | string {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
+function controlEvent(c: CodecExports, p: number, offset: number): ControlEvent {
+  const signal = c.controlSignal(p);
+  return { offset, pid: c.controlPid(p), signal, signalName: signalName(signal) };
+}
+
+/** Everything in `bytes` at once: the records before any error, and the error. */
+export function decodeAll(codec: CodecExports, bytes: Uint8Array, format: StreamFormat | 'auto' = 'auto'):
+  { format: StreamFormat | null; records: Array<StatusEvent | ControlEvent>; error: DecodeError | null } {
+  const d = new StreamDecoder(codec, format);
+  const records: Array<StatusEvent | ControlEvent> = [];
+  try {
+    records.push(...d.push(bytes));
+    d.end();
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    records.push(...((err as DecodeError & { records?: Array<StatusEvent | ControlEvent> }).records ?? []));
+    return { format: d.format, records, error: err };
+  }
+  return { format: d.format, records, error: null };
+}
+
+/** A control record (8 bytes) for `pid` and signal `sig`, encoded by the codec. */
+export function encodeControl(c: CodecExports, pid: number, sig: number): Uint8Array {
+  return new Uint8Array(c.memory.buffer, c.encodeControl(pid, sig), CONTROL_SIZE).slice();
+}
+
+/** A status record (128 bytes), encoded by the codec. */
+export function encodeStatus(c: CodecExports, f: {
+  signo?: number; errno?: number; code: number; pid?: number; uid?: number; status?: number;
+  utime?: bigint; stime?: bigint;
+}): Uint8Array {
+  const p = c.encodeStatus(f.signo ?? SIGCHLD, f.errno ?? 0, f.code, f.pid ?? 0, f.uid ?? 0, f.status ?? 0,
+    f.utime ?? 0n, f.stime ?? 0n);
+  return new Uint8Array(c.memory.buffer, p, STATUS_SIZE).slice();
+}
+
+/** An events log (format v1) from (time in µs, 128-byte record) pairs. */
+export function encodeEventsLog(entries: Array<{ time: number; record: Uint8Array }>): Uint8Array {
+  const out = new Uint8Array(EVENTS_HEADER_SIZE + entries.length * EVENTS_ENTRY_SIZE);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(8, EVENTS_VERSION, true);
+  view.setUint32(12, EVENTS_ENTRY_SIZE, true);
+  entries.forEach((e, i) => {
+    const at = EVENTS_HEADER_SIZE + i * EVENTS_ENTRY_SIZE;
+    view.setBigInt64(at + EVENTS_TIME, BigInt(Math.round(e.time)), true);
+    out.set(e.record.subarray(0, STATUS_SIZE), at + EVENTS_RECORD);
+  });
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,255 @@
+// `supervise decode` and `supervise send` as a black box, on logs of real supervise runs.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, constants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LAUNCH, SUPERVISE, killQuietly, sleep, until } from './procs.ts';
+import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
+import { loadCodec } from '../cli/wasm.ts';
+import { decodeAll, encodeEventsLog, encodeStatus } from '../lib/codec.ts';
+import { encodeControlRef, encodeStatusRef, concatBytes } from './helpers.ts';
+
+function run(args: string[], input?: Uint8Array) {
+  const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 10_000 });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), bytes: r.stdout };
+}
+const lines = (s: string) => s.split('\n').filter(Boolean);
+const noStack = (stderr: string) => assert.not.match(stderr, /\n\s+at /, 'a stack trace on stderr');
+
+/** What each child of record-log.ts's tree ends with, in the order of its commands. */
+const ENDINGS = ['exited 0', 'exited 3', 'killed SIGKILL', 'dumped SIGSEGV', 'killed SIGTERM', 'exited 0', 'killed SIGTERM'];
+
+let log: RecordedLog;
+
+// ---
+const Real = suite('decoding a log of a real supervise run');
+Real.before(async () => { log = await recordLog(); });
+
+Real('should print one timestamped line per record of an events log, naming how each child ended', () => {
+  assert.is(log.count, EXPECTED_RECORDS);
+  const r = run(['decode', '-'], log.events);
+  assert.is(r.stderr, '');
+  assert.is(r.status, 0);
+  const out = lines(r.stdout);
+  assert.is(out.length, log.pids.length + EXPECTED_RECORDS);
+  for (const l of out) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  pid \d+  \S/);
+  log.pids.forEach((pid, i) => {
+    assert.ok(out.includes(out.find((l) => l.endsWith(`pid ${pid}  spawned`))!), `spawned ${pid}`);
+    assert.ok(out.some((l) => l.endsWith(`pid ${pid}  ${ENDINGS[i]}`)), `pid ${pid} ${ENDINGS[i]} in\n${r.stdout}`);
+  });
+  assert.ok(out.some((l) => / pid \d+  exited 7$/.test(l)), 'the adopted orphan exited 7');
+});
+
+Real('should print the raw status stream without timestamps, same records in the same order', () => {
+  const raw = run(['decode'], log.raw);
+  assert.is(raw.status, 0);
+  const events = lines(run(['decode'], log.events).stdout).filter((l) => !l.endsWith('spawned'));
+  assert.equal(lines(raw.stdout), events.map((l) => l.replace(/^\S+Z  /, '')));
+});
+
+Real('should print JSON lines with the decoded fields with --json', () => {
+  const r = run(['decode', '--json'], log.events);
+  assert.is(r.status, 0);
+  const recs = lines(r.stdout).map((l) => JSON.parse(l));
+  const killed = recs.find((x) => x.pid === log.pids[2] && x.kind === 'killed');
+  assert.is(killed.signal, 'SIGKILL');
+  assert.is(killed.status, 9);
+  assert.is(killed.signo, 17);
+  assert.type(killed.time, 'number');
+  assert.match(killed.iso, /Z$/);
+  const exited = recs.find((x) => x.pid === log.pids[1] && x.kind === 'exited');
+  assert.is(exited.exitCode, 3);
+  assert.is(recs[0].offset, 16);
+  assert.is(recs[1].offset, 16 + 136);
+});
+
+Real('should decode from a file path the same as from stdin', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-decode-'));
+  try {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, 'log.supv'), log.events);
+    assert.is(run(['decode', path.join(dir, 'log.supv')]).stdout, run(['decode'], log.events).stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Real('should agree with lib/codec decodeAll in-process', () => {
+  const { records, error } = decodeAll(loadCodec(), log.events);
+  assert.is(error, null);
+  const json = lines(run(['decode', '--json'], log.events).stdout).map((l) => JSON.parse(l));
+  assert.equal(json.map(({ iso: _iso, ...rest }) => rest), records);
+});
+
+Real.run();
+
+// ---
+const Kinds = suite('every kind of record');
+
+Kinds('should print spawned, spawn failed, stopped, continued and trapped records', () => {
+  const codec = loadCodec();
+  const recs = [
+    encodeStatus(codec, { signo: 0, code: 0x5301, pid: 4242 }),
+    encodeStatus(codec, { signo: 0, code: 0x5302, errno: 2 }),
+    encodeStatusRef({ signo: 17, code: 5, pid: 7, status: 19 }),
+    encodeStatusRef({ signo: 17, code: 6, pid: 7, status: 18 }),
+    encodeStatusRef({ signo: 17, code: 4, pid: 7, status: 5 }),
+    encodeStatusRef({ signo: 17, code: 2, pid: 8, status: 36 }),
+  ];
+  const r = run(['decode'], concatBytes(recs));
+  assert.is(r.status, 0);
+  assert.equal(lines(r.stdout), [
+    'pid 4242  spawned', 'pid 0  spawn failed ENOENT', 'pid 7  stopped SIGSTOP', 'pid 7  continued SIGCONT',
+    'pid 7  trapped SIGTRAP', 'pid 8  killed SIGRTMIN+2',
+  ]);
+  const log1 = encodeEventsLog([{ time: Date.UTC(2026, 10, 22, 10, 0, 1, 234) * 1000 + 567, record: encodeStatusRef({ signo: 17, code: 1, pid: 4242, status: 3 }) }]);
+  assert.is(run(['decode'], log1).stdout, '2026-11-22T10:00:01.234Z  pid 4242  exited 3\n');
+});
+
+Kinds.run();
+
+// ---
+const Bad = suite('truncated and corrupt input');
+
+Bad('should print the whole records of a truncated stream, then name the offset and exit 1', () => {
+  const two = concatBytes([encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }), encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 })]);
+  const r = run(['decode'], concatBytes([two, new Uint8Array(50)]));
+  assert.is(r.status, 1);
+  assert.is(r.stdout, 'pid 5  exited 1\npid 6  exited 2\n');
+  assert.is(r.stderr, 'supervise: decode: stdin: truncated record (50 of 128 bytes) at byte offset 256\n');
+});
+
+Bad('should stop at a corrupt record, naming its offset and what is wrong with it', () => {
+  const bad = encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 });
+  bad[100] = 1;
+  const r = run(['decode'], concatBytes([encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }), bad, encodeStatusRef({ signo: 17, code: 1, pid: 7 })]));
+  assert.is(r.status, 1);
+  assert.is(r.stdout, 'pid 5  exited 1\n');
+  assert.is(r.stderr, 'supervise: decode: stdin: invalid status record (non-zero padding) at byte offset 128\n');
+});
+
+Bad('should reject an events log of another version or entry size, and a cut header', () => {
+  const good = encodeEventsLog([{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
+  const v2 = good.slice(); v2[8] = 2;
+  let r = run(['decode'], v2);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /unsupported events log version 2 .*at byte offset 8\n$/);
+  const big = good.slice(); big[12] = 200;
+  assert.match(run(['decode'], big).stderr, /entry size 200 .*at byte offset 12\n$/);
+  r = run(['decode'], good.subarray(0, 10));
+  assert.is(r.stderr, 'supervise: decode: stdin: truncated events header (10 of 16 bytes) at byte offset 0\n');
+  r = run(['decode'], good.subarray(0, 100));
+  assert.is(r.stderr, 'supervise: decode: stdin: truncated record (84 of 136 bytes) at byte offset 16\n');
+});
+
+Bad('should never print a stack trace, whatever the input', () => {
+  for (const input of [new Uint8Array([0x53, 0x55]), Uint8Array.from({ length: 300 }, (_, i) => i * 7), new Uint8Array(0)]) {
+    const r = run(['decode'], input);
+    noStack(r.stderr);
+    assert.ok(r.status === 0 || r.status === 1);
+  }
+  const r = run(['decode', '/nonexistent/log']);
+  assert.is(r.status, 1);
+  assert.is(r.stderr, 'supervise: decode: /nonexistent/log: ENOENT: cannot open it\n');
+  assert.is(run(['decode', '--control'], new Uint8Array(12)).stderr, 'supervise: decode: stdin: truncated record (4 of 8 bytes) at byte offset 8\n');
+});
+
+Bad.run();
+
+// ---
+const Stream = suite('streaming');
+
+Stream('should print each record as it arrives on a pipe, before the input ends', async () => {
+  const p = spawn(SUPERVISE, ['decode'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  try {
+    const rec = encodeStatusRef({ signo: 17, code: 2, pid: 99, status: 15 });
+    p.stdin.write(rec.subarray(0, 60));
+    await sleep(150);
+    assert.is(out, '');
+    p.stdin.write(rec.subarray(60));
+    await until(() => out === 'pid 99  killed SIGTERM\n', 5000, 'the first line');
+    p.stdin.end();
+    await new Promise((r) => p.on('exit', r));
+    assert.is(p.exitCode, 0);
+  } finally {
+    killQuietly(p.pid!);
+  }
+});
+
+Stream.run();
+
+// ---
+const Send = suite('supervise send');
+
+Send('should write one 8-byte control record for a name or a number', () => {
+  for (const [sig, num] of [['TERM', 15], ['SIGKILL', 9], ['usr1', 10], ['15', 15], ['0', 0], ['RTMIN+2', 36]] as const) {
+    const r = run(['send', '4242', sig]);
+    assert.is(r.status, 0);
+    assert.equal(new Uint8Array(r.bytes), encodeControlRef(4242, num), sig);
+  }
+  assert.is(run(['decode', '--control'], run(['send', '4242', 'TERM']).bytes).stdout, 'pid 4242 <- SIGTERM\n');
+});
+
+Send('should refuse a bad pid or signal with a usage error', () => {
+  for (const [pid, sig, what] of [['0', 'TERM', 'PID'], ['abc', 'TERM', 'PID'], ['12', 'NOPE', 'SIGNAL'], ['12', '65', 'SIGNAL']]) {
+    const r = run(['send', pid, sig]);
+    assert.is(r.status, 2);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^supervise: send: ${what} must be`));
+  }
+});
+
+Send('should drive a real supervise through a fifo, with decode reading its status stream', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-fifo-'));
+  const fifo = path.join(dir, 'control');
+  spawnSync('mkfifo', [fifo]);
+  // Hold the fifo open for writing ourselves (O_RDWR does not block), so supervise sees
+  // EOF only when we close it.
+  const hold = openSync(fifo, constants.O_RDWR);
+  const sh = spawn('sh', ['-c', `python3 ${LAUNCH} ${SUPERVISE} 'exec sleep 30' < ${fifo} | ${SUPERVISE} decode`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  sh.stdout.on('data', (d) => { out += d; });
+  sh.stderr.on('data', (d) => { err += d; });
+  let child = 0;
+  try {
+    await until(() => /pids: \d+/.test(err), 10_000, 'the launcher');
+    child = Number(/pids: (\d+)/.exec(err)![1]);
+    await sleep(400); // supervise starting
+    const r = spawnSync('sh', ['-c', `${SUPERVISE} send ${child} TERM > ${fifo}`]);
+    assert.is(r.status, 0, r.stderr.toString());
+    await until(() => out.includes('\n'), 10_000, 'the status line');
+    assert.is(out, `pid ${child}  killed SIGTERM\n`);
+    closeSync(hold);
+    await until(() => sh.exitCode !== null, 10_000, 'supervise and decode to exit');
+    assert.is(sh.exitCode, 0);
+  } finally {
+    try { closeSync(hold); } catch { /* closed */ }
+    if (child) killQuietly(child);
+    killQuietly(sh.pid!);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Send.run();
+
+// ---
+const Module = suite('the codec module (package.json exports "./codec")');
+
+Module('should load from its package name in Node, from bytes, and decode as the CLI does', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const js = readFileSync(fileURLToPath(import.meta.resolve('supervise/codec')), 'utf8');
+  assert.not.match(js, /from ["']node:|require\(/, 'no Node APIs in the bundle');
+  const mod = await import('supervise/codec');
+  const codec = await mod.loadCodec(readFileSync(fileURLToPath(import.meta.resolve('supervise/codec.wasm'))));
+  const bytes = concatBytes([encodeStatusRef({ signo: 17, code: 3, pid: 12, status: 11 }), new Uint8Array(3)]);
+  const r = mod.decodeAll(codec, bytes);
+  assert.equal(r.records.map(mod.formatEvent), ['pid 12  dumped SIGSEGV']);
+  assert.is(r.error!.message, 'truncated record (3 of 128 bytes) at byte offset 128');
+});
+
+Module.run();
