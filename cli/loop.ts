@@ -122,6 +122,8 @@ export function runLoop(opts: LoopOptions): Promise<number> {
           return say(`refused a control record for pid ${a}: ${b} is not a signal number`);
         case R.REPORT_KILL_FAILED:
           return say(`could not signal pid ${a}: ${errnoName(b)}; going on`);
+        case R.REPORT_REFUSED_COUNT:
+          return say(`refused ${a >>> 0} malformed control records so far (only the first ${R.REFUSALS_SHOWN} are shown one by one)`);
         case R.REPORT_PARTIAL_CONTROL:
           return say(`the control stream ended inside a record (${a} of 8 bytes); ignored`);
         case R.REPORT_STATUS_GONE:
