@@ -12,7 +12,7 @@ WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test demo clean lint
+.PHONY: all build test stress demo clean lint
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI)
@@ -40,6 +40,11 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 
 test: build
 	$(NODE) scripts/run-tests.mjs
+
+# The long suites: a soak of STRESS_SECONDS (default 60) under one supervise.
+STRESS_SECONDS ?= 60
+stress: build
+	STRESS_SECONDS=$(STRESS_SECONDS) $(NODE) --import tsx scripts/stress.ts
 
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json
