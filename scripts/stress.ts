@@ -22,8 +22,11 @@ const SPAWNER = `exec python3 -c '${[
   `    for i in range(${ROUND}):`,
   '        p = os.fork()',
   '        if p == 0:',
+  '            parent = os.getpid()',
   '            if os.fork() == 0:',
   '                if i % 6 == 1: os.setsid()',
+  // Announce only once adopted: until then supervise rightly refuses to signal it.
+  '                while os.getppid() == parent: time.sleep(0.001)',
   '                os.write(3, b"%d\\n" % os.getpid())',
   '                if i % 2 == 0:',
   '                    time.sleep(0.001 * (i % 20))',
@@ -68,7 +71,10 @@ async function main(): Promise<number> {
           got.set(r.pid, [...(got.get(r.pid) ?? []), r]);
         }
         return got.size === wanted.size;
-      }, 30_000, `records for round ${rounds + 1}`);
+      }, 30_000, `records for round ${rounds + 1}`).catch((err) => {
+        const missing = round.filter((pid) => !got.has(pid));
+        throw new Error(`${err.message}; no record for ${missing.map((pid) => `${pid} (alive ${alive(pid)})`).join(', ')}`);
+      });
       for (const [pid, rs] of got) {
         if (rs.length !== 1) { problems++; console.log(`PROBLEM: pid ${pid} got ${rs.length} records`); }
       }
