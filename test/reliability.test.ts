@@ -127,11 +127,13 @@ Storms('should adopt and reap 1,000 orphans: one record each, no zombie, RSS rou
   await until(() => t.announced.length >= 1000 && orphanRecords().length >= 1000, 60_000,
     `1000 orphan records (have ${orphanRecords().length})`);
   const rssLast = rssKiB(t.pid);
-  const seen = new Map<number, number>();
-  for (const r of orphanRecords()) seen.set(r.pid, (seen.get(r.pid) ?? 0) + 1);
-  assert.is(seen.size, 1000);
-  for (const [pid, n] of seen) assert.is(n, 1, `pid ${pid} reported ${n} times`);
-  t.announced.forEach((pid, i) => assert.ok(pid > 0 && i >= 0));
+  // One record per orphan. A pid can come back within the run (pid_max is 32,768 on a busy
+  // machine): then it is announced, and reported, once per process that had it.
+  const count = (pids: number[]) => pids.reduce((m, pid) => m.set(pid, (m.get(pid) ?? 0) + 1), new Map<number, number>());
+  const seen = count(orphanRecords().map((r) => r.pid));
+  const born = count(t.announced);
+  assert.is(orphanRecords().length, 1000);
+  for (const [pid, n] of born) assert.is(seen.get(pid), n, `pid ${pid}: ${n} orphans, ${seen.get(pid)} records`);
   assert.ok(orphanRecords().every((r) => r.code === CLD_EXITED && r.status >= 0 && r.status < 7));
   await until(() => zombiesOf(t.pid) === 0, 5000, 'no zombie child of supervise').catch(() => {});
   assert.is(zombiesOf(t.pid), 0, 'a zombie child of supervise is left');
