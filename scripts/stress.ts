@@ -63,20 +63,26 @@ async function main(): Promise<number> {
       const round = t.announced.slice(seenAnnounced, seenAnnounced + ROUND);
       seenAnnounced += ROUND;
       for (const pid of round) t.send(pid, SIGKILL); // the reaped ones are refused: not children
-      const wanted = new Set(round);
+      // One record per orphan; a pid that came back within the round is announced, and
+      // reported, once per process that had it.
+      const wanted = new Map<number, number>();
+      for (const pid of round) wanted.set(pid, (wanted.get(pid) ?? 0) + 1);
       const got = new Map<number, StatusRecord[]>();
+      const complete = () => [...wanted].every(([pid, n]) => (got.get(pid)?.length ?? 0) >= n);
       await until(() => {
         for (const r of t.records.splice(0)) {
           if (!wanted.has(r.pid)) continue;
           got.set(r.pid, [...(got.get(r.pid) ?? []), r]);
         }
-        return got.size === wanted.size;
+        return complete();
       }, 30_000, `records for round ${rounds + 1}`).catch((err) => {
         const missing = round.filter((pid) => !got.has(pid));
         throw new Error(`${err.message}; no record for ${missing.map((pid) => `${pid} (alive ${alive(pid)})`).join(', ')}`);
       });
+      await sleep(0);
+      for (const r of t.records.splice(0)) if (wanted.has(r.pid)) got.get(r.pid)!.push(r);
       for (const [pid, rs] of got) {
-        if (rs.length !== 1) { problems++; console.log(`PROBLEM: pid ${pid} got ${rs.length} records`); }
+        if (rs.length !== wanted.get(pid)) { problems++; console.log(`PROBLEM: pid ${pid} got ${rs.length} records for ${wanted.get(pid)} processes`); }
       }
       rounds++;
       procs += ROUND;
