@@ -12,7 +12,7 @@ WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test stress demo clean lint
+.PHONY: all build test stress demo clean lint bench
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI)
@@ -48,6 +48,9 @@ stress: build
 
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json
+
+bench: build
+	$(NODE) --import tsx bench/core.ts
 
 demo: build
 	$(NODE) --import tsx scripts/demo.ts

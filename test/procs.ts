@@ -81,6 +81,8 @@ export interface Tree {
   children: number[];
   /** Pids announced on the oracle (`echo $$ >&3`), in order. */
   announced: number[];
+  /** Everything written on the oracle so far. */
+  oracleText: string;
   records: StatusRecord[];
   /** The stream status records arrive on. */
   status: Readable;
@@ -130,7 +132,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   control.on('error', () => {}); // EPIPE once supervise is gone
   let oracleDone = false;
   const tree: Tree = {
-    proc, pid: proc.pid!, children: [], announced: [], records: [], status, stderr: '', control,
+    proc, pid: proc.pid!, children: [], announced: [], oracleText: '', records: [], status, stderr: '', control,
     oracleClosed: new Promise((r) => {
       const done = () => { oracleDone = true; r(); };
       oracle.on('end', done);
@@ -155,6 +157,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   };
   let announcedText = '';
   oracle.on('data', (d) => {
+    tree.oracleText += d;
     announcedText += d;
     const lines = announcedText.split('\n');
     announcedText = lines.pop()!;

@@ -749,6 +749,7 @@ spawning('the child starts with default signal dispositions and no blocked signa
   const pid = shim.spawn('sleep', ['sleep', '5.7'], null, {});
   try {
     assert.ok(pid > 0);
+    await asleep(pid); // past execve and the loader
     assert.is(statusField(pid, 'SigIgn'), '0000000000000000');
     assert.is(statusField(pid, 'SigBlk'), '0000000000000000');
   } finally {
