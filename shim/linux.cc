@@ -123,6 +123,16 @@ struct ChildPlan {
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);  // EINVAL for glibc's own
   }
+  // glibc's own (32, 33) through the raw system call: an ignored one survives execve, and
+  // GNU make, for one, runs its recipes with both ignored. The kernel's struct sigaction:
+  // handler, flags, restorer, mask.
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+  } kdfl = {SIG_DFL, 0, nullptr, 0};
+  for (int sig = 32; sig <= 33; sig++) syscall(SYS_rt_sigaction, sig, &kdfl, nullptr, sizeof kdfl.mask);
   // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
   // and a blocked one would be inherited through execve.
   uint64_t none = 0;
