@@ -227,6 +227,9 @@ if (!isRoot) {
       assert.equal(b2.got(), []);
       assert.ok(alive(r1) && alive(r2), 'tear-down left the processes that took reaped pids alone');
       assert.not.ok(alive(keeper));
+      // Negative control: the bystander does report a signal that reaches it.
+      process.kill(r2, 'SIGWINCH');
+      await until(() => b2.got().includes('SIGWINCH'), 5000, 'the bystander to see a real SIGWINCH');
       report(`pid reuse: bystanders on reaped pids ${r1} and ${r2} got nothing (${HARMFUL.length} signals each, one set during tear-down)`);
     } finally {
       b1?.kill();
@@ -273,6 +276,10 @@ Hostile('should signal nothing outside the tree, whatever the control bytes, and
     assert.ok(t.stderr.length < 64 * 1024, `stderr is bounded (${t.stderr.length} bytes)`);
     assert.match(t.stderr, /refused \d+ malformed control records so far/);
     report(`hostile input: 11 MB of garbage handled in ${burstMs} ms; stderr ${t.stderr.length} bytes`);
+    // Negative control: the watchers do see a signal that is really sent.
+    process.kill(b.pid, 'SIGWINCH');
+    process.kill(process.pid, 'SIGWINCH');
+    await until(() => b.got().length === 1 && winches.length === 1, 5000, 'the watchers to see a real SIGWINCH');
     t.closeControl();
     await allDead(t, 'control EOF after garbage');
     assert.is((await within(t.exited, 5000, 'exit')).code, 0);
