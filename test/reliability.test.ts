@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  LAUNCH, SUPERVISE, alive, bystander, childrenOf, cleanupAll, fdCount, isRoot, killQuietly,
+  SUPERVISE, alive, bystander, childrenOf, cleanupAll, isRoot, killQuietly,
   rssKiB, sleep, startTree, statFields, until, within, type Tree,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
