@@ -5,8 +5,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -499,9 +500,10 @@ if (!pidNsWorks) {
     const sup = spawn(SUPERVISE, ['--pid-ns', '--', 'sh', '-c', script], { stdio: 'ignore' });
     let text = '';
     let closed = false;
-    const oracle = createReadStream('', { fd: rd });
+    const oracle = new Socket({ fd: rd, readable: true, writable: false }); // a FIFO, through libuv
     oracle.on('data', (d) => { text += d; });
     oracle.on('end', () => { closed = true; });
+    oracle.on('close', () => { closed = true; });
     try {
       await until(() => text.includes('ready'), 10_000, 'the tree in its pid namespace');
       const t0 = Date.now();
