@@ -216,9 +216,11 @@ export function bystander(python = 'python3') {
   ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout!.on('data', (d) => { out += d; });
+  const ready = until(() => out.includes('ready'), 10_000, 'the bystander');
+  ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
   return {
     pid: p.pid!,
-    ready: until(() => out.includes('ready'), 10_000, 'the bystander'),
+    ready,
     /** The signals received so far, by name. */
     got: () => out.split('\n').filter((l) => l.startsWith('SIG')),
     kill: () => killQuietly(p.pid!),
