@@ -15,7 +15,7 @@ WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/cod
 FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test demo clean lint bench web fuzz chromium
+.PHONY: all build test stress demo clean lint bench web fuzz chromium
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB)
@@ -83,6 +83,11 @@ test: build chromium
 
 fuzz: build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(NODE) --import tsx test/fuzz.test.ts
+
+# The long suites: a soak of STRESS_SECONDS (default 60) under one supervise.
+STRESS_SECONDS ?= 60
+stress: build
+	STRESS_SECONDS=$(STRESS_SECONDS) $(NODE) --import tsx scripts/stress.ts
 
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json

@@ -13,6 +13,7 @@ import {
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED,
+  REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
 import { waitid, kill, children, statusReady, writeStatus, report } from './linux';
 import {
@@ -50,6 +51,8 @@ let readerGone = false;
 let childrenFailed = false;
 /** Bytes of `record` already written, or -1 when no record is pending. */
 let written: i32 = -1;
+/** Control records refused as malformed (bad pid or signal) so far. */
+let refused: u32 = 0;
 
 /** Called by the host once, before anything else (and by tests to start afresh):
  *  mainPid = the launched command (launch mode) or 0 (protocol mode); clockTicks =
@@ -66,6 +69,7 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   readerGone = false;
   childrenFailed = false;
   written = -1;
+  refused = 0;
   controlReset();
   pidsInit(pidMax);
 }
@@ -97,11 +101,11 @@ export function control(len: i32): i32 {
 /** One control record: signal pid only if it is our child right now (section 3.1). */
 function request(pid: i32, sig: i32): void {
   if (pid <= 0) {
-    report(REPORT_BAD_PID, pid, sig);
+    refuse(REPORT_BAD_PID, pid, sig);
     return;
   }
   if (sig < 0 || sig > SIGNAL_MAX) {
-    report(REPORT_BAD_SIGNAL, pid, sig);
+    refuse(REPORT_BAD_SIGNAL, pid, sig);
     return;
   }
   if (pid == selfPid) return; // never our own child
@@ -119,10 +123,21 @@ function request(pid: i32, sig: i32): void {
   if (r < 0) report(REPORT_KILL_FAILED, pid, r);
 }
 
+/** Reports a malformed record: one by one for the first REFUSALS_SHOWN, then only the
+ *  count, at each power of two, so that hostile input cannot flood stderr. */
+function refuse(what: i32, pid: i32, sig: i32): void {
+  refused++;
+  if (refused <= <u32>REFUSALS_SHOWN) report(what, pid, sig);
+  else if ((refused & (refused - 1)) == 0) report(REPORT_REFUSED_COUNT, <i32>refused, 0);
+}
+
 /** Called by the host when the control fd reaches EOF or hangs up: starts tear-down. */
 export function controlEof(): void {
   let left = controlPending();
   if (left > 0) report(REPORT_PARTIAL_CONTROL, left, 0);
+  if (refused > <u32>REFUSALS_SHOWN && (refused & (refused - 1)) != 0) {
+    report(REPORT_REFUSED_COUNT, <i32>refused, 0);
+  }
   controlReset();
   tearingDown = true;
 }

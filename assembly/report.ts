@@ -16,3 +16,9 @@ export const REPORT_STATUS_GONE = 5;
 export const REPORT_WAIT_FAILED = 6;
 /** The children list could not be read during tear-down. (a = -errno, b = 0) */
 export const REPORT_CHILDREN_FAILED = 7;
+/** Refused control records beyond the first REFUSALS_SHOWN are not reported one by one
+ *  (10 MB of hostile input would be 100+ MB of stderr); instead this count goes out when
+ *  it reaches a power of two and once more at control EOF. (a = refused so far, b = 0) */
+export const REPORT_REFUSED_COUNT = 8;
+/** How many refused control records are reported one by one. */
+export const REFUSALS_SHOWN = 10;

@@ -24,6 +24,8 @@ export const CAUGHT_SIGNALS = [
 ];
 export const SIGCHLD = 17;
 const ENOENT = 2;
+const EMFILE = 24;
+const ENFILE = 23;
 
 export interface LoopOptions {
   shim: Shim;
@@ -63,8 +65,17 @@ function say(line: string): void {
 export function prepare(shim: Shim): void {
   try {
     readFileSync('/proc/self/stat');
-  } catch {
-    throw new SetupError('/proc is not mounted: supervise needs it to find the processes it adopts');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Only a missing /proc is "not mounted"; EMFILE (a tiny `ulimit -n`) and the like
+    // must be named as what they are.
+    if (code === 'ENOENT') {
+      throw new SetupError('/proc is not mounted: supervise needs it to find the processes it adopts');
+    }
+    throw new SetupError(
+      `cannot read /proc/self/stat: ${code ?? (err as Error).message}` +
+        (code === 'EMFILE' || code === 'ENFILE' ? ' (too many open files: raise `ulimit -n`)' : ''),
+    );
   }
   if (shim.getChildSubreaper() === 1) return;
   const r = shim.setChildSubreaper(true);
@@ -111,6 +122,8 @@ export function runLoop(opts: LoopOptions): Promise<number> {
           return say(`refused a control record for pid ${a}: ${b} is not a signal number`);
         case R.REPORT_KILL_FAILED:
           return say(`could not signal pid ${a}: ${errnoName(b)}; going on`);
+        case R.REPORT_REFUSED_COUNT:
+          return say(`refused ${a >>> 0} malformed control records so far (only the first ${R.REFUSALS_SHOWN} are shown one by one)`);
         case R.REPORT_PARTIAL_CONTROL:
           return say(`the control stream ended inside a record (${a} of 8 bytes); ignored`);
         case R.REPORT_STATUS_GONE:
@@ -127,7 +140,12 @@ export function runLoop(opts: LoopOptions): Promise<number> {
     },
   });
 
-  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) || 4194304;
+  let pidMax = 4194304; // the kernel's upper limit, if pid_max cannot be read (EMFILE)
+  try {
+    pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) || pidMax;
+  } catch {
+    // keep the upper limit: the bitmaps are only larger
+  }
   core.init(shim.getpid(), mainPid, shim.clockTicks(), pidMax);
 
   const { signalFd } = opts;
@@ -154,6 +172,22 @@ export function runLoop(opts: LoopOptions): Promise<number> {
     const r = watchFd(controlFd, EPOLLIN);
     controlPolled = r === 0;
     if (r < 0 && r !== -EPERM) throw new SetupError(`cannot watch the control fd ${controlFd}: ${errnoName(r)}`);
+  }
+
+  // Tear-down depends on listing children (opendir /proc + one stat at a time): if that
+  // fails now (EMFILE with a tiny `ulimit -n`), it would fail at tear-down and leave the
+  // tree alive, so refuse to start instead.
+  {
+    const probe = new Int32Array(1);
+    let n = childrenFallback ? shim.scanChildren(probe) : shim.readChildren(probe);
+    if (n === -ENOENT && !childrenFallback) n = shim.scanChildren(probe);
+    if (n < 0) {
+      shim.close(ep);
+      throw new SetupError(
+        `cannot list children: ${errnoName(n)}` +
+          (n === -EMFILE || n === -ENFILE ? ' (too many open files: raise `ulimit -n`)' : ''),
+      );
+    }
   }
 
   const events = new Int32Array(64);

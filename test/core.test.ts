@@ -8,7 +8,7 @@ import {
 } from '../assembly/protocol.ts';
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL, REPORT_STATUS_GONE,
-  REPORT_CHILDREN_FAILED,
+  REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from '../assembly/report.ts';
 import {
   FakeKernel, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
@@ -274,6 +274,19 @@ control('should refuse signals outside 0..64 and pass 0 and 64', () => {
   assert.equal(h.k.reports, [
     [REPORT_BAD_SIGNAL, a, 65], [REPORT_BAD_SIGNAL, a, -1], [REPORT_BAD_SIGNAL, a, INT_MAX], [REPORT_BAD_SIGNAL, a, INT_MIN],
   ]);
+});
+
+control('should report the first malformed records one by one, then only a count (no stderr flood)', () => {
+  const h = setup();
+  h.k.spawn();
+  const records: Array<[number, number]> = Array.from({ length: 100 }, () => [0, 9]);
+  h.request(...records);
+  assert.equal(h.k.kills, []);
+  const counts = h.k.reports.filter((r) => r[0] === REPORT_REFUSED_COUNT).map((r) => r[1]);
+  assert.is(h.k.reports.filter((r) => r[0] === REPORT_BAD_PID).length, REFUSALS_SHOWN);
+  assert.equal(counts, [16, 32, 64]);
+  h.core.controlEof();
+  assert.equal(h.k.reports.at(-1), [REPORT_REFUSED_COUNT, 100, 0]);
 });
 
 control('should not signal a grandchild until it is adopted', () => {

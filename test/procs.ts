@@ -3,7 +3,7 @@
 // write end of an "oracle" socket as fd 3: EOF on our end means every one of them is dead.
 // Tree scripts announce their pids with `echo $$ >&3`, so cleanup can kill them by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -105,6 +105,12 @@ export interface TreeOptions {
   sigchld?: 'default' | 'ignore' | 'block';
   /** Pause the status reader (back-pressure tests). */
   paused?: boolean;
+  /** A command prefix that execs what follows (setpriv, prlimit, unshare ...). */
+  wrap?: string[];
+  /** The python interpreter for the launcher (an absolute path when `wrap` drops privileges). */
+  python?: string;
+  /** An fd to give supervise as stdout instead of a pipe (e.g. /dev/full); no records then. */
+  stdout?: number;
 }
 
 const live = new Set<Tree>();
@@ -115,15 +121,23 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   if (opts.shared) args.push('--shared');
   if (opts.sigchld) args.push('--sigchld', opts.sigchld);
   args.push(SUPERVISE, ...cmds);
-  const proc = spawn('python3', args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', opts.shared ? 'pipe' : 'ignore'] });
+  const [cmd, ...pre] = [...(opts.wrap ?? []), opts.python ?? 'python3'];
+  const proc = spawn(cmd, [...pre, ...args], {
+    stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe', 'pipe', opts.shared ? 'pipe' : 'ignore'],
+  });
   const oracle = proc.stdio[3] as Readable;
   // With `shared`, supervise's fds 0 and 1 are one socket: our stdio[4].
   const control = (opts.shared ? proc.stdio[4] : proc.stdin) as Writable;
   const status = (opts.shared ? proc.stdio[4] : proc.stdout) as Readable;
   control.on('error', () => {}); // EPIPE once supervise is gone
+  let oracleDone = false;
   const tree: Tree = {
     proc, pid: proc.pid!, children: [], announced: [], oracleText: '', records: [], status, stderr: '', control,
-    oracleClosed: new Promise((r) => { oracle.on('end', () => r()); oracle.on('close', () => r()); }),
+    oracleClosed: new Promise((r) => {
+      const done = () => { oracleDone = true; r(); };
+      oracle.on('end', done);
+      oracle.on('close', done);
+    }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
     send(pid, sig) { control.write(controlRecord(pid, sig)); },
     closeControl() { control.end(); },
@@ -134,7 +148,9 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
     resume() {},
     async cleanup() {
       live.delete(tree);
-      for (const pid of [...tree.announced, ...tree.children]) killQuietly(pid);
+      // Once the oracle has closed every announced process is dead, and its pid may be
+      // someone else's by now: kill by pid only while the oracle says some still live.
+      if (!oracleDone) for (const pid of [...tree.announced, ...tree.children]) killQuietly(pid);
       killQuietly(tree.pid);
       await Promise.race([tree.exited, sleep(3000)]);
     },
@@ -155,8 +171,8 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
       pending = pending.subarray(128);
     }
   };
-  if (!opts.paused) status.on('data', onStatus);
-  tree.resume = () => status.on('data', onStatus);
+  if (status && !opts.paused) status.on('data', onStatus);
+  tree.resume = () => status?.on('data', onStatus);
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d) => { tree.stderr += d; });
   live.add(tree);
@@ -185,3 +201,67 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export const isRoot = process.getuid?.() === 0;
 export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
+
+/** A process outside every tree that prints the name of each signal it gets (of WINCH, CONT,
+ *  USR1, USR2, HUP, INT, TERM); SIGKILL shows as death. `python` may be an absolute path. */
+export function bystander(python = 'python3') {
+  const p = spawn(python, ['-c', [
+    'import signal, sys, time',
+    'names = ("SIGWINCH", "SIGCONT", "SIGUSR1", "SIGUSR2", "SIGHUP", "SIGINT", "SIGTERM")',
+    'for n in names:',
+    '    signal.signal(getattr(signal, n), lambda s, f: print(signal.Signals(s).name, flush=True))',
+    'print("ready", flush=True)',
+    'end = time.time() + 60',
+    'while time.time() < end: time.sleep(0.5)',
+  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout!.on('data', (d) => { out += d; });
+  const ready = until(() => out.includes('ready'), 10_000, 'the bystander');
+  ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
+  return {
+    pid: p.pid!,
+    ready,
+    /** The signals received so far, by name. */
+    got: () => out.split('\n').filter((l) => l.startsWith('SIG')),
+    kill: () => killQuietly(p.pid!),
+  };
+}
+
+/** Fields of /proc/PID/stat after the command name: [state, ppid, ...]. */
+export function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids whose parent is `ppid` (an independent /proc scan), with their states. */
+export function childrenOf(ppid: number): Array<{ pid: number; state: string }> {
+  const out: Array<{ pid: number; state: string }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (f && Number(f[1]) === ppid) out.push({ pid: Number(name), state: f[0] });
+  }
+  return out;
+}
+
+/** VmRSS of a process in KiB (0 if gone). */
+export function rssKiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** How many fds a process has open (-1 if gone). */
+export function fdCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
