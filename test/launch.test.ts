@@ -107,6 +107,9 @@ async function escapeRun(args: string[], then?: string): Promise<Run> {
 
 async function assertAllDead(r: Run, how: string): Promise<void> {
   await within(r.oracleClosed, 10_000, `every process of the tree to die (${how})`);
+  // A dying process closes its files before it turns zombie: under load the oracle's EOF
+  // can come first, so give the last ones a moment.
+  await until(() => !r.announced.some(alive), 2000, 'the dying to turn zombie').catch(() => {});
   for (const pid of r.announced) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
 }
 
