@@ -19,6 +19,8 @@ import {
   POLLOUT,
   POLLHUP,
   POLLNVAL,
+  CLONE_NEWPID,
+  CLONE_NEWNS,
 } from '../cli/shim.ts';
 import {
   STATUS_SIZE,
@@ -766,6 +768,26 @@ spawning('spawn runs the child in cwd, and reports a missing cwd as -ENOENT', as
     await stop(pid);
   }
   assert.is(shim.spawn('sleep', ['sleep', '7.3'], null, { cwd: path.join(tmp, 'missing') }), -ENOENT);
+});
+
+spawning('spawn with cloneFlags NEWPID|NEWNS and mountProc makes the child PID 1 with its own /proc', async () => {
+  const out = path.join(tmp, 'ns.txt');
+  const pid = shim.spawn('sh', ['sh', '-c', `echo $$ $(ls /proc | grep -c '^[0-9]') > ${out}; sleep 7.37`], null,
+    { cloneFlags: CLONE_NEWPID | CLONE_NEWNS, mountProc: true, pdeathsig: SIGKILL });
+  if (pid === -EPERM || pid === -EINVAL || pid === -28) { // ENOSPC: user.max_pid_namespaces
+    console.log(`skipped: no PID namespaces here (${pid})`);
+    return;
+  }
+  try {
+    assert.ok(pid > 0, String(pid));
+    const end = Date.now() + 5000;
+    while (!(fs.existsSync(out) && fs.readFileSync(out, 'utf8').endsWith('\n')) && Date.now() < end) await delay(20);
+    const [self, count] = fs.readFileSync(out, 'utf8').trim().split(' ').map(Number);
+    assert.is(self, 1, 'PID 1 of the new namespace');
+    assert.ok(count >= 1 && count <= 5, `its /proc shows its namespace only (${count} pids)`);
+  } finally {
+    await stop(pid);
+  }
 });
 
 spawning('spawn with setsid starts a new session; without, the child stays in ours', async () => {
