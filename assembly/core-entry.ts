@@ -4,6 +4,7 @@ export {
   init,
   controlBuffer, controlCapacity, control, controlEof,
   signal, teardown,
+  launch, spawned, spawnFailed, launchSignal, timeout, graceExpired,
   pump,
   exitCode, mainCode, mainStatus,
 } from './core';

@@ -6,9 +6,11 @@
 
 import {
   STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
-  P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT, ECHILD, EAGAIN,
+  P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT, ECHILD, EAGAIN, ENOENT,
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED,
   SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGKILL,
+  SI_SIGNO, SI_ERRNO, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, CLD_EXITED,
+  LAUNCH_START_GRACE, EXIT_TIMEOUT, EXIT_NOT_FOUND, EXIT_CANNOT_RUN,
 } from './protocol';
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
@@ -51,6 +53,14 @@ let childrenFailed = false;
 /** Bytes of `record` already written, or -1 when no record is pending. */
 let written: i32 = -1;
 
+// Launch mode (launch() called): the policy of `supervise -- CMD`.
+let launchMode = false;
+let waitAll = false;
+let hasGrace = false;
+/** The first TERM/INT (or the timeout's TERM) that started a grace period, or 0. */
+let pendingSignal: i32 = 0;
+let timedOut = false;
+
 /** Called by the host once, before anything else (and by tests to start afresh):
  *  mainPid = the launched command (launch mode) or 0 (protocol mode); clockTicks =
  *  sysconf(_SC_CLK_TCK); pidMax = /proc/sys/kernel/pid_max (sizes the pid bitmaps). */
@@ -66,6 +76,11 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   readerGone = false;
   childrenFailed = false;
   written = -1;
+  launchMode = false;
+  waitAll = false;
+  hasGrace = false;
+  pendingSignal = 0;
+  timedOut = false;
   controlReset();
   pidsInit(pidMax);
 }
@@ -106,6 +121,11 @@ function request(pid: i32, sig: i32): void {
   }
   if (pid == selfPid) return; // never our own child
   if (mainReaped && pid == mainPid) return; // launch mode: that pid is no longer the command
+  signalChild(pid, sig);
+}
+
+/** Signals pid only if it is our unreaped child (alive or zombie). */
+function signalChild(pid: i32, sig: i32): void {
   // Is pid our child (alive or zombie)? WNOWAIT reaps nothing, so until the kill below
   // pid stays ours and cannot be recycled.
   memory.fill(probe, 0, STATUS_SIZE);
@@ -147,9 +167,16 @@ export function teardown(): void {
   tearingDown = true;
 }
 
-/** Called by the host after exit: 0, or 128 + signo when a fatal signal started tear-down. */
+/** Called by the host after exit. Protocol mode: 0, or 128 + signo when a fatal signal
+ *  started tear-down. Launch mode: 124 after a timeout; 127/126 when the command could not
+ *  start; 128 + signo when a signal made supervise kill the tree; else the main child's
+ *  exit code, or 128 + the signal that killed it. */
 export function exitCode(): i32 {
-  return exitStatus;
+  if (!launchMode) return exitStatus;
+  if (timedOut) return EXIT_TIMEOUT;
+  if (exitStatus != 0) return exitStatus;
+  if (!mainReaped) return 0;
+  return mainCodeValue == CLD_EXITED ? mainStatusValue : 128 + mainStatusValue;
 }
 
 /** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
@@ -162,6 +189,92 @@ export function mainCode(): i32 {
  *  si_status (exit code or signal); 0 before. */
 export function mainStatus(): i32 {
   return mainStatusValue;
+}
+
+// --- launch mode (`supervise [options] -- CMD`)
+
+/** Called by the host in launch mode, right after init(): from now on signals go
+ *  through launchSignal(), the main child's exit ends the tree unless `wait` (--wait-all),
+ *  and a TERM/INT waits for the host's grace timer when `grace` (--grace > 0). */
+export function launch(wait: i32, grace: i32): void {
+  launchMode = true;
+  waitAll = wait != 0;
+  hasGrace = grace != 0;
+}
+
+/** Called by the host in launch mode once the command started (pid = init()'s main pid):
+ *  queues the SUP_SPAWNED record, written before any other. */
+export function spawned(): void {
+  queueOwn(SUP_SPAWNED, 0, mainPid);
+}
+
+/** Called by the host in launch mode when the command could not be started (errno > 0):
+ *  queues the SUP_SPAWN_FAILED record and ends supervise with 127 (ENOENT) or 126. */
+export function spawnFailed(errno: i32): void {
+  queueOwn(SUP_SPAWN_FAILED, errno, 0);
+  exitStatus = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+  tearingDown = true;
+}
+
+/** One of supervise's own records (si_signo 0) as the pending record. */
+function queueOwn(code: i32, errno: i32, pid: i32): void {
+  memory.fill(record, 0, STATUS_SIZE);
+  store<i32>(record + SI_SIGNO, SIGNO_SUPERVISE);
+  store<i32>(record + SI_ERRNO, errno);
+  store<i32>(record + SI_CODE, code);
+  store<i32>(record + SI_PID, pid);
+  written = 0;
+}
+
+/** Called by the host in launch mode for each signal it caught, in order, instead of
+ *  signal(): forwards it to the main child while that is an unreaped child (the same
+ *  probe-then-kill as a control record). TERM and INT also start the end: at once, or
+ *  -> LAUNCH_START_GRACE when the host has a grace timer to start (then graceExpired()).
+ *  After the main child is gone, TERM, INT, HUP and QUIT tear the rest down at once. */
+export function launchSignal(signo: i32): i32 {
+  if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX) return 0;
+  let fatal = signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT;
+  if (mainReaped) {
+    if (fatal) force(signo);
+    return 0;
+  }
+  signalChild(mainPid, signo);
+  if (signo != SIGTERM && signo != SIGINT) return 0;
+  return endAfterGrace(signo);
+}
+
+/** Called by the host in launch mode when --timeout expires: SIGTERM to the main child,
+ *  then as launchSignal(SIGTERM); the exit status will be 124. */
+export function timeout(): i32 {
+  timedOut = true;
+  if (mainReaped) {
+    force(SIGTERM);
+    return 0;
+  }
+  signalChild(mainPid, SIGTERM);
+  return endAfterGrace(SIGTERM);
+}
+
+/** Called by the host when the grace timer started on LAUNCH_START_GRACE expires: kills
+ *  whatever is left (exit status 128 + that signal, or 124 after a timeout). */
+export function graceExpired(): void {
+  force(pendingSignal != 0 ? pendingSignal : SIGTERM);
+}
+
+function endAfterGrace(signo: i32): i32 {
+  if (hasGrace) {
+    if (pendingSignal != 0) return 0; // one grace period, from the first signal
+    pendingSignal = signo;
+    return LAUNCH_START_GRACE;
+  }
+  force(signo);
+  return 0;
+}
+
+/** Tear-down forced by signal signo: the exit status says so (the first one wins). */
+function force(signo: i32): void {
+  if (exitStatus == 0) exitStatus = 128 + signo;
+  tearingDown = true;
 }
 
 // --- the pump
@@ -272,6 +385,7 @@ function reaped(pid: i32): void {
     mainReaped = true;
     mainCodeValue = load<i32>(record + SI_CODE);
     mainStatusValue = load<i32>(record + SI_STATUS);
+    if (launchMode && !waitAll) tearingDown = true; // the rest of the tree goes with it
   }
 }
 

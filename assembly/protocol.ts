@@ -61,6 +61,7 @@ export const ECHILD = 10;
 export const EAGAIN = 11;
 export const EPIPE = 32;
 export const EINVAL = 22;
+export const ENOENT = 2;
 
 // What statusKind() (codec) makes of a status record: 1..6 are the si_code of a
 // SIGCHLD record, 16 and 17 supervise's own records. Negative = invalid (ERR_*).
@@ -106,6 +107,16 @@ export const FLAG_WANT_WRITABLE = 2;
 export const FLAG_TEARDOWN = 4;
 /** Launch mode: the main child has been reaped (mainCode()/mainStatus() are set). Stays set. */
 export const FLAG_MAIN_EXITED = 8;
+
+// Launch mode.
+/** launchSignal()/timeout() result: the host starts its --grace timer, then calls
+ *  graceExpired() when it fires. */
+export const LAUNCH_START_GRACE = 1;
+/** Exit statuses of launch mode (besides the command's own and 128 + signal). */
+export const EXIT_TIMEOUT = 124;
+export const EXIT_CANNOT_RUN = 126;
+export const EXIT_NOT_FOUND = 127;
+export const EXIT_USAGE = 2;
 
 // Signals the core handles by number (x86-64).
 export const SIGHUP = 1;

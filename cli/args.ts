@@ -1,30 +1,102 @@
-// The yargs front end of the supervise executable, for people at a shell.
+// The yargs front end of the supervise executable, for people at a shell: --help, usage
+// errors and any form the fast parser (options.ts) does not take. Loaded lazily: it costs
+// ~30 ms of start-up that programs driving supervise should not pay.
 import yargs from 'yargs';
+import { DEFAULTS, parseDuration, type LaunchOptions } from './options.ts';
 
-const EPILOG = `With no arguments, supervise speaks the supervise protocol on its stdin (8-byte
-control records: int32 pid, int32 signal) and stdout (one 128-byte siginfo_t per child it
-reaps). When stdin closes, it SIGKILLs every descendant, waits for all of them, and exits.
+const USAGE = `Usage: supervise
+       supervise [options] -- CMD [ARG...]
 
-Exit status: 0 when no child is left; 128+N after a tear-down caused by signal N;
-1 when it cannot run (no /proc, cannot become a child subreaper); 2 on a usage error.`;
+A minimal, unprivileged process supervisor.
 
-/** Parses argv (without node and script) and runs; resolves to the exit status. */
-export async function runArgs(argv: string[]): Promise<number> {
+With no arguments, supervise speaks the supervise protocol on its stdin (8-byte control
+records: int32 pid, int32 signal) and stdout (one 128-byte siginfo_t per child it reaps).
+When stdin closes, it SIGKILLs every descendant, waits for all of them, and exits.
+
+With -- CMD (launch mode), it runs CMD (looked up along PATH) with stdin, stdout, stderr
+and every other inherited fd passed straight through, forwards to it every signal it
+receives (except SIGCHLD), and when CMD exits kills everything CMD left behind: nothing
+escapes by double-forking, setsid or nohup. It never exits while a descendant lives.`;
+
+const EPILOG = `Durations: 500ms, 10s, 2m, 1h; a bare number is seconds.
+
+Exit status. Protocol mode: 0 when no child is left; 128+N after a tear-down caused by
+signal N. Launch mode: CMD's exit code, or 128+N if CMD died of signal N; 128+N when
+signal N made supervise kill the tree (after --grace); 124 when --timeout expired;
+127 if CMD was not found, 126 if it could not be run. Both: 1 when supervise cannot run
+(no /proc, cannot become a child subreaper); 2 on a usage error.`;
+
+function durationOption(name: string) {
+  return (text: unknown): number => {
+    const ms = parseDuration(String(text));
+    if (Number.isNaN(ms)) throw new Error(`--${name}: '${text}' is not a duration (500ms, 10s, 2m)`);
+    return ms;
+  };
+}
+
+function fdOption(name: string) {
+  return (value: unknown): number => {
+    const fd = Number(value);
+    if (!Number.isInteger(fd) || fd < 0 || String(value).trim() === '') throw new Error(`--${name}: '${value}' is not an fd number`);
+    return fd;
+  };
+}
+
+/** Parses argv (without node and script). status: 0 with options to launch, 0 without
+ *  after --help/--version (printed on stdout), 2 after a usage error (printed on stderr). */
+export async function parseArgs(argv: string[]): Promise<{ status: number; options?: LaunchOptions }> {
   let status = 0;
   const parser = yargs(argv)
     .scriptName('supervise')
-    .usage('Usage: supervise\n\nA minimal, unprivileged process supervisor.')
+    .usage(USAGE)
     .epilog(EPILOG)
+    .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': false, 'camel-case-expansion': false })
+    .option('status-fd', { type: 'string', coerce: fdOption('status-fd'), describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]', requiresArg: true })
+    .option('control-fd', { type: 'string', coerce: fdOption('control-fd'), describe: 'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]', requiresArg: true })
+    .option('wait-all', { type: 'boolean', describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]' })
+    .option('grace', { type: 'string', coerce: durationOption('grace'), describe: 'On SIGTERM or SIGINT (or --timeout), forward it, then SIGKILL the whole tree after DURATION if anything is left [default: 0: at once]', requiresArg: true })
+    .option('timeout', { type: 'string', coerce: durationOption('timeout'), describe: 'SIGTERM to CMD after DURATION, then the grace period; exit 124 [default: none]', requiresArg: true })
+    .option('events', { type: 'string', describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]', requiresArg: true })
+    .option('pid-ns', { type: 'boolean', describe: 'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]' })
     .strict()
     .help()
     .version()
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`supervise: ${msg}\n\nRun 'supervise --help' for usage.\n`);
+    .fail((msg, err, y) => {
+      process.stderr.write(`supervise: ${msg ?? err?.message}\n\n`);
+      y.showHelp((s: string) => process.stderr.write(`${s}\n`));
       status = 2;
     })
     .exitProcess(false);
-  await parser.parseAsync();
-  return status;
+  const args = await parser.parseAsync();
+  if (status !== 0 || args.help || args.version) return { status };
+  const cmd = ((args['--'] ?? []) as Array<string | number>).map(String);
+  const usageError = (msg: string) => {
+    process.stderr.write(`supervise: ${msg}\n\n`);
+    parser.showHelp((s) => process.stderr.write(`${s}\n`));
+    return { status: 2 };
+  };
+  if (args._.length > 0) return usageError(`unexpected argument '${args._[0]}': put the command after --`);
+  if (cmd.length === 0 || cmd[0] === '') return usageError('missing the command: supervise [options] -- CMD [ARG...]');
+  const options: LaunchOptions = {
+    file: cmd[0],
+    argv: cmd,
+    ...DEFAULTS,
+    statusFd: (args['status-fd'] as number | undefined) ?? DEFAULTS.statusFd,
+    controlFd: (args['control-fd'] as number | undefined) ?? DEFAULTS.controlFd,
+    waitAll: args['wait-all'] ?? false,
+    graceMs: (args.grace as number | undefined) ?? 0,
+    timeoutMs: (args.timeout as number | undefined) ?? 0,
+    events: args.events ?? null,
+    pidNs: args['pid-ns'] ?? false,
+  };
+  return { status: 0, options };
+}
+
+/** Parses argv and runs; resolves to the exit status. */
+export async function runArgs(argv: string[]): Promise<number> {
+  const { status, options } = await parseArgs(argv);
+  if (!options) return status;
+  const { launchMode } = await import('./supervise.ts');
+  return launchMode(options);
 }

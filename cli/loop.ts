@@ -10,7 +10,8 @@ import {
 import { loadCore, type CoreExports } from './wasm.ts';
 import {
   EAGAIN, EINTR, EPIPE, EPERM,
-  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_MAIN_EXITED,
+  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_MAIN_EXITED, LAUNCH_START_GRACE, STATUS_SIZE,
+  EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD,
 } from '../assembly/protocol.ts';
 import * as R from '../assembly/report.ts';
 import { errnoName } from './errors.ts';
@@ -22,6 +23,10 @@ export const CAUGHT_SIGNALS = [
   1, 2, 3, 10, 12, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31,
   ...Array.from({ length: 31 }, (_, i) => 34 + i),
 ];
+/** Caught in launch mode only, to be forwarded: SIGCONT, SIGURG, SIGWINCH (their default
+ *  is to do nothing, or to continue). The stop signals (TSTP, TTIN, TTOU) keep their
+ *  default: the terminal stops supervise and CMD together. */
+export const LAUNCH_EXTRA_SIGNALS = [18, 23, 28];
 export const SIGCHLD = 17;
 const ENOENT = 2;
 
@@ -37,6 +42,20 @@ export interface LoopOptions {
   onMainExit?: (core: CoreExports) => void;
   /** The signal pipe from catchSignals(). */
   signalFd: number;
+  /** Launch mode: what was started and the timers of the host. */
+  launch?: LaunchState;
+  /** An events file (opened O_APPEND|O_CLOEXEC, header written): every status record
+   *  is appended to it with a timestamp. */
+  eventsFd?: number;
+}
+
+export interface LaunchState {
+  /** 0 when the command was spawned (mainPid), else the errno of the failure. */
+  spawnErrno: number;
+  waitAll: boolean;
+  /** --grace and --timeout in ms (0: none). */
+  graceMs: number;
+  timeoutMs: number;
 }
 
 export class SetupError extends Error {}
@@ -83,6 +102,21 @@ export function runLoop(opts: LoopOptions): Promise<number> {
 
   let childrenFallback = false;
   let statusGone = false;
+  const eventsFd = opts.eventsFd ?? -1;
+  // With an events file the records go on after the status reader is gone (or without one).
+  let statusBroken = statusFd < 0;
+  const entry = new Uint8Array(EVENTS_ENTRY_SIZE);
+  const entryView = new DataView(entry.buffer);
+  const logRecord = (rec: Uint8Array) => {
+    const us = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+    entryView.setBigInt64(EVENTS_TIME, us, true);
+    entry.set(rec, EVENTS_RECORD);
+    try {
+      writeSync(eventsFd, entry);
+    } catch (err) {
+      say(`cannot write the events file: ${(err as Error).message}`);
+    }
+  };
   const core: CoreExports = loadCore({
     waitid: (idtype, id, info, options, rusage) => shim.waitid(idtype, id, info, options, rusage ?? undefined),
     kill: (pid, sig) => shim.kill(pid, sig),
@@ -95,14 +129,32 @@ export function runLoop(opts: LoopOptions): Promise<number> {
       return shim.scanChildren(out);
     },
     statusReady: () => {
+      if (statusBroken) return eventsFd >= 0 ? 1 : -EPIPE;
       let revents: number;
       do revents = shim.poll(statusFd, POLLOUT, 0);
       while (revents === -EINTR);
-      if (revents < 0) return revents;
-      if (revents & (POLLERR | POLLHUP | POLLNVAL)) return -EPIPE;
+      if (revents < 0 || revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        if (eventsFd < 0) return revents < 0 ? revents : -EPIPE;
+        statusBroken = true;
+        return 1;
+      }
       return revents & POLLOUT ? 1 : 0;
     },
-    writeStatus: (record) => shim.write(statusFd, record, 0, record.length),
+    writeStatus: (record) => {
+      let r = record.length;
+      if (!statusBroken) {
+        r = shim.write(statusFd, record, 0, record.length);
+        if (r < 0 && r !== -EAGAIN && eventsFd >= 0) {
+          statusBroken = true;
+          r = record.length;
+        }
+      }
+      // `record` is the rest of one record: the whole one ends where it ends.
+      if (r === record.length && eventsFd >= 0) {
+        logRecord(new Uint8Array(record.buffer, record.byteOffset + record.length - STATUS_SIZE, STATUS_SIZE));
+      }
+      return r;
+    },
     report: (what, a, b) => {
       switch (what) {
         case R.REPORT_BAD_PID:
@@ -129,6 +181,12 @@ export function runLoop(opts: LoopOptions): Promise<number> {
 
   const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) || 4194304;
   core.init(shim.getpid(), mainPid, shim.clockTicks(), pidMax);
+  const launch = opts.launch;
+  if (launch) {
+    core.launch(launch.waitAll ? 1 : 0, launch.graceMs > 0 ? 1 : 0);
+    if (launch.spawnErrno) core.spawnFailed(launch.spawnErrno);
+    else core.spawned();
+  }
 
   const { signalFd } = opts;
 
@@ -163,9 +221,27 @@ export function runLoop(opts: LoopOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     let watcher: { close(): void } | undefined;
     let done = false;
+    // Launch mode's timers (--timeout, --grace): the decisions stay in the core.
+    const timers = new Set<NodeJS.Timeout>();
+    const after = (ms: number, fn: () => void) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (done) return;
+        fn();
+        iterate();
+      }, ms);
+      timers.add(t);
+    };
+    const startGrace = () => after(launch!.graceMs, () => core.graceExpired());
+    if (launch && !launch.spawnErrno && launch.timeoutMs > 0) {
+      after(launch.timeoutMs, () => {
+        if (core.timeout() & LAUNCH_START_GRACE) startGrace();
+      });
+    }
 
     const finish = (code: number) => {
       done = true;
+      for (const t of timers) clearTimeout(t);
       watcher?.close();
       shim.close(ep);
       resolve(code);
@@ -211,7 +287,9 @@ export function runLoop(opts: LoopOptions): Promise<number> {
         for (let i = 0; i < k; i++) {
           const signo = sigbuf[i];
           if (signo === SIGCHLD) continue; // the pump below sweeps
-          if (core.signal(signo) === 0) opts.onSignal?.(signo, core);
+          if (launch) {
+            if (core.launchSignal(signo) & LAUNCH_START_GRACE) startGrace();
+          } else if (core.signal(signo) === 0) opts.onSignal?.(signo, core);
         }
       }
       if (controlReady && controlOpen) readControl();
@@ -227,10 +305,11 @@ export function runLoop(opts: LoopOptions): Promise<number> {
       // The status fd is watched only while a record waits for it (back-pressure).
       const want = (flags & FLAG_WANT_WRITABLE) !== 0 && !statusGone ? EPOLLOUT : 0;
       const control = controlOpen && controlPolled ? EPOLLIN : 0;
-      if (statusFd === controlFd) watchFd(statusFd, control | want);
-      else {
+      if (statusFd === controlFd) {
+        if (statusFd >= 0) watchFd(statusFd, control | want);
+      } else {
         if (controlFd >= 0) watchFd(controlFd, control);
-        watchFd(statusFd, want); // EPERM for a regular file: always writable anyway
+        if (statusFd >= 0) watchFd(statusFd, want); // EPERM for a regular file: always writable anyway
       }
       // A control fd epoll cannot watch is read until EOF without waiting.
       if (controlOpen && !controlPolled) setImmediate(iterate);

@@ -1,9 +1,18 @@
 // The supervise executable. main(argv) -> exit status; bin/supervise calls it.
-// With no arguments it is the reference's protocol mode on fds 0 and 1 and loads
-// nothing but the shim and core.wasm; anything else goes to the yargs front end,
-// loaded only then (it costs start-up time that programs driving supervise should not pay).
-import { loadShim } from './shim.ts';
-import { catchSignals, prepare, runLoop, SetupError } from './loop.ts';
+// With no arguments it is the reference's protocol mode on fds 0 and 1; with a plain
+// `[options] -- CMD [ARG...]` it is launch mode, parsed by hand (options.ts). Both load
+// nothing but the shim and core.wasm. Anything else goes to the yargs front end, loaded
+// only then (it costs start-up time that programs driving supervise should not pay).
+import { openSync, fstatSync, writeSync, closeSync, readdirSync, readlinkSync, constants as fsc } from 'node:fs';
+import { loadShim, type Shim } from './shim.ts';
+import { catchSignals, prepare, runLoop, SetupError, LAUNCH_EXTRA_SIGNALS } from './loop.ts';
+import { parseFast, type LaunchOptions } from './options.ts';
+import { errnoText } from './errors.ts';
+import {
+  EVENTS_MAGIC, EVENTS_VERSION, EVENTS_ENTRY_SIZE, EVENTS_HEADER_SIZE, EXIT_USAGE,
+} from '../assembly/protocol.ts';
+
+const SIGKILL = 9;
 
 /** Protocol mode: control records in on fd 0, status records out on fd 1. */
 export async function protocolMode(): Promise<number> {
@@ -17,18 +26,112 @@ export async function protocolMode(): Promise<number> {
   }
 }
 
-export function fail(err: unknown): number {
-  const msg = err instanceof SetupError ? err.message : (err as Error)?.stack ?? String(err);
+/** Launch mode: runs CMD under supervision; resolves to the exit status. */
+export async function launchMode(o: LaunchOptions): Promise<number> {
   try {
-    process.stderr.write(`supervise: ${msg.replace(/^supervise: /, '')}\n`);
+    const shim = loadShim();
+    const signalFd = catchSignals(shim, LAUNCH_EXTRA_SIGNALS);
+    prepare(shim);
+    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
+    for (const [name, fd] of [['status-fd', o.statusFd], ['control-fd', o.controlFd]] as const) {
+      if (fd < 0) continue;
+      const r = shim.setCloexec(fd, true);
+      if (r < 0) return fail(new SetupError(`--${name} ${fd}: ${errnoText(r)}`), EXIT_USAGE);
+    }
+    const eventsFd = o.events === null ? -1 : openEvents(o.events);
+    const fds = inheritedFds(new Set([o.statusFd, o.controlFd, eventsFd, signalFd]));
+    const pid = spawnCommand(shim, o, fds);
+    if (pid < 0) say(`${o.file}: ${errnoText(pid)}`);
+    return await runLoop({
+      shim, signalFd, controlFd: o.controlFd, statusFd: o.statusFd, eventsFd,
+      mainPid: pid > 0 ? pid : 0,
+      launch: { spawnErrno: pid < 0 ? -pid : 0, waitAll: o.waitAll, graceMs: o.graceMs, timeoutMs: o.timeoutMs },
+    });
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/** Starts CMD with pdeathsig SIGKILL -> its pid | -errno. */
+function spawnCommand(shim: Shim, o: LaunchOptions, fds: number[]): number {
+  return shim.spawn(o.file, o.argv, null, { pdeathsig: SIGKILL, fds });
+}
+
+/** Node marks every fd from 0 to 16 it inherited close-on-exec before any of our code runs.
+ *  This undoes it for CMD: the child's fd map (spawn's `fds`) for 0..16, with i -> i for
+ *  0, 1, 2 and every fd that Node did not open itself (its own are eventfds, epoll fds and
+ *  pipes whose both ends it holds) nor we (`ours`), and -1 (closed) for the rest. Fds from
+ *  17 up keep their flag as inherited. */
+export function inheritedFds(ours: Set<number>): number[] {
+  const LAST = 16;
+  const target = new Map<number, string>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc/self/fd');
+  } catch {
+    // no /proc: prepare() has said so already
+  }
+  for (const e of entries) {
+    const fd = Number(e);
+    try {
+      target.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // the fd of the readdir itself
+    }
+  }
+  const count = new Map<string, number>();
+  for (const t of target.values()) count.set(t, (count.get(t) ?? 0) + 1);
+  const fds: number[] = [];
+  for (let fd = 0; fd <= LAST; fd++) {
+    const t = target.get(fd);
+    const nodes = t === undefined || t.startsWith('anon_inode:') || (t.startsWith('pipe:') && count.get(t)! > 1);
+    fds.push(fd <= 2 || (!nodes && !ours.has(fd)) ? fd : -1);
+  }
+  while (fds.length > 3 && fds[fds.length - 1] < 0) fds.pop();
+  return fds;
+}
+
+/** Opens (creates) the events file for appending, CLOEXEC; writes the header if empty. */
+function openEvents(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644); // libuv adds O_CLOEXEC
+  } catch (err) {
+    throw new SetupError(`--events ${file}: ${(err as Error).message}`);
+  }
+  if (fstatSync(fd).size === 0) {
+    const header = Buffer.alloc(EVENTS_HEADER_SIZE);
+    header.set(EVENTS_MAGIC, 0);
+    header.writeUInt32LE(EVENTS_VERSION, 8);
+    header.writeUInt32LE(EVENTS_ENTRY_SIZE, 12);
+    try {
+      writeSync(fd, header);
+    } catch (err) {
+      closeSync(fd);
+      throw new SetupError(`--events ${file}: ${(err as Error).message}`);
+    }
+  }
+  return fd;
+}
+
+function say(line: string): void {
+  try {
+    writeSync(2, `supervise: ${line}\n`);
   } catch {
     // stderr gone
   }
-  return 1;
+}
+
+export function fail(err: unknown, status = 1): number {
+  const msg = err instanceof SetupError ? err.message : (err as Error)?.stack ?? String(err);
+  say(msg.replace(/^supervise: /, ''));
+  return status;
 }
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0) return protocolMode();
+  const options = parseFast(argv);
+  if (options) return launchMode(options);
   const { runArgs } = await import('./args.ts');
   return runArgs(argv);
 }

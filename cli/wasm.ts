@@ -57,6 +57,14 @@ export interface CoreExports {
   /** -> 1 if the signal started tear-down, else 0. */
   signal(signo: number): number;
   teardown(): void;
+  /** Launch mode (see assembly/core.ts): policy, own records, signals, timers. */
+  launch(waitAll: number, grace: number): void;
+  spawned(): void;
+  spawnFailed(errno: number): void;
+  /** -> LAUNCH_START_GRACE when the host must start its grace timer, else 0. */
+  launchSignal(signo: number): number;
+  timeout(): number;
+  graceExpired(): void;
   /** -> FLAG_* bits (assembly/protocol.ts). */
   pump(): number;
   exitCode(): number;

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { loadCore, wasmModule, type CoreExports } from '../cli/wasm.ts';
 import {
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED, ERR_LENGTH, CLD_EXITED, CLD_KILLED,
+  LAUNCH_START_GRACE, SUP_SPAWNED, SUP_SPAWN_FAILED,
 } from '../assembly/protocol.ts';
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL, REPORT_STATUS_GONE,
@@ -78,8 +79,9 @@ const exports = suite('the core module');
 exports('should export exactly the functions the host calls', () => {
   const names = WebAssembly.Module.exports(wasmModule('core')).map((e) => e.name).sort();
   assert.equal(names, [
-    'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'exitCode', 'init', 'mainCode',
-    'mainStatus', 'memory', 'pump', 'signal', 'teardown',
+    'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'exitCode', 'graceExpired', 'init',
+    'launch', 'launchSignal', 'mainCode', 'mainStatus', 'memory', 'pump', 'signal', 'spawnFailed', 'spawned',
+    'teardown', 'timeout',
   ]);
 });
 
@@ -543,6 +545,127 @@ launch('should report a main child killed by a signal', () => {
 
 // ---
 
+const launchPolicy = suite('launch mode decisions');
+
+/** A launch-mode core: main child + a grandchild-like second child (an adopted orphan). */
+function launched(opts: { waitAll?: boolean; grace?: boolean } = {}) {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  const orphan = h.k.spawn();
+  h.core.launch(opts.waitAll ? 1 : 0, opts.grace ? 1 : 0);
+  h.core.spawned();
+  return { h, main, orphan };
+}
+
+launchPolicy('should write the spawned record before any other', () => {
+  const { h, main } = launched();
+  h.k.exit(main, 0);
+  h.pump();
+  const records = h.k.records().map((r) => decodeStatusRef(r));
+  assert.equal(records[0], { signo: 0, errno: 0, code: SUP_SPAWNED, pid: main, uid: 0, status: 0, utime: 0n, stime: 0n });
+  assert.equal([records[1].signo, records[1].pid], [17, main]);
+});
+
+launchPolicy('should kill the rest of the tree when the main child exits, and exit with its code', () => {
+  const { h, main, orphan } = launched();
+  h.k.exit(main, 42);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.equal(killsOf(h.k), [[orphan, 9]]);
+  assert.is(h.core.exitCode(), 42);
+});
+
+launchPolicy('should exit 128 + N when the main child died of signal N', () => {
+  const { h, main } = launched();
+  h.k.crash(main, 6);
+  h.pump();
+  assert.is(h.core.exitCode(), 134);
+});
+
+launchPolicy('should wait for the rest with --wait-all', () => {
+  const { h, main, orphan } = launched({ waitAll: true });
+  h.k.exit(main, 3);
+  assert.is(h.pump(), FLAG_MAIN_EXITED);
+  assert.equal(killsOf(h.k), []);
+  h.k.exit(orphan, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.is(h.core.exitCode(), 3);
+});
+
+launchPolicy('should forward every signal to the main child only, while it is unreaped', () => {
+  const { h, main } = launched({ waitAll: true });
+  for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig), 0);
+  assert.is(h.core.launchSignal(17), 0);
+  assert.is(h.core.launchSignal(1), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
+  const expected = [[main, 28], [main, 18], [main, 23], [main, 10], [main, 1]];
+  assert.equal(killsOf(h.k), expected);
+  h.pump(); // reaped: its pid is no longer the command
+  assert.is(h.core.launchSignal(28), 0);
+  assert.equal(killsOf(h.k), expected);
+});
+
+launchPolicy('should forward TERM and tear down at once without a grace period (exit 143)', () => {
+  const { h, main, orphan } = launched();
+  assert.is(h.core.launchSignal(2), 0);
+  assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), FLAG_EXIT | FLAG_TEARDOWN);
+  assert.equal(killsOf(h.k)[0], [main, 2]);
+  assert.ok(killsOf(h.k).some(([p, s]) => p === orphan && s === 9));
+  assert.is(h.core.exitCode(), 130);
+});
+
+launchPolicy('should ask for the grace timer on TERM, once, then kill on graceExpired()', () => {
+  const { h, main, orphan } = launched({ waitAll: true, grace: true });
+  h.k.refuse.add(main); // ignores TERM
+  assert.is(h.core.launchSignal(15), LAUNCH_START_GRACE);
+  assert.is(h.core.launchSignal(2), 0, 'one grace period');
+  assert.is(h.pump() & FLAG_TEARDOWN, 0);
+  h.k.refuse.delete(main);
+  h.core.graceExpired();
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.ok(killsOf(h.k).some(([p, s]) => p === orphan && s === 9));
+  assert.is(h.core.exitCode(), 143);
+});
+
+launchPolicy('should exit with the main child code when it finishes inside the grace period', () => {
+  const { h, main } = launched({ grace: true });
+  assert.is(h.core.launchSignal(15), LAUNCH_START_GRACE); // the fake main dies of it
+  h.pump();
+  assert.is(h.core.exitCode(), 143); // it died of TERM: 128 + 15 from its own status
+  const b = launched({ grace: true });
+  b.h.k.refuse.add(b.main);
+  b.h.core.launchSignal(15);
+  b.h.k.refuse.delete(b.main);
+  b.h.k.exit(b.main, 7);
+  b.h.pump();
+  assert.is(b.h.core.exitCode(), 7);
+  assert.ok(main > 0);
+});
+
+launchPolicy('should SIGTERM the main child on timeout() and exit 124', () => {
+  const { h, main } = launched({ grace: true });
+  h.k.refuse.add(main);
+  assert.is(h.core.timeout(), LAUNCH_START_GRACE);
+  assert.equal(killsOf(h.k), [[main, 15]]);
+  h.k.refuse.delete(main);
+  h.core.graceExpired();
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.is(h.core.exitCode(), 124);
+});
+
+launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (others)', () => {
+  for (const [errno, code] of [[2, 127], [13, 126], [8, 126]]) {
+    const h = setup();
+    h.core.launch(0, 0);
+    h.core.spawnFailed(errno);
+    assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+    assert.equal(h.k.records().map((r) => decodeStatusRef(r)), [
+      { signo: 0, errno, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n },
+    ]);
+    assert.is(h.core.exitCode(), code);
+  }
+});
+
+// ---
+
 const random = suite('random histories');
 
 /** A control record's pid: a current child, any pid seen in the history, or a raw value. */
@@ -749,4 +872,5 @@ reaping.run();
 control.run();
 teardown.run();
 launch.run();
+launchPolicy.run();
 random.run();

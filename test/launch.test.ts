@@ -1,0 +1,416 @@
+// Launch mode (`supervise [options] -- CMD [ARG...]`) as a black box, with real process trees.
+// Every tree process inherits the "oracle" socket as fd 3 (supervise passes it through to
+// CMD): EOF on our end means every one of them is dead. Tree scripts announce their pids
+// with `echo $$ >&3`, so cleanup can kill them by pid.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { SUPERVISE, alive, catches, isRoot, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
+import { parseFast } from '../cli/options.ts';
+import { parseArgs } from '../cli/args.ts';
+
+const SUP_SPAWNED = 0x5301, SUP_SPAWN_FAILED = 0x5302, CLD_EXITED = 1;
+
+interface Run {
+  proc: ChildProcess;
+  pid: number;
+  announced: number[];
+  stdout: string;
+  stderr: string;
+  records: StatusRecord[];
+  raw: Buffer;
+  stdin: Writable;
+  oracleClosed: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  started: number;
+  cleanup(): Promise<void>;
+}
+
+const live = new Set<Run>();
+
+/** Starts bin/supervise with `args`; fd 3 is the oracle, fd 4 (with statusFd) a socket for
+ *  status records. Resolves once supervise has installed its signal handlers. */
+async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: boolean } = {}): Promise<Run> {
+  const stdio: Array<'pipe' | 'ignore'> = ['pipe', 'pipe', 'pipe', 'pipe'];
+  if (opts.statusFd) stdio.push('pipe');
+  const proc = spawn(SUPERVISE, args, { stdio });
+  const oracle = proc.stdio[3] as Readable;
+  const run: Run = {
+    proc, pid: proc.pid!, announced: [], stdout: '', stderr: '', records: [], raw: Buffer.alloc(0),
+    stdin: proc.stdin!, started: Date.now(),
+    oracleClosed: new Promise((r) => { oracle.on('end', () => r()); oracle.on('close', () => r()); }),
+    exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
+    async cleanup() {
+      live.delete(run);
+      for (const pid of run.announced) killQuietly(pid);
+      killQuietly(run.pid);
+      await Promise.race([run.exited, sleep(3000)]);
+    },
+  };
+  proc.stdin!.on('error', () => {});
+  let text = '';
+  oracle.on('data', (d) => {
+    text += d;
+    const lines = text.split('\n');
+    text = lines.pop()!;
+    for (const l of lines) if (/^\d+$/.test(l.trim())) run.announced.push(Number(l));
+  });
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (d) => { run.stdout += d; });
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (d) => { run.stderr += d; });
+  if (opts.statusFd) {
+    (proc.stdio[4] as Readable).on('data', (d: Buffer) => {
+      run.raw = Buffer.concat([run.raw, d]);
+      while (run.records.length * 128 + 128 <= run.raw.length) {
+        run.records.push(parseStatus(run.raw.subarray(run.records.length * 128, run.records.length * 128 + 128)));
+      }
+    });
+  }
+  live.add(run);
+  if (opts.waitReady !== false) {
+    await until(() => catches(run.pid, 15) || proc.exitCode !== null || proc.signalCode !== null, 10_000, 'supervise to start');
+  }
+  return run;
+}
+
+async function cleanupAll(): Promise<void> {
+  for (const r of [...live]) await r.cleanup();
+}
+
+// The escape set: every way a descendant tries to leave its tree. Each announces its pids.
+const ESCAPES = [
+  'sleep 7.11 & echo $! >&3; wait',
+  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
+  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
+  'setsid sleep 7.14 & echo $! >&3; wait',
+  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
+  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
+];
+const ESCAPE_PIDS = 8 + 1; // + CMD itself
+
+/** CMD: announces itself, starts the escape set, then runs `then` (default: waits for
+ *  stdin to close, then exits 0). */
+function escapeCmd(then = 'read x; exit 0'): string[] {
+  return ['sh', '-c', `echo $$ >&3; for e in "$@"; do sh -c "$e" & done; ${then}`, 'sh', ...ESCAPES];
+}
+
+async function escapeRun(args: string[], then?: string): Promise<Run> {
+  const r = await launch([...args, '--', ...escapeCmd(then)]);
+  await until(() => r.announced.length >= ESCAPE_PIDS, 10_000, 'the escape set to start');
+  return r;
+}
+
+async function assertAllDead(r: Run, how: string): Promise<void> {
+  await within(r.oracleClosed, 10_000, `every process of the tree to die (${how})`);
+  for (const pid of r.announced) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
+}
+
+/** Runs supervise to completion: status, stdout, stderr. */
+function runSync(args: string[], input?: string) {
+  return spawnSync(SUPERVISE, args, { input, encoding: 'utf8', timeout: 15_000 });
+}
+
+// ---
+const Teardown = suite('tear-down of the escape set');
+Teardown.after.each(cleanupAll);
+
+Teardown('should kill everything CMD left behind when CMD exits, and exit with its code', async () => {
+  const r = await escapeRun([], 'read x; exit 9');
+  r.stdin.end();
+  await assertAllDead(r, 'the exit of CMD');
+  assert.is((await within(r.exited, 5000, 'exit')).code, 9);
+});
+
+Teardown('should wait with --wait-all until the last descendant exits on its own', async () => {
+  const late = [
+    'sleep 0.61 & echo $! >&3',
+    'nohup sleep 0.83 >/dev/null 2>&1 & echo $! >&3',
+    'setsid sleep 1.07 & echo $! >&3',
+    "sh -c 'sleep 1.29 & echo $! >&3' &",
+  ];
+  const r = await launch(['--wait-all', '--', 'sh', '-c', `echo $$ >&3; for e in "$@"; do sh -c "$e"; done; exit 4`, 'sh', ...late]);
+  await until(() => r.announced.length >= 5, 10_000, 'the tree');
+  let oracleAt = 0;
+  r.oracleClosed.then(() => { oracleAt = Date.now(); });
+  const { code, at } = await within(r.exited, 10_000, 'exit');
+  assert.is(code, 4);
+  await within(r.oracleClosed, 1000, 'the oracle');
+  assert.ok(at - r.started >= 1200, `supervise exited after ${at - r.started} ms, before the last sleep`);
+  assert.ok(oracleAt > 0 && oracleAt <= at + 50, 'supervise exited while a descendant lived');
+});
+
+Teardown('should tear the tree down on SIGTERM and exit 143', async () => {
+  const r = await escapeRun([]);
+  process.kill(r.pid, 'SIGTERM');
+  await assertAllDead(r, 'SIGTERM');
+  assert.is((await within(r.exited, 5000, 'exit')).code, 143);
+});
+
+Teardown('should SIGTERM CMD on --timeout, kill the tree and exit 124', async () => {
+  const r = await escapeRun(['--timeout', '800ms']);
+  const { code, at } = await within(r.exited, 10_000, 'exit');
+  assert.is(code, 124);
+  assert.ok(at - r.started >= 750, 'not before the timeout');
+  await assertAllDead(r, '--timeout');
+});
+
+Teardown('should let a TERM-trapping CMD finish inside --grace, then kill the rest', async () => {
+  const r = await escapeRun(['--grace', '5s'], `trap 'echo trapped; sleep 0.3; exit 7' TERM; read x & wait`);
+  process.kill(r.pid, 'SIGTERM');
+  const t0 = Date.now();
+  const { code, at } = await within(r.exited, 10_000, 'exit');
+  assert.is(code, 7, 'CMD exit code');
+  assert.ok(at - t0 < 4000, 'did not wait for the grace period to end');
+  assert.match(r.stdout, /trapped/);
+  await assertAllDead(r, 'CMD exit inside the grace period');
+});
+
+Teardown('should SIGKILL the whole tree when --grace expires, and exit 143', async () => {
+  const r = await escapeRun(['--grace', '700ms'], `trap 'echo trapped' TERM; sleep 7.61 & wait; sleep 7.62`);
+  process.kill(r.pid, 'SIGTERM');
+  const t0 = Date.now();
+  const { code, at } = await within(r.exited, 10_000, 'exit');
+  assert.is(code, 143);
+  assert.ok(at - t0 >= 650, `killed after ${at - t0} ms, before the grace period ended`);
+  assert.match(r.stdout, /trapped/);
+  await assertAllDead(r, 'the end of the grace period');
+});
+
+// ---
+const Status = suite('exit status');
+
+Status('should exit with every code 0-255 of CMD', async () => {
+  const codes = Array.from({ length: 256 }, (_, i) => i);
+  const bad: string[] = [];
+  const one = (code: number) => new Promise<void>((resolve) => {
+    const p = spawn(SUPERVISE, ['--', 'sh', '-c', `exit ${code}`], { stdio: 'ignore' });
+    const timer = setTimeout(() => killQuietly(p.pid!), 20_000);
+    p.on('exit', (c) => {
+      clearTimeout(timer);
+      if (c !== code) bad.push(`${code} -> ${c}`);
+      resolve();
+    });
+  });
+  const workers = Array.from({ length: 6 }, async () => {
+    for (let c = codes.shift(); c !== undefined; c = codes.shift()) await one(c);
+  });
+  await Promise.all(workers);
+  assert.equal(bad, []);
+});
+
+Status('should exit 128+N when CMD dies of TERM, HUP, QUIT, KILL or ABRT', async () => {
+  const results = await Promise.all([15, 1, 3, 9, 6].map((n) => new Promise<[number, number | null]>((resolve) => {
+    const p = spawn(SUPERVISE, ['--', 'sh', '-c', `ulimit -c 0; kill -${n} $$`], { stdio: 'ignore' });
+    p.on('exit', (c) => resolve([n, c]));
+  })));
+  for (const [n, c] of results) assert.is(c, 128 + n, `signal ${n}`);
+});
+
+Status('should exit 127 with a message when CMD is not found', () => {
+  const r = runSync(['--', 'no-such-command-4711', 'x']);
+  assert.is(r.status, 127);
+  assert.is(r.stderr, 'supervise: no-such-command-4711: No such file or directory\n');
+  assert.is(r.stdout, '');
+});
+
+Status('should exit 126 when CMD is not executable', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-'));
+  try {
+    const file = path.join(dir, 'not-executable');
+    writeFileSync(file, '#!/bin/sh\nexit 0\n');
+    chmodSync(file, 0o644);
+    const r = runSync(['--', file]);
+    assert.is(r.status, 126);
+    assert.is(r.stderr, `supervise: ${file}: Permission denied\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Status('should print usage on stderr and exit 2 on a usage error; --help on stdout, 0', () => {
+  for (const args of [['--grace', 'soon', '--', 'true'], ['--status-fd', 'x', '--', 'true'], ['--wait-all'], ['--', ''], ['sleep', '1']]) {
+    const r = runSync(args);
+    assert.is(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /Usage: supervise/);
+    assert.is(r.stdout, '');
+  }
+  const help = runSync(['--help']);
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /supervise \[options\] -- CMD/);
+  assert.match(help.stdout, /--timeout/);
+});
+
+// ---
+const Passing = suite('pass-through');
+Passing.after.each(cleanupAll);
+
+Passing('should leave a pipeline unchanged: seq | supervise -- grep 7 | wc -l', () => {
+  const plain = spawnSync('sh', ['-c', 'seq 1 200000 | grep 7 | wc -l'], { encoding: 'utf8' });
+  const sup = spawnSync('sh', ['-c', `seq 1 200000 | ${SUPERVISE} -- grep 7 | wc -l`], { encoding: 'utf8', timeout: 15_000 });
+  assert.is(sup.stdout.trim(), plain.stdout.trim());
+  assert.is(sup.stdout.trim(), '81902');
+});
+
+Passing('should forward every caught signal to CMD, in order', async () => {
+  const names = ['HUP', 'USR1', 'USR2', 'WINCH', 'CONT', 'ALRM', 'URG', 'QUIT', 'INT', 'TERM'];
+  const r = await launch(['--grace', '5s', '--', 'python3', '-c', [
+    'import signal, sys, time',
+    'def on(n, f):',
+    '    print(signal.Signals(n).name, flush=True)',
+    '    if n == signal.SIGTERM: sys.exit(0)',
+    ...names.map((n) => `signal.signal(signal.SIG${n}, on)`),
+    'print("ready", flush=True)',
+    'time.sleep(7.71)',
+  ].join('\n')]);
+  await until(() => r.stdout.includes('ready'), 10_000, 'the signal printer');
+  for (const n of names) {
+    process.kill(r.pid, `SIG${n}` as NodeJS.Signals);
+    await sleep(40);
+  }
+  assert.is((await within(r.exited, 10_000, 'exit')).code, 0);
+  assert.equal(r.stdout.trim().split('\n').slice(1), names.map((n) => `SIG${n}`));
+});
+
+Passing('should pass inherited fds to CMD but not the status fd', async () => {
+  const r = await launch(['--status-fd', '4', '--', 'sh', '-c', 'for fd in 0 1 2 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; echo $$ >&3'], { statusFd: true });
+  await within(r.exited, 10_000, 'exit');
+  const fds = r.stdout.trim().split(/\s+/).map(Number);
+  for (const fd of [0, 1, 2, 3]) assert.ok(fds.includes(fd), `fd ${fd} passed`);
+  assert.not.ok(fds.includes(4), 'the status fd is not passed');
+});
+
+// ---
+const Records = suite('status fd and events file');
+Records.after.each(cleanupAll);
+
+Records('should write a spawned record first, then the exit of CMD, and log both to --events', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-'));
+  const events = path.join(dir, 'events.log');
+  try {
+    const r = await launch(['--status-fd', '4', '--control-fd', '4', '--events', events, '--', 'sh', '-c', 'echo $$ >&3; read x; exit 3'], { statusFd: true });
+    await until(() => r.announced.length === 1 && r.records.length >= 1, 10_000, 'the spawned record');
+    const [s] = r.records;
+    assert.equal({ ...s }, { signo: 0, errno: 0, code: SUP_SPAWNED, pid: r.announced[0], uid: 0, status: 0, utime: 0n, stime: 0n, padding: true });
+    r.stdin.end();
+    assert.is((await within(r.exited, 10_000, 'exit')).code, 3);
+    assert.is(r.records.length, 2);
+    const e = r.records[1];
+    assert.equal([e.signo, e.errno, e.code, e.pid, e.uid, e.status], [17, 0, CLD_EXITED, r.announced[0], process.getuid!(), 3]);
+    const log = readFileSync(events);
+    assert.equal([...log.subarray(0, 8)], [...Buffer.from('SUPVEVTS')]);
+    assert.is(log.readUInt32LE(8), 1);
+    assert.is(log.readUInt32LE(12), 136);
+    assert.is(log.length, 16 + 2 * 136);
+    for (let i = 0; i < 2; i++) {
+      const us = Number(log.readBigInt64LE(16 + i * 136));
+      assert.ok(Math.abs(us / 1000 - Date.now()) < 60_000, 'a timestamp in microseconds');
+      assert.ok(log.subarray(16 + i * 136 + 8, 16 + (i + 1) * 136).equals(r.raw.subarray(i * 128, (i + 1) * 128)), `entry ${i} is the record`);
+    }
+    // A second run appends without a second header.
+    assert.is(runSync(['--events', events, '--', 'true']).status, 0);
+    assert.is(readFileSync(events).length, 16 + 4 * 136);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Records('should write a spawn-failed record with the errno and exit 127', async () => {
+  const r = await launch(['--status-fd', '4', '--', 'no-such-command-4712'], { statusFd: true, waitReady: false });
+  assert.is((await within(r.exited, 10_000, 'exit')).code, 127);
+  await sleep(50);
+  assert.is(r.records.length, 1);
+  assert.equal({ ...r.records[0] }, { signo: 0, errno: 2, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n, padding: true });
+});
+
+Records('should tear the tree down on control EOF', async () => {
+  // The status/control socket is fd 4: closing our end is the owner going away.
+  const r = await launch(['--status-fd', '4', '--control-fd', '4', '--', ...escapeCmd()], { statusFd: true });
+  await until(() => r.announced.length >= ESCAPE_PIDS, 10_000, 'the escape set');
+  (r.proc.stdio[4] as Readable).destroy();
+  await assertAllDead(r, 'control EOF');
+});
+
+// ---
+const Parse = suite('argument parsers');
+
+Parse('should give the same options from the fast parser and from yargs', async () => {
+  const forms = [
+    ['--', 'true'],
+    ['--status-fd', '3', '--control-fd', '3', '--', 'node', 'app.js', '--flag', '--', 'x'],
+    ['--status-fd=3', '--control-fd=4', '--', 'cmd'],
+    ['--wait-all', '--grace', '500ms', '--timeout', '2m', '--', 'sleep', '1'],
+    ['--grace=10s', '--timeout=1.5', '--events', '/tmp/x.log', '--pid-ns', '--', 'a', ''],
+    ['--events=ev', '--wait-all', '--status-fd', '0', '--', 'sh', '-c', 'exit 3'],
+    ['--grace', '1h', '--grace', '20ms', '--', 'x'],
+  ];
+  for (const argv of forms) {
+    const fast = parseFast(argv);
+    assert.ok(fast, `the fast parser takes ${argv.join(' ')}`);
+    const { status, options } = await parseArgs(argv);
+    assert.is(status, 0);
+    assert.equal(options, fast, argv.join(' '));
+  }
+  // What the fast parser leaves to yargs.
+  for (const argv of [['--help'], ['--grace', 'x', '--', 'a'], ['--nope', '--', 'a'], ['--', ''], ['a'], ['--wait-all=1', '--', 'a'], ['--status-fd', '-1', '--', 'a']]) {
+    assert.is(parseFast(argv), undefined, argv.join(' '));
+  }
+});
+
+// ---
+const Kill = suite('SIGKILL of supervise');
+Kill.after.each(cleanupAll);
+
+Kill('should kill CMD by pdeathsig; grandchildren that escaped survive (without --pid-ns)', async () => {
+  const r = await escapeRun([]);
+  const cmd = r.announced[0];
+  process.kill(r.pid, 'SIGKILL');
+  await until(() => !alive(cmd), 5000, 'CMD to die of pdeathsig');
+  await sleep(200);
+  const survivors = r.announced.slice(1).filter(alive);
+  assert.ok(survivors.length > 0, 'escaped grandchildren survive a SIGKILL of supervise without --pid-ns');
+});
+
+// ---
+const Init = suite('as PID 1');
+Init.after.each(cleanupAll);
+
+const RootOnly = isRoot ? Init : (name: string, _fn: unknown) => {
+  console.log(`skipped (needs root for unshare --pid): ${name}`);
+  Init.skip(name);
+};
+
+RootOnly('should reap 100 orphans as PID 1 of a PID namespace, leaving no zombie', async () => {
+  const p = spawn('unshare', ['--pid', '--fork', '--mount-proc', SUPERVISE, '--', 'sh', '-c',
+    'for i in $(seq 100); do (sleep 0.3 &) ; done; echo ok >&3; sleep 7.81'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let out = '';
+  (p.stdio[3] as Readable).on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+  try {
+    await until(() => out.includes('ok'), 10_000, 'the orphans to start');
+    // supervise is unshare's child; its children: CMD only, once the orphans are reaped.
+    const sup = () => Number(readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    await until(() => sup() > 0, 5000, 'supervise');
+    const pid = sup();
+    const kids = () => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    await until(() => kids().length === 1, 5000, 'every orphan to be reaped');
+    await sleep(300);
+    assert.is(kids().length, 1, 'no zombie, no orphan left');
+    process.kill(pid, 'SIGTERM');
+    assert.is(await within(exited, 5000, 'exit'), 143);
+  } finally {
+    killQuietly(p.pid!);
+  }
+});
+
+Teardown.run();
+Status.run();
+Passing.run();
+Records.run();
+Parse.run();
+Kill.run();
+Init.run();
