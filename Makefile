@@ -10,12 +10,13 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
+LIB       := dist/lib/index.js dist/types/lib/index.d.ts
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
 .PHONY: all build test demo clean lint bench
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI)
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB)
 
 $(DEPS): package.json
 	$(NPM) install --no-audit --no-fund
@@ -37,6 +38,16 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
+
+# The library (`import { spawn } from 'supervise'`): one ESM bundle, and declarations whose
+# relative imports name the .js files a consumer's TypeScript resolves to .d.ts.
+dist/lib/index.js: $(wildcard lib/*.ts cli/wasm.ts assembly/protocol.ts) $(DEPS)
+	$(BIN)/esbuild lib/index.ts --bundle --platform=node --format=esm --target=node20 \
+	  --outfile=$@ --log-level=warning
+
+dist/types/lib/index.d.ts: $(wildcard lib/*.ts cli/wasm.ts assembly/protocol.ts) tsconfig.lib.json $(DEPS)
+	$(BIN)/tsc -p tsconfig.lib.json
+	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
 
 test: build
 	$(NODE) scripts/run-tests.mjs
