@@ -27,6 +27,14 @@ interface Escape {
   oracle: Promise<void>;
 }
 
+/** The SubprocessError `sub` rejects with (fails the test if it resolves). */
+function rejection(sub: PromiseLike<unknown>): Promise<SubprocessError> {
+  return Promise.resolve(sub).then(
+    () => { throw new Error('expected a rejection'); },
+    (e: SubprocessError) => e,
+  );
+}
+
 function pidsIn(text: string): number[] {
   return text.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
 }
@@ -72,7 +80,7 @@ Basics('should resolve with stdout, stderr, exit code and the main status', asyn
 });
 
 Basics('should reject a non-zero exit with a SubprocessError saying so, unless reject: false', async () => {
-  const e = await spawn('sh', ['-c', 'echo partial; exit 3']).then(() => undefined, (x) => x);
+  const e = await rejection(spawn('sh', ['-c', 'echo partial; exit 3']));
   assert.instance(e, SubprocessError);
   assert.is(e.exitCode, 3);
   assert.is(e.stdout, 'partial\n');
@@ -91,7 +99,7 @@ Basics('should pass input, cwd and env, and collect Buffers with encoding: buffe
 
 Basics('should reject a missing command with code ENOENT and its name, as child_process does', async () => {
   const sub = spawn('nosuchcmd-4', ['x']);
-  const e = await sub.then(() => undefined, (x) => x);
+  const e = await rejection(sub);
   assert.is(e.code, 'ENOENT');
   assert.is(e.message, 'spawn nosuchcmd-4 ENOENT');
   assert.is(e.path, 'nosuchcmd-4');
@@ -105,7 +113,7 @@ Basics('should send kill() to the main child, then return false and make signal(
   const sub = spawn('sleep', ['7.81']);
   started.add(await sub.spawned);
   assert.is(sub.kill(), true);
-  const e = await sub.then(() => undefined, (x) => x);
+  const e = await rejection(sub);
   assert.is(e.signal, 'SIGTERM');
   assert.match(e.message, 'was killed with SIGTERM');
   assert.equal(sub.status, { pid: sub.pid!, kind: 'killed', exitCode: undefined, signal: 'SIGTERM' });
@@ -117,7 +125,7 @@ Basics('should queue a kill() made before the spawned record', async () => {
   const sub = spawn('sleep', ['7.82']);
   assert.is(sub.pid, undefined);
   assert.is(sub.kill('SIGKILL'), true);
-  const r = await sub.then(() => undefined, (x) => x);
+  const r = await rejection(sub);
   assert.is(r.signal, 'SIGKILL');
 });
 
@@ -152,7 +160,7 @@ Escapes('close(): 0 survivors, and await settles soon after even though grandchi
   const t = Date.now();
   await sub.close();
   const closed = Date.now() - t;
-  const r = await sub.then(() => undefined, (e) => e as SubprocessError);
+  const r = await rejection(sub);
   const settled = Date.now() - t;
   console.log(`  close() resolved in ${closed} ms, await settled ${settled} ms after close()`);
   assert.ok(settled < 2000, `await settled ${settled} ms after close()`);
@@ -168,7 +176,7 @@ Escapes('close(): 0 survivors, and await settles soon after even though grandchi
 Escapes('kill() and the main child\'s exit (kill-tree): 0 survivors', async () => {
   const { sub, pids, oracle } = await escapeTree();
   assert.ok(sub.kill());
-  const e = await within(sub.then(() => undefined, (x) => x), 10_000, 'await');
+  const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.signal, 'SIGTERM');
   await assertNoSurvivors(pids, oracle, 'kill()');
 });
@@ -177,7 +185,7 @@ Escapes('an AbortSignal: 0 survivors, isCanceled', async () => {
   const ac = new AbortController();
   const { sub, pids, oracle } = await escapeTree({ signal: ac.signal });
   ac.abort();
-  const e = await within(sub.then(() => undefined, (x) => x), 10_000, 'await');
+  const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.isCanceled, true);
   assert.match(e.message, 'was canceled');
   await assertNoSurvivors(pids, oracle, 'abort');
@@ -185,7 +193,7 @@ Escapes('an AbortSignal: 0 survivors, isCanceled', async () => {
 
 Escapes('a timeout: 0 survivors, timedOut', async () => {
   const { sub, pids, oracle } = await escapeTree({ timeout: 1500 });
-  const e = await within(sub.then(() => undefined, (x) => x), 10_000, 'await');
+  const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.timedOut, true);
   assert.match(e.message, 'timed out');
   await assertNoSurvivors(pids, oracle, 'timeout');
@@ -195,10 +203,10 @@ Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree
   const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'], { timeout: 300, forceKillAfterDelay: 300 });
   started.add(await sub.spawned);
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
-  const e = await within(sub.then(() => undefined, (x) => x), 10_000, 'await');
+  const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.timedOut, true);
   assert.is(e.signal, 'SIGKILL');
-  await assertNoSurvivors([sub.pid!, ...pidsIn(e.stderr)], oracle, 'forceKillAfterDelay');
+  await assertNoSurvivors([sub.pid!, ...pidsIn(String(e.stderr))], oracle, 'forceKillAfterDelay');
 });
 
 /** The owner of the tree as a separate Node process (test/fixtures/parent.ts). */
@@ -267,7 +275,7 @@ Truth('statuses arrive while another thread reaps with waitid(P_ALL) in a loop',
     await sleep(100);
     const sub = spawn('sh', ['-c', '( (sleep 0.1; exit 2) & ); ( (sleep 0.1; exit 3) & ); sleep 0.3; exit 4'], { onMainExit: 'wait-tree', reject: false });
     const codes: number[] = [];
-    const r = await within(sub, 10_000, 'the result under a thief');
+    const r = await within(Promise.resolve(sub), 10_000, 'the result under a thief');
     for await (const s of sub.events()) codes.push(s.exitCode!);
     assert.is(r.exitCode, 4);
     assert.equal(codes.sort(), [2, 3, 4]);
