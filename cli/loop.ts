@@ -80,10 +80,15 @@ function say(line: string): void {
 /** Checks what supervise stands on: /proc, and being a child subreaper (set here if the
  *  parent did not). Throws SetupError with a message for the user. */
 export function prepare(shim: Shim): void {
+  let stat: string;
   try {
-    readFileSync('/proc/self/stat');
+    stat = readFileSync('/proc/self/stat', 'utf8');
   } catch {
     throw new SetupError('/proc is not mounted: supervise needs it to find the processes it adopts');
+  }
+  // In a PID namespace with the parent's /proc, the pids there are not the ones kill() takes.
+  if (parseInt(stat, 10) !== shim.getpid()) {
+    throw new SetupError('/proc belongs to another PID namespace: mount one for this namespace (e.g. unshare --pid --fork --mount-proc)');
   }
   if (shim.getChildSubreaper() === 1) return;
   const r = shim.setChildSubreaper(true);

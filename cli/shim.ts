@@ -91,7 +91,20 @@ export interface SpawnOptions {
   pdeathsig?: number;
   /** Start a new session (and process group) for the child. */
   setsid?: boolean;
+  /** clone(2) namespace flags (CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWNS) instead of fork.
+   *  With CLONE_NEWPID the pdeathsig race check is skipped (getppid() is 0 there). */
+  cloneFlags?: number;
+  /** With CLONE_NEWUSER: the child writes these to /proc/self/uid_map and gid_map (after
+   *  "deny" to /proc/self/setgroups), e.g. "1000 1000 1". */
+  uidMap?: string;
+  gidMap?: string;
+  /** Mount a new proc on /proc (after making / private); needs CLONE_NEWNS. */
+  mountProc?: boolean;
 }
+
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
 
 // Linux constants the host needs (x86-64).
 export const EPOLL_CTL_ADD = 1;

@@ -4,7 +4,7 @@
 // nothing but the shim and core.wasm. Anything else goes to the yargs front end, loaded
 // only then (it costs start-up time that programs driving supervise should not pay).
 import { openSync, fstatSync, writeSync, closeSync, readdirSync, readlinkSync, constants as fsc } from 'node:fs';
-import { loadShim, type Shim } from './shim.ts';
+import { loadShim, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, type Shim, type SpawnOptions } from './shim.ts';
 import { catchSignals, prepare, runLoop, SetupError, LAUNCH_EXTRA_SIGNALS } from './loop.ts';
 import { parseFast, type LaunchOptions } from './options.ts';
 import { errnoText } from './errors.ts';
@@ -41,7 +41,8 @@ export async function launchMode(o: LaunchOptions): Promise<number> {
     const eventsFd = o.events === null ? -1 : openEvents(o.events);
     const fds = inheritedFds(new Set([o.statusFd, o.controlFd, eventsFd, signalFd]));
     const pid = spawnCommand(shim, o, fds);
-    if (pid < 0) say(`${o.file}: ${errnoText(pid)}`);
+    if (pid < 0 && o.pidNs) say(`--pid-ns: cannot start ${o.file} in a new PID namespace: ${errnoText(pid)}${NS_HINT}`);
+    else if (pid < 0) say(`${o.file}: ${errnoText(pid)}`);
     return await runLoop({
       shim, signalFd, controlFd: o.controlFd, statusFd: o.statusFd, eventsFd,
       mainPid: pid > 0 ? pid : 0,
@@ -52,9 +53,28 @@ export async function launchMode(o: LaunchOptions): Promise<number> {
   }
 }
 
-/** Starts CMD with pdeathsig SIGKILL -> its pid | -errno. */
+const NS_HINT = ' (namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)';
+
+/** Starts CMD with pdeathsig SIGKILL -> its pid | -errno. With --pid-ns, CMD's parent is a
+ *  second supervise, PID 1 of a new PID namespace (and mount namespace with its own /proc;
+ *  and user namespace unless root): when it dies, even by SIGKILL through pdeathsig, the
+ *  kernel kills everything in the namespace. It forwards signals to CMD, which is not PID 1
+ *  and so keeps default dispositions (a shell as PID 1 would ignore TERM), and reaps every
+ *  orphan; it exits with CMD's status (128+N for signal N). */
 function spawnCommand(shim: Shim, o: LaunchOptions, fds: number[]): number {
-  return shim.spawn(o.file, o.argv, null, { pdeathsig: SIGKILL, fds });
+  if (!o.pidNs) return shim.spawn(o.file, o.argv, null, { pdeathsig: SIGKILL, fds });
+  const inner = [process.execPath, ...process.execArgv, process.argv[1]];
+  if (o.waitAll) inner.push('--wait-all');
+  if (o.graceMs > 0) inner.push('--grace', `${o.graceMs}ms`);
+  inner.push('--', ...o.argv);
+  const opts: SpawnOptions = { pdeathsig: SIGKILL, fds, cloneFlags: CLONE_NEWPID | CLONE_NEWNS, mountProc: true };
+  const uid = process.getuid!(), gid = process.getgid!();
+  if (process.geteuid!() !== 0) {
+    opts.cloneFlags! |= CLONE_NEWUSER;
+    opts.uidMap = `${uid} ${uid} 1\n`;
+    opts.gidMap = `${gid} ${gid} 1\n`;
+  }
+  return shim.spawn(inner[0], inner, null, opts);
 }
 
 /** Node marks every fd from 0 to 16 it inherited close-on-exec before any of our code runs.

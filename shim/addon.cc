@@ -246,7 +246,8 @@ Napi::Value ClockTicks(const Napi::CallbackInfo& info) {
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   const char* usage =
       "spawn(file: string, argv: string[], envp: string[] | null, opts: { cwd?: string, "
-      "fds?: number[], pdeathsig?: number, setsid?: boolean })";
+      "fds?: number[], pdeathsig?: number, setsid?: boolean, cloneFlags?: number, uidMap?: "
+      "string, gidMap?: string, mountProc?: boolean })";
   Napi::Env env = info.Env();
   std::string file = CString(info[0], env, usage);
   std::vector<std::string> argv_storage, envp_storage;
@@ -256,7 +257,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     envp = CStringArray(info[2], envp_storage, env, usage);
   }
   shim::SpawnOptions options;
-  std::string cwd;
+  std::string cwd, uid_map, gid_map;
   std::vector<int> fds;
   if (!info[3].IsUndefined() && !info[3].IsNull()) {
     if (!info[3].IsObject()) Usage(env, usage);
@@ -281,6 +282,26 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (!v.IsUndefined()) {
       if (!v.IsBoolean()) Usage(env, usage);
       options.setsid = v.As<Napi::Boolean>().Value();
+    }
+    v = opts.Get("cloneFlags");
+    if (!v.IsUndefined()) {
+      if (!IsInteger(v, 0, INT32_MAX)) Usage(env, usage);
+      options.clone_flags = v.As<Napi::Number>().Int32Value();
+    }
+    v = opts.Get("uidMap");
+    if (!v.IsUndefined()) {
+      uid_map = CString(v, env, usage);
+      options.uid_map = uid_map.c_str();
+    }
+    v = opts.Get("gidMap");
+    if (!v.IsUndefined()) {
+      gid_map = CString(v, env, usage);
+      options.gid_map = gid_map.c_str();
+    }
+    v = opts.Get("mountProc");
+    if (!v.IsUndefined()) {
+      if (!v.IsBoolean()) Usage(env, usage);
+      options.mount_proc = v.As<Napi::Boolean>().Value();
     }
   }
   return Result(

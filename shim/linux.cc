@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -113,9 +115,22 @@ struct ChildPlan {
   const SpawnOptions* options;
 };
 
+// Writes all of `text` to `path` (a /proc file) -> 0 | -1 with errno.
+int WriteFile(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t len = strlen(text);
+  ssize_t n = write(fd, text, len);
+  int err = errno;
+  close(fd);
+  errno = err;
+  return n == static_cast<ssize_t>(len) ? 0 : -1;
+}
+
 // Between fork and execve: async-signal-safe calls only, no allocation.
 [[noreturn]] void RunChild(ChildPlan& plan) {
   int err = 0;
+  const SpawnOptions& o = *plan.options;
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -127,6 +142,17 @@ struct ChildPlan {
   // and a blocked one would be inherited through execve.
   uint64_t none = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+
+  // Namespaces (clone_flags): identity maps first, then a /proc of the new PID namespace.
+  if (o.uid_map != nullptr) {
+    if (WriteFile("/proc/self/setgroups", "deny") < 0 && errno != ENOENT) goto fail;
+    if (WriteFile("/proc/self/uid_map", o.uid_map) < 0) goto fail;
+    if (o.gid_map != nullptr && WriteFile("/proc/self/gid_map", o.gid_map) < 0) goto fail;
+  }
+  if (o.mount_proc) {
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) goto fail;
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) < 0) goto fail;
+  }
 
   // fd i = fds[i]: first move every source above the highest target, so that mapping one
   // fd cannot overwrite the source of another; the copies are CLOEXEC.
@@ -152,7 +178,8 @@ struct ChildPlan {
   if (plan.options->pdeathsig != 0) {
     if (prctl(PR_SET_PDEATHSIG, plan.options->pdeathsig) < 0) goto fail;
     // The parent may have died before the prctl: then nobody would ever send the signal.
-    if (getppid() != plan.parent) {
+    // (In a new PID namespace getppid() is 0 and tells nothing.)
+    if ((o.clone_flags & CLONE_NEWPID) == 0 && getppid() != plan.parent) {
       kill(getpid(), plan.options->pdeathsig);
       _exit(127);
     }
@@ -444,7 +471,10 @@ int Spawn(const char* file, char* const argv[], char* const envp[], const SpawnO
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
+  pid_t pid = options.clone_flags == 0
+                  ? fork()
+                  : static_cast<pid_t>(syscall(SYS_clone, options.clone_flags | SIGCHLD, nullptr,
+                                               nullptr, nullptr, nullptr));
   if (pid == 0) RunChild(plan);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);

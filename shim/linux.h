@@ -69,12 +69,23 @@ struct SpawnOptions {
   size_t nfds = 0;
   int pdeathsig = 0;  // prctl(PR_SET_PDEATHSIG) in the child when not 0
   bool setsid = false;
+  // clone(2) namespace flags (CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWNS); 0: plain fork.
+  int clone_flags = 0;
+  // With CLONE_NEWUSER: written to /proc/self/{uid_map,gid_map} by the child (after
+  // "deny" to setgroups), e.g. "1000 1000 1\n". Null: not written.
+  const char* uid_map = nullptr;
+  const char* gid_map = nullptr;
+  // Mount a fresh proc on /proc in the child (after making / private recursively), so
+  // that /proc shows the child's PID namespace. Needs CLONE_NEWNS.
+  bool mount_proc = false;
 };
 
 // fork + execve of `file`, looked up along PATH as execvp does (PATH from `envp` when
 // given, else from the environment). `argv` and `envp` end with a null pointer; `envp`
 // null means this process's environment. -> the child's pid, or -errno when it could not
-// be started (the child is then reaped already).
+// be started (the child is then reaped already). With CLONE_NEWPID in clone_flags, the
+// parent-died check after PR_SET_PDEATHSIG cannot be made (getppid() is 0 in the new
+// namespace).
 int Spawn(const char* file, char* const argv[], char* const envp[], const SpawnOptions& options);
 
 }  // namespace shim

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -373,6 +373,55 @@ Kill('should kill CMD by pdeathsig; grandchildren that escaped survive (without 
   await sleep(200);
   const survivors = r.announced.slice(1).filter(alive);
   assert.ok(survivors.length > 0, 'escaped grandchildren survive a SIGKILL of supervise without --pid-ns');
+});
+
+/** Every descendant of pid (outer pids), from /proc/PID/task/TID/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number) => {
+    let tids: string[] = [];
+    try { tids = readdirSync(`/proc/${p}/task`); } catch { return; }
+    for (const t of tids) {
+      let kids = '';
+      try { kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8'); } catch { continue; }
+      for (const k of kids.trim().split(/\s+/).filter(Boolean).map(Number)) { out.push(k); visit(k); }
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** Whether this machine lets us create a PID namespace (root, or user namespaces). */
+const pidNsWorks = spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { encoding: 'utf8', timeout: 15_000 });
+
+Kill('should leave nothing alive after a SIGKILL of supervise with --pid-ns', async () => {
+  if (pidNsWorks.status !== 0) {
+    console.log(`skipped (no PID namespaces here: ${pidNsWorks.stderr.trim()})`);
+    return;
+  }
+  // Pids announced from inside the namespace mean nothing outside: find the tree by its
+  // ancestry instead.
+  const r = await launch(['--pid-ns', '--', ...escapeCmd()]);
+  await until(() => r.announced.length >= ESCAPE_PIDS, 15_000, 'the escape set');
+  const before = descendants(r.pid);
+  assert.ok(before.length >= ESCAPE_PIDS + 1, `the tree runs (${before.length} processes)`);
+  r.announced = []; // namespace pids: never kill them from here
+  process.kill(r.pid, 'SIGKILL');
+  await within(r.oracleClosed, 10_000, 'every process of the namespace to die');
+  // Their files close early in exit: give the last ones a moment to become zombies.
+  await until(() => before.filter(alive).length === 0, 2000, `no survivor (${before.filter(alive)})`);
+});
+
+Kill('should forward TERM to a shell CMD with --pid-ns (it is not PID 1) and report its status', async () => {
+  if (pidNsWorks.status !== 0) return;
+  const r = await launch(['--pid-ns', '--', 'sh', '-c', 'echo $$ >&3; sleep 7.91 & wait']);
+  await until(() => r.announced.length === 1, 15_000, 'CMD');
+  assert.ok(r.announced[0] > 1, 'CMD is not PID 1 of the namespace');
+  r.announced = [];
+  await sleep(200);
+  process.kill(r.pid, 'SIGTERM');
+  assert.is((await within(r.exited, 10_000, 'exit')).code, 143);
+  await within(r.oracleClosed, 10_000, 'the namespace to die');
 });
 
 // ---
