@@ -13,7 +13,7 @@ CLI       := dist/supervise.js
 LIB       := dist/lib/index.js dist/types/lib/index.d.ts
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test demo clean lint bench
+.PHONY: all build test demo clean lint bench compare
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB)
@@ -57,6 +57,10 @@ lint: $(DEPS)
 
 bench: build
 	$(NODE) --import tsx bench/core.ts
+
+# The library against child_process, execa, nano-spawn and tinyexec (README: Side by side).
+compare: build
+	$(NODE) --import tsx bench/compare.ts
 
 demo: build
 	$(NODE) --import tsx scripts/demo.ts
