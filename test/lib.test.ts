@@ -192,7 +192,8 @@ Escapes('an AbortSignal: 0 survivors, isCanceled', async () => {
 });
 
 Escapes('a timeout: 0 survivors, timedOut', async () => {
-  const { sub, pids, oracle } = await escapeTree({ timeout: 1500 });
+  // Long enough for the tree to start on a loaded machine.
+  const { sub, pids, oracle } = await escapeTree({ timeout: 4000 });
   const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.timedOut, true);
   assert.match(e.message, 'timed out');
@@ -200,13 +201,21 @@ Escapes('a timeout: 0 survivors, timedOut', async () => {
 });
 
 Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree, are SIGKILLed', async () => {
-  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'], { timeout: 300, forceKillAfterDelay: 300 });
-  started.add(await sub.spawned);
+  const ac = new AbortController();
+  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'],
+    { signal: ac.signal, forceKillAfterDelay: 300 });
+  let err = '';
+  sub.stderr!.on('data', (d) => { err += d; });
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
+  started.add(await sub.spawned);
+  await until(() => pidsIn(err).length === 1, 10_000, 'the trap to be set'); // SIGTERM is ignored from now on
+  const t = Date.now();
+  ac.abort();
   const e = await within(rejection(sub), 10_000, 'await');
-  assert.is(e.timedOut, true);
+  assert.ok(Date.now() - t >= 250, `SIGKILL came after the delay (${Date.now() - t} ms)`);
+  assert.is(e.isCanceled, true);
   assert.is(e.signal, 'SIGKILL');
-  await assertNoSurvivors([sub.pid!, ...pidsIn(String(e.stderr))], oracle, 'forceKillAfterDelay');
+  await assertNoSurvivors([sub.pid!, ...pidsIn(err)], oracle, 'forceKillAfterDelay');
 });
 
 /** The owner of the tree as a separate Node process (test/fixtures/parent.ts). */
@@ -296,7 +305,7 @@ Truth('the app\'s own SIGCHLD handlers are not called for the tree', async () =>
   process.on('SIGCHLD', onChld);
   try {
     // Orphans (double fork), so supervise reaps them: sh would reap its own children.
-    const sub = spawn('sh', ['-c', 'for i in 1 2 3 4 5; do ( (sleep 0.05) & ); done; sleep 0.6'], { reject: false });
+    const sub = spawn('sh', ['-c', 'for i in 1 2 3 4 5; do ( (sleep 0.05) & ); done; sleep 1.5'], { reject: false });
     started.add(await sub.spawned);
     let reaped = 0;
     for await (const s of sub.events()) {
