@@ -135,8 +135,20 @@ int WriteFile(const char* path, const char* text) {
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
+  // glibc's sigaction refuses its own signals (32, 33) with EINVAL; an ignored one would
+  // stay ignored through execve (GNU make, for one, starts its recipes so), so those go
+  // through the raw system call (struct k_sigaction: handler, flags, restorer, mask).
+  struct {
+    void* handler;
+    unsigned long flags;
+    void* restorer;
+    uint64_t mask;
+  } raw_dfl = {nullptr, 0, nullptr, 0};  // SIG_DFL
   for (int sig = 1; sig < NSIG; sig++) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);  // EINVAL for glibc's own
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sigaction(sig, &dfl, nullptr) < 0) {
+      syscall(SYS_rt_sigaction, sig, &raw_dfl, nullptr, sizeof raw_dfl.mask);
+    }
   }
   // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
   // and a blocked one would be inherited through execve.
