@@ -10,12 +10,12 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
-LIB       := dist/lib/codec.js dist/types/lib/codec.d.ts
+LIB       := dist/lib/codec.js dist/types/lib/codec.d.ts dist/lib/index.js dist/types/lib/index.d.ts
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test stress demo clean lint bench web fuzz chromium
+.PHONY: all build test stress demo clean lint bench compare web fuzz chromium
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB)
@@ -40,6 +40,17 @@ $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
+
+# The library (`import { spawn } from 'supervise'`): one ESM bundle, and declarations whose
+# relative imports name the .js files a consumer's TypeScript resolves to .d.ts.
+dist/lib/index.js: $(wildcard lib/*.ts cli/wasm.ts assembly/protocol.ts) $(DEPS)
+	$(BIN)/esbuild lib/index.ts --bundle --platform=node --format=esm --target=node20 \
+	  --outfile=$@ --log-level=warning
+
+dist/types/lib/index.d.ts: $(wildcard lib/*.ts cli/wasm.ts assembly/protocol.ts) tsconfig.lib.json $(DEPS)
+	$(BIN)/tsc -p tsconfig.lib.json
+	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
+
 
 # The codec as an ES module without Node APIs (package.json exports "./codec").
 dist/lib/codec.js: $(wildcard lib/*.ts) assembly/protocol.ts $(DEPS)
@@ -94,6 +105,10 @@ lint: $(DEPS)
 
 bench: build
 	$(NODE) --import tsx bench/core.ts
+
+# The library against child_process, execa, nano-spawn and tinyexec (README: Side by side).
+compare: build
+	$(NODE) --import tsx bench/compare.ts
 
 demo: build
 	$(NODE) --import tsx scripts/demo.ts

@@ -1,0 +1,26 @@
+// supervise as a library: spawn a command under its own supervise and get a handle that
+// cannot lie. The algorithm:
+//   1. start `supervise --status-fd 3 --control-fd 3 -- FILE ARGS` with a socketpair as fd 3;
+//   2. read status records from fd 3: "spawned" gives the pid, then one per reaped process;
+//      the main child's record settles wait(); every record feeds events();
+//   3. kill()/signal() write control records to fd 3 (supervise signals only its unreaped
+//      child, so a recycled pid is never hit); close() shuts fd 3 for writing (control EOF:
+//      supervise SIGKILLs the tree);
+//   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
+//      that, and the end of piped stdout/stderr, settles `await`.
+import { Subprocess } from './spawn.ts';
+import type { Options } from './options.ts';
+
+/** Starts `file` with `args` under its own supervise. See Subprocess and Options. */
+export function spawn(file: string, args: readonly string[] = [], options: Options = {}): Subprocess {
+  if (typeof file !== 'string' || file === '') throw new TypeError('spawn(): file must be a non-empty string');
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new TypeError('spawn(): args must be an array of strings');
+  }
+  return new Subprocess(file, args, options);
+}
+
+export { Subprocess };
+export { SubprocessError, type Result } from './errors.ts';
+export type { ExitStatus } from './events.ts';
+export type { Options, StdioOption } from './options.ts';

@@ -1,0 +1,272 @@
+// Subprocess: one command under its own supervise, driven through fd 3 (a socketpair
+// libuv makes for the fourth stdio entry). Status records come in on it, control records
+// go out on it, and its EOF is the end of the whole tree. Nothing here waits on the
+// supervise process itself: another part of the app may reap it.
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { EventLog, RecordReader, type ExitStatus, type Record } from './events.ts';
+import { esrch, failure, spawnError, SubprocessError, type Result } from './errors.ts';
+import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
+
+/** A running command and everything it starts. Awaitable: resolves to a Result, or
+ *  rejects with a SubprocessError (unless `reject: false`). */
+export class Subprocess implements PromiseLike<Result> {
+  /** The command as run: file and arguments joined by spaces. */
+  readonly command: string;
+  /** The main child's pid, once supervise reports it started (see `spawned`). */
+  pid: number | undefined;
+  /** Resolves to the pid once the command is running; rejects if it could not start. */
+  readonly spawned: Promise<number>;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** The main child's status once it is reaped, else undefined. */
+  status: ExitStatus | undefined;
+
+  readonly #file: string;
+  readonly #args: readonly string[];
+  readonly #o: Normalized;
+  readonly #child: ChildProcess;
+  readonly #fd3: Socket | undefined;
+  readonly #reader = new RecordReader();
+  readonly #log = new EventLog();
+  readonly #started = Date.now();
+  readonly #wait: Promise<ExitStatus>;
+  readonly #ended: Promise<void>;
+  readonly #result: Promise<Result>;
+  #settleSpawned!: (pid: number | Error) => void;
+  #settleWait!: (s: ExitStatus | Error) => void;
+  #endTree!: () => void;
+  #spawnFailure: SubprocessError | undefined;
+  #queued: number[] = []; // signals asked for before the pid is known
+  #timers: NodeJS.Timeout[] = [];
+  #timedOut = false;
+  #isCanceled = false;
+  #closing = false;
+  #over = false;
+  #onAbort = () => this.#stop(() => { this.#isCanceled = true; });
+
+  constructor(file: string, args: readonly string[], options: Options) {
+    this.#file = file;
+    this.#args = args;
+    this.#o = normalize(options);
+    this.command = [file, ...args].join(' ');
+    this.spawned = new Promise<number>((resolve, reject) => {
+      this.#settleSpawned = (v) => (typeof v === 'number' ? resolve(v) : reject(v));
+    });
+    this.#wait = new Promise<ExitStatus>((resolve, reject) => {
+      this.#settleWait = (v) => (v instanceof Error ? reject(v) : resolve(v));
+    });
+    this.#ended = new Promise<void>((resolve) => { this.#endTree = resolve; });
+    for (const p of [this.spawned, this.#wait]) p.catch(() => {}); // rejections are for whoever awaits
+
+    const o = this.#o;
+    this.#child = spawnProcess(process.execPath, [
+      ...NODE_FLAGS, superviseBin(), '--status-fd', '3', '--control-fd', '3',
+      ...(o.waitAll ? ['--wait-all'] : []), '--', file, ...args,
+    ], { cwd: o.cwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true });
+    this.stdin = this.#child.stdin;
+    this.stdout = this.#child.stdout;
+    this.stderr = this.#child.stderr;
+    this.#fd3 = this.#child.stdio[3] as Socket | undefined;
+
+    const collected = [this.#collect(this.stdout), this.#collect(this.stderr)];
+    this.#child.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
+    if (this.#fd3) {
+      this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
+      this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
+      this.#fd3.on('close', () => this.#onEnd());
+    }
+    if (this.stdin) {
+      this.stdin.on('error', () => {}); // EPIPE when the child does not read its input
+      if (o.input !== undefined) this.stdin.end(o.input);
+    }
+    if (o.timeout > 0) this.#timers.push(setTimeout(() => this.#stop(() => { this.#timedOut = true; }), o.timeout));
+    if (o.signal) {
+      if (o.signal.aborted) queueMicrotask(this.#onAbort);
+      else o.signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    this.#result = this.#finish(collected);
+    this.#result.catch(() => {});
+  }
+
+  /** The main child's status: the same Promise on every call. Rejects if the command
+   *  could not start, or if supervise ended without reporting it. */
+  wait(): Promise<ExitStatus> {
+    return this.#wait;
+  }
+
+  /** Asks supervise to send `sig` to the main child -> false once the child is reaped
+   *  (or never started). Goes through fd 3, so a recycled pid is never hit. */
+  kill(sig: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    const n = signalNumber(sig);
+    if (this.status || this.#spawnFailure || this.#over) return false;
+    if (this.pid === undefined) this.#queued.push(n);
+    else this.#send(this.pid, n);
+    return true;
+  }
+
+  /** As kill(), but throws an Error with `code: 'ESRCH'` once the child is reaped. */
+  signal(sig: NodeJS.Signals | number): void {
+    if (!this.kill(sig)) throw esrch(this.pid);
+  }
+
+  /** SIGKILLs the whole tree (EOF on the control fd); resolves once every process of it is
+   *  gone (EOF on the status fd: supervise exits only when no child is left). */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#fd3?.end();
+    }
+    return this.#ended;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** One ExitStatus per reaped process of the tree (adopted orphans included), main child
+   *  too; each call replays from the first. Ends with the tree. */
+  events(): AsyncIterable<ExitStatus> {
+    return this.#log;
+  }
+
+  then<A = Result, B = never>(
+    onfulfilled?: ((value: Result) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: SubprocessError) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.#result.then(onfulfilled, onrejected);
+  }
+
+  catch<B = never>(onrejected?: ((reason: SubprocessError) => B | PromiseLike<B>) | null): Promise<Result | B> {
+    return this.#result.catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<Result> {
+    return this.#result.finally(onfinally);
+  }
+
+  #send(pid: number, sig: number): void {
+    const record = Buffer.alloc(8);
+    record.writeInt32LE(pid, 0);
+    record.writeInt32LE(sig, 4);
+    if (this.#fd3 && !this.#fd3.writableEnded && !this.#fd3.destroyed) this.#fd3.write(record);
+  }
+
+  /** Timeout or abort: killSignal now, the whole tree after forceKillAfterDelay. */
+  #stop(mark: () => void): void {
+    if (this.#over || this.status) return;
+    mark();
+    this.kill(this.#o.killSignal);
+    const delay = this.#o.forceKillAfterDelay;
+    if (delay !== false) this.#timers.push(setTimeout(() => void this.close(), delay));
+  }
+
+  #onData(chunk: Buffer): void {
+    let records: Record[];
+    try {
+      records = this.#reader.feed(chunk);
+    } catch {
+      this.close(); // not supervise talking: end the tree rather than guess
+      return;
+    }
+    for (const r of records) {
+      if (r.type === 'spawned') {
+        this.pid = r.pid;
+        this.#settleSpawned(r.pid);
+        for (const sig of this.#queued.splice(0)) this.#send(r.pid, sig);
+      } else if (r.type === 'spawn-failed') {
+        this.#spawnFailure = spawnError(this.#file, this.#args, r.errno, this.#resultSoFar());
+        this.#settleSpawned(this.#spawnFailure);
+        this.#settleWait(this.#spawnFailure);
+      } else if (r.type === 'reaped') {
+        if (r.status.pid === this.pid && !this.status) {
+          this.status = r.status;
+          this.#settleWait(r.status);
+        }
+        this.#log.push(r.status);
+      }
+    }
+  }
+
+  /** EOF on fd 3: supervise has exited, so no process of the tree is left. */
+  #onEnd(): void {
+    if (this.#over) return;
+    this.#over = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#o.signal?.removeEventListener('abort', this.#onAbort);
+    const lost = new Error(`supervise ended without reporting the status of ${this.command}`);
+    this.#settleSpawned(lost);
+    this.#settleWait(lost);
+    this.#log.end();
+    this.#child.unref(); // its exit may never be seen (someone else may reap it)
+    this.#endTree();
+  }
+
+  /** Node could not even start supervise (EAGAIN, EMFILE...). */
+  #nodeFailed(error: NodeJS.ErrnoException): void {
+    if (this.#fd3 && this.pid !== undefined) return;
+    const errno = typeof error.errno === 'number' ? Math.abs(error.errno) : 0;
+    this.#spawnFailure = spawnError(this.#file, this.#args, errno, this.#resultSoFar());
+    if (!errno) this.#spawnFailure.code = error.code;
+    this.#spawnFailure.cause = error;
+    this.#settleSpawned(this.#spawnFailure);
+    this.#settleWait(this.#spawnFailure);
+    this.#onEnd();
+  }
+
+  #collect(stream: Readable | null): Promise<string | Buffer | undefined> {
+    if (!stream) return Promise.resolve(undefined);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    return new Promise((resolve) => {
+      stream.on('error', () => {});
+      stream.on('close', () => {
+        const all = Buffer.concat(chunks);
+        resolve(this.#o.encoding === 'buffer' ? all : all.toString(this.#o.encoding));
+      });
+    });
+  }
+
+  #resultSoFar(stdout?: string | Buffer, stderr?: string | Buffer): Result {
+    return {
+      command: this.command, exitCode: this.status?.exitCode, signal: this.status?.signal,
+      stdout, stderr, durationMs: Date.now() - this.#started, timedOut: this.#timedOut,
+      isCanceled: this.#isCanceled, status: this.status,
+    };
+  }
+
+  async #finish(collected: Promise<string | Buffer | undefined>[]): Promise<Result> {
+    await this.#ended;
+    const [stdout, stderr] = await Promise.all(collected);
+    const result = this.#resultSoFar(stdout, stderr);
+    let error: SubprocessError | undefined;
+    if (this.#spawnFailure) {
+      error = Object.assign(this.#spawnFailure, { stdout, stderr, durationMs: result.durationMs });
+    } else if (!this.status) {
+      error = new SubprocessError(`supervise ended without reporting the status of ${this.command}`, result);
+    } else {
+      error = failure(result);
+    }
+    if (error && this.#o.reject) throw error;
+    return result;
+  }
+}
+
+/** Node flags bin/supervise's shebang gives (no 10 GiB Wasm reservation, one V8 worker). */
+const NODE_FLAGS = ['--disable-wasm-trap-handler', '--v8-pool-size=1'];
+
+let bin: string | undefined;
+/** bin/supervise, found from lib/ (sources) or dist/lib/ (the bundle). */
+function superviseBin(): string {
+  if (bin) return bin;
+  for (const rel of ['../bin/supervise', '../../bin/supervise']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return (bin = file);
+  }
+  throw new Error('supervise: bin/supervise not found next to the library');
+}
+

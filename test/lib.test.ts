@@ -1,0 +1,360 @@
+// The library (lib/) with real process trees. The oracle: every tree process inherits the
+// child's stdout pipe (the escape set never closes it), so EOF there means every one of
+// them, and supervise, is dead; escapees announce their pids on stderr, so cleanup and the
+// final check go by pid.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn as spawnNode, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { spawn, SubprocessError, type Subprocess } from '../lib/index.ts';
+import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
+import { ROOT, alive, isRoot, killQuietly, sleep, until, within } from './procs.ts';
+
+const started = new Set<number>();
+/** Kills every pid a test saw, whatever happened to the test. */
+function cleanup(): void {
+  for (const pid of started) killQuietly(pid);
+  started.clear();
+}
+
+interface Escape {
+  sub: Subprocess;
+  pids: number[];
+  /** EOF on the stdout pipe every tree process holds. */
+  oracle: Promise<void>;
+}
+
+/** The SubprocessError `sub` rejects with (fails the test if it resolves). */
+function rejection(sub: PromiseLike<unknown>): Promise<SubprocessError> {
+  return Promise.resolve(sub).then(
+    () => { throw new Error('expected a rejection'); },
+    (e: SubprocessError) => e,
+  );
+}
+
+function pidsIn(text: string): number[] {
+  return text.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+}
+
+/** The escape set under the library, once every escapee has announced itself. */
+async function escapeTree(options: Parameters<typeof spawn>[2] = {}): Promise<Escape> {
+  const sub = spawn('sh', ['-c', ESCAPE_SCRIPT], { stdin: 'ignore', ...options });
+  sub.catch(() => {});
+  let err = '';
+  sub.stderr!.on('data', (d) => { err += d; });
+  const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
+  started.add(await within(sub.spawned, 10_000, 'the spawned record'));
+  await until(() => err.includes('ready'), 10_000, 'the escape set to start');
+  const pids = pidsIn(err);
+  for (const p of pids) started.add(p);
+  assert.is(pids.length, ESCAPE_PIDS);
+  return { sub, pids: [sub.pid!, ...pids], oracle };
+}
+
+async function assertNoSurvivors(pids: number[], oracle: Promise<void>, how: string): Promise<void> {
+  await within(oracle, 10_000, `every process of the tree to die (${how})`);
+  // The oracle closes as a process starts exiting, a moment before it is a zombie.
+  await until(() => !pids.some(alive), 3000, `no pid alive after ${how}: ${pids.filter(alive)}`);
+}
+
+const Basics = suite('lib: results');
+Basics.after.each(cleanup);
+
+Basics('should resolve with stdout, stderr, exit code and the main status', async () => {
+  const sub = spawn('sh', ['-c', 'echo out; echo err >&2']);
+  const r = await sub;
+  assert.is(r.exitCode, 0);
+  assert.is(r.signal, undefined);
+  assert.is(r.stdout, 'out\n');
+  assert.is(r.stderr, 'err\n');
+  assert.is(r.command, 'sh -c echo out; echo err >&2');
+  assert.ok(r.durationMs >= 0);
+  assert.is(r.timedOut, false);
+  assert.is(r.isCanceled, false);
+  assert.equal(sub.status, { pid: sub.pid!, kind: 'exited', exitCode: 0, signal: undefined });
+  assert.is(sub.wait(), sub.wait());
+  assert.equal(await sub.wait(), sub.status);
+});
+
+Basics('should reject a non-zero exit with a SubprocessError saying so, unless reject: false', async () => {
+  const e = await rejection(spawn('sh', ['-c', 'echo partial; exit 3']));
+  assert.instance(e, SubprocessError);
+  assert.is(e.exitCode, 3);
+  assert.is(e.stdout, 'partial\n');
+  assert.match(e.message, 'failed with exit code 3');
+  const r = await spawn('sh', ['-c', 'exit 4'], { reject: false });
+  assert.is(r.exitCode, 4);
+});
+
+Basics('should pass input, cwd and env, and collect Buffers with encoding: buffer', async () => {
+  const r = await spawn('sh', ['-c', 'cat; pwd; echo "$FOO"'], {
+    input: 'in\n', cwd: '/tmp', env: { ...process.env, FOO: 'bar' }, encoding: 'buffer',
+  });
+  assert.ok(Buffer.isBuffer(r.stdout));
+  assert.is(r.stdout!.toString(), 'in\n/tmp\nbar\n');
+});
+
+Basics('should reject a missing command with code ENOENT and its name, as child_process does', async () => {
+  const sub = spawn('nosuchcmd-4', ['x']);
+  const e = await rejection(sub);
+  assert.is(e.code, 'ENOENT');
+  assert.is(e.message, 'spawn nosuchcmd-4 ENOENT');
+  assert.is(e.path, 'nosuchcmd-4');
+  assert.equal(e.spawnargs, ['x']);
+  await sub.spawned.then(() => assert.unreachable('spawned'), (x) => assert.is(x.code, 'ENOENT'));
+  await sub.wait().then(() => assert.unreachable('wait'), (x) => assert.is(x.code, 'ENOENT'));
+  assert.is(sub.kill(), false);
+});
+
+Basics('should send kill() to the main child, then return false and make signal() throw ESRCH', async () => {
+  const sub = spawn('sleep', ['7.81']);
+  started.add(await sub.spawned);
+  assert.is(sub.kill(), true);
+  const e = await rejection(sub);
+  assert.is(e.signal, 'SIGTERM');
+  assert.match(e.message, 'was killed with SIGTERM');
+  assert.equal(sub.status, { pid: sub.pid!, kind: 'killed', exitCode: undefined, signal: 'SIGTERM' });
+  assert.is(sub.kill('SIGKILL'), false);
+  assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
+});
+
+Basics('should queue a kill() made before the spawned record', async () => {
+  const sub = spawn('sleep', ['7.82']);
+  assert.is(sub.pid, undefined);
+  assert.is(sub.kill('SIGKILL'), true);
+  const r = await rejection(sub);
+  assert.is(r.signal, 'SIGKILL');
+});
+
+Basics('should report every reaped process of the tree in events(), adopted orphans included', async () => {
+  const sub = spawn('sh', ['-c', '(sleep 0.2; exit 5) & setsid sh -c "sleep 0.3; exit 6" & exit 7'], { onMainExit: 'wait-tree' });
+  const seen: number[] = [];
+  for await (const s of sub.events()) seen.push(s.exitCode!);
+  assert.equal(seen.sort(), [5, 6, 7]);
+  const again: number[] = [];
+  for await (const s of sub.events()) again.push(s.exitCode!); // a replay, from the start
+  assert.is(again.length, 3);
+  await sub.then(() => assert.unreachable(), (e) => assert.is(e.exitCode, 7));
+});
+
+Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for it with wait-tree', async () => {
+  let t = Date.now();
+  const r1 = await spawn('sh', ['-c', 'sleep 7.83 & echo main']);
+  assert.is(r1.stdout, 'main\n');
+  assert.ok(Date.now() - t < 5000, `kill-tree settled in ${Date.now() - t} ms`);
+  t = Date.now();
+  const sub = spawn('sh', ['-c', '(sleep 0.5; echo late) & echo main'], { onMainExit: 'wait-tree' });
+  const r2 = await sub;
+  assert.is(r2.stdout, 'main\nlate\n');
+  assert.ok(Date.now() - t >= 450);
+});
+
+const Escapes = suite('lib: no survivors');
+Escapes.after.each(cleanup);
+
+Escapes('close(): 0 survivors, and await settles soon after even though grandchildren held the pipes', async () => {
+  const { sub, pids, oracle } = await escapeTree();
+  const t = Date.now();
+  await sub.close();
+  const closed = Date.now() - t;
+  const r = await rejection(sub);
+  const settled = Date.now() - t;
+  console.log(`  close() resolved in ${closed} ms, await settled ${settled} ms after close()`);
+  assert.ok(settled < 2000, `await settled ${settled} ms after close()`);
+  assert.is(r!.signal, 'SIGKILL');
+  await assertNoSurvivors(pids, oracle, 'close()');
+  const reaped = [];
+  for await (const s of sub.events()) reaped.push(s.pid);
+  // Every announced pid has its event (plus the foreground `sleep 7.76`, unannounced).
+  for (const p of pids) assert.ok(reaped.includes(p), `an event for ${p}: ${reaped}`);
+  assert.is(new Set(reaped).size, reaped.length, 'one event per process');
+});
+
+Escapes('kill() and the main child\'s exit (kill-tree): 0 survivors', async () => {
+  const { sub, pids, oracle } = await escapeTree();
+  assert.ok(sub.kill());
+  const e = await within(rejection(sub), 10_000, 'await');
+  assert.is(e.signal, 'SIGTERM');
+  await assertNoSurvivors(pids, oracle, 'kill()');
+});
+
+Escapes('an AbortSignal: 0 survivors, isCanceled', async () => {
+  const ac = new AbortController();
+  const { sub, pids, oracle } = await escapeTree({ signal: ac.signal });
+  ac.abort();
+  const e = await within(rejection(sub), 10_000, 'await');
+  assert.is(e.isCanceled, true);
+  assert.match(e.message, 'was canceled');
+  await assertNoSurvivors(pids, oracle, 'abort');
+});
+
+Escapes('a timeout: 0 survivors, timedOut', async () => {
+  // Long enough for the tree to start on a loaded machine.
+  const { sub, pids, oracle } = await escapeTree({ timeout: 4000 });
+  const e = await within(rejection(sub), 10_000, 'await');
+  assert.is(e.timedOut, true);
+  assert.match(e.message, 'timed out');
+  await assertNoSurvivors(pids, oracle, 'timeout');
+});
+
+Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree, are SIGKILLed', async () => {
+  const ac = new AbortController();
+  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'],
+    { signal: ac.signal, forceKillAfterDelay: 300 });
+  let err = '';
+  sub.stderr!.on('data', (d) => { err += d; });
+  const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
+  started.add(await sub.spawned);
+  await until(() => pidsIn(err).length === 1, 10_000, 'the trap to be set'); // SIGTERM is ignored from now on
+  const t = Date.now();
+  ac.abort();
+  const e = await within(rejection(sub), 10_000, 'await');
+  assert.ok(Date.now() - t >= 250, `SIGKILL came after the delay (${Date.now() - t} ms)`);
+  assert.is(e.isCanceled, true);
+  assert.is(e.signal, 'SIGKILL');
+  await assertNoSurvivors([sub.pid!, ...pidsIn(err)], oracle, 'forceKillAfterDelay');
+});
+
+/** The owner of the tree as a separate Node process (test/fixtures/parent.ts). */
+async function parentTree(): Promise<{ parent: ChildProcess; pids: number[]; oracle: Promise<void> }> {
+  const parent = spawnNode(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/parent.ts')], {
+    cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  started.add(parent.pid!);
+  let err = '';
+  parent.stderr!.on('data', (d) => { err += d; });
+  parent.stdout!.resume();
+  const oracle = new Promise<void>((r) => parent.stdout!.on('close', () => r()));
+  await until(() => err.includes('ready') && err.includes('child:'), 15_000, `the parent's tree to start: ${err}`);
+  const main = Number(/child:(\d+)/.exec(err)![1]);
+  const pids = [main, ...pidsIn(err)];
+  for (const p of pids) started.add(p);
+  assert.is(pids.length, ESCAPE_PIDS + 1);
+  return { parent, pids, oracle };
+}
+
+Escapes('the parent\'s normal exit: 0 survivors', async () => {
+  const { parent, pids, oracle } = await parentTree();
+  parent.stdin!.write('exit\n');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s exit');
+});
+
+Escapes('the parent\'s SIGTERM: 0 survivors', async () => {
+  const { parent, pids, oracle } = await parentTree();
+  parent.kill('SIGTERM');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s SIGTERM');
+});
+
+Escapes('the parent\'s SIGKILL: 0 survivors', async () => {
+  const { parent, pids, oracle } = await parentTree();
+  parent.kill('SIGKILL');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s SIGKILL');
+});
+
+const Truth = suite('lib: handles that cannot lie');
+Truth.after.each(cleanup);
+
+// A thread of this process that reaps any child it can: waitid(P_ALL, WEXITED|WNOHANG)
+// in a loop, a millisecond apart. It steals supervise's own status (supervise is our
+// child), never the tree's (those are supervise's children).
+const THIEF = `
+const { workerData, parentPort } = require('node:worker_threads');
+const shim = require(workerData.addon);
+const stop = new Int32Array(workerData.stop);
+const info = new Uint8Array(128);
+const stolen = [];
+while (Atomics.load(stop, 0) === 0) {
+  const r = shim.waitid(0, 0, info, 4 | 1);
+  const pid = Buffer.from(info.buffer).readInt32LE(16);
+  if (r === 0 && pid > 0) stolen.push(pid);
+  else Atomics.wait(stop, 0, 0, 1);
+}
+parentPort.postMessage(stolen);
+`;
+
+Truth('statuses arrive while another thread reaps with waitid(P_ALL) in a loop', async () => {
+  const addon = createRequire(import.meta.url).resolve(path.join(ROOT, 'build/Release/shim.node'));
+  const stop = new SharedArrayBuffer(4);
+  const thief = new Worker(THIEF, { eval: true, workerData: { addon, stop } });
+  const stolen = new Promise<number[]>((r) => thief.once('message', r));
+  try {
+    await sleep(100);
+    const sub = spawn('sh', ['-c', '( (sleep 0.1; exit 2) & ); ( (sleep 0.1; exit 3) & ); sleep 0.3; exit 4'], { onMainExit: 'wait-tree', reject: false });
+    const codes: number[] = [];
+    const r = await within(Promise.resolve(sub), 10_000, 'the result under a thief');
+    for await (const s of sub.events()) codes.push(s.exitCode!);
+    assert.is(r.exitCode, 4);
+    assert.equal(codes.sort(), [2, 3, 4]);
+    const pid = sub.pid!;
+    Atomics.store(new Int32Array(stop), 0, 1);
+    const taken = await within(stolen, 5000, 'the thief to stop');
+    assert.not.ok(taken.includes(pid), 'the thief never got the main child');
+    console.log(`  the thief reaped ${taken.length} process(es) (supervise itself), none of the tree`);
+  } finally {
+    Atomics.store(new Int32Array(stop), 0, 1);
+    await thief.terminate();
+  }
+});
+
+Truth('the app\'s own SIGCHLD handlers are not called for the tree', async () => {
+  let count = 0;
+  const onChld = () => { count++; };
+  process.on('SIGCHLD', onChld);
+  try {
+    // Orphans (double fork), so supervise reaps them: sh would reap its own children.
+    const sub = spawn('sh', ['-c', 'for i in 1 2 3 4 5; do ( (sleep 0.05) & ); done; sleep 1.5'], { reject: false });
+    started.add(await sub.spawned);
+    let reaped = 0;
+    for await (const s of sub.events()) {
+      if (s.pid === sub.pid) break;
+      if (++reaped === 5) {
+        await sleep(50);
+        assert.is(count, 0, 'no SIGCHLD while five grandchildren were reaped');
+      }
+    }
+    assert.is(reaped, 5);
+    await sub;
+    await sleep(50);
+    assert.ok(count <= 1, `at most one SIGCHLD, for supervise itself (got ${count})`);
+  } finally {
+    process.off('SIGCHLD', onChld);
+  }
+});
+
+const RootOnly = isRoot ? Truth : (name: string, _fn: unknown) => {
+  console.log(`skipped (needs root to write /proc/sys/kernel/ns_last_pid): ${name}`);
+  Truth.skip(name);
+};
+
+RootOnly('a process that took a reaped child\'s pid survives kill() and signal()', async () => {
+  const sub = spawn('true');
+  await sub;
+  const reused = sub.pid!;
+  let bystander: ChildProcess | undefined;
+  for (let attempt = 0; attempt < 50 && bystander?.pid !== reused; attempt++) {
+    if (bystander) killQuietly(bystander.pid!);
+    writeFileSync('/proc/sys/kernel/ns_last_pid', String(reused - 1));
+    bystander = spawnNode('sleep', ['7.85'], { stdio: 'ignore' });
+    started.add(bystander.pid!);
+  }
+  assert.is(bystander!.pid, reused, 'a bystander took the reaped pid');
+  assert.is(sub.kill('SIGKILL'), false);
+  assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
+  await sleep(100);
+  assert.ok(alive(reused), 'the process that took the pid is alive');
+});
+
+const Package = suite('lib: package');
+Package('import { spawn } from \'supervise\' (self-reference, the built bundle) works', async () => {
+  const lib = await import('supervise');
+  const r = await lib.spawn('echo', ['from the bundle']);
+  assert.is(r.stdout, 'from the bundle\n');
+});
+
+Basics.run();
+Escapes.run();
+Truth.run();
+Package.run();
