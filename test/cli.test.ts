@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  LAUNCH, SUPERVISE, alive, cleanupAll, isRoot, killQuietly, sleep, startTree, until, within,
+  LAUNCH, ROOT, SUPERVISE, alive, cleanupAll, isRoot, killQuietly, sleep, startTree, until, within,
   type Tree,
 } from './procs.ts';
 
@@ -275,6 +275,14 @@ Env('should start with an empty environment and from any directory', async () =>
   const r = spawnSync('env', ['-i', SUPERVISE], { cwd: '/', input: '', timeout: 10_000 });
   assert.is(r.status, 0, String(r.stderr));
   assert.is(r.stdout.length, 0);
+});
+
+Env("should run the README's Python example as documented", () => {
+  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  const code = /```python\n([\s\S]*?)```/.exec(readme)![1];
+  const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^pid \d+: code 1 status 0\npid \d+: code 1 status 3\ntorn down: \d+\n$/);
 });
 
 Env('should print usage for --help and refuse unknown arguments', () => {
