@@ -32,14 +32,19 @@ export async function launchMode(o: LaunchOptions): Promise<number> {
     const shim = loadShim();
     const signalFd = catchSignals(shim, LAUNCH_EXTRA_SIGNALS);
     prepare(shim);
-    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
+    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away). An fd
+    // number the caller did not pass may be open all the same, as one of Node's own.
+    const table = fdTable();
     for (const [name, fd] of [['status-fd', o.statusFd], ['control-fd', o.controlFd]] as const) {
       if (fd < 0) continue;
+      if (table.get(fd)?.nodes ?? true) {
+        return fail(new SetupError(`--${name} ${fd}: not an fd supervise was given (Bad file descriptor)`), EXIT_USAGE);
+      }
       const r = shim.setCloexec(fd, true);
       if (r < 0) return fail(new SetupError(`--${name} ${fd}: ${errnoText(r)}`), EXIT_USAGE);
     }
     const eventsFd = o.events === null ? -1 : openEvents(o.events);
-    const fds = inheritedFds(new Set([o.statusFd, o.controlFd, eventsFd, signalFd]));
+    const fds = inheritedFds(table, new Set([o.statusFd, o.controlFd, eventsFd, signalFd]));
     const pid = spawnCommand(shim, o, fds);
     if (pid < 0 && o.pidNs) say(`--pid-ns: cannot start ${o.file} in a new PID namespace: ${errnoText(pid)}${NS_HINT}`);
     else if (pid < 0) say(`${o.file}: ${errnoText(pid)}`);
@@ -77,13 +82,9 @@ function spawnCommand(shim: Shim, o: LaunchOptions, fds: number[]): number {
   return shim.spawn(inner[0], inner, null, opts);
 }
 
-/** Node marks every fd from 0 to 16 it inherited close-on-exec before any of our code runs.
- *  This undoes it for CMD: the child's fd map (spawn's `fds`) for 0..16, with i -> i for
- *  0, 1, 2 and every fd that Node did not open itself (its own are eventfds, epoll fds and
- *  pipes whose both ends it holds) nor we (`ours`), and -1 (closed) for the rest. Fds from
- *  17 up keep their flag as inherited. */
-export function inheritedFds(ours: Set<number>): number[] {
-  const LAST = 16;
+/** This process's open fds (fd -> readlink target), and whether each is one Node opened
+ *  for itself: its eventfds, epoll fds and pipes whose both ends it holds. */
+function fdTable(): Map<number, { target: string; nodes: boolean }> {
   const target = new Map<number, string>();
   let entries: string[] = [];
   try {
@@ -92,20 +93,32 @@ export function inheritedFds(ours: Set<number>): number[] {
     // no /proc: prepare() has said so already
   }
   for (const e of entries) {
-    const fd = Number(e);
     try {
-      target.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+      target.set(Number(e), readlinkSync(`/proc/self/fd/${e}`));
     } catch {
       // the fd of the readdir itself
     }
   }
   const count = new Map<string, number>();
   for (const t of target.values()) count.set(t, (count.get(t) ?? 0) + 1);
+  const table = new Map<number, { target: string; nodes: boolean }>();
+  for (const [fd, t] of target) {
+    const nodes = fd > 2 && (t.startsWith('anon_inode:') || (t.startsWith('pipe:') && count.get(t)! > 1));
+    table.set(fd, { target: t, nodes });
+  }
+  return table;
+}
+
+/** Node marks every fd from 0 to 16 it inherited close-on-exec before any of our code runs.
+ *  This undoes it for CMD: the child's fd map (spawn's `fds`) for 0..16, with i -> i for
+ *  0, 1, 2 and every fd that Node did not open itself nor we (`ours`), and -1 (closed) for
+ *  the rest. Fds from 17 up keep their flag as inherited. */
+export function inheritedFds(table: Map<number, { nodes: boolean }>, ours: Set<number>): number[] {
+  const LAST = 16;
   const fds: number[] = [];
   for (let fd = 0; fd <= LAST; fd++) {
-    const t = target.get(fd);
-    const nodes = t === undefined || t.startsWith('anon_inode:') || (t.startsWith('pipe:') && count.get(t)! > 1);
-    fds.push(fd <= 2 || (!nodes && !ours.has(fd)) ? fd : -1);
+    const f = table.get(fd);
+    fds.push(fd <= 2 || (f !== undefined && !f.nodes && !ours.has(fd)) ? fd : -1);
   }
   while (fds.length > 3 && fds[fds.length - 1] < 0) fds.pop();
   return fds;

@@ -245,6 +245,12 @@ Status('should print usage on stderr and exit 2 on a usage error; --help on stdo
     assert.match(r.stderr, /Usage: supervise/);
     assert.is(r.stdout, '');
   }
+  // An fd number supervise was not given (open in it as one of Node's own, maybe).
+  for (const fd of ['9', '3', '77']) {
+    const r = runSync(['--status-fd', fd, '--', 'true']);
+    assert.is(r.status, 2, `--status-fd ${fd}`);
+    assert.is(r.stderr, `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\n`);
+  }
   const help = runSync(['--help']);
   assert.is(help.status, 0);
   assert.match(help.stdout, /supervise \[options\] -- CMD/);
