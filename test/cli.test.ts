@@ -1,44 +1,17 @@
 // The supervise executable in protocol mode, as a black box, with real process trees.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  LAUNCH, ROOT, SUPERVISE, alive, cleanupAll, isRoot, killQuietly, sleep, startTree, until, within,
+  ESCAPES, LAUNCH, ROOT, SUPERVISE, alive, burst, bystander, cleanupAll, isRoot, sleep, startTree, until, within,
   type Tree,
 } from './procs.ts';
 
 const CLD_EXITED = 1, CLD_KILLED = 2;
 const SIGKILL = 9, SIGWINCH = 28;
 
-/** Starts `python3` printing each SIGWINCH it gets: a bystander outside every tree. */
-function bystander() {
-  const p = spawn('python3', ['-c', [
-    'import signal, sys, time',
-    'signal.signal(signal.SIGWINCH, lambda *a: print("WINCH", flush=True))',
-    'print("ready", flush=True)',
-    'time.sleep(29.3)',
-  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  p.stdout!.on('data', (d) => { out += d; });
-  return {
-    pid: p.pid!,
-    ready: until(() => out.includes('ready'), 5000, 'the bystander'),
-    got: () => out.split('\n').filter((l) => l === 'WINCH').length,
-    kill: () => killQuietly(p.pid!),
-  };
-}
-
-// The escape set: every way a descendant tries to leave its tree. Each announces its pids.
-const ESCAPES = [
-  'sleep 7.11 & echo $! >&3; wait',
-  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
-  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
-  'setsid sleep 7.14 & echo $! >&3; wait',
-  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
-  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
-];
 const ESCAPE_PIDS = 8;
 
 async function escapeTree(): Promise<Tree> {
@@ -56,18 +29,8 @@ async function assertAllDead(t: Tree, how: string): Promise<void> {
   for (const pid of pids) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
 }
 
-// 500 children of one parent that exits: they are adopted, then all exit at once
-// (the parent's exit closes the pipe they wait on), with status i % 200.
-const EXIT_500 = `exec python3 -c '${[
-  'import os, time',
-  'r, w = os.pipe()',
-  'for i in range(500):',
-  '    p = os.fork()',
-  '    if p == 0:',
-  '        os.close(w); os.read(r, 1); os._exit(i % 200)',
-  '    os.write(3, b"%d\\n" % p)',
-  'time.sleep(0.3)',
-].join('\n')}'`;
+// 500 children of one parent that exits: they are adopted, then all exit at once.
+const EXIT_500 = burst(500);
 
 // ---
 const Records = suite('status records');
@@ -163,7 +126,7 @@ Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN',
     t.send(t.children[0], SIGKILL); // proves the records before it were read
     await t.waitRecords(1);
     await sleep(200);
-    assert.is(b.got(), 0, 'the bystander got nothing');
+    assert.equal(b.got(), [], 'the bystander got nothing');
     assert.is(winches, 0, 'the parent (this test) got nothing');
     assert.ok(alive(b.pid));
     assert.match(t.stderr, /pid 0 /);
@@ -317,7 +280,7 @@ RootOnly('should not let a recycled pid be signalled (root: ns_last_pid)', async
     t.send(t.children[0], SIGKILL);
     await until(() => t.records.length >= 2, 5000, 'the control records to be handled');
     await sleep(100);
-    assert.is(b!.got(), 0);
+    assert.equal(b!.got(), []);
     assert.ok(alive(b!.pid), 'the process that took the pid is alive');
   } finally {
     b?.kill();

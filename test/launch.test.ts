@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { SUPERVISE, alive, catches, isRoot, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
+import { ESCAPES, SUPERVISE, alive, catches, isRoot, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
 import { parseFast } from '../cli/options.ts';
 import { parseArgs } from '../cli/args.ts';
 
@@ -82,15 +82,6 @@ async function cleanupAll(): Promise<void> {
   for (const r of [...live]) await r.cleanup();
 }
 
-// The escape set: every way a descendant tries to leave its tree. Each announces its pids.
-const ESCAPES = [
-  'sleep 7.11 & echo $! >&3; wait',
-  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
-  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
-  'setsid sleep 7.14 & echo $! >&3; wait',
-  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
-  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
-];
 const ESCAPE_PIDS = 8 + 1; // + CMD itself
 
 /** CMD: announces itself, starts the escape set, then runs `then` (default: waits for

@@ -202,6 +202,30 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export const isRoot = process.getuid?.() === 0;
 export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
 
+// The escape set: every way a descendant tries to leave its tree. Each announces its pids
+// (8 in all).
+export const ESCAPES = [
+  'sleep 7.11 & echo $! >&3; wait',
+  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
+  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
+  'setsid sleep 7.14 & echo $! >&3; wait',
+  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
+  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
+];
+
+/** A shell command: N children of one parent, blocked on a pipe, all exiting (status
+ *  i % 200) when the parent exits 0.3 s after forking them; each announces its pid. */
+export const burst = (n: number) => `exec python3 -c '${[
+  'import os, time',
+  'r, w = os.pipe()',
+  `for i in range(${n}):`,
+  '    p = os.fork()',
+  '    if p == 0:',
+  '        os.close(w); os.read(r, 1); os._exit(i % 200)',
+  '    os.write(3, b"%d\\n" % p)',
+  'time.sleep(0.3)',
+].join('\n')}'`;
+
 /** A process outside every tree that prints the name of each signal it gets (of WINCH, CONT,
  *  USR1, USR2, HUP, INT, TERM); SIGKILL shows as death. `python` may be an absolute path. */
 export function bystander(python = 'python3') {

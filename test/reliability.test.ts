@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  SUPERVISE, alive, bystander, childrenOf, cleanupAll, isRoot, killQuietly,
+  SUPERVISE, alive, burst, bystander, childrenOf, cleanupAll, isRoot, killQuietly,
   rssKiB, sleep, startTree, statFields, until, within, type Tree,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
@@ -59,17 +59,7 @@ writeFileSync(ORPHANS, [
   '    time.sleep(0.05)',
 ].join('\n'));
 
-/** N children of one parent, blocked on a pipe, all exiting when the parent exits. */
-const burst = (n: number) => `exec python3 -c '${[
-  'import os, time',
-  'r, w = os.pipe()',
-  `for i in range(${n}):`,
-  '    p = os.fork()',
-  '    if p == 0:',
-  '        os.close(w); os.read(r, 1); os._exit(i % 200)',
-  '    os.write(3, b"%d\\n" % p)',
-  'time.sleep(0.3)',
-].join('\n')}'`;
+
 
 /** The announced pid whose command line contains `arg` (announcements arrive in any order). */
 async function pidOf(t: Tree, arg: string): Promise<number> {
