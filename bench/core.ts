@@ -153,3 +153,4 @@ let old: Record<string, unknown> = {};
 try { old = JSON.parse(readFileSync(file, 'utf8')); } catch { /* first run */ }
 writeFileSync(file, JSON.stringify({ ...old, ...results, node: process.version, date: new Date().toISOString() }, null, 2) + '\n');
 console.log(`written to ${path.relative(process.cwd(), file)}`);
+process.exit(0); // stray handles of the trees must not keep the benchmark alive
