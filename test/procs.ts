@@ -148,6 +148,12 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
     resume() {},
     async cleanup() {
       live.delete(tree);
+      // supervise itself is the best killer: control EOF tears down what we never heard of
+      // (a child's unannounced children). Then, by pid, whatever is left.
+      if (tree.proc.exitCode === null && tree.proc.signalCode === null) {
+        control.end();
+        await Promise.race([tree.exited, sleep(2000)]);
+      }
       // Once the oracle has closed every announced process is dead, and its pid may be
       // someone else's by now: kill by pid only while the oracle says some still live.
       if (!oracleDone) for (const pid of [...tree.announced, ...tree.children]) killQuietly(pid);
