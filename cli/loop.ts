@@ -10,7 +10,7 @@ import {
 import { loadCore, type CoreExports } from './wasm.ts';
 import {
   EAGAIN, EINTR, EPIPE, EPERM,
-  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_MAIN_EXITED, LAUNCH_START_GRACE, STATUS_SIZE,
+  FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE, STATUS_SIZE,
   EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD,
 } from '../assembly/protocol.ts';
 import * as R from '../assembly/report.ts';
@@ -38,10 +38,6 @@ export interface LoopOptions {
   statusFd: number;
   /** The launched command's pid (launch mode), 0 in protocol mode. */
   mainPid?: number;
-  /** Called with each signal the core did not act on (launch mode forwards them). */
-  onSignal?: (signo: number, core: CoreExports) => void;
-  /** Called once when the main child has been reaped (launch mode). */
-  onMainExit?: (core: CoreExports) => void;
   /** The signal pipe from catchSignals(). */
   signalFd: number;
   /** Launch mode: what was started and the timers of the host. */
@@ -255,7 +251,6 @@ export function runLoop(opts: LoopOptions): Promise<number> {
 
   const events = new Int32Array(64);
   const sigbuf = new Uint8Array(256);
-  let mainExitSeen = false;
 
   return new Promise<number>((resolve) => {
     let watcher: { close(): void } | undefined;
@@ -328,17 +323,12 @@ export function runLoop(opts: LoopOptions): Promise<number> {
           if (signo === SIGCHLD) continue; // the pump below sweeps
           if (launch) {
             if (core.launchSignal(signo) & LAUNCH_START_GRACE) startGrace();
-          } else if (core.signal(signo) === 0) opts.onSignal?.(signo, core);
+          } else core.signal(signo);
         }
       }
       if (controlReady && controlOpen) readControl();
 
-      let flags = core.pump();
-      if (flags & FLAG_MAIN_EXITED && !mainExitSeen) {
-        mainExitSeen = true;
-        opts.onMainExit?.(core);
-        flags = core.pump(); // the host may have asked for tear-down
-      }
+      const flags = core.pump();
       if (flags & FLAG_EXIT) return finish(core.exitCode());
 
       // The status fd is watched only while a record waits for it (back-pressure).
