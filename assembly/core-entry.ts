@@ -1,5 +1,6 @@
-// core.wasm: the decisions of supervise, reaching the kernel only through linux.ts's
-// imports. Exports only; see core.ts for who calls what.
+// core.wasm: the whole supervise program. A host calls main() (main.ts); the decisions
+// (core.ts) are exported too, for the fake-kernel tests. Exports only.
+export { main, argBuffer, duration } from './main';
 export {
   init,
   controlBuffer, controlCapacity, control, controlEof,

@@ -17,7 +17,9 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED,
   REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
-import { waitid, kill, children, statusReady, writeStatus, report } from './linux';
+import { waitid, kill, children } from './linux';
+import { statusReady, writeStatus } from './io';
+import { report } from './say';
 import {
   INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
   controlPid, controlSignal,

@@ -1,10 +1,58 @@
-// The kernel, as core.wasm sees it: host imports, declared here and implemented by
-// cli/ with shim calls (or by a fake kernel in test/). Only numbers cross: pointers
-// and lengths into this module's memory, results >= 0 or -errno. codec.wasm never
-// imports this file.
+// The kernel, as core.wasm sees it: the imports of module "linux", declared here and
+// implemented by the two hosts (host/native.cc over shim/linux.cc; cli/host.ts over the
+// addon) or by a fake kernel in test/. Only numbers cross: pointers and lengths into this
+// module's memory, results >= 0 or -errno. Nothing here decides anything; every import is
+// one system call, or one of the few system-level helpers named as such (children, spawn,
+// signals). codec.wasm never imports this file.
 
-/** waitid(2) as the raw system call: fills 128 bytes at `info` (zeroed by the host
- *  first) and, when `rusage` is not 0, a struct rusage there. 0 or -errno. */
+// --- the process
+
+/** getpid(2). */
+// @ts-ignore: decorator
+@external("linux", "getpid")
+export declare function getpid(): i32;
+
+/** getuid(2), geteuid(2), getgid(2) (the id maps of --pid-ns). */
+// @ts-ignore: decorator
+@external("linux", "getuid")
+export declare function getuid(): i32;
+// @ts-ignore: decorator
+@external("linux", "geteuid")
+export declare function geteuid(): i32;
+// @ts-ignore: decorator
+@external("linux", "getgid")
+export declare function getgid(): i32;
+
+/** sysconf(_SC_CLK_TCK). */
+// @ts-ignore: decorator
+@external("linux", "clockTicks")
+export declare function clockTicks(): i32;
+
+/** prctl(PR_GET_CHILD_SUBREAPER) -> 0/1 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "getChildSubreaper")
+export declare function getChildSubreaper(): i32;
+
+/** prctl(PR_SET_CHILD_SUBREAPER, on) -> 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "setChildSubreaper")
+export declare function setChildSubreaper(on: i32): i32;
+
+/** The host's arguments after the program name: the byte length of argument i (no NUL),
+ *  or -1 when there are fewer than i + 1. */
+// @ts-ignore: decorator
+@external("linux", "argLen")
+export declare function argLen(i: i32): i32;
+
+/** Copies the bytes of argument i (argLen(i) of them, no NUL) to `buf`. */
+// @ts-ignore: decorator
+@external("linux", "argRead")
+export declare function argRead(i: i32, buf: usize): void;
+
+// --- children
+
+/** waitid(2) as the raw system call: zeroes, then fills 128 bytes at `info` and, when
+ *  `rusage` is not 0, a struct rusage (144 bytes) there. 0 or -errno. */
 // @ts-ignore: decorator
 @external("linux", "waitid")
 export declare function waitid(idtype: i32, id: i32, info: usize, options: i32, rusage: usize): i32;
@@ -14,25 +62,114 @@ export declare function waitid(idtype: i32, id: i32, info: usize, options: i32, 
 @external("linux", "kill")
 export declare function kill(pid: i32, sig: i32): i32;
 
-/** The pids of this process's children (every thread's children list), written as
- *  int32 at `buf`, at most `capacity` of them. Returns how many there are (which may
- *  be more than `capacity`: call again with a larger buffer) or -errno. */
+/** The pids of this process's children (every thread's /proc children list, or a scan
+ *  of /proc where the kernel has no such list), written as int32 at `buf`, at most
+ *  `capacity` of them. Returns how many there are (which may be more than `capacity`:
+ *  call again with a larger buffer) or -errno. */
 // @ts-ignore: decorator
 @external("linux", "children")
 export declare function children(buf: usize, capacity: i32): i32;
 
-/** Whether one status record can be written now without blocking:
- *  1 yes, 0 not now (the host wakes the core when it can), -errno the reader is gone. */
-// @ts-ignore: decorator
-@external("linux", "statusReady")
-export declare function statusReady(): i32;
+/** spawn() option bits (SpawnOptions.flags). */
+/** Run this supervise again, as the host itself was started (native: /proc/self/exe;
+ *  Node: node, its flags and the script); argv[0] is then ignored. */
+export const SPAWN_SELF = 1;
+/** Mount a fresh proc on /proc in the child (after making / private); needs CLONE_NEWNS. */
+export const SPAWN_MOUNT_PROC = 2;
+// struct SpawnOptions at `opts`: five 32-bit fields.
+export const SPAWN_FLAGS = 0; // i32: SPAWN_* bits
+export const SPAWN_PDEATHSIG = 4; // i32: prctl(PR_SET_PDEATHSIG) in the child, 0: none
+export const SPAWN_CLONE_FLAGS = 8; // i32: CLONE_NEW* (0: a plain fork)
+export const SPAWN_UID_MAP = 12; // u32: NUL-terminated uid_map text (CLONE_NEWUSER) or 0
+export const SPAWN_GID_MAP = 16; // u32: NUL-terminated gid_map text or 0
+export const SPAWN_OPTIONS_SIZE = 20;
 
-/** write(2) of one whole status record on the status fd. Bytes written or -errno. */
+/** fork (or clone with namespace flags) + execve of argv[0], looked up along PATH as
+ *  execvp does, with this process's environment. `argv`: argc pointers (u32) to
+ *  NUL-terminated strings. In the child: every signal disposition SIG_DFL, no signal
+ *  blocked, fds as inherited (CLOEXEC ones closed), the options at `opts`. -> the
+ *  child's pid once execve succeeded, or -errno (that child is reaped already). */
 // @ts-ignore: decorator
-@external("linux", "writeStatus")
-export declare function writeStatus(ptr: usize, len: i32): i32;
+@external("linux", "spawn")
+export declare function spawn(argv: usize, argc: i32, opts: usize): i32;
 
-/** A diagnostic for stderr: `what` is one of the REPORT_* codes of report.ts. */
+// --- signals
+
+/** Installs a handler for each of the `count` signal numbers (int32) at `list` that
+ *  writes the signal number as one byte to a non-blocking CLOEXEC pipe, then unblocks
+ *  them (a signal blocked and pending since exec is delivered now, into the pipe).
+ *  -> the pipe's read end | -errno. */
 // @ts-ignore: decorator
-@external("linux", "report")
-export declare function report(what: i32, a: i32, b: i32): void;
+@external("linux", "signals")
+export declare function signals(list: usize, count: i32): i32;
+
+// --- fds
+
+/** epoll_create1(EPOLL_CLOEXEC) -> fd | -errno. */
+// @ts-ignore: decorator
+@external("linux", "epollCreate")
+export declare function epollCreate(): i32;
+
+/** epoll_ctl(ep, op, fd, { events, data.fd = fd }) -> 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "epollCtl")
+export declare function epollCtl(ep: i32, op: i32, fd: i32, events: i32): i32;
+
+/** epoll_wait: writes (fd, events) int32 pairs at `out`, at most `max` of them.
+ *  timeoutMs -1 blocks. -> the number of events | -errno (-EINTR after a signal). */
+// @ts-ignore: decorator
+@external("linux", "epollWait")
+export declare function epollWait(ep: i32, out: usize, max: i32, timeoutMs: i32): i32;
+
+/** poll(2) on one fd -> revents (0 on timeout) | -errno. */
+// @ts-ignore: decorator
+@external("linux", "poll")
+export declare function poll(fd: i32, events: i32, timeoutMs: i32): i32;
+
+/** read(2), retried on EINTR. -> bytes | -errno. */
+// @ts-ignore: decorator
+@external("linux", "read")
+export declare function read(fd: i32, buf: usize, len: i32): i32;
+
+/** write(2), retried on EINTR. -> bytes | -errno. */
+// @ts-ignore: decorator
+@external("linux", "write")
+export declare function write(fd: i32, buf: usize, len: i32): i32;
+
+/** open(2) of the NUL-terminated path at `path`, O_CLOEXEC added. -> fd | -errno. */
+// @ts-ignore: decorator
+@external("linux", "open")
+export declare function open(path: usize, flags: i32, mode: i32): i32;
+
+/** close(2). 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "close")
+export declare function close(fd: i32): i32;
+
+/** fstat(2)'s st_size (at most 2^31 - 1) | -errno. */
+// @ts-ignore: decorator
+@external("linux", "fileSize")
+export declare function fileSize(fd: i32): i32;
+
+/** 0 when `fd` is open and was given to this process (inherited, not one the host's own
+ *  runtime opened for itself), else -EBADF. */
+// @ts-ignore: decorator
+@external("linux", "fdGiven")
+export declare function fdGiven(fd: i32): i32;
+
+/** fcntl(F_SETFD) FD_CLOEXEC on or off. 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "setCloexec")
+export declare function setCloexec(fd: i32, on: i32): i32;
+
+// --- time
+
+/** CLOCK_REALTIME in microseconds since the Unix epoch. */
+// @ts-ignore: decorator
+@external("linux", "realtimeUs")
+export declare function realtimeUs(): i64;
+
+/** CLOCK_MONOTONIC in milliseconds. */
+// @ts-ignore: decorator
+@external("linux", "monotonicMs")
+export declare function monotonicMs(): i64;

@@ -117,6 +117,11 @@ export const EXIT_TIMEOUT = 124;
 export const EXIT_CANNOT_RUN = 126;
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_USAGE = 2;
+/** Protocol mode's and launch mode's own failures (no /proc, cannot become a subreaper). */
+export const EXIT_FAILURE = 1;
+/** main()'s result when the arguments are for the full command line (--help, a usage
+ *  error, decode, send): the host hands them to the yargs CLI (cli/args.ts). */
+export const EXIT_FRONT_END = -1;
 
 // Signals the core handles by number (x86-64).
 export const SIGHUP = 1;

@@ -1,0 +1,184 @@
+// The arguments: read from the host once (argLen/argRead), kept NUL-terminated in the
+// heap, and parsed by hand for the forms programs use:
+//   supervise                                   protocol mode
+//   supervise [options] -- CMD [ARG...]         launch mode
+// Anything else (--help, a usage error, decode, send) is for the full command line
+// (cli/args.ts, yargs), which accepts the same forms with the same meaning.
+
+import { argLen, argRead } from './linux';
+
+/** How many arguments there are, and each one's bytes (NUL-terminated) and length. */
+export let argc: i32 = 0;
+let argPtrs: usize = 0;
+let argLens: usize = 0;
+
+/** Launch options (valid after parseLaunch() returned true). */
+export let statusFd: i32 = -1;
+export let controlFd: i32 = -1;
+export let waitAll = false;
+export let pidNs = false;
+/** Milliseconds; 0: none. */
+export let graceMs: i32 = 0;
+export let timeoutMs: i32 = 0;
+/** NUL-terminated file name, or 0. */
+export let eventsFile: usize = 0;
+/** Index of CMD among the arguments. */
+export let cmdIndex: i32 = 0;
+
+/** Called by main() first: copies the host's arguments into the heap. */
+export function loadArgs(): void {
+  let n = 0;
+  while (argLen(n) >= 0) n++;
+  argc = n;
+  argPtrs = heap.alloc(<usize>max(n, 1) << 2);
+  argLens = heap.alloc(<usize>max(n, 1) << 2);
+  for (let i = 0; i < n; i++) {
+    let len = argLen(i);
+    let p = heap.alloc(<usize>len + 1);
+    argRead(i, p);
+    store<u8>(p + <usize>len, 0);
+    store<u32>(argPtrs + (<usize>i << 2), <u32>p);
+    store<i32>(argLens + (<usize>i << 2), len);
+  }
+}
+
+/** Argument i's bytes (NUL-terminated). */
+export function arg(i: i32): usize {
+  return <usize>load<u32>(argPtrs + (<usize>i << 2));
+}
+
+/** Argument i's length in bytes. */
+export function argLength(i: i32): i32 {
+  return load<i32>(argLens + (<usize>i << 2));
+}
+
+/** Whether the NUL-terminated bytes at p are exactly s (ASCII). */
+function equals(p: usize, len: i32, s: string): bool {
+  if (len != s.length) return false;
+  for (let i = 0; i < len; i++) if (<i32>load<u8>(p + <usize>i) != s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** A decimal fd number of 1 to 9 digits filling all of [p, p + len), or -1. */
+function parseFd(p: usize, len: i32): i32 {
+  if (len < 1 || len > 9) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    let c = <i32>load<u8>(p + <usize>i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** "500ms", "10s", "2m", "1.5h", "3" (seconds) at [p, p + len) -> milliseconds
+ *  (rounded, at most 2^31 - 1), or -1 if malformed. */
+export function parseDuration(p: usize, len: i32): i32 {
+  let i = 0;
+  let value: f64 = 0;
+  let digits = 0;
+  while (i < len && isDigit(load<u8>(p + <usize>i))) {
+    value = value * 10 + <f64>(load<u8>(p + <usize>i) - 0x30);
+    i++;
+    digits++;
+  }
+  if (digits == 0) return -1;
+  if (i < len && load<u8>(p + <usize>i) == 0x2e) { // '.'
+    i++;
+    let scale: f64 = 0.1;
+    let fraction = 0;
+    while (i < len && isDigit(load<u8>(p + <usize>i))) {
+      value += scale * <f64>(load<u8>(p + <usize>i) - 0x30);
+      scale /= 10;
+      i++;
+      fraction++;
+    }
+    if (fraction == 0) return -1;
+  }
+  let unit: f64;
+  let rest = len - i;
+  let u = p + <usize>i;
+  if (rest == 0) unit = 1000;
+  else if (rest == 2 && load<u8>(u) == 0x6d && load<u8>(u, 1) == 0x73) unit = 1; // ms
+  else if (rest == 1 && load<u8>(u) == 0x73) unit = 1000; // s
+  else if (rest == 1 && load<u8>(u) == 0x6d) unit = 60000; // m
+  else if (rest == 1 && load<u8>(u) == 0x68) unit = 3600000; // h
+  else return -1;
+  let ms = Math.floor(value * unit + 0.5);
+  return ms <= 2147483647 ? <i32>ms : -1;
+}
+
+// @ts-ignore: decorator
+@inline function isDigit(c: u8): bool {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Parses launch mode's arguments; false if they are not a plain launch form (the host
+ *  then hands them to the full command line for help or an error message). */
+export function parseLaunch(): bool {
+  statusFd = -1;
+  controlFd = -1;
+  waitAll = false;
+  pidNs = false;
+  graceMs = 0;
+  timeoutMs = 0;
+  eventsFile = 0;
+  let i = 0;
+  for (; i < argc; i++) {
+    let p = arg(i);
+    let len = argLength(i);
+    if (equals(p, len, '--')) break;
+    // --name=value
+    let nameLen = len;
+    let value: usize = 0;
+    let valueLen = 0;
+    for (let k = 1; k < len; k++) {
+      if (load<u8>(p + <usize>k) == 0x3d) {
+        nameLen = k;
+        value = p + <usize>k + 1;
+        valueLen = len - k - 1;
+        break;
+      }
+    }
+    let inline = value != 0;
+    let isWait = equals(p, nameLen, '--wait-all');
+    if (isWait || equals(p, nameLen, '--pid-ns')) {
+      if (inline) return false;
+      if (isWait) waitAll = true;
+      else pidNs = true;
+      continue;
+    }
+    let takesValue = equals(p, nameLen, '--status-fd') || equals(p, nameLen, '--control-fd') ||
+      equals(p, nameLen, '--grace') || equals(p, nameLen, '--timeout') || equals(p, nameLen, '--events');
+    if (!takesValue) return false;
+    if (!inline) {
+      if (i + 1 >= argc) return false;
+      value = arg(i + 1);
+      valueLen = argLength(i + 1);
+    }
+    let c = load<u8>(p, 2);
+    if (c == 0x73 || c == 0x63) { // --status-fd, --control-fd
+      let fd = parseFd(value, valueLen);
+      if (fd < 0) return false;
+      if (c == 0x73) statusFd = fd;
+      else controlFd = fd;
+    } else if (c == 0x67 || c == 0x74) { // --grace, --timeout
+      let ms = parseDuration(value, valueLen);
+      if (ms < 0) return false;
+      if (c == 0x67) graceMs = ms;
+      else timeoutMs = ms;
+    } else { // --events
+      if (valueLen == 0 || load<u8>(value) == 0x2d) return false;
+      eventsFile = value;
+    }
+    if (!inline) i++;
+  }
+  if (i >= argc || i + 1 >= argc || argLength(i + 1) == 0) return false;
+  cmdIndex = i + 1;
+  return true;
+}
+
+/** Where the pointers of arguments i, i + 1, ... are (u32 each): an argv for spawn(). */
+export function argVector(i: i32): usize {
+  return argPtrs + (<usize>i << 2);
+}

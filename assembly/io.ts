@@ -1,0 +1,72 @@
+// Where status records go: the status fd (back-pressure: written only when it can take
+// one without blocking) and, with --events, the events log (each record with its time).
+// core.ts calls statusReady() and writeStatus(); main.ts calls ioInit().
+
+import { STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE } from './protocol';
+import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC } from './sys';
+import { poll, write, realtimeUs } from './linux';
+import { cannotWriteEvents } from './say';
+
+/** The status fd (protocol mode: 1; launch mode: --status-fd or -1). */
+let statusFd: i32 = 1;
+/** The events log (--events) or -1. */
+let eventsFd: i32 = -1;
+/** The status fd is gone (or there is none) while the events log still wants records. */
+let statusBroken = false;
+let eventsBroken = false;
+const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
+
+/** Called by main.ts once, before the first pump(). */
+export function ioInit(status: i32, events: i32): void {
+  statusFd = status;
+  eventsFd = events;
+  statusBroken = status < 0;
+  eventsBroken = false;
+}
+
+/** Whether one status record can be written now: 1 yes, 0 not now (wait for the fd to be
+ *  writable), -errno the reader is gone. With an events log, records go on (to the log)
+ *  after the status reader is gone, or without one. */
+export function statusReady(): i32 {
+  if (statusBroken) return eventsFd >= 0 ? 1 : -EPIPE;
+  let revents: i32;
+  do revents = poll(statusFd, POLLOUT, 0);
+  while (revents == -EINTR);
+  if (revents < 0 || (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+    if (eventsFd < 0) return revents < 0 ? revents : -EPIPE;
+    statusBroken = true;
+    return 1;
+  }
+  return (revents & POLLOUT) != 0 ? 1 : 0;
+}
+
+/** Writes the rest of one status record (it ends at ptr + len): bytes written or -errno.
+ *  Once the whole record is out, it is appended to the events log. */
+export function writeStatus(ptr: usize, len: i32): i32 {
+  let r = len;
+  if (!statusBroken) {
+    r = write(statusFd, ptr, len);
+    if (r < 0 && r != -EAGAIN && eventsFd >= 0) {
+      statusBroken = true;
+      r = len;
+    }
+  }
+  if (r == len && eventsFd >= 0) logRecord(ptr + <usize>len - STATUS_SIZE);
+  return r;
+}
+
+/** Whether the status fd is still written (the loop watches it only then). */
+export function statusWritable(): bool {
+  return !statusBroken;
+}
+
+function logRecord(record: usize): void {
+  if (eventsBroken) return;
+  store<i64>(entry + EVENTS_TIME, realtimeUs());
+  memory.copy(entry + EVENTS_RECORD, record, STATUS_SIZE);
+  let r = write(eventsFd, entry, EVENTS_ENTRY_SIZE);
+  if (r != EVENTS_ENTRY_SIZE) {
+    cannotWriteEvents(r < 0 ? r : -ENOSPC); // a short write: the disk is full
+    eventsBroken = true;
+  }
+}

@@ -1,0 +1,399 @@
+// The supervise program: set-up and the event loop. main() is all a host runs; it reaches
+// the kernel only through linux.ts and leaves every decision about children to core.ts.
+//
+//   protocol mode (no arguments): control records on fd 0, status records on fd 1;
+//   launch mode (`[options] -- CMD`): spawns CMD, forwards signals, ends with it.
+//
+// The loop is one epoll_wait (its timeout the nearest deadline: --timeout, --grace), then
+// one function per source: the signal pipe, the control fd, the timers; then the core's
+// pump(), whose result says what to wait for next.
+
+import {
+  SIGCHLD, SIGKILL, EINTR, EAGAIN, EPERM, ENOENT, PID_MAX_LIMIT,
+  FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE,
+  EXIT_USAGE, EXIT_FAILURE, EXIT_FRONT_END,
+  EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE,
+} from './protocol';
+import {
+  EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
+  O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+} from './sys';
+import {
+  getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
+  children, spawn, signals, epollCreate, epollCtl, epollWait, read, write, open, close,
+  fileSize, fdGiven, setCloexec, monotonicMs,
+  SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS,
+  SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_OPTIONS_SIZE,
+} from './linux';
+import {
+  argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector,
+  statusFd, controlFd, waitAll, pidNs, graceMs, timeoutMs, eventsFile, cmdIndex,
+} from './args';
+import {
+  init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
+  spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
+} from './core';
+import { ioInit, statusWritable } from './io';
+import * as say from './say';
+
+const MAX_EVENTS: i32 = 64;
+const events: usize = memory.data(MAX_EVENTS << 3, 8);
+const SIGBUF: i32 = 256;
+const sigbuf: usize = memory.data(SIGBUF);
+const scratch: usize = memory.data(256, 8);
+/** The yargs front end's scratch buffer (duration()). */
+const ARGBUF: i32 = 4096;
+const argbuf: usize = memory.data(ARGBUF);
+
+let launchMode = false;
+let signalFd: i32 = -1;
+let ep: i32 = -1;
+let ctlFd: i32 = -1;
+let outFd: i32 = -1;
+let controlOpen = false;
+/** epoll watches the control fd; false for a regular file or /dev/null (read until EOF). */
+let controlPolled = false;
+/** What epoll watches on the control fd and on the status fd (one entry if they are one). */
+let controlInterest: i32 = 0;
+let statusInterest: i32 = 0;
+/** Deadlines on CLOCK_MONOTONIC in ms, or -1. */
+let timeoutAt: i64 = -1;
+let graceAt: i64 = -1;
+
+/** Called by the host, once: runs supervise and returns its exit status, or
+ *  EXIT_FRONT_END when the arguments are for the full command line (cli/args.ts). */
+export function main(): i32 {
+  loadArgs();
+  launchMode = argc > 0;
+  if (launchMode && !parseLaunch()) return EXIT_FRONT_END;
+  // Until the handlers are in place a fatal signal would end supervise with its tree alive;
+  // a host keeps the inherited mask until then, so one pending since exec arrives now.
+  signalFd = catchSignals();
+  if (signalFd < 0) {
+    say.cannotCatchSignals(signalFd);
+    return EXIT_FAILURE;
+  }
+  if (!prepare()) return EXIT_FAILURE;
+  let eventsFd = -1;
+  if (launchMode) {
+    ctlFd = controlFd;
+    outFd = statusFd;
+    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
+    if (!ownFd('status-fd', outFd) || !ownFd('control-fd', ctlFd)) return EXIT_USAGE;
+    if (eventsFile != 0) {
+      eventsFd = openEvents();
+      if (eventsFd < 0) return EXIT_FAILURE;
+    }
+  } else {
+    ctlFd = 0;
+    outFd = 1;
+  }
+  if (!startLoop()) return EXIT_FAILURE;
+
+  let pid = launchMode ? spawnCommand() : 0;
+  init(getpid(), pid > 0 ? pid : 0, clockTicks(), readNumber('/proc/sys/kernel/pid_max', PID_MAX_LIMIT));
+  ioInit(outFd, eventsFd);
+  if (launchMode) {
+    launch(waitAll ? 1 : 0, graceMs > 0 ? 1 : 0);
+    if (pid < 0) {
+      if (pidNs) say.cannotSpawnInNamespace(arg(cmdIndex), argLength(cmdIndex), pid);
+      else say.cannotSpawn(arg(cmdIndex), argLength(cmdIndex), pid);
+      spawnFailed(-pid);
+    } else {
+      spawned();
+      if (timeoutMs > 0) timeoutAt = monotonicMs() + <i64>timeoutMs;
+    }
+  }
+  return loop();
+}
+
+/** Called by the full command line (cli/args.ts): where to write a duration's text. */
+export function argBuffer(): usize {
+  return argbuf;
+}
+
+/** Called by the full command line after writing `len` bytes at argBuffer(): the
+ *  duration in milliseconds, or -1 if it is not one ("500ms", "10s", "2m", "1h", "3"). */
+export function duration(len: i32): i32 {
+  return len < 0 || len > ARGBUF ? -1 : parseDuration(argbuf, len);
+}
+
+// --- set-up
+
+/** Every signal whose default action would end supervise and that can be caught, and
+ *  SIGCHLD; in launch mode also CONT, URG, WINCH, to be forwarded. (32 and 33 belong to
+ *  glibc; SIGPIPE stays ignored so a gone reader is an EPIPE; the stop signals keep their
+ *  default: the terminal stops supervise and CMD together.) -> the signal pipe | -errno. */
+function catchSignals(): i32 {
+  let n = 0;
+  let list = scratch;
+  const fatal: StaticArray<i32> = [1, 2, 3, 10, 12, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31];
+  store<i32>(list, SIGCHLD);
+  n++;
+  for (let i = 0; i < fatal.length; i++) store<i32>(list + (<usize>(n++) << 2), fatal[i]);
+  for (let s = 34; s <= 64; s++) store<i32>(list + (<usize>(n++) << 2), s);
+  if (launchMode) {
+    store<i32>(list + (<usize>(n++) << 2), 18); // SIGCONT
+    store<i32>(list + (<usize>(n++) << 2), 23); // SIGURG
+    store<i32>(list + (<usize>(n++) << 2), 28); // SIGWINCH
+  }
+  return signals(list, n);
+}
+
+/** Checks what supervise stands on: a /proc of this PID namespace, and being a child
+ *  subreaper (set here if the parent did not). */
+function prepare(): bool {
+  let fd = open(cstring('/proc/self/stat'), O_RDONLY, 0);
+  if (fd == -ENOENT) {
+    say.noProc();
+    return false;
+  }
+  if (fd < 0) {
+    say.cannotReadStat(fd);
+    return false;
+  }
+  let n = read(fd, scratch, 32);
+  close(fd);
+  if (n < 0) {
+    say.cannotReadStat(n);
+    return false;
+  }
+  // In a PID namespace with the parent's /proc, the pids there are not the ones kill() takes.
+  if (leadingNumber(scratch, n) != <i64>getpid()) {
+    say.foreignProc();
+    return false;
+  }
+  if (getChildSubreaper() == 1) return true;
+  let r = setChildSubreaper(1);
+  if (r < 0) {
+    say.cannotSubreap(r);
+    return false;
+  }
+  return true;
+}
+
+/** --status-fd / --control-fd: must be an fd we were given; marked CLOEXEC for CMD. */
+function ownFd(name: string, fd: i32): bool {
+  if (fd < 0) return true;
+  let r = fdGiven(fd);
+  if (r == 0) r = setCloexec(fd, 1);
+  if (r < 0) {
+    say.badFd(name, fd, r);
+    return false;
+  }
+  return true;
+}
+
+/** Opens (creates) the events log for appending; writes the header if it is empty. */
+function openEvents(): i32 {
+  let fd = open(eventsFile, O_WRONLY | O_APPEND | O_CREAT, 0o644);
+  if (fd < 0) {
+    say.cannotOpenEvents(eventsFile, fd);
+    return -1;
+  }
+  let size = fileSize(fd);
+  if (size == 0) {
+    let h = scratch;
+    for (let i = 0; i < 8; i++) store<u8>(h + <usize>i, <u8>EVENTS_MAGIC[i]);
+    store<u32>(h, EVENTS_VERSION, 8);
+    store<u32>(h, EVENTS_ENTRY_SIZE, 12);
+    size = write(fd, h, EVENTS_HEADER_SIZE);
+    if (size >= 0 && size != EVENTS_HEADER_SIZE) size = -28; // ENOSPC
+  }
+  if (size < 0) {
+    say.cannotOpenEvents(eventsFile, size);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/** epoll for the signal pipe and the control fd, and a first listing of children: tear-down
+ *  depends on it (if it fails now, with a tiny `ulimit -n`, it would fail at tear-down and
+ *  leave the tree alive), so supervise refuses to start without it. */
+function startLoop(): bool {
+  ep = epollCreate();
+  if (ep < 0) {
+    say.cannotEpoll(ep);
+    return false;
+  }
+  epollCtl(ep, EPOLL_CTL_ADD, signalFd, EPOLLIN);
+  controlOpen = ctlFd >= 0;
+  if (controlOpen) {
+    // epoll refuses regular files and /dev/null (EPERM): those never block.
+    let r = epollCtl(ep, EPOLL_CTL_ADD, ctlFd, EPOLLIN);
+    controlPolled = r == 0;
+    if (controlPolled) controlInterest = EPOLLIN;
+    if (r < 0 && r != -EPERM) {
+      say.cannotWatchControl(ctlFd, r);
+      return false;
+    }
+  }
+  let n = children(scratch, 1);
+  if (n < 0) {
+    say.cannotListChildren(n);
+    return false;
+  }
+  return true;
+}
+
+/** Starts CMD with pdeathsig SIGKILL -> its pid | -errno. With --pid-ns, CMD's parent is
+ *  a second supervise, PID 1 of new PID and mount namespaces with their own /proc (and a
+ *  user namespace unless root): when it dies, even by SIGKILL through pdeathsig, the kernel
+ *  kills everything in the namespace. It forwards signals to CMD (not PID 1, so CMD keeps
+ *  default dispositions) and reaps every orphan; it exits with CMD's status. */
+function spawnCommand(): i32 {
+  let opts = scratch;
+  memory.fill(opts, 0, SPAWN_OPTIONS_SIZE);
+  store<i32>(opts + SPAWN_PDEATHSIG, SIGKILL);
+  let n = argc - cmdIndex;
+  if (!pidNs) return spawn(argVector(cmdIndex), n, opts);
+
+  let inner = heap.alloc(<usize>(n + 6) << 2);
+  let k = 0;
+  store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('supervise'));
+  if (waitAll) store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--wait-all'));
+  if (graceMs > 0) {
+    store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--grace'));
+    store<u32>(inner + (<usize>(k++) << 2), <u32>cstring(graceMs.toString() + 'ms'));
+  }
+  store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--'));
+  for (let i = cmdIndex; i < argc; i++) store<u32>(inner + (<usize>(k++) << 2), <u32>arg(i));
+  let flags = CLONE_NEWPID | CLONE_NEWNS;
+  if (geteuid() != 0) {
+    flags |= CLONE_NEWUSER;
+    let uid = getuid().toString(), gid = getgid().toString();
+    store<u32>(opts + SPAWN_UID_MAP, <u32>cstring(uid + ' ' + uid + ' 1\n'));
+    store<u32>(opts + SPAWN_GID_MAP, <u32>cstring(gid + ' ' + gid + ' 1\n'));
+  }
+  store<i32>(opts + SPAWN_FLAGS, SPAWN_SELF | SPAWN_MOUNT_PROC);
+  store<i32>(opts + SPAWN_CLONE_FLAGS, flags);
+  return spawn(inner, k, opts);
+}
+
+// --- the loop
+
+/** Runs until the core says no child is left -> the exit status. */
+function loop(): i32 {
+  let flags = pump(); // the start-up sweep: children that died before the handler was in place
+  while ((flags & FLAG_EXIT) == 0) {
+    watchFds(flags);
+    let n = epollWait(ep, events, MAX_EVENTS, waitTimeout());
+    // -EINTR: a signal, whose byte is in the pipe now.
+    let controlReady = controlOpen && !controlPolled;
+    for (let i = 0; i < n; i++) {
+      let e = events + (<usize>i << 3);
+      if (load<i32>(e) == ctlFd && (load<i32>(e, 4) & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) controlReady = true;
+    }
+    readSignals();
+    if (controlReady && controlOpen) readControl();
+    fireTimers();
+    flags = pump();
+  }
+  close(ep);
+  return exitCode();
+}
+
+/** Each caught signal, in order, to the core (SIGCHLD needs only the pump that follows). */
+function readSignals(): void {
+  while (true) {
+    let k = read(signalFd, sigbuf, SIGBUF);
+    if (k <= 0) return;
+    for (let i = 0; i < k; i++) {
+      let signo = <i32>load<u8>(sigbuf + <usize>i);
+      if (signo == SIGCHLD) continue;
+      if (!launchMode) signal(signo);
+      else if ((launchSignal(signo) & LAUNCH_START_GRACE) != 0) startGrace();
+    }
+  }
+}
+
+function readControl(): void {
+  let n = read(ctlFd, controlBuffer(), controlCapacity());
+  if (n > 0) {
+    control(n);
+  } else if (n != -EAGAIN && n != -EINTR) {
+    // EOF, or an error that ends the stream all the same (ECONNRESET, EIO).
+    controlOpen = false;
+    controlEof();
+  }
+}
+
+function startGrace(): void {
+  if (graceAt < 0) graceAt = monotonicMs() + <i64>graceMs;
+}
+
+function fireTimers(): void {
+  if (timeoutAt < 0 && graceAt < 0) return;
+  let now = monotonicMs();
+  if (timeoutAt >= 0 && now >= timeoutAt) {
+    timeoutAt = -1;
+    if ((timeout() & LAUNCH_START_GRACE) != 0) startGrace();
+  }
+  if (graceAt >= 0 && now >= graceAt) {
+    graceAt = -1;
+    graceExpired();
+  }
+}
+
+/** epoll_wait's timeout: 0 while a control fd epoll cannot watch is read until EOF; the
+ *  nearest deadline; else -1 (asleep until something happens). */
+function waitTimeout(): i32 {
+  if (controlOpen && !controlPolled) return 0;
+  let next: i64 = timeoutAt;
+  if (graceAt >= 0 && (next < 0 || graceAt < next)) next = graceAt;
+  if (next < 0) return -1;
+  let d = next - monotonicMs();
+  return d <= 0 ? 0 : d > 0x7fffffff ? 0x7fffffff : <i32>d;
+}
+
+/** The status fd is watched only while a record waits for it (back-pressure). */
+function watchFds(flags: i32): void {
+  let want = (flags & FLAG_WANT_WRITABLE) != 0 && statusWritable() ? EPOLLOUT : 0;
+  let ctl = controlOpen && controlPolled ? EPOLLIN : 0;
+  if (outFd == ctlFd) {
+    if (outFd >= 0) controlInterest = interest(outFd, controlInterest, ctl | want);
+  } else {
+    if (ctlFd >= 0 && controlPolled) controlInterest = interest(ctlFd, controlInterest, ctl);
+    // EPERM for a regular file: always writable anyway.
+    if (outFd >= 0) statusInterest = interest(outFd, statusInterest, want);
+  }
+}
+
+/** Changes what epoll watches on fd from `cur` to `ev` -> what it watches now. */
+function interest(fd: i32, cur: i32, ev: i32): i32 {
+  if (cur == ev) return cur;
+  let op = cur == 0 ? EPOLL_CTL_ADD : ev == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  return epollCtl(ep, op, fd, ev) == 0 ? ev : cur;
+}
+
+// --- small helpers
+
+/** A NUL-terminated copy of an ASCII string, in the heap (never freed: set-up only). */
+function cstring(s: string): usize {
+  let p = heap.alloc(<usize>s.length + 1);
+  for (let i = 0; i < s.length; i++) store<u8>(p + <usize>i, <u8>s.charCodeAt(i));
+  store<u8>(p + <usize>s.length, 0);
+  return p;
+}
+
+/** The decimal number at the start of [p, p + len), or -1. */
+function leadingNumber(p: usize, len: i32): i64 {
+  let n: i64 = -1;
+  for (let i = 0; i < len && i < 19; i++) {
+    let c = <i32>load<u8>(p + <usize>i) - 0x30;
+    if (c < 0 || c > 9) break;
+    n = (n < 0 ? 0 : n * 10) + c;
+  }
+  return n;
+}
+
+/** The number a /proc file starts with, or `fallback` if it cannot be read. */
+function readNumber(path: string, fallback: i32): i32 {
+  let fd = open(cstring(path), O_RDONLY, 0);
+  if (fd < 0) return fallback;
+  let n = read(fd, scratch, 32);
+  close(fd);
+  let v = n > 0 ? leadingNumber(scratch, n) : -1;
+  return v > 0 && v <= 0x7fffffff ? <i32>v : fallback;
+}

@@ -1,0 +1,149 @@
+// The words of every message supervise prints on stderr, in one place. Each function
+// writes one line "supervise: ..." through out.ts.
+
+import { begin, str, num, bytes, cstr, end } from './out';
+import {
+  REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
+  REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
+  REFUSALS_SHOWN,
+} from './report';
+import { EPERM } from './protocol';
+import { EMFILE, ENFILE, EBADF } from './sys';
+
+// errno -> name and text (the strerror wording), for the errnos supervise meets.
+const ERRNO_NAMES: string[] = [
+  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF',
+  'ECHILD', 'EAGAIN', 'ENOMEM', 'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV',
+  'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE',
+  'EROFS', 'EMLINK', 'EPIPE', 'EDOM', 'ERANGE', 'EDEADLK', 'ENAMETOOLONG', 'ENOLCK', 'ENOSYS', 'ENOTEMPTY',
+  'ELOOP',
+];
+const ERRNO_TEXTS: string[] = [
+  '', 'Operation not permitted', 'No such file or directory', 'No such process',
+  'Interrupted system call', 'Input/output error', 'No such device or address',
+  'Argument list too long', 'Exec format error', 'Bad file descriptor', 'No child processes',
+  'Resource temporarily unavailable', 'Cannot allocate memory', 'Permission denied',
+  'Bad address', 'Block device required', 'Device or resource busy', 'File exists',
+  'Invalid cross-device link', 'No such device', 'Not a directory', 'Is a directory',
+  'Invalid argument', 'Too many open files in system', 'Too many open files',
+  'Inappropriate ioctl for device', 'Text file busy', 'File too large', 'No space left on device',
+  'Illegal seek', 'Read-only file system', 'Too many links', 'Broken pipe',
+  'Numerical argument out of domain', 'Numerical result out of range',
+  'Resource deadlock avoided', 'File name too long', 'No locks available',
+  'Function not implemented', 'Directory not empty', 'Too many levels of symbolic links',
+];
+
+/** "ENOENT" for 2 or -2; "E123" beyond the table. */
+function errnoName(e: i32): void {
+  let n = e < 0 ? -e : e;
+  if (n > 0 && n < ERRNO_NAMES.length) str(ERRNO_NAMES[n]);
+  else {
+    str('E');
+    num(n);
+  }
+}
+
+/** "No such file or directory" for 2 or -2; "error 123" beyond the table. */
+function errnoText(e: i32): void {
+  let n = e < 0 ? -e : e;
+  if (n > 0 && n < ERRNO_TEXTS.length) str(ERRNO_TEXTS[n]);
+  else {
+    str('error ');
+    num(n);
+  }
+}
+
+function tooManyFiles(e: i32): void {
+  if (e == -EMFILE || e == -ENFILE) str(' (too many open files: raise `ulimit -n`)');
+}
+
+/** A diagnostic of the core's decisions (report.ts codes). */
+export function report(what: i32, a: i32, b: i32): void {
+  if (what == REPORT_STATUS_GONE) return; // the owner closed its end: the usual way to end
+  begin();
+  if (what == REPORT_BAD_PID) {
+    str('refused a control record for pid '); num(a);
+    str(' (signal '); num(b); str('): pids <= 0 are never signalled');
+  } else if (what == REPORT_BAD_SIGNAL) {
+    str('refused a control record for pid '); num(a); str(': '); num(b); str(' is not a signal number');
+  } else if (what == REPORT_KILL_FAILED) {
+    str('could not signal pid '); num(a); str(': '); errnoName(b); str('; going on');
+  } else if (what == REPORT_REFUSED_COUNT) {
+    str('refused '); num(<i64><u32>a); str(' malformed control records so far (only the first ');
+    num(REFUSALS_SHOWN); str(' are shown one by one)');
+  } else if (what == REPORT_PARTIAL_CONTROL) {
+    str('the control stream ended inside a record ('); num(a); str(' of 8 bytes); ignored');
+  } else if (what == REPORT_WAIT_FAILED) {
+    str('waitid failed: '); errnoName(a);
+  } else if (what == REPORT_CHILDREN_FAILED) {
+    str('cannot list children: '); errnoName(a);
+  } else {
+    str('report '); num(what); str(' '); num(a); str(' '); num(b);
+  }
+  end();
+}
+
+// --- set-up
+
+export function cannotCatchSignals(e: i32): void {
+  begin(); str('cannot install signal handlers: '); errnoName(e); end();
+}
+
+export function noProc(): void {
+  begin(); str('/proc is not mounted: supervise needs it to find the processes it adopts'); end();
+}
+
+export function cannotReadStat(e: i32): void {
+  begin(); str('cannot read /proc/self/stat: '); errnoName(e); tooManyFiles(e); end();
+}
+
+export function foreignProc(): void {
+  begin();
+  str('/proc belongs to another PID namespace: mount one for this namespace (e.g. unshare --pid --fork --mount-proc)');
+  end();
+}
+
+export function cannotSubreap(e: i32): void {
+  begin();
+  str('cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with '); errnoName(e);
+  if (e == -EPERM) str(' (a sandbox forbids it)');
+  end();
+}
+
+export function cannotEpoll(e: i32): void {
+  begin(); str('epoll_create1: '); errnoName(e); end();
+}
+
+export function cannotWatchControl(fd: i32, e: i32): void {
+  begin(); str('cannot watch the control fd '); num(fd); str(': '); errnoName(e); end();
+}
+
+export function cannotListChildren(e: i32): void {
+  begin(); str('cannot list children: '); errnoName(e); tooManyFiles(e); end();
+}
+
+/** --status-fd N / --control-fd N that cannot be used (name: "status-fd" or "control-fd"). */
+export function badFd(name: string, fd: i32, e: i32): void {
+  begin(); str('--'); str(name); str(' '); num(fd); str(': ');
+  if (e == -EBADF) str('not an fd supervise was given (Bad file descriptor)');
+  else errnoText(e);
+  end();
+}
+
+export function cannotOpenEvents(file: usize, e: i32): void {
+  begin(); str('--events '); cstr(file); str(': '); errnoText(e); end();
+}
+
+export function cannotWriteEvents(e: i32): void {
+  begin(); str('cannot write the events file: '); errnoText(e); str(' (no more entries are written)'); end();
+}
+
+export function cannotSpawn(file: usize, len: i32, e: i32): void {
+  begin(); bytes(file, len); str(': '); errnoText(e); end();
+}
+
+export function cannotSpawnInNamespace(file: usize, len: i32, e: i32): void {
+  begin(); str('--pid-ns: cannot start '); bytes(file, len); str(' in a new PID namespace: '); errnoText(e);
+  str(' (namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)');
+  end();
+}
