@@ -24,6 +24,14 @@ export interface Shim {
   /** Fallback for readChildren: scans /proc/<pid>/stat for processes whose parent is
    *  this process. Same result convention. */
   scanChildren(out: Int32Array): number;
+  /** readChildren, or scanChildren where the kernel has no children lists (-ENOENT).
+   *  Same result convention. The core's `children` import. */
+  listChildren(out: Int32Array): number;
+  /** The last-resort tear-down after a failure of ours (a trap or an exception out of
+   *  the core): SIGKILLs every child of this process, reaps, and repeats until none is
+   *  left (orphans adopted meanwhile included); blocks while a child lives. Kills every
+   *  child of the caller, whoever started it. -> 70, the exit status to use. */
+  lastResort(): number;
   /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP) for each of
    *  `signals` that writes the signal number as one byte to a non-blocking CLOEXEC pipe,
    *  and unblocks them in the calling thread. The first call creates the pipe; later
@@ -50,6 +58,11 @@ export interface Shim {
   setCloexec(fd: number, on: boolean): number;
   /** sysconf(_SC_CLK_TCK). */
   clockTicks(): number;
+  /** fcntl(F_GETFD) -> the FD_* flags (FD_CLOEXEC = 1), >= 0 when `fd` is open | -errno. */
+  fdFlags(fd: number): number;
+  /** CLOCK_REALTIME in microseconds since the epoch; CLOCK_MONOTONIC in milliseconds. */
+  realtimeUs(): bigint;
+  monotonicMs(): bigint;
   /** Calls `callback()` from the libuv loop each time `fd` is readable (uv_poll, level-
    *  triggered, with UV_READABLE; a hang-up counts as readable), through MakeCallback so
    *  promises and nextTicks run after it. The returned watcher's close() stops it and lets

@@ -153,6 +153,16 @@ Napi::Value ScanChildren(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::ScanChildren(out.Data(), out.ElementLength()));
 }
 
+Napi::Value ListChildren(const Napi::CallbackInfo& info) {
+  auto out = Typed<Napi::Int32Array>(info[0], napi_int32_array, 0, info.Env(),
+                                     "listChildren(out: Int32Array)");
+  return Result(info.Env(), shim::ListChildren(out.Data(), out.ElementLength()));
+}
+
+Napi::Value LastResort(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), shim::LastResort());
+}
+
 Napi::Value SignalPipe(const Napi::CallbackInfo& info) {
   std::vector<int> signals = IntArray(info[0], info.Env(), "signalPipe(signals: number[])");
   return Result(info.Env(), shim::SignalPipe(signals.data(), signals.size()));
@@ -241,6 +251,18 @@ Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
 
 Napi::Value ClockTicks(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::ClockTicks());
+}
+
+Napi::Value FdFlags(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), shim::FdFlags(Int(info, 0, "fdFlags(fd)")));
+}
+
+Napi::Value RealtimeUs(const Napi::CallbackInfo& info) {
+  return Napi::BigInt::New(info.Env(), shim::RealtimeUs());
+}
+
+Napi::Value MonotonicMs(const Napi::CallbackInfo& info) {
+  return Napi::BigInt::New(info.Env(), shim::MonotonicMs());
 }
 
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
@@ -440,6 +462,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("pidfdSendSignal", PidfdSendSignal);
   set("readChildren", ReadChildren);
   set("scanChildren", ScanChildren);
+  set("listChildren", ListChildren);
+  set("lastResort", LastResort);
   set("signalPipe", SignalPipe);
   set("pipe", Pipe);
   set("epollCreate", EpollCreate);
@@ -453,6 +477,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("setNonblocking", SetNonblocking);
   set("setCloexec", SetCloexec);
   set("clockTicks", ClockTicks);
+  set("fdFlags", FdFlags);
+  set("realtimeUs", RealtimeUs);
+  set("monotonicMs", MonotonicMs);
   set("spawn", Spawn);
   set("watch", Watcher::Watch);
   return exports;

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,16 +152,6 @@ int WriteFile(const char* path, const char* text) {
       syscall(SYS_rt_sigaction, sig, &raw_dfl, nullptr, sizeof raw_dfl.mask);
     }
   }
-  // glibc's sigaction refuses its own signals (32, 33), yet an inherited SIG_IGN on them
-  // would pass through execve: reset them with the raw system call (kernel sigaction
-  // layout: handler, flags, restorer, mask).
-  struct {
-    void* handler;
-    unsigned long flags;
-    void* restorer;
-    uint64_t mask;
-  } kdfl = {nullptr, 0, nullptr, 0};  // SIG_DFL
-  for (int sig = 32; sig < SIGRTMIN; sig++) syscall(SYS_rt_sigaction, sig, &kdfl, nullptr, sizeof kdfl.mask);
   // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
   // and a blocked one would be inherited through execve.
   uint64_t none = 0;
@@ -319,6 +311,58 @@ int ScanChildren(int32_t* out, size_t capacity) {
   return static_cast<int>(count);
 }
 
+int ListChildren(int32_t* out, size_t capacity) {
+  int n = ReadChildren(out, capacity);
+  return n == -ENOENT ? ScanChildren(out, capacity) : n;
+}
+
+namespace {
+
+// SIGKILLs every child listed now -> how many there are, or -errno when they cannot be
+// listed at all. The list grows on the heap when the stack's is too small.
+int KillChildren() {
+  int32_t stack[256];
+  int32_t* pids = stack;
+  size_t capacity = sizeof stack / sizeof stack[0];
+  int n = ListChildren(pids, capacity);
+  if (n < 0) n = ScanChildren(pids, capacity);
+  while (n > static_cast<int>(capacity)) {
+    size_t wanted = static_cast<size_t>(n) + 64;
+    void* more = realloc(pids == stack ? nullptr : pids, wanted * sizeof *pids);
+    if (more == nullptr) break;  // kill the ones that fit; the next round lists again
+    pids = static_cast<int32_t*>(more);
+    capacity = wanted;
+    n = ListChildren(pids, capacity);
+    if (n < 0) n = ScanChildren(pids, capacity);
+  }
+  // Only pids that are our children now (a /proc of another PID namespace would list
+  // numbers that mean other processes here); they stay ours until we reap them.
+  siginfo_t info;
+  for (int i = 0; i < n && i < static_cast<int>(capacity); i++) {
+    if (waitid(P_PID, pids[i], &info, WEXITED | WNOHANG | WNOWAIT) == 0) kill(pids[i], SIGKILL);
+  }
+  if (pids != stack) free(pids);
+  return n;
+}
+
+}  // namespace
+
+// A child can only become ours when one of our children or descendants dies, and a child
+// of ours that dies wakes the blocking waitid: so after each wake-up (and the reaping of
+// whatever else is ready) the children are listed and killed again.
+int LastResort() {
+  siginfo_t info;
+  for (;;) {
+    KillChildren();
+    if (waitid(P_ALL, 0, &info, WEXITED) < 0) {
+      if (errno == EINTR) continue;
+      return kLastResortStatus;  // ECHILD: no child left
+    }
+    do info.si_pid = 0;
+    while (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0);
+  }
+}
+
 int SignalPipe(const int* signals, size_t count) {
   std::lock_guard<std::mutex> lock(signal_pipe_mutex);
   if (signal_pipe[0] < 0) {
@@ -393,6 +437,24 @@ int Write(int fd, const void* buf, size_t length) {
 
 int Close(int fd) { return close(fd) < 0 ? -errno : 0; }
 
+int Open(const char* path, int flags, int mode) {
+  int fd;
+  do fd = open(path, flags | O_CLOEXEC, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
+int FileSize(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  return st.st_size > INT32_MAX ? INT32_MAX : static_cast<int>(st.st_size);
+}
+
+int FdFlags(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  return flags < 0 ? -errno : flags;
+}
+
 int CloseFrom(int low_fd) {
   if (low_fd < 0) return -EBADF;
 #ifdef SYS_close_range
@@ -431,6 +493,24 @@ int ClockTicks() {
   long ticks = sysconf(_SC_CLK_TCK);
   return ticks < 0 ? -errno : static_cast<int>(ticks);
 }
+
+int64_t RealtimeUs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int GetUid() { return static_cast<int>(getuid()); }
+
+int GetEuid() { return static_cast<int>(geteuid()); }
+
+int GetGid() { return static_cast<int>(getgid()); }
 
 int Spawn(const char* file, char* const argv[], char* const envp[], const SpawnOptions& options) {
   if (*file == '\0') return -ENOENT;

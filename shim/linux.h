@@ -37,6 +37,16 @@ int PidfdSendSignal(int pidfd, int sig);
 // returns how many there are in all, which may be more than `capacity`.
 int ReadChildren(int32_t* out, size_t capacity);
 int ScanChildren(int32_t* out, size_t capacity);
+// ReadChildren, or ScanChildren where the kernel has no children lists (-ENOENT).
+int ListChildren(int32_t* out, size_t capacity);
+
+// The exit status of LastResort (EX_SOFTWARE).
+constexpr int kLastResortStatus = 70;
+// The tear-down after a failure of ours (a trap, an abort): SIGKILLs every child, reaps,
+// and repeats until waitid says ECHILD, so that orphans adopted as their parents die go
+// too. Blocks in waitid while a child lives (one that cannot be killed, or could not be
+// listed), never spins. -> kLastResortStatus.
+int LastResort();
 
 // Installs a handler for each of `signals` that writes the signal number as one byte to
 // a non-blocking CLOEXEC pipe, and unblocks them in the calling thread. The first call
@@ -57,11 +67,23 @@ int Poll(int fd, int events, int timeout_ms);
 int Read(int fd, void* buf, size_t length);
 int Write(int fd, const void* buf, size_t length);
 int Close(int fd);
+// open(2) with O_CLOEXEC added, retried on EINTR -> fd.
+int Open(const char* path, int flags, int mode);
+// fstat(2)'s st_size, at most INT32_MAX.
+int FileSize(int fd);
+// fcntl(F_GETFD) -> the FD_* flags: >= 0 when `fd` is open.
+int FdFlags(int fd);
 // Closes every fd >= low_fd: close_range(2), or a walk of /proc/self/fd without it.
 int CloseFrom(int low_fd);
 int SetNonblocking(int fd, bool on);
 int SetCloexec(int fd, bool on);
 int ClockTicks();
+// CLOCK_REALTIME in microseconds since the epoch; CLOCK_MONOTONIC in milliseconds.
+int64_t RealtimeUs();
+int64_t MonotonicMs();
+int GetUid();
+int GetEuid();
+int GetGid();
 
 struct SpawnOptions {
   const char* cwd = nullptr;  // chdir in the child when not null

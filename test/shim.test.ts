@@ -237,6 +237,18 @@ processes('clockTicks returns sysconf(_SC_CLK_TCK), 100 on Linux', () => {
   assert.is(shim.clockTicks(), 100);
 });
 
+processes('realtimeUs and monotonicMs are BigInts on the clocks Node reads', () => {
+  const before = BigInt(Date.now()) * 1000n;
+  const us = shim.realtimeUs();
+  const after = BigInt(Date.now() + 1) * 1000n;
+  assert.type(us, 'bigint');
+  assert.ok(us >= before && us <= after, `${before} <= ${us} <= ${after}`);
+  const hr = process.hrtime.bigint() / 1000000n; // CLOCK_MONOTONIC in libuv too
+  const ms = shim.monotonicMs();
+  assert.type(ms, 'bigint');
+  assert.ok(ms >= hr && ms <= hr + 50n, `${hr} <= ${ms}`);
+});
+
 processes.run();
 
 // ---
@@ -331,7 +343,7 @@ waiting.run();
 
 // ---
 
-const listing = suite('readChildren and scanChildren');
+const listing = suite('readChildren, scanChildren, listChildren and lastResort');
 
 listing('readChildren lists a spawned child until it is reaped, and scanChildren agrees', async () => {
   const pid = shim.spawn('sleep', ['sleep', '7.3'], null, {});
@@ -384,9 +396,61 @@ listing('readChildren lists the children of every thread, not only the main one'
   }
 });
 
-listing('readChildren and scanChildren throw a TypeError without an Int32Array', () => {
+listing('listChildren lists a spawned child as readChildren does, with the total count', async () => {
+  const pid = shim.spawn('sleep', ['sleep', '7.4'], null, {});
+  assert.ok(pid > 0);
+  try {
+    const listed = children((o) => shim.listChildren(o));
+    assert.ok(listed.includes(pid));
+    assert.equal(listed, children((o) => shim.readChildren(o)));
+    assert.is(shim.listChildren(new Int32Array(0)), listed.length);
+    shim.kill(pid, SIGKILL);
+    await reap(pid);
+    assert.not.ok(children((o) => shim.listChildren(o)).includes(pid));
+  } finally {
+    await stop(pid);
+  }
+});
+
+listing('readChildren, scanChildren and listChildren throw a TypeError without an Int32Array', () => {
   usage(() => shim.readChildren(new Uint8Array(4) as unknown as Int32Array), 'readChildren(out: Int32Array)');
   usage(() => shim.scanChildren([] as unknown as Int32Array), 'scanChildren(out: Int32Array)');
+  usage(() => shim.listChildren(null as unknown as Int32Array), 'listChildren(out: Int32Array)');
+});
+
+// lastResort kills every child of its caller: it runs in a Node of its own, a subreaper
+// whose child `sh` sleeps (exec) with a background `sleep` of its own (the grandchild).
+listing('lastResort kills a child and the grandchild it orphans, reaps both and returns 70', async () => {
+  const code = `const fs = require('node:fs');
+    const s = require(${JSON.stringify(ADDON)});
+    s.setChildSubreaper(true);
+    const f = new Int32Array(2); s.pipe(f);
+    const child = s.spawn('sh', ['sh', '-c', 'sleep 7.41 & echo $!; exec sleep 7.42'], null, { fds: [0, f[1], 2] });
+    s.close(f[1]);
+    let line = ''; const b = Buffer.alloc(64);
+    while (!line.includes('\\n')) { const n = fs.readSync(f[0], b); if (n === 0) break; line += b.toString('utf8', 0, n); }
+    const grandchild = Number(line);
+    const before = new Int32Array(16); const n = s.listChildren(before);
+    const status = s.lastResort();
+    const after = s.listChildren(new Int32Array(16));
+    const info = new Uint8Array(128);
+    process.stdout.write(JSON.stringify({ child, grandchild, before: [...before.subarray(0, n)], status, after,
+      waitid: s.waitid(0, 0, info, 4 | 1) }));`;
+  const { pid, out } = spawnNode(code);
+  let result: { child: number; grandchild: number; before: number[]; status: number; after: number; waitid: number };
+  try {
+    result = JSON.parse(readAll(out, 10000));
+    assert.is(i32(await reap(pid, 10000), SI_STATUS), 0);
+  } finally {
+    shim.close(out);
+    await stop(pid);
+  }
+  assert.ok(result.child > 0 && result.grandchild > 0, JSON.stringify(result));
+  assert.equal(result.before, [result.child], 'only the child was ours before');
+  assert.is(result.status, 70);
+  assert.is(result.after, 0, 'no child left');
+  assert.is(result.waitid, -ECHILD);
+  for (const p of [result.child, result.grandchild]) assert.not.ok(fs.existsSync(`/proc/${p}`), `${p} is gone`);
 });
 
 listing.run();
@@ -465,6 +529,10 @@ fds('setNonblocking and setCloexec switch the flags both ways', () => {
     assert.is(shim.setCloexec(w, true), 0);
     assert.is(fdFlags(w) & O_CLOEXEC, O_CLOEXEC);
     assert.is(shim.setNonblocking(-1, true), -EBADF);
+    assert.is(shim.fdFlags(w), 1, 'FD_CLOEXEC');
+    assert.is(shim.setCloexec(w, false), 0);
+    assert.is(shim.fdFlags(w), 0);
+    assert.is(shim.fdFlags(-1), -EBADF);
     usage(() => (shim.setCloexec as (fd: number, on: unknown) => number)(w, 1), 'setCloexec(fd, on: boolean)');
   } finally {
     shim.close(r);
