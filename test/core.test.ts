@@ -1,19 +1,17 @@
-// core.wasm against a fake kernel (test/helpers.ts): scripted cases, then random histories.
+// core.wasm's decisions (init, control, pump, ...) against a fake kernel (test/helpers.ts),
+// called one by one as main() would: scripted cases, then random histories. Its messages
+// are the exact lines it writes to fd 2 (assembly/say.ts); test/loop.test.ts runs main().
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { loadCore, wasmModule, type CoreExports } from '../cli/wasm.ts';
 import {
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED, ERR_LENGTH, CLD_EXITED, CLD_KILLED,
   LAUNCH_START_GRACE, SUP_SPAWNED, SUP_SPAWN_FAILED,
 } from '../assembly/protocol.ts';
+import { REFUSALS_SHOWN } from '../assembly/report.ts';
 import {
-  REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL, REPORT_STATUS_GONE,
-  REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
-} from '../assembly/report.ts';
-import {
-  FakeKernel, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
-  EAGAIN, EPIPE, EPERM, ENOENT, type ReaderState,
+  FakeKernel, coreModule, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
+  EAGAIN, EPIPE, ENOENT, type ReaderState, type CoreWasm,
 } from './helpers.ts';
 
 const TICKS = 100;
@@ -22,7 +20,7 @@ const INT_MAX = 0x7fffffff;
 
 interface Harness {
   k: FakeKernel;
-  core: CoreExports;
+  core: CoreWasm;
   /** Sends control bytes through controlBuffer(): the records handled. */
   send(bytes: Uint8Array): number;
   /** Sends whole control records in one chunk. */
@@ -31,8 +29,8 @@ interface Harness {
 }
 
 function setup(opts: { main?: (k: FakeKernel) => number; pidMax?: number; firstPid?: number } = {}): Harness {
-  const k = new FakeKernel(100, 50, opts.firstPid ?? 200);
-  const core = loadCore(k);
+  const k = new FakeKernel({ self: 100, parent: 50, firstPid: opts.firstPid ?? 200 });
+  const core = k.instantiate();
   const main = opts.main ? opts.main(k) : 0;
   core.init(k.self, main, TICKS, opts.pidMax ?? 32768);
   const send = (bytes: Uint8Array) => {
@@ -76,13 +74,18 @@ const killsOf = (k: FakeKernel) => k.kills.map((c) => [c.pid, c.sig]);
 
 const exports = suite('the core module');
 
-exports('should export exactly the functions the host calls', () => {
-  const names = WebAssembly.Module.exports(wasmModule('core')).map((e) => e.name).sort();
+exports('should export main, the front end\'s duration parser and the decisions the fake kernel drives', () => {
+  const names = WebAssembly.Module.exports(coreModule()).map((e) => e.name).sort();
   assert.equal(names, [
-    'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'exitCode', 'graceExpired', 'init',
-    'launch', 'launchSignal', 'mainCode', 'mainStatus', 'memory', 'pump', 'signal', 'spawnFailed', 'spawned',
-    'teardown', 'timeout',
+    'argBuffer', 'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'duration', 'exitCode', 'graceExpired',
+    'init', 'launch', 'launchSignal', 'main', 'mainCode', 'mainStatus', 'memory', 'pump', 'signal', 'spawnFailed',
+    'spawned', 'teardown', 'timeout',
   ]);
+});
+
+exports('should import only the system calls of assembly/linux.ts and env.abort', () => {
+  const names = WebAssembly.Module.imports(coreModule()).map((i) => `${i.module}.${i.name}`).sort();
+  assert.equal(names, ['env.abort', ...Object.keys(new FakeKernel().linux).map((n) => `linux.${n}`)].sort());
 });
 
 exports('should offer a 64 KiB control buffer and refuse lengths outside it', () => {
@@ -212,7 +215,7 @@ reaping('should drop a pending record when the reader goes away, and reap on', (
   assert.is(h.pump(), FLAG_EXIT);
   assert.equal(h.k.reaped.map((r) => r.pid), pids);
   assert.is(h.k.written.length, 60);
-  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+  assert.equal(h.k.stderr, []); // the owner closing its end is the usual way to end: no word
   assert.equal(h.k.violations, []);
 });
 
@@ -228,7 +231,7 @@ reaping('should keep reaping without writing once the reader is gone', () => {
   assert.is(h.pump(), FLAG_EXIT);
   assert.equal(h.k.reaped.map((r) => r.pid), pids);
   assert.equal(summary(h.k), [[pids[0], 1, 0]]);
-  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+  assert.equal(h.k.stderr, []); // the owner closing its end is the usual way to end: no word
 });
 
 reaping('should take EPIPE from a write as the reader gone and drop that record', () => {
@@ -239,7 +242,7 @@ reaping('should take EPIPE from a write as the reader gone and drop that record'
   assert.is(h.pump(), FLAG_EXIT);
   assert.is(h.k.reaped.length, 2);
   assert.equal(h.k.written, []);
-  assert.equal(h.k.reports, [[REPORT_STATUS_GONE, -EPIPE, 0]]);
+  assert.equal(h.k.stderr, []); // the owner closing its end is the usual way to end: no word
   assert.is(h.k.waitCalls, 3);
 });
 
@@ -265,7 +268,11 @@ control('should make no kill call for pid 0, -1, INT_MIN, a sibling, itself or p
   const records: Array<[number, number]> = [[0, 9], [-1, 9], [INT_MIN, 9], [sibling, 9], [h.k.self, 9], [1, 9], [h.k.parent, 9], [99999, 9]];
   assert.is(h.request(...records), records.length);
   assert.equal(h.k.kills, []);
-  assert.equal(h.k.reports, [[REPORT_BAD_PID, 0, 9], [REPORT_BAD_PID, -1, 9], [REPORT_BAD_PID, INT_MIN, 9]]);
+  assert.equal(h.k.stderr, [
+    'supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled',
+    'supervise: refused a control record for pid -1 (signal 9): pids <= 0 are never signalled',
+    'supervise: refused a control record for pid -2147483648 (signal 9): pids <= 0 are never signalled',
+  ]);
 });
 
 control('should refuse signals outside 0..64 and pass 0 and 64', () => {
@@ -273,9 +280,8 @@ control('should refuse signals outside 0..64 and pass 0 and 64', () => {
   const a = h.k.spawn();
   h.request([a, 65], [a, -1], [a, INT_MAX], [a, INT_MIN], [a, 0], [a, 64]);
   assert.equal(killsOf(h.k), [[a, 0], [a, 64]]);
-  assert.equal(h.k.reports, [
-    [REPORT_BAD_SIGNAL, a, 65], [REPORT_BAD_SIGNAL, a, -1], [REPORT_BAD_SIGNAL, a, INT_MAX], [REPORT_BAD_SIGNAL, a, INT_MIN],
-  ]);
+  assert.equal(h.k.stderr, [65, -1, INT_MAX, INT_MIN].map((sig) =>
+    `supervise: refused a control record for pid ${a}: ${sig} is not a signal number`));
 });
 
 control('should report the first malformed records one by one, then only a count (no stderr flood)', () => {
@@ -284,11 +290,14 @@ control('should report the first malformed records one by one, then only a count
   const records: Array<[number, number]> = Array.from({ length: 100 }, () => [0, 9]);
   h.request(...records);
   assert.equal(h.k.kills, []);
-  const counts = h.k.reports.filter((r) => r[0] === REPORT_REFUSED_COUNT).map((r) => r[1]);
-  assert.is(h.k.reports.filter((r) => r[0] === REPORT_BAD_PID).length, REFUSALS_SHOWN);
-  assert.equal(counts, [16, 32, 64]);
+  const count = (n: number) =>
+    `supervise: refused ${n} malformed control records so far (only the first ${REFUSALS_SHOWN} are shown one by one)`;
+  assert.equal(h.k.stderr, [
+    ...Array.from({ length: REFUSALS_SHOWN }, () => 'supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled'),
+    count(16), count(32), count(64),
+  ]);
   h.core.controlEof();
-  assert.equal(h.k.reports.at(-1), [REPORT_REFUSED_COUNT, 100, 0]);
+  assert.equal(h.k.stderr.at(-1), count(100));
 });
 
 control('should not signal a grandchild until it is adopted', () => {
@@ -344,7 +353,7 @@ control('should report a failing kill and go on', () => {
   h.k.refuse.add(a);
   h.request([a, 15], [b, 15]);
   assert.equal(killsOf(h.k), [[a, 15], [b, 15]]);
-  assert.equal(h.k.reports, [[REPORT_KILL_FAILED, a, -EPERM]]);
+  assert.equal(h.k.stderr, [`supervise: could not signal pid ${a}: EPERM; going on`]);
 });
 
 // ---
@@ -371,7 +380,7 @@ teardown('should kill a tree of several generations, generation by generation, o
   assert.ok(h.k.isChild(t.e));
   h.send(encodeControlRef(t.c1, 9).subarray(0, 3));
   h.core.controlEof();
-  assert.equal(h.k.reports, [[REPORT_PARTIAL_CONTROL, 3, 0]]);
+  assert.equal(h.k.stderr, ['supervise: the control stream ended inside a record (3 of 8 bytes); ignored']);
   assert.equal(h.k.kills, []);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
   const gen1 = [t.c1, t.c2, t.e].sort((a, b) => a - b);
@@ -470,7 +479,7 @@ teardown('should report a children() failure once and keep reaping', () => {
   h.core.controlEof();
   assert.is(h.pump(), FLAG_TEARDOWN);
   assert.is(h.pump(), FLAG_TEARDOWN);
-  assert.equal(h.k.reports, [[REPORT_CHILDREN_FAILED, -ENOENT, 0]]);
+  assert.equal(h.k.stderr, ['supervise: cannot list children: ENOENT']);
   h.k.exit(a, 0);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
 });
@@ -484,7 +493,7 @@ teardown('should report a child it cannot kill once, and exit when it dies', () 
   assert.is(h.pump(), FLAG_TEARDOWN);
   assert.is(h.pump(), FLAG_TEARDOWN);
   assert.equal(killsOf(h.k), [[a, 9], [b, 9]]);
-  assert.equal(h.k.reports, [[REPORT_KILL_FAILED, a, -EPERM]]);
+  assert.equal(h.k.stderr, [`supervise: could not signal pid ${a}: EPERM; going on`]);
   h.k.exit(a, 0);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
 });

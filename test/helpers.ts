@@ -1,8 +1,9 @@
 // Shared test helpers:
 // - an independent DataView reference for both record kinds, written from the tables of
 //   DESIGN.md section 2 (offsets spelled out here on purpose, not taken from protocol.ts);
-// - FakeKernel, a plain-JS process table implementing core.wasm's imports (CoreImports).
-import type { CoreImports } from '../cli/wasm.ts';
+// - FakeKernel, a plain-JS process table, fds, epoll and clock implementing every import of
+//   core.wasm (assembly/linux.ts), which it instantiates itself from dist/core.wasm.
+import { readFileSync } from 'node:fs';
 
 // --- reference codec
 
@@ -126,10 +127,17 @@ export function wasmBytes(memory: WebAssembly.Memory, ptr: number, len: number):
 // --- fake kernel
 
 // Linux numbers, spelled out here as the kernel has them (x86-64).
-export const EPERM = 1, ESRCH = 3, ECHILD = 10, EAGAIN = 11, EINVAL = 22, EPIPE = 32, ENOENT = 2;
+export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EBADF = 9, ECHILD = 10, EAGAIN = 11, EACCES = 13;
+export const EEXIST = 17, EINVAL = 22, EMFILE = 24, ENOSPC = 28, EPIPE = 32;
 const P_ALL = 0, P_PID = 1, WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x1000000;
-/** Signals whose default action does not end the process. */
+export const EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+const POLLNVAL = 0x020;
+const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+const O_ACCMODE = 3, O_CREAT = 0x40, O_APPEND = 0x400;
+/** Signals whose default action does not end the process (0, CHLD, CONT, the stops, URG, WINCH). */
 const HARMLESS = new Set([0, 17, 18, 19, 20, 21, 22, 23, 28]);
+/** A pipe's capacity: signal bytes beyond it are dropped (the handler's write fails EAGAIN). */
+const PIPE_CAPACITY = 65536;
 
 export interface Proc {
   pid: number;
@@ -144,6 +152,8 @@ export interface Proc {
   stimeUs: number;
   /** Unique per process ever created: tells a recycled pid from the old process. */
   serial: number;
+  /** Signals this process catches or ignores: kill() succeeds and it lives on. */
+  ignores: Set<number>;
 }
 
 /** One kill() the core made, with what was true at that moment. */
@@ -155,7 +165,7 @@ export interface KillCall {
   wasChild: boolean;
   /** The process the pid named then (0 if none). */
   serial: number;
-  /** FakeKernel.phase at the call (the test sets it around core calls). */
+  /** FakeKernel.phase at the call (tests set it around core calls; main() runs set it per wait). */
   phase: string;
 }
 
@@ -168,51 +178,216 @@ export interface Reap {
   readerPresent: boolean;
 }
 
+/** One spawn() the core asked for. */
+export interface SpawnCall {
+  argv: string[];
+  flags: number;
+  pdeathsig: number;
+  cloneFlags: number;
+  uidMap: string | null;
+  gidMap: string | null;
+  /** The fds the child inherits (open, not CLOEXEC), in order. */
+  inherited: number[];
+  result: number;
+}
+
+/** One epollWait() call: the timeout the core passed, what it got, the clock then. */
+export interface WaitCall {
+  timeout: number;
+  result: number;
+  /** The (fd, events) pairs returned. */
+  events: Array<[number, number]>;
+  monoMs: number;
+}
+
 export type ReaderState = 'ready' | 'blocked' | 'gone';
 
-/** A process table around one supervisor (a child subreaper) and core.wasm's imports
- *  over it. Deaths are synchronous; SIGKILL or any fatal signal makes a zombie at once. */
-export class FakeKernel implements CoreImports {
+/** A file of the fake file system. */
+export interface FakeFile {
+  data: number[];
+  /** Results the next write() calls return instead of writing all (short writes, -ENOSPC). */
+  writeResults: number[];
+}
+
+/** What an open fd is. 'control' reads the control stream, 'status' writes to the status
+ *  reader, 'socket' does both (one fd given as --status-fd and --control-fd). */
+type FdEntry =
+  | { kind: 'control' | 'status' | 'socket' | 'stderr' | 'tty' | 'signals'; cloexec: boolean; given: boolean }
+  | { kind: 'epoll'; cloexec: boolean; given: boolean; watch: Map<number, number> }
+  | { kind: 'file'; cloexec: boolean; given: boolean; file: FakeFile; path: string; pos: number; flags: number };
+
+/** A step of the world, run at an epollWait() call: 'EINTR' makes that wait return -EINTR. */
+export type Step = (k: FakeKernel) => void | 'EINTR';
+
+/** The exports of dist/core.wasm (assembly/core-entry.ts). */
+export interface CoreWasm {
+  memory: WebAssembly.Memory;
+  main(): number;
+  argBuffer(): number;
+  duration(len: number): number;
+  init(self: number, main: number, clockTicks: number, pidMax: number): void;
+  controlBuffer(): number;
+  controlCapacity(): number;
+  control(len: number): number;
+  controlEof(): void;
+  signal(signo: number): number;
+  teardown(): void;
+  launch(waitAll: number, grace: number): void;
+  spawned(): void;
+  spawnFailed(errno: number): void;
+  launchSignal(signo: number): number;
+  timeout(): number;
+  graceExpired(): void;
+  pump(): number;
+  exitCode(): number;
+  mainCode(): number;
+  mainStatus(): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** dist/core.wasm (make dist/core.wasm), compiled once per process. */
+export function coreModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('../dist/core.wasm', import.meta.url)));
+  return compiled;
+}
+
+export interface FakeKernelOptions {
+  self?: number;
+  parent?: number;
+  firstPid?: number;
+  /** The arguments after the program name (argLen/argRead). */
+  argv?: string[];
+  /** /proc/sys/kernel/pid_max. */
+  pidMax?: number;
+  /** The fds supervise was given besides 0 (control), 1 (status) and 2 (stderr). */
+  fds?: Record<number, 'control' | 'status' | 'socket' | 'tty'>;
+}
+
+/** A process table around one supervisor (a child subreaper), its fds, an epoll, a clock
+ *  and a file system, and core.wasm's "linux" imports over them. Deaths are synchronous:
+ *  SIGKILL or any fatal signal makes a zombie at once (and a SIGCHLD byte in the signal
+ *  pipe once signals() installed it). main() runs are driven by `script`: one step at each
+ *  epollWait(), more while a blocking wait would find nothing ready. */
+export class FakeKernel {
   readonly procs = new Map<number, Proc>();
   readonly kills: KillCall[] = [];
-  readonly reports: Array<[number, number, number]> = [];
-  /** Every byte the core wrote to the status fd. */
+  /** Every byte the core wrote to the status reader. */
   written: number[] = [];
+  /** Every byte written to fd 2. */
+  readonly stderrBytes: number[] = [];
   /** Contract breaches seen (a write while not ready, a blocking waitid, ...). */
   readonly violations: string[] = [];
   /** Children reaped by waitid (without WNOWAIT), in order. */
   readonly reaped: Reap[] = [];
   /** Every kill and reap in order, as 'kill PID SIG' and 'reap PID'. */
   readonly log: string[] = [];
+  /** Every import call by name, in order. */
+  readonly calls: string[] = [];
+  /** epoll_ctl calls as 'ADD fd events' / 'MOD fd events' / 'DEL fd'. */
+  readonly ctl: string[] = [];
+  readonly waits: WaitCall[] = [];
+  readonly spawns: SpawnCall[] = [];
   waitCalls = 0;
   /** Set by tests around core calls; copied into each KillCall. */
   phase = '';
   /** Pids whose kill fails with EPERM (a setuid descendant). */
   readonly refuse = new Set<number>();
-  /** Results the next writeStatus() calls return instead of writing (e.g. -EAGAIN). */
+  /** Results the next writes to the status reader return instead of writing (e.g. -EAGAIN). */
   writeResults: number[] = [];
   /** Import calls allowed before the fake throws (a core that spins fails instead of hanging). */
   callsLeft = Infinity;
+  /** epollWait() calls allowed before the fake throws. */
+  waitsLeft = 10000;
   reader: ReaderState = 'ready';
-  /** Most bytes one writeStatus() accepts (short writes when < 128). */
+  /** Most bytes one write to the status reader accepts (short writes when < 128). */
   maxWrite = Infinity;
   /** When set, children() fails with this -errno. */
   childrenError = 0;
+  /** The control stream: chunks queued by the test (one read() each), then EOF. */
+  readonly controlChunks: Uint8Array[] = [];
+  controlEof = false;
+  /** The control fd is a regular file or /dev/null: epoll refuses it (EPERM). */
+  controlRegular = false;
+  /** The world's steps, one per epollWait() (tests push to it). */
+  readonly script: Step[] = [];
+  /** What a blocking wait does when nothing is ready and the script is done: 'eof' closes
+   *  the control stream (then fails if still nothing is ready), 'fail' throws at once. */
+  idle: 'eof' | 'fail' = 'eof';
+  /** Signals blocked and pending since exec: delivered into the pipe by signals(). */
+  readonly pendingAtExec: number[] = [];
+  /** The signals signals() installed handlers for. */
+  readonly caught = new Set<number>();
+  readonly files = new Map<string, FakeFile>();
+  /** open() of these paths fails with the -errno given. */
+  readonly openErrors = new Map<string, number>();
+  /** The next spawn() fails with this -errno (0: it starts a child). */
+  spawnError = 0;
+  /** Called with each child spawn() started (e.g. to give it children, or make it exit). */
+  onSpawn: ((pid: number, call: SpawnCall) => void) | null = null;
+  subreaper = false;
+  /** Results of setChildSubreaper / signals / epollCreate when set (a -errno). */
+  subreaperError = 0;
+  signalsError = 0;
+  epollError = 0;
+  uid = 1000;
+  euid = 1000;
+  gid = 1000;
+  monoMs = 5_000_000;
+  realUs = 1_700_000_000_000_000;
+  /** The imports of module "linux". */
+  readonly linux: Record<string, (...args: number[]) => number | bigint | void>;
+  readonly argv: string[];
+  private memory: WebAssembly.Memory | null = null;
+  private readonly fds = new Map<number, FdEntry>();
+  private readonly sigPipe: number[] = [];
   private nextPid: number;
   private serials = 0;
   /** Zombies of the supervisor in order of death: waitid(P_ALL) reaps the oldest first. */
   private deaths: number[] = [];
+  readonly self: number;
+  readonly parent: number;
 
-  constructor(readonly self = 100, readonly parent = 50, firstPid = 200) {
-    this.nextPid = firstPid;
+  constructor(opts: FakeKernelOptions = {}) {
+    this.self = opts.self ?? 100;
+    this.parent = opts.parent ?? 50;
+    this.nextPid = opts.firstPid ?? 200;
+    this.argv = opts.argv ?? [];
     this.add(1, 0);
-    this.add(parent, 1);
-    this.add(self, parent);
+    this.add(this.parent, 1);
+    this.add(this.self, this.parent);
+    this.fds.set(0, { kind: 'control', cloexec: false, given: true });
+    this.fds.set(1, { kind: 'status', cloexec: false, given: true });
+    this.fds.set(2, { kind: 'stderr', cloexec: false, given: true });
+    for (const [fd, kind] of Object.entries(opts.fds ?? {})) this.fds.set(Number(fd), { kind, cloexec: false, given: true });
+    const text = (s: string): FakeFile => ({ data: [...Buffer.from(s)], writeResults: [] });
+    this.files.set('/proc/self/stat', text(`${this.self} (supervise) S ${this.parent} ${this.self} ${this.self} 0 -1 4194560 107 0 0 0\n`));
+    this.files.set('/proc/sys/kernel/pid_max', text(`${opts.pidMax ?? 32768}\n`));
+    this.linux = this.imports();
   }
+
+  /** A fresh instance of dist/core.wasm over this kernel. */
+  instantiate(): CoreWasm {
+    const instance = new WebAssembly.Instance(coreModule(), {
+      linux: this.linux,
+      env: {
+        abort: (msg: number, file: number, line: number, col: number) => {
+          throw new Error(`core.wasm aborted: ${this.asString(msg)} at ${this.asString(file)}:${line}:${col}`);
+        },
+      },
+    } as unknown as WebAssembly.Imports);
+    const core = instance.exports as unknown as CoreWasm;
+    this.memory = core.memory;
+    return core;
+  }
+
+  // --- the process table
 
   /** Adds a live process with a given pid (for siblings and fixed pids). */
   add(pid: number, ppid: number, uid = 1000): Proc {
-    const p: Proc = { pid, ppid, state: 'alive', code: 0, status: 0, uid, utimeUs: 0, stimeUs: 0, serial: ++this.serials };
+    const p: Proc = {
+      pid, ppid, state: 'alive', code: 0, status: 0, uid, utimeUs: 0, stimeUs: 0, serial: ++this.serials, ignores: new Set(),
+    };
     this.procs.set(pid, p);
     return p;
   }
@@ -260,13 +435,68 @@ export class FakeKernel implements CoreImports {
     return [...this.procs.values()].filter((p) => p.state === 'zombie' && p.ppid === this.self).map((p) => p.pid);
   }
 
-  /** The whole records written so far, in order. */
+  /** The whole records written to the status reader so far, in order. */
   records(): Uint8Array[] {
     const bytes = Uint8Array.from(this.written);
     const out: Uint8Array[] = [];
     for (let at = 0; at + STATUS_BYTES <= bytes.length; at += STATUS_BYTES) out.push(bytes.slice(at, at + STATUS_BYTES));
     return out;
   }
+
+  /** The whole lines written to fd 2, without their '\n'. */
+  get stderr(): string[] {
+    const text = Buffer.from(this.stderrBytes).toString('utf8');
+    const lines = text.split('\n');
+    lines.pop();
+    return lines;
+  }
+
+  /** A signal sent to supervise: a byte in the pipe if it has a handler, else its default action. */
+  signalSupervise(sig: number): void {
+    if (this.caught.has(sig)) {
+      if (this.sigPipe.length < PIPE_CAPACITY) this.sigPipe.push(sig);
+    } else if (this.caught.size === 0) {
+      if (sig !== 17) this.pendingAtExec.push(sig); // blocked by the host until signals()
+    } else if (!HARMLESS.has(sig)) {
+      this.violations.push(`supervise died of signal ${sig} (no handler)`);
+    }
+  }
+
+  // --- the control stream and the clock
+
+  /** Queues control bytes (one read() returns them). */
+  sendControl(bytes: Uint8Array): void {
+    if (this.controlEof) throw new Error('fake kernel: the control stream is closed');
+    this.controlChunks.push(bytes);
+  }
+
+  /** Queues whole control records, in one chunk. */
+  sendRecords(...records: Array<[number, number]>): void {
+    this.sendControl(concatBytes(records.map(([pid, sig]) => encodeControlRef(pid, sig))));
+  }
+
+  /** The owner closes its end of the control stream. */
+  closeControl(): void {
+    this.controlEof = true;
+  }
+
+  advance(ms: number): void {
+    this.monoMs += ms;
+    this.realUs += ms * 1000;
+  }
+
+  /** The fds open now, in order, with what they are. */
+  openFds(): Array<[number, string]> {
+    return [...this.fds.entries()].sort((a, b) => a[0] - b[0]).map(([fd, e]) => [fd, e.kind]);
+  }
+
+  /** What epoll watches now on fd (0: nothing), in the one epoll instance. */
+  watching(fd: number): number {
+    for (const e of this.fds.values()) if (e.kind === 'epoll') return e.watch.get(fd) ?? 0;
+    return 0;
+  }
+
+  // --- internals
 
   private inTree(pid: number): boolean {
     for (let p = this.procs.get(pid); p && p.pid > 1; p = this.procs.get(p.ppid)) {
@@ -288,109 +518,396 @@ export class FakeKernel implements CoreImports {
     for (const c of this.procs.values()) {
       if (c.ppid === pid) {
         c.ppid = heir;
-        if (heir === this.self && c.state === 'zombie') this.deaths.push(c.pid);
-        else if (c.state === 'zombie') this.procs.delete(c.pid); // init reaps it
+        if (heir === this.self && c.state === 'zombie') {
+          this.deaths.push(c.pid);
+          this.signalSupervise(17); // an adopted zombie notifies its new parent
+        } else if (c.state === 'zombie') this.procs.delete(c.pid); // init reaps it
       }
     }
-    if (p.ppid === this.self) this.deaths.push(pid);
-    else if (p.ppid === 1) this.procs.delete(pid);
+    if (p.ppid === this.self) {
+      this.deaths.push(pid);
+      this.signalSupervise(17);
+    } else if (p.ppid === 1) this.procs.delete(pid);
   }
 
-  // --- CoreImports
-
   /** Counts one import call against callsLeft. */
-  private spend(): void {
+  private spend(name: string): void {
+    this.calls.push(name);
     if (--this.callsLeft < 0) throw new Error('fake kernel: the core made too many calls (spinning?)');
   }
 
-  waitid(idtype: number, id: number, info: Uint8Array, options: number, rusage: Uint8Array | null): number {
-    this.spend();
-    this.waitCalls++;
-    if (info.length !== STATUS_BYTES || info.some((b) => b !== 0)) this.violations.push('waitid: info not zeroed');
-    if (!(options & WEXITED)) return -EINVAL;
-    if (!(options & WNOHANG)) {
-      this.violations.push('waitid without WNOHANG');
-      return -EINVAL;
-    }
-    let zombie: Proc | undefined;
-    if (idtype === P_PID) {
-      const p = this.procs.get(id);
-      if (id <= 0 || !p || p.ppid !== this.self) return -ECHILD;
-      zombie = p.state === 'zombie' ? p : undefined;
-    } else if (idtype === P_ALL) {
-      if (this.childPids().length === 0) return -ECHILD;
-      zombie = this.procs.get(this.deaths[0]);
-    } else {
-      return -EINVAL;
-    }
-    if (!zombie) return 0; // WNOHANG, children alive: si_pid stays 0
-    const view = new DataView(info.buffer, info.byteOffset, STATUS_BYTES);
-    view.setInt32(0, 17, true);
-    view.setInt32(8, zombie.code, true);
-    view.setInt32(16, zombie.pid, true);
-    view.setInt32(20, zombie.uid, true);
-    view.setInt32(24, zombie.status, true);
-    if (rusage) {
-      const ru = new DataView(rusage.buffer, rusage.byteOffset, rusage.length);
-      ru.setBigInt64(0, BigInt(Math.floor(zombie.utimeUs / 1e6)), true);
-      ru.setBigInt64(8, BigInt(zombie.utimeUs % 1e6), true);
-      ru.setBigInt64(16, BigInt(Math.floor(zombie.stimeUs / 1e6)), true);
-      ru.setBigInt64(24, BigInt(zombie.stimeUs % 1e6), true);
-    }
-    if (!(options & WNOWAIT)) {
-      this.procs.delete(zombie.pid);
-      this.deaths = this.deaths.filter((d) => d !== zombie!.pid);
-      this.reaped.push({
-        pid: zombie.pid, code: zombie.code, status: zombie.status, serial: zombie.serial,
-        readerPresent: this.reader !== 'gone',
-      });
-      this.log.push(`reap ${zombie.pid}`);
-    }
-    return 0;
+  private bytes(): Uint8Array {
+    if (!this.memory) throw new Error('fake kernel: no instance');
+    return new Uint8Array(this.memory.buffer);
   }
 
-  kill(pid: number, sig: number): number {
-    this.spend();
-    const p = this.procs.get(pid);
-    const call: KillCall = { pid, sig, result: 0, wasChild: this.isChild(pid), serial: p?.serial ?? 0, phase: this.phase };
-    this.kills.push(call);
-    this.log.push(`kill ${pid} ${sig}`);
-    if (pid <= 0) this.violations.push(`kill(${pid}, ${sig})`);
-    if (sig < 0 || sig > 64) call.result = -EINVAL;
-    else if (!p) call.result = -ESRCH;
-    else if (this.refuse.has(pid)) call.result = -EPERM;
-    else if (p.state === 'alive' && !HARMLESS.has(sig)) this.crash(pid, sig);
-    return call.result;
+  private view(): DataView {
+    return new DataView(this.bytes().buffer);
   }
 
-  children(out: Int32Array): number {
-    this.spend();
-    if (this.childrenError) return this.childrenError;
-    const pids = this.childPids();
-    out.set(pids.slice(0, out.length));
-    return pids.length;
+  private cString(ptr: number): string {
+    const mem = this.bytes();
+    let end = ptr;
+    while (mem[end] !== 0) end++;
+    return Buffer.from(mem.subarray(ptr, end)).toString('utf8');
   }
 
-  statusReady(): number {
-    this.spend();
-    return this.reader === 'ready' ? 1 : this.reader === 'blocked' ? 0 : -EPIPE;
+  /** An AssemblyScript string (UTF-16LE, byte length at ptr - 4). */
+  private asString(ptr: number): string {
+    if (!ptr) return 'null';
+    const len = this.view().getUint32(ptr - 4, true);
+    return Buffer.from(this.bytes().subarray(ptr, ptr + len)).toString('utf16le');
   }
 
-  writeStatus(record: Uint8Array): number {
-    this.spend();
+  private readiness(fd: number): number {
+    const e = this.fds.get(fd);
+    if (!e) return POLLNVAL;
+    let r = 0;
+    if (e.kind === 'control' || e.kind === 'socket') {
+      if (this.controlChunks.length > 0) r |= EPOLLIN;
+      if (this.controlEof) r |= EPOLLIN | EPOLLHUP;
+    }
+    if (e.kind === 'status' || e.kind === 'socket') {
+      if (this.reader === 'ready') r |= EPOLLOUT;
+      if (this.reader === 'gone') r |= EPOLLOUT | EPOLLERR;
+    }
+    if (e.kind === 'signals' && this.sigPipe.length > 0) r |= EPOLLIN;
+    if (e.kind === 'stderr' || e.kind === 'tty' || e.kind === 'file') r |= EPOLLIN | EPOLLOUT;
+    return r;
+  }
+
+  private readyEvents(watch: Map<number, number>): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const [fd, interest] of [...watch.entries()].sort((a, b) => a[0] - b[0])) {
+      const ev = this.readiness(fd) & (interest | EPOLLERR | EPOLLHUP);
+      if (ev) out.push([fd, ev]);
+    }
+    return out;
+  }
+
+  private freeFd(): number {
+    let fd = 0;
+    while (this.fds.has(fd)) fd++;
+    return fd;
+  }
+
+  private writeStatus(ptr: number, len: number): number {
     if (this.reader === 'gone') return -EPIPE;
     if (this.reader === 'blocked') {
-      this.violations.push('writeStatus while not ready');
+      this.violations.push('write to the status fd while not ready');
       return -EAGAIN;
     }
     const scripted = this.writeResults.shift();
     if (scripted !== undefined && scripted <= 0) return scripted;
-    const n = Math.min(record.length, this.maxWrite, scripted ?? Infinity);
-    for (let i = 0; i < n; i++) this.written.push(record[i]);
+    const n = Math.min(len, this.maxWrite, scripted ?? Infinity);
+    const mem = this.bytes();
+    for (let i = 0; i < n; i++) this.written.push(mem[ptr + i]);
     return n;
   }
 
-  report(what: number, a: number, b: number): void {
-    this.reports.push([what, a, b]);
+  private readControl(buf: number, len: number): number {
+    const chunk = this.controlChunks[0];
+    if (!chunk) {
+      if (this.controlEof) return 0;
+      if (this.controlRegular) return 0;
+      this.violations.push('read of the control fd with nothing to read (it would block)');
+      return -EAGAIN;
+    }
+    const n = Math.min(len, chunk.length);
+    this.bytes().set(chunk.subarray(0, n), buf);
+    if (n === chunk.length) this.controlChunks.shift();
+    else this.controlChunks[0] = chunk.subarray(n);
+    return n;
+  }
+
+  private epollWait(ep: number, out: number, max: number, timeout: number): number {
+    const e = this.fds.get(ep);
+    if (!e || e.kind !== 'epoll') {
+      this.violations.push(`epollWait on fd ${ep}, not an epoll`);
+      return -EBADF;
+    }
+    if (--this.waitsLeft < 0) throw new Error('fake kernel: too many epoll waits (spinning?)');
+    const n = this.waits.length + 1;
+    const call: WaitCall = { timeout, result: 0, events: [], monoMs: this.monoMs };
+    this.waits.push(call);
+    this.phase = `wait ${n}`;
+    let interrupted = false;
+    const step = () => {
+      const s = this.script.shift();
+      if (s && s(this) === 'EINTR') interrupted = true;
+      return s !== undefined;
+    };
+    step();
+    let ready = this.readyEvents(e.watch);
+    while (!interrupted && ready.length === 0 && timeout < 0) {
+      if (step()) {
+        ready = this.readyEvents(e.watch);
+        continue;
+      }
+      if (this.idle === 'eof' && !this.controlEof) {
+        this.controlEof = true;
+        ready = this.readyEvents(e.watch);
+        if (ready.length) break;
+      }
+      throw new Error(`fake kernel: the core would sleep forever (wait #${n}, timeout -1, nothing ready; ` +
+        `living children: ${this.childPids().join(' ') || 'none'}; watching: ${[...e.watch].map(([f, v]) => `${f}:${v}`).join(' ')})`);
+    }
+    if (interrupted) {
+      call.result = -EINTR;
+      return -EINTR;
+    }
+    if (ready.length === 0 && timeout > 0) this.advance(timeout); // asleep until the deadline
+    const v = this.view();
+    const events = ready.slice(0, max);
+    events.forEach(([fd, ev], i) => {
+      v.setInt32(out + 8 * i, fd, true);
+      v.setInt32(out + 8 * i + 4, ev, true);
+    });
+    call.events = events;
+    call.result = events.length;
+    return events.length;
+  }
+
+  private imports(): Record<string, (...args: number[]) => number | bigint | void> {
+    const k = this;
+    const wrap = <F extends (...args: any[]) => any>(name: string, f: F) => (...args: Parameters<F>): ReturnType<F> => {
+      k.spend(name);
+      return f(...args);
+    };
+    return {
+      getpid: wrap('getpid', () => k.self),
+      getuid: wrap('getuid', () => k.uid),
+      geteuid: wrap('geteuid', () => k.euid),
+      getgid: wrap('getgid', () => k.gid),
+      clockTicks: wrap('clockTicks', () => 100),
+      getChildSubreaper: wrap('getChildSubreaper', () => (k.subreaper ? 1 : 0)),
+      setChildSubreaper: wrap('setChildSubreaper', (on: number) => {
+        if (k.subreaperError) return k.subreaperError;
+        k.subreaper = on !== 0;
+        return 0;
+      }),
+      argLen: wrap('argLen', (i: number) => (i >= 0 && i < k.argv.length ? Buffer.byteLength(k.argv[i]) : -1)),
+      argRead: wrap('argRead', (i: number, buf: number) => {
+        k.bytes().set(Buffer.from(k.argv[i]), buf);
+      }),
+      waitid: wrap('waitid', (idtype: number, id: number, infoPtr: number, options: number, rusagePtr: number) => {
+        k.waitCalls++;
+        const info = k.bytes().subarray(infoPtr, infoPtr + STATUS_BYTES);
+        if (info.some((b) => b !== 0)) k.violations.push('waitid: info not zeroed');
+        if (!(options & WEXITED)) return -EINVAL;
+        if (!(options & WNOHANG)) {
+          k.violations.push('waitid without WNOHANG');
+          return -EINVAL;
+        }
+        let zombie: Proc | undefined;
+        if (idtype === P_PID) {
+          const p = k.procs.get(id);
+          if (id <= 0 || !p || p.ppid !== k.self) return -ECHILD;
+          zombie = p.state === 'zombie' ? p : undefined;
+        } else if (idtype === P_ALL) {
+          if (k.childPids().length === 0) return -ECHILD;
+          zombie = k.procs.get(k.deaths[0]);
+        } else {
+          return -EINVAL;
+        }
+        if (!zombie) return 0; // WNOHANG, children alive: si_pid stays 0
+        const view = k.view();
+        view.setInt32(infoPtr, 17, true);
+        view.setInt32(infoPtr + 8, zombie.code, true);
+        view.setInt32(infoPtr + 16, zombie.pid, true);
+        view.setInt32(infoPtr + 20, zombie.uid, true);
+        view.setInt32(infoPtr + 24, zombie.status, true);
+        if (rusagePtr) {
+          k.bytes().fill(0, rusagePtr, rusagePtr + 144);
+          view.setBigInt64(rusagePtr, BigInt(Math.floor(zombie.utimeUs / 1e6)), true);
+          view.setBigInt64(rusagePtr + 8, BigInt(zombie.utimeUs % 1e6), true);
+          view.setBigInt64(rusagePtr + 16, BigInt(Math.floor(zombie.stimeUs / 1e6)), true);
+          view.setBigInt64(rusagePtr + 24, BigInt(zombie.stimeUs % 1e6), true);
+        }
+        if (!(options & WNOWAIT)) {
+          k.procs.delete(zombie.pid);
+          k.deaths = k.deaths.filter((d) => d !== zombie!.pid);
+          k.reaped.push({
+            pid: zombie.pid, code: zombie.code, status: zombie.status, serial: zombie.serial,
+            readerPresent: k.reader !== 'gone',
+          });
+          k.log.push(`reap ${zombie.pid}`);
+        }
+        return 0;
+      }),
+      kill: wrap('kill', (pid: number, sig: number) => {
+        const p = k.procs.get(pid);
+        const call: KillCall = { pid, sig, result: 0, wasChild: k.isChild(pid), serial: p?.serial ?? 0, phase: k.phase };
+        k.kills.push(call);
+        k.log.push(`kill ${pid} ${sig}`);
+        if (pid <= 0) k.violations.push(`kill(${pid}, ${sig})`);
+        if (pid === k.self) k.violations.push(`kill of supervise itself (${sig})`);
+        if (sig < 0 || sig > 64) call.result = -EINVAL;
+        else if (!p) call.result = -ESRCH;
+        else if (k.refuse.has(pid)) call.result = -EPERM;
+        else if (p.state === 'alive' && !HARMLESS.has(sig) && (sig === 9 || !p.ignores.has(sig))) k.crash(pid, sig);
+        return call.result;
+      }),
+      children: wrap('children', (buf: number, capacity: number) => {
+        if (k.childrenError) return k.childrenError;
+        const pids = k.childPids();
+        const v = k.view();
+        pids.slice(0, capacity).forEach((pid, i) => v.setInt32(buf + 4 * i, pid, true));
+        return pids.length;
+      }),
+      spawn: wrap('spawn', (argvPtr: number, argc: number, opts: number) => {
+        const v = k.view();
+        const argv = Array.from({ length: argc }, (_, i) => k.cString(v.getUint32(argvPtr + 4 * i, true)));
+        const uidMap = v.getUint32(opts + 12, true), gidMap = v.getUint32(opts + 16, true);
+        const call: SpawnCall = {
+          argv, flags: v.getInt32(opts, true), pdeathsig: v.getInt32(opts + 4, true), cloneFlags: v.getInt32(opts + 8, true),
+          uidMap: uidMap ? k.cString(uidMap) : null, gidMap: gidMap ? k.cString(gidMap) : null,
+          inherited: [...k.fds.entries()].filter(([, e]) => !e.cloexec).map(([fd]) => fd).sort((a, b) => a - b),
+          result: 0,
+        };
+        k.spawns.push(call);
+        if (k.spawnError) {
+          call.result = k.spawnError;
+          return k.spawnError;
+        }
+        call.result = k.spawn(k.self);
+        k.onSpawn?.(call.result, call);
+        return call.result;
+      }),
+      signals: wrap('signals', (list: number, count: number) => {
+        if (k.signalsError) return k.signalsError;
+        const v = k.view();
+        for (let i = 0; i < count; i++) k.caught.add(v.getInt32(list + 4 * i, true));
+        const fd = k.freeFd();
+        k.fds.set(fd, { kind: 'signals', cloexec: true, given: false });
+        for (const sig of k.pendingAtExec.splice(0)) k.signalSupervise(sig);
+        return fd;
+      }),
+      epollCreate: wrap('epollCreate', () => {
+        if (k.epollError) return k.epollError;
+        const fd = k.freeFd();
+        k.fds.set(fd, { kind: 'epoll', cloexec: true, given: false, watch: new Map() });
+        return fd;
+      }),
+      epollCtl: wrap('epollCtl', (ep: number, op: number, fd: number, events: number) => {
+        const e = k.fds.get(ep);
+        if (!e || e.kind !== 'epoll') {
+          k.violations.push(`epollCtl on fd ${ep}, not an epoll`);
+          return -EBADF;
+        }
+        const target = k.fds.get(fd);
+        if (!target) {
+          k.violations.push(`epollCtl of fd ${fd}, not open`);
+          return -EBADF;
+        }
+        if (target.kind === 'file' || (k.controlRegular && (target.kind === 'control' || target.kind === 'socket'))) return -EPERM;
+        const name = op === EPOLL_CTL_ADD ? 'ADD' : op === EPOLL_CTL_MOD ? 'MOD' : op === EPOLL_CTL_DEL ? 'DEL' : `op${op}`;
+        k.ctl.push(op === EPOLL_CTL_DEL ? `DEL ${fd}` : `${name} ${fd} ${events}`);
+        const has = e.watch.has(fd);
+        if (op === EPOLL_CTL_ADD) {
+          if (has) {
+            k.violations.push(`epollCtl ADD of fd ${fd}, watched already`);
+            return -EEXIST;
+          }
+          e.watch.set(fd, events);
+        } else if (op === EPOLL_CTL_MOD || op === EPOLL_CTL_DEL) {
+          if (!has) {
+            k.violations.push(`epollCtl ${name} of fd ${fd}, not watched`);
+            return -ENOENT;
+          }
+          if (op === EPOLL_CTL_MOD) e.watch.set(fd, events);
+          else e.watch.delete(fd);
+        } else return -EINVAL;
+        return 0;
+      }),
+      epollWait: wrap('epollWait', (ep: number, out: number, max: number, timeout: number) => k.epollWait(ep, out, max, timeout)),
+      poll: wrap('poll', (fd: number, events: number, timeout: number) => {
+        if (timeout !== 0) k.violations.push(`poll(${fd}, ${events}, ${timeout}) may block`);
+        const r = k.readiness(fd);
+        return r === POLLNVAL ? r : r & (events | EPOLLERR | EPOLLHUP);
+      }),
+      read: wrap('read', (fd: number, buf: number, len: number) => {
+        const e = k.fds.get(fd);
+        if (!e) return -EBADF;
+        if (len < 0) return -EINVAL;
+        if (e.kind === 'signals') {
+          if (k.sigPipe.length === 0) return -EAGAIN;
+          const bytes = k.sigPipe.splice(0, len);
+          k.bytes().set(bytes, buf);
+          return bytes.length;
+        }
+        if (e.kind === 'control' || e.kind === 'socket') return k.readControl(buf, len);
+        if (e.kind === 'file') {
+          if ((e.flags & O_ACCMODE) === 1) return -EBADF;
+          const bytes = e.file.data.slice(e.pos, e.pos + len);
+          k.bytes().set(bytes, buf);
+          e.pos += bytes.length;
+          return bytes.length;
+        }
+        return -EBADF;
+      }),
+      write: wrap('write', (fd: number, buf: number, len: number) => {
+        const e = k.fds.get(fd);
+        if (!e) return -EBADF;
+        if (len < 0) return -EINVAL;
+        if (e.kind === 'status' || e.kind === 'socket') return k.writeStatus(buf, len);
+        if (e.kind === 'stderr') {
+          const bytes = k.bytes().subarray(buf, buf + len);
+          if (bytes[len - 1] !== 0x0a) k.violations.push('stderr: a write that is not whole lines');
+          k.stderrBytes.push(...bytes);
+          return len;
+        }
+        if (e.kind === 'file') {
+          if ((e.flags & O_ACCMODE) === 0) return -EBADF;
+          const scripted = e.file.writeResults.shift();
+          if (scripted !== undefined && scripted < 0) return scripted;
+          const n = Math.min(len, scripted ?? Infinity);
+          const bytes = [...k.bytes().subarray(buf, buf + n)];
+          if (e.flags & O_APPEND) e.pos = e.file.data.length;
+          e.file.data.splice(e.pos, bytes.length, ...bytes);
+          e.pos += bytes.length;
+          return n;
+        }
+        return -EBADF;
+      }),
+      open: wrap('open', (pathPtr: number, flags: number, _mode: number) => {
+        const path = k.cString(pathPtr);
+        const error = k.openErrors.get(path);
+        if (error) return error;
+        let file = k.files.get(path);
+        if (!file) {
+          if (!(flags & O_CREAT)) return -ENOENT;
+          file = { data: [], writeResults: [] };
+          k.files.set(path, file);
+        }
+        const fd = k.freeFd();
+        k.fds.set(fd, { kind: 'file', cloexec: true, given: false, file, path, pos: 0, flags });
+        return fd;
+      }),
+      close: wrap('close', (fd: number) => {
+        if (!k.fds.has(fd)) {
+          k.violations.push(`close(${fd}) of an fd not open`);
+          return -EBADF;
+        }
+        if (fd <= 2) k.violations.push(`close(${fd}) of a standard fd`);
+        k.fds.delete(fd);
+        for (const e of k.fds.values()) if (e.kind === 'epoll') e.watch.delete(fd);
+        return 0;
+      }),
+      fileSize: wrap('fileSize', (fd: number) => {
+        const e = k.fds.get(fd);
+        if (!e) return -EBADF;
+        return e.kind === 'file' ? e.file.data.length : 0;
+      }),
+      fdGiven: wrap('fdGiven', (fd: number) => (k.fds.get(fd)?.given ? 0 : -EBADF)),
+      setCloexec: wrap('setCloexec', (fd: number, on: number) => {
+        const e = k.fds.get(fd);
+        if (!e) return -EBADF;
+        e.cloexec = on !== 0;
+        return 0;
+      }),
+      realtimeUs: wrap('realtimeUs', () => BigInt(k.realUs)),
+      monotonicMs: wrap('monotonicMs', () => BigInt(k.monoMs)),
+    };
   }
 }
