@@ -15,17 +15,34 @@ WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/cod
 FUZZ_SECONDS ?= 60
 ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
-.PHONY: all build test stress demo clean lint bench compare web fuzz chromium
+# The native host: dist/core.wasm through wasm2c (Debian's wabt) + shim/linux.cc +
+# host/native.cc, one static executable; build/supervise-fault is the same with the fault
+# injection of the tests. Bounds checks in the translated code instead of the runtime's
+# SIGSEGV handler and its 8 GiB reservation per memory (WASM_RT_MEMCHECK_SIGNAL_HANDLER=0).
+WASM2C    ?= wasm2c
+WASM_RT   := /usr/share/wabt/wasm2c
+NATIVE    := build/supervise
+NATIVE_FAULT := build/supervise-fault
+NATIVE_DIR := build/native
+NATIVE_OBJ := $(NATIVE_DIR)/core.o $(NATIVE_DIR)/wasm-rt-impl.o $(NATIVE_DIR)/linux.o
+# The node that runs the full CLI (bin/supervise-node) for --help, usage errors, decode, send.
+NATIVE_NODE := $(shell command -v $(NODE) 2>/dev/null)
+NATIVE_CFLAGS := -O2 -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(NATIVE_DIR) -I$(WASM_RT)
+NATIVE_CXXFLAGS := $(NATIVE_CFLAGS) -std=c++17 -Wall -Wextra -Werror \
+  $(if $(NATIVE_NODE),-DSUPERVISE_NODE='"$(NATIVE_NODE)"')
+NATIVE_LDFLAGS := -static
+
+.PHONY: all build test stress demo clean lint bench compare web fuzz chromium wabt FORCE
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB)
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB) bin/supervise
 
 $(DEPS): package.json
 	$(NPM) install --no-audit --no-fund
 	@touch $@
 
 $(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(DEPS)
-	$(BIN)/node-gyp rebuild $(NODEDIR) --silent
+	$(BIN)/node-gyp configure $(NODEDIR) --silent && $(BIN)/node-gyp build --silent
 	@touch $@
 
 dist/codec.wasm: assembly/codec-entry.ts $(wildcard assembly/*.ts) $(DEPS)
@@ -35,6 +52,52 @@ dist/codec.wasm: assembly/codec-entry.ts $(wildcard assembly/*.ts) $(DEPS)
 dist/core.wasm: assembly/core-entry.ts $(wildcard assembly/*.ts) $(DEPS)
 	@mkdir -p dist
 	$(BIN)/asc $< -o $@ $(ASC_FLAGS) $(@:.wasm=.wat)
+
+# bin/supervise: a copy of the native host, or, where wasm2c cannot be had, a symlink to
+# the Node host (bin/supervise-node). Redone while build/supervise is missing.
+bin/supervise: bin/supervise-node dist/core.wasm host/native.cc $(wildcard shim/linux.*) \
+    $(if $(wildcard $(NATIVE)),,FORCE) | wabt
+	@if command -v $(WASM2C) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(NATIVE) $(NATIVE_FAULT) && rm -f $@ && cp $(NATIVE) $@; \
+	else \
+	  rm -f $@ && ln -s supervise-node $@ && \
+	  echo "supervise: native host not built (no wasm2c, from the wabt package): the Node host serves every mode"; \
+	fi
+
+# wasm2c for the native host: installed when missing and we can (root), as chromium is.
+wabt:
+	@if ! command -v $(WASM2C) >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing wabt (wasm2c) for the native host"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wabt >/dev/null || true; \
+	fi
+
+$(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h &: dist/core.wasm
+	@mkdir -p $(@D)
+	$(WASM2C) $< -n core -o $(NATIVE_DIR)/core.c
+
+# The translated code and wabt's runtime: C, with the warnings they have.
+$(NATIVE_DIR)/core.o: $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h
+	$(CC) $(NATIVE_CFLAGS) -c $< -o $@
+
+$(NATIVE_DIR)/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c
+	@mkdir -p $(@D)
+	$(CC) $(NATIVE_CFLAGS) -c $< -o $@
+
+$(NATIVE_DIR)/linux.o: shim/linux.cc shim/linux.h
+	@mkdir -p $(@D)
+	$(CXX) $(NATIVE_CXXFLAGS) -c $< -o $@
+
+$(NATIVE_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h
+	$(CXX) $(NATIVE_CXXFLAGS) -c $< -o $@
+
+$(NATIVE_DIR)/native-fault.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h
+	$(CXX) $(NATIVE_CXXFLAGS) -DSUPERVISE_FAULT_INJECTION -c $< -o $@
+
+$(NATIVE): $(NATIVE_DIR)/native.o $(NATIVE_OBJ)
+	$(CXX) $(NATIVE_LDFLAGS) $^ -o $@
+
+$(NATIVE_FAULT): $(NATIVE_DIR)/native-fault.o $(NATIVE_OBJ)
+	$(CXX) $(NATIVE_LDFLAGS) $^ -o $@
 
 $(CLI): $(wildcard cli/*.ts lib/*.ts assembly/protocol.ts assembly/report.ts) $(DEPS)
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
@@ -126,4 +189,4 @@ demo: build
 	$(NODE) --import tsx scripts/demo.ts
 
 clean:
-	rm -rf build dist
+	rm -rf build dist bin/supervise

@@ -1,0 +1,307 @@
+// The native host: core.wasm translated to C by wasm2c (build/native/core.{c,h}), its
+// imports bound to shim/linux.cc, argv in, the exit status out. It decides nothing: the
+// program is the Wasm's main(). A trap (an abort included) ends in shim::LastResort().
+// Built with -DSUPERVISE_FAULT_INJECTION (build/supervise-fault, for tests only), the Nth
+// call of import NAME traps when SUPERVISE_FAULT=NAME:N is set.
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../shim/linux.h"
+#include "core.h"
+#include "wasm-rt-impl.h"
+
+// What the imports get as their first argument: the instance whose memory they address.
+struct Z_linux_instance_t {
+  Z_core_instance_t* core;
+};
+struct Z_env_instance_t {
+  Z_core_instance_t* core;
+};
+
+namespace {
+
+// assembly/protocol.ts EXIT_FRONT_END: this argv is for the full CLI (yargs).
+constexpr int kExitFrontEnd = -1;
+// assembly/linux.ts: struct SpawnOptions and its flag bits.
+constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
+constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
+                   kSpawnGidMap = 16, kSpawnOptionsSize = 20;
+
+int g_argc;
+char** g_argv;
+Z_core_instance_t g_core;
+Z_linux_instance_t g_linux = {&g_core};
+Z_env_instance_t g_env = {&g_core};
+bool g_aborted;  // env.abort said why already
+
+// One line to stderr in one write.
+__attribute__((format(printf, 1, 2))) void Say(const char* format, ...) {
+  char line[1024];
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(line, sizeof line - 1, format, args);
+  va_end(args);
+  if (n < 0) return;
+  if (n > static_cast<int>(sizeof line - 2)) n = sizeof line - 2;
+  line[n] = '\n';
+  shim::Write(2, line, n + 1);
+}
+
+// `length` bytes at Wasm address `ptr`, or a trap when they do not all lie in the memory.
+uint8_t* Bytes(Z_core_instance_t* core, uint32_t ptr, uint64_t length) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+  if (ptr + length > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  return memory->data + ptr;
+}
+
+// `count` int32s at `ptr`, which must be 4-aligned (as for an Int32Array in the Node host).
+int32_t* Ints(Z_core_instance_t* core, uint32_t ptr, uint32_t count) {
+  if (ptr % alignof(int32_t) != 0) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  return reinterpret_cast<int32_t*>(Bytes(core, ptr, uint64_t{count} * sizeof(int32_t)));
+}
+
+uint32_t U32(Z_core_instance_t* core, uint32_t ptr) {
+  uint32_t value;
+  memcpy(&value, Bytes(core, ptr, sizeof value), sizeof value);
+  return value;
+}
+
+// The NUL-terminated string at `ptr`; a trap when the NUL is not inside the memory.
+char* CString(Z_core_instance_t* core, uint32_t ptr) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+  if (ptr >= memory->size || memchr(memory->data + ptr, 0, memory->size - ptr) == nullptr) {
+    wasm_rt_trap(WASM_RT_TRAP_OOB);
+  }
+  return reinterpret_cast<char*>(memory->data + ptr);
+}
+
+// An AssemblyScript string (UTF-16LE, its byte length as a u32 at ptr - 4) as UTF-8 in
+// `out`, cut short to fit; "" for 0 or a string outside the memory.
+void Utf8(Z_core_instance_t* core, uint32_t ptr, char* out, size_t size) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+  size_t n = 0;
+  if (ptr >= 4 && ptr <= memory->size) {
+    uint32_t bytes;
+    memcpy(&bytes, memory->data + ptr - 4, sizeof bytes);
+    if (bytes <= memory->size - ptr) {
+      const uint8_t* s = memory->data + ptr;
+      for (uint32_t i = 0; i + 1 < bytes && n + 4 < size; i += 2) {
+        uint32_t c = s[i] | s[i + 1] << 8;
+        if (c >= 0xd800 && c < 0xdc00 && i + 3 < bytes) {  // a surrogate pair
+          uint32_t low = s[i + 2] | s[i + 3] << 8;
+          if (low >= 0xdc00 && low < 0xe000) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+            i += 2;
+          }
+        }
+        if (c >= 0xd800 && c < 0xe000) c = 0xfffd;  // a lone surrogate
+        if (c < 0x80) {
+          out[n++] = static_cast<char>(c);
+        } else if (c < 0x800) {
+          out[n++] = static_cast<char>(0xc0 | c >> 6);
+          out[n++] = static_cast<char>(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+          out[n++] = static_cast<char>(0xe0 | c >> 12);
+          out[n++] = static_cast<char>(0x80 | (c >> 6 & 0x3f));
+          out[n++] = static_cast<char>(0x80 | (c & 0x3f));
+        } else {
+          out[n++] = static_cast<char>(0xf0 | c >> 18);
+          out[n++] = static_cast<char>(0x80 | (c >> 12 & 0x3f));
+          out[n++] = static_cast<char>(0x80 | (c >> 6 & 0x3f));
+          out[n++] = static_cast<char>(0x80 | (c & 0x3f));
+        }
+      }
+    }
+  }
+  out[n] = '\0';
+}
+
+// The host's argument i + 1 (argv[0] is the program), or null past the last.
+const char* Arg(uint32_t i) {
+  return g_argc > 0 && i < static_cast<uint32_t>(g_argc - 1) ? g_argv[i + 1] : nullptr;
+}
+
+#ifdef SUPERVISE_FAULT_INJECTION
+char g_fault_name[64];
+long g_fault_calls_left;  // the call that traps when this reaches 0
+
+// SUPERVISE_FAULT=NAME:N -> trap in the Nth call of import NAME.
+void ReadFault() {
+  const char* spec = getenv("SUPERVISE_FAULT");
+  const char* colon = spec != nullptr ? strchr(spec, ':') : nullptr;
+  if (colon == nullptr || colon - spec >= static_cast<long>(sizeof g_fault_name)) return;
+  memcpy(g_fault_name, spec, colon - spec);
+  g_fault_calls_left = strtol(colon + 1, nullptr, 10);
+}
+
+void Fault(const char* name) {
+  if (g_fault_calls_left > 0 && strcmp(name, g_fault_name) == 0 && --g_fault_calls_left == 0) {
+    wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+  }
+}
+#define FAULT(name) Fault(#name)
+#else
+#define FAULT(name) (void)0
+#endif
+
+int Spawn(Z_core_instance_t* core, uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
+  if (argc == 0) return -EINVAL;
+  const uint8_t* opts = opts_ptr != 0 ? Bytes(core, opts_ptr, kSpawnOptionsSize) : nullptr;
+  auto field = [&](uint32_t offset) { return opts != nullptr ? U32(core, opts_ptr + offset) : 0; };
+  uint32_t flags = field(kSpawnFlags);
+  shim::SpawnOptions options;
+  options.pdeathsig = static_cast<int>(field(kSpawnPdeathsig));
+  options.clone_flags = static_cast<int>(field(kSpawnCloneFlags));
+  options.uid_map = field(kSpawnUidMap) != 0 ? CString(core, field(kSpawnUidMap)) : nullptr;
+  options.gid_map = field(kSpawnGidMap) != 0 ? CString(core, field(kSpawnGidMap)) : nullptr;
+  options.mount_proc = (flags & kSpawnMountProc) != 0;
+
+  Bytes(core, argv_ptr, uint64_t{argc} * 4);
+  char** argv = static_cast<char**>(malloc((uint64_t{argc} + 1) * sizeof(char*)));
+  if (argv == nullptr) return -ENOMEM;
+  for (uint32_t i = 0; i < argc; i++) argv[i] = CString(core, U32(core, argv_ptr + 4 * i));
+  argv[argc] = nullptr;
+  const char* file = argv[0];
+  if ((flags & kSpawnSelf) != 0) {
+    file = "/proc/self/exe";
+    if (g_argc > 0) argv[0] = g_argv[0];
+  }
+  int pid = shim::Spawn(file, argv, nullptr, options);
+  free(argv);
+  return pid;
+}
+
+}  // namespace
+
+// The imports of core.wasm (assembly/linux.ts), one line each. Wasm i32 arrive as u32.
+#define LINUX(name) Z_linuxZ_##name([[maybe_unused]] Z_linux_instance_t* self
+extern "C" {
+u32 LINUX(getpid)) { FAULT(getpid); return shim::GetPid(); }
+u32 LINUX(getuid)) { FAULT(getuid); return shim::GetUid(); }
+u32 LINUX(geteuid)) { FAULT(geteuid); return shim::GetEuid(); }
+u32 LINUX(getgid)) { FAULT(getgid); return shim::GetGid(); }
+u32 LINUX(clockTicks)) { FAULT(clockTicks); return shim::ClockTicks(); }
+u32 LINUX(getChildSubreaper)) { FAULT(getChildSubreaper); return shim::GetChildSubreaper(); }
+u32 LINUX(setChildSubreaper), u32 on) { FAULT(setChildSubreaper); return shim::SetChildSubreaper(on != 0); }
+u32 LINUX(argLen), u32 i) {
+  FAULT(argLen);
+  const char* arg = Arg(i);
+  return arg != nullptr ? static_cast<u32>(strnlen(arg, INT32_MAX)) : static_cast<u32>(-1);
+}
+void LINUX(argRead), u32 i, u32 buf) {
+  FAULT(argRead);
+  if (const char* arg = Arg(i)) {
+    size_t n = strnlen(arg, INT32_MAX);
+    memcpy(Bytes(self->core, buf, n), arg, n);
+  }
+}
+u32 LINUX(waitid), u32 idtype, u32 id, u32 info, u32 options, u32 rusage) {
+  FAULT(waitid);
+  return shim::Waitid(idtype, id, Bytes(self->core, info, shim::kSiginfoSize), options,
+                      rusage != 0 ? Bytes(self->core, rusage, shim::kRusageSize) : nullptr);
+}
+u32 LINUX(kill), u32 pid, u32 sig) { FAULT(kill); return shim::Kill(pid, sig); }
+u32 LINUX(children), u32 buf, u32 capacity) {
+  FAULT(children);
+  return shim::ListChildren(Ints(self->core, buf, capacity), capacity);
+}
+u32 LINUX(spawn), u32 argv, u32 argc, u32 opts) { FAULT(spawn); return Spawn(self->core, argv, argc, opts); }
+u32 LINUX(signals), u32 list, u32 count) {
+  FAULT(signals);
+  return shim::SignalPipe(Ints(self->core, list, count), count);
+}
+u32 LINUX(epollCreate)) { FAULT(epollCreate); return shim::EpollCreate(); }
+u32 LINUX(epollCtl), u32 ep, u32 op, u32 fd, u32 events) {
+  FAULT(epollCtl);
+  return shim::EpollCtl(ep, op, fd, events);
+}
+u32 LINUX(epollWait), u32 ep, u32 out, u32 max, u32 timeout_ms) {
+  FAULT(epollWait);
+  int n = static_cast<int>(max) < 0 ? 0 : static_cast<int>(max) > 256 ? 256 : max;  // the shim's cap
+  return shim::EpollWait(ep, Ints(self->core, out, 2 * n), max, timeout_ms);
+}
+u32 LINUX(poll), u32 fd, u32 events, u32 timeout_ms) { FAULT(poll); return shim::Poll(fd, events, timeout_ms); }
+u32 LINUX(read), u32 fd, u32 buf, u32 len) { FAULT(read); return shim::Read(fd, Bytes(self->core, buf, len), len); }
+u32 LINUX(write), u32 fd, u32 buf, u32 len) { FAULT(write); return shim::Write(fd, Bytes(self->core, buf, len), len); }
+u32 LINUX(open), u32 path, u32 flags, u32 mode) { FAULT(open); return shim::Open(CString(self->core, path), flags, mode); }
+u32 LINUX(close), u32 fd) { FAULT(close); return shim::Close(fd); }
+u32 LINUX(fileSize), u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
+u32 LINUX(fdGiven), u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
+u32 LINUX(setCloexec), u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
+u64 LINUX(realtimeUs)) { FAULT(realtimeUs); return shim::RealtimeUs(); }
+u64 LINUX(monotonicMs)) { FAULT(monotonicMs); return shim::MonotonicMs(); }
+
+// env.abort(message, file, line, column) from AssemblyScript's abort().
+void Z_envZ_abort(Z_env_instance_t* self, u32 message, u32 file, u32 line, u32 column) {
+  char text[512], where[256];
+  Utf8(self->core, message, text, sizeof text);
+  Utf8(self->core, file, where, sizeof where);
+  Say("supervise: internal error: core.wasm aborted: %s at %s:%u:%u", text, where, line, column);
+  g_aborted = true;
+  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+}  // extern "C"
+#undef LINUX
+
+namespace {
+
+// Replaces this process with the full CLI: <node> <root>/bin/supervise-node ARGS, root
+// being the directory above the one this executable is in, node the one found at build
+// time (SUPERVISE_NODE) if it is still there, else the first on PATH.
+int RunFrontEnd(char** argv) {
+  char root[PATH_MAX];
+  if (realpath("/proc/self/exe", root) == nullptr) {
+    Say("supervise: cannot find the full CLI: /proc/self/exe: %s", strerror(errno));
+    return 1;
+  }
+  for (int up = 0; up < 2; up++) *strrchr(root, '/') = '\0';  // an absolute path: a '/' left
+  char script[PATH_MAX + 32];
+  snprintf(script, sizeof script, "%s/bin/supervise-node", root);
+  // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
+  const int head = 4;
+  char** args = static_cast<char**>(calloc(g_argc + head, sizeof(char*)));
+  if (args == nullptr) {
+    Say("supervise: cannot run the full CLI: %s", strerror(ENOMEM));
+    return 1;
+  }
+  args[0] = const_cast<char*>("node");
+  args[1] = const_cast<char*>("--disable-wasm-trap-handler");
+  args[2] = const_cast<char*>("--v8-pool-size=1");
+  args[3] = script;
+  for (int i = 1; i < g_argc; i++) args[head + i - 1] = argv[i];
+#ifdef SUPERVISE_NODE
+  if (access(SUPERVISE_NODE, X_OK) == 0) {
+    args[0] = const_cast<char*>(SUPERVISE_NODE);
+    execv(SUPERVISE_NODE, args);
+  }
+#endif
+  args[0] = const_cast<char*>("node");
+  execvp("node", args);
+  Say("supervise: cannot run the full CLI (%s): node: %s", script, strerror(errno));
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_argc = argc;
+  g_argv = argv;
+#ifdef SUPERVISE_FAULT_INJECTION
+  ReadFault();
+#endif
+  wasm_rt_init();
+  Z_core_init_module();
+  wasm_rt_trap_t trap = static_cast<wasm_rt_trap_t>(wasm_rt_impl_try());
+  if (trap != WASM_RT_TRAP_NONE) {
+    if (!g_aborted) Say("supervise: internal error: %s", wasm_rt_strerror(trap));
+    return shim::LastResort();
+  }
+  Z_core_instantiate(&g_core, &g_env, &g_linux);
+  int status = static_cast<int32_t>(Z_coreZ_main(&g_core));
+  return status == kExitFrontEnd ? RunFrontEnd(argv) : status;
+}
