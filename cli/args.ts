@@ -1,8 +1,32 @@
 // The yargs front end of the supervise executable, for people at a shell: --help, usage
-// errors and any form the fast parser (options.ts) does not take. Loaded lazily: it costs
+// errors, decode, send, and any launch form the core's fast parser (assembly/args.ts) does
+// not take; a valid one runs in the core as its canonical argv. Loaded lazily: it costs
 // ~30 ms of start-up that programs driving supervise should not pay.
 import yargs from 'yargs';
-import { DEFAULTS, parseDuration, type LaunchOptions } from './options.ts';
+import { runCore, coreDuration } from './host.ts';
+import { EXIT_FRONT_END } from '../assembly/protocol.ts';
+
+/** What `supervise [options] -- CMD [ARG...]` asks for. */
+export interface LaunchOptions {
+  /** CMD, looked up along PATH, and its argv (argv[0] = CMD). */
+  file: string;
+  argv: string[];
+  /** -1: none. One fd may be both. */
+  statusFd: number;
+  controlFd: number;
+  waitAll: boolean;
+  /** Milliseconds; 0: none. */
+  graceMs: number;
+  timeoutMs: number;
+  /** --events FILE, or null. */
+  events: string | null;
+  pidNs: boolean;
+}
+
+/** The largest fd number the core's parser takes (9 digits; the kernel's nr_open is far below). */
+const FD_MAX = 999_999_999;
+/** What the core's internal-error path exits with (shim's last resort). */
+const EXIT_INTERNAL = 70;
 
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
@@ -34,7 +58,7 @@ unreadable, truncated or corrupt input, after printing every whole record before
 
 function durationOption(name: string) {
   return (text: unknown): number => {
-    const ms = parseDuration(String(text));
+    const ms = coreDuration(String(text));
     if (Number.isNaN(ms)) throw new Error(`--${name}: '${text}' is not a duration (500ms, 10s, 2m)`);
     return ms;
   };
@@ -43,7 +67,7 @@ function durationOption(name: string) {
 function fdOption(name: string) {
   return (value: unknown): number => {
     const fd = Number(value);
-    if (!Number.isInteger(fd) || fd < 0 || String(value).trim() === '') throw new Error(`--${name}: '${value}' is not an fd number`);
+    if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || String(value).trim() === '') throw new Error(`--${name}: '${value}' is not an fd number`);
     return fd;
   };
 }
@@ -113,9 +137,8 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   const options: LaunchOptions = {
     file: cmd[0],
     argv: cmd,
-    ...DEFAULTS,
-    statusFd: (args['status-fd'] as number | undefined) ?? DEFAULTS.statusFd,
-    controlFd: (args['control-fd'] as number | undefined) ?? DEFAULTS.controlFd,
+    statusFd: (args['status-fd'] as number | undefined) ?? -1,
+    controlFd: (args['control-fd'] as number | undefined) ?? -1,
     waitAll: args['wait-all'] ?? false,
     graceMs: (args.grace as number | undefined) ?? 0,
     timeoutMs: (args.timeout as number | undefined) ?? 0,
@@ -125,10 +148,26 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   return { status: 0, options };
 }
 
-/** Parses argv and runs; resolves to the exit status. */
+/** The argv the core's fast parser takes for `o` (--events gets `./` before a name
+ *  starting with `-`, which the parser would take for an option). */
+export function launchArgv(o: LaunchOptions): string[] {
+  const a: string[] = [];
+  if (o.statusFd >= 0) a.push('--status-fd', String(o.statusFd));
+  if (o.controlFd >= 0) a.push('--control-fd', String(o.controlFd));
+  if (o.waitAll) a.push('--wait-all');
+  if (o.graceMs > 0) a.push('--grace', `${o.graceMs}ms`);
+  if (o.timeoutMs > 0) a.push('--timeout', `${o.timeoutMs}ms`);
+  if (o.events !== null) a.push('--events', o.events.startsWith('-') ? `./${o.events}` : o.events);
+  if (o.pidNs) a.push('--pid-ns');
+  return [...a, '--', ...o.argv];
+}
+
+/** Parses argv and runs; resolves to the exit status. Called by cli/supervise.ts. */
 export async function runArgs(argv: string[]): Promise<number> {
   const { status, options } = await parseArgs(argv);
   if (!options) return status;
-  const { launchMode } = await import('./supervise.ts');
-  return launchMode(options);
+  const code = runCore(launchArgv(options));
+  if (code !== EXIT_FRONT_END) return code;
+  process.stderr.write(`supervise: internal error: the core refused ${JSON.stringify(launchArgv(options))}\n`);
+  return EXIT_INTERNAL;
 }

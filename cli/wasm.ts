@@ -4,52 +4,53 @@
 // on every call, since memory growth detaches old ones.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { STATUS_SIZE, RUSAGE_SIZE } from '../assembly/protocol.ts';
 import { instantiateCodec, type CodecExports } from '../lib/codec.ts';
 
 export { CODEC_ERRORS, type CodecExports } from '../lib/codec.ts';
 
-/** core.wasm: the decisions of supervise. The host's contract is in assembly/core.ts. */
+/** core.wasm: the whole supervise program (assembly/). Called by cli/host.ts. */
 export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(selfPid: number, mainPid: number, clockTicks: number, pidMax: number): void;
-  controlBuffer(): number;
-  controlCapacity(): number;
-  /** `len` new bytes at controlBuffer() -> records handled, or ERR_LENGTH. */
-  control(len: number): number;
-  controlEof(): void;
-  /** -> 1 if the signal started tear-down, else 0. */
-  signal(signo: number): number;
-  teardown(): void;
-  /** Launch mode (see assembly/core.ts): policy, own records, signals, timers. */
-  launch(waitAll: number, grace: number): void;
-  spawned(): void;
-  spawnFailed(errno: number): void;
-  /** -> LAUNCH_START_GRACE when the host must start its grace timer, else 0. */
-  launchSignal(signo: number): number;
-  timeout(): number;
-  graceExpired(): void;
-  /** -> FLAG_* bits (assembly/protocol.ts). */
-  pump(): number;
-  exitCode(): number;
-  mainCode(): number;
-  mainStatus(): number;
+  /** Runs supervise on the host's arguments (argLen/argRead) -> the exit status, or -1
+   *  (EXIT_FRONT_END) when the argv is for the yargs front end. */
+  main(): number;
+  /** A 4 KiB scratch buffer for duration(). */
+  argBuffer(): number;
+  /** The duration text of `len` bytes at argBuffer() -> milliseconds, or -1 if malformed. */
+  duration(len: number): number;
 }
 
-/** What core.wasm needs from the kernel (assembly/linux.ts), as views into its memory.
- *  Every function returns a result >= 0 or -errno; none may throw. */
-export interface CoreImports {
-  /** Raw waitid: `info` (128 bytes, zeroed) and `rusage` (144 bytes, zeroed) or null. */
-  waitid(idtype: number, id: number, info: Uint8Array, options: number, rusage: Uint8Array | null): number;
+/** The "linux" imports of core.wasm, as assembly/linux.ts declares them (its doc comments
+ *  are the spec): numbers in, numbers out, pointers into the instance's memory; results
+ *  >= 0 or -errno. None may throw for a failing system call. */
+export interface LinuxImports {
+  getpid(): number;
+  getuid(): number;
+  geteuid(): number;
+  getgid(): number;
+  clockTicks(): number;
+  getChildSubreaper(): number;
+  setChildSubreaper(on: number): number;
+  argLen(i: number): number;
+  argRead(i: number, buf: number): void;
+  waitid(idtype: number, id: number, info: number, options: number, rusage: number): number;
   kill(pid: number, sig: number): number;
-  /** Writes the children's pids into `out` (as many as fit) -> their total count. */
-  children(out: Int32Array): number;
-  /** 1 writable, 0 not now, -errno the reader is gone. */
-  statusReady(): number;
-  /** write(2) of `record` (the rest of one status record) -> bytes written. */
-  writeStatus(record: Uint8Array): number;
-  /** A REPORT_* diagnostic (assembly/report.ts) for stderr. */
-  report(what: number, a: number, b: number): void;
+  children(buf: number, capacity: number): number;
+  spawn(argv: number, argc: number, opts: number): number;
+  signals(list: number, count: number): number;
+  epollCreate(): number;
+  epollCtl(ep: number, op: number, fd: number, events: number): number;
+  epollWait(ep: number, out: number, max: number, timeoutMs: number): number;
+  poll(fd: number, events: number, timeoutMs: number): number;
+  read(fd: number, buf: number, len: number): number;
+  write(fd: number, buf: number, len: number): number;
+  open(path: number, flags: number, mode: number): number;
+  close(fd: number): number;
+  fileSize(fd: number): number;
+  fdGiven(fd: number): number;
+  setCloexec(fd: number, on: number): number;
+  realtimeUs(): bigint;
+  monotonicMs(): bigint;
 }
 
 const modules = new Map<string, WebAssembly.Module>();
@@ -81,23 +82,20 @@ export function loadCodec(): CodecExports {
   return instantiateCodec(wasmModule('codec'));
 }
 
-/** A fresh core instance calling `imports` for every system call. Call init() first. */
-export function loadCore(imports: CoreImports): CoreExports {
+/** A fresh core instance. `linux` builds its imports; `buffer()` is the instance's
+ *  memory.buffer, to be read again on every call (memory growth detaches old views). */
+export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): CoreExports {
   const box: { memory?: WebAssembly.Memory } = {};
-  const bytes = (ptr: number, len: number) => new Uint8Array(box.memory!.buffer, ptr, len);
-  const instance = new WebAssembly.Instance(wasmModule('core'), {
-    env: { abort: abortFor(box, 'core') },
-    linux: {
-      waitid: (idtype: number, id: number, info: number, options: number, rusage: number) =>
-        imports.waitid(idtype, id, bytes(info, STATUS_SIZE), options, rusage ? bytes(rusage, RUSAGE_SIZE) : null),
-      kill: (pid: number, sig: number) => imports.kill(pid, sig),
-      children: (buf: number, capacity: number) =>
-        imports.children(new Int32Array(box.memory!.buffer, buf, capacity)),
-      statusReady: () => imports.statusReady(),
-      writeStatus: (ptr: number, len: number) => imports.writeStatus(bytes(ptr, len)),
-      report: (what: number, a: number, b: number) => imports.report(what, a, b),
-    },
-  });
+  const imports = linux(() => box.memory!.buffer) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const module = wasmModule('core');
+  // Bound one by one: `imports` may be a class instance (the fake kernel in test/).
+  const bound: WebAssembly.ModuleImports = {};
+  for (const { module: m, name } of WebAssembly.Module.imports(module)) {
+    if (m !== 'linux') continue;
+    if (typeof imports[name] !== 'function') throw new Error(`core.wasm imports linux.${name}: the host has no such function`);
+    bound[name] = imports[name].bind(imports) as WebAssembly.ImportValue;
+  }
+  const instance = new WebAssembly.Instance(module, { env: { abort: abortFor(box, 'core') }, linux: bound });
   const exports = instance.exports as unknown as CoreExports;
   box.memory = exports.memory;
   return exports;
