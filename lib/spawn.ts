@@ -3,7 +3,8 @@
 // go out on it, and its EOF is the end of the whole tree. Nothing here waits on the
 // supervise process itself: another part of the app may reap it.
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
@@ -64,8 +65,9 @@ export class Subprocess implements PromiseLike<Result> {
     for (const p of [this.spawned, this.#wait]) p.catch(() => {}); // rejections are for whoever awaits
 
     const o = this.#o;
-    this.#child = spawnProcess(process.execPath, [
-      ...NODE_FLAGS, superviseBin(), '--status-fd', '3', '--control-fd', '3',
+    const [host, ...hostArgs] = superviseCommand();
+    this.#child = spawnProcess(host, [
+      ...hostArgs, '--status-fd', '3', '--control-fd', '3',
       ...(o.waitAll ? ['--wait-all'] : []), '--', file, ...args,
     ], { cwd: o.cwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true });
     this.stdin = this.#child.stdin;
@@ -256,17 +258,40 @@ export class Subprocess implements PromiseLike<Result> {
   }
 }
 
-/** Node flags bin/supervise's shebang gives (no 10 GiB Wasm reservation, one V8 worker). */
+/** Node flags bin/supervise-node's shebang gives (no 10 GiB Wasm reservation, one V8 worker). */
 const NODE_FLAGS = ['--disable-wasm-trap-handler', '--v8-pool-size=1'];
 
-let bin: string | undefined;
-/** bin/supervise, found from lib/ (sources) or dist/lib/ (the bundle). */
-function superviseBin(): string {
-  if (bin) return bin;
-  for (const rel of ['../bin/supervise', '../../bin/supervise']) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(file)) return (bin = file);
+let command: string[] | undefined;
+/** How to start supervise: the native host (bin/supervise when it is an ELF executable),
+ *  with no Node at all; else the Node host, `node FLAGS bin/supervise-node`. Found from
+ *  lib/ (sources) or dist/lib/ (the bundle), once. SUPERVISE_HOST=native|node picks the
+ *  host (for tests); native then fails when it is not built. */
+export function superviseCommand(): string[] {
+  if (command) return command;
+  const want = process.env.SUPERVISE_HOST;
+  for (const rel of ['../bin/', '../../bin/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    const native = path.join(dir, 'supervise');
+    const node = path.join(dir, 'supervise-node');
+    if (!existsSync(node)) continue;
+    if (want !== 'node' && isElf(native)) return (command = [native]);
+    if (want === 'native') throw new Error(`supervise: SUPERVISE_HOST=native but ${native} is not the native host (run \`make build\`)`);
+    return (command = [process.execPath, ...NODE_FLAGS, node]);
   }
-  throw new Error('supervise: bin/supervise not found next to the library');
+  throw new Error('supervise: bin/supervise-node not found next to the library');
 }
 
+/** Whether `file` starts with the ELF magic (a symlink to supervise-node does not). */
+function isElf(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(ELF_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

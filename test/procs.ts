@@ -1,4 +1,4 @@
-// Black-box harness: real process trees under a real supervise (bin/supervise), started
+// Black-box harness: real process trees under a real supervise (SUPERVISE), started
 // through examples/launch.py the way an owner starts it. Every tree process gets the
 // write end of an "oracle" socket as fd 3: EOF on our end means every one of them is dead.
 // Tree scripts announce their pids with `echo $$ >&3`, so cleanup can kill them by pid.
@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const SUPERVISE = path.join(ROOT, 'bin/supervise');
+/** The host under test: SUPERVISE_HOST=node runs the Node host (bin/supervise-node),
+ *  else bin/supervise (the native host, or a link to the Node host when it is not built). */
+export const SUPERVISE = path.join(ROOT, process.env.SUPERVISE_HOST === 'node' ? 'bin/supervise-node' : 'bin/supervise');
 export const LAUNCH = path.join(ROOT, 'examples/launch.py');
 
 export interface StatusRecord {
