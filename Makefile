@@ -13,7 +13,6 @@ CLI       := dist/supervise.js
 LIB       := dist/lib/codec.js dist/types/lib/codec.d.ts dist/lib/index.js dist/types/lib/index.d.ts
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
-ASC_FLAGS := --runtime stub --optimizeLevel 3 --initialMemory 2 --maximumMemory 512 --textFile
 
 # The native host: dist/core.wasm through wasm2c (Debian's wabt) + shim/linux.cc +
 # host/native.cc, one static executable; build/supervise-fault is the same with the fault
@@ -45,13 +44,14 @@ $(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(DEPS)
 	$(BIN)/node-gyp configure $(NODEDIR) --silent && $(BIN)/node-gyp build --silent
 	@touch $@
 
-dist/codec.wasm: assembly/codec-entry.ts $(wildcard assembly/*.ts) $(DEPS)
+# asconfig.json's targets (flags, outFile, textFile): dist/codec.wasm and dist/core.wasm.
+dist/codec.wasm: assembly/codec-entry.ts $(wildcard assembly/*.ts) asconfig.json $(DEPS)
 	@mkdir -p dist
-	$(BIN)/asc $< -o $@ $(ASC_FLAGS) $(@:.wasm=.wat)
+	$(BIN)/asc $< --target codec
 
-dist/core.wasm: assembly/core-entry.ts $(wildcard assembly/*.ts) $(DEPS)
+dist/core.wasm: assembly/core-entry.ts $(wildcard assembly/*.ts) asconfig.json $(DEPS)
 	@mkdir -p dist
-	$(BIN)/asc $< -o $@ $(ASC_FLAGS) $(@:.wasm=.wat)
+	$(BIN)/asc $< --target core
 
 # bin/supervise: a copy of the native host, or, where wasm2c cannot be had, a symlink to
 # the Node host (bin/supervise-node). Redone while build/supervise is missing.
