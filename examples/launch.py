@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
 """Starts children the way an owner of supervise does, then becomes supervise.
 
-    launch.py [--shared] [--sigchld default|ignore|block] [--pass-fd N]... SUPERVISE CMD...
+    launch.py [--shared] [--sigchld default|ignore|block] [--pass-fd N]... [--pending-term]
+              [--env NAME=VALUE]...
+              SUPERVISE CMD...
 
 Sets the child-subreaper flag, starts each CMD as `sh -c CMD` (stdin /dev/null, stdout and
 stderr to our stderr, the --pass-fd fds kept open in the child), prints their pids on
 stderr as one line `pids: P1 P2 ...`, then execs SUPERVISE with an empty environment and
 fds 0 and 1 as given (with --shared, fds 0 and 1 both become fd 4: one socket both ways).
 Every other fd is closed in supervise itself.
+
+With --pending-term it blocks SIGTERM and sends it to itself just before the exec: the
+owner's "tear it down" said before supervise could be ready. supervise inherits the mask
+and the pending signal, and must take it as a tear-down request once its handling is in.
+Each --env NAME=VALUE is put into supervise's otherwise empty environment.
 """
 import ctypes
 import os
@@ -19,13 +26,18 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def main(argv):
-    shared, sigchld, pass_fds = False, "default", []
+    shared, sigchld, pass_fds, pending_term, env = False, "default", [], False, {}
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)
         if opt == "--shared":
             shared = True
         elif opt == "--sigchld":
             sigchld = argv.pop(0)
+        elif opt == "--env":
+            name, _, value = argv.pop(0).partition("=")
+            env[name] = value
+        elif opt == "--pending-term":
+            pending_term = True
         elif opt == "--pass-fd":
             pass_fds.append(int(argv.pop(0)))
         else:
@@ -50,7 +62,10 @@ def main(argv):
         os.dup2(4, 0)
         os.dup2(4, 1)
     os.closerange(3, 1 << 16)  # supervise gets fds 0, 1 and 2 only
-    os.execve(supervise, [supervise], {})
+    if pending_term:
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+        os.kill(os.getpid(), signal.SIGTERM)
+    os.execve(supervise, [supervise], env)
 
 
 if __name__ == "__main__":
