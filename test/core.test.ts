@@ -11,7 +11,7 @@ import {
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
 import {
   FakeKernel, coreModule, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
-  EAGAIN, EPIPE, ENOENT, type ReaderState, type CoreWasm,
+  EAGAIN, EPIPE, ENOENT, World, worldActions, plain, type WorldAction, type CoreWasm,
 } from './helpers.ts';
 
 const TICKS = 100;
@@ -690,52 +690,13 @@ launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (o
 
 const random = suite('random histories');
 
-/** A control record's pid: a current child, any pid seen in the history, or a raw value. */
-type PidChoice = { child: number } | { known: number } | { raw: number };
-type Action =
-  | { t: 'spawn'; parent: number }
-  | { t: 'exit'; who: number; code: number }
-  | { t: 'crash'; who: number; sig: number }
-  | { t: 'control'; records: Array<[PidChoice, number]>; cuts: number[] }
-  | { t: 'reader'; state: ReaderState }
-  | { t: 'maxWrite'; n: number }
-  | { t: 'eagain' }
-  | { t: 'eof' }
-  | { t: 'signal'; signo: number }
-  | { t: 'pump' }
-  | { t: 'recycle'; which: number }
-  | { t: 'refuse'; who: number };
+type Action = WorldAction | { t: 'eof' } | { t: 'signal'; signo: number } | { t: 'pump' };
 
-const plain = { noNullPrototype: true } as const;
-const pidChoice: fc.Arbitrary<PidChoice> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ child: fc.nat() }, plain) },
-  { weight: 3, arbitrary: fc.record({ known: fc.nat() }, plain) },
-  { weight: 1, arbitrary: fc.record({ raw: fc.constantFrom(0, -1, INT_MIN, INT_MAX, 1, 100, 50, 299, 300, 4194304) }, plain) },
-);
-const sigChoice = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }) },
-  { weight: 1, arbitrary: fc.constantFrom(-1, 65, INT_MIN, INT_MAX, 9, 15) },
-);
-const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('spawn' as const), parent: fc.nat() }, plain) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('exit' as const), who: fc.nat(), code: fc.integer({ min: 0, max: 255 }) }, plain) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('crash' as const), who: fc.nat(), sig: fc.constantFrom(6, 9, 11, 15) }, plain) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      t: fc.constant('control' as const),
-      records: fc.array(fc.tuple(pidChoice, sigChoice), { minLength: 1, maxLength: 4 }),
-      cuts: fc.array(fc.nat({ max: 32 }), { maxLength: 3 }),
-    }, plain),
-  },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('reader' as const), state: fc.constantFrom<ReaderState>('ready', 'ready', 'blocked', 'gone') }, plain) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('maxWrite' as const), n: fc.constantFrom(1, 7, 64, 128, Infinity) }, plain) },
-  { weight: 1, arbitrary: fc.constant({ t: 'eagain' as const }) },
+const action: fc.Arbitrary<Action> = fc.oneof<fc.MaybeWeightedArbitrary<Action>[]>(
+  ...worldActions(),
   { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('signal' as const), signo: fc.constantFrom(1, 2, 3, 15, 17, 10, 28) }, plain) },
   { weight: 2, arbitrary: fc.constant({ t: 'pump' as const }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('recycle' as const), which: fc.nat() }, plain) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('refuse' as const), who: fc.nat() }, plain) },
 );
 interface History {
   launch: boolean;
@@ -752,7 +713,7 @@ const history: fc.Arbitrary<History> = fc.record({
   end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
 }, plain);
 
-/** Runs one history against a fresh core, checking the invariants as it goes. */
+/** Runs one history against a fresh core, one decision call per action, pumping after each. */
 function runHistory({ launch, pidMax, initial, actions, end }: History): void {
   let main = 0;
   let mainSerial = 0;
@@ -766,78 +727,21 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
     } : undefined,
   });
   const k = h.k;
-  const seen = new Set<number>([1, k.parent, k.self]);
-  k.add(60, k.parent); // a sibling
-  seen.add(60);
-  if (main) seen.add(main);
-  for (let i = 0; i < initial; i++) seen.add(k.spawn());
+  const world = new World(k, true);
+  if (main) world.seen.add(main);
+  for (let i = 0; i < initial; i++) world.seen.add(k.spawn());
   let firstFatal = 0;
   let flags = 0;
-  const pick = <T>(list: T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
-  const living = () => k.livingDescendants().sort((a, b) => a - b);
   const pump = () => {
     flags = h.pump();
     assert.ok((flags & ~15) === 0, `flags ${flags}`);
   };
   for (const a of actions) {
-    switch (a.t) {
-      case 'spawn': {
-        const parent = pick([k.self, ...living()], a.parent)!;
-        if (k.procs.size < 80) seen.add(k.spawn(parent));
-        break;
-      }
-      case 'exit': {
-        const who = pick(living(), a.who);
-        if (who) k.exit(who, a.code);
-        break;
-      }
-      case 'crash': {
-        const who = pick(living(), a.who);
-        if (who) k.crash(who, a.sig);
-        break;
-      }
-      case 'control': {
-        const all = [...seen];
-        const kids = k.childPids();
-        const pidOf = (p: PidChoice) => 'child' in p ? pick(kids, p.child) ?? 0 : 'known' in p ? pick(all, p.known)! : p.raw;
-        const bytes = concatBytes(a.records.map(([p, sig]) => encodeControlRef(pidOf(p), sig)));
-        const cuts = [...new Set(a.cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
-        let from = 0;
-        for (const cut of [...cuts, bytes.length]) {
-          h.send(bytes.subarray(from, cut));
-          from = cut;
-        }
-        break;
-      }
-      case 'reader':
-        if (k.reader !== 'gone') k.reader = a.state;
-        break;
-      case 'maxWrite':
-        k.maxWrite = a.n;
-        break;
-      case 'eagain':
-        k.writeResults.push(-EAGAIN);
-        break;
-      case 'eof':
-        h.core.controlEof();
-        break;
-      case 'signal':
-        if (h.core.signal(a.signo) === 1 && firstFatal === 0) firstFatal = a.signo;
-        break;
-      case 'recycle': {
-        // Prefer the pids reaped last: the ones a late control record or the kill map could confuse.
-        const free = k.reaped.slice(-4).map((r) => r.pid).filter((p) => !k.procs.has(p));
-        const pid = pick(free, a.which);
-        if (pid) k.spawnAs(pid, pick([k.self, ...living()], a.which)!);
-        break;
-      }
-      case 'refuse': { // a setuid descendant: kill() gets EPERM
-        const who = pick(living(), a.who);
-        if (who) k.refuse.add(who);
-        break;
-      }
-      case 'pump':
-        break;
+    if (a.t === 'eof') h.core.controlEof();
+    else if (a.t === 'signal') {
+      if (h.core.signal(a.signo) === 1 && firstFatal === 0) firstFatal = a.signo;
+    } else if (a.t !== 'pump') {
+      for (const chunk of world.apply(a)) h.send(chunk);
     }
     pump();
     if (flags & FLAG_EXIT) break;
@@ -846,20 +750,11 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
   if (!(flags & FLAG_EXIT)) {
     if (end === 'eof') h.core.controlEof();
     else if (h.core.signal(15) === 1 && firstFatal === 0) firstFatal = 15;
-    if (k.reader === 'blocked') k.reader = 'ready';
-    k.writeResults = [];
-    for (const pid of k.refuse) if (k.procs.get(pid)?.state === 'alive') k.exit(pid, 0); // they end on their own
+    world.settle();
     pump();
   }
   assert.ok(flags & FLAG_EXIT, 'tear-down reached FLAG_EXIT in one pump once deaths and writes go through');
-  assert.equal(living(), []);
-  assert.equal(k.childPids(), []);
-  assert.equal(k.violations, []);
-  // Never kill anything but a current child, with a valid pid and signal.
-  for (const c of k.kills) {
-    assert.ok(c.pid > 0 && c.sig >= 0 && c.sig <= 64, `kill(${c.pid}, ${c.sig})`);
-    assert.ok(c.wasChild, `kill(${c.pid}, ${c.sig}) of a non-child`);
-  }
+  world.check();
   // Tear-down SIGKILLs each tracked process once.
   const teardownKills = k.kills.filter((c) => c.phase === 'pump' && c.pid < pidMax).map((c) => c.serial);
   assert.is(new Set(teardownKills).size, teardownKills.length, 'a process SIGKILLed twice by tear-down');
@@ -869,15 +764,6 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
     const late = k.kills.filter((c) => c.phase === 'control' && c.pid === main && c.serial !== mainSerial);
     assert.equal(late, [], 'a control record reached a recycled main pid');
   }
-  // Exactly one record per reap while the reader was there (the last may be cut off by EPIPE).
-  const present = k.reaped.filter((r) => r.readerPresent);
-  const records = k.records().map((r) => decodeStatusRef(r));
-  assert.ok(records.length === present.length || records.length === present.length - 1 && k.reader === 'gone',
-    `${records.length} records for ${present.length} reaps`);
-  records.forEach((r, i) => {
-    assert.equal([r.signo, r.pid, r.code, r.status], [17, present[i].pid, present[i].code, present[i].status]);
-  });
-  if (k.reader !== 'gone') assert.is(k.written.length, 128 * k.reaped.length);
   assert.is(h.core.exitCode(), firstFatal ? 128 + firstFatal : 0);
 }
 

@@ -3,7 +3,10 @@
 //   DESIGN.md section 2 (offsets spelled out here on purpose, not taken from protocol.ts);
 // - FakeKernel, a plain-JS process table, fds, epoll and clock implementing every import of
 //   core.wasm (assembly/linux.ts), which it instantiates itself from dist/core.wasm.
+// - the world of random histories (fast-check), shared by core.test.ts and loop.test.ts.
 import { readFileSync } from 'node:fs';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 
 // --- reference codec
 
@@ -248,7 +251,8 @@ let compiled: WebAssembly.Module | undefined;
 
 /** dist/core.wasm (make dist/core.wasm), compiled once per process. */
 export function coreModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL('../dist/core.wasm', import.meta.url)));
+  // CORE_WASM: another build of the core to run the same tests against (e.g. a mutant).
+  compiled ??= new WebAssembly.Module(readFileSync(process.env.CORE_WASM ?? new URL('../dist/core.wasm', import.meta.url)));
   return compiled;
 }
 
@@ -262,6 +266,9 @@ export interface FakeKernelOptions {
   pidMax?: number;
   /** The fds supervise was given besides 0 (control), 1 (status) and 2 (stderr). */
   fds?: Record<number, 'control' | 'status' | 'socket' | 'tty'>;
+  /** What fdGiven() answers 0 for: fds open before the core ran ('inherited', the Node host's
+   *  fd book), or any open fd ('open': the native host's fcntl(F_GETFD) >= 0). */
+  fdGiven?: 'inherited' | 'open';
 }
 
 /** A process table around one supervisor (a child subreaper), its fds, an epoll, a clock
@@ -338,6 +345,7 @@ export class FakeKernel {
   /** The imports of module "linux". */
   readonly linux: Record<string, (...args: number[]) => number | bigint | void>;
   readonly argv: string[];
+  readonly fdGivenMode: 'inherited' | 'open';
   private memory: WebAssembly.Memory | null = null;
   private readonly fds = new Map<number, FdEntry>();
   private readonly sigPipe: number[] = [];
@@ -353,6 +361,7 @@ export class FakeKernel {
     this.parent = opts.parent ?? 50;
     this.nextPid = opts.firstPid ?? 200;
     this.argv = opts.argv ?? [];
+    this.fdGivenMode = opts.fdGiven ?? 'inherited';
     this.add(1, 0);
     this.add(this.parent, 1);
     this.add(this.self, this.parent);
@@ -563,9 +572,11 @@ export class FakeKernel {
     const e = this.fds.get(fd);
     if (!e) return POLLNVAL;
     let r = 0;
+    // A pipe's read end: data is EPOLLIN, no writer left EPOLLHUP; a socket whose peer shut
+    // down its side reads EOF (EPOLLIN). A pipe's write end without reader: EPOLLERR.
     if (e.kind === 'control' || e.kind === 'socket') {
       if (this.controlChunks.length > 0) r |= EPOLLIN;
-      if (this.controlEof) r |= EPOLLIN | EPOLLHUP;
+      if (this.controlEof) r |= e.kind === 'socket' ? EPOLLIN : EPOLLHUP;
     }
     if (e.kind === 'status' || e.kind === 'socket') {
       if (this.reader === 'ready') r |= EPOLLOUT;
@@ -702,7 +713,8 @@ export class FakeKernel {
         let zombie: Proc | undefined;
         if (idtype === P_PID) {
           const p = k.procs.get(id);
-          if (id <= 0 || !p || p.ppid !== k.self) return -ECHILD;
+          if (id <= 0) return -EINVAL; // as Linux answers P_PID 0
+          if (!p || p.ppid !== k.self) return -ECHILD;
           zombie = p.state === 'zombie' ? p : undefined;
         } else if (idtype === P_ALL) {
           if (k.childPids().length === 0) return -ECHILD;
@@ -800,6 +812,7 @@ export class FakeKernel {
           k.violations.push(`epollCtl of fd ${fd}, not open`);
           return -EBADF;
         }
+        if (fd === ep) return -EINVAL;
         if (target.kind === 'file' || (k.controlRegular && (target.kind === 'control' || target.kind === 'socket'))) return -EPERM;
         const name = op === EPOLL_CTL_ADD ? 'ADD' : op === EPOLL_CTL_MOD ? 'MOD' : op === EPOLL_CTL_DEL ? 'DEL' : `op${op}`;
         k.ctl.push(op === EPOLL_CTL_DEL ? `DEL ${fd}` : `${name} ${fd} ${events}`);
@@ -899,7 +912,10 @@ export class FakeKernel {
         if (!e) return -EBADF;
         return e.kind === 'file' ? e.file.data.length : 0;
       }),
-      fdGiven: wrap('fdGiven', (fd: number) => (k.fds.get(fd)?.given ? 0 : -EBADF)),
+      fdGiven: wrap('fdGiven', (fd: number) => {
+        const e = k.fds.get(fd);
+        return e && (e.given || k.fdGivenMode === 'open') ? 0 : -EBADF;
+      }),
       setCloexec: wrap('setCloexec', (fd: number, on: number) => {
         const e = k.fds.get(fd);
         if (!e) return -EBADF;
@@ -909,5 +925,163 @@ export class FakeKernel {
       realtimeUs: wrap('realtimeUs', () => BigInt(k.realUs)),
       monotonicMs: wrap('monotonicMs', () => BigInt(k.monoMs)),
     };
+  }
+}
+
+// --- random histories
+
+/** A control record's pid: a current child, any pid seen in the history, or a raw value. */
+export type PidChoice = { child: number } | { known: number } | { raw: number };
+
+/** What happens to the world in one step of a random history (not to supervise itself). */
+export type WorldAction =
+  | { t: 'fork'; parent: number }
+  | { t: 'exit'; who: number; code: number }
+  | { t: 'crash'; who: number; sig: number }
+  | { t: 'control'; records: Array<[PidChoice, number]>; cuts: number[] }
+  | { t: 'reader'; state: ReaderState }
+  | { t: 'maxWrite'; n: number }
+  | { t: 'eagain' }
+  | { t: 'recycle'; which: number }
+  | { t: 'refuse'; who: number };
+
+export const plain = { noNullPrototype: true } as const;
+const INT_MIN = -0x80000000, INT_MAX = 0x7fffffff;
+
+/** The world's actions with their fast-check weights (times `scale`); `raws`: odd pids a
+ *  control record may name. */
+export function worldActions(scale = 1, raws = [0, -1, INT_MIN, INT_MAX, 1, 100, 50, 60, 299, 300, 4194304]) {
+  const pidChoice: fc.Arbitrary<PidChoice> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ child: fc.nat() }, plain) },
+    { weight: 3, arbitrary: fc.record({ known: fc.nat() }, plain) },
+    { weight: 1, arbitrary: fc.record({ raw: fc.constantFrom(...raws) }, plain) },
+  );
+  const sigChoice = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, 65, INT_MIN, INT_MAX, 9, 15) },
+  );
+  const w = (weight: number, arbitrary: fc.Arbitrary<WorldAction>) => ({ weight: weight * scale, arbitrary });
+  return [
+    w(6, fc.record({ t: fc.constant('fork' as const), parent: fc.nat() }, plain)),
+    w(3, fc.record({ t: fc.constant('exit' as const), who: fc.nat(), code: fc.integer({ min: 0, max: 255 }) }, plain)),
+    w(2, fc.record({ t: fc.constant('crash' as const), who: fc.nat(), sig: fc.constantFrom(6, 9, 11, 15) }, plain)),
+    w(4, fc.record({
+      t: fc.constant('control' as const),
+      records: fc.array(fc.tuple(pidChoice, sigChoice), { minLength: 1, maxLength: 4 }),
+      cuts: fc.array(fc.nat({ max: 32 }), { maxLength: 3 }),
+    }, plain)),
+    w(2, fc.record({ t: fc.constant('reader' as const), state: fc.constantFrom<ReaderState>('ready', 'ready', 'blocked', 'gone') }, plain)),
+    w(1, fc.record({ t: fc.constant('maxWrite' as const), n: fc.constantFrom(1, 7, 64, 128, Infinity) }, plain)),
+    w(1, fc.constant({ t: 'eagain' as const })),
+    w(2, fc.record({ t: fc.constant('recycle' as const), which: fc.nat() }, plain)),
+    w(1, fc.record({ t: fc.constant('refuse' as const), who: fc.nat() }, plain)),
+  ];
+}
+
+const pick = <T>(list: T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
+
+/** The world of one history over a fake kernel: the pids it has seen (for control records). */
+export class World {
+  readonly seen: Set<number>;
+
+  /** `selfForks`: supervise itself may gain children (the decision tests); else only its
+   *  descendants fork (main() runs: a supervisor's children come from before its exec). */
+  constructor(readonly k: FakeKernel, readonly selfForks: boolean) {
+    this.seen = new Set([1, k.parent, k.self, k.add(60, k.parent).pid]); // 60: a sibling
+  }
+
+  living(): number[] {
+    return this.k.livingDescendants().sort((a, b) => a - b);
+  }
+
+  /** Carries out one action; a control action returns its bytes cut into chunks. */
+  apply(a: WorldAction): Uint8Array[] {
+    const k = this.k;
+    switch (a.t) {
+      case 'fork': {
+        const parent = pick(this.selfForks ? [k.self, ...this.living()] : this.living(), a.parent);
+        if (parent && k.procs.size < 80) this.seen.add(k.spawn(parent));
+        break;
+      }
+      case 'exit': {
+        const who = pick(this.living(), a.who);
+        if (who) k.exit(who, a.code);
+        break;
+      }
+      case 'crash': {
+        const who = pick(this.living(), a.who);
+        if (who) k.crash(who, a.sig);
+        break;
+      }
+      case 'control': {
+        const all = [...this.seen];
+        const kids = k.childPids();
+        const pidOf = (p: PidChoice) => 'child' in p ? pick(kids, p.child) ?? 0 : 'known' in p ? pick(all, p.known)! : p.raw;
+        const bytes = concatBytes(a.records.map(([p, sig]) => encodeControlRef(pidOf(p), sig)));
+        const cuts = [...new Set(a.cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+        const chunks: Uint8Array[] = [];
+        let from = 0;
+        for (const cut of [...cuts, bytes.length]) {
+          if (cut > from) chunks.push(bytes.subarray(from, cut));
+          from = cut;
+        }
+        return chunks;
+      }
+      case 'reader':
+        if (k.reader !== 'gone') k.reader = a.state;
+        break;
+      case 'maxWrite':
+        k.maxWrite = a.n;
+        break;
+      case 'eagain':
+        k.writeResults.push(-EAGAIN);
+        break;
+      case 'recycle': {
+        // Prefer the pids reaped last: the ones a late control record or the kill map could confuse.
+        const free = k.reaped.slice(-4).map((r) => r.pid).filter((p) => !k.procs.has(p));
+        const pid = pick(free, a.which);
+        const parent = pick([k.self, ...this.living()], a.which)!;
+        if (pid) this.seen.add(k.spawnAs(pid, parent));
+        break;
+      }
+      case 'refuse': { // a setuid descendant: kill() gets EPERM
+        const who = pick(this.living(), a.who);
+        if (who) k.refuse.add(who);
+        break;
+      }
+    }
+    return [];
+  }
+
+  /** The end of a history: the reader reads (unless gone), the unkillable end on their own. */
+  settle(): void {
+    const k = this.k;
+    if (k.reader === 'blocked') k.reader = 'ready';
+    k.writeResults = [];
+    for (const pid of k.refuse) if (k.procs.get(pid)?.state === 'alive') k.exit(pid, 0);
+    k.refuse.clear();
+  }
+
+  /** The invariants of every history at its end: no contract breach, nothing of the tree
+   *  left, every kill a valid one aimed at a child, exactly one record per reap while the
+   *  reader was there (the last may be cut off by EPIPE), after `own` records of supervise's. */
+  check(own = 0): void {
+    const k = this.k;
+    assert.equal(k.violations, []);
+    assert.equal(k.livingDescendants(), [], 'a living descendant at the end');
+    assert.equal(k.childPids(), []);
+    for (const c of k.kills) {
+      assert.ok(c.pid > 0 && c.sig >= 0 && c.sig <= 64, `kill(${c.pid}, ${c.sig})`);
+      assert.ok(c.wasChild, `kill(${c.pid}, ${c.sig}) of a non-child`);
+    }
+    const present = k.reaped.filter((r) => r.readerPresent);
+    const records = k.records().slice(own).map((r) => decodeStatusRef(r));
+    assert.ok(records.length === present.length || (records.length === present.length - 1 && k.reader === 'gone'),
+      `${records.length} records for ${present.length} reaps`);
+    records.forEach((r, i) => {
+      assert.equal([r.signo, r.pid, r.code, r.status], [17, present[i].pid, present[i].code, present[i].status]);
+    });
+    if (k.reader !== 'gone' && !own) assert.is(k.written.length, 128 * k.reaped.length);
+    assert.ok(k.stderr.every((line) => line.startsWith('supervise: ')), k.stderr.join('\n'));
   }
 }

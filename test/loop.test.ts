@@ -1,0 +1,816 @@
+// main() of core.wasm, the whole program, against the fake kernel of test/helpers.ts: set-up,
+// the epoll loop, timers, back-pressure, launch mode, the argument parser and the events
+// log. The fake advances its world at each epollWait() from a script (FakeKernel.script).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import {
+  FakeKernel, World, worldActions, plain, decodeStatusRef, concatBytes, encodeControlRef,
+  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM,
+  type FakeKernelOptions, type Step, type WorldAction,
+} from './helpers.ts';
+
+const CLD_EXITED = 1, CLD_KILLED = 2;
+const SUP_SPAWNED = 0x5301, SUP_SPAWN_FAILED = 0x5302;
+const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGTERM = 15, SIGCONT = 18, SIGURG = 23, SIGWINCH = 28;
+
+/** A fake kernel for one run of main(), with the script's steps; 'fail' when the core would
+ *  sleep with nothing left to happen (unless the test lets the fake close the control fd). */
+function kernel(opts: FakeKernelOptions & { idle?: 'eof' | 'fail' } = {}, ...steps: Step[]): FakeKernel {
+  const k = new FakeKernel(opts);
+  k.idle = opts.idle ?? 'fail';
+  k.script.push(...steps);
+  return k;
+}
+
+function run(k: FakeKernel): number {
+  return k.instantiate().main();
+}
+
+/** main()'s exit status, or what the fake threw (e.g. that the core would sleep forever). */
+function outcome(k: FakeKernel): number | string {
+  try {
+    return run(k);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** [signo, code, pid, status, errno] of every record written. */
+const summary = (k: FakeKernel) => k.records().map((r) => {
+  const f = decodeStatusRef(r);
+  return [f.signo, f.code, f.pid, f.status, f.errno];
+});
+const exited = (pid: number, status: number) => [17, CLD_EXITED, pid, status, 0];
+const killed = (pid: number, sig: number) => [17, CLD_KILLED, pid, sig, 0];
+const spawnedRecord = (pid: number) => [0, SUP_SPAWNED, pid, 0, 0];
+const spawnFailedRecord = (errno: number) => [0, SUP_SPAWN_FAILED, 0, 0, errno];
+
+const killsOf = (k: FakeKernel) => k.kills.map((c) => [c.pid, c.sig]);
+const timeouts = (k: FakeKernel) => k.waits.map((w) => w.timeout);
+
+/** Nothing bad the fake saw, every kill aimed at a child, nothing of the tree left alive. */
+function assertClean(k: FakeKernel): void {
+  assert.equal(k.violations, []);
+  for (const c of k.kills) assert.ok(c.wasChild && c.pid > 0, `kill(${c.pid}, ${c.sig}) of a non-child`);
+  assert.equal(k.livingDescendants(), []);
+  assert.equal(k.childPids(), []);
+}
+
+// ---
+
+const protocol = suite('protocol mode');
+
+protocol('should write records, carry out control records for children only, and tear down a tree on EOF (exit 0)', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn();
+  const g = k.spawn(a); // adopted when a exits
+  const h1 = k.spawn(b), h2 = k.spawn(h1); // b's subtree: orphans at tear-down
+  const sibling = k.add(60, k.parent).pid;
+  k.script.push(
+    () => k.exit(a, 3),
+    () => k.sendRecords([g, SIGTERM], [sibling, SIGKILL], [h1, SIGKILL], [0, SIGKILL], [k.self, SIGKILL], [1, SIGKILL]),
+    () => k.closeControl(),
+  );
+  assert.is(run(k), 0);
+  assert.equal(summary(k), [exited(a, 3), killed(g, SIGTERM), killed(b, SIGKILL), killed(h1, SIGKILL), killed(h2, SIGKILL)]);
+  assert.equal(killsOf(k), [[g, SIGTERM], [b, SIGKILL], [h1, SIGKILL], [h2, SIGKILL]]);
+  assert.equal(k.stderr, ['supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled']);
+  assert.ok(k.procs.get(sibling)!.state === 'alive');
+  assert.equal(timeouts(k), [-1, -1, -1]);
+  assert.equal(k.openFds(), [[0, 'control'], [1, 'status'], [2, 'stderr'], [3, 'signals']], 'epoll and the /proc files closed');
+  assertClean(k);
+});
+
+protocol('should exit 0 at once when it has no child, without waiting', () => {
+  const k = kernel();
+  assert.is(run(k), 0);
+  assert.equal(k.waits, []);
+  assert.equal(k.written, []);
+  assertClean(k);
+});
+
+protocol('should set itself up as a child subreaper watching the signal pipe and fd 0', () => {
+  const k = kernel({}, () => k.closeControl());
+  k.spawn();
+  assert.is(run(k), 0);
+  assert.ok(k.subreaper);
+  assert.ok(k.caught.has(17) && k.caught.has(SIGTERM) && k.caught.has(SIGHUP) && k.caught.has(34) && k.caught.has(64));
+  assert.not.ok(k.caught.has(SIGKILL) || k.caught.has(13) || k.caught.has(SIGWINCH) || k.caught.has(19), 'PIPE, WINCH, STOP keep theirs');
+  assert.equal(k.ctl.slice(0, 2), ['ADD 3 1', 'ADD 0 1']); // the signal pipe (fd 3), then the control fd
+  assertClean(k);
+});
+
+protocol('should reassemble control records split across reads and ignore a partial one at EOF', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn();
+  const bytes = concatBytes([encodeControlRef(a, 0), encodeControlRef(b, SIGTERM), encodeControlRef(a, SIGKILL)]);
+  k.script.push(
+    () => k.sendControl(bytes.subarray(0, 5)),
+    () => k.sendControl(bytes.subarray(5, 13)),
+    () => k.sendControl(bytes.subarray(13, 20)),
+    () => k.closeControl(),
+  );
+  assert.is(run(k), 0);
+  assert.equal(killsOf(k), [[a, 0], [b, SIGTERM], [a, SIGKILL]]);
+  assert.equal(k.stderr, ['supervise: the control stream ended inside a record (4 of 8 bytes); ignored']);
+  assertClean(k);
+});
+
+protocol('should keep reaping without a word once the status reader is gone, until EOF', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn(), c = k.spawn();
+  k.script.push(
+    () => k.exit(a, 0),
+    () => {
+      k.reader = 'gone';
+      k.exit(b, 1);
+    },
+    () => k.closeControl(),
+  );
+  assert.is(run(k), 0);
+  assert.equal(summary(k), [exited(a, 0)]);
+  assert.equal(k.reaped.map((r) => r.pid), [a, b, c]);
+  assert.equal(k.stderr, []);
+  assertClean(k);
+});
+
+protocol('should read a control fd epoll refuses (a regular file) to its end without blocking, then tear down', () => {
+  const k = kernel();
+  k.controlRegular = true;
+  const a = k.spawn(), b = k.spawn();
+  k.sendRecords([a, SIGTERM]);
+  assert.is(run(k), 0);
+  assert.equal(killsOf(k), [[a, SIGTERM], [b, SIGKILL]]);
+  assert.ok(timeouts(k).every((t) => t === 0), `timeouts ${timeouts(k)}`);
+  assert.not.ok(k.ctl.some((c) => c.startsWith('ADD 0')), 'the file is not watched');
+  assertClean(k);
+});
+
+// ---
+
+const signals = suite('signals');
+
+signals('should tear down on a TERM pending since exec, at the first wait, and exit 143', () => {
+  const k = kernel();
+  const a = k.spawn();
+  const g = k.spawn(a);
+  k.pendingAtExec.push(SIGTERM);
+  assert.is(run(k), 143);
+  assert.is(k.waits.length, 1);
+  assert.equal(k.waits[0].events, [[3, EPOLLIN]]);
+  assert.equal(killsOf(k), [[a, SIGKILL], [g, SIGKILL]]);
+  assert.equal(summary(k), [killed(a, SIGKILL), killed(g, SIGKILL)]);
+  assertClean(k);
+});
+
+signals('should forward a TERM pending since exec to the command in launch mode once it runs, then exit 143', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--', 'sh'] });
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.spawn(pid);
+  };
+  k.pendingAtExec.push(SIGTERM);
+  assert.is(run(k), 143);
+  assert.equal(killsOf(k)[0], [main, SIGTERM]);
+  assert.is(k.waits.length, 1);
+  assertClean(k);
+});
+
+signals('should exit 128 + N for each of TERM, INT, HUP and QUIT, the first one winning', () => {
+  for (const sig of [SIGTERM, SIGINT, SIGHUP, SIGQUIT]) {
+    const k = kernel({}, () => {
+      k.signalSupervise(sig);
+      k.signalSupervise(SIGTERM);
+    });
+    k.spawn();
+    assert.is(run(k), 128 + sig);
+    assertClean(k);
+  }
+});
+
+signals('should take an interrupted wait (EINTR) as a wake-up and read the pipe', () => {
+  const k = kernel({}, () => {
+    k.signalSupervise(SIGINT);
+    return 'EINTR';
+  });
+  k.spawn();
+  assert.is(run(k), 130);
+  assert.is(k.waits[0].result, -4);
+  assertClean(k);
+});
+
+signals('should live on through the other signals it catches (USR1, RT) and count SIGCHLD as a wake-up only', () => {
+  const k = kernel({}, () => k.signalSupervise(SIGUSR1), () => k.signalSupervise(40), () => k.signalSupervise(17), () => k.closeControl());
+  const a = k.spawn();
+  assert.is(run(k), 0);
+  assert.equal(killsOf(k), [[a, SIGKILL]]);
+  assert.is(k.waits.length, 4);
+  assertClean(k);
+});
+
+// ---
+
+const launch = suite('launch mode');
+
+const STATUS3 = { fds: { 3: 'status' as const } };
+
+launch('should write the spawned record first and exit with the command\'s status, killing what it left', () => {
+  let main = 0, g = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', 'make', '-j', 'all'] }, () => k.exit(main, 42));
+  k.onSpawn = (pid) => {
+    main = pid;
+    g = k.spawn(pid);
+  };
+  assert.is(run(k), 42);
+  assert.equal(k.spawns.map((s) => [s.argv, s.flags, s.pdeathsig, s.cloneFlags]), [[['make', '-j', 'all'], 0, SIGKILL, 0]]);
+  assert.equal(k.spawns[0].inherited, [0, 1, 2], 'the status fd, the signal pipe and epoll are CLOEXEC');
+  assert.equal(summary(k), [spawnedRecord(main), exited(main, 42), killed(g, SIGKILL)]);
+  assert.equal(killsOf(k), [[g, SIGKILL]]);
+  assert.equal(k.stderr, []);
+  assertClean(k);
+});
+
+launch('should exit 128 + N when the command dies of signal N', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--', 'crash'] }, () => k.crash(main, 6));
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 134);
+  assertClean(k);
+});
+
+launch('should wait for the rest of the tree with --wait-all', () => {
+  let main = 0, g = 0;
+  const k = kernel({ ...STATUS3, argv: ['--wait-all', '--status-fd=3', '--', 'sh'] }, () => k.exit(main, 3), () => k.exit(g, 0));
+  k.onSpawn = (pid) => {
+    main = pid;
+    g = k.spawn(pid);
+  };
+  assert.is(run(k), 3);
+  assert.equal(k.kills, []);
+  assert.equal(summary(k), [spawnedRecord(main), exited(main, 3), exited(g, 0)]);
+  assertClean(k);
+});
+
+launch('should exit 127 when the command is not found and 126 when it cannot run, with a spawn-failed record', () => {
+  for (const [errno, code, text] of [[ENOENT, 127, 'No such file or directory'], [EACCES, 126, 'Permission denied']] as const) {
+    const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', './nosuch', 'x'] });
+    k.spawnError = -errno;
+    assert.is(run(k), code);
+    assert.equal(summary(k), [spawnFailedRecord(errno)]);
+    assert.equal(k.stderr, [`supervise: ./nosuch: ${text}`]);
+    assert.equal(k.waits, []);
+    assertClean(k);
+  }
+});
+
+launch('should forward every signal to the command only (CONT, URG, WINCH, USR1, HUP)', () => {
+  let main = 0;
+  const sent = [SIGCONT, SIGURG, SIGWINCH, SIGUSR1, SIGHUP];
+  const k = kernel({ argv: ['--', 'server'] }, () => sent.forEach((s) => k.signalSupervise(s)));
+  k.onSpawn = (pid) => {
+    main = pid;
+    sent.forEach((s) => k.procs.get(pid)!.ignores.add(s));
+    k.spawn(pid);
+  };
+  k.script.push(() => k.exit(main, 0));
+  assert.is(run(k), 0);
+  assert.equal(killsOf(k).slice(0, 5), sent.map((s) => [main, s]));
+  assert.equal(killsOf(k).slice(5).map(([, s]) => s), [SIGKILL], 'then the orphan, at tear-down');
+  assertClean(k);
+});
+
+launch('should SIGTERM the command at --timeout (the deadline is epoll_wait\'s timeout) and exit 124', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--timeout', '5s', '--', 'sleep', '9'] }, () => {
+    k.advance(1200);
+    k.signalSupervise(SIGWINCH);
+  });
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGWINCH);
+  };
+  const start = k.monoMs;
+  assert.is(run(k), 124);
+  assert.equal(timeouts(k), [5000, 3800]);
+  assert.is(k.monoMs - start, 5000);
+  // The tear-down that follows SIGKILLs every unreaped child: main is a zombie by then (harmless).
+  assert.equal(killsOf(k), [[main, SIGWINCH], [main, SIGTERM], [main, SIGKILL]]);
+  assertClean(k);
+});
+
+launch('should SIGKILL a command that ignores the timeout\'s TERM once --grace is over, and still exit 124', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGTERM);
+  };
+  assert.is(run(k), 124);
+  assert.equal(timeouts(k), [5000, 1500]);
+  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
+  assertClean(k);
+});
+
+launch('should give the command --grace after a TERM, then kill the tree (143), or take its own exit inside it', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--grace=2s', '--', 'stubborn'] }, () => k.signalSupervise(SIGTERM));
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGTERM);
+  };
+  assert.is(run(k), 143);
+  assert.equal(timeouts(k), [-1, 2000]);
+  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
+  assertClean(k);
+
+  const k2 = kernel({ argv: ['--grace=2s', '--', 'polite'] }, () => k2.signalSupervise(SIGTERM), () => {
+    k2.advance(700);
+    k2.exit(main, 0);
+  });
+  k2.onSpawn = (pid) => {
+    main = pid;
+    k2.procs.get(pid)!.ignores.add(SIGTERM);
+  };
+  assert.is(run(k2), 0);
+  assert.equal(timeouts(k2), [-1, 2000]);
+  assertClean(k2);
+});
+
+launch('should carry out control records from --control-fd for children only, and tear down at its EOF', () => {
+  let main = 0, g = 0;
+  const k = kernel({ fds: { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' }, argv: ['--status-fd', '3', '--control-fd', '4', '--', 'sh'] },
+    () => k.sendRecords([g, SIGKILL], [1, SIGKILL], [k.parent, SIGKILL]),
+    () => k.sendRecords([g, SIGTERM]),
+    () => k.closeControl());
+  k.onSpawn = (pid) => {
+    main = pid;
+    g = k.spawn(pid);
+  };
+  assert.is(run(k), 137, 'the command died of the tear-down\'s SIGKILL');
+  // g is main's child until main dies: refused until then, killed by the tear-down after.
+  assert.equal(killsOf(k), [[main, SIGKILL], [g, SIGKILL]]);
+  assert.ok(k.kills.every((c) => c.phase === 'wait 3'));
+  assert.equal(k.spawns[0].inherited, [0, 1, 2]);
+  assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGKILL), killed(g, SIGKILL)]);
+  assertClean(k);
+});
+
+launch('should share one fd for status and control (a socket) and watch it once', () => {
+  let main = 0;
+  const k = kernel({ fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] },
+    () => k.sendRecords([main, SIGTERM]));
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 143);
+  assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGTERM)]);
+  assert.equal(k.ctl.filter((c) => c.includes(' 3 ') || c.endsWith(' 3')).slice(0, 1), ['ADD 3 1']);
+  assertClean(k);
+});
+
+launch('should refuse a --status-fd or --control-fd it was not given, with exit 2', () => {
+  for (const [flag, name] of [['--status-fd', 'status-fd'], ['--control-fd', 'control-fd']]) {
+    const k = kernel({ argv: [flag, '7', '--', 'true'] });
+    assert.is(run(k), 2);
+    assert.equal(k.stderr, [`supervise: --${name} 7: not an fd supervise was given (Bad file descriptor)`]);
+    assert.equal(k.spawns, []);
+  }
+});
+
+launch('should refuse a --status-fd or --control-fd that names an fd it opened itself, as the native host sees fds', () => {
+  // The native host's fdGiven() is fcntl(F_GETFD) >= 0: any open fd. Fd 3 is not given here,
+  // so signals() gets it for the signal pipe, and fd 4 becomes the epoll.
+  for (const [flag, fd, name] of [['--status-fd', 3, 'status-fd'], ['--status-fd', 4, 'status-fd'], ['--control-fd', 3, 'control-fd']] as const) {
+    const k = kernel({ argv: [flag, String(fd), '--', 'true'], fdGiven: 'open' });
+    k.onSpawn = (pid) => k.exit(pid, 0);
+    const code = outcome(k);
+    assert.equal([code, k.stderr], [2, [`supervise: --${name} ${fd}: not an fd supervise was given (Bad file descriptor)`]],
+      `${flag} ${fd}`);
+    assert.equal(k.spawns, []);
+  }
+});
+
+launch('should take a signal after the command could not start without probing pid 0', () => {
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', './nosuch'] }, () => {
+    k.signalSupervise(SIGTERM);
+    k.reader = 'ready';
+  });
+  k.spawnError = -ENOENT;
+  k.reader = 'blocked'; // the spawn-failed record waits: the loop runs once
+  assert.is(run(k), 127);
+  assert.equal(summary(k), [spawnFailedRecord(ENOENT)]);
+  assert.equal(k.stderr, ['supervise: ./nosuch: No such file or directory']);
+  assertClean(k);
+});
+
+launch('should not spin on a socket its owner half-closed while the status reader is blocked', () => {
+  let main = 0;
+  const k = kernel({ fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] },
+    () => k.closeControl(), () => {}, () => {}, () => {
+      k.reader = 'ready';
+    });
+  k.onSpawn = (pid) => (main = pid);
+  k.reader = 'blocked';
+  assert.is(run(k), 137);
+  assert.is(k.waits.length, 3, 'the EOF, the SIGCHLD of the kill, the reader');
+  assert.ok(k.waits.slice(1).every((w) => !w.events.some(([fd, ev]) => fd === 3 && ev & EPOLLIN)), 'EOF read once');
+  assert.equal(k.waits[2].events, [[3, EPOLLOUT]]);
+  assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGKILL)]);
+  assertClean(k);
+});
+
+launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--pid-ns', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x'] }, () => k.exit(main, 0));
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 0);
+  const s = k.spawns[0];
+  assert.equal(s.argv, ['supervise', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x']);
+  assert.is(s.flags, 3, 'SPAWN_SELF | SPAWN_MOUNT_PROC');
+  assert.is(s.cloneFlags, 0x20000000 | 0x00020000 | 0x10000000, 'NEWPID | NEWNS | NEWUSER');
+  assert.equal([s.uidMap, s.gidMap], ['1000 1000 1\n', '1000 1000 1\n']);
+
+  const root = kernel({ argv: ['--pid-ns', '--', 'true'] });
+  root.euid = 0;
+  root.onSpawn = (pid) => root.exit(pid, 0);
+  assert.is(run(root), 0);
+  assert.equal([root.spawns[0].cloneFlags, root.spawns[0].uidMap], [0x20000000 | 0x00020000, null]);
+
+  const denied = kernel({ argv: ['--pid-ns', '--', 'true'] });
+  denied.spawnError = -EPERM;
+  assert.is(run(denied), 126);
+  assert.equal(denied.stderr, ['supervise: --pid-ns: cannot start true in a new PID namespace: Operation not permitted ' +
+    '(namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)']);
+});
+
+// ---
+
+const pressure = suite('back-pressure and idle');
+
+pressure('should stop reaping while the status reader is blocked, watch EPOLLOUT, and go on once it is writable', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn(), c = k.spawn();
+  k.reader = 'blocked';
+  const seen: Array<[number, number]> = [];
+  const look = () => seen.push([k.watching(1), k.reaped.length]);
+  k.script.push(
+    () => k.exit(a, 1),
+    () => {
+      look();
+      k.exit(b, 2);
+    },
+    () => {
+      look();
+      k.reader = 'ready';
+    },
+    () => {
+      look();
+      k.closeControl();
+    },
+  );
+  assert.is(run(k), 0);
+  assert.equal(seen, [[EPOLLOUT, 0], [EPOLLOUT, 0], [0, 2]], 'EPOLLOUT only while a record waits');
+  assert.equal(summary(k), [exited(a, 1), exited(b, 2), killed(c, SIGKILL)]);
+  assert.equal(timeouts(k), [-1, -1, -1, -1]);
+  assertClean(k);
+});
+
+pressure('should finish a record cut short, and one that met EAGAIN, when the fd is writable again', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn();
+  k.maxWrite = 50;
+  k.writeResults = [50, -EAGAIN];
+  k.script.push(() => {
+    k.exit(a, 4);
+    k.exit(b, 5);
+  }, () => k.closeControl());
+  assert.is(run(k), 0);
+  assert.equal(summary(k), [exited(a, 4), exited(b, 5)]);
+  assert.is(k.written.length, 256);
+  assertClean(k);
+});
+
+pressure('should sleep in epoll_wait(-1) when nothing is pending, and wake only for something that happened', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn();
+  const nothing = () => {};
+  k.script.push(
+    () => k.exit(a, 0), nothing, nothing,
+    () => k.sendRecords([b, 0]), nothing,
+    () => k.signalSupervise(SIGUSR1), nothing, nothing,
+    () => k.closeControl(),
+  );
+  assert.is(run(k), 0);
+  assert.equal(timeouts(k), [-1, -1, -1, -1], 'one wait per event, each without a timeout');
+  assert.ok(k.waits.every((w) => w.result > 0), 'no spurious wake-up');
+  assert.is(k.watching(1), 0);
+  assertClean(k);
+});
+
+pressure('should wait without a timeout in launch mode too when no --timeout is set', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--grace', '3s', '--', 'sleep'] }, () => {}, () => k.signalSupervise(SIGWINCH), () => k.exit(main, 0));
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 0);
+  assert.equal(timeouts(k), [-1, -1]);
+  assertClean(k);
+});
+
+// ---
+
+const args = suite('arguments');
+
+/** Runs main() on argv with a command that exits at the first wait. */
+function launchWith(argv: string[], fds: FakeKernelOptions['fds'] = { 3: 'status' }) {
+  let main = 0;
+  const k = kernel({ argv, fds }, () => k.exit(main, 0));
+  k.onSpawn = (pid) => (main = pid);
+  const code = run(k);
+  return { k, code };
+}
+
+args('should run the launch forms it parses itself', () => {
+  const cases: Array<[string[], string[], number, boolean]> = [
+    // argv, CMD, first wait's timeout, a record on fd 3
+    [['--', 'true'], ['true'], -1, false],
+    [['--', 'ls', '--help', '--', '-x'], ['ls', '--help', '--', '-x'], -1, false],
+    [['--status-fd', '3', '--', 'a'], ['a'], -1, true],
+    [['--status-fd=3', '--control-fd=0', '--', 'a'], ['a'], -1, true],
+    [['--timeout', '1.5s', '--', 'a'], ['a'], 1500, false],
+    [['--timeout=250ms', '--grace', '2m', '--', 'a'], ['a'], 250, false],
+    [['--timeout', '3', '--', 'a', 'b'], ['a', 'b'], 3000, false],
+    [['--wait-all', '--pid-ns', '--', 'a'], ['supervise', '--wait-all', '--', 'a'], -1, false],
+    [['--events', 'run.ev', '--', 'a'], ['a'], -1, false],
+  ];
+  for (const [argv, cmd, timeout, record] of cases) {
+    const { k, code } = launchWith(argv);
+    assert.is(code, 0, argv.join(' '));
+    assert.equal(k.spawns.map((s) => s.argv), [cmd], argv.join(' '));
+    assert.is(k.waits[0]?.timeout, timeout, argv.join(' '));
+    assert.is(k.records().length > 0, record, argv.join(' '));
+    assertClean(k);
+  }
+});
+
+args('should hand every other argv to the full command line (-1) without a system call', () => {
+  const cases = [
+    ['--help'], ['-h'], ['--version'], ['decode', 'f.ev'], ['send', '1', '2'], ['true'], ['--'], ['--', ''],
+    ['--wait-all'], ['--wait-all=1', '--', 'a'], ['--pid-ns=yes', '--', 'a'], ['--bogus', '--', 'a'], ['-w', '--', 'a'],
+    ['--status-fd', '--', 'a'], ['--status-fd'], ['--status-fd', 'x', '--', 'a'], ['--status-fd', '-1', '--', 'a'],
+    ['--status-fd', '1234567890', '--', 'a'], ['--control-fd=', '--', 'a'], ['--timeout', '5x', '--', 'a'],
+    ['--timeout', '--', 'a'], ['--grace', '-1s', '--', 'a'], ['--grace', '.5s', '--', 'a'], ['--events', '--', 'a'],
+    ['--events', '-x', '--', 'a'], ['--events=', '--', 'a'], ['--status-fd 3', '--', 'a'], ['a', '--', 'b'],
+  ];
+  for (const argv of cases) {
+    const k = kernel({ argv });
+    assert.is(run(k), -1, JSON.stringify(argv));
+    assert.equal([...new Set(k.calls)].sort(), ['argLen', 'argRead'].slice(0, argv.length ? 2 : 1), JSON.stringify(argv));
+  }
+});
+
+args('should parse durations as the front end\'s duration() says', () => {
+  const k = new FakeKernel();
+  const core = k.instantiate();
+  const duration = (text: string) => {
+    const bytes = Buffer.from(text);
+    new Uint8Array(core.memory.buffer, core.argBuffer(), bytes.length).set(bytes);
+    return core.duration(bytes.length);
+  };
+  const table: Array<[string, number]> = [
+    ['500ms', 500], ['10s', 10000], ['2m', 120000], ['1h', 3600000], ['3', 3000], ['0', 0], ['0ms', 0],
+    ['1.5s', 1500], ['0.25m', 15000], ['1.0005s', 1001], ['0.4ms', 0], ['0.5ms', 1], ['2147483647ms', 2147483647],
+    ['596h', 2145600000], ['2147483648ms', -1], ['597h', -1], ['', -1], ['ms', -1], ['s', -1], ['1.', -1], ['.5s', -1],
+    ['1.s', -1], ['5 s', -1], [' 5s', -1], ['5S', -1], ['5MS', -1], ['-1s', -1], ['+1s', -1], ['1d', -1], ['1sec', -1],
+    ['1e3', -1], ['1_000', -1], ['0x10', -1], ['5s ', -1],
+  ];
+  assert.equal(table.map(([t]) => [t, duration(t)]), table);
+  assert.is(core.duration(-1), -1);
+  assert.is(core.duration(4097), -1);
+  assert.is(duration('9'.repeat(4096)), -1);
+});
+
+// ---
+
+const events = suite('the events log');
+
+const EVENTS = '/tmp/run.ev';
+const HEADER = [...Buffer.from('SUPVEVTS'), 1, 0, 0, 0, 136, 0, 0, 0];
+
+/** The entries of an events file after its header: [time, record bytes]. */
+function entries(data: number[], from = 16): Array<[bigint, Uint8Array]> {
+  const bytes = Uint8Array.from(data);
+  const out: Array<[bigint, Uint8Array]> = [];
+  for (let at = from; at + 136 <= bytes.length; at += 136) {
+    out.push([new DataView(bytes.buffer).getBigInt64(at, true), bytes.slice(at + 8, at + 136)]);
+  }
+  return out;
+}
+
+events('should create the log with its header and append each record as written, with its time', () => {
+  let main = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => {
+    k.advance(1500);
+    k.exit(main, 9);
+  });
+  k.onSpawn = (pid) => (main = pid);
+  const t0 = BigInt(k.realUs);
+  assert.is(run(k), 9);
+  const data = k.files.get(EVENTS)!.data;
+  assert.equal(data.slice(0, 16), HEADER);
+  assert.is(data.length, 16 + 2 * 136);
+  const log = entries(data);
+  assert.equal(log.map(([t]) => t - t0), [0n, 1_500_000n]);
+  assert.equal(log.map(([, r]) => [...r]), k.records().map((r) => [...r]));
+  assert.equal(k.spawns[0].inherited, [0, 1, 2], 'the log is CLOEXEC too');
+  assertClean(k);
+});
+
+events('should append to a log that has entries already, without a second header', () => {
+  const old = [...HEADER, ...new Array(136).fill(7)];
+  const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
+  k.files.set(EVENTS, { data: [...old], writeResults: [] });
+  k.onSpawn = (pid) => k.exit(pid, 0);
+  assert.is(run(k), 0);
+  const data = k.files.get(EVENTS)!.data;
+  assert.equal(data.slice(0, old.length), old);
+  assert.is(data.length, old.length + 2 * 136, 'spawned and exited, logged with no status fd');
+  assert.equal(entries(data, old.length).map(([, r]) => decodeStatusRef(r).code), [SUP_SPAWNED, CLD_EXITED]);
+});
+
+events('should keep logging after the status reader is gone', () => {
+  let main = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => {
+    k.reader = 'gone';
+    k.exit(main, 0);
+  });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 0);
+  assert.equal(summary(k), [spawnedRecord(main)]);
+  assert.equal(entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r).pid), [main, main]);
+  assert.equal(k.stderr, []);
+  assertClean(k);
+});
+
+events('should refuse to start when the log cannot be opened or its header written (exit 1)', () => {
+  const cases: Array<[(k: FakeKernel) => void, string]> = [
+    [(k) => k.openErrors.set(EVENTS, -EACCES), 'Permission denied'],
+    [(k) => k.files.set(EVENTS, { data: [], writeResults: [-ENOSPC] }), 'No space left on device'],
+    [(k) => k.files.set(EVENTS, { data: [], writeResults: [10] }), 'No space left on device'],
+  ];
+  for (const [arrange, text] of cases) {
+    const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
+    arrange(k);
+    assert.is(run(k), 1);
+    assert.equal(k.stderr, [`supervise: --events ${EVENTS}: ${text}`]);
+    assert.equal(k.spawns, []);
+  }
+});
+
+events('should say once that an entry could not be written, and go on supervising', () => {
+  let main = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => k.exit(main, 0));
+  k.files.set(EVENTS, { data: [], writeResults: [16, -ENOSPC] });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 0);
+  assert.equal(k.stderr, ['supervise: cannot write the events file: No space left on device (no more entries are written)']);
+  assert.is(k.files.get(EVENTS)!.data.length, 16);
+  assert.equal(summary(k), [spawnedRecord(main), exited(main, 0)]);
+  assertClean(k);
+});
+
+// ---
+
+const setup = suite('set-up failures');
+
+setup('should refuse to start without what it stands on, saying why (exit 1)', () => {
+  const cases: Array<[(k: FakeKernel) => void, string]> = [
+    [(k) => k.openErrors.set('/proc/self/stat', -ENOENT), 'supervise: /proc is not mounted: supervise needs it to find the processes it adopts'],
+    [(k) => k.openErrors.set('/proc/self/stat', -EMFILE), 'supervise: cannot read /proc/self/stat: EMFILE (too many open files: raise `ulimit -n`)'],
+    [(k) => k.files.set('/proc/self/stat', { data: [...Buffer.from('1 (init) S 0')], writeResults: [] }),
+      'supervise: /proc belongs to another PID namespace: mount one for this namespace (e.g. unshare --pid --fork --mount-proc)'],
+    [(k) => (k.subreaperError = -EPERM), 'supervise: cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with EPERM (a sandbox forbids it)'],
+    [(k) => (k.signalsError = -EMFILE), 'supervise: cannot install signal handlers: EMFILE'],
+    [(k) => (k.epollError = -EMFILE), 'supervise: epoll_create1: EMFILE'],
+    [(k) => (k.childrenError = -EMFILE), 'supervise: cannot list children: EMFILE (too many open files: raise `ulimit -n`)'],
+  ];
+  for (const [arrange, line] of cases) {
+    for (const argv of [[], ['--', 'true']]) {
+      const k = kernel({ argv });
+      k.spawn();
+      arrange(k);
+      assert.is(run(k), 1, line);
+      assert.equal(k.stderr, [line]);
+      assert.equal(k.spawns, [], 'the command is not started');
+      assert.equal(k.kills, []);
+    }
+  }
+});
+
+setup('should not ask to become a subreaper when it is one already', () => {
+  const k = kernel({}, () => k.closeControl());
+  k.subreaper = true;
+  k.spawn();
+  assert.is(run(k), 0);
+  assert.not.ok(k.calls.includes('setChildSubreaper'));
+});
+
+// ---
+
+const random = suite('random histories through main()');
+
+type Action = WorldAction | { t: 'signal'; signo: number; eintr: boolean } | { t: 'eof' } | { t: 'nothing' };
+
+const signo = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(17, SIGUSR1, SIGWINCH, SIGCONT, 40) },
+  { weight: 1, arbitrary: fc.constantFrom(SIGHUP, SIGINT, SIGQUIT, SIGTERM) },
+);
+// Weighted so that most histories run for a while before a tear-down starts (an EOF, a
+// fatal signal, or the command's exit in launch mode).
+const action: fc.Arbitrary<Action> = fc.oneof<fc.MaybeWeightedArbitrary<Action>[]>(
+  ...worldActions(3),
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('signal' as const), signo, eintr: fc.boolean() }, plain) },
+  { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
+  { weight: 3, arbitrary: fc.constant({ t: 'nothing' as const }) },
+);
+interface History {
+  /** Launch mode (`--status-fd 3 --control-fd 4 [--wait-all] -- CMD`) or protocol mode. */
+  launch: boolean;
+  waitAll: boolean;
+  initial: number;
+  actions: Action[];
+  end: 'eof' | 'signal';
+}
+const history: fc.Arbitrary<History> = fc.record({
+  launch: fc.boolean(),
+  waitAll: fc.boolean(),
+  initial: fc.integer({ min: 2, max: 8 }),
+  actions: fc.array(action, { minLength: 3, maxLength: 60, size: 'max' }),
+  end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
+}, plain);
+
+const FATAL = new Set([SIGHUP, SIGINT, SIGQUIT, SIGTERM]);
+
+/** Runs one history through main(): each action is one step of the world at a wait. */
+function runHistory({ launch: launchMode, waitAll, initial, actions, end }: History): void {
+  const argv = launchMode ? ['--status-fd', '3', '--control-fd', '4', ...(waitAll ? ['--wait-all'] : []), '--', 'cmd'] : [];
+  const k = new FakeKernel({ argv, fds: launchMode ? { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' } : {} });
+  const world = new World(k, false);
+  let main = 0;
+  if (launchMode) {
+    k.onSpawn = (pid) => {
+      main = pid;
+      world.seen.add(pid);
+      for (let i = 0; i < initial; i++) world.seen.add(k.spawn(pid));
+    };
+  } else {
+    for (let i = 0; i < initial; i++) world.seen.add(k.spawn());
+  }
+  const delivered: number[] = [];
+  const deliver = (sig: number) => {
+    delivered.push(sig);
+    k.signalSupervise(sig);
+  };
+  const step = (a: Action): Step => () => {
+    if (a.t === 'signal') {
+      deliver(a.signo);
+      return a.eintr ? 'EINTR' : undefined;
+    }
+    if (a.t === 'eof') k.closeControl();
+    else if (a.t !== 'nothing') for (const chunk of world.apply(a)) if (!k.controlEof) k.sendControl(chunk);
+  };
+  k.script.push(...actions.map(step), () => {
+    world.settle();
+    if (end === 'eof') k.closeControl();
+    else deliver(SIGTERM);
+  });
+  // Once the script is done, the owner closes the control fd if the core still waits.
+  k.idle = 'eof';
+  const code = run(k);
+
+  world.check(launchMode ? 1 : 0);
+  if (launchMode) assert.equal(summary(k)[0], spawnedRecord(main));
+  const firstFatal = delivered.find((s) => FATAL.has(s));
+  if (!launchMode) {
+    assert.is(code, firstFatal ? 128 + firstFatal : 0);
+  } else {
+    // The command's own status, or 128 + a fatal signal supervise got (which one depends on
+    // whether the command was reaped by then).
+    const m = k.reaped.find((r) => r.pid === main)!;
+    const own = m.code === CLD_EXITED ? m.status : 128 + m.status;
+    const possible = new Set([own, ...delivered.filter((s) => FATAL.has(s)).map((s) => 128 + s)]);
+    assert.ok(possible.has(code), `exit ${code}, not one of ${[...possible]}`);
+  }
+}
+
+random('should never kill a non-child, write one record per reaped child, and leave no descendant alive', () => {
+  fc.assert(fc.property(history, runHistory), { numRuns: 1000 });
+});
+
+protocol.run();
+signals.run();
+launch.run();
+pressure.run();
+args.run();
+events.run();
+setup.run();
+random.run();
