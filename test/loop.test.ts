@@ -718,7 +718,12 @@ setup('should not ask to become a subreaper when it is one already', () => {
 
 const random = suite('random histories through main()');
 
-type Action = WorldAction | { t: 'signal'; signo: number; eintr: boolean } | { t: 'eof' } | { t: 'nothing' };
+type Action =
+  | WorldAction
+  | { t: 'signal'; signo: number; eintr: boolean }
+  | { t: 'eof' }
+  | { t: 'nothing' }
+  | { t: 'advance'; ms: number };
 
 const signo = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(17, SIGUSR1, SIGWINCH, SIGCONT, 40) },
@@ -731,11 +736,15 @@ const action: fc.Arbitrary<Action> = fc.oneof<fc.MaybeWeightedArbitrary<Action>[
   { weight: 6, arbitrary: fc.record({ t: fc.constant('signal' as const), signo, eintr: fc.boolean() }, plain) },
   { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
   { weight: 3, arbitrary: fc.constant({ t: 'nothing' as const }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }, plain) },
 );
 interface History {
   /** Launch mode (`--status-fd 3 --control-fd 4 [--wait-all] -- CMD`) or protocol mode. */
   launch: boolean;
   waitAll: boolean;
+  /** --timeout and --grace in ms (0: not given). */
+  timeout: number;
+  grace: number;
   initial: number;
   actions: Action[];
   end: 'eof' | 'signal';
@@ -743,6 +752,8 @@ interface History {
 const history: fc.Arbitrary<History> = fc.record({
   launch: fc.boolean(),
   waitAll: fc.boolean(),
+  timeout: fc.constantFrom(0, 0, 1000, 4000, 20000),
+  grace: fc.constantFrom(0, 0, 500, 2500),
   initial: fc.integer({ min: 2, max: 8 }),
   actions: fc.array(action, { minLength: 3, maxLength: 60, size: 'max' }),
   end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
@@ -751,14 +762,19 @@ const history: fc.Arbitrary<History> = fc.record({
 const FATAL = new Set([SIGHUP, SIGINT, SIGQUIT, SIGTERM]);
 
 /** Runs one history through main(): each action is one step of the world at a wait. */
-function runHistory({ launch: launchMode, waitAll, initial, actions, end }: History): void {
-  const argv = launchMode ? ['--status-fd', '3', '--control-fd', '4', ...(waitAll ? ['--wait-all'] : []), '--', 'cmd'] : [];
+function runHistory({ launch: launchMode, waitAll, timeout, grace, initial, actions, end }: History): void {
+  const argv = !launchMode ? [] : [
+    '--status-fd', '3', '--control-fd', '4', ...(waitAll ? ['--wait-all'] : []),
+    ...(timeout ? ['--timeout', `${timeout}ms`] : []), ...(grace ? [`--grace=${grace / 1000}s`] : []), '--', 'cmd',
+  ];
   const k = new FakeKernel({ argv, fds: launchMode ? { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' } : {} });
   const world = new World(k, false);
   let main = 0;
+  let deadline = Infinity;
   if (launchMode) {
     k.onSpawn = (pid) => {
       main = pid;
+      if (timeout) deadline = k.monoMs + timeout;
       world.seen.add(pid);
       for (let i = 0; i < initial; i++) world.seen.add(k.spawn(pid));
     };
@@ -776,6 +792,7 @@ function runHistory({ launch: launchMode, waitAll, initial, actions, end }: Hist
       return a.eintr ? 'EINTR' : undefined;
     }
     if (a.t === 'eof') k.closeControl();
+    else if (a.t === 'advance') k.advance(a.ms);
     else if (a.t !== 'nothing') for (const chunk of world.apply(a)) if (!k.controlEof) k.sendControl(chunk);
   };
   k.script.push(...actions.map(step), () => {
@@ -789,6 +806,11 @@ function runHistory({ launch: launchMode, waitAll, initial, actions, end }: Hist
 
   world.check(launchMode ? 1 : 0);
   if (launchMode) assert.equal(summary(k)[0], spawnedRecord(main));
+  // Asleep without a timeout unless a deadline is pending; never asleep past --timeout.
+  if (!timeout && !grace) assert.ok(k.waits.every((w) => w.timeout === -1), `timeouts ${timeouts(k)}`);
+  for (const w of k.waits) {
+    if (w.monoMs < deadline && deadline < Infinity) assert.ok(w.timeout >= 0 && w.monoMs + w.timeout <= deadline, `a wait of ${w.timeout} ms at ${w.monoMs}, deadline ${deadline}`);
+  }
   const firstFatal = delivered.find((s) => FATAL.has(s));
   if (!launchMode) {
     assert.is(code, firstFatal ? 128 + firstFatal : 0);
@@ -798,6 +820,7 @@ function runHistory({ launch: launchMode, waitAll, initial, actions, end }: Hist
     const m = k.reaped.find((r) => r.pid === main)!;
     const own = m.code === CLD_EXITED ? m.status : 128 + m.status;
     const possible = new Set([own, ...delivered.filter((s) => FATAL.has(s)).map((s) => 128 + s)]);
+    if (k.monoMs >= deadline) possible.add(124);
     assert.ok(possible.has(code), `exit ${code}, not one of ${[...possible]}`);
   }
 }
