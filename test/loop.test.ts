@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
   FakeKernel, World, worldActions, plain, decodeStatusRef, concatBytes, encodeControlRef,
-  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM,
+  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM, EPIPE,
   type FakeKernelOptions, type Step, type WorldAction,
 } from './helpers.ts';
 
@@ -490,6 +490,33 @@ pressure('should finish a record cut short, and one that met EAGAIN, when the fd
   assertClean(k);
 });
 
+pressure('should stop watching a status fd whose reader went away while a record waited, and reap on', () => {
+  const k = kernel();
+  const a = k.spawn(), b = k.spawn(), c = k.spawn();
+  k.reader = 'blocked';
+  k.script.push(() => k.exit(a, 0), () => {
+    k.reader = 'gone';
+    k.exit(b, 0);
+  }, () => {}, () => k.closeControl());
+  assert.is(run(k), 0);
+  assert.equal(k.reaped.map((r) => r.pid), [a, b, c]);
+  assert.equal(k.written, []);
+  assert.is(k.watching(1), 0);
+  assert.ok(k.waits.slice(2).every((w) => w.events.every(([fd]) => fd !== 1)), 'fd 1 reported after the reader left');
+  assert.equal(k.stderr, []);
+  assertClean(k);
+});
+
+pressure('should carry out a burst of 10,000 control records read in 64 KiB pieces', () => {
+  const k = kernel();
+  const kids = Array.from({ length: 100 }, () => k.spawn());
+  const records = Array.from({ length: 10000 }, (_, i): [number, number] => [kids[i % 100], 0]);
+  k.script.push(() => k.sendRecords(...records), () => k.closeControl());
+  assert.is(run(k), 0);
+  assert.is(k.kills.filter((c) => c.sig === 0).length, 10000);
+  assertClean(k);
+});
+
 pressure('should sleep in epoll_wait(-1) when nothing is pending, and wake only for something that happened', () => {
   const k = kernel();
   const a = k.spawn(), b = k.spawn();
@@ -648,6 +675,20 @@ events('should keep logging after the status reader is gone', () => {
   assert.equal(summary(k), [spawnedRecord(main)]);
   assert.equal(entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r).pid), [main, main]);
   assert.equal(k.stderr, []);
+  assertClean(k);
+});
+
+events('should log a record whose status write was cut short and then met EPIPE', () => {
+  let main = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => {
+    k.writeResults = [60, -EPIPE];
+    k.exit(main, 5);
+  });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 5);
+  assert.is(k.written.length, 128 + 60);
+  const log = entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r));
+  assert.equal(log.map((r) => [r.code, r.pid, r.status]), [[SUP_SPAWNED, main, 0], [CLD_EXITED, main, 5]]);
   assertClean(k);
 });
 
