@@ -264,8 +264,9 @@ export interface FakeKernelOptions {
   argv?: string[];
   /** /proc/sys/kernel/pid_max. */
   pidMax?: number;
-  /** The fds supervise was given besides 0 (control), 1 (status) and 2 (stderr). */
-  fds?: Record<number, 'control' | 'status' | 'socket' | 'tty'>;
+  /** The fds supervise was given besides 0 (control), 1 (status) and 2 (stderr), or in
+   *  their place ('closed': not open at exec). */
+  fds?: Record<number, 'control' | 'status' | 'socket' | 'tty' | 'closed'>;
   /** What fdGiven() answers 0 for: fds open before the core ran ('inherited', the Node host's
    *  fd book), or any open fd ('open': the native host's fcntl(F_GETFD) >= 0). */
   fdGiven?: 'inherited' | 'open';
@@ -368,7 +369,10 @@ export class FakeKernel {
     this.fds.set(0, { kind: 'control', cloexec: false, given: true });
     this.fds.set(1, { kind: 'status', cloexec: false, given: true });
     this.fds.set(2, { kind: 'stderr', cloexec: false, given: true });
-    for (const [fd, kind] of Object.entries(opts.fds ?? {})) this.fds.set(Number(fd), { kind, cloexec: false, given: true });
+    for (const [fd, kind] of Object.entries(opts.fds ?? {})) {
+      if (kind === 'closed') this.fds.delete(Number(fd));
+      else this.fds.set(Number(fd), { kind, cloexec: false, given: true });
+    }
     const text = (s: string): FakeFile => ({ data: [...Buffer.from(s)], writeResults: [] });
     this.files.set('/proc/self/stat', text(`${this.self} (supervise) S ${this.parent} ${this.self} ${this.self} 0 -1 4194560 107 0 0 0\n`));
     this.files.set('/proc/sys/kernel/pid_max', text(`${opts.pidMax ?? 32768}\n`));

@@ -135,6 +135,19 @@ protocol('should keep reaping without a word once the status reader is gone, unt
   assertClean(k);
 });
 
+protocol('should not take its own signal pipe for fd 0 or fd 1 when they were closed at exec (no hang)', () => {
+  // signals() gets the lowest free fd: with fd 1 closed the signal pipe's read end becomes
+  // the status fd, never writable: no record goes out, nothing is reaped, tear-down hangs.
+  for (const fd of [0, 1]) {
+    const k = kernel({ fds: { [fd]: 'closed' } }, () => k.closeControl());
+    k.spawn();
+    const code = outcome(k);
+    assert.type(code, 'number', `fd ${fd} closed: ${code}`);
+    if (code === 1) assert.is(k.stderr.length, 1, 'a set-up failure says why');
+    else assertClean(k);
+  }
+});
+
 protocol('should read a control fd epoll refuses (a regular file) to its end without blocking, then tear down', () => {
   const k = kernel();
   k.controlRegular = true;
