@@ -608,6 +608,42 @@ args('should hand every other argv to the full command line (-1) without a syste
   }
 });
 
+args('should accept every canonical argv the front end builds, with its meaning', () => {
+  // The form of cli/args.ts's launchArgv(): each option at most once, in this order.
+  const word = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }).filter((w) => !w.includes('\0'));
+  const canonical = fc.record({
+    statusFd: fc.constantFrom(-1, 3, 5), controlFd: fc.constantFrom(-1, 4), waitAll: fc.boolean(),
+    graceMs: fc.constantFrom(0, 1, 999, 2147483647), timeoutMs: fc.constantFrom(0, 1, 60000, 2147483647),
+    events: fc.option(word.filter((w) => w.length > 0 && !w.startsWith('-')), { nil: null }), pidNs: fc.boolean(),
+    cmd: fc.tuple(word.filter((w) => w.length > 0), fc.array(fc.oneof(word, fc.constantFrom('--', '-x', '--help', '--timeout')), { maxLength: 4 })),
+  }, plain);
+  fc.assert(fc.property(canonical, (o) => {
+    const argv: string[] = [];
+    if (o.statusFd >= 0) argv.push('--status-fd', String(o.statusFd));
+    if (o.controlFd >= 0) argv.push('--control-fd', String(o.controlFd));
+    if (o.waitAll) argv.push('--wait-all');
+    if (o.graceMs > 0) argv.push('--grace', `${o.graceMs}ms`);
+    if (o.timeoutMs > 0) argv.push('--timeout', `${o.timeoutMs}ms`);
+    if (o.events !== null) argv.push('--events', o.events);
+    if (o.pidNs) argv.push('--pid-ns');
+    const cmd = [o.cmd[0], ...o.cmd[1]];
+    argv.push('--', ...cmd);
+    let main = 0;
+    const k = kernel({ argv, fds: { 3: 'status', 4: 'control', 5: 'status' } }, () => k.exit(main, 0));
+    k.idle = 'eof';
+    k.onSpawn = (pid) => (main = pid);
+    assert.is(run(k), 0, JSON.stringify(argv));
+    const inner = ['supervise', ...(o.waitAll ? ['--wait-all'] : []), ...(o.graceMs > 0 ? ['--grace', `${o.graceMs}ms`] : []), '--'];
+    assert.equal(k.spawns[0].argv, o.pidNs ? [...inner, ...cmd] : cmd);
+    assert.is(k.spawns[0].flags, o.pidNs ? 3 : 0);
+    if (o.timeoutMs > 0) assert.is(k.waits[0].timeout, o.timeoutMs);
+    else assert.is(k.waits[0].timeout, -1);
+    assert.is(k.records().length > 0, o.statusFd >= 0);
+    if (o.events !== null) assert.equal(k.files.get(o.events)?.data.slice(0, 16), HEADER);
+    assert.equal(k.violations, []);
+  }), { numRuns: 300 });
+});
+
 args('should parse durations as the front end\'s duration() says', () => {
   const k = new FakeKernel();
   const core = k.instantiate();
