@@ -9,17 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  long long x = *(const long long *)a, y = *(const long long *)b;
-  return (x > y) - (x < y);
-}
+#include "bench.h"
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 500;
@@ -36,7 +26,7 @@ int main(int argc, char **argv) {
     lat[i] = now_ns() - *shared;
     usleep(2000);
   }
-  qsort(lat, n, sizeof *lat, cmp);
+  qsort(lat, n, sizeof *lat, cmp_ll);
   printf("{\"median_us\": %.1f, \"p99_us\": %.1f}\n", lat[n / 2] / 1000.0, lat[n * 99 / 100] / 1000.0);
   return 0;
 }

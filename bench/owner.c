@@ -1,0 +1,247 @@
+/* The owner side of the protocol-mode figures, in C so that the reader costs the same for
+ * every supervisor it drives. Each run does what examples/launch.py does: fork; in the child
+ * set the subreaper flag, start the tree, then exec SUP with fds 0 (control) and 1 (status)
+ * as pipes, an empty environment and no other fd. The tree's helpers (bench/tree.c, burst.c,
+ * orphans.c) are looked up next to this executable. Prints one JSON object.
+ *     owner first N SUP           N times: our fork -> the first status record (a `true` child)
+ *     owner latency N SUP         a child's exit (its own clock stamp) -> the record read here
+ *     owner burst N SUP           records/s while N adopted children exit at once
+ *     owner teardown N PCT SUP    control EOF -> the last record, a tree of N (PCT% setsid)
+ * A SUP of `-` in `first` is no supervisor at all: we fork `true` and waitid it ourselves. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "bench.h"
+
+static char helpers[4096];
+
+/* We are a subreaper too, so whatever a failed supervisor leaves behind comes back to us:
+ * SIGKILL and reap our children until none is left. */
+static void kill_all(void) {
+  for (int round = 0; round < 1000 && kill_children() > 0; round++) {
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    usleep(1000);
+  }
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+/* Every wait of ours is bounded: after `ms` of silence, clean up and fail. */
+static void readable_within(int fd, const char *what, int ms) {
+  struct pollfd p = {fd, POLLIN, 0};
+  if (poll(&p, 1, ms) == 1) return;
+  fprintf(stderr, "owner: timed out waiting for %s\n", what);
+  kill_all();
+  exit(1);
+}
+
+static void readable(int fd, const char *what) { readable_within(fd, what, 60000); }
+
+/* bench helper NAME, next to this executable. */
+static char *helper(const char *name) {
+  static char buf[4200];
+  snprintf(buf, sizeof buf, "%s/%s", helpers, name);
+  return buf;
+}
+
+struct run { pid_t pid; int control, status, oracle; };
+
+/* Starts SUP over one child running `argv`; the child gets the oracle pipe as fd 3 when
+ * `oracle` is set. */
+static struct run start(const char *sup, char *const *argv, int oracle) {
+  int ctl[2], st[2], orc[2] = {-1, -1};
+  if (pipe2(ctl, O_CLOEXEC) || pipe2(st, O_CLOEXEC) || (oracle && pipe2(orc, O_CLOEXEC))) exit(3);
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (fork() == 0) {
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      dup2(null, 0);
+      dup2(null, 1);
+      if (oracle) dup2(orc[1], 3);
+      execv(argv[0], argv);
+      _exit(127);
+    }
+    dup2(ctl[0], 0);
+    dup2(st[1], 1);
+    char *sargv[] = {(char *)sup, NULL}, *env[] = {NULL};
+    execve(sup, sargv, env);
+    _exit(127);
+  }
+  close(ctl[0]);
+  close(st[1]);
+  if (oracle) close(orc[1]);
+  return (struct run){pid, ctl[1], st[0], orc[0]};
+}
+
+/* Reads status records until EOF; returns how many, and the time of the last chunk. */
+static int drain(struct run *r, long long *last, void (*each)(const siginfo_t *, long long)) {
+  static char buf[128 * 512];
+  int n = 0, have = 0;
+  for (ssize_t k; readable(r->status, "status records"), (k = read(r->status, buf + have, sizeof buf - have)) > 0;) {
+    long long t = now_ns();
+    have += k;
+    int whole = have / 128;
+    for (int i = 0; i < whole; i++) if (each) each((const siginfo_t *)(buf + i * 128), t);
+    memmove(buf, buf + whole * 128, have - whole * 128);
+    have -= whole * 128;
+    n += whole;
+    if (whole && last) *last = t;
+  }
+  return n;
+}
+
+static void finish(struct run *r) {
+  if (r->control >= 0) close(r->control);
+  close(r->status);
+  waitpid(r->pid, NULL, 0);
+  if (r->oracle >= 0) {
+    char c;
+    while (readable_within(r->oracle, "the tree to be gone (survivors after the supervisor exited)", 5000), read(r->oracle, &c, 1) > 0) {} /* every tree process is gone */
+    close(r->oracle);
+  }
+}
+
+static void first(int n, const char *sup) {
+  long long *xs = calloc(n, sizeof *xs);
+  char *argv[] = {"/bin/true", NULL};
+  for (int i = 0; i < n; i++) {
+    long long t0 = now_ns();
+    if (!strcmp(sup, "-")) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+      }
+      siginfo_t si;
+      waitid(P_PID, pid, &si, WEXITED);
+      xs[i] = now_ns() - t0;
+      continue;
+    }
+    struct run r = start(sup, argv, 0);
+    char rec[128];
+    size_t got = 0;
+    for (ssize_t k; got < sizeof rec && (readable(r.status, "the first record"), k = read(r.status, rec + got, sizeof rec - got)) > 0;) got += k;
+    xs[i] = now_ns() - t0;
+    if (got < sizeof rec) {
+      fprintf(stderr, "owner: %s wrote no status record\n", sup);
+      kill_all();
+      exit(1);
+    }
+    finish(&r);
+  }
+  printf("{\"samples_us\": [");
+  for (int i = 0; i < n; i++) printf("%s%.1f", i ? ", " : "", xs[i] / 1e3);
+  printf("]}\n");
+}
+
+static struct { pid_t pid; long long at; } *arrivals;
+static int narrivals;
+
+static void arrived(const siginfo_t *si, long long t) {
+  arrivals[narrivals].pid = si->si_pid;
+  arrivals[narrivals++].at = t;
+}
+
+static void latency(int n, const char *sup) {
+  char stamps[] = "/tmp/supervise-owner-XXXXXX";
+  int fd = mkostemp(stamps, O_CLOEXEC);
+  if (fd < 0) exit(3);
+  arrivals = calloc(3 * n + 16, sizeof *arrivals);
+  char count[16];
+  snprintf(count, sizeof count, "%d", n);
+  char *argv[] = {helper("orphans"), count, stamps, NULL};
+  struct run r = start(sup, argv, 0);
+  drain(&r, NULL, arrived);
+  finish(&r);
+  FILE *f = fdopen(fd, "r");
+  long long *lat = calloc(n, sizeof *lat);
+  int m = 0, pid;
+  long long ns;
+  while (m < n && fscanf(f, "%d %lld", &pid, &ns) == 2) {
+    for (int i = 0; i < narrivals; i++) {
+      if (arrivals[i].pid == pid && arrivals[i].at >= ns) {
+        lat[m++] = arrivals[i].at - ns;
+        arrivals[i].pid = 0;
+        break;
+      }
+    }
+  }
+  fclose(f);
+  unlink(stamps);
+  if (m == 0) {
+    fprintf(stderr, "owner: no latency sample from %s\n", sup);
+    kill_all();
+    exit(1);
+  }
+  qsort(lat, m, sizeof *lat, cmp_ll);
+  printf("{\"median_us\": %.1f, \"p99_us\": %.1f, \"n\": %d}\n", lat[m / 2] / 1e3, lat[m * 99 / 100] / 1e3, m);
+}
+
+static long long first_at;
+
+static void stamp_first(const siginfo_t *si, long long t) {
+  (void)si;
+  if (!first_at) first_at = t;
+}
+
+static void burst(int n, const char *sup) {
+  char count[16];
+  snprintf(count, sizeof count, "%d", n);
+  char *argv[] = {helper("burst"), count, "300", NULL};
+  struct run r = start(sup, argv, 0);
+  long long last = 0;
+  first_at = 0;
+  int got = drain(&r, &last, stamp_first);
+  finish(&r);
+  printf("{\"records_per_s\": %.0f, \"records\": %d}\n", got > 1 && last > first_at ? (got - 1) * 1e9 / (last - first_at) : 0, got);
+}
+
+static void teardown(int n, int pct, const char *sup) {
+  char count[16], percent[16], buf[64];
+  snprintf(count, sizeof count, "%d", n);
+  snprintf(percent, sizeof percent, "%d", pct);
+  char *argv[] = {helper("tree"), count, percent, NULL};
+  struct run r = start(sup, argv, 1);
+  readable(r.oracle, "the tree to be ready");
+  ssize_t k = read(r.oracle, buf, sizeof buf - 1); /* "ready N" once all N exist */
+  if (k <= 0) {
+    fprintf(stderr, "owner: the tree never got ready under %s\n", sup);
+    kill_all();
+    exit(1);
+  }
+  long long t0 = now_ns(), last = t0;
+  close(r.control);
+  r.control = -1;
+  int got = drain(&r, &last, NULL);
+  finish(&r);
+  printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: owner first|latency|burst N SUP | owner teardown N PCT SUP\n");
+    return 2;
+  }
+  ssize_t k = readlink("/proc/self/exe", helpers, sizeof helpers - 1);
+  if (k <= 0) return 3;
+  helpers[k] = 0;
+  *strrchr(helpers, '/') = 0;
+  signal(SIGPIPE, SIG_IGN);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  int n = atoi(argv[2]);
+  if (!strcmp(argv[1], "first")) first(n, argv[3]);
+  else if (!strcmp(argv[1], "latency")) latency(n, argv[3]);
+  else if (!strcmp(argv[1], "burst")) burst(n, argv[3]);
+  else if (!strcmp(argv[1], "teardown") && argc > 4) teardown(n, atoi(argv[3]), argv[4]);
+  else return 2;
+  kill_all(); /* nothing of ours outlives us */
+  return 0;
+}
