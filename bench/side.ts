@@ -1,185 +1,235 @@
-// Side by side against the floors (issue #6): start-up of `supervise -- true` against
-// `node -e 0` and `/bin/true` (hyperfine when installed), peak and idle RSS against
-// `node -e 0`, and the library's cost per spawn (200 sequential and 50 concurrent `true`)
-// against child_process, execa, nano-spawn and tinyexec. It measures under the Node that
-// runs it (process.execPath), so `make bench` runs it once per Node and files the figures
-// under `side.node<major>` in bench/results.json; `side.ts table` prints the one table.
-// Usage: <node> --import tsx bench/side.ts [startup|rss|library|table]...
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Launch mode and the library, every host beside tini, dumb-init and the C reference in
+// the same run (issue 10): start-up of `-- true` (hyperfine -N), RSS while supervising one
+// child, idle ticks and context switches of every thread, and, in one Node process per host
+// (SUPERVISE_HOST picks the host the library starts), the sum of RSS of 50 live trees from
+// the library and the cost of 200 sequential / 50 concurrent spawn('true') against execa's
+// and child_process's, measured in that same process.
+// Usage: node --import tsx bench/side.ts [startup|rss|idle|library]...   (IDLE_SECONDS=10)
+import { execFileSync, spawn as cpSpawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RUNNERS, type Run } from './runners.ts';
-import { ROOT, SUPERVISE, startTree, sleep } from '../test/procs.ts';
+import { ROOT, cHelper, hosts, median, r1, r2, readResults, sleep, tool, writeResults } from './hosts.ts';
 
 const which = new Set(process.argv.slice(2));
-const want = (name: string) => (which.size === 0 && name !== 'table') || which.has(name);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const FILE = path.join(ROOT, 'bench/results.json');
-const NODE = process.execPath;
-const major = process.versions.node.split('.')[0];
-// The flags of bin/supervise's shebang: the interpreter is named explicitly so that the
-// same script runs under another Node (the shim is N-API, so one build loads in both).
-const SUP = [NODE, '--disable-wasm-trap-handler', '--v8-pool-size=1', SUPERVISE];
+const want = (name: string) => (which.size === 0 && name !== 'library-run') || which.has(name);
+const HOSTS = hosts();
 const out: Record<string, unknown> = {};
-const r1 = (x: number) => +x.toFixed(1);
-const r2 = (x: number) => +x.toFixed(2);
 
-function hasHyperfine(): boolean {
-  return spawnSync('hyperfine', ['--version']).status === 0;
-}
-
-/** Median wall time of each command, ms: hyperfine -N, or 5 + 30 runs in process. */
-function startupOf(cmds: Record<string, string[]>): { tool: string; ms: Record<string, { median: number; mean: number; stddev: number }> } {
-  const ms: Record<string, { median: number; mean: number; stddev: number }> = {};
-  if (hasHyperfine()) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-side-'));
-    const json = path.join(dir, 'h.json');
-    const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-    const names = Object.keys(cmds);
-    const args = ['-N', '--warmup', '5', '--runs', '30', '--export-json', json, '--style', 'none'];
-    for (const n of names) args.push('-n', n, cmds[n].map(quote).join(' '));
-    execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    const res = JSON.parse(readFileSync(json, 'utf8')).results as Array<{ median: number; mean: number; stddev: number }>;
-    names.forEach((n, i) => (ms[n] = { median: r2(res[i].median * 1e3), mean: r2(res[i].mean * 1e3), stddev: r2(res[i].stddev * 1e3) }));
-    rmSync(dir, { recursive: true });
-    return { tool: 'hyperfine -N --warmup 5 --runs 30', ms };
-  }
-  // Fallback: interleaved rounds so that drift in the load hits every command alike.
-  const xs: Record<string, number[]> = {};
-  for (const n of Object.keys(cmds)) {
-    for (let i = 0; i < 5; i++) execFileSync(cmds[n][0], cmds[n].slice(1), { stdio: 'ignore' });
-    xs[n] = [];
-  }
-  for (let i = 0; i < 30; i++) {
-    for (const [n, [c, ...a]] of Object.entries(cmds)) {
-      const t0 = performance.now();
-      execFileSync(c, a, { stdio: 'ignore' });
-      xs[n].push(performance.now() - t0);
-    }
-  }
-  for (const n of Object.keys(cmds)) {
-    const mean = xs[n].reduce((s, x) => s + x, 0) / xs[n].length;
-    ms[n] = { median: r2(median(xs[n])), mean: r2(mean), stddev: r2(Math.sqrt(xs[n].reduce((s, x) => s + (x - mean) ** 2, 0) / xs[n].length)) };
-  }
-  return { tool: 'in-process execFileSync, 5 warm-up + 30 runs (hyperfine not installed)', ms };
+/** Every launch-mode supervisor of a row: argv prefix before CMD. Missing tools are left out. */
+function supervisors(): Record<string, string[]> {
+  const s: Record<string, string[]> = {};
+  for (const h of HOSTS) s[h.key] = [h.path, '--'];
+  const tini = tool('tini'), dumb = tool('dumb-init');
+  if (tini) s.tini = [tini, '-s', '--'];
+  if (dumb) s['dumb-init'] = [dumb];
+  s.reference = [cHelper('reference'), '--'];
+  return s;
 }
 
 if (want('startup')) {
-  const s = startupOf({ supervise: [...SUP, '--', 'true'], node: [NODE, '-e', '0'], true: ['/bin/true'] });
-  out.startup = { ...s, ratio_supervise_to_node: r2(s.ms.supervise.median / s.ms.node.median) };
-  console.log(`node ${process.version} start-up (${s.tool}): supervise -- true ${s.ms.supervise.median} ms, ` +
-    `node -e 0 ${s.ms.node.median} ms, /bin/true ${s.ms.true.median} ms`);
+  const cmds: Record<string, string[]> = {};
+  for (const [k, pre] of Object.entries(supervisors())) cmds[k] = [...pre, 'true'];
+  cmds['/bin/true'] = ['/bin/true'];
+  const ms: Record<string, { median: number; mean: number; stddev: number; runs: number }> = {};
+  let how: string;
+  if (tool('hyperfine')) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-side-'));
+    const json = path.join(dir, 'h.json');
+    // At least 30 runs and 3 s each (hyperfine's default), at most 300.
+    how = 'hyperfine -N --warmup 5 --min-runs 30 --max-runs 300, median';
+    const args = ['-N', '--warmup', '5', '--min-runs', '30', '--max-runs', '300', '--export-json', json, '--style', 'none'];
+    for (const [n, argv] of Object.entries(cmds)) args.push('-n', n, argv.join(' '));
+    // Its warnings (outliers on a busy machine) would drown the log: shown only on failure.
+    const h = spawnSync('hyperfine', args, { encoding: 'utf8' });
+    if (h.status !== 0) throw new Error(`hyperfine failed: ${h.stderr}`);
+    const res = JSON.parse(readFileSync(json, 'utf8')).results as Array<{ command: string; median: number; mean: number; stddev: number; times: number[] }>;
+    for (const r of res) ms[r.command] = { median: r2(r.median * 1e3), mean: r2(r.mean * 1e3), stddev: r2(r.stddev * 1e3), runs: r.times.length };
+    rmSync(dir, { recursive: true });
+  } else {
+    // Without hyperfine: 5 warm-ups, then 30 interleaved rounds (drift hits every command alike).
+    how = 'in-process execFileSync, 5 warm-ups + 30 interleaved runs, median (hyperfine not installed)';
+    const xs: Record<string, number[]> = {};
+    for (const [n, [c, ...a]] of Object.entries(cmds)) {
+      for (let i = 0; i < 5; i++) execFileSync(c, a, { stdio: 'ignore' });
+      xs[n] = [];
+    }
+    for (let i = 0; i < 30; i++) {
+      for (const [n, [c, ...a]] of Object.entries(cmds)) {
+        const t0 = performance.now();
+        execFileSync(c, a, { stdio: 'ignore' });
+        xs[n].push(performance.now() - t0);
+      }
+    }
+    for (const [n, v] of Object.entries(xs)) {
+      const mean = v.reduce((s, x) => s + x, 0) / v.length;
+      ms[n] = { median: r2(median(v)), mean: r2(mean), stddev: r2(Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length)), runs: v.length };
+    }
+  }
+  out.startup = { how, ms };
+  console.log(`start-up of \`-- true\` (${how}), ms: ` + Object.entries(ms).map(([k, v]) => `${k} ${v.median}`).join(', '));
 }
 
-/** VmHWM and VmRSS of a pid, KiB. */
-function mem(pid: number): { hwm: number; rss: number } {
+/** VmHWM and VmRSS of a pid, KiB, and its PSS (smaps_rollup) when readable. */
+function mem(pid: number): { hwm: number; rss: number; pss: number } {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)![1]);
-  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+  const kb = (text: string, k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(text)?.[1] ?? NaN);
+  let pss = NaN;
+  try { pss = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss'); } catch { /* older kernel */ }
+  return { hwm: kb(st, 'VmHWM'), rss: kb(st, 'VmRSS'), pss };
 }
 
-/** Starts a command, reads its memory after `ms`, kills it (and its process group). */
-async function memOf(argv: string[], ms: number): Promise<{ hwm: number; rss: number }> {
-  const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true });
-  await sleep(ms);
-  const m = mem(c.pid!);
-  try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
-  await new Promise((r) => c.on('exit', r));
-  return m;
+/** The children of a pid (every thread's list). */
+function childrenOf(pid: number): number[] {
+  const kids: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      kids.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    }
+  } catch { /* gone */ }
+  return kids;
+}
+
+const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+
+/** Ends a supervisor started here and its one child: SIGKILL the child (a real, unreaped
+ *  child of the supervisor, so its pid is its own), let the supervisor exit on that, and
+ *  SIGKILL it by pid if it has not within 3 s. */
+async function stop(c: ChildProcess): Promise<void> {
+  for (const kid of childrenOf(c.pid!)) try { process.kill(kid, 'SIGKILL'); } catch { /* gone */ }
+  await Promise.race([exited(c), sleep(3000)]);
+  if (c.exitCode === null && c.signalCode === null) {
+    c.kill('SIGKILL');
+    await exited(c);
+  }
 }
 
 if (want('rss')) {
-  const runs = (f: () => Promise<{ hwm: number; rss: number }>) => async () => {
-    const xs: Array<{ hwm: number; rss: number }> = [];
-    for (let i = 0; i < 3; i++) xs.push(await f());
-    return { peak_mib: r1(median(xs.map((x) => x.hwm)) / 1024), idle_mib: r1(median(xs.map((x) => x.rss)) / 1024) };
-  };
-  const rss: Record<string, { peak_mib: number; idle_mib: number }> = {};
-  // Launch mode with a live child; read 1 s after start (past start-up and the first GC).
-  rss.supervise_launch = await runs(() => memOf([...SUP, '--', 'sleep', '30'], 1000))();
-  // Protocol mode with a live child (the launcher execs bin/supervise: the shebang's Node).
-  if (spawnSync('node', ['-p', 'process.version']).stdout?.toString().trim() === process.version) {
-    rss.supervise_protocol = await runs(async () => {
-      const t = await startTree(['sleep 3600']);
-      await sleep(1000);
-      const m = mem(t.pid);
-      await t.cleanup();
-      return m;
-    })();
+  // Each supervisor over `sleep`, all at once, read 1 s after start (past start-up); 3 rounds.
+  const runs: Record<string, Array<{ hwm: number; rss: number; pss: number }>> = {};
+  for (let round = 0; round < 3; round++) {
+    const procs = Object.entries(supervisors()).map(([k, pre]) => [k, cpSpawn(pre[0], [...pre.slice(1), 'sleep', '31'], { stdio: 'ignore' })] as const);
+    await sleep(1000);
+    for (const [k, c] of procs) (runs[k] ??= []).push(mem(c.pid!));
+    await Promise.all(procs.map(([, c]) => stop(c)));
   }
-  rss.node = await runs(() => memOf([NODE, '-e', 'setTimeout(()=>{},2000)'], 200))();
-  out.rss = rss;
-  console.log(`node ${process.version} RSS (MiB, peak/idle): ` + Object.entries(rss).map(([k, v]) => `${k} ${v.peak_mib}/${v.idle_mib}`).join(', '));
+  const mib = (xs: number[]) => r2(median(xs) / 1024);
+  const rss = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, { rss_mib: mib(xs.map((x) => x.rss)), peak_mib: mib(xs.map((x) => x.hwm)), pss_mib: mib(xs.map((x) => x.pss)) }]));
+  out.rss_one_child = rss;
+  console.log('RSS while supervising one child (MiB, median of 3): ' + Object.entries(rss).map(([k, v]) => `${k} ${v.rss_mib}`).join(', '));
+}
+
+/** CPU ticks (utime+stime) and context switches of every thread of a pid. */
+function threadTicks(pid: number): Record<string, { ticks: number; switches: number }> {
+  const res: Record<string, { ticks: number; switches: number }> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    const sw = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)![1]);
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    res[tid === String(pid) ? 'main' : `${name}:${tid}`] = {
+      ticks: Number(f[11]) + Number(f[12]),
+      switches: sw('voluntary_ctxt_switches') + sw('nonvoluntary_ctxt_switches'),
+    };
+  }
+  return res;
+}
+
+if (want('idle')) {
+  // The hosts as the library starts them (a socketpair as fd 3, status and control on it),
+  // the peers over the same `sleep`; all at once, measured over the same window.
+  const seconds = Number(process.env.IDLE_SECONDS || 10);
+  const procs: Array<[string, ChildProcess]> = [];
+  for (const [k, pre] of Object.entries(supervisors())) {
+    const lib = HOSTS.some((h) => h.key === k);
+    const argv = lib ? [pre[0], '--status-fd', '3', '--control-fd', '3', '--', 'sleep', '3601'] : [...pre, 'sleep', '3601'];
+    procs.push([k, cpSpawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit', ...(lib ? ['pipe' as const] : [])] })]);
+  }
+  await sleep(2000); // past start-up
+  const a = procs.map(([, c]) => threadTicks(c.pid!));
+  await sleep(seconds * 1000);
+  const idle: Record<string, { ticks: number; switches: number; threads: Record<string, { ticks: number; switches: number }> }> = {};
+  procs.forEach(([k, c], i) => {
+    const b = threadTicks(c.pid!);
+    const threads = Object.fromEntries(Object.keys(b).map((t) => [t, { ticks: b[t].ticks - (a[i][t]?.ticks ?? 0), switches: b[t].switches - (a[i][t]?.switches ?? 0) }]));
+    const sum = (f: 'ticks' | 'switches') => Object.values(threads).reduce((s, r) => s + r[f], 0);
+    idle[k] = { ticks: sum('ticks'), switches: sum('switches'), threads };
+  });
+  await Promise.all(procs.map(async ([, c]) => {
+    if (c.stdio[3]) c.stdio[3].destroy(); // control EOF: supervise tears its tree down
+    else return stop(c);
+    await Promise.race([exited(c), sleep(3000)]);
+    if (c.exitCode === null && c.signalCode === null) await stop(c);
+  }));
+  out.idle = { seconds, ...idle };
+  console.log(`idle ${seconds} s with a live child (ticks/switches, all threads): ` + Object.entries(idle).map(([k, v]) => `${k} ${v.ticks}/${v.switches} (${Object.keys(v.threads).length} threads)`).join(', '));
 }
 
 if (want('library')) {
-  const SEQ = 200, CONC = 50;
-  const lib: Record<string, { sequential_ms_per_spawn: number; concurrent_50_ms: number }> = {};
-  for (const name of Object.keys(RUNNERS)) {
-    const run = RUNNERS[name] as (s: string, o: object) => Run;
-    for (let i = 0; i < 5; i++) await run('true', {}).done; // warm-up
-    const seq: number[] = [], conc: number[] = [];
-    // supervise starts a Node per spawn (~0.25 s here): one round of it, three of the others.
-    for (let rep = 0; rep < (name === 'supervise' ? 1 : 3); rep++) {
-      let t = process.hrtime.bigint();
-      for (let i = 0; i < SEQ; i++) await run('true', {}).done;
-      seq.push(Number(process.hrtime.bigint() - t) / 1e6 / SEQ);
-      t = process.hrtime.bigint();
-      await Promise.all(Array.from({ length: CONC }, () => run('true', {}).done));
-      conc.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    lib[name] = { sequential_ms_per_spawn: r2(median(seq)), concurrent_50_ms: r1(median(conc)) };
-    process.stderr.write(`node ${process.version} ${name}: ${lib[name].sequential_ms_per_spawn} ms/spawn (${SEQ} sequential), ${lib[name].concurrent_50_ms} ms for ${CONC} concurrent\n`);
+  // One Node process per host: the library picks its host once per process.
+  const lib: Record<string, unknown> = {};
+  for (const h of HOSTS) {
+    const res = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/side.ts'), 'library-run'], {
+      encoding: 'utf8', env: { ...process.env, SUPERVISE_HOST: h.libHost, BENCH_HOST_KEY: h.key }, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000,
+    });
+    lib[h.key] = JSON.parse(res.trim().split('\n').pop()!);
   }
   out.library = lib;
 }
 
-let all: Record<string, any> = {};
-try { all = JSON.parse(readFileSync(FILE, 'utf8')); } catch { /* first run */ }
-if (Object.keys(out).length) {
-  all.side ??= {};
-  all.side[`node${major}`] = { ...all.side[`node${major}`], ...out, node: process.version, date: new Date().toISOString() };
-  writeFileSync(FILE, JSON.stringify(all, null, 2) + '\n');
+if (which.has('library-run')) {
+  // In this process the library starts the host SUPERVISE_HOST names.
+  const { spawn } = await import('../lib/index.ts');
+  const { execa } = await import('execa');
+  const settle = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => undefined, () => undefined);
+  const key = process.env.BENCH_HOST_KEY ?? 'supervise';
+  const say = (s: string) => process.stderr.write(`library (${key}): ${s}\n`);
+
+  // 50 live trees: the supervise processes (the parent of each main child) and the trees.
+  const N = 50;
+  const subs = Array.from({ length: N }, () => spawn('sleep', ['32']));
+  for (const s of subs) void settle(s);
+  const pids = await Promise.all(subs.map((s) => s.spawned));
+  await sleep(1000);
+  const parent = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); };
+  const sups = pids.map(parent);
+  const exe = new Set(sups.map((p) => path.basename(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0])));
+  const sm = sups.map(mem), cm = pids.map(mem);
+  const sum = (xs: Array<{ rss: number; pss: number }>, f: 'rss' | 'pss') => r1(xs.reduce((s, x) => s + x[f], 0) / 1024);
+  const trees = {
+    trees: N, supervise_rss_mib: sum(sm, 'rss'), supervise_pss_mib: sum(sm, 'pss'),
+    trees_rss_mib: r1(sum(sm, 'rss') + sum(cm, 'rss')), per_supervise_rss_mib: r2(sum(sm, 'rss') / N), executables: [...exe],
+  };
+  await Promise.all(subs.map((s) => s.close()));
+  say(`50 live trees of sleep: supervise processes ${trees.supervise_rss_mib} MiB RSS in all (${[...exe].join(', ')}), with the children ${trees.trees_rss_mib} MiB`);
+
+  // 200 sequential and 50 concurrent spawn('true'), after 5 warm-ups; rounds in turn.
+  const runners: Record<string, () => PromiseLike<unknown>> = {
+    supervise: () => spawn('true'),
+    execa: () => execa('true'),
+    child_process: () => new Promise((r) => cpSpawn('true').on('close', r)),
+  };
+  const SEQ = 200, CONC = 50;
+  const seq: Record<string, number[]> = {}, conc: Record<string, number[]> = {};
+  for (const run of Object.values(runners)) for (let i = 0; i < 5; i++) await settle(run());
+  const slow = process.env.SUPERVISE_HOST === 'node'; // a Node per spawn: one round of it
+  for (let round = 0; round < 3; round++) {
+    for (const [name, run] of Object.entries(runners)) {
+      if (slow && name === 'supervise' && round > 0) continue;
+      let t = performance.now();
+      for (let i = 0; i < SEQ; i++) await settle(run());
+      (seq[name] ??= []).push((performance.now() - t) / SEQ);
+      t = performance.now();
+      await Promise.all(Array.from({ length: CONC }, () => settle(run())));
+      (conc[name] ??= []).push(performance.now() - t);
+    }
+  }
+  const timing = Object.fromEntries(Object.keys(runners).map((n) => [n, { sequential_ms_per_spawn: r2(median(seq[n])), concurrent_50_ms: r1(median(conc[n])), rounds: seq[n].length }]));
+  say(Object.entries(timing).map(([n, v]) => `${n} ${v.sequential_ms_per_spawn} ms/spawn (${SEQ} sequential), ${v.concurrent_50_ms} ms for ${CONC} concurrent`).join('; '));
+  console.log(JSON.stringify({ trees_50: trees, ...timing }));
+  process.exit(0);
 }
 
-if (which.has('table')) {
-  const rows: string[][] = [];
-  const row = (...c: Array<string | number | undefined>) => rows.push(c.map((x) => (x === undefined ? '-' : String(x))));
-  const x = (a?: number, b?: number) => (a !== undefined && b ? `${(a / b).toFixed(2)}x` : '-');
-  for (const [key, s] of Object.entries<any>(all.side ?? {})) {
-    const st = s.startup?.ms;
-    if (st) {
-      row(`start-up, ${s.node}`, 'supervise -- true', `${st.supervise.median} ms`, `node -e 0: ${st.node.median} ms`, x(st.supervise.median, st.node.median), '<= 1.10x');
-      row(`start-up, ${s.node}`, '/bin/true', `${st.true.median} ms`, '', '', '');
-    }
-    for (const [k, v] of Object.entries<any>(s.rss ?? {})) {
-      if (k === 'node') continue;
-      row(`RSS peak/idle, ${s.node}`, k.replace('_', ' '), `${v.peak_mib}/${v.idle_mib} MiB`, `node -e 0: ${s.rss.node.peak_mib}/${s.rss.node.idle_mib} MiB`, x(v.peak_mib, s.rss.node.peak_mib), '');
-    }
-    const lib = s.library;
-    if (lib?.supervise) {
-      const cp = lib.child_process;
-      const peers = Object.entries<any>(lib).filter(([n]) => n !== 'supervise');
-      const list = (f: string) => peers.map(([n, v]) => `${n} ${v[f]}`).join(', ');
-      row(`library, ${s.node}`, 'spawn(true), 200 sequential, per spawn', `${lib.supervise.sequential_ms_per_spawn} ms`, list('sequential_ms_per_spawn'),
-        `+${(lib.supervise.sequential_ms_per_spawn - cp.sequential_ms_per_spawn).toFixed(1)} ms over child_process`, `<= node -e 0 + 10 ms (${st ? (st.node.median + 10).toFixed(0) : '?'} ms)`);
-      row(`library, ${s.node}`, 'spawn(true), 50 concurrent, total', `${lib.supervise.concurrent_50_ms} ms`, list('concurrent_50_ms'), x(lib.supervise.concurrent_50_ms, cp.concurrent_50_ms) + ' of child_process', '');
-    }
-    void key;
-  }
-  const td = (n: number) => all[`teardown_${n}_ms`];
-  for (const n of [100, 1000, 5000]) if (td(n)) row('tear-down', `${n} processes, control EOF -> last record`, `${td(n).median} ms`, `C, one child at a time: ${td(n).one_at_a_time_c} ms`, `${td(n).ratio}x`, n === 1000 ? '< 100 ms' : '');
-  const lat = all.latency_us;
-  if (lat) row('event latency', 'child exit -> record read (median, p99)', `${lat.median} us, ${lat.p99} us`, lat.c_waitid_loop ? `C waitid loop: ${lat.c_waitid_loop.median_us} us` : '', lat.c_waitid_loop ? x(lat.median, lat.c_waitid_loop.median_us) : '', '<= 1.5x or < 1000 us');
-  if (all.throughput_records_per_s) row('throughput', '5,000 exits at once', `${all.throughput_records_per_s.median} records/s`, '', '', '>= 20,000/s');
-  if (all.idle) {
-    const t = all.idle.threads as Array<{ ticks: number; switches: number }>;
-    row('idle', `${all.idle.seconds} s, live child: main thread; all threads (ticks/switches)`, `${all.idle.main.ticks}/${all.idle.main.switches}; ${t.reduce((s, r) => s + r.ticks, 0)}/${t.reduce((s, r) => s + r.switches, 0)}`, '', '', '0/0 (main)');
-  }
-  const head = ['what', 'case', 'supervise', 'floor / peers', 'ratio', 'goal'];
-  console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\n${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; figures in ${path.relative(process.cwd(), FILE)}`);
-}
-process.exit(0); // stray handles of the trees must not keep the benchmark alive
+if (Object.keys(out).length) writeResults({ side: { ...readResults().side, ...out } });
+process.exit(0); // stray handles must not keep the benchmark alive
