@@ -251,7 +251,7 @@ function queueOwn(code: i32, errno: i32, pid: i32): void {
 export function launchSignal(signo: i32): i32 {
   if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX) return 0;
   let fatal = signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT;
-  if (mainReaped) {
+  if (mainReaped || mainPid == 0) { // gone, or never started: nothing to forward to
     if (fatal) force(signo);
     return 0;
   }
@@ -264,7 +264,7 @@ export function launchSignal(signo: i32): i32 {
  *  then as launchSignal(SIGTERM); the exit status will be 124. */
 export function timeout(): i32 {
   timedOut = true;
-  if (mainReaped) {
+  if (mainReaped || mainPid == 0) {
     force(SIGTERM);
     return 0;
   }

@@ -16,7 +16,7 @@ import {
 } from './protocol';
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
-  O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_APPEND, EBADF, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
 } from './sys';
 import {
   getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
@@ -66,6 +66,18 @@ export function main(): i32 {
   loadArgs();
   launchMode = argc > 0;
   if (launchMode && !parseLaunch()) return EXIT_FRONT_END;
+  // Before supervise opens any fd of its own: a closed 0, 1 or 2 would be taken by the
+  // signal pipe, and an fd number nobody passed would name one of ours.
+  if (!reserveStdio()) return EXIT_FAILURE;
+  if (launchMode) {
+    ctlFd = controlFd;
+    outFd = statusFd;
+    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
+    if (!ownFd('status-fd', outFd) || !ownFd('control-fd', ctlFd)) return EXIT_USAGE;
+  } else {
+    ctlFd = 0;
+    outFd = 1;
+  }
   // Until the handlers are in place a fatal signal would end supervise with its tree alive;
   // a host keeps the inherited mask until then, so one pending since exec arrives now.
   signalFd = catchSignals();
@@ -75,18 +87,9 @@ export function main(): i32 {
   }
   if (!prepare()) return EXIT_FAILURE;
   let eventsFd = -1;
-  if (launchMode) {
-    ctlFd = controlFd;
-    outFd = statusFd;
-    // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
-    if (!ownFd('status-fd', outFd) || !ownFd('control-fd', ctlFd)) return EXIT_USAGE;
-    if (eventsFile != 0) {
-      eventsFd = openEvents();
-      if (eventsFd < 0) return EXIT_FAILURE;
-    }
-  } else {
-    ctlFd = 0;
-    outFd = 1;
+  if (launchMode && eventsFile != 0) {
+    eventsFd = openEvents();
+    if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
 
@@ -138,6 +141,23 @@ function catchSignals(): i32 {
     store<i32>(list + (<usize>(n++) << 2), 28); // SIGWINCH
   }
   return signals(list, n);
+}
+
+/** Fds 0, 1 and 2 closed at exec are opened on /dev/null (stdin: at EOF at once, which
+ *  in protocol mode is a tear-down request; stdout and stderr: written to nowhere), as the
+ *  kernel's lowest-free-fd rule would otherwise hand them to the first fd supervise opens.
+ *  false (with a message) if one stays closed. */
+function reserveStdio(): bool {
+  for (let fd = 0; fd <= 2; fd++) {
+    if (fdGiven(fd) == 0) continue;
+    let r = open(cstring('/dev/null'), O_RDWR, 0);
+    if (r >= 0 && r != fd) close(r);
+    if (r != fd) {
+      say.stdioClosed(fd, r < 0 ? r : -EBADF);
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Checks what supervise stands on: a /proc of this PID namespace, and being a child

@@ -85,6 +85,10 @@ export function report(what: i32, a: i32, b: i32): void {
 
 // --- set-up
 
+export function stdioClosed(fd: i32, e: i32): void {
+  begin(); str('fd '); num(fd); str(' was closed at start and /dev/null cannot be opened on it: '); errnoText(e); end();
+}
+
 export function cannotCatchSignals(e: i32): void {
   begin(); str('cannot install signal handlers: '); errnoName(e); end();
 }

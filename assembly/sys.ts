@@ -18,6 +18,7 @@ export const POLLNVAL = 0x020;
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
+export const O_RDWR = 2;
 export const O_CREAT = 0x40;
 export const O_APPEND = 0x400;
 
