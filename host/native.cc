@@ -259,9 +259,15 @@ int RunFrontEnd(char** argv) {
     Say("supervise: cannot find the full CLI: /proc/self/exe: %s", strerror(errno));
     return 1;
   }
-  for (int up = 0; up < 2; up++) *strrchr(root, '/') = '\0';  // an absolute path: a '/' left
+  for (int up = 0; up < 2; up++) {
+    if (char* slash = strrchr(root, '/')) *slash = '\0';
+  }
   char script[PATH_MAX + 32];
   snprintf(script, sizeof script, "%s/bin/supervise-node", root);
+  if (access(script, R_OK) != 0) {
+    Say("supervise: cannot run the full CLI: %s: %s", script, strerror(errno));
+    return 1;
+  }
   // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
   const int head = 4;
   char** args = static_cast<char**>(calloc(g_argc + head, sizeof(char*)));
