@@ -64,6 +64,13 @@ function durationOption(name: string) {
   };
 }
 
+function fileOption(name: string) {
+  return (value: unknown): string => {
+    if (String(value) === '') throw new Error(`--${name}: '' is not a file name`);
+    return String(value);
+  };
+}
+
 function fdOption(name: string) {
   return (value: unknown): number => {
     const fd = Number(value);
@@ -87,7 +94,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .option('wait-all', { type: 'boolean', describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]' })
     .option('grace', { type: 'string', coerce: durationOption('grace'), describe: 'On SIGTERM or SIGINT (or --timeout), forward it, then SIGKILL the whole tree after DURATION if anything is left [default: 0: at once]', requiresArg: true })
     .option('timeout', { type: 'string', coerce: durationOption('timeout'), describe: 'SIGTERM to CMD after DURATION, then the grace period; exit 124 [default: none]', requiresArg: true })
-    .option('events', { type: 'string', describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]', requiresArg: true })
+    .option('events', { type: 'string', coerce: fileOption('events'), describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]', requiresArg: true })
     .option('pid-ns', { type: 'boolean', describe: 'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]' })
     .command('decode [file]', 'Print a status stream, an events log or (--control) a control stream, one line per record',
       (y) => y
