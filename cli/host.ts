@@ -25,13 +25,14 @@ const EIO = 5;
 const LAST_INHERITED = 16;
 
 /** Runs supervise on `args` (argv without node and the script) -> the exit status, or
- *  -1 when the core hands them to the yargs front end. Called by cli/supervise.ts. */
-export function runCore(args: string[]): number {
-  let shim: Shim;
+ *  -1 when the core hands them to the yargs front end. Called by cli/supervise.ts; tests
+ *  pass a `shim` of their own (test/fixtures/node-fault.ts injects a fault). */
+export function runCore(args: string[], shim?: Shim): number {
+  let sys: Shim;
   let core: CoreExports;
   try {
-    shim = loadShim();
-    core = loadCore((buffer) => imports(shim, args, buffer));
+    sys = shim ?? loadShim();
+    core = loadCore((buffer) => imports(sys, args, buffer));
   } catch (err) {
     say(((err as Error).message ?? String(err)).replace(/^supervise: /, ''));
     return 1;
@@ -41,7 +42,7 @@ export function runCore(args: string[]): number {
   } catch (err) {
     // A trap, an abort or a bug of the host: never leave the tree alive.
     say(`internal error: ${(err as Error)?.message ?? String(err)}`);
-    return shim.lastResort();
+    return sys.lastResort();
   }
 }
 

@@ -1,0 +1,81 @@
+// The Node host (cli/host.ts) where only it can fail: an exception out of an addon call
+// (a fault injected at the import boundary by test/fixtures/node-fault.ts) must end in the
+// last resort, SIGKILL for every child and every orphan adopted, exit 70, no survivor.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ROOT, alive, killQuietly, sleep, until, within } from './procs.ts';
+
+const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
+/** CMD (pid 1 of 4), a child, an orphan (its parent has exited) and one in its own session. */
+const TREE = "echo $$ >&3; sleep 9.41 & echo $! >&3; sh -c 'sleep 9.42 & echo $! >&3'; setsid sleep 9.43 & echo $! >&3; wait";
+
+interface Run {
+  pid: number;
+  announced: number[];
+  stderr(): string;
+  exited: Promise<number | null>;
+  /** EOF on the oracle (fd 3 of every tree process): all of them are dead. */
+  oracleClosed: Promise<void>;
+  kill(): void;
+}
+
+function start(fault: string): Run {
+  const p = spawn(process.execPath, ['--import', 'tsx', FAULT, '--', 'sh', '-c', TREE], {
+    cwd: ROOT, env: { ...process.env, SUPERVISE_FAULT: fault }, stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const announced: number[] = [];
+  let text = '';
+  let stderr = '';
+  p.stderr!.on('data', (d) => (stderr += d));
+  const oracle = p.stdio[3] as Readable;
+  oracle.on('data', (d) => {
+    text += d;
+    announced.splice(0, announced.length, ...text.split('\n').filter(Boolean).map(Number));
+  });
+  return {
+    pid: p.pid!,
+    announced,
+    stderr: () => stderr,
+    exited: new Promise((resolve) => p.on('exit', (code) => resolve(code))),
+    oracleClosed: new Promise((resolve) => oracle.on('close', () => resolve())),
+    kill: () => {
+      killQuietly(p.pid!);
+      for (const pid of announced) killQuietly(pid);
+    },
+  };
+}
+
+// ---
+const Fault = suite('a fault at the import boundary (Node host)');
+
+Fault('should kill the whole tree and exit 70 when a forwarding kill throws', async () => {
+  const run = start('kill:1');
+  try {
+    await until(() => run.announced.length === 4, 10_000, 'the tree');
+    await sleep(300); // the orphan's parent has exited: supervise adopts it
+    process.kill(run.pid, 'SIGWINCH'); // forwarded to CMD: the first kill() throws
+    assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
+    await within(run.oracleClosed, 5_000, 'every tree process to die');
+    assert.equal(run.announced.filter(alive), []);
+    assert.is(run.stderr(), 'supervise: internal error: injected fault in kill (call 1)\n');
+  } finally {
+    run.kill();
+  }
+});
+
+Fault('should exit 70 with nothing left when spawning CMD throws', async () => {
+  const run = start('spawn:1');
+  try {
+    assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
+    await within(run.oracleClosed, 5_000, 'the oracle to close');
+    assert.equal(run.announced, []);
+    assert.is(run.stderr(), 'supervise: internal error: injected fault in spawn (call 1)\n');
+  } finally {
+    run.kill();
+  }
+});
+
+Fault.run();
