@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { loadCodec } from '../cli/wasm.ts';
-import { signalName } from '../cli/errors.ts';
+import { signalName } from '../lib/options.ts';
 import { KIND_EXITED, KIND_KILLED, KIND_DUMPED } from '../assembly/protocol.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -23,8 +23,8 @@ const codec = loadCodec();
 const names = new Map<number, string>();
 function describe(p: number): string {
   const pid = codec.statusPid(p), status = codec.statusStatus(p);
-  const what = { [KIND_EXITED]: `exited ${status}`, [KIND_KILLED]: `killed ${signalName(status)}`,
-    [KIND_DUMPED]: `dumped ${signalName(status)}` }[codec.statusKind(p)] ?? `kind ${codec.statusKind(p)}`;
+  const what = { [KIND_EXITED]: `exited ${status}`, [KIND_KILLED]: `killed ${signalName(status) ?? status}`,
+    [KIND_DUMPED]: `dumped ${signalName(status) ?? status}` }[codec.statusKind(p)] ?? `kind ${codec.statusKind(p)}`;
   return `pid ${String(pid).padStart(7)}  ${what.padEnd(16)} ${names.get(pid) ?? ''}`;
 }
 
