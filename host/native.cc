@@ -15,13 +15,10 @@
 #include "core.h"
 #include "wasm-rt-impl.h"
 
-// What the imports get as their first argument: the instance whose memory they address.
-struct Z_linux_instance_t {
-  Z_core_instance_t* core;
-};
-struct Z_env_instance_t {
-  Z_core_instance_t* core;
-};
+// What the imports get as their first argument. Empty: there is one instance (g_core), and
+// the imports address its memory.
+struct Z_linux_instance_t {};
+struct Z_env_instance_t {};
 
 namespace {
 
@@ -35,8 +32,8 @@ constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, k
 int g_argc;
 char** g_argv;
 Z_core_instance_t g_core;
-Z_linux_instance_t g_linux = {&g_core};
-Z_env_instance_t g_env = {&g_core};
+Z_linux_instance_t g_linux;
+Z_env_instance_t g_env;
 bool g_aborted;  // env.abort said why already
 
 // One line to stderr in one write.
@@ -53,27 +50,27 @@ __attribute__((format(printf, 1, 2))) void Say(const char* format, ...) {
 }
 
 // `length` bytes at Wasm address `ptr`, or a trap when they do not all lie in the memory.
-uint8_t* Bytes(Z_core_instance_t* core, uint32_t ptr, uint64_t length) {
-  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+uint8_t* Bytes(uint32_t ptr, uint64_t length) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(&g_core);
   if (ptr + length > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return memory->data + ptr;
 }
 
 // `count` int32s at `ptr`, which must be 4-aligned (as for an Int32Array in the Node host).
-int32_t* Ints(Z_core_instance_t* core, uint32_t ptr, uint32_t count) {
+int32_t* Ints(uint32_t ptr, uint32_t count) {
   if (ptr % alignof(int32_t) != 0) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  return reinterpret_cast<int32_t*>(Bytes(core, ptr, uint64_t{count} * sizeof(int32_t)));
+  return reinterpret_cast<int32_t*>(Bytes(ptr, uint64_t{count} * sizeof(int32_t)));
 }
 
-uint32_t U32(Z_core_instance_t* core, uint32_t ptr) {
+uint32_t U32(uint32_t ptr) {
   uint32_t value;
-  memcpy(&value, Bytes(core, ptr, sizeof value), sizeof value);
+  memcpy(&value, Bytes(ptr, sizeof value), sizeof value);
   return value;
 }
 
 // The NUL-terminated string at `ptr`; a trap when the NUL is not inside the memory.
-char* CString(Z_core_instance_t* core, uint32_t ptr) {
-  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+char* CString(uint32_t ptr) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(&g_core);
   if (ptr >= memory->size || memchr(memory->data + ptr, 0, memory->size - ptr) == nullptr) {
     wasm_rt_trap(WASM_RT_TRAP_OOB);
   }
@@ -82,8 +79,8 @@ char* CString(Z_core_instance_t* core, uint32_t ptr) {
 
 // An AssemblyScript string (UTF-16LE, its byte length as a u32 at ptr - 4) as UTF-8 in
 // `out`, cut short to fit; "" for 0 or a string outside the memory.
-void Utf8(Z_core_instance_t* core, uint32_t ptr, char* out, size_t size) {
-  wasm_rt_memory_t* memory = Z_coreZ_memory(core);
+void Utf8(uint32_t ptr, char* out, size_t size) {
+  wasm_rt_memory_t* memory = Z_coreZ_memory(&g_core);
   size_t n = 0;
   if (ptr >= 4 && ptr <= memory->size) {
     uint32_t bytes;
@@ -149,22 +146,22 @@ void Fault(const char* name) {
 #define FAULT(name) (void)0
 #endif
 
-int Spawn(Z_core_instance_t* core, uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
+int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
   if (argc == 0) return -EINVAL;
-  const uint8_t* opts = opts_ptr != 0 ? Bytes(core, opts_ptr, kSpawnOptionsSize) : nullptr;
-  auto field = [&](uint32_t offset) { return opts != nullptr ? U32(core, opts_ptr + offset) : 0; };
+  if (opts_ptr != 0) Bytes(opts_ptr, kSpawnOptionsSize);
+  auto field = [&](uint32_t offset) { return opts_ptr != 0 ? U32(opts_ptr + offset) : 0; };
   uint32_t flags = field(kSpawnFlags);
   shim::SpawnOptions options;
   options.pdeathsig = static_cast<int>(field(kSpawnPdeathsig));
   options.clone_flags = static_cast<int>(field(kSpawnCloneFlags));
-  options.uid_map = field(kSpawnUidMap) != 0 ? CString(core, field(kSpawnUidMap)) : nullptr;
-  options.gid_map = field(kSpawnGidMap) != 0 ? CString(core, field(kSpawnGidMap)) : nullptr;
+  options.uid_map = field(kSpawnUidMap) != 0 ? CString(field(kSpawnUidMap)) : nullptr;
+  options.gid_map = field(kSpawnGidMap) != 0 ? CString(field(kSpawnGidMap)) : nullptr;
   options.mount_proc = (flags & kSpawnMountProc) != 0;
 
-  Bytes(core, argv_ptr, uint64_t{argc} * 4);
+  Bytes(argv_ptr, uint64_t{argc} * 4);
   char** argv = static_cast<char**>(malloc((uint64_t{argc} + 1) * sizeof(char*)));
   if (argv == nullptr) return -ENOMEM;
-  for (uint32_t i = 0; i < argc; i++) argv[i] = CString(core, U32(core, argv_ptr + 4 * i));
+  for (uint32_t i = 0; i < argc; i++) argv[i] = CString(U32(argv_ptr + 4 * i));
   argv[argc] = nullptr;
   const char* file = argv[0];
   if ((flags & kSpawnSelf) != 0) {
@@ -178,75 +175,87 @@ int Spawn(Z_core_instance_t* core, uint32_t argv_ptr, uint32_t argc, uint32_t op
 
 }  // namespace
 
-// The imports of core.wasm (assembly/linux.ts), one line each. Wasm i32 arrive as u32.
-#define LINUX(name) Z_linuxZ_##name([[maybe_unused]] Z_linux_instance_t* self
+// The imports of core.wasm (assembly/linux.ts), in its order. Wasm i32 arrive as u32.
+#define IMPORT(result, name, ...) result Z_linuxZ_##name(Z_linux_instance_t*, ##__VA_ARGS__)
 extern "C" {
-u32 LINUX(getpid)) { FAULT(getpid); return shim::GetPid(); }
-u32 LINUX(getuid)) { FAULT(getuid); return shim::GetUid(); }
-u32 LINUX(geteuid)) { FAULT(geteuid); return shim::GetEuid(); }
-u32 LINUX(getgid)) { FAULT(getgid); return shim::GetGid(); }
-u32 LINUX(clockTicks)) { FAULT(clockTicks); return shim::ClockTicks(); }
-u32 LINUX(getChildSubreaper)) { FAULT(getChildSubreaper); return shim::GetChildSubreaper(); }
-u32 LINUX(setChildSubreaper), u32 on) { FAULT(setChildSubreaper); return shim::SetChildSubreaper(on != 0); }
-u32 LINUX(argLen), u32 i) {
+IMPORT(u32, getpid) { FAULT(getpid); return shim::GetPid(); }
+IMPORT(u32, getuid) { FAULT(getuid); return shim::GetUid(); }
+IMPORT(u32, geteuid) { FAULT(geteuid); return shim::GetEuid(); }
+IMPORT(u32, getgid) { FAULT(getgid); return shim::GetGid(); }
+IMPORT(u32, clockTicks) { FAULT(clockTicks); return shim::ClockTicks(); }
+IMPORT(u32, getChildSubreaper) { FAULT(getChildSubreaper); return shim::GetChildSubreaper(); }
+IMPORT(u32, setChildSubreaper, u32 on) {
+  FAULT(setChildSubreaper);
+  return shim::SetChildSubreaper(on != 0);
+}
+IMPORT(u32, argLen, u32 i) {
   FAULT(argLen);
   const char* arg = Arg(i);
   return arg != nullptr ? static_cast<u32>(strnlen(arg, INT32_MAX)) : static_cast<u32>(-1);
 }
-void LINUX(argRead), u32 i, u32 buf) {
+IMPORT(void, argRead, u32 i, u32 buf) {
   FAULT(argRead);
-  if (const char* arg = Arg(i)) {
-    size_t n = strnlen(arg, INT32_MAX);
-    memcpy(Bytes(self->core, buf, n), arg, n);
-  }
+  if (const char* arg = Arg(i)) memcpy(Bytes(buf, strlen(arg)), arg, strlen(arg));
 }
-u32 LINUX(waitid), u32 idtype, u32 id, u32 info, u32 options, u32 rusage) {
+IMPORT(u32, waitid, u32 idtype, u32 id, u32 info, u32 options, u32 rusage) {
   FAULT(waitid);
-  return shim::Waitid(idtype, id, Bytes(self->core, info, shim::kSiginfoSize), options,
-                      rusage != 0 ? Bytes(self->core, rusage, shim::kRusageSize) : nullptr);
+  return shim::Waitid(idtype, id, Bytes(info, shim::kSiginfoSize), options,
+                      rusage != 0 ? Bytes(rusage, shim::kRusageSize) : nullptr);
 }
-u32 LINUX(kill), u32 pid, u32 sig) { FAULT(kill); return shim::Kill(pid, sig); }
-u32 LINUX(children), u32 buf, u32 capacity) {
+IMPORT(u32, kill, u32 pid, u32 sig) { FAULT(kill); return shim::Kill(pid, sig); }
+IMPORT(u32, children, u32 buf, u32 capacity) {
   FAULT(children);
-  return shim::ListChildren(Ints(self->core, buf, capacity), capacity);
+  return shim::ListChildren(Ints(buf, capacity), capacity);
 }
-u32 LINUX(spawn), u32 argv, u32 argc, u32 opts) { FAULT(spawn); return Spawn(self->core, argv, argc, opts); }
-u32 LINUX(signals), u32 list, u32 count) {
+IMPORT(u32, spawn, u32 argv, u32 argc, u32 opts) { FAULT(spawn); return Spawn(argv, argc, opts); }
+IMPORT(u32, signals, u32 list, u32 count) {
   FAULT(signals);
-  return shim::SignalPipe(Ints(self->core, list, count), count);
+  return shim::SignalPipe(Ints(list, count), count);
 }
-u32 LINUX(epollCreate)) { FAULT(epollCreate); return shim::EpollCreate(); }
-u32 LINUX(epollCtl), u32 ep, u32 op, u32 fd, u32 events) {
+IMPORT(u32, epollCreate) { FAULT(epollCreate); return shim::EpollCreate(); }
+IMPORT(u32, epollCtl, u32 ep, u32 op, u32 fd, u32 events) {
   FAULT(epollCtl);
   return shim::EpollCtl(ep, op, fd, events);
 }
-u32 LINUX(epollWait), u32 ep, u32 out, u32 max, u32 timeout_ms) {
+IMPORT(u32, epollWait, u32 ep, u32 out, u32 max, u32 timeout_ms) {
   FAULT(epollWait);
-  int n = static_cast<int>(max) < 0 ? 0 : static_cast<int>(max) > 256 ? 256 : max;  // the shim's cap
-  return shim::EpollWait(ep, Ints(self->core, out, 2 * n), max, timeout_ms);
+  int n = static_cast<int>(max) < 0 ? 0 : static_cast<int>(max) > 256 ? 256 : max;  // shim's cap
+  return shim::EpollWait(ep, Ints(out, 2 * n), max, timeout_ms);
 }
-u32 LINUX(poll), u32 fd, u32 events, u32 timeout_ms) { FAULT(poll); return shim::Poll(fd, events, timeout_ms); }
-u32 LINUX(read), u32 fd, u32 buf, u32 len) { FAULT(read); return shim::Read(fd, Bytes(self->core, buf, len), len); }
-u32 LINUX(write), u32 fd, u32 buf, u32 len) { FAULT(write); return shim::Write(fd, Bytes(self->core, buf, len), len); }
-u32 LINUX(open), u32 path, u32 flags, u32 mode) { FAULT(open); return shim::Open(CString(self->core, path), flags, mode); }
-u32 LINUX(close), u32 fd) { FAULT(close); return shim::Close(fd); }
-u32 LINUX(fileSize), u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
-u32 LINUX(fdGiven), u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
-u32 LINUX(setCloexec), u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
-u64 LINUX(realtimeUs)) { FAULT(realtimeUs); return shim::RealtimeUs(); }
-u64 LINUX(monotonicMs)) { FAULT(monotonicMs); return shim::MonotonicMs(); }
+IMPORT(u32, poll, u32 fd, u32 events, u32 timeout_ms) {
+  FAULT(poll);
+  return shim::Poll(fd, events, timeout_ms);
+}
+IMPORT(u32, read, u32 fd, u32 buf, u32 len) {
+  FAULT(read);
+  return shim::Read(fd, Bytes(buf, len), len);
+}
+IMPORT(u32, write, u32 fd, u32 buf, u32 len) {
+  FAULT(write);
+  return shim::Write(fd, Bytes(buf, len), len);
+}
+IMPORT(u32, open, u32 path, u32 flags, u32 mode) {
+  FAULT(open);
+  return shim::Open(CString(path), flags, mode);
+}
+IMPORT(u32, close, u32 fd) { FAULT(close); return shim::Close(fd); }
+IMPORT(u32, fileSize, u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
+IMPORT(u32, fdGiven, u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
+IMPORT(u32, setCloexec, u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
+IMPORT(u64, realtimeUs) { FAULT(realtimeUs); return shim::RealtimeUs(); }
+IMPORT(u64, monotonicMs) { FAULT(monotonicMs); return shim::MonotonicMs(); }
 
 // env.abort(message, file, line, column) from AssemblyScript's abort().
-void Z_envZ_abort(Z_env_instance_t* self, u32 message, u32 file, u32 line, u32 column) {
+void Z_envZ_abort(Z_env_instance_t*, u32 message, u32 file, u32 line, u32 column) {
   char text[512], where[256];
-  Utf8(self->core, message, text, sizeof text);
-  Utf8(self->core, file, where, sizeof where);
+  Utf8(message, text, sizeof text);
+  Utf8(file, where, sizeof where);
   Say("supervise: internal error: core.wasm aborted: %s at %s:%u:%u", text, where, line, column);
   g_aborted = true;
   wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
 }
 }  // extern "C"
-#undef LINUX
+#undef IMPORT
 
 namespace {
 
