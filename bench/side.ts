@@ -181,6 +181,7 @@ if (want('library')) {
 if (which.has('library-run')) {
   // In this process the library starts the host SUPERVISE_HOST names.
   const { spawn } = await import('../lib/index.ts');
+  const { superviseCommand } = await import('../lib/spawn.ts');
   const { execa } = await import('execa');
   const settle = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => undefined, () => undefined);
   const key = process.env.BENCH_HOST_KEY ?? 'supervise';
@@ -205,16 +206,22 @@ if (which.has('library-run')) {
   say(`50 live trees of sleep: supervise processes ${trees.supervise_rss_mib} MiB RSS in all (${[...exe].join(', ')}), with the children ${trees.trees_rss_mib} MiB`);
 
   // 200 sequential and 50 concurrent spawn('true'), after 5 warm-ups; rounds in turn.
+  // The floor of any library over this host: child_process starting supervise as spawn()
+  // does (status and control on a socketpair as fd 3), without reading a record.
+  const [host, ...hostArgs] = superviseCommand();
   const runners: Record<string, () => PromiseLike<unknown>> = {
     supervise: () => spawn('true'),
     execa: () => execa('true'),
     child_process: () => new Promise((r) => cpSpawn('true').on('close', r)),
   };
+  const slow = process.env.SUPERVISE_HOST === 'node'; // a Node per spawn: one round, no floor
+  if (!slow) {
+    runners.child_process_supervise = () => new Promise((r) => cpSpawn(host, [...hostArgs, '--status-fd', '3', '--control-fd', '3', '--', 'true'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] }).on('close', r));
+  }
   const SEQ = 200, CONC = 50;
   const seq: Record<string, number[]> = {}, conc: Record<string, number[]> = {};
   for (const run of Object.values(runners)) for (let i = 0; i < 5; i++) await settle(run());
-  const slow = process.env.SUPERVISE_HOST === 'node'; // a Node per spawn: one round of it
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     for (const [name, run] of Object.entries(runners)) {
       if (slow && name === 'supervise' && round > 0) continue;
       let t = performance.now();
