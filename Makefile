@@ -29,7 +29,10 @@ NATIVE_NODE := $(shell command -v $(NODE) 2>/dev/null)
 NATIVE_CFLAGS := -O2 -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(NATIVE_DIR) -I$(WASM_RT)
 NATIVE_CXXFLAGS := $(NATIVE_CFLAGS) -std=c++17 -Wall -Wextra -Werror \
   $(if $(NATIVE_NODE),-DSUPERVISE_NODE='"$(NATIVE_NODE)"')
-NATIVE_LDFLAGS := -static
+# Static (start-up 1.5 ms vs 2.4 ms dynamic) where a static libc is installed; evaluated
+# when linking only.
+NATIVE_LDFLAGS = $(shell echo 'int main(void) { return 0; }' | $(CC) -static -x c - -o /dev/null \
+  2>/dev/null && echo -static || echo -static-libstdc++ -static-libgcc)
 
 .PHONY: all build test stress demo clean lint bench compare web fuzz chromium wabt FORCE
 
