@@ -30,7 +30,8 @@ export interface Shim {
   /** The last-resort tear-down after a failure of ours (a trap or an exception out of
    *  the core): SIGKILLs every child of this process, reaps, and repeats until none is
    *  left (orphans adopted meanwhile included); blocks while a child lives. Kills every
-   *  child of the caller, whoever started it. -> 70, the exit status to use. */
+   *  child of the caller, whoever started it, and blocks every signal in the calling
+   *  thread first (they stay blocked): exit right after. -> 70, the exit status to use. */
   lastResort(): number;
   /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP) for each of
    *  `signals` that writes the signal number as one byte to a non-blocking CLOEXEC pipe,

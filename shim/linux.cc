@@ -351,6 +351,10 @@ int KillChildren() {
 // of ours that dies wakes the blocking waitid: so after each wake-up (and the reaping of
 // whatever else is ready) the children are listed and killed again.
 int LastResort() {
+  // No signal may end this process half-way (a default action would leave the rest alive).
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   siginfo_t info;
   for (;;) {
     KillChildren();

@@ -45,7 +45,8 @@ constexpr int kLastResortStatus = 70;
 // The tear-down after a failure of ours (a trap, an abort): SIGKILLs every child, reaps,
 // and repeats until waitid says ECHILD, so that orphans adopted as their parents die go
 // too. Blocks in waitid while a child lives (one that cannot be killed, or could not be
-// listed), never spins. -> kLastResortStatus.
+// listed), never spins, with every signal blocked (none can end it half-way).
+// -> kLastResortStatus.
 int LastResort();
 
 // Installs a handler for each of `signals` that writes the signal number as one byte to
