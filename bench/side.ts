@@ -27,6 +27,12 @@ function supervisors(): Record<string, string[]> {
   return s;
 }
 
+/** Median, mean and standard deviation of times in ms. */
+function stats(v: number[]): { median: number; mean: number; stddev: number; runs: number } {
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  return { median: r2(median(v)), mean: r2(mean), stddev: r2(Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length)), runs: v.length };
+}
+
 if (want('startup')) {
   const cmds: Record<string, string[]> = {};
   for (const [k, pre] of Object.entries(supervisors())) cmds[k] = [...pre, 'true'];
@@ -34,17 +40,25 @@ if (want('startup')) {
   const ms: Record<string, { median: number; mean: number; stddev: number; runs: number }> = {};
   let how: string;
   if (tool('hyperfine')) {
+    // 3 rounds of every command in turn (hyperfine runs one command after the other, so a
+    // change in the machine's load between commands would tilt one round's ratios); each
+    // command at least 30 runs and 3 s a round (hyperfine's default), at most 300; the
+    // median of all runs of the rounds.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-side-'));
     const json = path.join(dir, 'h.json');
-    // At least 30 runs and 3 s each (hyperfine's default), at most 300.
-    how = 'hyperfine -N --warmup 5 --min-runs 30 --max-runs 300, median';
+    how = 'hyperfine -N --warmup 5 --min-runs 30 --max-runs 300, 3 rounds, median';
     const args = ['-N', '--warmup', '5', '--min-runs', '30', '--max-runs', '300', '--export-json', json, '--style', 'none'];
     for (const [n, argv] of Object.entries(cmds)) args.push('-n', n, argv.join(' '));
-    // Its warnings (outliers on a busy machine) would drown the log: shown only on failure.
-    const h = spawnSync('hyperfine', args, { encoding: 'utf8' });
-    if (h.status !== 0) throw new Error(`hyperfine failed: ${h.stderr}`);
-    const res = JSON.parse(readFileSync(json, 'utf8')).results as Array<{ command: string; median: number; mean: number; stddev: number; times: number[] }>;
-    for (const r of res) ms[r.command] = { median: r2(r.median * 1e3), mean: r2(r.mean * 1e3), stddev: r2(r.stddev * 1e3), runs: r.times.length };
+    const times: Record<string, number[]> = {};
+    for (let round = 0; round < 3; round++) {
+      // Its warnings (outliers on a busy machine) would drown the log: shown only on failure.
+      const h = spawnSync('hyperfine', args, { encoding: 'utf8' });
+      if (h.status !== 0) throw new Error(`hyperfine failed: ${h.stderr}`);
+      for (const r of JSON.parse(readFileSync(json, 'utf8')).results as Array<{ command: string; times: number[] }>) {
+        (times[r.command] ??= []).push(...r.times.map((t) => t * 1e3));
+      }
+    }
+    for (const [n, v] of Object.entries(times)) ms[n] = stats(v);
     rmSync(dir, { recursive: true });
   } else {
     // Without hyperfine: 5 warm-ups, then 30 interleaved rounds (drift hits every command alike).
@@ -61,10 +75,7 @@ if (want('startup')) {
         xs[n].push(performance.now() - t0);
       }
     }
-    for (const [n, v] of Object.entries(xs)) {
-      const mean = v.reduce((s, x) => s + x, 0) / v.length;
-      ms[n] = { median: r2(median(v)), mean: r2(mean), stddev: r2(Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length)), runs: v.length };
-    }
+    for (const [n, v] of Object.entries(xs)) ms[n] = stats(v);
   }
   out.startup = { how, ms };
   console.log(`start-up of \`-- true\` (${how}), ms: ` + Object.entries(ms).map(([k, v]) => `${k} ${v.median}`).join(', '));
