@@ -201,8 +201,9 @@ static void latency(int n, const char *sup) {
     kill_all();
     exit(1);
   }
-  qsort(lat, m, sizeof *lat, cmp_ll);
-  printf("{\"median_us\": %.1f, \"p99_us\": %.1f, \"n\": %d}\n", lat[m / 2] / 1e3, lat[m * 99 / 100] / 1e3, m);
+  printf("{\"samples_us\": [");
+  for (int i = 0; i < m; i++) printf("%s%.1f", i ? ", " : "", lat[i] / 1e3);
+  printf("]}\n");
 }
 
 static long long first_at;
