@@ -8,7 +8,7 @@
 import { openSync, fstatSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
-import { STATUS_SIZE, RUSAGE_SIZE } from '../assembly/protocol.ts';
+import { STATUS_SIZE, RUSAGE_SIZE, EINVAL } from '../assembly/protocol.ts';
 
 // assembly/linux.ts (it cannot be imported here: it is AssemblyScript with decorators).
 const SPAWN_SELF = 1;
@@ -19,9 +19,9 @@ const SPAWN_CLONE_FLAGS = 8;
 const SPAWN_UID_MAP = 12;
 const SPAWN_GID_MAP = 16;
 
-const EBADF = 9;
 const EIO = 5;
-/** The last fd Node marks close-on-exec at start-up (libuv's uv__stream_init range). */
+const EBADF = 9;
+/** Node marks the fds 0..16 it inherited close-on-exec before any of our code runs. */
 const LAST_INHERITED = 16;
 
 /** Runs supervise on `args` (argv without node and the script) -> the exit status, or
@@ -106,18 +106,20 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
 /** spawn(argv, argc, opts) of assembly/linux.ts over the addon's spawn. SPAWN_SELF runs
  *  this supervise as it was started: node, its flags, the script, then argv[1..]. */
 function spawn(shim: Shim, view: DataView, argvPtr: number, argc: number, optsPtr: number, fds: number[]): number {
+  if (argc <= 0) return -EINVAL;
   const text = (ptr: number) => cString(view.buffer as ArrayBuffer, ptr).toString('utf8');
   const argv: string[] = [];
   for (let i = 0; i < argc; i++) argv.push(text(view.getUint32(argvPtr + 4 * i, true)));
-  const flags = view.getInt32(optsPtr + SPAWN_FLAGS, true);
+  const field = (offset: number) => (optsPtr ? view.getInt32(optsPtr + offset, true) : 0); // opts 0: defaults
+  const flags = field(SPAWN_FLAGS);
   const opts: SpawnOptions = {
     fds,
-    pdeathsig: view.getInt32(optsPtr + SPAWN_PDEATHSIG, true),
-    cloneFlags: view.getInt32(optsPtr + SPAWN_CLONE_FLAGS, true),
+    pdeathsig: field(SPAWN_PDEATHSIG),
+    cloneFlags: field(SPAWN_CLONE_FLAGS),
     mountProc: (flags & SPAWN_MOUNT_PROC) !== 0,
   };
-  const uidMap = view.getUint32(optsPtr + SPAWN_UID_MAP, true);
-  const gidMap = view.getUint32(optsPtr + SPAWN_GID_MAP, true);
+  const uidMap = field(SPAWN_UID_MAP) >>> 0;
+  const gidMap = field(SPAWN_GID_MAP) >>> 0;
   if (uidMap) opts.uidMap = text(uidMap);
   if (gidMap) opts.gidMap = text(gidMap);
   if (flags & SPAWN_SELF) {
@@ -152,10 +154,10 @@ class FdBook {
     }
   }
 
-  /** 0 when the open fd was given to this process (open before the core ran and not one
-   *  of Node's), else -EBADF. */
+  /** 0 when the open fd was given to this process (0, 1, 2, or open before the core ran
+   *  and not one of Node's; without /proc none above 2 is known), else -EBADF. */
   given(fd: number): number {
-    return this.#table().get(fd) === false ? 0 : -EBADF;
+    return fd <= 2 || this.#table().get(fd) === false ? 0 : -EBADF;
   }
 
   /** The child's fd map for spawn: Node marked every fd from 0 to 16 it inherited close-
