@@ -235,27 +235,42 @@ export const burst = (n: number) => `exec python3 -c '${[
 ].join('\n')}'`;
 
 /** A process outside every tree that prints the name of each signal it gets (of WINCH, CONT,
- *  USR1, USR2, HUP, INT, TERM); SIGKILL shows as death. `python` may be an absolute path. */
-export function bystander(python = 'python3') {
+ *  USR1, USR2, HUP, INT, TERM); SIGKILL shows as death. `python` may be an absolute path.
+ *  With `takePid` (root only), it forks through /proc/sys/kernel/ns_last_pid until a
+ *  process gets that pid, in one tight loop (other work on the machine takes pids too),
+ *  and that process is the bystander; its parent exits. */
+export function bystander(python = 'python3', takePid = 0) {
   const p = spawn(python, ['-c', [
-    'import signal, sys, time',
+    'import os, signal, sys, time',
+    `target = ${takePid}`,
+    'for attempt in range(2000 if target else 0):',
+    '    with open("/proc/sys/kernel/ns_last_pid", "w") as f: f.write(str(target - 1))',
+    '    pid = os.fork()',
+    '    if pid == 0:',
+    '        if os.getpid() == target: break',
+    '        os._exit(0)',
+    '    os.waitpid(pid, 0) if pid != target else os._exit(0)',
+    'else:',
+    '    if target: print("missed", flush=True); sys.exit(1)',
     'names = ("SIGWINCH", "SIGCONT", "SIGUSR1", "SIGUSR2", "SIGHUP", "SIGINT", "SIGTERM")',
     'for n in names:',
     '    signal.signal(getattr(signal, n), lambda s, f: print(signal.Signals(s).name, flush=True))',
-    'print("ready", flush=True)',
+    'print("ready", os.getpid(), flush=True)',
     'end = time.time() + 60',
     'while time.time() < end: time.sleep(0.5)',
   ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout!.on('data', (d) => { out += d; });
-  const ready = until(() => out.includes('ready'), 10_000, 'the bystander');
+  const ready = until(() => out.includes('ready') || out.includes('missed'), 10_000, 'the bystander');
   ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
+  const pid = () => Number(/ready (\d+)/.exec(out)?.[1] ?? (takePid ? 0 : p.pid));
   return {
-    pid: p.pid!,
+    /** Its pid (with takePid: 0 until ready, then takePid, or 0 if it missed). */
+    get pid() { return pid(); },
     ready,
     /** The signals received so far, by name. */
     got: () => out.split('\n').filter((l) => l.startsWith('SIG')),
-    kill: () => killQuietly(p.pid!),
+    kill: () => { killQuietly(p.pid!); if (pid() > 0) killQuietly(pid()); },
   };
 }
 
