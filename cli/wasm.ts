@@ -3,6 +3,7 @@
 // Only numbers cross the boundary; the core's imports get fresh views over memory.buffer
 // on every call, since memory growth detaches old ones.
 import { existsSync, readFileSync } from 'node:fs';
+import { instantiateSync, type ASUtil } from '@assemblyscript/loader';
 import { fileURLToPath } from 'node:url';
 import { instantiateCodec, type CodecExports } from '../lib/codec.ts';
 
@@ -83,10 +84,11 @@ export function loadCodec(): CodecExports {
 }
 
 /** A fresh core instance. `linux` builds its imports; `buffer()` is the instance's
- *  memory.buffer, to be read again on every call (memory growth detaches old views). */
+ *  memory.buffer, to be read again on every call (memory growth detaches old views).
+ *  An abort in the core throws an Error naming its message and place. */
 export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): CoreExports {
-  const box: { memory?: WebAssembly.Memory } = {};
-  const imports = linux(() => box.memory!.buffer) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  let core: (CoreExports & ASUtil) | undefined;
+  const imports = linux(() => core!.memory.buffer) as unknown as Record<string, (...a: unknown[]) => unknown>;
   const module = wasmModule('core');
   // Bound one by one: `imports` may be a class instance (the fake kernel in test/).
   const bound: WebAssembly.ModuleImports = {};
@@ -95,21 +97,11 @@ export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): Co
     if (typeof imports[name] !== 'function') throw new Error(`core.wasm imports linux.${name}: the host has no such function`);
     bound[name] = imports[name].bind(imports) as WebAssembly.ImportValue;
   }
-  const instance = new WebAssembly.Instance(module, { env: { abort: abortFor(box, 'core') }, linux: bound });
-  const exports = instance.exports as unknown as CoreExports;
-  box.memory = exports.memory;
-  return exports;
-}
-
-/** AssemblyScript's env.abort(message, file, line, column): strings are UTF-16 with their
- *  byte length 4 bytes before them. Throws, so a trap in the core surfaces as an Error. */
-function abortFor(box: { memory?: WebAssembly.Memory }, name: string) {
-  const text = (ptr: number): string => {
-    if (!ptr || !box.memory) return '';
-    const length = new Uint32Array(box.memory.buffer, ptr - 4, 1)[0];
-    return Buffer.from(box.memory.buffer, ptr, length).toString('utf16le');
+  // AssemblyScript's env.abort(message, file, line, column): its strings, read by the loader.
+  const text = (ptr: number) => (ptr && core ? core.__getString(ptr) : '');
+  const abort = (message: number, file: number, line: number, column: number): never => {
+    throw new Error(`core.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
   };
-  return (message: number, file: number, line: number, column: number): never => {
-    throw new Error(`${name}.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
-  };
+  core = instantiateSync<Record<string, unknown>>(module, { env: { abort }, linux: bound }).exports as unknown as CoreExports & ASUtil;
+  return core;
 }

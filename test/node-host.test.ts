@@ -1,12 +1,14 @@
-// The Node host (cli/host.ts) where only it can fail: an exception out of an addon call
-// (a fault injected at the import boundary by test/fixtures/node-fault.ts) must end in the
-// last resort, SIGKILL for every child and every orphan adopted, exit 70, no survivor.
+// The Node host (cli/host.ts, cli/wasm.ts) where only it can fail: an exception out of an
+// addon call (a fault injected at the import boundary by test/fixtures/node-fault.ts) must
+// end in the last resort, SIGKILL for every child and every orphan adopted, exit 70, no
+// survivor; an abort in the core must say what and where.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ROOT, alive, killQuietly, sleep, until, within } from './procs.ts';
+import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 
 const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
 /** CMD (pid 1 of 4), a child, an orphan (its parent has exited) and one in its own session. */
@@ -79,3 +81,15 @@ Fault('should exit 70 with nothing left when spawning CMD throws', async () => {
 });
 
 Fault.run();
+
+// ---
+const Abort = suite('core.wasm aborts (Node host)');
+
+Abort("should throw the abort's message and place, read from the core's memory", () => {
+  // Every import fails, and argument 0 claims 1 GiB: the core's allocator aborts.
+  const linux = new Proxy({}, { get: (_, name) => (name === 'argLen' ? (i: number) => (i === 0 ? 2 ** 30 : -1) : () => -1) });
+  const core = loadCore(() => linux as LinuxImports);
+  assert.throws(() => core.main(), (err: Error) => /^core\.wasm aborted: Allocation too large at ~lib\/rt\/stub\.ts:\d+:\d+$/.test(err.message));
+});
+
+Abort.run();
