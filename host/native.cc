@@ -279,7 +279,7 @@ int RunFrontEnd(char** argv) {
   }
   // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
   const int head = 4;
-  char** args = static_cast<char**>(calloc(g_argc + head, sizeof(char*)));
+  char** args = static_cast<char**>(calloc(g_argc + head + 1, sizeof(char*)));
   if (args == nullptr) {
     Say("supervise: cannot run the full CLI: %s", strerror(ENOMEM));
     return 1;
