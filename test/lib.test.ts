@@ -5,13 +5,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn as spawnNode, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { spawn, SubprocessError, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
-import { ROOT, alive, isRoot, killQuietly, sleep, until, within } from './procs.ts';
+import { ROOT, alive, bystander, isRoot, killQuietly, sleep, until, within } from './procs.ts';
 
 const started = new Set<number>();
 /** Kills every pid a test saw, whatever happened to the test. */
@@ -333,18 +332,17 @@ RootOnly('a process that took a reaped child\'s pid survives kill() and signal()
   const sub = spawn('true');
   await sub;
   const reused = sub.pid!;
-  let bystander: ChildProcess | undefined;
-  for (let attempt = 0; attempt < 50 && bystander?.pid !== reused; attempt++) {
-    if (bystander) killQuietly(bystander.pid!);
-    writeFileSync('/proc/sys/kernel/ns_last_pid', String(reused - 1));
-    bystander = spawnNode('sleep', ['7.85'], { stdio: 'ignore' });
-    started.add(bystander.pid!);
+  const b = bystander('python3', reused);
+  try {
+    await b.ready;
+    assert.is(b.pid, reused, 'a bystander took the reaped pid');
+    assert.is(sub.kill('SIGKILL'), false);
+    assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
+    await sleep(100);
+    assert.ok(alive(reused), 'the process that took the pid is alive');
+  } finally {
+    b.kill();
   }
-  assert.is(bystander!.pid, reused, 'a bystander took the reaped pid');
-  assert.is(sub.kill('SIGKILL'), false);
-  assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
-  await sleep(100);
-  assert.ok(alive(reused), 'the process that took the pid is alive');
 });
 
 const Package = suite('lib: package');
