@@ -6,8 +6,10 @@
 // Writes `protocol` into bench/results.json.
 // Usage: node --import tsx bench/core.ts [first|latency|throughput|teardown]...
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { cHelper, hosts, median, r1, readResults, writeResults } from './hosts.ts';
 
+const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
 const which = new Set(process.argv.slice(2));
 const want = (name: string) => which.size === 0 || which.has(name);
 const HOSTS = hosts();
@@ -73,5 +75,5 @@ if (want('teardown')) {
   log('tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)', Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, median(xs)])));
 }
 
-writeResults({ protocol: out, hosts: HOSTS });
+writeResults({ protocol: out, hosts: HOSTS, machine: { load_at_start: loadAtStart } });
 process.exit(0);

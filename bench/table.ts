@@ -27,7 +27,9 @@ function fmt(x: number | undefined, unit: string): string {
   const v = Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : String(+x.toPrecision(3));
   return `${v} ${unit}`.trim();
 }
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? +(a / b).toFixed(2) : undefined);
+// Unrounded: a goal is judged on the ratio itself, shown with 2 decimals.
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : undefined);
+const x2 = (r: number | undefined) => (r === undefined ? '-' : `${r.toFixed(2)}x`);
 const peers = (xs: Array<[string, number | undefined, string]>) => xs.filter(([, v]) => v !== undefined).map(([n, v, u]) => `${n} ${fmt(v, u)}`).join(' · ');
 
 type Figure = (host: 'supervise' | 'node', key: string) => number | undefined;
@@ -113,14 +115,15 @@ const record: unknown[] = [];
 for (const g of goals) {
   const cells = g.cells;
   const ok = met(g);
-  const withRatio = (v: number | undefined, r: number | undefined) => `${fmt(v, g.unit)}${r !== undefined ? ` (${r}x)` : ''}`;
+  const withRatio = (v: number | undefined, r: number | undefined) => `${fmt(v, g.unit)}${r !== undefined ? ` (${x2(r)})` : ''}`;
   const a = cells ? cells[0] ?? '-' : fmt(g.supervise, g.unit);
   const b = nodeHost ? (cells ? cells[1] ?? '-' : withRatio(g.node, g.ratioNode)) : 'same file';
-  lines.push(`| ${[g.goal, g.figure, a, b, g.peers || '-', g.ratio !== undefined ? `${g.ratio}x` : '-', goalText(g), ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met'].join(' | ')} |`);
-  record.push({ goal: g.goal, figure: g.figure, supervise: g.supervise, node: g.node, unit: g.unit, ratio: g.ratio, ratio_node: g.ratioNode, versus: g.versus, target: goalText(g), met: ok });
+  lines.push(`| ${[g.goal, g.figure, a, b, g.peers || '-', x2(g.ratio), goalText(g), ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met'].join(' | ')} |`);
+  record.push({ goal: g.goal, figure: g.figure, supervise: g.supervise, node: g.node, unit: g.unit, ratio: g.ratio && +g.ratio.toFixed(3), ratio_node: g.ratioNode && +g.ratioNode.toFixed(3), versus: g.versus, target: goalText(g), met: ok });
 }
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(lines.join('\n'));
 const nMet = record.filter((r: any) => r.met === true).length;
-console.log(`\n${nMet} of ${record.length} goals met. ${os.cpus().length} CPUs, load ${load} at the end; every figure in ${path.relative(process.cwd(), RESULTS)}`);
-writeResults({ goals: record, machine: { cpus: os.cpus().length, load_at_end: load, date: new Date().toISOString() } });
+const start = all.machine?.load_at_start ?? '?';
+console.log(`\n${nMet} of ${record.length} goals met. ${os.cpus().length} CPUs, load ${start} at the start, ${load} at the end; every figure in ${path.relative(process.cwd(), RESULTS)}`);
+writeResults({ goals: record, machine: { ...all.machine, cpus: os.cpus().length, load_at_end: load, date: new Date().toISOString() } });
