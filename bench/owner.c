@@ -5,7 +5,7 @@
  * orphans.c) are looked up next to this executable. Prints one JSON object.
  *     owner first N SUP           N times: our fork -> the first status record (a `true` child)
  *     owner latency N SUP         a child's exit (its own clock stamp) -> the record read here
- *     owner burst N SUP           records/s while N adopted children exit at once
+ *     owner burst N SUP           records/s of N exits held back by a full status pipe
  *     owner teardown N PCT SUP    control EOF -> the last record, a tree of N (PCT% setsid)
  * A SUP of `-` in `first` is no supervisor at all: we fork `true` and waitid it ourselves. */
 #define _GNU_SOURCE
