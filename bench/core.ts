@@ -6,7 +6,7 @@
 // tear-down of 1,000 processes against the one-at-a-time C baseline (bench/onebyone.c).
 // Writes `protocol` into bench/results.json.
 // Usage: node --import tsx bench/core.ts [first|latency|throughput|teardown]...
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { cHelper, hosts, median, r1, readResults, writeResults } from './hosts.ts';
 
@@ -16,8 +16,23 @@ const want = (name: string) => which.size === 0 || which.has(name);
 const HOSTS = hosts();
 /** Every supervisor of a row: the hosts, then the C reference. */
 const SUPERVISORS: Array<[string, string]> = [...HOSTS.map((h): [string, string] => [h.key, h.path]), ['reference', cHelper('reference')]];
-const owner = (...args: string[]) => JSON.parse(execFileSync(cHelper('owner'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 }));
 const out: Record<string, any> = { ...readResults().protocol };
+/** What failed, by supervisor and figure: a supervisor that fails a figure is left out of
+ *  that figure's other rounds, and the table says so instead of a number. */
+const failures: Record<string, Record<string, string>> = {};
+/** One run of the C owner for figure `fig` of supervisor `key`: its JSON, or undefined. */
+function owner(fig: string, key: string, ...args: string[]): any {
+  if (failures[key]?.[fig]) return undefined;
+  const r = spawnSync(cHelper('owner'), args, { encoding: 'utf8', timeout: 300_000 });
+  if (r.status === 0) return JSON.parse(r.stdout);
+  const why = (r.stderr || r.error?.message || `exit status ${r.status}`).trim().split('\n').slice(-2).join(' ');
+  (failures[key] ??= {})[fig] = why;
+  console.log(`${fig}, ${key}: FAILED (${why})`);
+  return undefined;
+}
+/** Per supervisor, a figure made of its samples; none for one that has none. */
+const per = <T>(samples: Record<string, number[]>, f: (xs: number[], k: string) => T) =>
+  Object.fromEntries(Object.entries(samples).filter(([, xs]) => xs.length).map(([k, xs]) => [k, f(xs, k)]));
 const log = (what: string, figures: Record<string, unknown>) =>
   console.log(`${what}: ` + Object.entries(figures).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', '));
 
@@ -28,10 +43,10 @@ if (want('first')) {
   for (let round = 0; round < 3; round++) {
     for (const [key, file] of [...SUPERVISORS, ['no supervisor', '-']]) {
       const n = key === 'node' || HOSTS.find((h) => h.key === key)?.kind === 'node' ? 4 : 20;
-      (samples[key] ??= []).push(...owner('first', String(n), file).samples_us);
+      (samples[key] ??= []).push(...(owner('first', key, 'first', String(n), file)?.samples_us ?? []));
     }
   }
-  const fig = Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { median_us: r1(median(xs)), n: xs.length }]));
+  const fig = per(samples, (xs) => ({ median_us: r1(median(xs)), n: xs.length }));
   out.first_record_us = fig;
   log('owner fork -> first status record of a `true` child (median us)', Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])));
 }
@@ -40,12 +55,12 @@ if (want('latency')) {
   // 5 rounds of 100 children under each supervisor in turn, pooled; the C loop's rounds too.
   const samples: Record<string, number[]> = {}, loop: number[] = [];
   for (let round = 0; round < 5; round++) {
-    for (const [key, file] of SUPERVISORS) (samples[key] ??= []).push(...owner('latency', '100', file).samples_us);
+    for (const [key, file] of SUPERVISORS) (samples[key] ??= []).push(...(owner('latency', key, 'latency', '100', file)?.samples_us ?? []));
     loop.push(JSON.parse(execFileSync(cHelper('waitid-loop'), ['100'], { encoding: 'utf8' })).median_us);
   }
   const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)];
-  const fig: Record<string, { median_us: number; p99_us?: number; n: number }> = Object.fromEntries(
-    Object.entries(samples).map(([k, xs]) => [k, { median_us: r1(median(xs)), p99_us: r1(pct(xs, 0.99)), n: xs.length }]));
+  const fig: Record<string, { median_us: number; p99_us?: number; n: number }> =
+    per(samples, (xs) => ({ median_us: r1(median(xs)), p99_us: r1(pct(xs, 0.99)), n: xs.length }));
   fig.waitid_loop = { median_us: r1(median(loop)), n: 500 };
   out.latency_us = fig;
   log('child exit -> record read by the owner, median us', Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])));
@@ -56,25 +71,28 @@ if (want('throughput')) {
   const runs: Record<string, number[]> = {}, cpu: Record<string, number[]> = {};
   for (let round = 0; round < 5; round++) {
     for (const [key, file] of SUPERVISORS) {
-      const r = owner('burst', '5000', file);
-      (runs[key] ??= []).push(r.records_per_s);
-      (cpu[key] ??= []).push(r.cpu_us_per_record);
+      const r = owner('throughput', key, 'burst', '5000', file);
+      (runs[key] ??= []).push(...(r ? [r.records_per_s] : []));
+      (cpu[key] ??= []).push(...(r ? [r.cpu_us_per_record] : []));
     }
   }
-  out.throughput_records_per_s = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, { median: median(xs), runs: xs, cpu_us_per_record: median(cpu[k]) }]));
-  log('records/s, 5,000 exits held back by the status pipe (median of 5)', Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, `${median(xs)} (${median(cpu[k])} us CPU/record)`])));
+  out.throughput_records_per_s = per(runs, (xs, k) => ({ median: median(xs), runs: xs, cpu_us_per_record: median(cpu[k]) }));
+  log('records/s, 5,000 exits held back by the status pipe (median of 5)', per(runs, (xs, k) => `${median(xs)} (${median(cpu[k])} us CPU/record)`));
 }
 
 if (want('teardown')) {
   const runs: Record<string, number[]> = {};
   for (let round = 0; round < 5; round++) {
-    for (const [key, file] of SUPERVISORS) (runs[key] ??= []).push(owner('teardown', '1000', '20', file).ms);
+    for (const [key, file] of SUPERVISORS) {
+      const r = owner('teardown', key, 'teardown', '1000', '20', file);
+      (runs[key] ??= []).push(...(r ? [r.ms] : []));
+    }
     runs.one_at_a_time_c ??= [];
     runs.one_at_a_time_c.push(JSON.parse(execFileSync(cHelper('onebyone'), [cHelper('tree'), '1000', '20'], { encoding: 'utf8' })).ms);
   }
-  out.teardown_1000_ms = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, { median: median(xs), runs: xs }]));
-  log('tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)', Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, median(xs)])));
+  out.teardown_1000_ms = per(runs, (xs) => ({ median: median(xs), runs: xs }));
+  log('tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)', per(runs, (xs) => median(xs)));
 }
 
-writeResults({ protocol: out, hosts: HOSTS, machine: { load_at_start: loadAtStart } });
+writeResults({ protocol: out, hosts: HOSTS, machine: { load_at_start: loadAtStart }, failures });
 process.exit(0);

@@ -15,6 +15,12 @@ const which = new Set(process.argv.slice(2));
 const want = (name: string) => (which.size === 0 && name !== 'library-run') || which.has(name);
 const HOSTS = hosts();
 const out: Record<string, unknown> = {};
+/** What failed, by supervisor and figure (merged with core.ts's): the table says so. */
+const failures: Record<string, Record<string, string>> = readResults().failures ?? {};
+function fail(key: string, fig: string, why: string): void {
+  (failures[key] ??= {})[fig] = why.trim().split('\n').slice(-2).join(' ');
+  console.log(`${fig}, ${key}: FAILED (${failures[key][fig]})`);
+}
 
 /** Every launch-mode supervisor of a row: argv prefix before CMD. Missing tools are left out. */
 function supervisors(): Record<string, string[]> {
@@ -37,6 +43,13 @@ if (want('startup')) {
   const cmds: Record<string, string[]> = {};
   for (const [k, pre] of Object.entries(supervisors())) cmds[k] = [...pre, 'true'];
   cmds['/bin/true'] = ['/bin/true'];
+  for (const [k, [c, ...a]] of Object.entries(cmds)) { // one failing command would stop hyperfine
+    const r = spawnSync(c, a, { encoding: 'utf8', timeout: 10_000 });
+    if (r.status !== 0) {
+      fail(k, 'startup', r.stderr || r.error?.message || `exit status ${r.status}`);
+      delete cmds[k];
+    }
+  }
   const ms: Record<string, { median: number; mean: number; stddev: number; runs: number }> = {};
   let how: string;
   if (tool('hyperfine')) {
@@ -121,9 +134,17 @@ if (want('rss')) {
   for (let round = 0; round < 3; round++) {
     const procs = Object.entries(supervisors()).map(([k, pre]) => [k, cpSpawn(pre[0], [...pre.slice(1), 'sleep', '31'], { stdio: 'ignore' })] as const);
     await sleep(1000);
-    for (const [k, c] of procs) (runs[k] ??= []).push(mem(c.pid!));
+    for (const [k, c] of procs) {
+      try {
+        if (c.exitCode !== null || c.signalCode !== null) throw new Error(`exited (${c.exitCode ?? c.signalCode}) before its RSS was read`);
+        (runs[k] ??= []).push(mem(c.pid!));
+      } catch (e) {
+        fail(k, 'rss', (e as Error).message);
+      }
+    }
     await Promise.all(procs.map(([, c]) => stop(c)));
   }
+  for (const k of Object.keys(failures)) if (failures[k].rss) delete runs[k];
   const mib = (xs: number[]) => r2(median(xs) / 1024);
   const rss = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, { rss_mib: mib(xs.map((x) => x.rss)), peak_mib: mib(xs.map((x) => x.hwm)), pss_mib: mib(xs.map((x) => x.pss)) }]));
   out.rss_one_child = rss;
@@ -158,12 +179,21 @@ if (want('idle')) {
     procs.push([k, cpSpawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit', ...(lib ? ['pipe' as const] : [])] })]);
   }
   await sleep(2000); // past start-up
-  const a = procs.map(([, c]) => threadTicks(c.pid!));
+  const ticks = (k: string, c: ChildProcess) => {
+    try {
+      return threadTicks(c.pid!);
+    } catch {
+      fail(k, 'idle', `exited (${c.exitCode ?? c.signalCode}) while idle`);
+      return undefined;
+    }
+  };
+  const a = procs.map(([k, c]) => ticks(k, c));
   await sleep(seconds * 1000);
   const idle: Record<string, { ticks: number; switches: number; threads: Record<string, { ticks: number; switches: number }> }> = {};
   procs.forEach(([k, c], i) => {
-    const b = threadTicks(c.pid!);
-    const threads = Object.fromEntries(Object.keys(b).map((t) => [t, { ticks: b[t].ticks - (a[i][t]?.ticks ?? 0), switches: b[t].switches - (a[i][t]?.switches ?? 0) }]));
+    const b = a[i] && ticks(k, c);
+    if (!a[i] || !b) return;
+    const threads = Object.fromEntries(Object.keys(b).map((t) => [t, { ticks: b[t].ticks - (a[i]![t]?.ticks ?? 0), switches: b[t].switches - (a[i]![t]?.switches ?? 0) }]));
     const sum = (f: 'ticks' | 'switches') => Object.values(threads).reduce((s, r) => s + r[f], 0);
     idle[k] = { ticks: sum('ticks'), switches: sum('switches'), threads };
   });
@@ -181,10 +211,16 @@ if (want('library')) {
   // One Node process per host: the library picks its host once per process.
   const lib: Record<string, unknown> = {};
   for (const h of HOSTS) {
-    const res = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/side.ts'), 'library-run'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/side.ts'), 'library-run'], {
       encoding: 'utf8', env: { ...process.env, SUPERVISE_HOST: h.libHost, BENCH_HOST_KEY: h.key }, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000,
     });
-    lib[h.key] = JSON.parse(res.trim().split('\n').pop()!);
+    if (r.status !== 0) {
+      fail(h.key, 'library', r.error?.message ?? `library run exited ${r.status ?? r.signal}`);
+      continue;
+    }
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    for (const [fig, why] of Object.entries<string>(res.failed ?? {})) fail(h.key, fig, why);
+    lib[h.key] = res;
   }
   out.library = lib;
 }
@@ -199,22 +235,31 @@ if (which.has('library-run')) {
   const say = (s: string) => process.stderr.write(`library (${key}): ${s}\n`);
 
   // 50 live trees: the supervise processes (the parent of each main child) and the trees.
+  // A failed spawn fails the figure (its message from the first failure), never a smaller sum.
+  const failed: Record<string, string> = {};
   const N = 50;
   const subs = Array.from({ length: N }, () => spawn('sleep', ['32']));
-  for (const s of subs) void settle(s);
-  const pids = await Promise.all(subs.map((s) => s.spawned));
+  const errors: string[] = [];
+  for (const s of subs) Promise.resolve(s).catch((e: Error & { stderr?: string }) => errors.push(`${e.message} ${e.stderr ?? ''}`));
+  const started = await Promise.allSettled(subs.map((s) => s.spawned));
   await sleep(1000);
-  const parent = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); };
-  const sups = pids.map(parent);
-  const exe = new Set(sups.map((p) => path.basename(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0])));
-  const sm = sups.map(mem), cm = pids.map(mem);
-  const sum = (xs: Array<{ rss: number; pss: number }>, f: 'rss' | 'pss') => r1(xs.reduce((s, x) => s + x[f], 0) / 1024);
-  const trees = {
-    trees: N, supervise_rss_mib: sum(sm, 'rss'), supervise_pss_mib: sum(sm, 'pss'),
-    trees_rss_mib: r1(sum(sm, 'rss') + sum(cm, 'rss')), per_supervise_rss_mib: r2(sum(sm, 'rss') / N), executables: [...exe],
-  };
+  let trees: Record<string, unknown> | undefined;
+  if (started.every((r) => r.status === 'fulfilled')) {
+    const pids = started.map((r) => (r as PromiseFulfilledResult<number>).value);
+    const parent = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); };
+    const sups = pids.map(parent);
+    const exe = new Set(sups.map((p) => path.basename(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0])));
+    const sm = sups.map(mem), cm = pids.map(mem);
+    const sum = (xs: Array<{ rss: number; pss: number }>, f: 'rss' | 'pss') => r1(xs.reduce((s, x) => s + x[f], 0) / 1024);
+    trees = {
+      trees: N, supervise_rss_mib: sum(sm, 'rss'), supervise_pss_mib: sum(sm, 'pss'),
+      trees_rss_mib: r1(sum(sm, 'rss') + sum(cm, 'rss')), per_supervise_rss_mib: r2(sum(sm, 'rss') / N), executables: [...exe],
+    };
+    say(`50 live trees of sleep: supervise processes ${trees.supervise_rss_mib} MiB RSS in all (${[...exe].join(', ')}), with the children ${trees.trees_rss_mib} MiB`);
+  } else {
+    failed.trees = `${started.filter((r) => r.status === 'rejected').length} of ${N} spawns failed: ${errors[0] ?? ''}`;
+  }
   await Promise.all(subs.map((s) => s.close()));
-  say(`50 live trees of sleep: supervise processes ${trees.supervise_rss_mib} MiB RSS in all (${[...exe].join(', ')}), with the children ${trees.trees_rss_mib} MiB`);
 
   // 200 sequential and 50 concurrent spawn('true'), after 5 warm-ups; rounds in turn.
   // The floor of any library over this host: child_process starting supervise as spawn()
@@ -231,7 +276,14 @@ if (which.has('library-run')) {
   }
   const SEQ = 200, CONC = 50;
   const seq: Record<string, number[]> = {}, conc: Record<string, number[]> = {};
-  for (const run of Object.values(runners)) for (let i = 0; i < 5; i++) await settle(run());
+  for (const [name, run] of Object.entries(runners)) { // warm-ups; a runner that fails is left out
+    try {
+      for (let i = 0; i < 5; i++) await run();
+    } catch (e) {
+      failed[name === 'supervise' ? 'library' : `library ${name}`] = `${(e as Error).message} ${(e as { stderr?: string }).stderr ?? ''}`;
+      delete runners[name];
+    }
+  }
   for (let round = 0; round < 5; round++) {
     for (const [name, run] of Object.entries(runners)) {
       if (slow && name === 'supervise' && round > 0) continue;
@@ -245,9 +297,9 @@ if (which.has('library-run')) {
   }
   const timing = Object.fromEntries(Object.keys(runners).map((n) => [n, { sequential_ms_per_spawn: r2(median(seq[n])), concurrent_50_ms: r1(median(conc[n])), rounds: seq[n].length }]));
   say(Object.entries(timing).map(([n, v]) => `${n} ${v.sequential_ms_per_spawn} ms/spawn (${SEQ} sequential), ${v.concurrent_50_ms} ms for ${CONC} concurrent`).join('; '));
-  console.log(JSON.stringify({ trees_50: trees, ...timing }));
+  console.log(JSON.stringify({ trees_50: trees, ...timing, failed }));
   process.exit(0);
 }
 
-if (Object.keys(out).length) writeResults({ side: { ...readResults().side, ...out } });
+if (Object.keys(out).length) writeResults({ side: { ...readResults().side, ...out }, failures });
 process.exit(0); // stray handles must not keep the benchmark alive
