@@ -1,7 +1,7 @@
 // What the bench scripts share: the hosts under test, the C helpers (built once per run),
 // the tools beside them, and bench/results.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -47,6 +47,8 @@ let helperDir: string | undefined;
 export function cHelper(name: string): string {
   if (!helperDir) {
     helperDir = mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-'));
+    const dir = helperDir;
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const c of ['reference', 'owner', 'tree', 'burst', 'orphans', 'onebyone', 'waitid-loop']) {
       const cc = (...flags: string[]) => execFileSync('gcc', ['-O2', ...flags, '-o', path.join(helperDir!, c), path.join(ROOT, `bench/${c}.c`)], { stdio: 'pipe' });
       // The reference is linked statically, as the native host is (no ld.so at start-up).
