@@ -17,7 +17,8 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED,
   REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
-import { waitid, kill, children } from './linux';
+import { waitid, kill, children, getpgid } from './linux';
+import { SI_KERNEL, SIGWINCH } from './sys';
 import { statusReady, writeStatus } from './io';
 import { report } from './say';
 import {
@@ -64,7 +65,12 @@ let waitAll = false;
 let hasGrace = false;
 /** The first TERM/INT (or the timeout's TERM) that started a grace period, or 0. */
 let pendingSignal: i32 = 0;
+/** TERM/INT (the timeout's TERM included) received while the main child lived. */
+let stopRequests: i32 = 0;
 let timedOut = false;
+
+/** With --grace, the TERM/INT that ends the wait at once (counting the first). */
+const FORCE_AT: i32 = 3;
 
 /** Called by the host once, before anything else (and by tests to start afresh):
  *  mainPid = the launched command (launch mode) or 0 (protocol mode); clockTicks =
@@ -86,6 +92,7 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   waitAll = false;
   hasGrace = false;
   pendingSignal = 0;
+  stopRequests = 0;
   timedOut = false;
   controlReset();
   pidsInit(pidMax);
@@ -186,8 +193,9 @@ export function teardown(): void {
 
 /** Called by the host after exit. Protocol mode: 0, or 128 + signo when a fatal signal
  *  started tear-down. Launch mode: 124 after a timeout; 127/126 when the command could not
- *  start; 128 + signo when a signal made supervise kill the tree; else the main child's
- *  exit code, or 128 + the signal that killed it. */
+ *  start; 128 + signo when signal N came after the main child's exit and cut the wait for
+ *  the rest short; else the main child's exit code, or 128 + the signal that killed it
+ *  (137 when supervise SIGKILLed it: --grace expired, or the third TERM/INT). */
 export function exitCode(): i32 {
   if (!launchMode) return exitStatus;
   if (timedOut) return EXIT_TIMEOUT;
@@ -212,7 +220,7 @@ export function mainStatus(): i32 {
 
 /** Called by the host in launch mode, right after init(): from now on signals go
  *  through launchSignal(), the main child's exit ends the tree unless `wait` (--wait-all),
- *  and a TERM/INT waits for the host's grace timer when `grace` (--grace > 0). */
+ *  and a TERM/INT starts the host's grace timer when `grace` (--grace > 0). */
 export function launch(wait: i32, grace: i32): void {
   launchMode = true;
   waitAll = wait != 0;
@@ -244,20 +252,36 @@ function queueOwn(code: i32, errno: i32, pid: i32): void {
 }
 
 /** Called by the host in launch mode for each signal it caught, in order, instead of
- *  signal(): forwards it to the main child while that is an unreaped child (the same
- *  probe-then-kill as a control record). TERM and INT also start the end: at once, or
- *  -> LAUNCH_START_GRACE when the host has a grace timer to start (then graceExpired()).
- *  After the main child is gone, TERM, INT, HUP and QUIT tear the rest down at once. */
-export function launchSignal(signo: i32): i32 {
+ *  signal(), with its si_code: forwards it to the main child while that is an unreaped
+ *  child (the same probe-then-kill as a control record), unless the child got its own copy
+ *  (commandGotItsOwn). Nothing ends by itself: supervise waits for the main child, whose
+ *  exit ends the tree. TERM and INT (the first starts the wait) -> LAUNCH_START_GRACE when
+ *  the host has a grace timer to start (then graceExpired()); with one, the third TERM/INT
+ *  kills the tree at once. After the main child is gone, TERM, INT, HUP and QUIT tear the
+ *  rest down at once (exit status 128 + signo). */
+export function launchSignal(signo: i32, code: i32): i32 {
   if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX) return 0;
   let fatal = signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT;
   if (mainReaped || mainPid == 0) { // gone, or never started: nothing to forward to
     if (fatal) force(signo);
     return 0;
   }
-  signalChild(mainPid, signo);
+  if (!commandGotItsOwn(signo, code)) signalChild(mainPid, signo);
   if (signo != SIGTERM && signo != SIGINT) return 0;
-  return endAfterGrace(signo);
+  return stopRequested(signo);
+}
+
+/** A terminal sends INT (^C), QUIT (^\) and WINCH to its whole foreground process group,
+ *  with si_code SI_KERNEL; supervise got one, so its group is that group: the main child
+ *  got its own copy when it is in the same group (the group it starts in, unless it moved
+ *  itself, as an interactive shell does). Anything else (kill(2), sigqueue, HUP from a
+ *  hang-up, which reaches the session leader alone) is forwarded. */
+function commandGotItsOwn(signo: i32, code: i32): bool {
+  if (code != SI_KERNEL) return false;
+  if (signo != SIGINT && signo != SIGQUIT && signo != SIGWINCH) return false;
+  let ours = getpgid(0);
+  let its = getpgid(mainPid);
+  return ours >= 0 && its >= 0 && ours == its;
 }
 
 /** Called by the host in launch mode when --timeout expires: SIGTERM to the main child,
@@ -269,22 +293,26 @@ export function timeout(): i32 {
     return 0;
   }
   signalChild(mainPid, SIGTERM);
-  return endAfterGrace(SIGTERM);
+  return stopRequested(SIGTERM);
 }
 
 /** Called by the host when the grace timer started on LAUNCH_START_GRACE expires: kills
- *  whatever is left (exit status 128 + that signal, or 124 after a timeout). */
+ *  whatever is left. The exit status stays the main child's (128 + 9 when this killed
+ *  it), or 124 after a timeout. */
 export function graceExpired(): void {
-  force(pendingSignal != 0 ? pendingSignal : SIGTERM);
+  tearingDown = true;
 }
 
-function endAfterGrace(signo: i32): i32 {
-  if (hasGrace) {
-    if (pendingSignal != 0) return 0; // one grace period, from the first signal
+/** A TERM/INT for the main child: with --grace, the first starts the deadline and the
+ *  FORCE_AT-th ends it at once; without, the main child decides (as tini, dumb-init). */
+function stopRequested(signo: i32): i32 {
+  stopRequests++;
+  if (!hasGrace) return 0;
+  if (pendingSignal == 0) {
     pendingSignal = signo;
     return LAUNCH_START_GRACE;
   }
-  force(signo);
+  if (stopRequests >= FORCE_AT) tearingDown = true;
   return 0;
 }
 

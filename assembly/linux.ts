@@ -12,6 +12,13 @@
 @external("linux", "getpid")
 export declare function getpid(): i32;
 
+/** getpgid(2): pid's process group (pid 0: this process's) | -errno. 0 when the group's
+ *  leader is outside this PID namespace (so two processes whose groups both began outside
+ *  it compare equal). */
+// @ts-ignore: decorator
+@external("linux", "getpgid")
+export declare function getpgid(pid: i32): i32;
+
 /** getuid(2), geteuid(2), getgid(2) (the id maps of --pid-ns). */
 // @ts-ignore: decorator
 @external("linux", "getuid")
@@ -95,10 +102,17 @@ export declare function spawn(argv: usize, argc: i32, opts: usize): i32;
 
 // --- signals
 
+/** One caught signal in the pipe of signals(): int32 signo, then int32 si_code (SI_USER 0
+ *  from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), little-endian. */
+export const SIGNAL_RECORD_SIZE = 8;
+export const SIGNAL_SIGNO = 0;
+export const SIGNAL_CODE = 4;
+
 /** Installs a handler for each of the `count` signal numbers (int32) at `list` that
- *  writes the signal number as one byte to a non-blocking CLOEXEC pipe, then unblocks
- *  them (a signal blocked and pending since exec is delivered now, into the pipe).
- *  -> the pipe's read end | -errno. */
+ *  writes one SIGNAL_RECORD_SIZE record per signal caught to a non-blocking CLOEXEC pipe,
+ *  in one write(2) (atomic: the pipe holds whole records only; when it is full a record
+ *  is dropped whole), then unblocks them (a signal blocked and pending since exec is
+ *  delivered now, into the pipe). -> the pipe's read end | -errno. */
 // @ts-ignore: decorator
 @external("linux", "signals")
 export declare function signals(list: usize, count: i32): i32;

@@ -21,7 +21,7 @@ import {
 import {
   getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
   children, spawn, signals, epollCreate, epollCtl, epollWait, read, write, open, close,
-  fileSize, fdGiven, setCloexec, monotonicMs,
+  fileSize, fdGiven, setCloexec, monotonicMs, SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE,
   SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS,
   SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_OPTIONS_SIZE,
 } from './linux';
@@ -38,8 +38,9 @@ import * as say from './say';
 
 const MAX_EVENTS: i32 = 64;
 const events: usize = memory.data(MAX_EVENTS << 3, 8);
-const SIGBUF: i32 = 256;
-const sigbuf: usize = memory.data(SIGBUF);
+/** 32 signal records: a read takes whole ones (the pipe holds whole records only). */
+const SIGBUF: i32 = 32 * SIGNAL_RECORD_SIZE;
+const sigbuf: usize = memory.data(SIGBUF, 8);
 const scratch: usize = memory.data(256, 8);
 /** The yargs front end's scratch buffer (duration()). */
 const ARGBUF: i32 = 4096;
@@ -299,7 +300,7 @@ function loop(): i32 {
   while ((flags & FLAG_EXIT) == 0) {
     watchFds(flags);
     let n = epollWait(ep, events, MAX_EVENTS, waitTimeout());
-    // -EINTR: a signal, whose byte is in the pipe now.
+    // -EINTR: a signal, whose record is in the pipe now.
     let controlReady = controlOpen && !controlPolled;
     for (let i = 0; i < n; i++) {
       let e = events + (<usize>i << 3);
@@ -314,16 +315,19 @@ function loop(): i32 {
   return exitCode();
 }
 
-/** Each caught signal, in order, to the core (SIGCHLD needs only the pump that follows). */
+/** Each caught signal, in order, to the core with its si_code (SIGCHLD needs only the
+ *  pump that follows). Bytes past the last whole record (never there: the shim writes
+ *  whole records atomically) would be dropped. */
 function readSignals(): void {
   while (true) {
     let k = read(signalFd, sigbuf, SIGBUF);
     if (k <= 0) return;
-    for (let i = 0; i < k; i++) {
-      let signo = <i32>load<u8>(sigbuf + <usize>i);
+    for (let at = 0; at + SIGNAL_RECORD_SIZE <= k; at += SIGNAL_RECORD_SIZE) {
+      let signo = load<i32>(sigbuf + <usize>at, SIGNAL_SIGNO);
+      let code = load<i32>(sigbuf + <usize>at, SIGNAL_CODE);
       if (signo == SIGCHLD) continue;
       if (!launchMode) signal(signo);
-      else if ((launchSignal(signo) & LAUNCH_START_GRACE) != 0) startGrace();
+      else if ((launchSignal(signo, code) & LAUNCH_START_GRACE) != 0) startGrace();
     }
   }
 }

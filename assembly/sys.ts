@@ -35,3 +35,7 @@ export const SIGPIPE = 13;
 export const SIGCONT = 18;
 export const SIGURG = 23;
 export const SIGWINCH = 28;
+
+/** siginfo si_code values: sent by kill(2), or by the kernel (a terminal's INT, QUIT, WINCH). */
+export const SI_USER = 0;
+export const SI_KERNEL = 0x80;

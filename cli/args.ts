@@ -41,8 +41,10 @@ When stdin closes, it SIGKILLs every descendant, waits for all of them, and exit
 
 With -- CMD (launch mode), it runs CMD (looked up along PATH) with stdin, stdout, stderr
 and every other inherited fd passed straight through, forwards to it every signal it
-receives (except SIGCHLD), and when CMD exits kills everything CMD left behind: nothing
-escapes by double-forking, setsid or nohup. It never exits while a descendant lives.
+receives (except SIGCHLD, and a terminal's ^C, ^\ and resize when CMD got its own copy),
+waits for it (TERM and INT included: CMD decides how to stop), and when CMD exits kills
+everything CMD left behind: nothing escapes by double-forking, setsid or nohup. It never
+exits while a descendant lives. The stop keys (^Z) stop supervise and CMD together.
 
 decode prints a status stream, an events log (--events) or a control stream one line per
 record; send writes one control record to stdout, e.g. into a fifo read by a supervise.`;
@@ -50,9 +52,10 @@ record; send writes one control record to stdout, e.g. into a fifo read by a sup
 const EPILOG = `Durations: 500ms, 10s, 2m, 1h; a bare number is seconds.
 
 Exit status. Protocol mode: 0 when no child is left; 128+N after a tear-down caused by
-signal N. Launch mode: CMD's exit code, or 128+N if CMD died of signal N; 128+N when
-signal N made supervise kill the tree (after --grace); 124 when --timeout expired;
-127 if CMD was not found, 126 if it could not be run. Both: 1 when supervise cannot run
+signal N. Launch mode: CMD's exit code, or 128+N if CMD died of signal N (137 when
+supervise SIGKILLed it: --grace expired, or a third TERM/INT with --grace); 124 when
+--timeout expired; 127 if CMD was not found, 126 if it could not be run; 128+N when
+signal N came after CMD's exit and cut --wait-all short. Both: 1 when supervise cannot run
 (no /proc, cannot become a child subreaper); 2 on a usage error. decode exits 1 on
 unreadable, truncated or corrupt input, after printing every whole record before it.`;
 
@@ -92,8 +95,8 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .option('status-fd', { type: 'string', coerce: fdOption('status-fd'), describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]', requiresArg: true })
     .option('control-fd', { type: 'string', coerce: fdOption('control-fd'), describe: 'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]', requiresArg: true })
     .option('wait-all', { type: 'boolean', describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]' })
-    .option('grace', { type: 'string', coerce: durationOption('grace'), describe: 'On SIGTERM or SIGINT (or --timeout), forward it, then SIGKILL the whole tree after DURATION if anything is left [default: 0: at once]', requiresArg: true })
-    .option('timeout', { type: 'string', coerce: durationOption('timeout'), describe: 'SIGTERM to CMD after DURATION, then the grace period; exit 124 [default: none]', requiresArg: true })
+    .option('grace', { type: 'string', coerce: durationOption('grace'), describe: 'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]', requiresArg: true })
+    .option('timeout', { type: 'string', coerce: durationOption('timeout'), describe: 'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]', requiresArg: true })
     .option('events', { type: 'string', coerce: fileOption('events'), describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]', requiresArg: true })
     .option('pid-ns', { type: 'boolean', describe: 'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]' })
     .command('decode [file]', 'Print a status stream, an events log or (--control) a control stream, one line per record',

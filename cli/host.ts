@@ -65,6 +65,7 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
   fds.snapshot(); // before the core opens anything
   return {
     getpid: () => shim.getpid(),
+    getpgid: (pid) => shim.getpgid(pid),
     getuid: () => process.getuid!(),
     geteuid: () => process.geteuid!(),
     getgid: () => process.getgid!(),

@@ -9,6 +9,9 @@ export interface Shim {
   /** getpid(2), getppid(2). */
   getpid(): number;
   getppid(): number;
+  /** getpgid(2): pid's process group (pid 0: this process's) | -errno; 0 when the group's
+   *  leader is outside this PID namespace. */
+  getpgid(pid: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER, on) -> 0 | -errno; prctl(PR_GET_CHILD_SUBREAPER) -> 0/1 | -errno. */
   setChildSubreaper(on: boolean): number;
   getChildSubreaper(): number;
@@ -34,10 +37,11 @@ export interface Shim {
    *  thread first (they stay blocked): exit right after. -> 70, the exit status to use. */
   lastResort(): number;
   /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP) for each of
-   *  `signals` that writes the signal number as one byte to a non-blocking CLOEXEC pipe,
-   *  and unblocks them in the calling thread. The first call creates the pipe; later
-   *  calls add signals. -> the pipe's read end | -errno. Bytes dropped when the pipe is
-   *  full (a wake-up is pending then anyway). */
+   *  `signals` that writes an 8-byte record (int32 signo, int32 si_code, native order)
+   *  to a non-blocking CLOEXEC pipe in one write, and unblocks them in the calling thread.
+   *  The first call creates the pipe; later calls add signals. -> the pipe's read end |
+   *  -errno. A record is dropped whole when the pipe is full (a wake-up is pending then
+   *  anyway). */
   signalPipe(signals: number[]): number;
   /** epoll_create1(EPOLL_CLOEXEC) -> fd | -errno. */
   epollCreate(): number;

@@ -26,6 +26,7 @@ export interface CoreExports {
  *  >= 0 or -errno. None may throw for a failing system call. */
 export interface LinuxImports {
   getpid(): number;
+  getpgid(pid: number): number;
   getuid(): number;
   geteuid(): number;
   getgid(): number;

@@ -179,6 +179,7 @@ int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
 #define IMPORT(result, name, ...) result Z_linuxZ_##name(Z_linux_instance_t*, ##__VA_ARGS__)
 extern "C" {
 IMPORT(u32, getpid) { FAULT(getpid); return shim::GetPid(); }
+IMPORT(u32, getpgid, u32 pid) { FAULT(getpgid); return shim::GetPgid(pid); }
 IMPORT(u32, getuid) { FAULT(getuid); return shim::GetUid(); }
 IMPORT(u32, geteuid) { FAULT(geteuid); return shim::GetEuid(); }
 IMPORT(u32, getgid) { FAULT(getgid); return shim::GetGid(); }

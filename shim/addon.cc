@@ -91,6 +91,10 @@ Napi::Value GetPid(const Napi::CallbackInfo& info) { return Result(info.Env(), s
 
 Napi::Value GetPpid(const Napi::CallbackInfo& info) { return Result(info.Env(), shim::GetPpid()); }
 
+Napi::Value GetPgid(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), shim::GetPgid(Int(info, 0, "getpgid(pid: number)")));
+}
+
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   bool on = Bool(info, 0, "setChildSubreaper(on: boolean)");
   return Result(info.Env(), shim::SetChildSubreaper(on));
@@ -453,6 +457,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   set("getpid", GetPid);
   set("getppid", GetPpid);
+  set("getpgid", GetPgid);
   set("setChildSubreaper", SetChildSubreaper);
   set("getChildSubreaper", GetChildSubreaper);
   set("setPdeathsig", SetPdeathsig);

@@ -92,10 +92,11 @@ int ReadStatPpid(int pid) {
 int signal_pipe[2] = {-1, -1};
 std::mutex signal_pipe_mutex;
 
-void OnSignal(int sig, siginfo_t*, void*) {
+void OnSignal(int sig, siginfo_t* info, void*) {
   int saved = errno;
-  unsigned char byte = static_cast<unsigned char>(sig);
-  if (write(signal_pipe[1], &byte, 1) < 0) {
+  // One whole record per write (8 <= PIPE_BUF: atomic, never split or interleaved).
+  SignalRecord record = {sig, info != nullptr ? info->si_code : 0};
+  if (write(signal_pipe[1], &record, sizeof record) < 0) {
     // Full pipe: a wake-up is pending already.
   }
   errno = saved;
@@ -235,6 +236,11 @@ fail:
 }  // namespace
 
 int GetPid() { return getpid(); }
+
+int GetPgid(int pid) {
+  pid_t pgid = getpgid(pid);
+  return pgid < 0 ? -errno : static_cast<int>(pgid);
+}
 
 int GetPpid() { return getppid(); }
 

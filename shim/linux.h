@@ -15,6 +15,9 @@ constexpr size_t kRusageSize = 144;
 
 int GetPid();
 int GetPpid();
+// getpgid(2): pid's process group (0: the caller's) | -errno. 0 when that group's leader
+// is outside the caller's PID namespace.
+int GetPgid(int pid);
 
 // prctl(PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER): 0 | 0/1, or -errno.
 int SetChildSubreaper(bool on);
@@ -49,9 +52,17 @@ constexpr int kLastResortStatus = 70;
 // -> kLastResortStatus.
 int LastResort();
 
-// Installs a handler for each of `signals` that writes the signal number as one byte to
-// a non-blocking CLOEXEC pipe, and unblocks them in the calling thread. The first call
-// creates the pipe. -> its read end.
+// One caught signal in the signal pipe: written whole by one write(2), so the pipe only
+// ever holds whole records (a full pipe drops the record, never part of it).
+struct SignalRecord {
+  int32_t signo;
+  int32_t code;  // the siginfo's si_code: SI_USER (kill), SI_KERNEL (a terminal), ...
+};
+static_assert(sizeof(SignalRecord) == 8, "assembly/linux.ts SIGNAL_RECORD_SIZE");
+
+// Installs a handler for each of `signals` that writes a SignalRecord to a non-blocking
+// CLOEXEC pipe, and unblocks them in the calling thread. The first call creates the
+// pipe. -> its read end.
 int SignalPipe(const int* signals, size_t count);
 
 // pipe2(O_CLOEXEC): fds[0] read end, fds[1] write end.

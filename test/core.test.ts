@@ -615,19 +615,19 @@ launchPolicy('should wait for the rest with --wait-all', () => {
 
 launchPolicy('should forward every signal to the main child only, while it is unreaped', () => {
   const { h, main } = launched({ waitAll: true });
-  for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig), 0);
-  assert.is(h.core.launchSignal(17), 0);
-  assert.is(h.core.launchSignal(1), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
+  for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig, 0), 0);
+  assert.is(h.core.launchSignal(17, 0), 0);
+  assert.is(h.core.launchSignal(1, 0), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
   const expected = [[main, 28], [main, 18], [main, 23], [main, 10], [main, 1]];
   assert.equal(killsOf(h.k), expected);
   h.pump(); // reaped: its pid is no longer the command
-  assert.is(h.core.launchSignal(28), 0);
+  assert.is(h.core.launchSignal(28, 0), 0);
   assert.equal(killsOf(h.k), expected);
 });
 
-launchPolicy('should forward TERM and tear down at once without a grace period (exit 143)', () => {
+launchPolicy('should forward INT without a grace period and end with the main child it killed (exit 130)', () => {
   const { h, main, orphan } = launched();
-  assert.is(h.core.launchSignal(2), 0);
+  assert.is(h.core.launchSignal(2, 0), 0);
   assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), FLAG_EXIT | FLAG_TEARDOWN);
   assert.equal(killsOf(h.k)[0], [main, 2]);
   assert.ok(killsOf(h.k).some(([p, s]) => p === orphan && s === 9));
@@ -637,24 +637,48 @@ launchPolicy('should forward TERM and tear down at once without a grace period (
 launchPolicy('should ask for the grace timer on TERM, once, then kill on graceExpired()', () => {
   const { h, main, orphan } = launched({ waitAll: true, grace: true });
   h.k.refuse.add(main); // ignores TERM
-  assert.is(h.core.launchSignal(15), LAUNCH_START_GRACE);
-  assert.is(h.core.launchSignal(2), 0, 'one grace period');
+  assert.is(h.core.launchSignal(15, 0), LAUNCH_START_GRACE);
+  assert.is(h.core.launchSignal(2, 0), 0, 'one grace period');
   assert.is(h.pump() & FLAG_TEARDOWN, 0);
   h.k.refuse.delete(main);
   h.core.graceExpired();
   assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
   assert.ok(killsOf(h.k).some(([p, s]) => p === orphan && s === 9));
-  assert.is(h.core.exitCode(), 143);
+  assert.is(h.core.exitCode(), 137, 'the main child died of the SIGKILL');
+});
+
+launchPolicy('should wait for a main child that ignores TERM without --grace, forwarding each, forcing nothing', () => {
+  const { h, main } = launched();
+  h.k.refuse.add(main);
+  for (let i = 0; i < 5; i++) assert.is(h.core.launchSignal(15, 0), 0);
+  assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), 0);
+  assert.equal(killsOf(h.k), Array.from({ length: 5 }, () => [main, 15]));
+  h.k.refuse.delete(main);
+  h.k.exit(main, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.is(h.core.exitCode(), 0);
+});
+
+launchPolicy('should skip a terminal\'s INT/QUIT/WINCH (SI_KERNEL) only when the main child shares its process group', () => {
+  const { h, main } = launched({ waitAll: true });
+  h.k.refuse.add(main);
+  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+  assert.equal(killsOf(h.k), []);
+  for (const sig of [15, 1, 10]) h.core.launchSignal(sig, 0x80); // not a terminal's
+  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, -1); // SI_QUEUE
+  h.k.procs.get(main)!.pgid = main;
+  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+  assert.equal(killsOf(h.k).map(([, s]) => s), [15, 1, 10, 2, 3, 28, 2, 3, 28]);
 });
 
 launchPolicy('should exit with the main child code when it finishes inside the grace period', () => {
   const { h, main } = launched({ grace: true });
-  assert.is(h.core.launchSignal(15), LAUNCH_START_GRACE); // the fake main dies of it
+  assert.is(h.core.launchSignal(15, 0), LAUNCH_START_GRACE); // the fake main dies of it
   h.pump();
   assert.is(h.core.exitCode(), 143); // it died of TERM: 128 + 15 from its own status
   const b = launched({ grace: true });
   b.h.k.refuse.add(b.main);
-  b.h.core.launchSignal(15);
+  b.h.core.launchSignal(15, 0);
   b.h.k.refuse.delete(b.main);
   b.h.k.exit(b.main, 7);
   b.h.pump();

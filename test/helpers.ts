@@ -139,8 +139,11 @@ const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const O_ACCMODE = 3, O_CREAT = 0x40, O_APPEND = 0x400;
 /** Signals whose default action does not end the process (0, CHLD, CONT, the stops, URG, WINCH). */
 const HARMLESS = new Set([0, 17, 18, 19, 20, 21, 22, 23, 28]);
-/** A pipe's capacity: signal bytes beyond it are dropped (the handler's write fails EAGAIN). */
-const PIPE_CAPACITY = 65536;
+/** A pipe's capacity in signal records (8 bytes each: int32 signo, int32 si_code): records
+ *  beyond it are dropped whole (the handler's write fails EAGAIN). */
+const PIPE_CAPACITY = 65536 / 8;
+/** si_code of a signal: sent by kill(2), or by the kernel (a terminal's ^C, ^\, resize). */
+export const SI_USER = 0, SI_KERNEL = 0x80;
 
 export interface Proc {
   pid: number;
@@ -155,6 +158,8 @@ export interface Proc {
   stimeUs: number;
   /** Unique per process ever created: tells a recycled pid from the old process. */
   serial: number;
+  /** Process group (getpgid): inherited from the parent at fork; tests move processes. */
+  pgid: number;
   /** Signals this process catches or ignores: kill() succeeds and it lives on. */
   ignores: Set<number>;
 }
@@ -238,7 +243,7 @@ export interface CoreWasm {
   launch(waitAll: number, grace: number): void;
   spawned(): void;
   spawnFailed(errno: number): void;
-  launchSignal(signo: number): number;
+  launchSignal(signo: number, code: number): number;
   timeout(): number;
   graceExpired(): void;
   pump(): number;
@@ -322,8 +327,8 @@ export class FakeKernel {
   /** What a blocking wait does when nothing is ready and the script is done: 'eof' closes
    *  the control stream (then fails if still nothing is ready), 'fail' throws at once. */
   idle: 'eof' | 'fail' = 'eof';
-  /** Signals blocked and pending since exec: delivered into the pipe by signals(). */
-  readonly pendingAtExec: number[] = [];
+  /** Signals blocked and pending since exec (signo, si_code): delivered into the pipe by signals(). */
+  readonly pendingAtExec: Array<[number, number]> = [];
   /** The signals signals() installed handlers for. */
   readonly caught = new Set<number>();
   readonly files = new Map<string, FakeFile>();
@@ -349,7 +354,8 @@ export class FakeKernel {
   readonly fdGivenMode: 'inherited' | 'open';
   private memory: WebAssembly.Memory | null = null;
   private readonly fds = new Map<number, FdEntry>();
-  private readonly sigPipe: number[] = [];
+  /** The signal pipe's records, oldest first: [signo, si_code]. */
+  private readonly sigPipe: Array<[number, number]> = [];
   private nextPid: number;
   private serials = 0;
   /** Zombies of the supervisor in order of death: waitid(P_ALL) reaps the oldest first. */
@@ -400,6 +406,7 @@ export class FakeKernel {
   add(pid: number, ppid: number, uid = 1000): Proc {
     const p: Proc = {
       pid, ppid, state: 'alive', code: 0, status: 0, uid, utimeUs: 0, stimeUs: 0, serial: ++this.serials, ignores: new Set(),
+      pgid: this.procs.get(ppid)?.pgid ?? pid,
     };
     this.procs.set(pid, p);
     return p;
@@ -464,12 +471,13 @@ export class FakeKernel {
     return lines;
   }
 
-  /** A signal sent to supervise: a byte in the pipe if it has a handler, else its default action. */
-  signalSupervise(sig: number): void {
+  /** A signal sent to supervise (by kill(2) unless `code` says otherwise, e.g. SI_KERNEL
+   *  for a terminal's): a record in the pipe if it has a handler, else its default action. */
+  signalSupervise(sig: number, code = SI_USER): void {
     if (this.caught.has(sig)) {
-      if (this.sigPipe.length < PIPE_CAPACITY) this.sigPipe.push(sig);
+      if (this.sigPipe.length < PIPE_CAPACITY) this.sigPipe.push([sig, code]);
     } else if (this.caught.size === 0) {
-      if (sig !== 17) this.pendingAtExec.push(sig); // blocked by the host until signals()
+      if (sig !== 17) this.pendingAtExec.push([sig, code]); // blocked by the host until signals()
     } else if (!HARMLESS.has(sig)) {
       this.violations.push(`supervise died of signal ${sig} (no handler)`);
     }
@@ -533,13 +541,13 @@ export class FakeKernel {
         c.ppid = heir;
         if (heir === this.self && c.state === 'zombie') {
           this.deaths.push(c.pid);
-          this.signalSupervise(17); // an adopted zombie notifies its new parent
+          this.signalSupervise(17, 1); // an adopted zombie notifies its new parent (CLD_EXITED)
         } else if (c.state === 'zombie') this.procs.delete(c.pid); // init reaps it
       }
     }
     if (p.ppid === this.self) {
       this.deaths.push(pid);
-      this.signalSupervise(17);
+      this.signalSupervise(17, code);
     } else if (p.ppid === 1) this.procs.delete(pid);
   }
 
@@ -691,6 +699,10 @@ export class FakeKernel {
     };
     return {
       getpid: wrap('getpid', () => k.self),
+      getpgid: wrap('getpgid', (pid: number) => {
+        const p = k.procs.get(pid === 0 ? k.self : pid);
+        return p ? p.pgid : pid < 0 ? -EINVAL : -ESRCH;
+      }),
       getuid: wrap('getuid', () => k.uid),
       geteuid: wrap('geteuid', () => k.euid),
       getgid: wrap('getgid', () => k.gid),
@@ -796,7 +808,7 @@ export class FakeKernel {
         for (let i = 0; i < count; i++) k.caught.add(v.getInt32(list + 4 * i, true));
         const fd = k.freeFd();
         k.fds.set(fd, { kind: 'signals', cloexec: true, given: false });
-        for (const sig of k.pendingAtExec.splice(0)) k.signalSupervise(sig);
+        for (const [sig, code] of k.pendingAtExec.splice(0)) k.signalSupervise(sig, code);
         return fd;
       }),
       epollCreate: wrap('epollCreate', () => {
@@ -849,9 +861,14 @@ export class FakeKernel {
         if (len < 0) return -EINVAL;
         if (e.kind === 'signals') {
           if (k.sigPipe.length === 0) return -EAGAIN;
-          const bytes = k.sigPipe.splice(0, len);
-          k.bytes().set(bytes, buf);
-          return bytes.length;
+          const records = k.sigPipe.splice(0, Math.floor(len / 8));
+          if (records.length === 0) return -EINVAL; // a read too short for a whole record
+          const v = k.view();
+          records.forEach(([sig, code], i) => {
+            v.setInt32(buf + 8 * i, sig, true);
+            v.setInt32(buf + 8 * i + 4, code, true);
+          });
+          return 8 * records.length;
         }
         if (e.kind === 'control' || e.kind === 'socket') return k.readControl(buf, len);
         if (e.kind === 'file') {

@@ -143,7 +143,7 @@ Teardown('should wait with --wait-all until the last descendant exits on its own
   assert.ok(oracleAt > 0 && oracleAt <= at + 50, 'supervise exited while a descendant lived');
 });
 
-Teardown('should tear the tree down on SIGTERM and exit 143', async () => {
+Teardown('should forward SIGTERM to CMD, which dies of it, kill what it left and exit 143', async () => {
   const r = await escapeRun([]);
   process.kill(r.pid, 'SIGTERM');
   await assertAllDead(r, 'SIGTERM');
@@ -169,12 +169,12 @@ Teardown('should let a TERM-trapping CMD finish inside --grace, then kill the re
   await assertAllDead(r, 'CMD exit inside the grace period');
 });
 
-Teardown('should SIGKILL the whole tree when --grace expires, and exit 143', async () => {
+Teardown('should SIGKILL the whole tree when --grace expires, and exit 137 (CMD died of SIGKILL)', async () => {
   const r = await escapeRun(['--grace', '700ms'], `trap 'echo trapped' TERM; sleep 7.61 & wait; sleep 7.62`);
   process.kill(r.pid, 'SIGTERM');
   const t0 = Date.now();
   const { code, at } = await within(r.exited, 10_000, 'exit');
-  assert.is(code, 143);
+  assert.is(code, 137);
   assert.ok(at - t0 >= 650, `killed after ${at - t0} ms, before the grace period ended`);
   assert.match(r.stdout, /trapped/);
   await assertAllDead(r, 'the end of the grace period');

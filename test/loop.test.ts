@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
   FakeKernel, World, worldActions, plain, decodeStatusRef, concatBytes, encodeControlRef,
-  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM, EPIPE,
+  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM, EPIPE, SI_USER, SI_KERNEL,
   type FakeKernelOptions, type Step, type WorldAction,
 } from './helpers.ts';
 
@@ -168,7 +168,7 @@ signals('should tear down on a TERM pending since exec, at the first wait, and e
   const k = kernel();
   const a = k.spawn();
   const g = k.spawn(a);
-  k.pendingAtExec.push(SIGTERM);
+  k.pendingAtExec.push([SIGTERM, SI_USER]);
   assert.is(run(k), 143);
   assert.is(k.waits.length, 1);
   assert.equal(k.waits[0].events, [[3, EPOLLIN]]);
@@ -184,7 +184,7 @@ signals('should forward a TERM pending since exec to the command in launch mode 
     main = pid;
     k.spawn(pid);
   };
-  k.pendingAtExec.push(SIGTERM);
+  k.pendingAtExec.push([SIGTERM, SI_USER]);
   assert.is(run(k), 143);
   assert.equal(killsOf(k)[0], [main, SIGTERM]);
   assert.is(k.waits.length, 1);
@@ -308,8 +308,8 @@ launch('should SIGTERM the command at --timeout (the deadline is epoll_wait\'s t
   assert.is(run(k), 124);
   assert.equal(timeouts(k), [5000, 3800]);
   assert.is(k.monoMs - start, 5000);
-  // The tear-down that follows SIGKILLs every unreaped child: main is a zombie by then (harmless).
-  assert.equal(killsOf(k), [[main, SIGWINCH], [main, SIGTERM], [main, SIGKILL]]);
+  // The command dies of the TERM (its default action); nothing else is left to kill.
+  assert.equal(killsOf(k), [[main, SIGWINCH], [main, SIGTERM]]);
   assertClean(k);
 });
 
@@ -326,14 +326,14 @@ launch('should SIGKILL a command that ignores the timeout\'s TERM once --grace i
   assertClean(k);
 });
 
-launch('should give the command --grace after a TERM, then kill the tree (143), or take its own exit inside it', () => {
+launch('should give the command --grace after a TERM, then kill the tree (137: it died of SIGKILL), or take its own exit inside it', () => {
   let main = 0;
   const k = kernel({ argv: ['--grace=2s', '--', 'stubborn'] }, () => k.signalSupervise(SIGTERM));
   k.onSpawn = (pid) => {
     main = pid;
     k.procs.get(pid)!.ignores.add(SIGTERM);
   };
-  assert.is(run(k), 143);
+  assert.is(run(k), 137);
   assert.equal(timeouts(k), [-1, 2000]);
   assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
   assertClean(k);
@@ -348,6 +348,87 @@ launch('should give the command --grace after a TERM, then kill the tree (143), 
   };
   assert.is(run(k2), 0);
   assert.equal(timeouts(k2), [-1, 2000]);
+  assertClean(k2);
+});
+
+launch('should forward TERM and wait for the command without a deadline (no --grace), then kill what it left', () => {
+  let main = 0, g = 0;
+  const k = kernel({ argv: ['--', 'server'] }, () => k.signalSupervise(SIGTERM), () => {
+    k.advance(60_000);
+    k.signalSupervise(SIGTERM);
+  }, () => k.exit(main, 0));
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGTERM); // it traps TERM and shuts down in its own time
+    g = k.spawn(pid);
+    k.procs.get(g)!.ignores.add(SIGTERM);
+  };
+  assert.is(run(k), 0, 'the command\'s own status');
+  assert.equal(timeouts(k), [-1, -1, -1], 'no deadline');
+  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGTERM], [g, SIGKILL]]);
+  assertClean(k);
+});
+
+launch('should not forward a terminal\'s INT, QUIT or WINCH (SI_KERNEL) to a command in its own process group', () => {
+  let main = 0;
+  const sent = [SIGINT, SIGQUIT, SIGWINCH];
+  const k = kernel({ argv: ['--', 'repl'] }, () => sent.forEach((s) => k.signalSupervise(s, SI_KERNEL)),
+    () => sent.forEach((s) => k.signalSupervise(s, SI_USER)), () => k.exit(main, 5));
+  k.onSpawn = (pid) => {
+    main = pid;
+    sent.forEach((s) => k.procs.get(pid)!.ignores.add(s));
+  };
+  assert.is(run(k), 5);
+  assert.equal(killsOf(k), sent.map((s) => [main, s]), 'only the ones sent with kill(2)');
+  assert.ok(k.calls.includes('getpgid'));
+  assertClean(k);
+});
+
+launch('should forward a terminal\'s INT to a command that left supervise\'s process group (it got none)', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--', 'daemon'] }, () => {
+    k.procs.get(main)!.pgid = main; // setpgid(0, 0) / setsid()
+    k.signalSupervise(SIGINT, SI_KERNEL);
+  });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 130);
+  assert.equal(killsOf(k), [[main, SIGINT]]);
+  assertClean(k);
+});
+
+launch('should count a terminal\'s INT it did not forward as the start of --grace', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--grace', '3s', '--', 'repl'] }, () => k.signalSupervise(SIGINT, SI_KERNEL));
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGINT);
+  };
+  assert.is(run(k), 137);
+  assert.equal(timeouts(k), [-1, 3000]);
+  assert.equal(killsOf(k), [[main, SIGKILL]]);
+  assertClean(k);
+});
+
+launch('should kill the tree at the third TERM/INT with --grace, and never without it', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--grace', '1m', '--', 'dev-server'] }, () => k.signalSupervise(SIGINT, SI_KERNEL),
+    () => k.signalSupervise(SIGINT, SI_KERNEL), () => k.signalSupervise(SIGTERM));
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGINT).add(SIGTERM);
+  };
+  assert.is(run(k), 137);
+  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
+  assert.ok(k.monoMs < 5_000_000 + 60_000, 'before the deadline');
+  assertClean(k);
+
+  const k2 = kernel({ argv: ['--', 'repl'] }, ...Array.from({ length: 6 }, () => () => k2.signalSupervise(SIGINT)), () => k2.exit(main, 0));
+  k2.onSpawn = (pid) => {
+    main = pid;
+    k2.procs.get(pid)!.ignores.add(SIGINT);
+  };
+  assert.is(run(k2), 0);
+  assert.equal(killsOf(k2), Array.from({ length: 6 }, () => [main, SIGINT]));
   assertClean(k2);
 });
 

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -190,6 +191,21 @@ const processes = suite('process calls');
 processes('getpid and getppid return the pids Node knows', () => {
   assert.is(shim.getpid(), process.pid);
   assert.is(shim.getppid(), process.ppid);
+});
+
+processes('getpgid gives its own group for 0 and for its pid, a child\'s own after setsid, -ESRCH for an unused pid', async () => {
+  const ps = Number(fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ')[2]);
+  assert.is(shim.getpgid(0), ps);
+  assert.is(shim.getpgid(process.pid), ps);
+  assert.is(shim.getpgid(unusedPid()), -ESRCH);
+  const pid = shim.spawn('/bin/sleep', ['sleep', '5.17'], null, { setsid: true });
+  assert.ok(pid > 0);
+  try {
+    assert.is(shim.getpgid(pid), pid);
+  } finally {
+    await stop(pid);
+  }
+  usage(() => (shim.getpgid as (p: unknown) => number)('1'), 'getpgid(pid: number)');
 });
 
 processes('kill with signal 0 to itself returns 0', () => {
@@ -459,7 +475,7 @@ listing.run();
 
 const signals = suite('signalPipe');
 
-signals('signalPipe delivers a SIGUSR2 sent to this process as the byte 12', () => {
+signals('signalPipe delivers a SIGUSR2 sent to this process by kill(2) as one record (12, SI_USER)', () => {
   const fd = shim.signalPipe([SIGUSR2]);
   assert.ok(fd >= 0);
   assert.is(fdFlags(fd) & (O_NONBLOCK | O_CLOEXEC), O_NONBLOCK | O_CLOEXEC);
@@ -467,8 +483,25 @@ signals('signalPipe delivers a SIGUSR2 sent to this process as the byte 12', () 
   assert.is(shim.read(fd, buf, 0, buf.length), -EAGAIN, 'empty');
   process.kill(process.pid, 'SIGUSR2');
   assert.is(pollRetry(fd, POLLIN, 2000), POLLIN);
-  assert.is(shim.read(fd, buf, 0, buf.length), 1);
-  assert.is(buf[0], SIGUSR2);
+  assert.is(shim.read(fd, buf, 0, buf.length), 8);
+  assert.equal([i32(buf, 0), i32(buf, 4)], [SIGUSR2, 0]); // SI_USER
+});
+
+signals('signalPipe keeps each signal\'s record whole: 300 SIGUSR2 from another process read as 8-byte records', async () => {
+  const fd = shim.signalPipe([SIGUSR2]);
+  const buf = new Uint8Array(4096);
+  while (shim.read(fd, buf, 0, buf.length) > 0); // drain
+  // Standard signals coalesce while one is pending: count records, not signals.
+  const r = spawnSync('sh', ['-c', `i=0; while [ $i -lt 300 ]; do kill -USR2 ${process.pid}; i=$((i+1)); done`]);
+  assert.is(r.status, 0);
+  await delay(50);
+  let records = 0;
+  for (let n = shim.read(fd, buf, 0, 4095); n > 0; n = shim.read(fd, buf, 0, 4095)) {
+    assert.is(n % 8, 0, `${n} bytes read: whole records only`);
+    for (let at = 0; at < n; at += 8) assert.equal([i32(buf, at), i32(buf, at + 4)], [SIGUSR2, 0]);
+    records += n / 8;
+  }
+  assert.ok(records >= 1, `${records} records`);
 });
 
 signals('signalPipe called again adds signals and returns the same fd', () => {
@@ -477,7 +510,7 @@ signals('signalPipe called again adds signals and returns the same fd', () => {
   assert.is(shim.signalPipe([]), fd);
 });
 
-signals('SIGCHLD from a child exit arrives as the byte 17', async () => {
+signals('SIGCHLD from a child exit arrives as a record (17, CLD_EXITED)', async () => {
   const fd = shim.signalPipe([SIGCHLD]);
   const buf = new Uint8Array(256);
   while (shim.read(fd, buf, 0, buf.length) > 0); // drain
@@ -486,8 +519,9 @@ signals('SIGCHLD from a child exit arrives as the byte 17', async () => {
   try {
     assert.is(pollRetry(fd, POLLIN, 3000), POLLIN);
     const n = shim.read(fd, buf, 0, buf.length);
-    assert.ok(n >= 1);
-    assert.ok(buf.subarray(0, n).includes(SIGCHLD));
+    assert.ok(n >= 8 && n % 8 === 0);
+    const records = Array.from({ length: n / 8 }, (_, i) => [i32(buf, 8 * i), i32(buf, 8 * i + 4)]);
+    assert.ok(records.some(([sig, code]) => sig === SIGCHLD && code === 1), JSON.stringify(records));
     assert.is(i32(await reap(pid), SI_STATUS), 0);
   } finally {
     await stop(pid);
