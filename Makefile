@@ -34,7 +34,7 @@ NATIVE_CXXFLAGS := $(NATIVE_CFLAGS) -std=c++17 -Wall -Wextra -Werror \
 NATIVE_LDFLAGS = $(shell echo 'int main(void) { return 0; }' | $(CC) -static -x c - -o /dev/null \
   2>/dev/null && echo -static || echo -static-libstdc++ -static-libgcc)
 
-.PHONY: all build test stress demo clean lint bench compare web fuzz chromium wabt FORCE
+.PHONY: all build test stress demo clean lint bench compare web fuzz chromium peers wabt FORCE
 
 all: build
 build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB) bin/supervise
@@ -155,7 +155,23 @@ chromium:
 	  else echo "chromium missing and not root: the browser test will skip"; fi; \
 	fi
 
-test: build chromium
+# $(call apt-tools,WHO,TOOLS,ELSE): the TOOLS missing from PATH, installed with apt-get
+# (Debian packages of those names) when root, else WHO says ELSE happens without them.
+apt-tools = missing=$$(for t in $(2); do command -v $$t >/dev/null 2>&1 || printf ' %s' $$t; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "$(1): installing$$missing"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null 2>&1 \
+	      || echo "$(1): could not install$$missing: $(3)"; \
+	  else echo "$(1):$$missing missing and not root: $(3)"; fi; \
+	fi
+
+# test/dropin.test.ts runs its scenarios against tini and dumb-init too.
+PEERS := tini dumb-init
+peers:
+	@$(call apt-tools,test,$(PEERS),the side-by-side test leaves them out)
+
+test: build chromium peers
 	$(NODE) scripts/run-tests.mjs
 
 fuzz: build
@@ -177,14 +193,7 @@ lint: $(DEPS)
 IDLE_SECONDS ?= 10
 BENCH_TOOLS := tini dumb-init hyperfine
 bench: build
-	@missing=$$(for t in $(BENCH_TOOLS); do command -v $$t >/dev/null 2>&1 || printf ' %s' $$t; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "bench: installing$$missing"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null 2>&1 \
-	      || echo "bench: could not install$$missing: left out of the table"; \
-	  else echo "bench:$$missing missing and not root: left out of the table"; fi; \
-	fi
+	@$(call apt-tools,bench,$(BENCH_TOOLS),left out of the table)
 	@rm -f bench/results.json
 	$(NODE) --import tsx bench/core.ts
 	IDLE_SECONDS=$(IDLE_SECONDS) $(NODE) --import tsx bench/side.ts

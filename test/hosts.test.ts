@@ -4,26 +4,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ROOT, LAUNCH, alive, controlRecord, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
+import { ROOT, LAUNCH, alive, isElf, controlRecord, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
 
 const NATIVE = path.join(ROOT, 'bin/supervise');
 const NODE_HOST = path.join(ROOT, 'bin/supervise-node');
 const FAULTY = path.join(ROOT, 'build/supervise-fault');
-
-function isElf(file: string): boolean {
-  try {
-    const fd = openSync(file, 'r');
-    const b = Buffer.alloc(4);
-    readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return b.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-  } catch {
-    return false;
-  }
-}
 
 const nativeBuilt = isElf(NATIVE);
 const HOSTS: Array<[string, string]> = [['node', NODE_HOST]];

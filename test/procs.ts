@@ -3,7 +3,7 @@
 // write end of an "oracle" socket as fd 3: EOF on our end means every one of them is dead.
 // Tree scripts announce their pids with `echo $$ >&3`, so cleanup can kill them by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -208,6 +208,19 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** Whether `file` is an ELF executable (bin/supervise: the native host, not the link to supervise-node). */
+export function isElf(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, 0);
+    closeSync(fd);
+    return b.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } catch {
+    return false;
+  }
+}
 export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
 
 // The escape set: every way a descendant tries to leave its tree. Each announces its pids
