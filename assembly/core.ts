@@ -19,7 +19,7 @@ import {
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
 import { SI_KERNEL, SIGWINCH } from './sys';
-import { statusReady, writeStatus } from './io';
+import { statusReady, statusWake, writeStatus } from './io';
 import { report } from './say';
 import {
   INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
@@ -328,6 +328,7 @@ function force(signo: i32): void {
  *  the status fd becoming writable): does all the work possible now without blocking and
  *  returns FLAG_* bits saying what to do next. */
 export function pump(): i32 {
+  statusWake();
   let flags = 0;
   while (true) {
     let progress = tearingDown ? killChildren() : false;

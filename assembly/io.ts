@@ -4,7 +4,7 @@
 
 import { STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE } from './protocol';
 import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC } from './sys';
-import { poll, write, realtimeUs } from './linux';
+import { poll, write, realtimeUs, fileType } from './linux';
 import { cannotWriteEvents } from './say';
 
 /** The status fd (protocol mode: 1; launch mode: --status-fd or -1). */
@@ -16,12 +16,35 @@ let statusBroken = false;
 let eventsBroken = false;
 const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
 
+/** Records one "writable" answer of poll() lets through before the next poll. A pipe that
+ *  polls writable has a free page (4096 bytes: 32 records) and a stream or seqpacket
+ *  socket at least three quarters of its send buffer, so none of these writes can block;
+ *  a tty or another device is polled before every record. (Saves one system call of three
+ *  per record when the reader keeps up.) */
+const RECORDS_PER_POLL: i32 = 32;
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
+const S_IFSOCK = 0o140000;
+/** The status fd is a pipe or a socket. */
+let batched = false;
+/** Records that may still be written without asking poll() again. */
+let credit: i32 = 0;
+
 /** Called by main.ts once, before the first pump(). */
 export function ioInit(status: i32, events: i32): void {
   statusFd = status;
   eventsFd = events;
   statusBroken = status < 0;
   eventsBroken = false;
+  let type = status >= 0 ? fileType(status) & S_IFMT : 0;
+  batched = type == S_IFIFO || type == S_IFSOCK;
+  credit = 0;
+}
+
+/** Called by core.ts at the start of each pump(): the first record of every wake-up asks
+ *  poll() again (so a reader's state is never older than the event that woke us). */
+export function statusWake(): void {
+  credit = 0;
 }
 
 /** Whether one status record can be written now: 1 yes, 0 not now (wait for the fd to be
@@ -29,6 +52,10 @@ export function ioInit(status: i32, events: i32): void {
  *  after the status reader is gone, or without one. */
 export function statusReady(): i32 {
   if (statusBroken) return eventsFd >= 0 ? 1 : -EPIPE;
+  if (credit > 0) {
+    credit--;
+    return 1;
+  }
   let revents: i32;
   do revents = poll(statusFd, POLLOUT, 0);
   while (revents == -EINTR);
@@ -37,7 +64,9 @@ export function statusReady(): i32 {
     statusBroken = true;
     return 1;
   }
-  return (revents & POLLOUT) != 0 ? 1 : 0;
+  if ((revents & POLLOUT) == 0) return 0;
+  if (batched) credit = RECORDS_PER_POLL - 1;
+  return 1;
 }
 
 /** Writes the rest of one status record (it ends at ptr + len): bytes written or -errno.
@@ -46,6 +75,7 @@ export function writeStatus(ptr: usize, len: i32): i32 {
   let r = len;
   if (!statusBroken) {
     r = write(statusFd, ptr, len);
+    if (r != len) credit = 0; // a short write or an error: ask poll() next time
     if (r < 0 && r != -EAGAIN && eventsFd >= 0) {
       statusBroken = true;
       r = len;

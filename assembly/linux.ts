@@ -165,6 +165,11 @@ export declare function close(fd: i32): i32;
 @external("linux", "fileSize")
 export declare function fileSize(fd: i32): i32;
 
+/** fstat(2)'s st_mode & S_IFMT (S_IFIFO 0o010000, S_IFSOCK 0o140000, S_IFREG, ...) | -errno. */
+// @ts-ignore: decorator
+@external("linux", "fileType")
+export declare function fileType(fd: i32): i32;
+
 /** 0 when `fd` is open and was given to this process (inherited, not one the host's own
  *  runtime opened for itself), else -EBADF. */
 // @ts-ignore: decorator

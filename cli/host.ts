@@ -92,6 +92,7 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     open: (path, flags, mode) => fds.ours(errno(() => openSync(cString(buffer(), path), flags, mode))), // libuv adds O_CLOEXEC
     close: (fd) => shim.close(fd),
     fileSize: (fd) => errno(() => Math.min(fstatSync(fd).size, 2 ** 31 - 1)),
+    fileType: (fd) => errno(() => fstatSync(fd).mode & 0o170000),
     fdGiven: (fd) => (shim.fdFlags(fd) >= 0 ? fds.given(fd) : -EBADF),
     setCloexec: (fd, on) => {
       const r = shim.setCloexec(fd, on !== 0);

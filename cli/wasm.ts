@@ -49,6 +49,7 @@ export interface LinuxImports {
   open(path: number, flags: number, mode: number): number;
   close(fd: number): number;
   fileSize(fd: number): number;
+  fileType(fd: number): number;
   fdGiven(fd: number): number;
   setCloexec(fd: number, on: number): number;
   realtimeUs(): bigint;

@@ -241,6 +241,7 @@ IMPORT(u32, open, u32 path, u32 flags, u32 mode) {
 }
 IMPORT(u32, close, u32 fd) { FAULT(close); return shim::Close(fd); }
 IMPORT(u32, fileSize, u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
+IMPORT(u32, fileType, u32 fd) { FAULT(fileType); return shim::FileType(fd); }
 IMPORT(u32, fdGiven, u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
 IMPORT(u32, setCloexec, u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
 IMPORT(u64, realtimeUs) { FAULT(realtimeUs); return shim::RealtimeUs(); }

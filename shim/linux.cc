@@ -454,6 +454,12 @@ int Open(const char* path, int flags, int mode) {
   return fd < 0 ? -errno : fd;
 }
 
+int FileType(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  return static_cast<int>(st.st_mode & S_IFMT);
+}
+
 int FileSize(int fd) {
   struct stat st;
   if (fstat(fd, &st) < 0) return -errno;

@@ -83,6 +83,8 @@ int Close(int fd);
 int Open(const char* path, int flags, int mode);
 // fstat(2)'s st_size, at most INT32_MAX.
 int FileSize(int fd);
+// fstat(2)'s st_mode & S_IFMT | -errno.
+int FileType(int fd);
 // fcntl(F_GETFD) -> the FD_* flags: >= 0 when `fd` is open.
 int FdFlags(int fd);
 // Closes every fd >= low_fd: close_range(2), or a walk of /proc/self/fd without it.

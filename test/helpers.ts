@@ -928,6 +928,14 @@ export class FakeKernel {
         for (const e of k.fds.values()) if (e.kind === 'epoll') e.watch.delete(fd);
         return 0;
       }),
+      fileType: wrap('fileType', (fd: number) => {
+        const e = k.fds.get(fd);
+        if (!e) return -EBADF;
+        if (e.kind === 'file') return 0o100000; // S_IFREG
+        if (e.kind === 'socket') return 0o140000; // S_IFSOCK
+        if (e.kind === 'tty' || e.kind === 'stderr') return 0o020000; // S_IFCHR
+        return 0o010000; // S_IFIFO: pipes, the signal pipe
+      }),
       fileSize: wrap('fileSize', (fd: number) => {
         const e = k.fds.get(fd);
         if (!e) return -EBADF;

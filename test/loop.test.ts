@@ -569,6 +569,29 @@ pressure('should stop reaping while the status reader is blocked, watch EPOLLOUT
   assertClean(k);
 });
 
+pressure('should ask poll() once per 32 records on a pipe that keeps up (and again after each short write)', () => {
+  const k = kernel();
+  const pids = Array.from({ length: 40 }, () => k.spawn());
+  k.script.push(() => { for (const p of pids) k.exit(p, 3); }, () => k.closeControl());
+  assert.is(run(k), 0);
+  assert.is(k.records().length, 40);
+  const polls = k.calls.filter((c) => c === 'poll').length;
+  // The start-up sweep polls once (no zombie yet); the burst asks at records 1 and 33; the
+  // tear-down pump once more before it finds nothing.
+  assert.ok(polls >= 3 && polls <= 5, `poll() calls: ${polls}`);
+  assertClean(k);
+
+  const short = kernel();
+  const more = Array.from({ length: 5 }, () => short.spawn());
+  short.maxWrite = 64; // every record in two writes: each short write forgets the credit,
+  // so the rest of each record waits for poll() again
+  short.script.push(() => { for (const p of more) short.exit(p, 4); }, () => short.closeControl());
+  assert.is(run(short), 0);
+  assert.is(short.records().length, 5);
+  assert.ok(short.calls.filter((c) => c === 'poll').length >= 5, 'a poll after each short write');
+  assertClean(short);
+});
+
 pressure('should finish a record cut short, and one that met EAGAIN, when the fd is writable again', () => {
   const k = kernel();
   const a = k.spawn(), b = k.spawn();
