@@ -302,11 +302,14 @@ function loop(): i32 {
     let n = epollWait(ep, events, MAX_EVENTS, waitTimeout());
     // -EINTR: a signal, whose record is in the pipe now.
     let controlReady = controlOpen && !controlPolled;
+    let signalsReady = n < 0;
     for (let i = 0; i < n; i++) {
       let e = events + (<usize>i << 3);
-      if (load<i32>(e) == ctlFd && (load<i32>(e, 4) & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) controlReady = true;
+      let fd = load<i32>(e);
+      if (fd == signalFd) signalsReady = true;
+      else if (fd == ctlFd && (load<i32>(e, 4) & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) controlReady = true;
     }
-    readSignals();
+    if (signalsReady) readSignals();
     if (controlReady && controlOpen) readControl();
     fireTimers();
     flags = pump();
@@ -329,6 +332,7 @@ function readSignals(): void {
       if (!launchMode) signal(signo);
       else if ((launchSignal(signo, code) & LAUNCH_START_GRACE) != 0) startGrace();
     }
+    if (k < SIGBUF) return; // a short read drained the pipe: no need to ask for EAGAIN
   }
 }
 
