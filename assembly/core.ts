@@ -19,7 +19,7 @@ import {
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
 import { SI_KERNEL, SIGWINCH } from './sys';
-import { statusReady, statusWake, writeStatus } from './io';
+import { statusReady, statusWake, statusFlush, writeStatus } from './io';
 import { report } from './say';
 import {
   INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
@@ -343,6 +343,9 @@ export function pump(): i32 {
     // killed once, each reap is a real death, so this ends).
     if (!tearingDown || !(progress || (swept & SWEEP_REAPED))) break;
   }
+  // Records gathered for one write go out now; what a full fd cut short keeps supervise
+  // here (no exit before the last record is out) until it is writable again.
+  if (statusFlush() == 0) flags = (flags & ~FLAG_EXIT) | FLAG_WANT_WRITABLE;
   if (tearingDown) flags |= FLAG_TEARDOWN;
   if (mainReaped) flags |= FLAG_MAIN_EXITED;
   return flags;

@@ -18,9 +18,10 @@ const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
 
 /** Records one "writable" answer of poll() lets through before the next poll. A pipe that
  *  polls writable has a free page (4096 bytes: 32 records) and a stream or seqpacket
- *  socket at least three quarters of its send buffer, so none of these writes can block;
- *  a tty or another device is polled before every record. (Saves one system call of three
- *  per record when the reader keeps up.) */
+ *  socket at least three quarters of its send buffer, so these records can be written
+ *  without blocking; they are gathered and written with one write(2) when 32 are there or
+ *  the pump ends (statusFlush()), so a burst costs one waitid per record and one write per
+ *  32. A tty or another device is polled before every record and written at once. */
 const RECORDS_PER_POLL: i32 = 32;
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
@@ -29,6 +30,14 @@ const S_IFSOCK = 0o140000;
 let batched = false;
 /** Records that may still be written without asking poll() again. */
 let credit: i32 = 0;
+/** Records gathered for one write (batched fds only): bytes queued, bytes written so far. */
+const batch: usize = memory.data(RECORDS_PER_POLL * STATUS_SIZE, 16);
+let batchLen: i32 = 0;
+let batchSent: i32 = 0;
+/** A flush was cut short (a short write, EAGAIN): the rest goes before anything else. */
+let stalled = false;
+/** The error of a flush that found the reader gone, for the next statusReady(). */
+let lostError: i32 = 0;
 
 /** Called by main.ts once, before the first pump(). */
 export function ioInit(status: i32, events: i32): void {
@@ -39,6 +48,10 @@ export function ioInit(status: i32, events: i32): void {
   let type = status >= 0 ? fileType(status) & S_IFMT : 0;
   batched = type == S_IFIFO || type == S_IFSOCK;
   credit = 0;
+  batchLen = 0;
+  batchSent = 0;
+  stalled = false;
+  lostError = 0;
 }
 
 /** Called by core.ts at the start of each pump(): the first record of every wake-up asks
@@ -52,6 +65,11 @@ export function statusWake(): void {
  *  after the status reader is gone, or without one. */
 export function statusReady(): i32 {
   if (statusBroken) return eventsFd >= 0 ? 1 : -EPIPE;
+  if (stalled || lostError < 0) {
+    let flushed = statusFlush(); // the rest of a batch a short write left behind goes first
+    if (flushed == 0) return 0;
+    if (flushed < 0) return eventsFd >= 0 ? 1 : flushed;
+  }
   if (credit > 0) {
     credit--;
     return 1;
@@ -72,6 +90,13 @@ export function statusReady(): i32 {
 /** Writes the rest of one status record (it ends at ptr + len): bytes written or -errno.
  *  Once the whole record is out, it is appended to the events log. */
 export function writeStatus(ptr: usize, len: i32): i32 {
+  if (batched && !statusBroken && len == STATUS_SIZE && batchLen < RECORDS_PER_POLL * STATUS_SIZE) {
+    memory.copy(batch + <usize>batchLen, ptr, STATUS_SIZE);
+    batchLen += STATUS_SIZE;
+    if (eventsFd >= 0) logRecord(ptr);
+    if (batchLen == RECORDS_PER_POLL * STATUS_SIZE) statusFlush();
+    return len;
+  }
   let r = len;
   if (!statusBroken) {
     r = write(statusFd, ptr, len);
@@ -83,6 +108,46 @@ export function writeStatus(ptr: usize, len: i32): i32 {
   }
   if (r == len && eventsFd >= 0) logRecord(ptr + <usize>len - STATUS_SIZE);
   return r;
+}
+
+/** Called by core.ts when a pump ends (and by statusReady()): writes what the batch holds.
+ *  1: nothing left to write; 0: a short write left some (wait for the fd to be writable);
+ *  -errno: the reader is gone (the batch is dropped). */
+export function statusFlush(): i32 {
+  if (stalled && batchSent < batchLen) {
+    // Cut short before: the fd was full then. Write only once poll() says it has room.
+    let revents: i32;
+    do revents = poll(statusFd, POLLOUT, 0);
+    while (revents == -EINTR);
+    if (revents >= 0 && (revents & (POLLERR | POLLHUP | POLLNVAL)) == 0 && (revents & POLLOUT) == 0) return 0;
+  }
+  while (batchSent < batchLen) {
+    let left = batchLen - batchSent;
+    let r = write(statusFd, batch + <usize>batchSent, left);
+    if (r == left) {
+      batchSent = batchLen;
+      continue;
+    }
+    if (r > 0) batchSent += r; // short: the fd is nearly full, so wait until it is writable
+    credit = 0;
+    if (r >= 0 || r == -EAGAIN) {
+      stalled = true;
+      return 0;
+    }
+    stalled = false;
+    batchLen = batchSent = 0; // EPIPE, EBADF, ...: nobody reads them any more
+    if (eventsFd >= 0) statusBroken = true;
+    lostError = r;
+    return r;
+  }
+  batchLen = batchSent = 0;
+  stalled = false;
+  if (lostError < 0) {
+    let e = lostError;
+    lostError = 0;
+    return e;
+  }
+  return 1;
 }
 
 /** Whether the status fd is still written (the loop watches it only then). */

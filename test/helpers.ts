@@ -1105,7 +1105,12 @@ export class World {
     }
     const present = k.reaped.filter((r) => r.readerPresent);
     const records = k.records().slice(own).map((r) => decodeStatusRef(r));
-    assert.ok(records.length === present.length || (records.length === present.length - 1 && k.reader === 'gone'),
+    // Every reap while the reader was there gives its record, in order; when the reader
+    // left, the records still on their way go with it: the one being written, or the batch
+    // (io.ts: at most 32 records, gathered under one poll()) a short write left behind, as
+    // the records in a pipe's buffer go when its reader closes it.
+    const lost = present.length - records.length;
+    assert.ok(lost === 0 || (lost > 0 && lost <= 32 && k.reader === 'gone'),
       `${records.length} records for ${present.length} reaps`);
     records.forEach((r, i) => {
       assert.equal([r.signo, r.pid, r.code, r.status], [17, present[i].pid, present[i].code, present[i].status]);
