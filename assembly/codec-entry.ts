@@ -1,5 +1,6 @@
-// codec.wasm: the protocol codec alone (imports nothing but env.abort), for lib/, web/
-// and tests. Exports only; see codec.ts for who calls what.
+// codec.wasm: the protocol codec alone (imports nothing but env.abort), for codec/ (and so
+// cli/, lib/, web/ and the tests). Exports only; see codec.ts for who calls what, and
+// ARCHITECTURE.md, "The Wasm contract".
 export {
   inputBuffer, inputCapacity,
   statusFeed, statusNext, statusPending, statusReset,

@@ -1,8 +1,9 @@
-// The decisions of supervise (DESIGN.md section 3): which control records to carry out,
-// when to reap, what to write, when to kill the tree and when to exit. No I/O of its own:
-// the kernel is reached only through the imports of linux.ts, so a fake kernel can drive
-// it. The host (cli/) calls init() once, then control()/controlEof()/signal()/teardown()
-// as events arrive, and pump() after each of them; pump() says what to wait for next.
+// The decisions of supervise (ARCHITECTURE.md, "Invariants"): which control records to
+// carry out, when to reap, what to write, when to kill the tree and when to exit. No I/O of
+// its own: the kernel is reached only through the imports of linux.ts, so a fake kernel can
+// drive it. The loop (main.ts) calls init() once, then control()/controlEof()/signal()/
+// teardown() as events arrive, and pump() after each of them; pump() says what to wait for
+// next. They are exported too, for the fake-kernel tests (test/core.test.ts).
 
 import {
   STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
@@ -122,7 +123,8 @@ export function control(len: i32): i32 {
   return n;
 }
 
-/** One control record: signal pid only if it is our child right now (section 3.1). */
+/** One control record: signal pid only if it is our child right now (ARCHITECTURE.md,
+ *  invariant 1). */
 function request(pid: i32, sig: i32): void {
   if (pid <= 0) {
     refuse(REPORT_BAD_PID, pid, sig);

@@ -77,19 +77,12 @@ export declare function kill(pid: i32, sig: i32): i32;
 @external("linux", "children")
 export declare function children(buf: usize, capacity: i32): i32;
 
-/** spawn() option bits (SpawnOptions.flags). */
-/** Run this supervise again, as the host itself was started (native: /proc/self/exe;
- *  Node: node, its flags and the script); argv[0] is then ignored. */
-export const SPAWN_SELF = 1;
-/** Mount a fresh proc on /proc in the child (after making / private); needs CLONE_NEWNS. */
-export const SPAWN_MOUNT_PROC = 2;
-// struct SpawnOptions at `opts`: five 32-bit fields.
-export const SPAWN_FLAGS = 0; // i32: SPAWN_* bits
-export const SPAWN_PDEATHSIG = 4; // i32: prctl(PR_SET_PDEATHSIG) in the child, 0: none
-export const SPAWN_CLONE_FLAGS = 8; // i32: CLONE_NEW* (0: a plain fork)
-export const SPAWN_UID_MAP = 12; // u32: NUL-terminated uid_map text (CLONE_NEWUSER) or 0
-export const SPAWN_GID_MAP = 16; // u32: NUL-terminated gid_map text or 0
-export const SPAWN_OPTIONS_SIZE = 20;
+// The SPAWN_* bits and the struct SpawnOptions at `opts`: sys.ts (plain constants, which
+// cli/host.ts imports too).
+export {
+  SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS, SPAWN_UID_MAP,
+  SPAWN_GID_MAP, SPAWN_OPTIONS_SIZE,
+} from './sys';
 
 /** fork (or clone with namespace flags) + execve of argv[0], looked up along PATH as
  *  execvp does, with this process's environment. `argv`: argc pointers (u32) to
@@ -102,11 +95,8 @@ export declare function spawn(argv: usize, argc: i32, opts: usize): i32;
 
 // --- signals
 
-/** One caught signal in the pipe of signals(): int32 signo, then int32 si_code (SI_USER 0
- *  from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), little-endian. */
-export const SIGNAL_RECORD_SIZE = 8;
-export const SIGNAL_SIGNO = 0;
-export const SIGNAL_CODE = 4;
+// SIGNAL_RECORD_*: one caught signal in the pipe of signals(), sys.ts.
+export { SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE } from './sys';
 
 /** Installs a handler for each of the `count` signal numbers (int32) at `list` that
  *  writes one SIGNAL_RECORD_SIZE record per signal caught to a non-blocking CLOEXEC pipe,

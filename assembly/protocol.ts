@@ -1,7 +1,8 @@
 // The wire protocol of supervise, byte-compatible with catern's C supervise
 // (supervise_protocol.h) and the Linux x86-64 siginfo_t layout.
 // Plain constants only: this file is compiled by asc into the Wasm modules and
-// imported as-is by the TypeScript sides (cli/, lib/, web/, test/).
+// imported as-is by the TypeScript sides (codec/, cli/, lib/, test/): the one home of
+// every number of the protocol (ARCHITECTURE.md, "The wire protocol").
 
 /** Control record, owner -> supervise: { int32 pid; int32 signal; } */
 export const CONTROL_SIZE = 8;
@@ -142,6 +143,8 @@ export const PID_MAX_LIMIT = 4194304;
 export const EVENTS_MAGIC = [0x53, 0x55, 0x50, 0x56, 0x45, 0x56, 0x54, 0x53];
 export const EVENTS_VERSION = 1;
 export const EVENTS_HEADER_SIZE = 16;
+export const EVENTS_VERSION_AT = 8; // uint32 within the header
+export const EVENTS_ENTRY_SIZE_AT = 12; // uint32 within the header
 export const EVENTS_ENTRY_SIZE = 136;
 export const EVENTS_TIME = 0; // int64 within an entry
 export const EVENTS_RECORD = 8; // the status record within an entry

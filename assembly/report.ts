@@ -1,5 +1,5 @@
-// Diagnostics the core asks the host to print on stderr (import linux.report).
-// Plain constants, shared with cli/ which turns them into words.
+// Diagnostics of the core's decisions (core.ts), which say.ts's report() puts into words on
+// stderr. Plain constants; the tests read REFUSALS_SHOWN.
 
 /** A control record named pid <= 0: refused, no system call made. (a = pid, b = signal) */
 export const REPORT_BAD_PID = 1;

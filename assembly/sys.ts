@@ -1,6 +1,7 @@
 // Linux numbers (x86-64) the program uses beyond those of the wire protocol (protocol.ts):
-// epoll, poll, open flags, clone flags, and the errno values it names. Plain constants,
-// shared with the TypeScript hosts and tests.
+// epoll, poll, open flags, clone flags, the errno values it names, and the structs of the
+// linux imports (linux.ts re-exports those). Plain constants, shared with the TypeScript
+// hosts and tests (ARCHITECTURE.md, "The Wasm contract").
 
 export const EPOLL_CTL_ADD = 1;
 export const EPOLL_CTL_DEL = 2;
@@ -26,6 +27,7 @@ export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 
+export const EIO = 5;
 export const EBADF = 9;
 export const ENFILE = 23;
 export const EMFILE = 24;
@@ -39,3 +41,25 @@ export const SIGWINCH = 28;
 /** siginfo si_code values: sent by kill(2), or by the kernel (a terminal's INT, QUIT, WINCH). */
 export const SI_USER = 0;
 export const SI_KERNEL = 0x80;
+
+// --- the structs of the linux imports (assembly/linux.ts)
+
+/** spawn() option bits (SpawnOptions.flags). */
+/** Run this supervise again, as the host itself was started (native: /proc/self/exe;
+ *  Node: node, its flags and the script); argv[0] is then ignored. */
+export const SPAWN_SELF = 1;
+/** Mount a fresh proc on /proc in the child (after making / private); needs CLONE_NEWNS. */
+export const SPAWN_MOUNT_PROC = 2;
+// struct SpawnOptions at `opts`: five 32-bit fields.
+export const SPAWN_FLAGS = 0; // i32: SPAWN_* bits
+export const SPAWN_PDEATHSIG = 4; // i32: prctl(PR_SET_PDEATHSIG) in the child, 0: none
+export const SPAWN_CLONE_FLAGS = 8; // i32: CLONE_NEW* (0: a plain fork)
+export const SPAWN_UID_MAP = 12; // u32: NUL-terminated uid_map text (CLONE_NEWUSER) or 0
+export const SPAWN_GID_MAP = 16; // u32: NUL-terminated gid_map text or 0
+export const SPAWN_OPTIONS_SIZE = 20;
+
+/** One caught signal in the pipe of signals(): int32 signo, then int32 si_code (SI_USER 0
+ *  from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), little-endian. */
+export const SIGNAL_RECORD_SIZE = 8;
+export const SIGNAL_SIGNO = 0;
+export const SIGNAL_CODE = 4;

@@ -16,11 +16,13 @@ const want = (name: string) => which.size === 0 || which.has(name);
 const HOSTS = hosts();
 /** Every supervisor of a row: the hosts, then the C reference. */
 const SUPERVISORS: Array<[string, string]> = [...HOSTS.map((h): [string, string] => [h.key, h.path]), ['reference', cHelper('reference')]];
+// biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 const out: Record<string, any> = { ...readResults().protocol };
 /** What failed, by supervisor and figure: a supervisor that fails a figure is left out of
  *  that figure's other rounds, and the table says so instead of a number. */
 const failures: Record<string, Record<string, string>> = {};
 /** One run of the C owner for figure `fig` of supervisor `key`: its JSON, or undefined. */
+// biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 function owner(fig: string, key: string, ...args: string[]): any {
   if (failures[key]?.[fig]) return undefined;
   const r = spawnSync(cHelper('owner'), args, { encoding: 'utf8', timeout: 300_000 });
@@ -34,7 +36,7 @@ function owner(fig: string, key: string, ...args: string[]): any {
 const per = <T>(samples: Record<string, number[]>, f: (xs: number[], k: string) => T) =>
   Object.fromEntries(Object.entries(samples).filter(([, xs]) => xs.length).map(([k, xs]) => [k, f(xs, k)]));
 const log = (what: string, figures: Record<string, unknown>) =>
-  console.log(`${what}: ` + Object.entries(figures).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', '));
+  console.log(`${what}: ${Object.entries(figures).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}`);
 
 if (want('first')) {
   // Rounds of each in turn, so that drift in the machine's load hits every supervisor alike;

@@ -70,6 +70,7 @@ export const r1 = (x: number) => +x.toFixed(1);
 export const r2 = (x: number) => +x.toFixed(2);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+// biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 export function readResults(): Record<string, any> {
   try {
     return JSON.parse(readFileSync(RESULTS, 'utf8'));
@@ -80,5 +81,5 @@ export function readResults(): Record<string, any> {
 
 /** Merges `part` into bench/results.json (each script writes its own keys). */
 export function writeResults(part: Record<string, unknown>): void {
-  writeFileSync(RESULTS, JSON.stringify({ ...readResults(), ...part }, null, 2) + '\n');
+  writeFileSync(RESULTS, `${JSON.stringify({ ...readResults(), ...part }, null, 2)}\n`);
 }

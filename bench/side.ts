@@ -91,7 +91,7 @@ if (want('startup')) {
     for (const [n, v] of Object.entries(xs)) ms[n] = stats(v);
   }
   out.startup = { how, ms };
-  console.log(`start-up of \`-- true\` (${how}), ms: ` + Object.entries(ms).map(([k, v]) => `${k} ${v.median}`).join(', '));
+  console.log(`start-up of \`-- true\` (${how}), ms: ${Object.entries(ms).map(([k, v]) => `${k} ${v.median}`).join(', ')}`);
 }
 
 /** VmHWM and VmRSS of a pid, KiB, and its PSS (smaps_rollup) when readable. */
@@ -148,7 +148,7 @@ if (want('rss')) {
   const mib = (xs: number[]) => r2(median(xs) / 1024);
   const rss = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, { rss_mib: mib(xs.map((x) => x.rss)), peak_mib: mib(xs.map((x) => x.hwm)), pss_mib: mib(xs.map((x) => x.pss)) }]));
   out.rss_one_child = rss;
-  console.log('RSS while supervising one child (MiB, median of 3): ' + Object.entries(rss).map(([k, v]) => `${k} ${v.rss_mib}`).join(', '));
+  console.log(`RSS while supervising one child (MiB, median of 3): ${Object.entries(rss).map(([k, v]) => `${k} ${v.rss_mib}`).join(', ')}`);
 }
 
 /** CPU ticks (utime+stime) and context switches of every thread of a pid. */
@@ -204,7 +204,7 @@ if (want('idle')) {
     if (c.exitCode === null && c.signalCode === null) await stop(c);
   }));
   out.idle = { seconds, ...idle };
-  console.log(`idle ${seconds} s with a live child (ticks/switches, all threads): ` + Object.entries(idle).map(([k, v]) => `${k} ${v.ticks}/${v.switches} (${Object.keys(v.threads).length} threads)`).join(', '));
+  console.log(`idle ${seconds} s with a live child (ticks/switches, all threads): ${Object.entries(idle).map(([k, v]) => `${k} ${v.ticks}/${v.switches} (${Object.keys(v.threads).length} threads)`).join(', ')}`);
 }
 
 if (want('library')) {

@@ -130,6 +130,7 @@ for (const g of goals) {
 }
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(lines.join('\n'));
+// biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 const nMet = record.filter((r: any) => r.met === true).length;
 const start = all.machine?.load_at_start ?? '?';
 console.log(`\n${nMet} of ${record.length} goals met. ${os.cpus().length} CPUs, load ${start} at the start, ${load} at the end; every figure in ${path.relative(process.cwd(), RESULTS)}`);

@@ -41,7 +41,7 @@ When stdin closes, it SIGKILLs every descendant, waits for all of them, and exit
 
 With -- CMD (launch mode), it runs CMD (looked up along PATH) with stdin, stdout, stderr
 and every other inherited fd passed straight through, forwards to it every signal it
-receives (except SIGCHLD, and a terminal's ^C, ^\ and resize when CMD got its own copy),
+receives (except SIGCHLD, and a terminal's ^C, ^\\ and resize when CMD got its own copy),
 waits for it (TERM and INT included: CMD decides how to stop), and when CMD exits kills
 everything CMD left behind: nothing escapes by double-forking, setsid or nohup. It never
 exits while a descendant lives. The stop keys (^Z) stop supervise and CMD together.

@@ -1,13 +1,14 @@
 // `supervise decode [FILE|-]` and `supervise send PID SIGNAL`: the codec at a shell.
-// Decoding is lib/codec.ts's StreamDecoder over codec.wasm, chunk by chunk as input
+// Decoding is the codec's StreamDecoder (codec/index.ts) over codec.wasm, chunk by chunk as input
 // arrives, so it works on a pipe or fifo while supervise is still writing.
 import { createReadStream, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { loadCodec } from './wasm.ts';
 import {
   DecodeError, StreamDecoder, encodeControl, formatEvent, isoTime, signalNumber,
   type ControlEvent, type StatusEvent,
-} from '../lib/codec.ts';
+} from '../codec/index.ts';
+import { loadCodec } from '../codec/node.ts';
+import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 export interface DecodeOptions {
   /** A path, or '-' / undefined for stdin. */
@@ -35,7 +36,7 @@ export async function decode(opts: DecodeOptions, io: Output = stdio, input?: Re
   const source = input ?? (name === 'stdin' ? process.stdin : createReadStream(opts.file!));
   const decoder = new StreamDecoder(loadCodec(), opts.control ? 'control' : 'auto');
   const show = (records: Array<StatusEvent | ControlEvent>) =>
-    records.map((r) => (opts.json ? toJson(r) : formatEvent(r)) + '\n').join('');
+    records.map((r) => `${opts.json ? toJson(r) : formatEvent(r)}\n`).join('');
   try {
     for await (const chunk of source) {
       let records: Array<StatusEvent | ControlEvent>;
@@ -77,7 +78,7 @@ export function parseSend(pidText: string, signalText: string): { pid: number; s
     return `PID must be a positive integer, got '${pidText}'`;
   }
   const signal = signalNumber(signalText);
-  if (signal === null) return `SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..64, got '${signalText}'`;
+  if (signal === null) return `SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..${SIGNAL_MAX}, got '${signalText}'`;
   return { pid: Number(pidText), signal };
 }
 

@@ -9,18 +9,11 @@ import { openSync, fstatSync, readdirSync, readlinkSync, writeSync } from 'node:
 import { loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
 import { STATUS_SIZE, RUSAGE_SIZE, EINVAL } from '../assembly/protocol.ts';
+import {
+  SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS, SPAWN_UID_MAP,
+  SPAWN_GID_MAP, EIO, EBADF,
+} from '../assembly/sys.ts';
 
-// assembly/linux.ts (it cannot be imported here: it is AssemblyScript with decorators).
-const SPAWN_SELF = 1;
-const SPAWN_MOUNT_PROC = 2;
-const SPAWN_FLAGS = 0;
-const SPAWN_PDEATHSIG = 4;
-const SPAWN_CLONE_FLAGS = 8;
-const SPAWN_UID_MAP = 12;
-const SPAWN_GID_MAP = 16;
-
-const EIO = 5;
-const EBADF = 9;
 /** Node marks the fds 0..16 it inherited close-on-exec before any of our code runs. */
 const LAST_INHERITED = 16;
 

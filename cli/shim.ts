@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export interface Shim {
-  /** getpid(2), getppid(2). */
+  /** getpid(2). */
   getpid(): number;
-  getppid(): number;
   /** getpgid(2): pid's process group (pid 0: this process's) | -errno; 0 when the group's
    *  leader is outside this PID namespace. */
   getpgid(pid: number): number;
@@ -68,25 +67,9 @@ export interface Shim {
   /** CLOCK_REALTIME in microseconds since the epoch; CLOCK_MONOTONIC in milliseconds. */
   realtimeUs(): bigint;
   monotonicMs(): bigint;
-  /** Calls `callback()` from the libuv loop each time `fd` is readable (uv_poll, level-
-   *  triggered, with UV_READABLE; a hang-up counts as readable), through MakeCallback so
-   *  promises and nextTicks run after it. The returned watcher's close() stops it and lets
-   *  the loop end; until then it keeps the Node process alive. libuv makes `fd`
-   *  non-blocking. If libuv reports a polling error it stops the watcher and calls
-   *  `callback(-errno)` once. A callback that throws is an uncaught exception. Throws an
-   *  Error with `.code` (e.g. EEXIST when libuv already watches `fd`, EPERM for a regular
-   *  file) when the fd cannot be watched. */
-  watch(fd: number, callback: (status?: number) => void): { close(): void };
-  /** pipe2(O_CLOEXEC): fds[0] = read end, fds[1] = write end. -> 0 | -errno. */
+  /** pipe2(O_CLOEXEC): fds[0] = read end, fds[1] = write end. -> 0 | -errno. For the shim
+   *  tests (Node makes no raw pipe fds), as setNonblocking is. */
   pipe(fds: Int32Array): number;
-  /** prctl(PR_SET_PDEATHSIG, sig) for the calling thread -> 0 | -errno. */
-  setPdeathsig(sig: number): number;
-  /** pidfd_open(pid, 0) -> fd (CLOEXEC) | -errno. */
-  pidfdOpen(pid: number): number;
-  /** pidfd_send_signal(pidfd, sig, NULL, 0) -> 0 | -errno. */
-  pidfdSendSignal(pidfd: number, sig: number): number;
-  /** Closes every fd >= lowfd (close_range, or a walk of /proc/self/fd) -> 0 | -errno. */
-  closeFrom(lowfd: number): number;
   /** fork + execve done in C. `file` is looked up along PATH as execvp does (PATH from
    *  `envp` when given, else from this process's environment, default
    *  /usr/local/bin:/usr/bin:/bin; a file without a #! line runs with /bin/sh). `envp`
@@ -119,24 +102,6 @@ export interface SpawnOptions {
   /** Mount a new proc on /proc (after making / private); needs CLONE_NEWNS. */
   mountProc?: boolean;
 }
-
-export const CLONE_NEWNS = 0x00020000;
-export const CLONE_NEWUSER = 0x10000000;
-export const CLONE_NEWPID = 0x20000000;
-
-// Linux constants the host needs (x86-64).
-export const EPOLL_CTL_ADD = 1;
-export const EPOLL_CTL_DEL = 2;
-export const EPOLL_CTL_MOD = 3;
-export const EPOLLIN = 0x001;
-export const EPOLLOUT = 0x004;
-export const EPOLLERR = 0x008;
-export const EPOLLHUP = 0x010;
-export const POLLIN = 0x001;
-export const POLLOUT = 0x004;
-export const POLLERR = 0x008;
-export const POLLHUP = 0x010;
-export const POLLNVAL = 0x020;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,15 +1,11 @@
-// The two Wasm modules (dist/codec.wasm, dist/core.wasm), typed and loaded in this one
-// place. Compiled once per process (synchronously: start-up speed), instantiated per call.
-// Only numbers cross the boundary; the core's imports get fresh views over memory.buffer
-// on every call, since memory growth detaches old ones.
-import { existsSync, readFileSync } from 'node:fs';
-import { instantiateSync, type ASUtil } from '@assemblyscript/loader';
-import { fileURLToPath } from 'node:url';
-import { instantiateCodec, type CodecExports } from '../lib/codec.ts';
+// core.wasm, typed and instantiated for the Node host (cli/host.ts) and the tests. Only
+// numbers cross the boundary (ARCHITECTURE.md, "The Wasm contract"); the core's imports
+// get fresh views over memory.buffer on every call, since memory growth detaches old ones.
+import { abortImport } from '../codec/index.ts';
+import { wasmModule } from '../codec/node.ts';
 
-export { CODEC_ERRORS, type CodecExports } from '../lib/codec.ts';
-
-/** core.wasm: the whole supervise program (assembly/). Called by cli/host.ts. */
+/** core.wasm's exports (assembly/core-entry.ts) a host uses. test/codec.test.ts checks
+ *  this against the types asc generates (dist/core.d.ts). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
   /** Runs supervise on the host's arguments (argLen/argRead) -> the exit status, or -1
@@ -56,41 +52,12 @@ export interface LinuxImports {
   monotonicMs(): bigint;
 }
 
-const modules = new Map<string, WebAssembly.Module>();
-
-/** The path of dist/<name>.wasm, found from cli/ (tsx), dist/ or dist/chunks/ (the
- *  bundle). The error lists every path tried. */
-export function wasmFile(name: 'codec' | 'core'): string {
-  const tried: string[] = [];
-  for (const rel of [`./${name}.wasm`, `../${name}.wasm`, `../dist/${name}.wasm`]) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(file)) return file;
-    tried.push(file);
-  }
-  throw new Error(`supervise: ${name}.wasm not built (run \`make build\`); tried ${tried.join(', ')}`);
-}
-
-/** The compiled module dist/<name>.wasm, compiled once per process. */
-export function wasmModule(name: 'codec' | 'core'): WebAssembly.Module {
-  let module = modules.get(name);
-  if (!module) {
-    module = new WebAssembly.Module(readFileSync(wasmFile(name)));
-    modules.set(name, module);
-  }
-  return module;
-}
-
-/** A fresh codec instance (its own memory and stream state), from lib/codec.ts. */
-export function loadCodec(): CodecExports {
-  return instantiateCodec(wasmModule('codec'));
-}
-
 /** A fresh core instance. `linux` builds its imports; `buffer()` is the instance's
  *  memory.buffer, to be read again on every call (memory growth detaches old views).
  *  An abort in the core throws an Error naming its message and place. */
 export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): CoreExports {
-  let core: (CoreExports & ASUtil) | undefined;
-  const imports = linux(() => core!.memory.buffer) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  let memory: WebAssembly.Memory | undefined;
+  const imports = linux(() => memory!.buffer) as unknown as Record<string, (...a: unknown[]) => unknown>;
   const module = wasmModule('core');
   // Bound one by one: `imports` may be a class instance (the fake kernel in test/).
   const bound: WebAssembly.ModuleImports = {};
@@ -99,11 +66,8 @@ export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): Co
     if (typeof imports[name] !== 'function') throw new Error(`core.wasm imports linux.${name}: the host has no such function`);
     bound[name] = imports[name].bind(imports) as WebAssembly.ImportValue;
   }
-  // AssemblyScript's env.abort(message, file, line, column): its strings, read by the loader.
-  const text = (ptr: number) => (ptr && core ? core.__getString(ptr) : '');
-  const abort = (message: number, file: number, line: number, column: number): never => {
-    throw new Error(`core.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
-  };
-  core = instantiateSync<Record<string, unknown>>(module, { env: { abort }, linux: bound }).exports as unknown as CoreExports & ASUtil;
+  const env = { abort: abortImport('core.wasm', () => memory) };
+  const core = new WebAssembly.Instance(module, { env, linux: bound }).exports as unknown as CoreExports;
+  memory = core.memory;
   return core;
 }

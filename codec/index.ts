@@ -1,20 +1,24 @@
-// The protocol codec for browsers and Node: codec.wasm (the same file supervise uses)
-// plus the decoding every reader shares (`supervise decode`, web/, tests). No Node APIs:
-// the host hands in the Wasm (a URL or Response in browsers, bytes or a compiled module
-// in Node) and the bytes to decode.
+// The codec: the one home of every rule about the bytes supervise reads and writes
+// (ARCHITECTURE.md, "The codec"): codec.wasm (the same file supervise uses) for both record
+// kinds, the names of signals, errnos and record kinds (names.ts), the events-log format,
+// and the text `supervise decode` prints. Used by cli/ (decode, send), lib/, web/ and the
+// tests. No Node API: the caller hands in the Wasm (a URL or Response in browsers, bytes
+// or a compiled module in Node: node.ts) and the bytes. test/layers.test.ts checks that.
 import {
   STATUS_SIZE, CONTROL_SIZE, SIGCHLD,
   KIND_EXITED, KIND_KILLED, KIND_DUMPED, KIND_TRAPPED, KIND_STOPPED, KIND_CONTINUED,
   KIND_SPAWNED, KIND_SPAWN_FAILED,
   ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
   ERR_LENGTH, EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME,
-  EVENTS_RECORD,
+  EVENTS_RECORD, EVENTS_VERSION_AT, EVENTS_ENTRY_SIZE_AT,
 } from '../assembly/protocol.ts';
 import { errnoName, signalName } from './names.ts';
 
 export { errnoName, signalName, signalNumber } from './names.ts';
 
-/** codec.wasm's exports; pointers are byte offsets into `memory`. */
+/** codec.wasm's exports (assembly/codec-entry.ts); pointers are byte offsets into
+ *  `memory`. test/codec.test.ts checks this against the types asc generates
+ *  (dist/codec.d.ts) and the module's export list. */
 export interface CodecExports {
   memory: WebAssembly.Memory;
   /** Where the host copies a chunk before statusFeed/controlFeed, and how much fits. */
@@ -79,20 +83,33 @@ export function instantiateCodec(module: WebAssembly.Module): CodecExports {
  *  and attach(), which types the instance's exports and lets abort see its memory. */
 function codecImports() {
   let memory: WebAssembly.Memory | undefined;
-  const text = (ptr: number): string => {
-    if (!ptr || !memory) return '';
-    const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
-    return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length >>> 1));
-  };
-  const abort = (message: number, file: number, line: number, column: number): never => {
-    throw new Error(`codec.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
-  };
   const attach = (instance: WebAssembly.Instance): CodecExports => {
     const exports = instance.exports as unknown as CodecExports;
     memory = exports.memory;
     return exports;
   };
-  return { imports: { env: { abort } }, attach };
+  return { imports: { env: { abort: abortImport('codec.wasm', () => memory) } }, attach };
+}
+
+/** The AssemblyScript string at `ptr` in `memory` (UTF-16LE, its byte length as a u32 at
+ *  ptr - 4), or '' for 0. The one decoder of them: the codec's abort, the Node host's
+ *  (cli/wasm.ts) and the fake kernel's (test/helpers.ts) use it. */
+function wasmString(memory: WebAssembly.Memory | undefined, ptr: number): string {
+  if (!ptr || !memory) return '';
+  const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+  const units = new Uint16Array(memory.buffer, ptr, length >>> 1);
+  let text = '';
+  for (let at = 0; at < units.length; at += 4096) text += String.fromCharCode(...units.subarray(at, at + 4096));
+  return text;
+}
+
+/** AssemblyScript's env.abort(message, file, line, column) for module `name`: throws
+ *  `NAME aborted: MESSAGE at FILE:LINE:COLUMN`, its strings read from `memory()`. */
+export function abortImport(name: string, memory: () => WebAssembly.Memory | undefined) {
+  return (message: number, file: number, line: number, column: number): never => {
+    const m = memory();
+    throw new Error(`${name} aborted: ${wasmString(m, message)} at ${wasmString(m, file)}:${line}:${column}`);
+  };
 }
 
 /** A codec instance from `source`: a URL or Response goes through
@@ -117,7 +134,8 @@ export async function loadCodec(source: WasmSource): Promise<CodecExports> {
 export type StatusKindName =
   | 'exited' | 'killed' | 'dumped' | 'trapped' | 'stopped' | 'continued' | 'spawned' | 'spawn-failed';
 
-const KIND_NAMES: Record<number, StatusKindName> = {
+/** The name of each KIND_* that statusKind() returns (assembly/protocol.ts). */
+export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
   [KIND_EXITED]: 'exited', [KIND_KILLED]: 'killed', [KIND_DUMPED]: 'dumped',
   [KIND_TRAPPED]: 'trapped', [KIND_STOPPED]: 'stopped', [KIND_CONTINUED]: 'continued',
   [KIND_SPAWNED]: 'spawned', [KIND_SPAWN_FAILED]: 'spawn-failed',
@@ -257,7 +275,10 @@ export class StreamDecoder {
       this.head = new Uint8Array(0);
       this.offset -= chunk.length;
     }
-    if (this.format === 'events') return this.pushEvents(chunk, out);
+    if (this.format === 'events') {
+      this.pushEvents(chunk, out);
+      return;
+    }
     const c = this.codec;
     const cap = c.inputCapacity();
     const status = this.format === 'status';
@@ -310,10 +331,10 @@ export class StreamDecoder {
         return;
       }
       const view = new DataView(buf.buffer, buf.byteOffset, EVENTS_HEADER_SIZE);
-      const version = view.getUint32(8, true);
-      const entry = view.getUint32(12, true);
-      if (version !== EVENTS_VERSION) throw new DecodeError(base + 8, `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`);
-      if (entry !== EVENTS_ENTRY_SIZE) throw new DecodeError(base + 12, `unexpected entry size ${entry} in an events log version 1 (expected ${EVENTS_ENTRY_SIZE})`);
+      const version = view.getUint32(EVENTS_VERSION_AT, true);
+      const entry = view.getUint32(EVENTS_ENTRY_SIZE_AT, true);
+      if (version !== EVENTS_VERSION) throw new DecodeError(base + EVENTS_VERSION_AT, `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`);
+      if (entry !== EVENTS_ENTRY_SIZE) throw new DecodeError(base + EVENTS_ENTRY_SIZE_AT, `unexpected entry size ${entry} in an events log version ${EVENTS_VERSION} (expected ${EVENTS_ENTRY_SIZE})`);
       this.headerDone = true;
       at = EVENTS_HEADER_SIZE;
     }
@@ -338,7 +359,7 @@ export class StreamDecoder {
 
 /** The status record at codec pointer `p`, decoded; throws a DecodeError naming
  *  `recordAt` if the codec rejects it. */
-export function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offset): StatusEvent {
+function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offset): StatusEvent {
   const kind = c.statusKind(p);
   if (kind < 0) throw new DecodeError(recordAt, `invalid status record (${CODEC_ERRORS[kind] ?? `error ${kind}`})`);
   const e: StatusEvent = {
@@ -406,8 +427,8 @@ export function encodeEventsLog(entries: Array<{ time: number; record: Uint8Arra
   const out = new Uint8Array(EVENTS_HEADER_SIZE + entries.length * EVENTS_ENTRY_SIZE);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint32(8, EVENTS_VERSION, true);
-  view.setUint32(12, EVENTS_ENTRY_SIZE, true);
+  view.setUint32(EVENTS_VERSION_AT, EVENTS_VERSION, true);
+  view.setUint32(EVENTS_ENTRY_SIZE_AT, EVENTS_ENTRY_SIZE, true);
   entries.forEach((e, i) => {
     const at = EVENTS_HEADER_SIZE + i * EVENTS_ENTRY_SIZE;
     view.setBigInt64(at + EVENTS_TIME, BigInt(Math.round(e.time)), true);

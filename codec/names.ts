@@ -1,5 +1,8 @@
-// Linux (x86-64) signal and errno names, as tables: lib/ and web/ run without Node's os
-// and util modules, so the names cannot come from there.
+// Linux (x86-64) signal and errno names, as tables: the one place that names them for
+// `supervise decode`, the library (lib/) and the viewer (web/); web/ runs without Node's
+// os and util modules, so the names cannot come from there. test/names.test.ts pins
+// that the three give the same name to every signal 1..SIGNAL_MAX and every errno.
+import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 const SIGNALS: ReadonlyArray<string | null> = [
   null, 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE',
@@ -14,9 +17,9 @@ export function signalName(sig: number): string {
   if (sig >= 1 && sig < SIGNALS.length) return SIGNALS[sig]!;
   if (sig === 32 || sig === 33) return `SIG${sig}`;
   if (sig === 34) return 'SIGRTMIN';
-  if (sig === 64) return 'SIGRTMAX';
+  if (sig === SIGNAL_MAX) return 'SIGRTMAX';
   if (sig > 34 && sig <= 49) return `SIGRTMIN+${sig - 34}`;
-  if (sig >= 50 && sig < 64) return `SIGRTMAX-${64 - sig}`;
+  if (sig >= 50 && sig < SIGNAL_MAX) return `SIGRTMAX-${SIGNAL_MAX - sig}`;
   return `signal ${sig}`;
 }
 
@@ -26,10 +29,10 @@ export function signalNumber(text: string): number | null {
   const t = text.trim();
   if (/^\d+$/.test(t)) {
     const n = Number(t);
-    return n <= 64 ? n : null;
+    return n <= SIGNAL_MAX ? n : null;
   }
-  const name = ('SIG' + t.toUpperCase().replace(/^SIG/, '')).replace(/\s+/g, '');
-  for (let n = 1; n <= 64; n++) if (signalName(n) === name) return n;
+  const name = (`SIG${t.toUpperCase().replace(/^SIG/, '')}`).replace(/\s+/g, '');
+  for (let n = 1; n <= SIGNAL_MAX; n++) if (signalName(n) === name) return n;
   if (name === 'SIGIOT') return 6;
   if (name === 'SIGPOLL') return 29;
   return null;
@@ -55,6 +58,9 @@ const ERRNOS: ReadonlyArray<string | null> = [
   'ENOKEY', 'EKEYEXPIRED', 'EKEYREVOKED', 'EKEYREJECTED', 'EOWNERDEAD', 'ENOTRECOVERABLE',
   'ERFKILL', 'EHWPOISON',
 ];
+
+/** The highest errno with a name here (EHWPOISON). */
+export const ERRNO_NAMED = ERRNOS.length - 1;
 
 /** "ENOENT" for 2 (or -2); "E4000" when it has no name. */
 export function errnoName(errno: number): string {

@@ -24,7 +24,8 @@ namespace {
 
 // assembly/protocol.ts EXIT_FRONT_END: this argv is for the full CLI (yargs).
 constexpr int kExitFrontEnd = -1;
-// assembly/linux.ts: struct SpawnOptions and its flag bits.
+// assembly/sys.ts: struct SpawnOptions and its flag bits (test/layers.test.ts checks these
+// numbers against it, and kExitFrontEnd against protocol.ts).
 constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
 constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
                    kSpawnGidMap = 16, kSpawnOptionsSize = 20;
@@ -176,6 +177,8 @@ int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
 }  // namespace
 
 // The imports of core.wasm (assembly/linux.ts), in its order. Wasm i32 arrive as u32.
+// One line each, a table to read down (ARCHITECTURE.md, "The Wasm contract").
+// clang-format off
 #define IMPORT(result, name, ...) result Z_linuxZ_##name(Z_linux_instance_t*, ##__VA_ARGS__)
 extern "C" {
 IMPORT(u32, getpid) { FAULT(getpid); return shim::GetPid(); }
@@ -246,6 +249,7 @@ IMPORT(u32, fdGiven, u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return
 IMPORT(u32, setCloexec, u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
 IMPORT(u64, realtimeUs) { FAULT(realtimeUs); return shim::RealtimeUs(); }
 IMPORT(u64, monotonicMs) { FAULT(monotonicMs); return shim::MonotonicMs(); }
+// clang-format on
 
 // env.abort(message, file, line, column) from AssemblyScript's abort().
 void Z_envZ_abort(Z_env_instance_t*, u32 message, u32 file, u32 line, u32 column) {

@@ -1,6 +1,6 @@
 // What a finished subprocess reports: Result on success, SubprocessError otherwise.
 // The message says what happened in one line, as execa's does.
-import util from 'node:util';
+import { errnoName } from '../codec/index.ts';
 import type { ExitStatus } from './events.ts';
 
 /** What `await spawn(...)` resolves to (and what a SubprocessError carries). */
@@ -9,8 +9,8 @@ export interface Result<T = string | Buffer> {
   command: string;
   /** The main child's exit code, or undefined if a signal ended it or it never ran. */
   exitCode: number | undefined;
-  /** The signal that ended the main child ('SIGTERM'...), or undefined. */
-  signal: NodeJS.Signals | undefined;
+  /** The signal that ended the main child ('SIGTERM', 'SIGRTMIN+2'...), or undefined. */
+  signal: string | undefined;
   /** stdout/stderr collected when piped (strings, or Buffers with `encoding: 'buffer'`). */
   stdout: T | undefined;
   stderr: T | undefined;
@@ -29,7 +29,7 @@ export interface Result<T = string | Buffer> {
 export class SubprocessError extends Error implements Result {
   command!: string;
   exitCode!: number | undefined;
-  signal!: NodeJS.Signals | undefined;
+  signal!: string | undefined;
   stdout!: string | Buffer | undefined;
   stderr!: string | Buffer | undefined;
   durationMs!: number;
@@ -81,9 +81,4 @@ export function esrch(pid: number | undefined): Error {
   return Object.assign(new Error(`kill ESRCH: process ${pid ?? '(never started)'} has been reaped`), {
     code: 'ESRCH', errno: -3, syscall: 'kill',
   });
-}
-
-/** 2 -> 'ENOENT', via libuv's table. */
-export function errnoName(errno: number): string {
-  return util.getSystemErrorMap().get(-errno)?.[0] ?? `E${errno}`;
 }

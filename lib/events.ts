@@ -1,10 +1,8 @@
-// Status records (fd 3, supervise -> us) decoded with the codec Wasm, and the log of
+// Status records (fd 3, supervise -> us) decoded by the codec (codec/: the same decoder,
+// names and rules as `supervise decode`), control records encoded by it, and the log of
 // reaped processes that events() replays to every iterator.
-import { loadCodec, CODEC_ERRORS, type CodecExports } from '../cli/wasm.ts';
-import {
-  KIND_EXITED, KIND_KILLED, KIND_DUMPED, KIND_SPAWNED, KIND_SPAWN_FAILED,
-} from '../assembly/protocol.ts';
-import { signalName } from './options.ts';
+import { StreamDecoder, encodeControl, type CodecExports, type StatusEvent } from '../codec/index.ts';
+import { loadCodec } from '../codec/node.ts';
 
 /** How one process of the tree ended. */
 export interface ExitStatus {
@@ -12,8 +10,9 @@ export interface ExitStatus {
   kind: 'exited' | 'killed' | 'dumped';
   /** Set when kind is 'exited'. */
   exitCode: number | undefined;
-  /** Set when kind is 'killed' or 'dumped' (a name such as 'SIGKILL'). */
-  signal: NodeJS.Signals | undefined;
+  /** Set when kind is 'killed' or 'dumped': the name `supervise decode` prints ('SIGKILL',
+   *  'SIGRTMIN+2'). */
+  signal: string | undefined;
 }
 
 /** One decoded record: the main child started or failed to, or a process was reaped. */
@@ -23,48 +22,33 @@ export type Record =
   | { type: 'reaped'; status: ExitStatus }
   | { type: 'other' }; // stopped/continued/trapped: supervise does not send them today
 
-/** Splits the byte stream of fd 3 into records: feed() every chunk as it comes. */
-export class RecordReader {
-  #codec: CodecExports = loadCodec();
+/** The codec of one fd 3: feed() every chunk of status records as it comes; control()
+ *  encodes a control record. */
+export class Channel {
+  readonly #codec: CodecExports = loadCodec();
+  readonly #decoder = new StreamDecoder(this.#codec, 'status');
 
-  /** -> the records completed by `chunk`; throws on bytes that are not a status record. */
+  /** -> the records completed by `chunk`; throws a DecodeError on bytes that are not a
+   *  status record. */
   feed(chunk: Uint8Array): Record[] {
-    const out: Record[] = [];
-    const c = this.#codec;
-    const capacity = c.inputCapacity();
-    for (let at = 0; at < chunk.length; at += capacity) {
-      const part = chunk.subarray(at, at + capacity);
-      new Uint8Array(c.memory.buffer, c.inputBuffer(), part.length).set(part);
-      const n = c.statusFeed(part.length);
-      if (n < 0) throw new Error(`supervise: bad status stream: ${CODEC_ERRORS[n] ?? n}`);
-      for (let p = c.statusNext(); p !== 0; p = c.statusNext()) out.push(this.#decode(p));
-    }
-    return out;
+    return this.#decoder.push(chunk).map((e) => toRecord(e as StatusEvent));
   }
 
-  /** Bytes of an incomplete record left at EOF (0 when the stream ended cleanly). */
-  pending(): number {
-    return this.#codec.statusPending();
+  /** The 8-byte control record asking supervise to send `sig` to `pid`. */
+  control(pid: number, sig: number): Uint8Array {
+    return encodeControl(this.#codec, pid, sig);
   }
+}
 
-  #decode(p: number): Record {
-    const c = this.#codec;
-    const kind = c.statusKind(p);
-    if (kind < 0) throw new Error(`supervise: bad status record: ${CODEC_ERRORS[kind] ?? kind}`);
-    const pid = c.statusPid(p);
-    const status = c.statusStatus(p);
-    switch (kind) {
-      case KIND_SPAWNED: return { type: 'spawned', pid };
-      case KIND_SPAWN_FAILED: return { type: 'spawn-failed', errno: c.statusErrno(p) };
-      case KIND_EXITED: return { type: 'reaped', status: { pid, kind: 'exited', exitCode: status, signal: undefined } };
-      case KIND_KILLED:
-      case KIND_DUMPED:
-        return {
-          type: 'reaped',
-          status: { pid, kind: kind === KIND_KILLED ? 'killed' : 'dumped', exitCode: undefined, signal: signalName(status) },
-        };
-      default: return { type: 'other' };
-    }
+function toRecord(e: StatusEvent): Record {
+  switch (e.kind) {
+    case 'spawned': return { type: 'spawned', pid: e.pid };
+    case 'spawn-failed': return { type: 'spawn-failed', errno: e.errno };
+    case 'exited':
+    case 'killed':
+    case 'dumped':
+      return { type: 'reaped', status: { pid: e.pid, kind: e.kind, exitCode: e.exitCode, signal: e.signal } };
+    default: return { type: 'other' };
   }
 }
 

@@ -1,5 +1,6 @@
 // The options of spawn(), their defaults, and how they become child_process options.
-import { constants } from 'node:os';
+import { signalNumber as codecSignalNumber } from '../codec/index.ts';
+import { SIGNAL_MAX } from '../assembly/protocol.ts';
 import type { Readable, Stream, Writable } from 'node:stream';
 
 /** Where a standard stream of the child goes: as child_process's stdio entries. */
@@ -25,7 +26,7 @@ export interface Options {
   /** Aborting it does what `timeout` does, and marks the result isCanceled. */
   signal?: AbortSignal;
   /** Sent to the main child on timeout or abort (default 'SIGTERM'). */
-  killSignal?: NodeJS.Signals | number;
+  killSignal?: NodeJS.Signals | string | number;
   /** Milliseconds after killSignal before the whole tree is SIGKILLed (default 5000;
    *  false: never). */
   forceKillAfterDelay?: number | false;
@@ -73,15 +74,10 @@ export function normalize(o: Options = {}): Normalized {
   };
 }
 
-/** 'SIGTERM' or 15 -> 15; throws a TypeError for anything else. */
-export function signalNumber(sig: NodeJS.Signals | number): number {
-  const n = typeof sig === 'number' ? sig : constants.signals[sig as keyof typeof constants.signals];
-  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TypeError(`unknown signal: ${String(sig)}`);
+/** 'SIGTERM' (or any name `supervise send` takes, 'SIGRTMIN+2' included) or 15 -> 15;
+ *  throws a TypeError for anything else. */
+export function signalNumber(sig: NodeJS.Signals | string | number): number {
+  const n = typeof sig === 'number' ? sig : typeof sig === 'string' ? codecSignalNumber(sig) : null;
+  if (n === null || !Number.isInteger(n) || n < 0 || n > SIGNAL_MAX) throw new TypeError(`unknown signal: ${String(sig)}`);
   return n;
-}
-
-/** 15 -> 'SIGTERM'; undefined for a number without a name (real-time signals). */
-export function signalName(n: number): NodeJS.Signals | undefined {
-  for (const [name, value] of Object.entries(constants.signals)) if (value === n) return name as NodeJS.Signals;
-  return undefined;
 }

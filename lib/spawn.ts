@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { EventLog, RecordReader, type ExitStatus, type Record } from './events.ts';
+import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
 import { esrch, failure, spawnError, SubprocessError, type Result } from './errors.ts';
 import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
 
@@ -32,7 +32,7 @@ export class Subprocess implements PromiseLike<Result> {
   readonly #o: Normalized;
   readonly #child: ChildProcess;
   readonly #fd3: Socket | undefined;
-  readonly #reader = new RecordReader();
+  readonly #channel = new Channel();
   readonly #log = new EventLog();
   readonly #started = Date.now();
   readonly #wait: Promise<ExitStatus>;
@@ -103,7 +103,7 @@ export class Subprocess implements PromiseLike<Result> {
 
   /** Asks supervise to send `sig` to the main child -> false once the child is reaped
    *  (or never started). Goes through fd 3, so a recycled pid is never hit. */
-  kill(sig: NodeJS.Signals | number = 'SIGTERM'): boolean {
+  kill(sig: NodeJS.Signals | string | number = 'SIGTERM'): boolean {
     const n = signalNumber(sig);
     if (this.status || this.#spawnFailure || this.#over) return false;
     if (this.pid === undefined) this.#queued.push(n);
@@ -112,7 +112,7 @@ export class Subprocess implements PromiseLike<Result> {
   }
 
   /** As kill(), but throws an Error with `code: 'ESRCH'` once the child is reaped. */
-  signal(sig: NodeJS.Signals | number): void {
+  signal(sig: NodeJS.Signals | string | number): void {
     if (!this.kill(sig)) throw esrch(this.pid);
   }
 
@@ -152,9 +152,7 @@ export class Subprocess implements PromiseLike<Result> {
   }
 
   #send(pid: number, sig: number): void {
-    const record = Buffer.alloc(8);
-    record.writeInt32LE(pid, 0);
-    record.writeInt32LE(sig, 4);
+    const record = this.#channel.control(pid, sig);
     if (this.#fd3 && !this.#fd3.writableEnded && !this.#fd3.destroyed) this.#fd3.write(record);
   }
 
@@ -170,7 +168,7 @@ export class Subprocess implements PromiseLike<Result> {
   #onData(chunk: Buffer): void {
     let records: Record[];
     try {
-      records = this.#reader.feed(chunk);
+      records = this.#channel.feed(chunk);
     } catch {
       this.close(); // not supervise talking: end the tree rather than guess
       return;

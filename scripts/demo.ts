@@ -4,13 +4,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { loadCodec } from '../cli/wasm.ts';
-import { signalName } from '../lib/options.ts';
+import { loadCodec } from '../codec/node.ts';
+import { signalName } from '../codec/index.ts';
 import { KIND_EXITED, KIND_KILLED, KIND_DUMPED } from '../assembly/protocol.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (s = '') => process.stdout.write(s + '\n');
+const say = (s = '') => process.stdout.write(`${s}\n`);
 
 const TREE = [
   'sleep 300 & echo "background $!" >&3; wait',
@@ -61,6 +61,6 @@ const code = await exited;
 await oracleClosed;
 say(`supervise exited with status ${code}`);
 const left = spawnSync('ps', ['-o', 'pid,args', '-p', pids.join(',')], { encoding: 'utf8' }).stdout.trim().split('\n').slice(1);
-say(`\nps -p ${pids.join(',')}: ${left.length === 0 ? 'no process left' : '\n' + left.join('\n')}`);
+say(`\nps -p ${pids.join(',')}: ${left.length === 0 ? 'no process left' : `\n${left.join('\n')}`}`);
 if (stderr.replace(/^pids:.*\n/m, '')) say(`\nsupervise's stderr:\n${stderr}`);
 process.exitCode = left.length === 0 && code === 0 ? 0 : 1;

@@ -3,10 +3,8 @@
 // else is a value, >= 0 or -errno. C++ exceptions are enabled (NAPI_CPP_EXCEPTIONS).
 // The API is typed by cli/shim.ts.
 #include <napi.h>
-#include <uv.h>
 
 #include <cmath>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -89,7 +87,6 @@ Napi::Number Result(Napi::Env env, int result) { return Napi::Number::New(env, r
 
 Napi::Value GetPid(const Napi::CallbackInfo& info) { return Result(info.Env(), shim::GetPid()); }
 
-Napi::Value GetPpid(const Napi::CallbackInfo& info) { return Result(info.Env(), shim::GetPpid()); }
 
 Napi::Value GetPgid(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::GetPgid(Int(info, 0, "getpgid(pid: number)")));
@@ -102,11 +99,6 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
 
 Napi::Value GetChildSubreaper(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::GetChildSubreaper());
-}
-
-Napi::Value SetPdeathsig(const Napi::CallbackInfo& info) {
-  int sig = Int(info, 0, "setPdeathsig(sig)");
-  return Result(info.Env(), shim::SetPdeathsig(sig));
 }
 
 Napi::Value Kill(const Napi::CallbackInfo& info) {
@@ -131,18 +123,6 @@ Napi::Value Waitid(const Napi::CallbackInfo& info) {
         Typed<Napi::Uint8Array>(info[4], napi_uint8_array, shim::kRusageSize, env, usage).Data();
   }
   return Result(env, shim::Waitid(idtype, id, siginfo.Data(), options, rusage));
-}
-
-Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
-  int pid = Int(info, 0, "pidfdOpen(pid)");
-  return Result(info.Env(), shim::PidfdOpen(pid));
-}
-
-Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
-  const char* usage = "pidfdSendSignal(pidfd, sig)";
-  int pidfd = Int(info, 0, usage);
-  int sig = Int(info, 1, usage);
-  return Result(info.Env(), shim::PidfdSendSignal(pidfd, sig));
 }
 
 Napi::Value ReadChildren(const Napi::CallbackInfo& info) {
@@ -235,10 +215,6 @@ Napi::Value ReadWrite(const Napi::CallbackInfo& info) {
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::Close(Int(info, 0, "close(fd)")));
-}
-
-Napi::Value CloseFrom(const Napi::CallbackInfo& info) {
-  return Result(info.Env(), shim::CloseFrom(Int(info, 0, "closeFrom(lowfd)")));
 }
 
 Napi::Value SetNonblocking(const Napi::CallbackInfo& info) {
@@ -335,136 +311,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 }
 
 // ---
-// watch(fd, callback): a uv_poll_t on the Node loop calling `callback` through
-// MakeCallback (so microtasks and nextTicks run after it) while `fd` is readable.
-// The Watcher object returned is kept alive by the open handle; close() stops the handle
-// and frees it in the uv_close callback. An async cleanup hook closes it if the
-// environment (a worker) ends first.
-
-class Watcher : public Napi::ObjectWrap<Watcher> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Watcher", {InstanceMethod<&Watcher::Close>("close")});
-  }
-  static Napi::Value Watch(const Napi::CallbackInfo& info);
-
-  explicit Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(info) {}
-  ~Watcher() override {
-    if (poll_ != nullptr) poll_->owner = nullptr;
-  }
-
- private:
-  struct Poll {
-    uv_poll_t handle;
-    napi_env env;
-    Watcher* owner = nullptr;
-    Napi::FunctionReference callback;
-    Napi::ObjectReference self;  // strong while open
-    std::unique_ptr<Napi::AsyncContext> context;
-    napi_async_cleanup_hook_handle cleanup = nullptr;
-    bool closing = false;
-  };
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) {
-      Poll* poll = poll_;
-      poll_ = nullptr;
-      poll->owner = nullptr;
-      StartClose(poll);
-    }
-    return info.Env().Undefined();
-  }
-
-  static void OnEvent(uv_poll_t* handle, int status, int /*events*/) {
-    Poll* poll = static_cast<Poll*>(handle->data);
-    Napi::Env env(poll->env);
-    Napi::HandleScope scope(env);
-    try {
-      if (status < 0) {  // libuv stopped the handle; tell the callback why
-        poll->callback.MakeCallback(poll->self.Value(), {Napi::Number::New(env, status)},
-                                    *poll->context);
-      } else {
-        poll->callback.MakeCallback(poll->self.Value(), {}, *poll->context);
-      }
-    } catch (const Napi::Error& error) {
-      // Thrown by the callback: an uncaught exception, as from any other callback.
-      napi_fatal_exception(env, error.Value());
-    }
-  }
-
-  static void OnCleanup(napi_async_cleanup_hook_handle, void* arg) {
-    Poll* poll = static_cast<Poll*>(arg);
-    if (poll->owner != nullptr) poll->owner->poll_ = nullptr;
-    poll->owner = nullptr;
-    StartClose(poll);
-  }
-
-  static void StartClose(Poll* poll) {
-    if (poll->closing) return;
-    poll->closing = true;
-    uv_poll_stop(&poll->handle);
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll->handle), OnClosed);
-  }
-
-  static void OnClosed(uv_handle_t* handle) {
-    Poll* poll = static_cast<Poll*>(handle->data);
-    poll->context.reset();
-    poll->callback.Reset();
-    poll->self.Reset();
-    napi_remove_async_cleanup_hook(poll->cleanup);
-    delete poll;
-  }
-
-  Poll* poll_ = nullptr;
-};
-
-Napi::Value Watcher::Watch(const Napi::CallbackInfo& info) {
-  const char* usage = "watch(fd, callback)";
-  Napi::Env env = info.Env();
-  int fd = Int(info, 0, usage);
-  if (!info[1].IsFunction()) Usage(env, usage);
-  Napi::Object object = env.GetInstanceData<Napi::FunctionReference>()->New({});
-  Watcher* watcher = Watcher::Unwrap(object);
-
-  uv_loop_t* loop = nullptr;
-  NAPI_THROW_IF_FAILED(env, napi_get_uv_event_loop(env, &loop), Napi::Value());
-  auto poll = std::make_unique<Poll>();
-  poll->env = env;
-  poll->handle.data = poll.get();
-  int r = uv_poll_init(loop, &poll->handle, fd);
-  if (r < 0) {
-    Napi::Error error = Napi::Error::New(env, std::string("watch: ") + uv_strerror(r));
-    error.Set("code", Napi::String::New(env, uv_err_name(r)));
-    error.Set("errno", Napi::Number::New(env, r));
-    throw error;
-  }
-  poll->callback = Napi::Persistent(info[1].As<Napi::Function>());
-  poll->self = Napi::Persistent(object);
-  poll->context = std::make_unique<Napi::AsyncContext>(env, "supervise.watch", object);
-  napi_add_async_cleanup_hook(env, OnCleanup, poll.get(), &poll->cleanup);
-  uv_poll_start(&poll->handle, UV_READABLE, OnEvent);
-  poll->owner = watcher;
-  watcher->poll_ = poll.release();
-  return object;
-}
-
-// ---
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(Watcher::Define(env))));
   auto set = [&](const char* name, Napi::Value (*fn)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, fn, name));
   };
   set("getpid", GetPid);
-  set("getppid", GetPpid);
   set("getpgid", GetPgid);
   set("setChildSubreaper", SetChildSubreaper);
   set("getChildSubreaper", GetChildSubreaper);
-  set("setPdeathsig", SetPdeathsig);
   set("kill", Kill);
   set("waitid", Waitid);
-  set("pidfdOpen", PidfdOpen);
-  set("pidfdSendSignal", PidfdSendSignal);
   set("readChildren", ReadChildren);
   set("scanChildren", ScanChildren);
   set("listChildren", ListChildren);
@@ -478,7 +335,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("read", ReadWrite<false>);
   set("write", ReadWrite<true>);
   set("close", Close);
-  set("closeFrom", CloseFrom);
   set("setNonblocking", SetNonblocking);
   set("setCloexec", SetCloexec);
   set("clockTicks", ClockTicks);
@@ -486,7 +342,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("realtimeUs", RealtimeUs);
   set("monotonicMs", MonotonicMs);
   set("spawn", Spawn);
-  set("watch", Watcher::Watch);
   return exports;
 }
 

@@ -242,8 +242,6 @@ int GetPgid(int pid) {
   return pgid < 0 ? -errno : static_cast<int>(pgid);
 }
 
-int GetPpid() { return getppid(); }
-
 int SetChildSubreaper(bool on) {
   return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0 ? -errno : 0;
 }
@@ -253,23 +251,12 @@ int GetChildSubreaper() {
   return prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) < 0 ? -errno : on;
 }
 
-int SetPdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0 ? -errno : 0; }
-
 int Kill(int pid, int sig) { return kill(pid, sig) < 0 ? -errno : 0; }
 
 int Waitid(int idtype, int id, void* info, int options, void* rusage) {
   memset(info, 0, kSiginfoSize);
   long r = syscall(SYS_waitid, idtype, id, info, options, rusage);
   return r < 0 ? -errno : 0;
-}
-
-int PidfdOpen(int pid) {
-  long r = syscall(SYS_pidfd_open, pid, 0);
-  return r < 0 ? -errno : static_cast<int>(r);
-}
-
-int PidfdSendSignal(int pidfd, int sig) {
-  return syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 ? -errno : 0;
 }
 
 int ReadChildren(int32_t* out, size_t capacity) {
@@ -469,24 +456,6 @@ int FileSize(int fd) {
 int FdFlags(int fd) {
   int flags = fcntl(fd, F_GETFD);
   return flags < 0 ? -errno : flags;
-}
-
-int CloseFrom(int low_fd) {
-  if (low_fd < 0) return -EBADF;
-#ifdef SYS_close_range
-  if (syscall(SYS_close_range, static_cast<unsigned>(low_fd), ~0U, 0) == 0) return 0;
-  if (errno != ENOSYS) return -errno;
-#endif
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -errno;
-  std::vector<int> fds;
-  while (struct dirent* entry = readdir(dir)) {
-    int fd = ParsePid(entry->d_name);
-    if (fd >= low_fd && fd != dirfd(dir)) fds.push_back(fd);
-  }
-  closedir(dir);
-  for (int fd : fds) close(fd);
-  return 0;
 }
 
 int SetNonblocking(int fd, bool on) {

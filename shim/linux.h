@@ -14,7 +14,6 @@ constexpr size_t kSiginfoSize = 128;
 constexpr size_t kRusageSize = 144;
 
 int GetPid();
-int GetPpid();
 // getpgid(2): pid's process group (0: the caller's) | -errno. 0 when that group's leader
 // is outside the caller's PID namespace.
 int GetPgid(int pid);
@@ -22,18 +21,12 @@ int GetPgid(int pid);
 // prctl(PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER): 0 | 0/1, or -errno.
 int SetChildSubreaper(bool on);
 int GetChildSubreaper();
-// prctl(PR_SET_PDEATHSIG) for the calling thread.
-int SetPdeathsig(int sig);
 
 int Kill(int pid, int sig);
 
 // The raw waitid system call with its fifth argument. Zeroes the kSiginfoSize bytes at
 // `info` first; `rusage` (kRusageSize bytes) may be null.
 int Waitid(int idtype, int id, void* info, int options, void* rusage);
-
-// pidfd_open(pid, 0) -> fd (always CLOEXEC); pidfd_send_signal(pidfd, sig, NULL, 0).
-int PidfdOpen(int pid);
-int PidfdSendSignal(int pidfd, int sig);
 
 // This process's children: /proc/self/task/<tid>/children of every thread, or (Scan)
 // every /proc/<pid>/stat whose ppid is getpid(). Writes up to `capacity` pids and
@@ -58,7 +51,7 @@ struct SignalRecord {
   int32_t signo;
   int32_t code;  // the siginfo's si_code: SI_USER (kill), SI_KERNEL (a terminal), ...
 };
-static_assert(sizeof(SignalRecord) == 8, "assembly/linux.ts SIGNAL_RECORD_SIZE");
+static_assert(sizeof(SignalRecord) == 8, "assembly/sys.ts SIGNAL_RECORD_SIZE");
 
 // Installs a handler for each of `signals` that writes a SignalRecord to a non-blocking
 // CLOEXEC pipe, and unblocks them in the calling thread. The first call creates the
@@ -87,8 +80,7 @@ int FileSize(int fd);
 int FileType(int fd);
 // fcntl(F_GETFD) -> the FD_* flags: >= 0 when `fd` is open.
 int FdFlags(int fd);
-// Closes every fd >= low_fd: close_range(2), or a walk of /proc/self/fd without it.
-int CloseFrom(int low_fd);
+// O_NONBLOCK on or off (the shim tests' pipes; supervise itself never sets it).
 int SetNonblocking(int fd, bool on);
 int SetCloexec(int fd, bool on);
 int ClockTicks();

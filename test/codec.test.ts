@@ -3,7 +3,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { loadCodec, wasmFile, wasmModule, type CodecExports } from '../cli/wasm.ts';
+import { loadCodec, wasmFile, wasmModule } from '../codec/node.ts';
+import type { CodecExports } from '../codec/index.ts';
+import type { CoreExports } from '../cli/wasm.ts';
+import type { instantiate as codecBindings } from '../dist/codec.js';
+import type { instantiate as coreBindings } from '../dist/core.js';
 import {
   STATUS_SIZE, CONTROL_SIZE, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED,
   CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED,
@@ -120,6 +124,24 @@ modules('should let core.wasm import only what assembly/linux.ts declares, and e
     const ok = (imp.module === 'linux' && allowed.includes(imp.name)) || (imp.module === 'env' && imp.name === 'abort');
     assert.ok(ok, `unexpected import ${imp.module}.${imp.name}`);
   }
+});
+
+// The export types asc generates (asconfig.json "bindings": "raw": dist/codec.d.ts,
+// dist/core.d.ts) against the interfaces the TypeScript side uses: tsc (make check) fails
+// here when an export is missing, extra, or of another signature on either side.
+type Generated<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+type CodecGenerated = Generated<typeof codecBindings>;
+type CoreGenerated = Pick<Generated<typeof coreBindings>, keyof CoreExports>;
+export const exportTypesAgree: Array<(a: CodecGenerated, b: CodecExports, c: CoreGenerated, d: CoreExports) => unknown> = [
+  (a, b) => { const x: CodecExports = a; const y: CodecGenerated = b; return [x, y]; },
+  (_a, _b, c, d) => { const x: CoreExports = c; const y: CoreGenerated = d; return [x, y]; },
+];
+
+modules('should export exactly what the asc-generated types of codec.wasm declare', () => {
+  const declared = readFileSync(new URL('../dist/codec.d.ts', import.meta.url), 'utf8');
+  const names = [...declared.matchAll(/export (?:function|const) (\w+)/g)].map((m) => m[1]).sort();
+  const exported = WebAssembly.Module.exports(wasmModule('codec')).map((e) => e.name).sort();
+  assert.equal(exported, names);
 });
 
 modules('should declare a maximum memory in both modules', () => {

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { LAUNCH, SUPERVISE, killQuietly, sleep, until } from './procs.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
-import { loadCodec } from '../cli/wasm.ts';
-import { decodeAll, encodeEventsLog, encodeStatus } from '../lib/codec.ts';
+import { loadCodec } from '../codec/node.ts';
+import { decodeAll, encodeEventsLog, encodeStatus } from '../codec/index.ts';
 import { encodeControlRef, encodeStatusRef, concatBytes } from './helpers.ts';
 
 function run(args: string[], input?: Uint8Array) {
@@ -34,19 +34,19 @@ Real('should print one timestamped line per record of an events log, naming how 
   assert.is(r.status, 0);
   const out = lines(r.stdout);
   assert.is(out.length, log.pids.length + EXPECTED_RECORDS);
-  for (const l of out) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  pid \d+  \S/);
+  for (const l of out) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}pid \d+ {2}\S/);
   log.pids.forEach((pid, i) => {
     assert.ok(out.includes(out.find((l) => l.endsWith(`pid ${pid}  spawned`))!), `spawned ${pid}`);
     assert.ok(out.some((l) => l.endsWith(`pid ${pid}  ${ENDINGS[i]}`)), `pid ${pid} ${ENDINGS[i]} in\n${r.stdout}`);
   });
-  assert.ok(out.some((l) => / pid \d+  exited 7$/.test(l)), 'the adopted orphan exited 7');
+  assert.ok(out.some((l) => / pid \d+ {2}exited 7$/.test(l)), 'the adopted orphan exited 7');
 });
 
 Real('should print the raw status stream without timestamps, same records in the same order', () => {
   const raw = run(['decode'], log.raw);
   assert.is(raw.status, 0);
   const events = lines(run(['decode'], log.events).stdout).filter((l) => !l.endsWith('spawned'));
-  assert.equal(lines(raw.stdout), events.map((l) => l.replace(/^\S+Z  /, '')));
+  assert.equal(lines(raw.stdout), events.map((l) => l.replace(/^\S+Z {2}/, '')));
 });
 
 Real('should print JSON lines with the decoded fields with --json', () => {
@@ -76,7 +76,7 @@ Real('should decode from a file path the same as from stdin', async () => {
   }
 });
 
-Real('should agree with lib/codec decodeAll in-process', () => {
+Real('should agree with the codec decodeAll in-process', () => {
   const { records, error } = decodeAll(loadCodec(), log.events);
   assert.is(error, null);
   const json = lines(run(['decode', '--json'], log.events).stdout).map((l) => JSON.parse(l));

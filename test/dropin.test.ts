@@ -65,7 +65,7 @@ interface PtyResult {
 /** argv on a new pty (session leader, controlling terminal), driven by `steps`. */
 function onPty(argv: string[], steps: string[], seconds = 10): PtyResult {
   const r = spawnSync('python3', [PTY, String(seconds), ...argv], {
-    input: steps.join('\n') + '\n', encoding: 'utf8', timeout: (seconds + 10) * 1000,
+    input: `${steps.join('\n')}\n`, encoding: 'utf8', timeout: (seconds + 10) * 1000,
   });
   try {
     return JSON.parse(r.stdout) as PtyResult;
@@ -74,6 +74,7 @@ function onPty(argv: string[], steps: string[], seconds = 10): PtyResult {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's escape sequences
 const clean = (text: string) => text.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '');
 const tail = (text: string) => JSON.stringify(clean(text).slice(-160));
 

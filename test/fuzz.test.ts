@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCodec } from '../cli/wasm.ts';
+import { loadCodec } from '../codec/node.ts';
 import { loadShim } from '../cli/shim.ts';
 import {
   DecodeError, StreamDecoder, decodeAll, encodeControl, encodeEventsLog, encodeStatus, signalName,
   type CodecExports, type StatusEvent,
-} from '../lib/codec.ts';
+} from '../codec/index.ts';
 import { P_PID, WEXITED, WSTOPPED, WCONTINUED } from '../assembly/protocol.ts';
 import { ROOT } from './procs.ts';
 import {
@@ -278,10 +278,10 @@ for (const p of PROPERTIES) {
     });
     if (result.failed && result.counterexample) {
       const file = path.join(FIXTURES, `fuzz-${p.name}-${result.seed}.json`);
-      writeFileSync(file, JSON.stringify({
+      writeFileSync(file, `${JSON.stringify({
         property: p.name, seed: result.seed, path: result.counterexamplePath,
         error: String(result.errorInstance ?? ''), args: toJson(result.counterexample[0]),
-      }, null, 1) + '\n');
+      }, null, 1)}\n`);
       assert.unreachable(`${p.name} failed; shrunk input saved to ${path.relative(ROOT, file)}:\n${result.errorInstance}`);
     }
     if (process.env.FUZZ_SECONDS) process.stdout.write(` (${p.name}: ${result.numRuns} runs) `);

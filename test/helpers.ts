@@ -1,12 +1,14 @@
 // Shared test helpers:
 // - an independent DataView reference for both record kinds, written from the tables of
-//   DESIGN.md section 2 (offsets spelled out here on purpose, not taken from protocol.ts);
+//   ARCHITECTURE.md, "The wire protocol" (offsets spelled out here on purpose, not taken
+//   from protocol.ts);
 // - FakeKernel, a plain-JS process table, fds, epoll and clock implementing every import of
 //   core.wasm (assembly/linux.ts), which it instantiates itself from dist/core.wasm.
 // - the world of random histories (fast-check), shared by core.test.ts and loop.test.ts.
 import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
+import { abortImport } from '../codec/index.ts';
 
 // --- reference codec
 
@@ -389,11 +391,7 @@ export class FakeKernel {
   instantiate(): CoreWasm {
     const instance = new WebAssembly.Instance(coreModule(), {
       linux: this.linux,
-      env: {
-        abort: (msg: number, file: number, line: number, col: number) => {
-          throw new Error(`core.wasm aborted: ${this.asString(msg)} at ${this.asString(file)}:${line}:${col}`);
-        },
-      },
+      env: { abort: abortImport('core.wasm', () => this.memory ?? undefined) },
     } as unknown as WebAssembly.Imports);
     const core = instance.exports as unknown as CoreWasm;
     this.memory = core.memory;
@@ -528,7 +526,7 @@ export class FakeKernel {
 
   private die(pid: number, code: number, status: number): void {
     const p = this.procs.get(pid);
-    if (!p || p.state !== 'alive') throw new Error(`fake kernel: ${pid} is not alive`);
+    if (p?.state !== 'alive') throw new Error(`fake kernel: ${pid} is not alive`);
     // Orphans go to the nearest subreaper: the supervisor if p was in its tree, else init.
     const heir = p.ppid === this.self || this.inTree(pid) ? this.self : 1;
     p.state = 'zombie';
@@ -571,13 +569,6 @@ export class FakeKernel {
     let end = ptr;
     while (mem[end] !== 0) end++;
     return Buffer.from(mem.subarray(ptr, end)).toString('utf8');
-  }
-
-  /** An AssemblyScript string (UTF-16LE, byte length at ptr - 4). */
-  private asString(ptr: number): string {
-    if (!ptr) return 'null';
-    const len = this.view().getUint32(ptr - 4, true);
-    return Buffer.from(this.bytes().subarray(ptr, ptr + len)).toString('utf16le');
   }
 
   private readiness(fd: number): number {
@@ -645,7 +636,7 @@ export class FakeKernel {
 
   private epollWait(ep: number, out: number, max: number, timeout: number): number {
     const e = this.fds.get(ep);
-    if (!e || e.kind !== 'epoll') {
+    if (e?.kind !== 'epoll') {
       this.violations.push(`epollWait on fd ${ep}, not an epoll`);
       return -EBADF;
     }
@@ -692,156 +683,157 @@ export class FakeKernel {
   }
 
   private imports(): Record<string, (...args: number[]) => number | bigint | void> {
-    const k = this;
-    const wrap = <F extends (...args: any[]) => any>(name: string, f: F) => (...args: Parameters<F>): ReturnType<F> => {
-      k.spend(name);
-      return f(...args);
+    const wrap = <F extends (...args: never[]) => unknown>(name: string, f: F) => (...args: Parameters<F>): ReturnType<F> => {
+      this.spend(name);
+      return f(...args) as ReturnType<F>;
     };
     return {
-      getpid: wrap('getpid', () => k.self),
+      getpid: wrap('getpid', () => this.self),
       getpgid: wrap('getpgid', (pid: number) => {
-        const p = k.procs.get(pid === 0 ? k.self : pid);
+        const p = this.procs.get(pid === 0 ? this.self : pid);
         return p ? p.pgid : pid < 0 ? -EINVAL : -ESRCH;
       }),
-      getuid: wrap('getuid', () => k.uid),
-      geteuid: wrap('geteuid', () => k.euid),
-      getgid: wrap('getgid', () => k.gid),
+      getuid: wrap('getuid', () => this.uid),
+      geteuid: wrap('geteuid', () => this.euid),
+      getgid: wrap('getgid', () => this.gid),
       clockTicks: wrap('clockTicks', () => 100),
-      getChildSubreaper: wrap('getChildSubreaper', () => (k.subreaper ? 1 : 0)),
+      getChildSubreaper: wrap('getChildSubreaper', () => (this.subreaper ? 1 : 0)),
       setChildSubreaper: wrap('setChildSubreaper', (on: number) => {
-        if (k.subreaperError) return k.subreaperError;
-        k.subreaper = on !== 0;
+        if (this.subreaperError) return this.subreaperError;
+        this.subreaper = on !== 0;
         return 0;
       }),
-      argLen: wrap('argLen', (i: number) => (i >= 0 && i < k.argv.length ? Buffer.byteLength(k.argv[i]) : -1)),
+      argLen: wrap('argLen', (i: number) => (i >= 0 && i < this.argv.length ? Buffer.byteLength(this.argv[i]) : -1)),
       argRead: wrap('argRead', (i: number, buf: number) => {
-        k.bytes().set(Buffer.from(k.argv[i]), buf);
+        this.bytes().set(Buffer.from(this.argv[i]), buf);
       }),
       waitid: wrap('waitid', (idtype: number, id: number, infoPtr: number, options: number, rusagePtr: number) => {
-        k.waitCalls++;
-        const info = k.bytes().subarray(infoPtr, infoPtr + STATUS_BYTES);
-        if (info.some((b) => b !== 0)) k.violations.push('waitid: info not zeroed');
+        this.waitCalls++;
+        const info = this.bytes().subarray(infoPtr, infoPtr + STATUS_BYTES);
+        if (info.some((b) => b !== 0)) this.violations.push('waitid: info not zeroed');
         if (!(options & WEXITED)) return -EINVAL;
         if (!(options & WNOHANG)) {
-          k.violations.push('waitid without WNOHANG');
+          this.violations.push('waitid without WNOHANG');
           return -EINVAL;
         }
         let zombie: Proc | undefined;
         if (idtype === P_PID) {
-          const p = k.procs.get(id);
+          const p = this.procs.get(id);
           if (id <= 0) return -EINVAL; // as Linux answers P_PID 0
-          if (!p || p.ppid !== k.self) return -ECHILD;
+          if (!p || p.ppid !== this.self) return -ECHILD;
           zombie = p.state === 'zombie' ? p : undefined;
         } else if (idtype === P_ALL) {
-          if (k.childPids().length === 0) return -ECHILD;
-          zombie = k.procs.get(k.deaths[0]);
+          if (this.childPids().length === 0) return -ECHILD;
+          zombie = this.procs.get(this.deaths[0]);
         } else {
           return -EINVAL;
         }
         if (!zombie) return 0; // WNOHANG, children alive: si_pid stays 0
-        const view = k.view();
+        const view = this.view();
         view.setInt32(infoPtr, 17, true);
         view.setInt32(infoPtr + 8, zombie.code, true);
         view.setInt32(infoPtr + 16, zombie.pid, true);
         view.setInt32(infoPtr + 20, zombie.uid, true);
         view.setInt32(infoPtr + 24, zombie.status, true);
         if (rusagePtr) {
-          k.bytes().fill(0, rusagePtr, rusagePtr + 144);
+          this.bytes().fill(0, rusagePtr, rusagePtr + 144);
           view.setBigInt64(rusagePtr, BigInt(Math.floor(zombie.utimeUs / 1e6)), true);
           view.setBigInt64(rusagePtr + 8, BigInt(zombie.utimeUs % 1e6), true);
           view.setBigInt64(rusagePtr + 16, BigInt(Math.floor(zombie.stimeUs / 1e6)), true);
           view.setBigInt64(rusagePtr + 24, BigInt(zombie.stimeUs % 1e6), true);
         }
         if (!(options & WNOWAIT)) {
-          k.procs.delete(zombie.pid);
-          k.deaths = k.deaths.filter((d) => d !== zombie!.pid);
-          k.reaped.push({
+          this.procs.delete(zombie.pid);
+          this.deaths = this.deaths.filter((d) => d !== zombie!.pid);
+          this.reaped.push({
             pid: zombie.pid, code: zombie.code, status: zombie.status, serial: zombie.serial,
-            readerPresent: k.reader !== 'gone',
+            readerPresent: this.reader !== 'gone',
           });
-          k.log.push(`reap ${zombie.pid}`);
+          this.log.push(`reap ${zombie.pid}`);
         }
         return 0;
       }),
       kill: wrap('kill', (pid: number, sig: number) => {
-        const p = k.procs.get(pid);
-        const call: KillCall = { pid, sig, result: 0, wasChild: k.isChild(pid), serial: p?.serial ?? 0, phase: k.phase };
-        k.kills.push(call);
-        k.log.push(`kill ${pid} ${sig}`);
-        if (pid <= 0) k.violations.push(`kill(${pid}, ${sig})`);
-        if (pid === k.self) k.violations.push(`kill of supervise itself (${sig})`);
+        const p = this.procs.get(pid);
+        const call: KillCall = { pid, sig, result: 0, wasChild: this.isChild(pid), serial: p?.serial ?? 0, phase: this.phase };
+        this.kills.push(call);
+        this.log.push(`kill ${pid} ${sig}`);
+        if (pid <= 0) this.violations.push(`kill(${pid}, ${sig})`);
+        if (pid === this.self) this.violations.push(`kill of supervise itself (${sig})`);
         if (sig < 0 || sig > 64) call.result = -EINVAL;
         else if (!p) call.result = -ESRCH;
-        else if (k.refuse.has(pid)) call.result = -EPERM;
-        else if (p.state === 'alive' && !HARMLESS.has(sig) && (sig === 9 || !p.ignores.has(sig))) k.crash(pid, sig);
+        else if (this.refuse.has(pid)) call.result = -EPERM;
+        else if (p.state === 'alive' && !HARMLESS.has(sig) && (sig === 9 || !p.ignores.has(sig))) this.crash(pid, sig);
         return call.result;
       }),
       children: wrap('children', (buf: number, capacity: number) => {
-        if (k.childrenError) return k.childrenError;
-        const pids = k.childPids();
-        const v = k.view();
-        pids.slice(0, capacity).forEach((pid, i) => v.setInt32(buf + 4 * i, pid, true));
+        if (this.childrenError) return this.childrenError;
+        const pids = this.childPids();
+        const v = this.view();
+        pids.slice(0, capacity).forEach((pid, i) => {
+          v.setInt32(buf + 4 * i, pid, true);
+        });
         return pids.length;
       }),
       spawn: wrap('spawn', (argvPtr: number, argc: number, opts: number) => {
-        const v = k.view();
-        const argv = Array.from({ length: argc }, (_, i) => k.cString(v.getUint32(argvPtr + 4 * i, true)));
+        const v = this.view();
+        const argv = Array.from({ length: argc }, (_, i) => this.cString(v.getUint32(argvPtr + 4 * i, true)));
         const uidMap = v.getUint32(opts + 12, true), gidMap = v.getUint32(opts + 16, true);
         const call: SpawnCall = {
           argv, flags: v.getInt32(opts, true), pdeathsig: v.getInt32(opts + 4, true), cloneFlags: v.getInt32(opts + 8, true),
-          uidMap: uidMap ? k.cString(uidMap) : null, gidMap: gidMap ? k.cString(gidMap) : null,
-          inherited: [...k.fds.entries()].filter(([, e]) => !e.cloexec).map(([fd]) => fd).sort((a, b) => a - b),
+          uidMap: uidMap ? this.cString(uidMap) : null, gidMap: gidMap ? this.cString(gidMap) : null,
+          inherited: [...this.fds.entries()].filter(([, e]) => !e.cloexec).map(([fd]) => fd).sort((a, b) => a - b),
           result: 0,
         };
-        k.spawns.push(call);
-        if (k.spawnError) {
-          call.result = k.spawnError;
-          return k.spawnError;
+        this.spawns.push(call);
+        if (this.spawnError) {
+          call.result = this.spawnError;
+          return this.spawnError;
         }
-        call.result = k.spawn(k.self);
-        k.onSpawn?.(call.result, call);
+        call.result = this.spawn(this.self);
+        this.onSpawn?.(call.result, call);
         return call.result;
       }),
       signals: wrap('signals', (list: number, count: number) => {
-        if (k.signalsError) return k.signalsError;
-        const v = k.view();
-        for (let i = 0; i < count; i++) k.caught.add(v.getInt32(list + 4 * i, true));
-        const fd = k.freeFd();
-        k.fds.set(fd, { kind: 'signals', cloexec: true, given: false });
-        for (const [sig, code] of k.pendingAtExec.splice(0)) k.signalSupervise(sig, code);
+        if (this.signalsError) return this.signalsError;
+        const v = this.view();
+        for (let i = 0; i < count; i++) this.caught.add(v.getInt32(list + 4 * i, true));
+        const fd = this.freeFd();
+        this.fds.set(fd, { kind: 'signals', cloexec: true, given: false });
+        for (const [sig, code] of this.pendingAtExec.splice(0)) this.signalSupervise(sig, code);
         return fd;
       }),
       epollCreate: wrap('epollCreate', () => {
-        if (k.epollError) return k.epollError;
-        const fd = k.freeFd();
-        k.fds.set(fd, { kind: 'epoll', cloexec: true, given: false, watch: new Map() });
+        if (this.epollError) return this.epollError;
+        const fd = this.freeFd();
+        this.fds.set(fd, { kind: 'epoll', cloexec: true, given: false, watch: new Map() });
         return fd;
       }),
       epollCtl: wrap('epollCtl', (ep: number, op: number, fd: number, events: number) => {
-        const e = k.fds.get(ep);
-        if (!e || e.kind !== 'epoll') {
-          k.violations.push(`epollCtl on fd ${ep}, not an epoll`);
+        const e = this.fds.get(ep);
+        if (e?.kind !== 'epoll') {
+          this.violations.push(`epollCtl on fd ${ep}, not an epoll`);
           return -EBADF;
         }
-        const target = k.fds.get(fd);
+        const target = this.fds.get(fd);
         if (!target) {
-          k.violations.push(`epollCtl of fd ${fd}, not open`);
+          this.violations.push(`epollCtl of fd ${fd}, not open`);
           return -EBADF;
         }
         if (fd === ep) return -EINVAL;
-        if (target.kind === 'file' || (k.controlRegular && (target.kind === 'control' || target.kind === 'socket'))) return -EPERM;
+        if (target.kind === 'file' || (this.controlRegular && (target.kind === 'control' || target.kind === 'socket'))) return -EPERM;
         const name = op === EPOLL_CTL_ADD ? 'ADD' : op === EPOLL_CTL_MOD ? 'MOD' : op === EPOLL_CTL_DEL ? 'DEL' : `op${op}`;
-        k.ctl.push(op === EPOLL_CTL_DEL ? `DEL ${fd}` : `${name} ${fd} ${events}`);
+        this.ctl.push(op === EPOLL_CTL_DEL ? `DEL ${fd}` : `${name} ${fd} ${events}`);
         const has = e.watch.has(fd);
         if (op === EPOLL_CTL_ADD) {
           if (has) {
-            k.violations.push(`epollCtl ADD of fd ${fd}, watched already`);
+            this.violations.push(`epollCtl ADD of fd ${fd}, watched already`);
             return -EEXIST;
           }
           e.watch.set(fd, events);
         } else if (op === EPOLL_CTL_MOD || op === EPOLL_CTL_DEL) {
           if (!has) {
-            k.violations.push(`epollCtl ${name} of fd ${fd}, not watched`);
+            this.violations.push(`epollCtl ${name} of fd ${fd}, not watched`);
             return -ENOENT;
           }
           if (op === EPOLL_CTL_MOD) e.watch.set(fd, events);
@@ -849,46 +841,46 @@ export class FakeKernel {
         } else return -EINVAL;
         return 0;
       }),
-      epollWait: wrap('epollWait', (ep: number, out: number, max: number, timeout: number) => k.epollWait(ep, out, max, timeout)),
+      epollWait: wrap('epollWait', (ep: number, out: number, max: number, timeout: number) => this.epollWait(ep, out, max, timeout)),
       poll: wrap('poll', (fd: number, events: number, timeout: number) => {
-        if (timeout !== 0) k.violations.push(`poll(${fd}, ${events}, ${timeout}) may block`);
-        const r = k.readiness(fd);
+        if (timeout !== 0) this.violations.push(`poll(${fd}, ${events}, ${timeout}) may block`);
+        const r = this.readiness(fd);
         return r === POLLNVAL ? r : r & (events | EPOLLERR | EPOLLHUP);
       }),
       read: wrap('read', (fd: number, buf: number, len: number) => {
-        const e = k.fds.get(fd);
+        const e = this.fds.get(fd);
         if (!e) return -EBADF;
         if (len < 0) return -EINVAL;
         if (e.kind === 'signals') {
-          if (k.sigPipe.length === 0) return -EAGAIN;
-          const records = k.sigPipe.splice(0, Math.floor(len / 8));
+          if (this.sigPipe.length === 0) return -EAGAIN;
+          const records = this.sigPipe.splice(0, Math.floor(len / 8));
           if (records.length === 0) return -EINVAL; // a read too short for a whole record
-          const v = k.view();
+          const v = this.view();
           records.forEach(([sig, code], i) => {
             v.setInt32(buf + 8 * i, sig, true);
             v.setInt32(buf + 8 * i + 4, code, true);
           });
           return 8 * records.length;
         }
-        if (e.kind === 'control' || e.kind === 'socket') return k.readControl(buf, len);
+        if (e.kind === 'control' || e.kind === 'socket') return this.readControl(buf, len);
         if (e.kind === 'file') {
           if ((e.flags & O_ACCMODE) === 1) return -EBADF;
           const bytes = e.file.data.slice(e.pos, e.pos + len);
-          k.bytes().set(bytes, buf);
+          this.bytes().set(bytes, buf);
           e.pos += bytes.length;
           return bytes.length;
         }
         return -EBADF;
       }),
       write: wrap('write', (fd: number, buf: number, len: number) => {
-        const e = k.fds.get(fd);
+        const e = this.fds.get(fd);
         if (!e) return -EBADF;
         if (len < 0) return -EINVAL;
-        if (e.kind === 'status' || e.kind === 'socket') return k.writeStatus(buf, len);
+        if (e.kind === 'status' || e.kind === 'socket') return this.writeStatus(buf, len);
         if (e.kind === 'stderr') {
-          const bytes = k.bytes().subarray(buf, buf + len);
-          if (bytes[len - 1] !== 0x0a) k.violations.push('stderr: a write that is not whole lines');
-          k.stderrBytes.push(...bytes);
+          const bytes = this.bytes().subarray(buf, buf + len);
+          if (bytes[len - 1] !== 0x0a) this.violations.push('stderr: a write that is not whole lines');
+          this.stderrBytes.push(...bytes);
           return len;
         }
         if (e.kind === 'file') {
@@ -896,7 +888,7 @@ export class FakeKernel {
           const scripted = e.file.writeResults.shift();
           if (scripted !== undefined && scripted < 0) return scripted;
           const n = Math.min(len, scripted ?? Infinity);
-          const bytes = [...k.bytes().subarray(buf, buf + n)];
+          const bytes = [...this.bytes().subarray(buf, buf + n)];
           if (e.flags & O_APPEND) e.pos = e.file.data.length;
           e.file.data.splice(e.pos, bytes.length, ...bytes);
           e.pos += bytes.length;
@@ -905,31 +897,31 @@ export class FakeKernel {
         return -EBADF;
       }),
       open: wrap('open', (pathPtr: number, flags: number, _mode: number) => {
-        const path = k.cString(pathPtr);
-        const error = k.openErrors.get(path);
+        const path = this.cString(pathPtr);
+        const error = this.openErrors.get(path);
         if (error) return error;
-        let file = k.files.get(path);
+        let file = this.files.get(path);
         if (!file) {
           if (!(flags & O_CREAT)) return -ENOENT;
           file = { data: [], writeResults: [] };
-          k.files.set(path, file);
+          this.files.set(path, file);
         }
-        const fd = k.freeFd();
-        k.fds.set(fd, { kind: 'file', cloexec: true, given: false, file, path, pos: 0, flags });
+        const fd = this.freeFd();
+        this.fds.set(fd, { kind: 'file', cloexec: true, given: false, file, path, pos: 0, flags });
         return fd;
       }),
       close: wrap('close', (fd: number) => {
-        if (!k.fds.has(fd)) {
-          k.violations.push(`close(${fd}) of an fd not open`);
+        if (!this.fds.has(fd)) {
+          this.violations.push(`close(${fd}) of an fd not open`);
           return -EBADF;
         }
-        if (fd <= 2) k.violations.push(`close(${fd}) of a standard fd`);
-        k.fds.delete(fd);
-        for (const e of k.fds.values()) if (e.kind === 'epoll') e.watch.delete(fd);
+        if (fd <= 2) this.violations.push(`close(${fd}) of a standard fd`);
+        this.fds.delete(fd);
+        for (const e of this.fds.values()) if (e.kind === 'epoll') e.watch.delete(fd);
         return 0;
       }),
       fileType: wrap('fileType', (fd: number) => {
-        const e = k.fds.get(fd);
+        const e = this.fds.get(fd);
         if (!e) return -EBADF;
         if (e.kind === 'file') return 0o100000; // S_IFREG
         if (e.kind === 'socket') return 0o140000; // S_IFSOCK
@@ -937,22 +929,22 @@ export class FakeKernel {
         return 0o010000; // S_IFIFO: pipes, the signal pipe
       }),
       fileSize: wrap('fileSize', (fd: number) => {
-        const e = k.fds.get(fd);
+        const e = this.fds.get(fd);
         if (!e) return -EBADF;
         return e.kind === 'file' ? e.file.data.length : 0;
       }),
       fdGiven: wrap('fdGiven', (fd: number) => {
-        const e = k.fds.get(fd);
-        return e && (e.given || k.fdGivenMode === 'open') ? 0 : -EBADF;
+        const e = this.fds.get(fd);
+        return e && (e.given || this.fdGivenMode === 'open') ? 0 : -EBADF;
       }),
       setCloexec: wrap('setCloexec', (fd: number, on: number) => {
-        const e = k.fds.get(fd);
+        const e = this.fds.get(fd);
         if (!e) return -EBADF;
         e.cloexec = on !== 0;
         return 0;
       }),
-      realtimeUs: wrap('realtimeUs', () => BigInt(k.realUs)),
-      monotonicMs: wrap('monotonicMs', () => BigInt(k.monoMs)),
+      realtimeUs: wrap('realtimeUs', () => BigInt(this.realUs)),
+      monotonicMs: wrap('monotonicMs', () => BigInt(this.monoMs)),
     };
   }
 }

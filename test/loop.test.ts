@@ -281,10 +281,12 @@ launch('should exit 127 when the command is not found and 126 when it cannot run
 launch('should forward every signal to the command only (CONT, URG, WINCH, USR1, HUP)', () => {
   let main = 0;
   const sent = [SIGCONT, SIGURG, SIGWINCH, SIGUSR1, SIGHUP];
-  const k = kernel({ argv: ['--', 'server'] }, () => sent.forEach((s) => k.signalSupervise(s)));
+  const k = kernel({ argv: ['--', 'server'] }, () => {
+    for (const s of sent) k.signalSupervise(s);
+  });
   k.onSpawn = (pid) => {
     main = pid;
-    sent.forEach((s) => k.procs.get(pid)!.ignores.add(s));
+    for (const s of sent) k.procs.get(pid)!.ignores.add(s);
     k.spawn(pid);
   };
   k.script.push(() => k.exit(main, 0));
@@ -372,11 +374,14 @@ launch('should forward TERM and wait for the command without a deadline (no --gr
 launch('should not forward a terminal\'s INT, QUIT or WINCH (SI_KERNEL) to a command in its own process group', () => {
   let main = 0;
   const sent = [SIGINT, SIGQUIT, SIGWINCH];
-  const k = kernel({ argv: ['--', 'repl'] }, () => sent.forEach((s) => k.signalSupervise(s, SI_KERNEL)),
-    () => sent.forEach((s) => k.signalSupervise(s, SI_USER)), () => k.exit(main, 5));
+  const k = kernel({ argv: ['--', 'repl'] }, () => {
+    for (const s of sent) k.signalSupervise(s, SI_KERNEL);
+  }, () => {
+    for (const s of sent) k.signalSupervise(s, SI_USER);
+  }, () => k.exit(main, 5));
   k.onSpawn = (pid) => {
     main = pid;
-    sent.forEach((s) => k.procs.get(pid)!.ignores.add(s));
+    for (const s of sent) k.procs.get(pid)!.ignores.add(s);
   };
   assert.is(run(k), 5);
   assert.equal(killsOf(k), sent.map((s) => [main, s]), 'only the ones sent with kill(2)');

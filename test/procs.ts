@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { encodeControl, type CodecExports } from '../codec/index.ts';
+import { loadCodec } from '../codec/node.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 /** The host under test: SUPERVISE_HOST=node runs the Node host (bin/supervise-node),
@@ -30,12 +32,12 @@ export function parseStatus(b: Buffer): StatusRecord {
   };
 }
 
+/** A control record, encoded by the codec (the status side above stays an independent
+ *  reference: it is what checks supervise's output). */
 export function controlRecord(pid: number, sig: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeInt32LE(pid, 0);
-  b.writeInt32LE(sig, 4);
-  return b;
+  return Buffer.from(encodeControl(controlCodec ??= loadCodec(), pid, sig));
 }
+let controlCodec: CodecExports | undefined;
 
 export function alive(pid: number): boolean {
   try {
@@ -50,7 +52,7 @@ export function alive(pid: number): boolean {
 export function catches(pid: number, sig: number): boolean {
   try {
     const m = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m !== null && (BigInt('0x' + m[1]) & (1n << BigInt(sig - 1))) !== 0n;
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(sig - 1))) !== 0n;
   } catch {
     return false;
   }

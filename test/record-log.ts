@@ -12,9 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTree, until, sleep } from './procs.ts';
-import { loadCodec } from '../cli/wasm.ts';
-import { encodeEventsLog, encodeStatus } from '../lib/codec.ts';
-import { SIGNO_SUPERVISE, SUP_SPAWNED, STATUS_SIZE } from '../assembly/protocol.ts';
+import { loadCodec } from '../codec/node.ts';
+import { encodeEventsLog, encodeStatus } from '../codec/index.ts';
+import { ERRNO_NAMED } from '../codec/names.ts';
+import {
+  SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, STATUS_SIZE, SIGNAL_MAX, ERRNO_MAX, SIGCHLD,
+  CLD_KILLED,
+} from '../assembly/protocol.ts';
+import { encodeStatusRef, concatBytes } from './helpers.ts';
 
 export interface RecordedLog {
   /** The events log (header + entries). */
@@ -91,4 +96,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (flag === '--raw' && rawOut) writeFileSync(rawOut, log.raw);
   process.stderr.write(`wrote ${out}: ${log.count} records from supervise, ${log.pids.length} spawned\n`);
   process.exit(0);
+}
+
+/** A status stream that names every signal and errno: one "killed" record per signal
+ *  1..SIGNAL_MAX (pid 1000 + n), then one "spawn failed" record per errno 1..ERRNO_NAMED and
+ *  a few without a name (test/names.test.ts and test/web.test.ts read it through the
+ *  library, `supervise decode` and the page). Encoded by the DataView reference. */
+export function everyNameStream(): { bytes: Uint8Array; signals: number[]; errnos: number[] } {
+  const signals = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
+  const errnos = [...Array.from({ length: ERRNO_NAMED }, (_, i) => i + 1), ERRNO_NAMED + 1, 512, ERRNO_MAX];
+  const records = [
+    ...signals.map((n) => encodeStatusRef({ signo: SIGCHLD, code: CLD_KILLED, pid: 1000 + n, status: n })),
+    ...errnos.map((e) => encodeStatusRef({ signo: SIGNO_SUPERVISE, code: SUP_SPAWN_FAILED, errno: e })),
+  ];
+  return { bytes: concatBytes(records), signals, errnos };
 }

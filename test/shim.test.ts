@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { loadShim } from '../cli/shim.ts';
 import {
-  loadShim,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
@@ -22,7 +22,7 @@ import {
   POLLNVAL,
   CLONE_NEWPID,
   CLONE_NEWNS,
-} from '../cli/shim.ts';
+} from '../assembly/sys.ts';
 import {
   STATUS_SIZE,
   RUSAGE_SIZE,
@@ -188,9 +188,8 @@ function usage(fn: () => unknown, signature: string): void {
 
 const processes = suite('process calls');
 
-processes('getpid and getppid return the pids Node knows', () => {
+processes('getpid returns the pid Node knows', () => {
   assert.is(shim.getpid(), process.pid);
-  assert.is(shim.getppid(), process.ppid);
 });
 
 processes('getpgid gives its own group for 0 and for its pid, a child\'s own after setsid, -ESRCH for an unused pid', async () => {
@@ -242,11 +241,6 @@ processes('the child subreaper flag round-trips through prctl', () => {
     shim.setChildSubreaper(before === 1);
   }
   usage(() => (shim.setChildSubreaper as (on: unknown) => number)(1), 'setChildSubreaper(on: boolean)');
-});
-
-processes('setPdeathsig accepts 0 and refuses an invalid signal', () => {
-  assert.is(shim.setPdeathsig(0), 0);
-  assert.is(shim.setPdeathsig(65), -EINVAL);
 });
 
 processes('clockTicks returns sysconf(_SC_CLK_TCK), 100 on Linux', () => {
@@ -663,56 +657,7 @@ fds('epoll create, ctl and wait report a readable pipe as (fd, events) pairs', (
   }
 });
 
-fds('closeFrom closes every fd from the given one up', () => {
-  const highest = () => Math.max(...fs.readdirSync('/proc/self/fd').map(Number));
-  const opened: number[] = [];
-  try {
-    const top = highest();
-    while (opened.length < 300 && (opened.length === 0 || opened[opened.length - 1] <= top)) {
-      opened.push(fs.openSync('/dev/null', 'r'));
-    }
-    const last = opened[opened.length - 1];
-    assert.ok(last > top);
-    assert.is(shim.closeFrom(last), 0);
-    assert.throws(() => fs.fstatSync(last), /EBADF/);
-    for (const fd of opened.slice(0, -1)) fs.fstatSync(fd); // the lower ones stay open
-    assert.is(shim.closeFrom(-1), -EBADF);
-  } finally {
-    for (const fd of opened.slice(0, -1)) fs.closeSync(fd);
-  }
-});
-
 fds.run();
-
-// ---
-
-const pidfds = suite('pidfd');
-
-pidfds('pidfdSendSignal reaches a child through its pidfd, then -ESRCH once reaped', async () => {
-  assert.is(shim.pidfdOpen(unusedPid()), -ESRCH);
-  assert.is(shim.pidfdOpen(-1), -EINVAL);
-  const self = shim.pidfdOpen(process.pid);
-  assert.ok(self >= 0);
-  assert.is(fdFlags(self) & O_CLOEXEC, O_CLOEXEC);
-  assert.is(shim.pidfdSendSignal(self, 0), 0);
-  shim.close(self);
-  const pid = shim.spawn('sleep', ['sleep', '7.3'], null, {});
-  const pidfd = shim.pidfdOpen(pid);
-  try {
-    assert.ok(pidfd >= 0);
-    assert.is(shim.pidfdSendSignal(pidfd, SIGKILL), 0);
-    const info = await reap(pid);
-    assert.is(i32(info, SI_CODE), CLD_KILLED);
-    assert.is(i32(info, SI_STATUS), SIGKILL);
-    assert.is(shim.pidfdSendSignal(pidfd, 0), -ESRCH);
-    assert.is(shim.pidfdSendSignal(-1, 0), -EBADF);
-  } finally {
-    shim.close(pidfd);
-    await stop(pid);
-  }
-});
-
-pidfds.run();
 
 // ---
 
@@ -767,6 +712,7 @@ spawning('spawn looks up PATH as execvp does', async () => {
 
 spawning('spawn passes argv and exactly the given environment', async () => {
   const [r, w] = pipe();
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell's ${HOME-unset}
   const pid = shim.spawn('sh', ['sh', '-c', 'echo "$0|$1|$FOO|${HOME-unset}"', 'zero', 'one two'], ['FOO=bar baz'], {
     fds: [0, w, 2],
   });
@@ -932,152 +878,3 @@ spawning('a child spawned with pdeathsig 9 dies with its parent and is reaped by
 });
 
 spawning.run();
-
-// ---
-
-const watching = suite('watch');
-
-watching('watch calls back when a pipe becomes readable, and promises run right after', async () => {
-  const [r, w] = pipe();
-  const order: string[] = [];
-  try {
-    const n = await Promise.race([
-      new Promise<number>((resolve) => {
-        const watcher = shim.watch(r, function (this: unknown) {
-          order.push(this === watcher ? 'callback' : 'callback with a wrong this');
-          queueMicrotask(() => order.push('microtask'));
-          setImmediate(() => order.push('immediate'));
-          const got = shim.read(r, new Uint8Array(16), 0, 16);
-          watcher.close();
-          setTimeout(() => resolve(got), 20);
-        });
-        setTimeout(() => shim.write(w, new Uint8Array([1, 2, 3]), 0, 3), 20);
-      }),
-      delay(3000).then(() => -1),
-    ]);
-    assert.is(n, 3);
-    assert.equal(order, ['callback', 'microtask', 'immediate']);
-  } finally {
-    shim.close(r);
-    shim.close(w);
-  }
-});
-
-watching('watch keeps calling back while the fd stays readable, then a hang-up counts as readable', async () => {
-  const [r, w] = pipe();
-  try {
-    shim.write(w, new Uint8Array([1]), 0, 1);
-    const calls = await Promise.race([
-      new Promise<number>((resolve) => {
-        let count = 0;
-        const watcher = shim.watch(r, () => {
-          if (++count === 3) {
-            watcher.close();
-            resolve(count);
-          }
-        });
-      }),
-      delay(3000).then(() => -1),
-    ]);
-    assert.is(calls, 3, 'level-triggered: not drained, called again');
-    assert.is(shim.read(r, new Uint8Array(1), 0, 1), 1);
-    shim.close(w);
-    const eof = await Promise.race([
-      new Promise<number>((resolve) => {
-        const watcher = shim.watch(r, () => {
-          watcher.close();
-          watcher.close(); // a second close does nothing
-          resolve(shim.read(r, new Uint8Array(1), 0, 1));
-        });
-      }),
-      delay(3000).then(() => -1),
-    ]);
-    assert.is(eof, 0);
-  } finally {
-    shim.close(r);
-  }
-});
-
-watching('watch refuses a second watcher on the same fd, a regular file, and a non-function', () => {
-  const [r, w] = pipe();
-  const file = fs.openSync(fileURLToPath(import.meta.url), 'r');
-  const watcher = shim.watch(r, () => {});
-  try {
-    assert.throws(() => shim.watch(r, () => {}), (e: NodeJS.ErrnoException) => e.code === 'EEXIST');
-    assert.throws(() => shim.watch(file, () => {}), (e: NodeJS.ErrnoException) => e.code === 'EPERM');
-    usage(() => shim.watch(w, 5 as unknown as () => void), 'watch(fd, callback)');
-  } finally {
-    watcher.close();
-    fs.closeSync(file);
-    shim.close(r);
-    shim.close(w);
-  }
-});
-
-watching('an open watcher keeps node alive and close() lets it exit', async () => {
-  const [inR, inW] = pipe();
-  const code = `const s = require(${JSON.stringify(ADDON)});
-    const w = s.watch(0, () => {
-      const n = s.read(0, new Uint8Array(8), 0, 8);
-      w.close();
-      process.stdout.write('got ' + n + '\\n');
-    });
-    process.stdout.write('ready\\n');`;
-  const { pid, out } = spawnNode(code, inR);
-  shim.close(inR);
-  try {
-    const buf = new Uint8Array(64);
-    assert.is(pollRetry(out, POLLIN, 5000), POLLIN);
-    assert.is(Buffer.from(buf.subarray(0, shim.read(out, buf, 0, 64))).toString(), 'ready\n');
-    await delay(300);
-    const info = new Uint8Array(STATUS_SIZE);
-    assert.is(shim.waitid(P_PID, pid, info, WEXITED | WNOHANG | WNOWAIT), 0);
-    assert.is(i32(info, SI_PID), 0, 'still running while watching');
-    shim.write(inW, new Uint8Array([42]), 0, 1);
-    assert.is(readAll(out), 'got 1\n');
-    const done = await reap(pid);
-    assert.is(i32(done, SI_CODE), CLD_EXITED);
-    assert.is(i32(done, SI_STATUS), 0);
-  } finally {
-    shim.close(inW);
-    shim.close(out);
-    await stop(pid);
-  }
-});
-
-watching('a callback that throws is an uncaught exception', async () => {
-  const code = `const s = require(${JSON.stringify(ADDON)});
-    const f = new Int32Array(2); s.pipe(f);
-    const w = s.watch(f[0], () => { throw new Error('boom'); });
-    process.on('uncaughtException', (e) => { w.close(); process.stdout.write('caught ' + e.message); });
-    s.write(f[1], new Uint8Array(1), 0, 1);`;
-  const { pid, out } = spawnNode(code);
-  try {
-    assert.is(readAll(out, 5000), 'caught boom');
-    assert.is(i32(await reap(pid), SI_STATUS), 0);
-  } finally {
-    shim.close(out);
-    await stop(pid);
-  }
-});
-
-watching('a worker that ends with an open watcher does not take the process down', async () => {
-  const worker = new Worker(
-    `const { parentPort } = require('node:worker_threads');
-     const s = require(${JSON.stringify(ADDON)});
-     const f = new Int32Array(2); s.pipe(f);
-     s.watch(f[0], () => {});
-     parentPort.postMessage('watching');`,
-    { eval: true },
-  );
-  const message = await Promise.race([
-    new Promise((resolve) => worker.once('message', resolve)),
-    delay(5000).then(() => 'timeout'),
-  ]);
-  assert.is(message, 'watching');
-  const code = await Promise.race([worker.terminate(), delay(5000).then(() => 'timeout')]);
-  assert.is(code, 1);
-  assert.is(shim.kill(process.pid, 0), 0);
-});
-
-watching.run();

@@ -6,10 +6,11 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT } from './procs.ts';
-import { recordLog, type RecordedLog } from './record-log.ts';
-import { loadCodec } from '../cli/wasm.ts';
-import { decodeAll } from '../lib/codec.ts';
+import { recordLog, everyNameStream, type RecordedLog } from './record-log.ts';
+import { execFileSync } from 'node:child_process';
+import { ROOT, SUPERVISE } from './procs.ts';
+import { loadCodec } from '../codec/node.ts';
+import { decodeAll } from '../codec/index.ts';
 import { encodeStatusRef, concatBytes } from './helpers.ts';
 // @ts-expect-error: a plain .mjs script without types
 import { serve } from '../scripts/serve.mjs';
@@ -44,7 +45,7 @@ if (why) {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    // Count the page's streaming instantiations (lib/codec.ts uses them for a URL).
+    // Count the page's streaming instantiations (codec/index.ts uses them for a URL).
     await page.addInitScript(() => {
       const real = WebAssembly.instantiateStreaming;
       (window as unknown as { streamed: number }).streamed = 0;
@@ -138,6 +139,20 @@ if (why) {
     assert.match(text!, /invalid status record \(unknown si_code\) at byte offset 128/);
     assert.is(await page.$$eval('#records tbody tr', (trs) => trs.length), 1);
     await page.screenshot({ path: path.join(OUT, 'web-error.png') });
+  });
+
+  Web('should name every signal 1..64 and every errno as `supervise decode` does', async () => {
+    const every = everyNameStream();
+    const file = path.join(OUT, 'names.bin');
+    writeFileSync(file, every.bytes);
+    const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 })
+      .trim().split('\n').map((l) => JSON.parse(l) as { signal?: string; errnoName?: string });
+    const r = await openLog(file);
+    assert.is(r!.error, null);
+    assert.is(r!.records.length, every.signals.length + every.errnos.length);
+    assert.equal(r!.records.map((e) => e.signal ?? e.errnoName), cli.map((e) => e.signal ?? e.errnoName));
+    const rows = await page.$$eval('#records tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    assert.ok(rows.some((row) => row.includes('killed SIGRTMIN+2')), 'a row with SIGRTMIN+2');
   });
 }
 

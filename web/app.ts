@@ -1,10 +1,10 @@
-// The log viewer: opens or takes a dropped log, decodes it with lib/codec.ts over the
+// The log viewer: opens or takes a dropped log, decodes it with the codec (codec/index.ts) over the
 // same codec.wasm as `supervise decode`, and shows a summary, a timeline and a table.
 // Everything stays in the page. Tests read window.superviseLog once body[data-state]
 // is "loaded" or "error".
 import {
   decodeAll, describe, isoTime, loadCodec, type CodecExports, type StatusEvent,
-} from '../lib/codec.ts';
+} from '../codec/index.ts';
 
 interface Result {
   name: string;

@@ -1,0 +1,74 @@
+// The layers of ARCHITECTURE.md ("The layers"), as the imports draw them: each layer
+// imports only the layers below it, and what runs in a browser imports no Node API.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './procs.ts';
+import * as sys from '../assembly/sys.ts';
+import * as protocol from '../assembly/protocol.ts';
+
+/** layer -> what its files may import: other files (as paths from the root, a trailing
+ *  '/' for a whole directory) or package names; 'node:' for Node's modules. */
+const ALLOWED: Record<string, string[]> = {
+  'assembly/': ['assembly/'],
+  'codec/index.ts': ['codec/names.ts', 'assembly/protocol.ts'],
+  'codec/names.ts': ['assembly/protocol.ts'],
+  'codec/node.ts': ['codec/index.ts', 'node:'],
+  'cli/': ['cli/', 'codec/', 'assembly/protocol.ts', 'assembly/sys.ts', 'node:', 'yargs'],
+  'lib/': ['lib/', 'codec/', 'assembly/protocol.ts', 'node:'],
+  'web/': ['codec/index.ts', 'codec/names.ts', 'assembly/protocol.ts'],
+};
+
+/** Every module specifier in a TypeScript file: import/export ... from, import('...'). */
+function specifiers(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+  const found = [...text.matchAll(/\b(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+  return found;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}${f}`);
+}
+
+const Layers = suite('the layers');
+
+Layers('should find the imports it checks', () => {
+  assert.ok(specifiers('lib/events.ts').includes('../codec/index.ts'));
+  assert.ok(specifiers('cli/supervise.ts').includes('./args.ts'), 'dynamic imports too');
+});
+
+for (const [layer, allowed] of Object.entries(ALLOWED)) {
+  Layers(`should let ${layer} import only ${allowed.join(', ')}`, () => {
+    const list = layer.endsWith('/') ? files(layer) : [layer];
+    assert.ok(list.length > 0);
+    for (const file of list) {
+      for (const spec of specifiers(file)) {
+        const target = spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec;
+        const ok = allowed.some((a) => (a.endsWith('/') || a.endsWith(':') ? target.startsWith(a) : target === a));
+        assert.ok(ok, `${file} imports ${spec} (${target}), outside ${layer}'s layers`);
+      }
+    }
+  });
+}
+
+Layers('should leave no file of codec/, cli/, lib/ or web/ outside the map', () => {
+  const mapped = (f: string) => Object.keys(ALLOWED).some((l) => (l.endsWith('/') ? f.startsWith(l) : f === l));
+  for (const dir of ['codec/', 'cli/', 'lib/', 'web/']) for (const f of files(dir)) assert.ok(mapped(f), f);
+});
+
+Layers('should give host/native.cc the numbers of assembly/sys.ts and protocol.ts', () => {
+  const native = readFileSync(path.join(ROOT, 'host/native.cc'), 'utf8');
+  const named = { ...sys, ...protocol } as Record<string, unknown>;
+  const constants = [...native.matchAll(/\bk([A-Z]\w*) = (-?\d+)/g)];
+  let checked = 0;
+  for (const [, camel, value] of constants) {
+    const name = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+    if (!(name in named)) continue;
+    assert.is(Number(value), named[name], `k${camel} = ${value} in host/native.cc, ${name} = ${named[name]}`);
+    checked++;
+  }
+  assert.ok(checked >= 9, `checked ${checked} constants`);
+});
+
+Layers.run();
