@@ -30,8 +30,22 @@ let serial = 0;
 
 function pidFile(): { file: string; pids: () => number[]; ready: () => boolean } {
   const file = path.join(dir, `pids-${serial++}`);
-  const text = () => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
-  return { file, pids: () => text().split('\n').filter((l) => /^\d+$/.test(l)).map(Number), ready: () => text().includes('ready') };
+  const text = () => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    file,
+    pids: () =>
+      text()
+        .split('\n')
+        .filter((l) => /^\d+$/.test(l))
+        .map(Number),
+    ready: () => text().includes('ready'),
+  };
 }
 
 /** Runs one scenario and returns the survivors (killed afterwards) and the await time. */
@@ -42,7 +56,10 @@ async function scenario(lib: string, how: string): Promise<{ survivors: number; 
   let parent: ReturnType<typeof cpSpawn> | undefined;
   let run: Run | undefined;
   if (how === 'parent SIGKILL') {
-    parent = cpSpawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/parent.ts'), lib, TREE], { env, stdio: 'ignore' });
+    parent = cpSpawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/parent.ts'), lib, TREE], {
+      env,
+      stdio: 'ignore',
+    });
   } else {
     run = RUNNERS[lib](TREE, { env, timeout: how === 'timeout' ? 1000 : undefined, signal: ac.signal });
   }
@@ -66,7 +83,7 @@ async function scenario(lib: string, how: string): Promise<{ survivors: number; 
 }
 
 async function overhead(lib: string): Promise<number> {
-  const run = (RUNNERS[lib] as (s: string, o: object) => Run);
+  const run = RUNNERS[lib] as (s: string, o: object) => Run;
   for (let i = 0; i < 5; i++) await run('true', {}).done; // warm-up
   const t = process.hrtime.bigint();
   for (let i = 0; i < SPAWNS; i++) await run('true', {}).done;
@@ -79,9 +96,11 @@ for (const lib of Object.keys(RUNNERS)) {
   const row = [lib];
   for (const how of SCENARIOS) {
     const r = await scenario(lib, how);
-    row.push(how === 'main exits'
-      ? `${r.survivors}/${TREE_SIZE} (await ${Number.isFinite(r.awaitMs) ? `${r.awaitMs} ms` : '> 5 s'})`
-      : `${r.survivors}/${TREE_SIZE}`);
+    row.push(
+      how === 'main exits'
+        ? `${r.survivors}/${TREE_SIZE} (await ${Number.isFinite(r.awaitMs) ? `${r.awaitMs} ms` : '> 5 s'})`
+        : `${r.survivors}/${TREE_SIZE}`,
+    );
   }
   row.push(`${(await overhead(lib)).toFixed(2)} ms`);
   rows.push(row);
@@ -93,4 +112,9 @@ const head = ['library', ...SCENARIOS.map((s) => `survivors: ${s}`), `per spawn 
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-console.log(`\nnode ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `\nnode ${process.version}, ${os.cpus().length} CPUs, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);

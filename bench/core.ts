@@ -10,12 +10,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { cHelper, hosts, median, r1, readResults, writeResults } from './hosts.ts';
 
-const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const which = new Set(process.argv.slice(2));
 const want = (name: string) => which.size === 0 || which.has(name);
 const HOSTS = hosts();
 /** Every supervisor of a row: the hosts, then the C reference. */
-const SUPERVISORS: Array<[string, string]> = [...HOSTS.map((h): [string, string] => [h.key, h.path]), ['reference', cHelper('reference')]];
+const SUPERVISORS: Array<[string, string]> = [
+  ...HOSTS.map((h): [string, string] => [h.key, h.path]),
+  ['reference', cHelper('reference')],
+];
 // biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 const out: Record<string, any> = { ...readResults().protocol };
 /** What failed, by supervisor and figure: a supervisor that fails a figure is left out of
@@ -34,9 +40,17 @@ function owner(fig: string, key: string, ...args: string[]): any {
 }
 /** Per supervisor, a figure made of its samples; none for one that has none. */
 const per = <T>(samples: Record<string, number[]>, f: (xs: number[], k: string) => T) =>
-  Object.fromEntries(Object.entries(samples).filter(([, xs]) => xs.length).map(([k, xs]) => [k, f(xs, k)]));
+  Object.fromEntries(
+    Object.entries(samples)
+      .filter(([, xs]) => xs.length)
+      .map(([k, xs]) => [k, f(xs, k)]),
+  );
 const log = (what: string, figures: Record<string, unknown>) =>
-  console.log(`${what}: ${Object.entries(figures).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}`);
+  console.log(
+    `${what}: ${Object.entries(figures)
+      .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(', ')}`,
+  );
 
 if (want('first')) {
   // Rounds of each in turn, so that drift in the machine's load hits every supervisor alike;
@@ -50,27 +64,39 @@ if (want('first')) {
   }
   const fig = per(samples, (xs) => ({ median_us: r1(median(xs)), n: xs.length }));
   out.first_record_us = fig;
-  log('owner fork -> first status record of a `true` child (median us)', Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])));
+  log(
+    'owner fork -> first status record of a `true` child (median us)',
+    Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])),
+  );
 }
 
 if (want('latency')) {
   // 5 rounds of 100 children under each supervisor in turn, pooled; the C loop's rounds too.
-  const samples: Record<string, number[]> = {}, loop: number[] = [];
+  const samples: Record<string, number[]> = {},
+    loop: number[] = [];
   for (let round = 0; round < 5; round++) {
-    for (const [key, file] of SUPERVISORS) (samples[key] ??= []).push(...(owner('latency', key, 'latency', '100', file)?.samples_us ?? []));
+    for (const [key, file] of SUPERVISORS)
+      (samples[key] ??= []).push(...(owner('latency', key, 'latency', '100', file)?.samples_us ?? []));
     loop.push(JSON.parse(execFileSync(cHelper('waitid-loop'), ['100'], { encoding: 'utf8' })).median_us);
   }
   const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)];
-  const fig: Record<string, { median_us: number; p99_us?: number; n: number }> =
-    per(samples, (xs) => ({ median_us: r1(median(xs)), p99_us: r1(pct(xs, 0.99)), n: xs.length }));
+  const fig: Record<string, { median_us: number; p99_us?: number; n: number }> = per(samples, (xs) => ({
+    median_us: r1(median(xs)),
+    p99_us: r1(pct(xs, 0.99)),
+    n: xs.length,
+  }));
   fig.waitid_loop = { median_us: r1(median(loop)), n: 500 };
   out.latency_us = fig;
-  log('child exit -> record read by the owner, median us', Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])));
+  log(
+    'child exit -> record read by the owner, median us',
+    Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, v.median_us])),
+  );
 }
 
 if (want('throughput')) {
   // Also the supervisor's own CPU time per record (clock ticks of 10 ms: 2 us steps here).
-  const runs: Record<string, number[]> = {}, cpu: Record<string, number[]> = {};
+  const runs: Record<string, number[]> = {},
+    cpu: Record<string, number[]> = {};
   for (let round = 0; round < 5; round++) {
     for (const [key, file] of SUPERVISORS) {
       const r = owner('throughput', key, 'burst', '5000', file);
@@ -78,8 +104,15 @@ if (want('throughput')) {
       (cpu[key] ??= []).push(...(r ? [r.cpu_us_per_record] : []));
     }
   }
-  out.throughput_records_per_s = per(runs, (xs, k) => ({ median: median(xs), runs: xs, cpu_us_per_record: median(cpu[k]) }));
-  log('records/s, 5,000 exits held back by the status pipe (median of 5)', per(runs, (xs, k) => `${median(xs)} (${median(cpu[k])} us CPU/record)`));
+  out.throughput_records_per_s = per(runs, (xs, k) => ({
+    median: median(xs),
+    runs: xs,
+    cpu_us_per_record: median(cpu[k]),
+  }));
+  log(
+    'records/s, 5,000 exits held back by the status pipe (median of 5)',
+    per(runs, (xs, k) => `${median(xs)} (${median(cpu[k])} us CPU/record)`),
+  );
 }
 
 if (want('teardown')) {
@@ -90,10 +123,15 @@ if (want('teardown')) {
       (runs[key] ??= []).push(...(r ? [r.ms] : []));
     }
     runs.one_at_a_time_c ??= [];
-    runs.one_at_a_time_c.push(JSON.parse(execFileSync(cHelper('onebyone'), [cHelper('tree'), '1000', '20'], { encoding: 'utf8' })).ms);
+    runs.one_at_a_time_c.push(
+      JSON.parse(execFileSync(cHelper('onebyone'), [cHelper('tree'), '1000', '20'], { encoding: 'utf8' })).ms,
+    );
   }
   out.teardown_1000_ms = per(runs, (xs) => ({ median: median(xs), runs: xs }));
-  log('tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)', per(runs, (xs) => median(xs)));
+  log(
+    'tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)',
+    per(runs, (xs) => median(xs)),
+  );
 }
 
 writeResults({ protocol: out, hosts: HOSTS, machine: { load_at_start: loadAtStart }, failures });

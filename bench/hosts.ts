@@ -1,7 +1,17 @@
 // What the bench scripts share: the hosts under test, the C helpers (built once per run),
 // the tools beside them, and bench/results.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -35,7 +45,9 @@ export function hosts(): Host[] {
   const sup = path.join(ROOT, 'bin/supervise');
   const node = path.join(ROOT, 'bin/supervise-node');
   const native = isElf(sup);
-  const out: Host[] = [{ key: 'supervise', path: sup, kind: native ? 'native' : 'node', libHost: native ? 'native' : 'node' }];
+  const out: Host[] = [
+    { key: 'supervise', path: sup, kind: native ? 'native' : 'node', libHost: native ? 'native' : 'node' },
+  ];
   if (native && existsSync(node) && realpathSync(node) !== realpathSync(sup)) {
     out.push({ key: 'node', path: node, kind: 'node', libHost: 'node' });
   }
@@ -50,10 +62,18 @@ export function cHelper(name: string): string {
     const dir = helperDir;
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const c of ['reference', 'owner', 'tree', 'burst', 'orphans', 'onebyone', 'waitid-loop']) {
-      const cc = (...flags: string[]) => execFileSync('gcc', ['-O2', ...flags, '-o', path.join(helperDir!, c), path.join(ROOT, `bench/${c}.c`)], { stdio: 'pipe' });
+      const cc = (...flags: string[]) =>
+        execFileSync('gcc', ['-O2', ...flags, '-o', path.join(helperDir!, c), path.join(ROOT, `bench/${c}.c`)], {
+          stdio: 'pipe',
+        });
       // The reference is linked statically, as the native host is (no ld.so at start-up).
       if (c !== 'reference') cc();
-      else try { cc('-static'); } catch { cc(); }
+      else
+        try {
+          cc('-static');
+        } catch {
+          cc();
+        }
     }
   }
   return path.join(helperDir, name);

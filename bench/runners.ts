@@ -23,11 +23,20 @@ export interface RunOptions {
 
 type Runner = (script: string, o: RunOptions) => Run;
 
-const settle = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => undefined, () => undefined);
+const settle = (p: PromiseLike<unknown>) =>
+  Promise.resolve(p).then(
+    () => undefined,
+    () => undefined,
+  );
 
 export const RUNNERS: Record<string, Runner> = {
   child_process(script, o) {
-    const c = cpSpawn('sh', ['-c', script], { env: o.env, timeout: o.timeout, signal: o.signal, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = cpSpawn('sh', ['-c', script], {
+      env: o.env,
+      timeout: o.timeout,
+      signal: o.signal,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     c.on('error', () => {});
     c.stdout!.resume();
     c.stderr!.resume();

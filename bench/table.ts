@@ -11,15 +11,24 @@ const all = readResults();
 const hostList: Host[] = all.hosts ?? [];
 const sup = hostList.find((h) => h.key === 'supervise');
 const nodeHost = hostList.find((h) => h.key === 'node');
-const p = all.protocol ?? {}, s = all.side ?? {};
+const p = all.protocol ?? {},
+  s = all.side ?? {};
 const failures: Record<string, Record<string, string>> = all.failures ?? {};
 
 interface Goal {
   /** The figure's name in results.json's `failures`. */
   id: string;
-  goal: string; figure: string; supervise?: number; node?: number; unit: string;
-  peers: string; ratio?: number; ratioNode?: number; versus: string;
-  limit: number; kind: 'ratio<=' | 'ratio>=' | 'value<=' | 'zero';
+  goal: string;
+  figure: string;
+  supervise?: number;
+  node?: number;
+  unit: string;
+  peers: string;
+  ratio?: number;
+  ratioNode?: number;
+  versus: string;
+  limit: number;
+  kind: 'ratio<=' | 'ratio>=' | 'value<=' | 'zero';
   /** Text for the two host cells, where a number alone does not say it. */
   cells?: [string | undefined, string | undefined];
 }
@@ -33,82 +42,228 @@ function fmt(x: number | undefined, unit: string): string {
 // Unrounded: a goal is judged on the ratio itself, shown with 2 decimals.
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : undefined);
 const x2 = (r: number | undefined) => (r === undefined ? '-' : `${r.toFixed(2)}x`);
-const peers = (xs: Array<[string, number | undefined, string]>) => xs.filter(([, v]) => v !== undefined).map(([n, v, u]) => `${n} ${fmt(v, u)}`).join(' · ');
+const peers = (xs: Array<[string, number | undefined, string]>) =>
+  xs
+    .filter(([, v]) => v !== undefined)
+    .map(([n, v, u]) => `${n} ${fmt(v, u)}`)
+    .join(' · ');
 
 type Figure = (host: 'supervise' | 'node', key: string) => number | undefined;
 
 /** A goal that is a ratio to one peer: `fig(host, key)` is a figure of the run, key 'self'
  *  the host's own; peers are shown as bin/supervise's run measured them. */
-function ratioGoal(id: string, goal: string, figure: string, unit: string, fig: Figure, versus: [string, string],
-  others: Array<[string, string]>, limit: number, kind: 'ratio<=' | 'ratio>=', note = ''): void {
+function ratioGoal(
+  id: string,
+  goal: string,
+  figure: string,
+  unit: string,
+  fig: Figure,
+  versus: [string, string],
+  others: Array<[string, string]>,
+  limit: number,
+  kind: 'ratio<=' | 'ratio>=',
+  note = '',
+): void {
   const self = (h: 'supervise' | 'node') => fig(h, 'self');
   goals.push({
-    id, goal, figure, supervise: self('supervise'), node: self('node'), unit,
-    peers: peers([versus, ...others].map(([k, label]): [string, number | undefined, string] => [label, fig('supervise', k), unit])) + note,
-    ratio: ratio(self('supervise'), fig('supervise', versus[0])), ratioNode: ratio(self('node'), fig('node', versus[0])),
-    versus: versus[1].replace(/ \(.*\)$/, ''), limit, kind,
+    id,
+    goal,
+    figure,
+    supervise: self('supervise'),
+    node: self('node'),
+    unit,
+    peers:
+      peers(
+        [versus, ...others].map(([k, label]): [string, number | undefined, string] => [
+          label,
+          fig('supervise', k),
+          unit,
+        ]),
+      ) + note,
+    ratio: ratio(self('supervise'), fig('supervise', versus[0])),
+    ratioNode: ratio(self('node'), fig('node', versus[0])),
+    versus: versus[1].replace(/ \(.*\)$/, ''),
+    limit,
+    kind,
   });
 }
 /** A figure keyed by supervisor (the hosts under their own keys, the peers under theirs). */
-const bySupervisor = (get: (k: string) => number | undefined): Figure => (host, key) => get(key === 'self' ? host : key);
+const bySupervisor =
+  (get: (k: string) => number | undefined): Figure =>
+  (host, key) =>
+    get(key === 'self' ? host : key);
 
 const ms = s.startup?.ms ?? {};
-ratioGoal('startup', 'start-up', '`supervise -- true`, hyperfine -N median', 'ms', bySupervisor((k) => ms[k]?.median),
-  ['tini', 'tini -s'], [['dumb-init', 'dumb-init'], ['reference', 'C reference'], ['/bin/true', '/bin/true']], 1.2, 'ratio<=');
+ratioGoal(
+  'startup',
+  'start-up',
+  '`supervise -- true`, hyperfine -N median',
+  'ms',
+  bySupervisor((k) => ms[k]?.median),
+  ['tini', 'tini -s'],
+  [
+    ['dumb-init', 'dumb-init'],
+    ['reference', 'C reference'],
+    ['/bin/true', '/bin/true'],
+  ],
+  1.2,
+  'ratio<=',
+);
 const first = p.first_record_us ?? {};
-ratioGoal('first', 'fork to first record', "owner's fork -> first status record of a `true` child (protocol mode, C owner), median", 'ms',
+ratioGoal(
+  'first',
+  'fork to first record',
+  "owner's fork -> first status record of a `true` child (protocol mode, C owner), median",
+  'ms',
   bySupervisor((k) => (first[k] ? first[k].median_us / 1000 : undefined)),
-  ['reference', 'C reference (waitid loop)'], [['no supervisor', 'no supervisor (fork, exec, waitid)']], 1.1, 'ratio<=');
+  ['reference', 'C reference (waitid loop)'],
+  [['no supervisor', 'no supervisor (fork, exec, waitid)']],
+  1.1,
+  'ratio<=',
+);
 const rss = s.rss_one_child ?? {};
-ratioGoal('rss', 'RSS, one child', 'VmRSS of `X -- sleep`, 1 s after start, median of 3', 'MiB', bySupervisor((k) => rss[k]?.rss_mib),
-  ['tini', 'tini -s'], [['dumb-init', 'dumb-init'], ['reference', 'C reference']], 1.5, 'ratio<=');
-{ // 50 live trees
+ratioGoal(
+  'rss',
+  'RSS, one child',
+  'VmRSS of `X -- sleep`, 1 s after start, median of 3',
+  'MiB',
+  bySupervisor((k) => rss[k]?.rss_mib),
+  ['tini', 'tini -s'],
+  [
+    ['dumb-init', 'dumb-init'],
+    ['reference', 'C reference'],
+  ],
+  1.5,
+  'ratio<=',
+);
+{
+  // 50 live trees
   const t = (k: string) => s.library?.[k]?.trees_50;
   const ref = s.rss_one_child?.reference?.rss_mib;
   goals.push({
-    id: 'trees', goal: '50 live trees', figure: 'sum of VmRSS of the 50 supervise processes of 50 library spawn(sleep)', supervise: t('supervise')?.supervise_rss_mib, node: t('node')?.supervise_rss_mib, unit: 'MiB',
-    peers: peers([['with the 50 sleeps', t('supervise')?.trees_rss_mib, 'MiB'], ['sum of PSS', t('supervise')?.supervise_pss_mib, 'MiB'], ['50 x C reference', ref === undefined ? undefined : ref * 50, 'MiB']]),
-    versus: '', limit: 100, kind: 'value<=',
+    id: 'trees',
+    goal: '50 live trees',
+    figure: 'sum of VmRSS of the 50 supervise processes of 50 library spawn(sleep)',
+    supervise: t('supervise')?.supervise_rss_mib,
+    node: t('node')?.supervise_rss_mib,
+    unit: 'MiB',
+    peers: peers([
+      ['with the 50 sleeps', t('supervise')?.trees_rss_mib, 'MiB'],
+      ['sum of PSS', t('supervise')?.supervise_pss_mib, 'MiB'],
+      ['50 x C reference', ref === undefined ? undefined : ref * 50, 'MiB'],
+    ]),
+    versus: '',
+    limit: 100,
+    kind: 'value<=',
   });
 }
 const lat = p.latency_us ?? {};
-ratioGoal('latency', 'event latency', 'child exit (its clock) -> record read by a C owner, median of 5 rounds of 100', 'us', bySupervisor((k) => lat[k]?.median_us),
-  ['reference', 'C reference (same owner, same pipe)'], [['waitid_loop', 'C waitid loop, no pipe (waitid-loop.c)']], 1.1, 'ratio<=');
+ratioGoal(
+  'latency',
+  'event latency',
+  'child exit (its clock) -> record read by a C owner, median of 5 rounds of 100',
+  'us',
+  bySupervisor((k) => lat[k]?.median_us),
+  ['reference', 'C reference (same owner, same pipe)'],
+  [['waitid_loop', 'C waitid loop, no pipe (waitid-loop.c)']],
+  1.1,
+  'ratio<=',
+);
 const tput = p.throughput_records_per_s ?? {};
-ratioGoal('throughput', 'throughput', 'records/s delivering 5,000 exits held back by a full status pipe (the reader starts once all have exited), median of 5', 'records/s', bySupervisor((k) => tput[k]?.median),
-  ['reference', 'C reference'], [], 1, 'ratio>=',
-  ` · CPU per record: ${['supervise', 'node', 'reference'].filter((k) => tput[k]).map((k) => `${k === 'reference' ? 'C reference' : k} ${tput[k].cpu_us_per_record} us`).join(', ')}`);
+ratioGoal(
+  'throughput',
+  'throughput',
+  'records/s delivering 5,000 exits held back by a full status pipe (the reader starts once all have exited), median of 5',
+  'records/s',
+  bySupervisor((k) => tput[k]?.median),
+  ['reference', 'C reference'],
+  [],
+  1,
+  'ratio>=',
+  ` · CPU per record: ${['supervise', 'node', 'reference']
+    .filter((k) => tput[k])
+    .map((k) => `${k === 'reference' ? 'C reference' : k} ${tput[k].cpu_us_per_record} us`)
+    .join(', ')}`,
+);
 const td = p.teardown_1000_ms ?? {};
-ratioGoal('teardown', 'tear-down of 1,000', 'control EOF -> last record, 1,000 processes (20% setsid), median of 5', 'ms', bySupervisor((k) => td[k]?.median),
-  ['one_at_a_time_c', 'C, one child at a time (onebyone.c)'], [['reference', 'C reference']], 0.8, 'ratio<=');
-{ // idle
+ratioGoal(
+  'teardown',
+  'tear-down of 1,000',
+  'control EOF -> last record, 1,000 processes (20% setsid), median of 5',
+  'ms',
+  bySupervisor((k) => td[k]?.median),
+  ['one_at_a_time_c', 'C, one child at a time (onebyone.c)'],
+  [['reference', 'C reference']],
+  0.8,
+  'ratio<=',
+);
+{
+  // idle
   const i = s.idle ?? {};
-  const cell = (k: string) => (i[k] ? `${i[k].ticks}/${i[k].switches} (${Object.keys(i[k].threads).length} thr.)` : undefined);
-  const peerList = ['tini', 'dumb-init', 'reference'].filter((k) => i[k]).map((k) => `${k === 'reference' ? 'C reference' : k} ${cell(k)}`).join(' · ');
+  const cell = (k: string) =>
+    i[k] ? `${i[k].ticks}/${i[k].switches} (${Object.keys(i[k].threads).length} thr.)` : undefined;
+  const peerList = ['tini', 'dumb-init', 'reference']
+    .filter((k) => i[k])
+    .map((k) => `${k === 'reference' ? 'C reference' : k} ${cell(k)}`)
+    .join(' · ');
   goals.push({
-    id: 'idle', goal: 'idle', figure: `ticks/switches over ${i.seconds ?? '?'} s with a live child, summed over every thread`,
-    supervise: i.supervise ? Math.max(i.supervise.ticks, i.supervise.switches) : undefined, node: i.node ? Math.max(i.node.ticks, i.node.switches) : undefined, unit: '',
-    peers: peerList, versus: '', limit: 0, kind: 'zero', cells: [cell('supervise'), cell('node')],
+    id: 'idle',
+    goal: 'idle',
+    figure: `ticks/switches over ${i.seconds ?? '?'} s with a live child, summed over every thread`,
+    supervise: i.supervise ? Math.max(i.supervise.ticks, i.supervise.switches) : undefined,
+    node: i.node ? Math.max(i.node.ticks, i.node.switches) : undefined,
+    unit: '',
+    peers: peerList,
+    versus: '',
+    limit: 0,
+    kind: 'zero',
+    cells: [cell('supervise'), cell('node')],
   });
 }
-{ // library: each host's figures beside the execa of its own process
+{
+  // library: each host's figures beside the execa of its own process
   const lib = s.library ?? {};
-  for (const [f, label] of [['sequential_ms_per_spawn', "200 sequential `spawn('true')`, per spawn"], ['concurrent_50_ms', "50 concurrent `spawn('true')`, total"]] as const) {
-    ratioGoal('library', f.startsWith('seq') ? 'library, sequential' : 'library, concurrent', `${label}, median of rounds in one process`, 'ms',
-      (host, key) => lib[host]?.[key === 'self' ? 'supervise' : key]?.[f], ['execa', 'execa'],
-      [['child_process', 'child_process'], ['child_process_supervise', 'child_process of `supervise --status-fd 3 -- true` (the floor)']], 1, 'ratio<=');
+  for (const [f, label] of [
+    ['sequential_ms_per_spawn', "200 sequential `spawn('true')`, per spawn"],
+    ['concurrent_50_ms', "50 concurrent `spawn('true')`, total"],
+  ] as const) {
+    ratioGoal(
+      'library',
+      f.startsWith('seq') ? 'library, sequential' : 'library, concurrent',
+      `${label}, median of rounds in one process`,
+      'ms',
+      (host, key) => lib[host]?.[key === 'self' ? 'supervise' : key]?.[f],
+      ['execa', 'execa'],
+      [
+        ['child_process', 'child_process'],
+        ['child_process_supervise', 'child_process of `supervise --status-fd 3 -- true` (the floor)'],
+      ],
+      1,
+      'ratio<=',
+    );
   }
 }
 
 function met(g: Goal): boolean | undefined {
   switch (g.kind) {
-    case 'ratio<=': return g.ratio === undefined ? undefined : g.ratio <= g.limit;
-    case 'ratio>=': return g.ratio === undefined ? undefined : g.ratio >= g.limit;
-    case 'value<=': return g.supervise === undefined ? undefined : g.supervise <= g.limit;
-    case 'zero': return g.supervise === undefined ? undefined : g.supervise === 0;
+    case 'ratio<=':
+      return g.ratio === undefined ? undefined : g.ratio <= g.limit;
+    case 'ratio>=':
+      return g.ratio === undefined ? undefined : g.ratio >= g.limit;
+    case 'value<=':
+      return g.supervise === undefined ? undefined : g.supervise <= g.limit;
+    case 'zero':
+      return g.supervise === undefined ? undefined : g.supervise === 0;
   }
 }
-const goalText = (g: Goal) => (g.kind === 'ratio<=' ? `<= ${g.limit}x ${g.versus}` : g.kind === 'ratio>=' ? `>= ${g.limit}x ${g.versus}` : g.kind === 'value<=' ? `<= ${g.limit} MiB` : '0/0 on every thread');
+const goalText = (g: Goal) =>
+  g.kind === 'ratio<='
+    ? `<= ${g.limit}x ${g.versus}`
+    : g.kind === 'ratio>='
+      ? `>= ${g.limit}x ${g.versus}`
+      : g.kind === 'value<='
+        ? `<= ${g.limit} MiB`
+        : '0/0 on every thread';
 
 const supName = sup ? `bin/supervise (${sup.kind})` : 'bin/supervise';
 const nodeName = nodeHost ? 'Node host (bin/supervise-node)' : 'Node host (= bin/supervise)';
@@ -118,20 +273,45 @@ const record: unknown[] = [];
 for (const g of goals) {
   const cells = g.cells;
   const ok = met(g);
-  const withRatio = (v: number | undefined, r: number | undefined) => `${fmt(v, g.unit)}${r !== undefined ? ` (${x2(r)})` : ''}`;
+  const withRatio = (v: number | undefined, r: number | undefined) =>
+    `${fmt(v, g.unit)}${r !== undefined ? ` (${x2(r)})` : ''}`;
   // A host that failed this figure (or the whole library run it belongs to) says so.
   const why = (host: string) => failures[host]?.[g.id] ?? (g.id === 'trees' ? failures[host]?.library : undefined);
-  const failed = (host: string, v: number | undefined) => (v === undefined && why(host) ? `failed: ${why(host)!.slice(0, 100)}` : undefined);
-  const a = failed('supervise', g.supervise) ?? (cells ? cells[0] ?? '-' : fmt(g.supervise, g.unit));
-  const b = nodeHost ? failed('node', g.node) ?? (cells ? cells[1] ?? '-' : withRatio(g.node, g.ratioNode)) : 'same file';
+  const failed = (host: string, v: number | undefined) =>
+    v === undefined && why(host) ? `failed: ${why(host)!.slice(0, 100)}` : undefined;
+  const a = failed('supervise', g.supervise) ?? (cells ? (cells[0] ?? '-') : fmt(g.supervise, g.unit));
+  const b = nodeHost
+    ? (failed('node', g.node) ?? (cells ? (cells[1] ?? '-') : withRatio(g.node, g.ratioNode)))
+    : 'same file';
   const verdict = ok === undefined ? (why('supervise') ? 'NOT met (failed)' : 'not measured') : ok ? 'met' : 'NOT met';
   lines.push(`| ${[g.goal, g.figure, a, b, g.peers || '-', x2(g.ratio), goalText(g), verdict].join(' | ')} |`);
-  record.push({ id: g.id, failed: why('supervise'), goal: g.goal, figure: g.figure, supervise: g.supervise, node: g.node, unit: g.unit, ratio: g.ratio && +g.ratio.toFixed(3), ratio_node: g.ratioNode && +g.ratioNode.toFixed(3), versus: g.versus, target: goalText(g), met: ok });
+  record.push({
+    id: g.id,
+    failed: why('supervise'),
+    goal: g.goal,
+    figure: g.figure,
+    supervise: g.supervise,
+    node: g.node,
+    unit: g.unit,
+    ratio: g.ratio && +g.ratio.toFixed(3),
+    ratio_node: g.ratioNode && +g.ratioNode.toFixed(3),
+    versus: g.versus,
+    target: goalText(g),
+    met: ok,
+  });
 }
-const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 console.log(lines.join('\n'));
 // biome-ignore lint/suspicious/noExplicitAny: results.json, read as written by the bench
 const nMet = record.filter((r: any) => r.met === true).length;
 const start = all.machine?.load_at_start ?? '?';
-console.log(`\n${nMet} of ${record.length} goals met. ${os.cpus().length} CPUs, load ${start} at the start, ${load} at the end; every figure in ${path.relative(process.cwd(), RESULTS)}`);
-writeResults({ goals: record, machine: { ...all.machine, cpus: os.cpus().length, load_at_end: load, date: new Date().toISOString() } });
+console.log(
+  `\n${nMet} of ${record.length} goals met. ${os.cpus().length} CPUs, load ${start} at the start, ${load} at the end; every figure in ${path.relative(process.cwd(), RESULTS)}`,
+);
+writeResults({
+  goals: record,
+  machine: { ...all.machine, cpus: os.cpus().length, load_at_end: load, date: new Date().toISOString() },
+});

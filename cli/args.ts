@@ -77,7 +77,8 @@ function fileOption(name: string) {
 function fdOption(name: string) {
   return (value: unknown): number => {
     const fd = Number(value);
-    if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || String(value).trim() === '') throw new Error(`--${name}: '${value}' is not an fd number`);
+    if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || String(value).trim() === '')
+      throw new Error(`--${name}: '${value}' is not an fd number`);
     return fd;
   };
 }
@@ -92,27 +93,77 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .usage(USAGE)
     .epilog(EPILOG)
     .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': false, 'camel-case-expansion': false })
-    .option('status-fd', { type: 'string', coerce: fdOption('status-fd'), describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]', requiresArg: true })
-    .option('control-fd', { type: 'string', coerce: fdOption('control-fd'), describe: 'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]', requiresArg: true })
-    .option('wait-all', { type: 'boolean', describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]' })
-    .option('grace', { type: 'string', coerce: durationOption('grace'), describe: 'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]', requiresArg: true })
-    .option('timeout', { type: 'string', coerce: durationOption('timeout'), describe: 'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]', requiresArg: true })
-    .option('events', { type: 'string', coerce: fileOption('events'), describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]', requiresArg: true })
-    .option('pid-ns', { type: 'boolean', describe: 'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]' })
-    .command('decode [file]', 'Print a status stream, an events log or (--control) a control stream, one line per record',
-      (y) => y
-        .positional('file', { type: 'string', describe: "the input; '-' or none: stdin" })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' })
-        .option('control', { type: 'boolean', default: false, describe: 'the input is control records (8 bytes each)' }),
+    .option('status-fd', {
+      type: 'string',
+      coerce: fdOption('status-fd'),
+      describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]',
+      requiresArg: true,
+    })
+    .option('control-fd', {
+      type: 'string',
+      coerce: fdOption('control-fd'),
+      describe:
+        'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]',
+      requiresArg: true,
+    })
+    .option('wait-all', {
+      type: 'boolean',
+      describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]',
+    })
+    .option('grace', {
+      type: 'string',
+      coerce: durationOption('grace'),
+      describe:
+        'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]',
+      requiresArg: true,
+    })
+    .option('timeout', {
+      type: 'string',
+      coerce: durationOption('timeout'),
+      describe:
+        'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]',
+      requiresArg: true,
+    })
+    .option('events', {
+      type: 'string',
+      coerce: fileOption('events'),
+      describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]',
+      requiresArg: true,
+    })
+    .option('pid-ns', {
+      type: 'boolean',
+      describe:
+        'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]',
+    })
+    .command(
+      'decode [file]',
+      'Print a status stream, an events log or (--control) a control stream, one line per record',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: "the input; '-' or none: stdin" })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' })
+          .option('control', {
+            type: 'boolean',
+            default: false,
+            describe: 'the input is control records (8 bytes each)',
+          }),
       async (args) => {
         ran = true;
         const { decode } = await import('./decode.ts');
         status = await decode({ file: args.file, json: args.json, control: args.control });
-      })
-    .command('send <pid> <signal>', 'Write one control record (PID, SIGNAL) to stdout, e.g. into a fifo',
-      (y) => y
-        .positional('pid', { type: 'string', demandOption: true, describe: 'a child of the supervise reading it' })
-        .positional('signal', { type: 'string', demandOption: true, describe: 'a name (TERM, SIGKILL) or number (0..64)' }),
+      },
+    )
+    .command(
+      'send <pid> <signal>',
+      'Write one control record (PID, SIGNAL) to stdout, e.g. into a fifo',
+      (y) =>
+        y
+          .positional('pid', { type: 'string', demandOption: true, describe: 'a child of the supervise reading it' })
+          .positional('signal', {
+            type: 'string',
+            demandOption: true,
+            describe: 'a name (TERM, SIGKILL) or number (0..64)',
+          }),
       async (args) => {
         ran = true;
         const { parseSend, send } = await import('./decode.ts');
@@ -123,7 +174,8 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         } else {
           status = send(parsed.pid, parsed.signal);
         }
-      })
+      },
+    )
     .strict()
     .help()
     .version()

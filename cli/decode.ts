@@ -4,8 +4,14 @@
 import { createReadStream, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  DecodeError, StreamDecoder, encodeControl, formatEvent, isoTime, signalNumber,
-  type ControlEvent, type StatusEvent,
+  DecodeError,
+  StreamDecoder,
+  encodeControl,
+  formatEvent,
+  isoTime,
+  signalNumber,
+  type ControlEvent,
+  type StatusEvent,
 } from '../codec/index.ts';
 import { loadCodec } from '../codec/node.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
@@ -24,10 +30,13 @@ export interface Output {
 }
 
 const stdio: Output = {
-  out: (text) => new Promise<void>((resolve, reject) => {
-    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
-  }),
-  err: (text) => { process.stderr.write(text); },
+  out: (text) =>
+    new Promise<void>((resolve, reject) => {
+      process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+    }),
+  err: (text) => {
+    process.stderr.write(text);
+  },
 };
 
 /** Decodes a stream to one line per record -> exit status (0, or 1 on bad input). */
@@ -78,7 +87,8 @@ export function parseSend(pidText: string, signalText: string): { pid: number; s
     return `PID must be a positive integer, got '${pidText}'`;
   }
   const signal = signalNumber(signalText);
-  if (signal === null) return `SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..${SIGNAL_MAX}, got '${signalText}'`;
+  if (signal === null)
+    return `SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..${SIGNAL_MAX}, got '${signalText}'`;
   return { pid: Number(pidText), signal };
 }
 

@@ -10,8 +10,15 @@ import { loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
 import { STATUS_SIZE, RUSAGE_SIZE, EINVAL } from '../assembly/protocol.ts';
 import {
-  SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS, SPAWN_UID_MAP,
-  SPAWN_GID_MAP, EIO, EBADF,
+  SPAWN_SELF,
+  SPAWN_MOUNT_PROC,
+  SPAWN_FLAGS,
+  SPAWN_PDEATHSIG,
+  SPAWN_CLONE_FLAGS,
+  SPAWN_UID_MAP,
+  SPAWN_GID_MAP,
+  EIO,
+  EBADF,
 } from '../assembly/sys.ts';
 
 /** Node marks the fds 0..16 it inherited close-on-exec before any of our code runs. */
@@ -42,7 +49,7 @@ export function runCore(args: string[], shim?: Shim): number {
 /** The duration text -> milliseconds, or NaN if malformed: the core's own grammar (its
  *  `duration` export), for the yargs front end. */
 export function coreDuration(text: string): number {
-  const core = durationCore ??= loadCore((buffer) => imports(loadShim(), [], buffer));
+  const core = (durationCore ??= loadCore((buffer) => imports(loadShim(), [], buffer)));
   const bytes = Buffer.from(text);
   if (bytes.length > 4096) return NaN;
   new Uint8Array(core.memory.buffer, core.argBuffer(), bytes.length).set(bytes);

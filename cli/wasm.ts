@@ -63,7 +63,8 @@ export function loadCore(linux: (buffer: () => ArrayBuffer) => LinuxImports): Co
   const bound: WebAssembly.ModuleImports = {};
   for (const { module: m, name } of WebAssembly.Module.imports(module)) {
     if (m !== 'linux') continue;
-    if (typeof imports[name] !== 'function') throw new Error(`core.wasm imports linux.${name}: the host has no such function`);
+    if (typeof imports[name] !== 'function')
+      throw new Error(`core.wasm imports linux.${name}: the host has no such function`);
     bound[name] = imports[name].bind(imports) as WebAssembly.ImportValue;
   }
   const env = { abort: abortImport('core.wasm', () => memory) };

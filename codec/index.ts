@@ -5,12 +5,34 @@
 // tests. No Node API: the caller hands in the Wasm (a URL or Response in browsers, bytes
 // or a compiled module in Node: node.ts) and the bytes. test/layers.test.ts checks that.
 import {
-  STATUS_SIZE, CONTROL_SIZE, SIGCHLD,
-  KIND_EXITED, KIND_KILLED, KIND_DUMPED, KIND_TRAPPED, KIND_STOPPED, KIND_CONTINUED,
-  KIND_SPAWNED, KIND_SPAWN_FAILED,
-  ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
-  ERR_LENGTH, EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME,
-  EVENTS_RECORD, EVENTS_VERSION_AT, EVENTS_ENTRY_SIZE_AT,
+  STATUS_SIZE,
+  CONTROL_SIZE,
+  SIGCHLD,
+  KIND_EXITED,
+  KIND_KILLED,
+  KIND_DUMPED,
+  KIND_TRAPPED,
+  KIND_STOPPED,
+  KIND_CONTINUED,
+  KIND_SPAWNED,
+  KIND_SPAWN_FAILED,
+  ERR_SIGNO,
+  ERR_CODE,
+  ERR_PADDING,
+  ERR_PID,
+  ERR_ERRNO,
+  ERR_EXIT_STATUS,
+  ERR_SIGNAL,
+  ERR_TIME,
+  ERR_LENGTH,
+  EVENTS_MAGIC,
+  EVENTS_VERSION,
+  EVENTS_HEADER_SIZE,
+  EVENTS_ENTRY_SIZE,
+  EVENTS_TIME,
+  EVENTS_RECORD,
+  EVENTS_VERSION_AT,
+  EVENTS_ENTRY_SIZE_AT,
 } from '../assembly/protocol.ts';
 import { errnoName, signalName } from './names.ts';
 
@@ -46,8 +68,16 @@ export interface CodecExports {
   controlPid(p: number): number;
   controlSignal(p: number): number;
   /** -> pointer to 128 bytes in the codec's output buffer (valid until the next call). */
-  encodeStatus(signo: number, errno: number, code: number, pid: number, uid: number,
-    status: number, utime: bigint, stime: bigint): number;
+  encodeStatus(
+    signo: number,
+    errno: number,
+    code: number,
+    pid: number,
+    uid: number,
+    status: number,
+    utime: bigint,
+    stime: bigint,
+  ): number;
   /** -> pointer to 8 bytes in the codec's output buffer (valid until the next call). */
   encodeControl(pid: number, sig: number): number;
   /** KIND_* (> 0) or ERR_* (< 0), see assembly/protocol.ts. */
@@ -126,19 +156,33 @@ export async function loadCodec(source: WasmSource): Promise<CodecExports> {
     }
     source = await source.arrayBuffer();
   }
-  return instantiateCodec(source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource));
+  return instantiateCodec(
+    source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource),
+  );
 }
 
 // --- decoded records
 
 export type StatusKindName =
-  | 'exited' | 'killed' | 'dumped' | 'trapped' | 'stopped' | 'continued' | 'spawned' | 'spawn-failed';
+  | 'exited'
+  | 'killed'
+  | 'dumped'
+  | 'trapped'
+  | 'stopped'
+  | 'continued'
+  | 'spawned'
+  | 'spawn-failed';
 
 /** The name of each KIND_* that statusKind() returns (assembly/protocol.ts). */
 export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
-  [KIND_EXITED]: 'exited', [KIND_KILLED]: 'killed', [KIND_DUMPED]: 'dumped',
-  [KIND_TRAPPED]: 'trapped', [KIND_STOPPED]: 'stopped', [KIND_CONTINUED]: 'continued',
-  [KIND_SPAWNED]: 'spawned', [KIND_SPAWN_FAILED]: 'spawn-failed',
+  [KIND_EXITED]: 'exited',
+  [KIND_KILLED]: 'killed',
+  [KIND_DUMPED]: 'dumped',
+  [KIND_TRAPPED]: 'trapped',
+  [KIND_STOPPED]: 'stopped',
+  [KIND_CONTINUED]: 'continued',
+  [KIND_SPAWNED]: 'spawned',
+  [KIND_SPAWN_FAILED]: 'spawn-failed',
 };
 
 /** One status record, decoded. Plain JSON-able data. */
@@ -179,7 +223,10 @@ export type StreamFormat = 'status' | 'events' | 'control';
 
 /** Why decoding stopped: the byte offset and the reason. Decoders throw nothing else. */
 export class DecodeError extends Error {
-  constructor(readonly offset: number, readonly reason: string) {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {
     super(`${reason} at byte offset ${offset}`);
     this.name = 'DecodeError';
   }
@@ -195,10 +242,14 @@ export function formatEvent(e: StatusEvent | ControlEvent): string {
 /** "exited 3", "killed SIGKILL", "spawned", "spawn failed ENOENT". */
 export function describe(e: StatusEvent): string {
   switch (e.kind) {
-    case 'exited': return `exited ${e.exitCode}`;
-    case 'spawned': return 'spawned';
-    case 'spawn-failed': return `spawn failed ${e.errnoName}`;
-    default: return `${e.kind} ${e.signal}`;
+    case 'exited':
+      return `exited ${e.exitCode}`;
+    case 'spawned':
+      return 'spawned';
+    case 'spawn-failed':
+      return `spawn failed ${e.errnoName}`;
+    default:
+      return `${e.kind} ${e.signal}`;
   }
 }
 
@@ -256,11 +307,21 @@ export class StreamDecoder {
     const c = this.codec;
     let pending = 0;
     let size = 0;
-    if (this.format === 'status') { pending = c.statusPending(); size = STATUS_SIZE; }
-    else if (this.format === 'control') { pending = c.controlPending(); size = CONTROL_SIZE; }
-    else if (!this.headerDone) {
-      throw (this.failed = new DecodeError(0, `truncated events header (${this.head.length} of ${EVENTS_HEADER_SIZE} bytes)`));
-    } else { pending = this.head.length; size = EVENTS_ENTRY_SIZE; }
+    if (this.format === 'status') {
+      pending = c.statusPending();
+      size = STATUS_SIZE;
+    } else if (this.format === 'control') {
+      pending = c.controlPending();
+      size = CONTROL_SIZE;
+    } else if (!this.headerDone) {
+      throw (this.failed = new DecodeError(
+        0,
+        `truncated events header (${this.head.length} of ${EVENTS_HEADER_SIZE} bytes)`,
+      ));
+    } else {
+      pending = this.head.length;
+      size = EVENTS_ENTRY_SIZE;
+    }
     if (pending) {
       throw (this.failed = new DecodeError(this.offset - pending, `truncated record (${pending} of ${size} bytes)`));
     }
@@ -333,8 +394,16 @@ export class StreamDecoder {
       const view = new DataView(buf.buffer, buf.byteOffset, EVENTS_HEADER_SIZE);
       const version = view.getUint32(EVENTS_VERSION_AT, true);
       const entry = view.getUint32(EVENTS_ENTRY_SIZE_AT, true);
-      if (version !== EVENTS_VERSION) throw new DecodeError(base + EVENTS_VERSION_AT, `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`);
-      if (entry !== EVENTS_ENTRY_SIZE) throw new DecodeError(base + EVENTS_ENTRY_SIZE_AT, `unexpected entry size ${entry} in an events log version ${EVENTS_VERSION} (expected ${EVENTS_ENTRY_SIZE})`);
+      if (version !== EVENTS_VERSION)
+        throw new DecodeError(
+          base + EVENTS_VERSION_AT,
+          `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`,
+        );
+      if (entry !== EVENTS_ENTRY_SIZE)
+        throw new DecodeError(
+          base + EVENTS_ENTRY_SIZE_AT,
+          `unexpected entry size ${entry} in an events log version ${EVENTS_VERSION} (expected ${EVENTS_ENTRY_SIZE})`,
+        );
       this.headerDone = true;
       at = EVENTS_HEADER_SIZE;
     }
@@ -392,8 +461,11 @@ function controlEvent(c: CodecExports, p: number, offset: number): ControlEvent 
 }
 
 /** Everything in `bytes` at once: the records before any error, and the error. */
-export function decodeAll(codec: CodecExports, bytes: Uint8Array, format: StreamFormat | 'auto' = 'auto'):
-  { format: StreamFormat | null; records: Array<StatusEvent | ControlEvent>; error: DecodeError | null } {
+export function decodeAll(
+  codec: CodecExports,
+  bytes: Uint8Array,
+  format: StreamFormat | 'auto' = 'auto',
+): { format: StreamFormat | null; records: Array<StatusEvent | ControlEvent>; error: DecodeError | null } {
   const d = new StreamDecoder(codec, format);
   const records: Array<StatusEvent | ControlEvent> = [];
   try {
@@ -413,12 +485,29 @@ export function encodeControl(c: CodecExports, pid: number, sig: number): Uint8A
 }
 
 /** A status record (128 bytes), encoded by the codec. */
-export function encodeStatus(c: CodecExports, f: {
-  signo?: number; errno?: number; code: number; pid?: number; uid?: number; status?: number;
-  utime?: bigint; stime?: bigint;
-}): Uint8Array {
-  const p = c.encodeStatus(f.signo ?? SIGCHLD, f.errno ?? 0, f.code, f.pid ?? 0, f.uid ?? 0, f.status ?? 0,
-    f.utime ?? 0n, f.stime ?? 0n);
+export function encodeStatus(
+  c: CodecExports,
+  f: {
+    signo?: number;
+    errno?: number;
+    code: number;
+    pid?: number;
+    uid?: number;
+    status?: number;
+    utime?: bigint;
+    stime?: bigint;
+  },
+): Uint8Array {
+  const p = c.encodeStatus(
+    f.signo ?? SIGCHLD,
+    f.errno ?? 0,
+    f.code,
+    f.pid ?? 0,
+    f.uid ?? 0,
+    f.status ?? 0,
+    f.utime ?? 0n,
+    f.stime ?? 0n,
+  );
   return new Uint8Array(c.memory.buffer, p, STATUS_SIZE).slice();
 }
 

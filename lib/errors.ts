@@ -65,20 +65,28 @@ export function spawnError(file: string, args: readonly string[], errno: number,
 
 /** The error for a finished command that did not succeed, or undefined if it did. */
 export function failure(result: Result): SubprocessError | undefined {
-  const what = result.timedOut ? 'timed out'
-    : result.isCanceled ? 'was canceled'
-    : result.signal ? `was killed with ${result.signal}`
-    : result.exitCode !== 0 ? `failed with exit code ${result.exitCode}`
-    : undefined;
+  const what = result.timedOut
+    ? 'timed out'
+    : result.isCanceled
+      ? 'was canceled'
+      : result.signal
+        ? `was killed with ${result.signal}`
+        : result.exitCode !== 0
+          ? `failed with exit code ${result.exitCode}`
+          : undefined;
   if (!what) return undefined;
-  const after = result.timedOut || result.isCanceled
-    ? ` (${result.signal ? `killed with ${result.signal}` : `exit code ${result.exitCode}`})` : '';
+  const after =
+    result.timedOut || result.isCanceled
+      ? ` (${result.signal ? `killed with ${result.signal}` : `exit code ${result.exitCode}`})`
+      : '';
   return new SubprocessError(`Command ${what}${after}: ${result.command}`, result);
 }
 
 /** An Error with `code: 'ESRCH'`, as process.kill() throws for a gone pid. */
 export function esrch(pid: number | undefined): Error {
   return Object.assign(new Error(`kill ESRCH: process ${pid ?? '(never started)'} has been reaped`), {
-    code: 'ESRCH', errno: -3, syscall: 'kill',
+    code: 'ESRCH',
+    errno: -3,
+    syscall: 'kill',
   });
 }

@@ -42,13 +42,16 @@ export class Channel {
 
 function toRecord(e: StatusEvent): Record {
   switch (e.kind) {
-    case 'spawned': return { type: 'spawned', pid: e.pid };
-    case 'spawn-failed': return { type: 'spawn-failed', errno: e.errno };
+    case 'spawned':
+      return { type: 'spawned', pid: e.pid };
+    case 'spawn-failed':
+      return { type: 'spawn-failed', errno: e.errno };
     case 'exited':
     case 'killed':
     case 'dumped':
       return { type: 'reaped', status: { pid: e.pid, kind: e.kind, exitCode: e.exitCode, signal: e.signal } };
-    default: return { type: 'other' };
+    default:
+      return { type: 'other' };
   }
 }
 

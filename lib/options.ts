@@ -56,10 +56,12 @@ export interface Normalized {
 export function normalize(o: Options = {}): Normalized {
   const all = Array.isArray(o.stdio) ? o.stdio : [o.stdio, o.stdio, o.stdio];
   const stdio: [StdioOption, StdioOption, StdioOption] = [
-    o.stdin ?? all[0] ?? 'pipe', o.stdout ?? all[1] ?? 'pipe', o.stderr ?? all[2] ?? 'pipe',
+    o.stdin ?? all[0] ?? 'pipe',
+    o.stdout ?? all[1] ?? 'pipe',
+    o.stderr ?? all[2] ?? 'pipe',
   ];
   if (o.input !== undefined && stdio[0] !== 'pipe') {
-    throw new TypeError('spawn(): `input` needs `stdin: \'pipe\'`');
+    throw new TypeError("spawn(): `input` needs `stdin: 'pipe'`");
   }
   if (o.onMainExit !== undefined && o.onMainExit !== 'kill-tree' && o.onMainExit !== 'wait-tree') {
     throw new TypeError(`spawn(): onMainExit must be 'kill-tree' or 'wait-tree', not ${String(o.onMainExit)}`);
@@ -67,10 +69,17 @@ export function normalize(o: Options = {}): Normalized {
   const timeout = o.timeout ?? 0;
   if (!(timeout >= 0)) throw new TypeError(`spawn(): timeout must be >= 0, not ${timeout}`);
   return {
-    cwd: o.cwd, env: o.env, stdio, input: o.input, encoding: o.encoding ?? 'utf8', timeout,
-    signal: o.signal, killSignal: signalNumber(o.killSignal ?? 'SIGTERM'),
+    cwd: o.cwd,
+    env: o.env,
+    stdio,
+    input: o.input,
+    encoding: o.encoding ?? 'utf8',
+    timeout,
+    signal: o.signal,
+    killSignal: signalNumber(o.killSignal ?? 'SIGTERM'),
     forceKillAfterDelay: o.forceKillAfterDelay ?? 5000,
-    waitAll: o.onMainExit === 'wait-tree', reject: o.reject ?? true,
+    waitAll: o.onMainExit === 'wait-tree',
+    reject: o.reject ?? true,
   };
 }
 
@@ -78,6 +87,7 @@ export function normalize(o: Options = {}): Normalized {
  *  throws a TypeError for anything else. */
 export function signalNumber(sig: NodeJS.Signals | string | number): number {
   const n = typeof sig === 'number' ? sig : typeof sig === 'string' ? codecSignalNumber(sig) : null;
-  if (n === null || !Number.isInteger(n) || n < 0 || n > SIGNAL_MAX) throw new TypeError(`unknown signal: ${String(sig)}`);
+  if (n === null || !Number.isInteger(n) || n < 0 || n > SIGNAL_MAX)
+    throw new TypeError(`unknown signal: ${String(sig)}`);
   return n;
 }

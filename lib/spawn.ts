@@ -48,7 +48,10 @@ export class Subprocess implements PromiseLike<Result> {
   #isCanceled = false;
   #closing = false;
   #over = false;
-  #onAbort = () => this.#stop(() => { this.#isCanceled = true; });
+  #onAbort = () =>
+    this.#stop(() => {
+      this.#isCanceled = true;
+    });
 
   constructor(file: string, args: readonly string[], options: Options) {
     this.#file = file;
@@ -61,15 +64,18 @@ export class Subprocess implements PromiseLike<Result> {
     this.#wait = new Promise<ExitStatus>((resolve, reject) => {
       this.#settleWait = (v) => (v instanceof Error ? reject(v) : resolve(v));
     });
-    this.#ended = new Promise<void>((resolve) => { this.#endTree = resolve; });
+    this.#ended = new Promise<void>((resolve) => {
+      this.#endTree = resolve;
+    });
     for (const p of [this.spawned, this.#wait]) p.catch(() => {}); // rejections are for whoever awaits
 
     const o = this.#o;
     const [host, ...hostArgs] = superviseCommand();
-    this.#child = spawnProcess(host, [
-      ...hostArgs, '--status-fd', '3', '--control-fd', '3',
-      ...(o.waitAll ? ['--wait-all'] : []), '--', file, ...args,
-    ], { cwd: o.cwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true });
+    this.#child = spawnProcess(
+      host,
+      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', file, ...args],
+      { cwd: o.cwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
+    );
     this.stdin = this.#child.stdin;
     this.stdout = this.#child.stdout;
     this.stderr = this.#child.stderr;
@@ -86,7 +92,16 @@ export class Subprocess implements PromiseLike<Result> {
       this.stdin.on('error', () => {}); // EPIPE when the child does not read its input
       if (o.input !== undefined) this.stdin.end(o.input);
     }
-    if (o.timeout > 0) this.#timers.push(setTimeout(() => this.#stop(() => { this.#timedOut = true; }), o.timeout));
+    if (o.timeout > 0)
+      this.#timers.push(
+        setTimeout(
+          () =>
+            this.#stop(() => {
+              this.#timedOut = true;
+            }),
+          o.timeout,
+        ),
+      );
     if (o.signal) {
       if (o.signal.aborted) queueMicrotask(this.#onAbort);
       else o.signal.addEventListener('abort', this.#onAbort, { once: true });
@@ -233,9 +248,15 @@ export class Subprocess implements PromiseLike<Result> {
 
   #resultSoFar(stdout?: string | Buffer, stderr?: string | Buffer): Result {
     return {
-      command: this.command, exitCode: this.status?.exitCode, signal: this.status?.signal,
-      stdout, stderr, durationMs: Date.now() - this.#started, timedOut: this.#timedOut,
-      isCanceled: this.#isCanceled, status: this.status,
+      command: this.command,
+      exitCode: this.status?.exitCode,
+      signal: this.status?.signal,
+      stdout,
+      stderr,
+      durationMs: Date.now() - this.#started,
+      timedOut: this.#timedOut,
+      isCanceled: this.#isCanceled,
+      status: this.status,
     };
   }
 
@@ -273,7 +294,8 @@ export function superviseCommand(): string[] {
     const node = path.join(dir, 'supervise-node');
     if (!existsSync(node)) continue;
     if (want !== 'node' && isElf(native)) return (command = [native]);
-    if (want === 'native') throw new Error(`supervise: SUPERVISE_HOST=native but ${native} is not the native host (run \`make build\`)`);
+    if (want === 'native')
+      throw new Error(`supervise: SUPERVISE_HOST=native but ${native} is not the native host (run \`make build\`)`);
     return (command = [process.execPath, ...NODE_FLAGS, node]);
   }
   throw new Error('supervise: bin/supervise-node not found next to the library');

@@ -17,7 +17,9 @@ const files = readdirSync(path.join(root, 'test'))
   .map((f) => path.join('test', f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
-const BLACK_BOX = ['cli', 'launch', 'dropin', 'reliability', 'lib', 'decode'].map((n) => path.join('test', `${n}.test.ts`));
+const BLACK_BOX = ['cli', 'launch', 'dropin', 'reliability', 'lib', 'decode'].map((n) =>
+  path.join('test', `${n}.test.ts`),
+);
 
 /** Whether bin/supervise is the native host (an ELF executable, not the link to supervise-node). */
 function nativeBuilt() {
@@ -33,7 +35,9 @@ function nativeBuilt() {
 }
 const hosts = nativeBuilt() ? ['native', 'node'] : ['node'];
 if (hosts.length === 1) {
-  process.stdout.write('native host not built (bin/supervise is not an ELF executable; see `make build`): the black-box suites run on the Node host only\n');
+  process.stdout.write(
+    'native host not built (bin/supervise is not an ELF executable; see `make build`): the black-box suites run on the Node host only\n',
+  );
 }
 const runs = files.flatMap((file) => (BLACK_BOX.includes(file) ? hosts.map((host) => ({ file, host })) : [{ file }]));
 
@@ -52,12 +56,16 @@ function runFile({ file, host }) {
     });
     const timer = setTimeout(() => {
       process.stdout.write(`\n${label({ file, host })}: timed out after ${timeoutSec}s, killing it\n`);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
     }, timeoutSec * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) || [])[1] ?? NaN);
-      const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+      const total = num('Total'),
+        passed = num('Passed'),
+        skipped = num('Skipped');
       if (Number.isNaN(total) || Number.isNaN(passed)) {
         // The file crashed before uvu printed its summary: that is one failure at least.
         resolve({ file, host, passed: Number.isNaN(passed) ? 0 : passed, failed: 1, skipped: 0, code, signal });
@@ -70,19 +78,28 @@ function runFile({ file, host }) {
   });
 }
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const rows = [];
 const label = ({ file, host }) => (host ? `${file} [${host}]` : file);
 for (const run of runs) {
   process.stdout.write(`\n### ${label(run)}\n`);
   const r = await runFile(run);
   rows.push(r);
-  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped;
 }
 process.stdout.write('\nsuite                                       passed  failed  skipped\n');
 for (const r of rows) {
-  process.stdout.write(`${label(r).padEnd(43)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}\n`);
+  process.stdout.write(
+    `${label(r).padEnd(43)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}\n`,
+  );
 }
-if (files.length === 0) { failed = 1; process.stdout.write('no test files matched\n'); }
+if (files.length === 0) {
+  failed = 1;
+  process.stdout.write('no test files matched\n');
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed ? 1 : 0);

@@ -87,7 +87,6 @@ Napi::Number Result(Napi::Env env, int result) { return Napi::Number::New(env, r
 
 Napi::Value GetPid(const Napi::CallbackInfo& info) { return Result(info.Env(), shim::GetPid()); }
 
-
 Napi::Value GetPgid(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::GetPgid(Int(info, 0, "getpgid(pid: number)")));
 }

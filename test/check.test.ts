@@ -55,6 +55,7 @@ const clang = spawnSync('clang-format', ['--version']).status === 0;
   writeFileSync(file, 'int f(int x) { return x; }\n');
   assert.is(spawnSync('clang-format', ['--dry-run', '--Werror', file]).status, 0);
 });
-if (!clang) process.stdout.write('test/check.test.ts: no clang-format (make check installs it as root): the C++ case skips\n');
+if (!clang)
+  process.stdout.write('test/check.test.ts: no clang-format (make check installs it as root): the C++ case skips\n');
 
 Check.run();

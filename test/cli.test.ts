@@ -5,12 +5,26 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  ESCAPES, LAUNCH, ROOT, SUPERVISE, alive, burst, bystander, cleanupAll, isRoot, sleep, startTree, until, within,
+  ESCAPES,
+  LAUNCH,
+  ROOT,
+  SUPERVISE,
+  alive,
+  burst,
+  bystander,
+  cleanupAll,
+  isRoot,
+  sleep,
+  startTree,
+  until,
+  within,
   type Tree,
 } from './procs.ts';
 
-const CLD_EXITED = 1, CLD_KILLED = 2;
-const SIGKILL = 9, SIGWINCH = 28;
+const CLD_EXITED = 1,
+  CLD_KILLED = 2;
+const SIGKILL = 9,
+  SIGWINCH = 28;
 
 const ESCAPE_PIDS = 8;
 
@@ -116,7 +130,9 @@ Control('should signal an adopted orphan', async () => {
 
 Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN', async () => {
   let winches = 0;
-  const onWinch = () => { winches++; };
+  const onWinch = () => {
+    winches++;
+  };
   process.on('SIGWINCH', onWinch);
   const b = bystander();
   try {
@@ -153,7 +169,9 @@ Control('should parse records written one byte at a time on a stream socket', as
 
 Control('should survive garbage and a trailing partial record, signalling nothing', async () => {
   let winches = 0;
-  const onWinch = () => { winches++; };
+  const onWinch = () => {
+    winches++;
+  };
   process.on('SIGWINCH', onWinch);
   try {
     const t = await startTree(['sleep 7.25 & echo $! >&3; wait']);
@@ -185,7 +203,11 @@ Teardown('should kill background, nested, nohup, setsid and double-forked member
   assert.is((await within(t.exited, 5000, 'exit')).code, 0);
 });
 
-for (const [sig, num] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] as const) {
+for (const [sig, num] of [
+  ['SIGTERM', 15],
+  ['SIGINT', 2],
+  ['SIGHUP', 1],
+] as const) {
   Teardown(`should tear the tree down on ${sig} and exit ${128 + num}`, async () => {
     const t = await escapeTree();
     process.kill(t.pid, sig);
@@ -216,21 +238,31 @@ const Env = suite('environment');
 Env.after.each(cleanupAll);
 
 for (const mode of ['ignore', 'block'] as const) {
-  Env(`should report children when the parent's SIGCHLD was ${mode === 'ignore' ? 'SIG_IGN' : 'blocked'} at exec`, async () => {
-    const t = await startTree(['sleep 1.37; exit 5'], { sigchld: mode });
-    const [r] = await t.waitRecords(1);
-    assert.is(r.status, 5);
-    assert.is((await within(t.exited, 5000, 'exit')).code, 0);
-  });
+  Env(
+    `should report children when the parent's SIGCHLD was ${mode === 'ignore' ? 'SIG_IGN' : 'blocked'} at exec`,
+    async () => {
+      const t = await startTree(['sleep 1.37; exit 5'], { sigchld: mode });
+      const [r] = await t.waitRecords(1);
+      assert.is(r.status, 5);
+      assert.is((await within(t.exited, 5000, 'exit')).code, 0);
+    },
+  );
 }
 
 Env('should open every fd of its own close-on-exec', async () => {
   const t = await startTree(['sleep 7.31']);
   await sleep(700); // past start-up
-  const flags = readdirSync(`/proc/${t.pid}/fdinfo`).map(Number).filter((fd) => fd > 2).map((fd) => {
-    const info = readFileSync(`/proc/${t.pid}/fdinfo/${fd}`, 'utf8');
-    return { fd, target: readlinkSync(`/proc/${t.pid}/fd/${fd}`), cloexec: (parseInt(/flags:\s+(\d+)/.exec(info)![1], 8) & 0o2000000) !== 0 };
-  });
+  const flags = readdirSync(`/proc/${t.pid}/fdinfo`)
+    .map(Number)
+    .filter((fd) => fd > 2)
+    .map((fd) => {
+      const info = readFileSync(`/proc/${t.pid}/fdinfo/${fd}`, 'utf8');
+      return {
+        fd,
+        target: readlinkSync(`/proc/${t.pid}/fd/${fd}`),
+        cloexec: (parseInt(/flags:\s+(\d+)/.exec(info)![1], 8) & 0o2000000) !== 0,
+      };
+    });
   for (const f of flags) assert.ok(f.cloexec, `fd ${f.fd} (${f.target}) is not close-on-exec`);
 });
 
@@ -257,10 +289,12 @@ Env('should print usage for --help and refuse unknown arguments', () => {
   assert.match(bad.stderr, /Unknown argument/);
 });
 
-const RootOnly = isRoot ? Env : (name: string, _fn: unknown) => {
-  console.log(`skipped (needs root): ${name}`);
-  Env.skip(name);
-};
+const RootOnly = isRoot
+  ? Env
+  : (name: string, _fn: unknown) => {
+      console.log(`skipped (needs root): ${name}`);
+      Env.skip(name);
+    };
 
 RootOnly('should not let a recycled pid be signalled (root: ns_last_pid)', async () => {
   const t = await startTree(['sleep 7.51', 'exit 0']);

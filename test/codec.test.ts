@@ -9,16 +9,45 @@ import type { CoreExports } from '../cli/wasm.ts';
 import type { instantiate as codecBindings } from '../dist/codec.js';
 import type { instantiate as coreBindings } from '../dist/core.js';
 import {
-  STATUS_SIZE, CONTROL_SIZE, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED,
-  CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED,
-  KIND_EXITED, KIND_KILLED, KIND_DUMPED, KIND_TRAPPED, KIND_STOPPED, KIND_CONTINUED,
-  KIND_SPAWNED, KIND_SPAWN_FAILED,
-  ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
+  STATUS_SIZE,
+  CONTROL_SIZE,
+  SIGNO_SUPERVISE,
+  SUP_SPAWNED,
+  SUP_SPAWN_FAILED,
+  CLD_EXITED,
+  CLD_KILLED,
+  CLD_DUMPED,
+  CLD_TRAPPED,
+  CLD_STOPPED,
+  CLD_CONTINUED,
+  KIND_EXITED,
+  KIND_KILLED,
+  KIND_DUMPED,
+  KIND_TRAPPED,
+  KIND_STOPPED,
+  KIND_CONTINUED,
+  KIND_SPAWNED,
+  KIND_SPAWN_FAILED,
+  ERR_SIGNO,
+  ERR_CODE,
+  ERR_PADDING,
+  ERR_PID,
+  ERR_ERRNO,
+  ERR_EXIT_STATUS,
+  ERR_SIGNAL,
+  ERR_TIME,
   ERR_LENGTH,
 } from '../assembly/protocol.ts';
 import {
-  encodeStatusRef, decodeStatusRef, encodeControlRef, decodeControlRef, statusKindRef,
-  statusPaddingIsZero, concatBytes, wasmBytes, type StatusFields,
+  encodeStatusRef,
+  decodeStatusRef,
+  encodeControlRef,
+  decodeControlRef,
+  statusKindRef,
+  statusPaddingIsZero,
+  concatBytes,
+  wasmBytes,
+  type StatusFields,
 } from './helpers.ts';
 
 type Kind = 'status' | 'control';
@@ -70,38 +99,86 @@ function kindOf(codec: CodecExports, record: Uint8Array): number {
 }
 
 const EXITED_3: StatusFields = {
-  signo: 17, errno: 0, code: 1, pid: 4242, uid: 1000, status: 3, utime: 12n, stime: 34n,
+  signo: 17,
+  errno: 0,
+  code: 1,
+  pid: 4242,
+  uid: 1000,
+  status: 3,
+  utime: 12n,
+  stime: 34n,
 };
 
 /** fast-check's records have a null prototype unless asked; uvu's equal compares prototypes. */
 const plain = { noNullPrototype: true } as const;
 const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
-const statusFields = fc.record({
-  signo: int32, errno: int32, code: int32, pid: int32, uid: int32, status: int32,
-  utime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
-  stime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
-}, plain);
+const statusFields = fc.record(
+  {
+    signo: int32,
+    errno: int32,
+    code: int32,
+    pid: int32,
+    uid: int32,
+    status: int32,
+    utime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    stime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  },
+  plain,
+);
 /** Records a correct writer can produce, each of every kind. */
 const validRecord: fc.Arbitrary<StatusFields> = fc.oneof(
-  fc.record({
-    signo: fc.constant(17), errno: fc.constant(0), code: fc.constant(1),
-    pid: fc.integer({ min: 1, max: 0x7fffffff }), uid: int32, status: fc.integer({ min: 0, max: 255 }),
-    utime: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), stime: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
-  }, plain),
-  fc.record({
-    signo: fc.constant(17), errno: fc.constant(0), code: fc.constantFrom(2, 3, 5, 6),
-    pid: fc.integer({ min: 1, max: 0x7fffffff }), uid: int32, status: fc.integer({ min: 1, max: 64 }),
-    utime: fc.bigInt({ min: 0n, max: 2n ** 40n }), stime: fc.bigInt({ min: 0n, max: 2n ** 40n }),
-  }, plain),
-  fc.record({
-    signo: fc.constant(0), errno: fc.constant(0), code: fc.constant(SUP_SPAWNED),
-    pid: fc.integer({ min: 1, max: 4194304 }), uid: int32, status: int32,
-    utime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), stime: fc.constant(0n),
-  }, plain),
-  fc.record({
-    signo: fc.constant(0), errno: fc.integer({ min: 1, max: 4095 }), code: fc.constant(SUP_SPAWN_FAILED),
-    pid: fc.constant(0), uid: int32, status: int32, utime: fc.constant(0n), stime: fc.constant(0n),
-  }, plain),
+  fc.record(
+    {
+      signo: fc.constant(17),
+      errno: fc.constant(0),
+      code: fc.constant(1),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: fc.integer({ min: 0, max: 255 }),
+      utime: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+      stime: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(17),
+      errno: fc.constant(0),
+      code: fc.constantFrom(2, 3, 5, 6),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: fc.integer({ min: 1, max: 64 }),
+      utime: fc.bigInt({ min: 0n, max: 2n ** 40n }),
+      stime: fc.bigInt({ min: 0n, max: 2n ** 40n }),
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(0),
+      errno: fc.constant(0),
+      code: fc.constant(SUP_SPAWNED),
+      pid: fc.integer({ min: 1, max: 4194304 }),
+      uid: int32,
+      status: int32,
+      utime: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      stime: fc.constant(0n),
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(0),
+      errno: fc.integer({ min: 1, max: 4095 }),
+      code: fc.constant(SUP_SPAWN_FAILED),
+      pid: fc.constant(0),
+      uid: int32,
+      status: int32,
+      utime: fc.constant(0n),
+      stime: fc.constant(0n),
+    },
+    plain,
+  ),
 );
 
 // ---
@@ -132,15 +209,27 @@ modules('should let core.wasm import only what assembly/linux.ts declares, and e
 type Generated<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 type CodecGenerated = Generated<typeof codecBindings>;
 type CoreGenerated = Pick<Generated<typeof coreBindings>, keyof CoreExports>;
-export const exportTypesAgree: Array<(a: CodecGenerated, b: CodecExports, c: CoreGenerated, d: CoreExports) => unknown> = [
-  (a, b) => { const x: CodecExports = a; const y: CodecGenerated = b; return [x, y]; },
-  (_a, _b, c, d) => { const x: CoreExports = c; const y: CoreGenerated = d; return [x, y]; },
+export const exportTypesAgree: Array<
+  (a: CodecGenerated, b: CodecExports, c: CoreGenerated, d: CoreExports) => unknown
+> = [
+  (a, b) => {
+    const x: CodecExports = a;
+    const y: CodecGenerated = b;
+    return [x, y];
+  },
+  (_a, _b, c, d) => {
+    const x: CoreExports = c;
+    const y: CoreGenerated = d;
+    return [x, y];
+  },
 ];
 
 modules('should export exactly what the asc-generated types of codec.wasm declare', () => {
   const declared = readFileSync(new URL('../dist/codec.d.ts', import.meta.url), 'utf8');
   const names = [...declared.matchAll(/export (?:function|const) (\w+)/g)].map((m) => m[1]).sort();
-  const exported = WebAssembly.Module.exports(wasmModule('codec')).map((e) => e.name).sort();
+  const exported = WebAssembly.Module.exports(wasmModule('codec'))
+    .map((e) => e.name)
+    .sort();
   assert.equal(exported, names);
 });
 
@@ -154,12 +243,34 @@ modules('should declare a maximum memory in both modules', () => {
 });
 
 modules('should export the documented functions', () => {
-  const names = WebAssembly.Module.exports(wasmModule('codec')).map((e) => e.name).sort();
+  const names = WebAssembly.Module.exports(wasmModule('codec'))
+    .map((e) => e.name)
+    .sort();
   assert.equal(names, [
-    'controlFeed', 'controlNext', 'controlPending', 'controlPid', 'controlReset', 'controlSignal',
-    'encodeControl', 'encodeStatus', 'inputBuffer', 'inputCapacity', 'memory',
-    'statusCode', 'statusErrno', 'statusFeed', 'statusKind', 'statusNext', 'statusPending', 'statusPid',
-    'statusReset', 'statusSigno', 'statusStatus', 'statusStime', 'statusUid', 'statusUtime',
+    'controlFeed',
+    'controlNext',
+    'controlPending',
+    'controlPid',
+    'controlReset',
+    'controlSignal',
+    'encodeControl',
+    'encodeStatus',
+    'inputBuffer',
+    'inputCapacity',
+    'memory',
+    'statusCode',
+    'statusErrno',
+    'statusFeed',
+    'statusKind',
+    'statusNext',
+    'statusPending',
+    'statusPid',
+    'statusReset',
+    'statusSigno',
+    'statusStatus',
+    'statusStime',
+    'statusUid',
+    'statusUtime',
   ]);
 });
 
@@ -167,7 +278,9 @@ modules('should export the documented functions', () => {
 function memoryLimits(bytes: Uint8Array): { initial: number; maximum?: number } | undefined {
   let at = 8;
   const leb = () => {
-    let result = 0, shift = 0, b: number;
+    let result = 0,
+      shift = 0,
+      b: number;
     do {
       b = bytes[at++];
       result += (b & 0x7f) * 2 ** shift;
@@ -226,7 +339,12 @@ roundTrip('should decode a status record the reference encoded field by field', 
 
 roundTrip('should round-trip control records both ways', () => {
   const codec = loadCodec();
-  for (const [pid, sig] of [[1234, 15], [-1, 9], [-0x80000000, 0x7fffffff], [0, 0]]) {
+  for (const [pid, sig] of [
+    [1234, 15],
+    [-1, 9],
+    [-0x80000000, 0x7fffffff],
+    [0, 0],
+  ]) {
     const p = codec.encodeControl(pid, sig);
     assert.equal(decodeControlRef(wasmBytes(codec.memory, p, CONTROL_SIZE)), { pid, signal: sig });
     const [rec] = decodeChunks(codec, 'control', [encodeControlRef(pid, sig)]);
@@ -236,32 +354,41 @@ roundTrip('should round-trip control records both ways', () => {
 
 roundTrip('should give every field of any record the same value as the reference', () => {
   const codec = loadCodec();
-  fc.assert(fc.property(statusFields, (f) => {
-    const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
-    assert.equal(decodeStatusRef(wasmBytes(codec.memory, p, STATUS_SIZE)), f);
-    const [rec] = decodeChunks(codec, 'status', [encodeStatusRef(f)]);
-    assert.equal(decodeStatusRef(rec), f);
-    new Uint8Array(codec.memory.buffer, codec.inputBuffer(), STATUS_SIZE).set(encodeStatusRef(f));
-    assert.equal(wasmFields(codec, codec.inputBuffer()), f);
-  }), { numRuns: 500 });
-  fc.assert(fc.property(int32, int32, (pid, sig) => {
-    const p = codec.encodeControl(pid, sig);
-    assert.is(codec.controlPid(p), pid);
-    assert.is(codec.controlSignal(p), sig);
-    assert.equal(decodeControlRef(wasmBytes(codec.memory, p, CONTROL_SIZE)), { pid, signal: sig });
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(statusFields, (f) => {
+      const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
+      assert.equal(decodeStatusRef(wasmBytes(codec.memory, p, STATUS_SIZE)), f);
+      const [rec] = decodeChunks(codec, 'status', [encodeStatusRef(f)]);
+      assert.equal(decodeStatusRef(rec), f);
+      new Uint8Array(codec.memory.buffer, codec.inputBuffer(), STATUS_SIZE).set(encodeStatusRef(f));
+      assert.equal(wasmFields(codec, codec.inputBuffer()), f);
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(int32, int32, (pid, sig) => {
+      const p = codec.encodeControl(pid, sig);
+      assert.is(codec.controlPid(p), pid);
+      assert.is(codec.controlSignal(p), sig);
+      assert.equal(decodeControlRef(wasmBytes(codec.memory, p, CONTROL_SIZE)), { pid, signal: sig });
+    }),
+    { numRuns: 500 },
+  );
 });
 
 roundTrip('should classify every valid record as valid and keep its fields', () => {
   const codec = loadCodec();
-  fc.assert(fc.property(validRecord, (f) => {
-    const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
-    const kind = codec.statusKind(p);
-    assert.ok(kind > 0, `kind ${kind} for ${JSON.stringify(f, (_, v) => typeof v === 'bigint' ? `${v}` : v)}`);
-    assert.is(kind, statusKindRef(wasmBytes(codec.memory, p, STATUS_SIZE)));
-    const [rec] = decodeChunks(codec, 'status', [wasmBytes(codec.memory, p, STATUS_SIZE)]);
-    assert.equal(decodeStatusRef(rec), f);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(validRecord, (f) => {
+      const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
+      const kind = codec.statusKind(p);
+      assert.ok(kind > 0, `kind ${kind} for ${JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? `${v}` : v))}`);
+      assert.is(kind, statusKindRef(wasmBytes(codec.memory, p, STATUS_SIZE)));
+      const [rec] = decodeChunks(codec, 'status', [wasmBytes(codec.memory, p, STATUS_SIZE)]);
+      assert.equal(decodeStatusRef(rec), f);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 // ---
@@ -273,7 +400,12 @@ const threeStatus = [
   encodeStatusRef({ signo: 17, code: 2, pid: 77, status: 9, utime: 1n }),
   encodeStatusRef({ signo: 0, code: SUP_SPAWNED, pid: 4243 }),
 ];
-const fourControl = [encodeControlRef(10, 15), encodeControlRef(-1, 9), encodeControlRef(11, 0), encodeControlRef(12, 64)];
+const fourControl = [
+  encodeControlRef(10, 15),
+  encodeControlRef(-1, 9),
+  encodeControlRef(11, 0),
+  encodeControlRef(12, 64),
+];
 
 streams('should decode status records split at every byte boundary', () => {
   const whole = concatBytes(threeStatus);
@@ -298,7 +430,14 @@ streams('should decode records fed one byte at a time', () => {
   const bytes = [...status].map((b) => Uint8Array.of(b));
   assert.equal(decodeChunks(codec, 'status', bytes), threeStatus);
   const control = concatBytes(fourControl);
-  assert.equal(decodeChunks(codec, 'control', [...control].map((b) => Uint8Array.of(b))), fourControl);
+  assert.equal(
+    decodeChunks(
+      codec,
+      'control',
+      [...control].map((b) => Uint8Array.of(b)),
+    ),
+    fourControl,
+  );
 });
 
 streams('should count the partial record of a byte-at-a-time feed', () => {
@@ -318,7 +457,9 @@ streams('should count the partial record of a byte-at-a-time feed', () => {
 streams('should decode a full input buffer of records in one feed', () => {
   const codec = loadCodec();
   const n = codec.inputCapacity() / STATUS_SIZE;
-  const records = Array.from({ length: n }, (_, i) => encodeStatusRef({ signo: 17, code: 1, pid: i + 1, status: i % 256 }));
+  const records = Array.from({ length: n }, (_, i) =>
+    encodeStatusRef({ signo: 17, code: 1, pid: i + 1, status: i % 256 }),
+  );
   const got = decodeChunks(codec, 'status', [concatBytes(records)]);
   assert.is(got.length, n);
   assert.equal(got, records);
@@ -404,7 +545,11 @@ classify('should classify every kind of valid record', () => {
     [encodeStatusRef({ signo: SIGNO_SUPERVISE, code: SUP_SPAWN_FAILED, errno: 2 }), KIND_SPAWN_FAILED],
   ];
   for (const [bytes, kind] of cases) {
-    assert.is(kindOf(codec, bytes), kind, JSON.stringify(decodeStatusRef(bytes), (_, v) => typeof v === 'bigint' ? `${v}` : v));
+    assert.is(
+      kindOf(codec, bytes),
+      kind,
+      JSON.stringify(decodeStatusRef(bytes), (_, v) => (typeof v === 'bigint' ? `${v}` : v)),
+    );
   }
 });
 
@@ -470,63 +615,87 @@ classify('should report the first rule broken, in the documented order', () => {
 const props = suite('properties of the codec');
 
 const chunked = (bytes: fc.Arbitrary<Uint8Array>) =>
-  bytes.chain((b) => fc.uniqueArray(fc.integer({ min: 0, max: b.length }), { maxLength: 12 })
-    .map((cuts) => ({ bytes: b, cuts: cuts.sort((x, y) => x - y) })));
+  bytes.chain((b) =>
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: b.length }), { maxLength: 12 })
+      .map((cuts) => ({ bytes: b, cuts: cuts.sort((x, y) => x - y) })),
+  );
 
 props('should never trap on arbitrary bytes and classify them as the reference does', () => {
   const codec = loadCodec();
-  fc.assert(fc.property(chunked(fc.uint8Array({ maxLength: 1200 })), ({ bytes, cuts }) => {
-    codec.statusReset();
-    codec.controlReset();
-    const records = decodeChunks(codec, 'status', splitAt(bytes, cuts));
-    assert.is(records.length, Math.floor(bytes.length / STATUS_SIZE));
-    assert.is(codec.statusPending(), bytes.length % STATUS_SIZE);
-    for (const rec of records) {
-      const kind = kindOf(codec, rec);
-      assert.ok(Number.isInteger(kind) && kind !== 0);
-      assert.is(kind, statusKindRef(rec));
-    }
-    const controls = decodeChunks(codec, 'control', splitAt(bytes, cuts));
-    assert.is(controls.length, Math.floor(bytes.length / CONTROL_SIZE));
-    assert.is(codec.controlPending(), bytes.length % CONTROL_SIZE);
-  }), { numRuns: 400 });
+  fc.assert(
+    fc.property(chunked(fc.uint8Array({ maxLength: 1200 })), ({ bytes, cuts }) => {
+      codec.statusReset();
+      codec.controlReset();
+      const records = decodeChunks(codec, 'status', splitAt(bytes, cuts));
+      assert.is(records.length, Math.floor(bytes.length / STATUS_SIZE));
+      assert.is(codec.statusPending(), bytes.length % STATUS_SIZE);
+      for (const rec of records) {
+        const kind = kindOf(codec, rec);
+        assert.ok(Number.isInteger(kind) && kind !== 0);
+        assert.is(kind, statusKindRef(rec));
+      }
+      const controls = decodeChunks(codec, 'control', splitAt(bytes, cuts));
+      assert.is(controls.length, Math.floor(bytes.length / CONTROL_SIZE));
+      assert.is(codec.controlPending(), bytes.length % CONTROL_SIZE);
+    }),
+    { numRuns: 400 },
+  );
 });
 
 props('should classify mutated valid records as the reference does', () => {
   const codec = loadCodec();
-  const mutated = fc.tuple(validRecord, fc.array(fc.tuple(fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }));
-  fc.assert(fc.property(mutated, ([f, edits]) => {
-    const bytes = encodeStatusRef(f);
-    for (const [at, v] of edits) bytes[at] = v;
-    assert.is(kindOf(codec, bytes), statusKindRef(bytes));
-  }), { numRuns: 1000 });
+  const mutated = fc.tuple(
+    validRecord,
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+  );
+  fc.assert(
+    fc.property(mutated, ([f, edits]) => {
+      const bytes = encodeStatusRef(f);
+      for (const [at, v] of edits) bytes[at] = v;
+      assert.is(kindOf(codec, bytes), statusKindRef(bytes));
+    }),
+    { numRuns: 1000 },
+  );
 });
 
 props('should give the same records for any chunking of a stream', () => {
-  fc.assert(fc.property(
-    fc.array(validRecord, { maxLength: 8 }),
-    fc.array(fc.tuple(int32, int32), { maxLength: 40 }),
-    fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 15 }),
-    (statusRecords, controlRecords, rawCuts) => {
-      const codec = loadCodec();
-      const status = concatBytes(statusRecords.map(encodeStatusRef));
-      const control = concatBytes(controlRecords.map(([pid, sig]) => encodeControlRef(pid, sig)));
-      const cutsFor = (len: number) => [...new Set(rawCuts.map((c) => c % (len + 1)))].sort((a, b) => a - b);
-      const got = decodeChunks(codec, 'status', splitAt(status, cutsFor(status.length)));
-      assert.equal(got.map((r) => decodeStatusRef(r)), statusRecords);
-      const gotControl = decodeChunks(codec, 'control', splitAt(control, cutsFor(control.length)));
-      assert.equal(gotControl.map((r) => decodeControlRef(r)), controlRecords.map(([pid, signal]) => ({ pid, signal })));
-    },
-  ), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.array(validRecord, { maxLength: 8 }),
+      fc.array(fc.tuple(int32, int32), { maxLength: 40 }),
+      fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 15 }),
+      (statusRecords, controlRecords, rawCuts) => {
+        const codec = loadCodec();
+        const status = concatBytes(statusRecords.map(encodeStatusRef));
+        const control = concatBytes(controlRecords.map(([pid, sig]) => encodeControlRef(pid, sig)));
+        const cutsFor = (len: number) => [...new Set(rawCuts.map((c) => c % (len + 1)))].sort((a, b) => a - b);
+        const got = decodeChunks(codec, 'status', splitAt(status, cutsFor(status.length)));
+        assert.equal(
+          got.map((r) => decodeStatusRef(r)),
+          statusRecords,
+        );
+        const gotControl = decodeChunks(codec, 'control', splitAt(control, cutsFor(control.length)));
+        assert.equal(
+          gotControl.map((r) => decodeControlRef(r)),
+          controlRecords.map(([pid, signal]) => ({ pid, signal })),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 props('should decode what it encodes for valid records', () => {
   const codec = loadCodec();
-  fc.assert(fc.property(validRecord, (f) => {
-    const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
-    assert.equal(wasmFields(codec, p), f);
-    assert.ok(codec.statusKind(p) > 0);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(validRecord, (f) => {
+      const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
+      assert.equal(wasmFields(codec, p), f);
+      assert.ok(codec.statusKind(p) > 0);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 modules.run();

@@ -5,13 +5,34 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
-  FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED, ERR_LENGTH, CLD_EXITED, CLD_KILLED,
-  LAUNCH_START_GRACE, SUP_SPAWNED, SUP_SPAWN_FAILED,
+  FLAG_EXIT,
+  FLAG_WANT_WRITABLE,
+  FLAG_TEARDOWN,
+  FLAG_MAIN_EXITED,
+  ERR_LENGTH,
+  CLD_EXITED,
+  CLD_KILLED,
+  LAUNCH_START_GRACE,
+  SUP_SPAWNED,
+  SUP_SPAWN_FAILED,
 } from '../assembly/protocol.ts';
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
 import {
-  FakeKernel, coreModule, encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef,
-  EAGAIN, EPIPE, ENOENT, World, worldActions, plain, type WorldAction, type CoreWasm,
+  FakeKernel,
+  coreModule,
+  encodeControlRef,
+  decodeStatusRef,
+  statusPaddingIsZero,
+  concatBytes,
+  statusKindRef,
+  EAGAIN,
+  EPIPE,
+  ENOENT,
+  World,
+  worldActions,
+  plain,
+  type WorldAction,
+  type CoreWasm,
 } from './helpers.ts';
 
 const TICKS = 100;
@@ -63,10 +84,11 @@ function setup(opts: { main?: (k: FakeKernel) => number; pidMax?: number; firstP
 const ticksOf = (us: number) => BigInt(Math.floor(us / 1e6) * TICKS + Math.floor(((us % 1e6) * TICKS) / 1e6));
 
 /** [pid, code, status] of every record written. */
-const summary = (k: FakeKernel) => k.records().map((r) => {
-  const f = decodeStatusRef(r);
-  return [f.pid, f.code, f.status];
-});
+const summary = (k: FakeKernel) =>
+  k.records().map((r) => {
+    const f = decodeStatusRef(r);
+    return [f.pid, f.code, f.status];
+  });
 
 const killsOf = (k: FakeKernel) => k.kills.map((c) => [c.pid, c.sig]);
 
@@ -74,17 +96,39 @@ const killsOf = (k: FakeKernel) => k.kills.map((c) => [c.pid, c.sig]);
 
 const exports = suite('the core module');
 
-exports('should export main, the front end\'s duration parser and the decisions the fake kernel drives', () => {
-  const names = WebAssembly.Module.exports(coreModule()).map((e) => e.name).sort();
+exports("should export main, the front end's duration parser and the decisions the fake kernel drives", () => {
+  const names = WebAssembly.Module.exports(coreModule())
+    .map((e) => e.name)
+    .sort();
   assert.equal(names, [
-    'argBuffer', 'control', 'controlBuffer', 'controlCapacity', 'controlEof', 'duration', 'exitCode', 'graceExpired',
-    'init', 'launch', 'launchSignal', 'main', 'mainCode', 'mainStatus', 'memory', 'pump', 'signal', 'spawnFailed',
-    'spawned', 'teardown', 'timeout',
+    'argBuffer',
+    'control',
+    'controlBuffer',
+    'controlCapacity',
+    'controlEof',
+    'duration',
+    'exitCode',
+    'graceExpired',
+    'init',
+    'launch',
+    'launchSignal',
+    'main',
+    'mainCode',
+    'mainStatus',
+    'memory',
+    'pump',
+    'signal',
+    'spawnFailed',
+    'spawned',
+    'teardown',
+    'timeout',
   ]);
 });
 
 exports('should import only the system calls of assembly/linux.ts and env.abort', () => {
-  const names = WebAssembly.Module.imports(coreModule()).map((i) => `${i.module}.${i.name}`).sort();
+  const names = WebAssembly.Module.imports(coreModule())
+    .map((i) => `${i.module}.${i.name}`)
+    .sort();
   assert.equal(names, ['env.abort', ...Object.keys(new FakeKernel().linux).map((n) => `linux.${n}`)].sort());
 });
 
@@ -111,8 +155,14 @@ reaping('should write one exact record for a child that exits 3', () => {
   assert.is(records.length, 1);
   assert.is(h.k.written.length, 128);
   assert.equal(decodeStatusRef(records[0]), {
-    signo: 17, errno: 0, code: CLD_EXITED, pid, uid: 1000, status: 3,
-    utime: ticksOf(proc.utimeUs), stime: ticksOf(proc.stimeUs),
+    signo: 17,
+    errno: 0,
+    code: CLD_EXITED,
+    pid,
+    uid: 1000,
+    status: 3,
+    utime: ticksOf(proc.utimeUs),
+    stime: ticksOf(proc.stimeUs),
   });
   assert.ok(statusPaddingIsZero(records[0]));
   assert.is(statusKindRef(records[0]), 1);
@@ -126,7 +176,10 @@ reaping('should reap children that died before the first pump', () => {
   h.k.exit(b, 0);
   h.k.crash(a, 11);
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(summary(h.k), [[b, CLD_EXITED, 0], [a, CLD_KILLED, 11]]);
+  assert.equal(summary(h.k), [
+    [b, CLD_EXITED, 0],
+    [a, CLD_KILLED, 11],
+  ]);
 });
 
 reaping('should not exit while a child is alive', () => {
@@ -147,7 +200,10 @@ reaping('should report adopted orphans like children', () => {
   assert.ok(h.k.isChild(g));
   h.k.exit(g, 2);
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(summary(h.k), [[a, 1, 1], [g, 1, 2]]);
+  assert.equal(summary(h.k), [
+    [a, 1, 1],
+    [g, 1, 2],
+  ]);
 });
 
 reaping('should leave zombies unreaped while the reader is stalled, then deliver them in order', () => {
@@ -164,7 +220,11 @@ reaping('should leave zombies unreaped while the reader is stalled, then deliver
   assert.equal(h.k.written, []);
   h.k.reader = 'ready';
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(summary(h.k), [[pids[1], 1, 1], [pids[0], 1, 0], [pids[2], 2, 15]]);
+  assert.equal(summary(h.k), [
+    [pids[1], 1, 1],
+    [pids[0], 1, 0],
+    [pids[2], 2, 15],
+  ]);
   assert.equal(h.k.violations, []);
 });
 
@@ -175,7 +235,10 @@ reaping('should finish records cut short by the status fd', () => {
   for (const p of pids) h.k.exit(p, 4);
   assert.is(h.pump(), FLAG_EXIT);
   assert.is(h.k.written.length, 256);
-  assert.equal(summary(h.k), [[pids[0], 1, 4], [pids[1], 1, 4]]);
+  assert.equal(summary(h.k), [
+    [pids[0], 1, 4],
+    [pids[1], 1, 4],
+  ]);
 });
 
 reaping('should keep a record that met EAGAIN and write it once writable', () => {
@@ -187,7 +250,10 @@ reaping('should keep a record that met EAGAIN and write it once writable', () =>
   assert.is(h.k.reaped.length, 1); // the second waits in the kernel
   assert.is(h.k.written.length, 0);
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(summary(h.k), [[pids[0], 1, 5], [pids[1], 1, 5]]);
+  assert.equal(summary(h.k), [
+    [pids[0], 1, 5],
+    [pids[1], 1, 5],
+  ]);
 });
 
 reaping('should keep the rest of a half-written record across a stall', () => {
@@ -213,7 +279,10 @@ reaping('should drop a pending record when the reader goes away, and reap on', (
   assert.is(h.pump(), FLAG_WANT_WRITABLE);
   h.k.reader = 'gone';
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(h.k.reaped.map((r) => r.pid), pids);
+  assert.equal(
+    h.k.reaped.map((r) => r.pid),
+    pids,
+  );
   assert.is(h.k.written.length, 60);
   assert.equal(h.k.stderr, []); // the owner closing its end is the usual way to end: no word
   assert.equal(h.k.violations, []);
@@ -229,7 +298,10 @@ reaping('should keep reaping without writing once the reader is gone', () => {
   assert.is(h.pump(), 0);
   h.k.exit(pids[2], 0);
   assert.is(h.pump(), FLAG_EXIT);
-  assert.equal(h.k.reaped.map((r) => r.pid), pids);
+  assert.equal(
+    h.k.reaped.map((r) => r.pid),
+    pids,
+  );
   assert.equal(summary(h.k), [[pids[0], 1, 0]]);
   assert.equal(h.k.stderr, []); // the owner closing its end is the usual way to end: no word
 });
@@ -265,7 +337,16 @@ control('should make no kill call for pid 0, -1, INT_MIN, a sibling, itself or p
   const h = setup();
   h.k.spawn();
   const sibling = h.k.add(60, h.k.parent).pid;
-  const records: Array<[number, number]> = [[0, 9], [-1, 9], [INT_MIN, 9], [sibling, 9], [h.k.self, 9], [1, 9], [h.k.parent, 9], [99999, 9]];
+  const records: Array<[number, number]> = [
+    [0, 9],
+    [-1, 9],
+    [INT_MIN, 9],
+    [sibling, 9],
+    [h.k.self, 9],
+    [1, 9],
+    [h.k.parent, 9],
+    [99999, 9],
+  ];
   assert.is(h.request(...records), records.length);
   assert.equal(h.k.kills, []);
   assert.equal(h.k.stderr, [
@@ -279,9 +360,16 @@ control('should refuse signals outside 0..64 and pass 0 and 64', () => {
   const h = setup();
   const a = h.k.spawn();
   h.request([a, 65], [a, -1], [a, INT_MAX], [a, INT_MIN], [a, 0], [a, 64]);
-  assert.equal(killsOf(h.k), [[a, 0], [a, 64]]);
-  assert.equal(h.k.stderr, [65, -1, INT_MAX, INT_MIN].map((sig) =>
-    `supervise: refused a control record for pid ${a}: ${sig} is not a signal number`));
+  assert.equal(killsOf(h.k), [
+    [a, 0],
+    [a, 64],
+  ]);
+  assert.equal(
+    h.k.stderr,
+    [65, -1, INT_MAX, INT_MIN].map(
+      (sig) => `supervise: refused a control record for pid ${a}: ${sig} is not a signal number`,
+    ),
+  );
 });
 
 control('should report the first malformed records one by one, then only a count (no stderr flood)', () => {
@@ -293,8 +381,13 @@ control('should report the first malformed records one by one, then only a count
   const count = (n: number) =>
     `supervise: refused ${n} malformed control records so far (only the first ${REFUSALS_SHOWN} are shown one by one)`;
   assert.equal(h.k.stderr, [
-    ...Array.from({ length: REFUSALS_SHOWN }, () => 'supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled'),
-    count(16), count(32), count(64),
+    ...Array.from(
+      { length: REFUSALS_SHOWN },
+      () => 'supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled',
+    ),
+    count(16),
+    count(32),
+    count(64),
   ]);
   h.core.controlEof();
   assert.equal(h.k.stderr.at(-1), count(100));
@@ -333,7 +426,10 @@ control('should reassemble a record split across calls', () => {
   assert.is(h.send(bytes.subarray(3, 11)), 1);
   assert.equal(killsOf(h.k), [[a, 15]]);
   assert.is(h.send(bytes.subarray(11)), 1);
-  assert.equal(killsOf(h.k), [[a, 15], [a, 0]]);
+  assert.equal(killsOf(h.k), [
+    [a, 15],
+    [a, 0],
+  ]);
 });
 
 control('should reassemble records fed one byte at a time', () => {
@@ -343,7 +439,10 @@ control('should reassemble records fed one byte at a time', () => {
   let handled = 0;
   for (const b of bytes) handled += h.send(Uint8Array.of(b));
   assert.is(handled, 3);
-  assert.equal(killsOf(h.k), kids.map((p) => [p, 10]));
+  assert.equal(
+    killsOf(h.k),
+    kids.map((p) => [p, 10]),
+  );
 });
 
 control('should report a failing kill and go on', () => {
@@ -352,7 +451,10 @@ control('should report a failing kill and go on', () => {
   const b = h.k.spawn();
   h.k.refuse.add(a);
   h.request([a, 15], [b, 15]);
-  assert.equal(killsOf(h.k), [[a, 15], [b, 15]]);
+  assert.equal(killsOf(h.k), [
+    [a, 15],
+    [b, 15],
+  ]);
   assert.equal(h.k.stderr, [`supervise: could not signal pid ${a}: EPERM; going on`]);
 });
 
@@ -364,9 +466,14 @@ const teardown = suite('tear-down');
  *  (e double-forked: adopted already; d a zombie of c2's), plus a sibling of the supervisor. */
 function tree(h: Harness) {
   const k = h.k;
-  const c1 = k.spawn(), c2 = k.spawn();
-  const g1 = k.spawn(c1), g2 = k.spawn(c1), g3 = k.spawn(c2), d = k.spawn(c2);
-  const gg1 = k.spawn(g1), e = k.spawn(d);
+  const c1 = k.spawn(),
+    c2 = k.spawn();
+  const g1 = k.spawn(c1),
+    g2 = k.spawn(c1),
+    g3 = k.spawn(c2),
+    d = k.spawn(c2);
+  const gg1 = k.spawn(g1),
+    e = k.spawn(d);
   k.exit(d, 0);
   const sibling = k.add(60, k.parent).pid;
   return { c1, c2, g1, g2, g3, d, gg1, e, sibling };
@@ -385,14 +492,25 @@ teardown('should kill a tree of several generations, generation by generation, o
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
   const gen1 = [t.c1, t.c2, t.e].sort((a, b) => a - b);
   const gen2 = [t.g1, t.g2, t.g3].sort((a, b) => a - b);
-  assert.equal(killsOf(h.k), [...gen1, ...gen2, t.gg1].map((p) => [p, 9]));
+  assert.equal(
+    killsOf(h.k),
+    [...gen1, ...gen2, t.gg1].map((p) => [p, 9]),
+  );
   // A whole generation is killed before the first of it is reaped.
-  assert.equal(h.k.log.slice(0, 3), gen1.map((p) => `kill ${p} 9`));
+  assert.equal(
+    h.k.log.slice(0, 3),
+    gen1.map((p) => `kill ${p} 9`),
+  );
   assert.ok(h.k.kills.every((c) => c.wasChild));
   assert.equal(h.k.livingDescendants(), []);
   assert.equal(h.k.childPids(), []);
   assert.ok(h.k.procs.get(t.sibling)!.state === 'alive');
-  assert.equal(summary(h.k).map((r) => r[0]).sort(), [t.d, ...gen1, ...gen2, t.gg1].sort());
+  assert.equal(
+    summary(h.k)
+      .map((r) => r[0])
+      .sort(),
+    [t.d, ...gen1, ...gen2, t.gg1].sort(),
+  );
   assert.is(h.core.exitCode(), 0);
 });
 
@@ -428,7 +546,11 @@ teardown('should kill a recycled pid adopted during tear-down', () => {
   h.k.refuse.delete(b);
   h.k.exit(b, 0);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
-  assert.equal(killsOf(h.k), [[a, 9], [b, 9], [a, 9]]);
+  assert.equal(killsOf(h.k), [
+    [a, 9],
+    [b, 9],
+    [a, 9],
+  ]);
   assert.is(new Set(h.k.kills.map((c) => c.serial)).size, 3);
 });
 
@@ -468,7 +590,10 @@ teardown('should kill more children than the first children() buffer holds, each
   const pids = Array.from({ length: 3000 }, () => h.k.spawn());
   h.core.controlEof();
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
-  assert.equal(h.k.kills.map((c) => c.pid).sort((a, b) => a - b), pids);
+  assert.equal(
+    h.k.kills.map((c) => c.pid).sort((a, b) => a - b),
+    pids,
+  );
   assert.is(h.k.records().length, 3000);
 });
 
@@ -492,7 +617,10 @@ teardown('should report a child it cannot kill once, and exit when it dies', () 
   h.core.controlEof();
   assert.is(h.pump(), FLAG_TEARDOWN);
   assert.is(h.pump(), FLAG_TEARDOWN);
-  assert.equal(killsOf(h.k), [[a, 9], [b, 9]]);
+  assert.equal(killsOf(h.k), [
+    [a, 9],
+    [b, 9],
+  ]);
   assert.equal(h.k.stderr, [`supervise: could not signal pid ${a}: EPERM; going on`]);
   h.k.exit(a, 0);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
@@ -548,7 +676,10 @@ launch('should remember the main child status and refuse its pid once reaped', (
   assert.is(h.core.mainStatus(), 7);
   h.k.spawnAs(main); // the pid comes back as an adopted process
   h.request([main, 9], [other, 0]);
-  assert.equal(killsOf(h.k), [[main, 0], [other, 0]]);
+  assert.equal(killsOf(h.k), [
+    [main, 0],
+    [other, 0],
+  ]);
   assert.is(h.pump(), FLAG_MAIN_EXITED);
   h.k.exit(other, 0);
   h.k.exit(main, 0);
@@ -584,7 +715,16 @@ launchPolicy('should write the spawned record before any other', () => {
   h.k.exit(main, 0);
   h.pump();
   const records = h.k.records().map((r) => decodeStatusRef(r));
-  assert.equal(records[0], { signo: 0, errno: 0, code: SUP_SPAWNED, pid: main, uid: 0, status: 0, utime: 0n, stime: 0n });
+  assert.equal(records[0], {
+    signo: 0,
+    errno: 0,
+    code: SUP_SPAWNED,
+    pid: main,
+    uid: 0,
+    status: 0,
+    utime: 0n,
+    stime: 0n,
+  });
   assert.equal([records[1].signo, records[1].pid], [17, main]);
 });
 
@@ -618,7 +758,13 @@ launchPolicy('should forward every signal to the main child only, while it is un
   for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig, 0), 0);
   assert.is(h.core.launchSignal(17, 0), 0);
   assert.is(h.core.launchSignal(1, 0), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
-  const expected = [[main, 28], [main, 18], [main, 23], [main, 10], [main, 1]];
+  const expected = [
+    [main, 28],
+    [main, 18],
+    [main, 23],
+    [main, 10],
+    [main, 1],
+  ];
   assert.equal(killsOf(h.k), expected);
   h.pump(); // reaped: its pid is no longer the command
   assert.is(h.core.launchSignal(28, 0), 0);
@@ -652,24 +798,33 @@ launchPolicy('should wait for a main child that ignores TERM without --grace, fo
   h.k.refuse.add(main);
   for (let i = 0; i < 5; i++) assert.is(h.core.launchSignal(15, 0), 0);
   assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), 0);
-  assert.equal(killsOf(h.k), Array.from({ length: 5 }, () => [main, 15]));
+  assert.equal(
+    killsOf(h.k),
+    Array.from({ length: 5 }, () => [main, 15]),
+  );
   h.k.refuse.delete(main);
   h.k.exit(main, 0);
   assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
   assert.is(h.core.exitCode(), 0);
 });
 
-launchPolicy('should skip a terminal\'s INT/QUIT/WINCH (SI_KERNEL) only when the main child shares its process group', () => {
-  const { h, main } = launched({ waitAll: true });
-  h.k.refuse.add(main);
-  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
-  assert.equal(killsOf(h.k), []);
-  for (const sig of [15, 1, 10]) h.core.launchSignal(sig, 0x80); // not a terminal's
-  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, -1); // SI_QUEUE
-  h.k.procs.get(main)!.pgid = main;
-  for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
-  assert.equal(killsOf(h.k).map(([, s]) => s), [15, 1, 10, 2, 3, 28, 2, 3, 28]);
-});
+launchPolicy(
+  "should skip a terminal's INT/QUIT/WINCH (SI_KERNEL) only when the main child shares its process group",
+  () => {
+    const { h, main } = launched({ waitAll: true });
+    h.k.refuse.add(main);
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+    assert.equal(killsOf(h.k), []);
+    for (const sig of [15, 1, 10]) h.core.launchSignal(sig, 0x80); // not a terminal's
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, -1); // SI_QUEUE
+    h.k.procs.get(main)!.pgid = main;
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+    assert.equal(
+      killsOf(h.k).map(([, s]) => s),
+      [15, 1, 10, 2, 3, 28, 2, 3, 28],
+    );
+  },
+);
 
 launchPolicy('should exit with the main child code when it finishes inside the grace period', () => {
   const { h, main } = launched({ grace: true });
@@ -698,14 +853,19 @@ launchPolicy('should SIGTERM the main child on timeout() and exit 124', () => {
 });
 
 launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (others)', () => {
-  for (const [errno, code] of [[2, 127], [13, 126], [8, 126]]) {
+  for (const [errno, code] of [
+    [2, 127],
+    [13, 126],
+    [8, 126],
+  ]) {
     const h = setup();
     h.core.launch(0, 0);
     h.core.spawnFailed(errno);
     assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
-    assert.equal(h.k.records().map((r) => decodeStatusRef(r)), [
-      { signo: 0, errno, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n },
-    ]);
+    assert.equal(
+      h.k.records().map((r) => decodeStatusRef(r)),
+      [{ signo: 0, errno, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n }],
+    );
     assert.is(h.core.exitCode(), code);
   }
 });
@@ -719,7 +879,10 @@ type Action = WorldAction | { t: 'eof' } | { t: 'signal'; signo: number } | { t:
 const action: fc.Arbitrary<Action> = fc.oneof<fc.MaybeWeightedArbitrary<Action>[]>(
   ...worldActions(),
   { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('signal' as const), signo: fc.constantFrom(1, 2, 3, 15, 17, 10, 28) }, plain) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('signal' as const), signo: fc.constantFrom(1, 2, 3, 15, 17, 10, 28) }, plain),
+  },
   { weight: 2, arbitrary: fc.constant({ t: 'pump' as const }) },
 );
 interface History {
@@ -729,13 +892,16 @@ interface History {
   actions: Action[];
   end: 'eof' | 'signal';
 }
-const history: fc.Arbitrary<History> = fc.record({
-  launch: fc.boolean(),
-  pidMax: fc.constantFrom(250, 300, 32768),
-  initial: fc.integer({ min: 1, max: 6 }),
-  actions: fc.array(action, { minLength: 5, maxLength: 80, size: 'max' }),
-  end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
-}, plain);
+const history: fc.Arbitrary<History> = fc.record(
+  {
+    launch: fc.boolean(),
+    pidMax: fc.constantFrom(250, 300, 32768),
+    initial: fc.integer({ min: 1, max: 6 }),
+    actions: fc.array(action, { minLength: 5, maxLength: 80, size: 'max' }),
+    end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
+  },
+  plain,
+);
 
 /** Runs one history against a fresh core, one decision call per action, pumping after each. */
 function runHistory({ launch, pidMax, initial, actions, end }: History): void {
@@ -744,11 +910,13 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
   const h = setup({
     pidMax,
     firstPid: pidMax < 1000 ? pidMax - 8 : 200, // some pids reach pidMax: untracked
-    main: launch ? (k) => {
-      main = k.spawn();
-      mainSerial = k.procs.get(main)!.serial;
-      return main;
-    } : undefined,
+    main: launch
+      ? (k) => {
+          main = k.spawn();
+          mainSerial = k.procs.get(main)!.serial;
+          return main;
+        }
+      : undefined,
   });
   const k = h.k;
   const world = new World(k, true);
@@ -796,7 +964,13 @@ random('should keep every invariant over a few hundred random histories', () => 
 });
 
 random('should keep every invariant in long histories with big trees', () => {
-  fc.assert(fc.property(history.map((h) => ({ ...h, actions: [...h.actions, ...h.actions] })), runHistory), { numRuns: 50 });
+  fc.assert(
+    fc.property(
+      history.map((h) => ({ ...h, actions: [...h.actions, ...h.actions] })),
+      runHistory,
+    ),
+    { numRuns: 50 },
+  );
 });
 
 exports.run();

@@ -19,13 +19,23 @@ const lines = (s: string) => s.split('\n').filter(Boolean);
 const noStack = (stderr: string) => assert.not.match(stderr, /\n\s+at /, 'a stack trace on stderr');
 
 /** What each child of record-log.ts's tree ends with, in the order of its commands. */
-const ENDINGS = ['exited 0', 'exited 3', 'killed SIGKILL', 'dumped SIGSEGV', 'killed SIGTERM', 'exited 0', 'killed SIGTERM'];
+const ENDINGS = [
+  'exited 0',
+  'exited 3',
+  'killed SIGKILL',
+  'dumped SIGSEGV',
+  'killed SIGTERM',
+  'exited 0',
+  'killed SIGTERM',
+];
 
 let log: RecordedLog;
 
 // ---
 const Real = suite('decoding a log of a real supervise run');
-Real.before(async () => { log = await recordLog(); });
+Real.before(async () => {
+  log = await recordLog();
+});
 
 Real('should print one timestamped line per record of an events log, naming how each child ended', () => {
   assert.is(log.count, EXPECTED_RECORDS);
@@ -37,16 +47,25 @@ Real('should print one timestamped line per record of an events log, naming how 
   for (const l of out) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}pid \d+ {2}\S/);
   log.pids.forEach((pid, i) => {
     assert.ok(out.includes(out.find((l) => l.endsWith(`pid ${pid}  spawned`))!), `spawned ${pid}`);
-    assert.ok(out.some((l) => l.endsWith(`pid ${pid}  ${ENDINGS[i]}`)), `pid ${pid} ${ENDINGS[i]} in\n${r.stdout}`);
+    assert.ok(
+      out.some((l) => l.endsWith(`pid ${pid}  ${ENDINGS[i]}`)),
+      `pid ${pid} ${ENDINGS[i]} in\n${r.stdout}`,
+    );
   });
-  assert.ok(out.some((l) => / pid \d+ {2}exited 7$/.test(l)), 'the adopted orphan exited 7');
+  assert.ok(
+    out.some((l) => / pid \d+ {2}exited 7$/.test(l)),
+    'the adopted orphan exited 7',
+  );
 });
 
 Real('should print the raw status stream without timestamps, same records in the same order', () => {
   const raw = run(['decode'], log.raw);
   assert.is(raw.status, 0);
   const events = lines(run(['decode'], log.events).stdout).filter((l) => !l.endsWith('spawned'));
-  assert.equal(lines(raw.stdout), events.map((l) => l.replace(/^\S+Z {2}/, '')));
+  assert.equal(
+    lines(raw.stdout),
+    events.map((l) => l.replace(/^\S+Z {2}/, '')),
+  );
 });
 
 Real('should print JSON lines with the decoded fields with --json', () => {
@@ -80,7 +99,10 @@ Real('should agree with the codec decodeAll in-process', () => {
   const { records, error } = decodeAll(loadCodec(), log.events);
   assert.is(error, null);
   const json = lines(run(['decode', '--json'], log.events).stdout).map((l) => JSON.parse(l));
-  assert.equal(json.map(({ iso: _iso, ...rest }) => rest), records);
+  assert.equal(
+    json.map(({ iso: _iso, ...rest }) => rest),
+    records,
+  );
 });
 
 Real.run();
@@ -101,10 +123,19 @@ Kinds('should print spawned, spawn failed, stopped, continued and trapped record
   const r = run(['decode'], concatBytes(recs));
   assert.is(r.status, 0);
   assert.equal(lines(r.stdout), [
-    'pid 4242  spawned', 'pid 0  spawn failed ENOENT', 'pid 7  stopped SIGSTOP', 'pid 7  continued SIGCONT',
-    'pid 7  trapped SIGTRAP', 'pid 8  killed SIGRTMIN+2',
+    'pid 4242  spawned',
+    'pid 0  spawn failed ENOENT',
+    'pid 7  stopped SIGSTOP',
+    'pid 7  continued SIGCONT',
+    'pid 7  trapped SIGTRAP',
+    'pid 8  killed SIGRTMIN+2',
   ]);
-  const log1 = encodeEventsLog([{ time: Date.UTC(2026, 10, 22, 10, 0, 1, 234) * 1000 + 567, record: encodeStatusRef({ signo: 17, code: 1, pid: 4242, status: 3 }) }]);
+  const log1 = encodeEventsLog([
+    {
+      time: Date.UTC(2026, 10, 22, 10, 0, 1, 234) * 1000 + 567,
+      record: encodeStatusRef({ signo: 17, code: 1, pid: 4242, status: 3 }),
+    },
+  ]);
   assert.is(run(['decode'], log1).stdout, '2026-11-22T10:00:01.234Z  pid 4242  exited 3\n');
 });
 
@@ -114,7 +145,10 @@ Kinds.run();
 const Bad = suite('truncated and corrupt input');
 
 Bad('should print the whole records of a truncated stream, then name the offset and exit 1', () => {
-  const two = concatBytes([encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }), encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 })]);
+  const two = concatBytes([
+    encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }),
+    encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 }),
+  ]);
   const r = run(['decode'], concatBytes([two, new Uint8Array(50)]));
   assert.is(r.status, 1);
   assert.is(r.stdout, 'pid 5  exited 1\npid 6  exited 2\n');
@@ -124,7 +158,14 @@ Bad('should print the whole records of a truncated stream, then name the offset 
 Bad('should stop at a corrupt record, naming its offset and what is wrong with it', () => {
   const bad = encodeStatusRef({ signo: 17, code: 1, pid: 6, status: 2 });
   bad[100] = 1;
-  const r = run(['decode'], concatBytes([encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }), bad, encodeStatusRef({ signo: 17, code: 1, pid: 7 })]));
+  const r = run(
+    ['decode'],
+    concatBytes([
+      encodeStatusRef({ signo: 17, code: 1, pid: 5, status: 1 }),
+      bad,
+      encodeStatusRef({ signo: 17, code: 1, pid: 7 }),
+    ]),
+  );
   assert.is(r.status, 1);
   assert.is(r.stdout, 'pid 5  exited 1\n');
   assert.is(r.stderr, 'supervise: decode: stdin: invalid status record (non-zero padding) at byte offset 128\n');
@@ -132,11 +173,13 @@ Bad('should stop at a corrupt record, naming its offset and what is wrong with i
 
 Bad('should reject an events log of another version or entry size, and a cut header', () => {
   const good = encodeEventsLog([{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
-  const v2 = good.slice(); v2[8] = 2;
+  const v2 = good.slice();
+  v2[8] = 2;
   let r = run(['decode'], v2);
   assert.is(r.status, 1);
   assert.match(r.stderr, /unsupported events log version 2 .*at byte offset 8\n$/);
-  const big = good.slice(); big[12] = 200;
+  const big = good.slice();
+  big[12] = 200;
   assert.match(run(['decode'], big).stderr, /entry size 200 .*at byte offset 12\n$/);
   r = run(['decode'], good.subarray(0, 10));
   assert.is(r.stderr, 'supervise: decode: stdin: truncated events header (10 of 16 bytes) at byte offset 0\n');
@@ -145,7 +188,11 @@ Bad('should reject an events log of another version or entry size, and a cut hea
 });
 
 Bad('should never print a stack trace, whatever the input', () => {
-  for (const input of [new Uint8Array([0x53, 0x55]), Uint8Array.from({ length: 300 }, (_, i) => i * 7), new Uint8Array(0)]) {
+  for (const input of [
+    new Uint8Array([0x53, 0x55]),
+    Uint8Array.from({ length: 300 }, (_, i) => i * 7),
+    new Uint8Array(0),
+  ]) {
     const r = run(['decode'], input);
     noStack(r.stderr);
     assert.ok(r.status === 0 || r.status === 1);
@@ -153,7 +200,10 @@ Bad('should never print a stack trace, whatever the input', () => {
   const r = run(['decode', '/nonexistent/log']);
   assert.is(r.status, 1);
   assert.is(r.stderr, 'supervise: decode: /nonexistent/log: ENOENT: cannot open it\n');
-  assert.is(run(['decode', '--control'], new Uint8Array(12)).stderr, 'supervise: decode: stdin: truncated record (4 of 8 bytes) at byte offset 8\n');
+  assert.is(
+    run(['decode', '--control'], new Uint8Array(12)).stderr,
+    'supervise: decode: stdin: truncated record (4 of 8 bytes) at byte offset 8\n',
+  );
 });
 
 Bad.run();
@@ -164,7 +214,9 @@ const Stream = suite('streaming');
 Stream('should print each record as it arrives on a pipe, before the input ends', async () => {
   const p = spawn(SUPERVISE, ['decode'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  p.stdout.on('data', (d) => { out += d; });
+  p.stdout.on('data', (d) => {
+    out += d;
+  });
   try {
     const rec = encodeStatusRef({ signo: 17, code: 2, pid: 99, status: 15 });
     p.stdin.write(rec.subarray(0, 60));
@@ -186,7 +238,14 @@ Stream.run();
 const Send = suite('supervise send');
 
 Send('should write one 8-byte control record for a name or a number', () => {
-  for (const [sig, num] of [['TERM', 15], ['SIGKILL', 9], ['usr1', 10], ['15', 15], ['0', 0], ['RTMIN+2', 36]] as const) {
+  for (const [sig, num] of [
+    ['TERM', 15],
+    ['SIGKILL', 9],
+    ['usr1', 10],
+    ['15', 15],
+    ['0', 0],
+    ['RTMIN+2', 36],
+  ] as const) {
     const r = run(['send', '4242', sig]);
     assert.is(r.status, 0);
     assert.equal(new Uint8Array(r.bytes), encodeControlRef(4242, num), sig);
@@ -195,7 +254,12 @@ Send('should write one 8-byte control record for a name or a number', () => {
 });
 
 Send('should refuse a bad pid or signal with a usage error', () => {
-  for (const [pid, sig, what] of [['0', 'TERM', 'PID'], ['abc', 'TERM', 'PID'], ['12', 'NOPE', 'SIGNAL'], ['12', '65', 'SIGNAL']]) {
+  for (const [pid, sig, what] of [
+    ['0', 'TERM', 'PID'],
+    ['abc', 'TERM', 'PID'],
+    ['12', 'NOPE', 'SIGNAL'],
+    ['12', '65', 'SIGNAL'],
+  ]) {
     const r = run(['send', pid, sig]);
     assert.is(r.status, 2);
     assert.is(r.stdout, '');
@@ -210,10 +274,17 @@ Send('should drive a real supervise through a fifo, with decode reading its stat
   // Hold the fifo open for writing ourselves (O_RDWR does not block), so supervise sees
   // EOF only when we close it.
   const hold = openSync(fifo, constants.O_RDWR);
-  const sh = spawn('sh', ['-c', `python3 ${LAUNCH} ${SUPERVISE} 'exec sleep 30' < ${fifo} | ${SUPERVISE} decode`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  sh.stdout.on('data', (d) => { out += d; });
-  sh.stderr.on('data', (d) => { err += d; });
+  const sh = spawn('sh', ['-c', `python3 ${LAUNCH} ${SUPERVISE} 'exec sleep 30' < ${fifo} | ${SUPERVISE} decode`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '',
+    err = '';
+  sh.stdout.on('data', (d) => {
+    out += d;
+  });
+  sh.stderr.on('data', (d) => {
+    err += d;
+  });
   let child = 0;
   try {
     await until(() => /pids: \d+/.test(err), 10_000, 'the launcher');
@@ -227,7 +298,11 @@ Send('should drive a real supervise through a fifo, with decode reading its stat
     await until(() => sh.exitCode !== null, 10_000, 'supervise and decode to exit');
     assert.is(sh.exitCode, 0);
   } finally {
-    try { closeSync(hold); } catch { /* closed */ }
+    try {
+      closeSync(hold);
+    } catch {
+      /* closed */
+    }
     if (child) killQuietly(child);
     killQuietly(sh.pid!);
     rmSync(dir, { recursive: true, force: true });

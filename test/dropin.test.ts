@@ -65,7 +65,9 @@ interface PtyResult {
 /** argv on a new pty (session leader, controlling terminal), driven by `steps`. */
 function onPty(argv: string[], steps: string[], seconds = 10): PtyResult {
   const r = spawnSync('python3', [PTY, String(seconds), ...argv], {
-    input: `${steps.join('\n')}\n`, encoding: 'utf8', timeout: (seconds + 10) * 1000,
+    input: `${steps.join('\n')}\n`,
+    encoding: 'utf8',
+    timeout: (seconds + 10) * 1000,
   });
   try {
     return JSON.parse(r.stdout) as PtyResult;
@@ -89,16 +91,23 @@ interface Started {
 /** argv with fd 3 a pipe whose lines of digits are pids (killed at cleanup). */
 function start(argv: string[]): Started {
   const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-  let out = '', fd3 = '';
+  let out = '',
+    fd3 = '';
   const announced: number[] = [];
-  proc.stdout!.on('data', (d) => { out += d; });
-  proc.stderr!.on('data', (d) => { out += d; });
+  proc.stdout!.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr!.on('data', (d) => {
+    out += d;
+  });
   (proc.stdio[3] as Readable).on('data', (d) => {
     fd3 += d;
     for (const m of fd3.matchAll(/^(\d+)$/gm)) if (!announced.includes(Number(m[1]))) announced.push(Number(m[1]));
   });
   return {
-    pid: proc.pid!, out: () => out + fd3, announced,
+    pid: proc.pid!,
+    out: () => out + fd3,
+    announced,
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     cleanup() {
       for (const pid of announced) killQuietly(pid);
@@ -126,13 +135,16 @@ const Stop = suite('graceful stop (docker stop, systemd, kill)');
 
 Stop('should forward TERM to a TERM-trapping CMD, wait for its clean-up and exit with its 0', async () => {
   await sideBySide('TERM: CMD traps it, cleans up, exits 0; the init exits 0', async (init) => {
-    return withStarted([...init.argv, 'sh', '-c', `trap 'echo cleanup; sleep 0.3; echo done; exit 0' TERM; ${PIDS_AND_READY}; wait`], async (s) => {
-      await until(() => s.out().includes('ready'), 10_000, 'CMD to start');
-      process.kill(s.pid, 'SIGTERM');
-      const { code } = await within(s.exited, 10_000, 'exit');
-      const pass = code === 0 && /done/.test(s.out());
-      return { pass, detail: `exit ${code}, output ${tail(s.out())}` };
-    });
+    return withStarted(
+      [...init.argv, 'sh', '-c', `trap 'echo cleanup; sleep 0.3; echo done; exit 0' TERM; ${PIDS_AND_READY}; wait`],
+      async (s) => {
+        await until(() => s.out().includes('ready'), 10_000, 'CMD to start');
+        process.kill(s.pid, 'SIGTERM');
+        const { code } = await within(s.exited, 10_000, 'exit');
+        const pass = code === 0 && /done/.test(s.out());
+        return { pass, detail: `exit ${code}, output ${tail(s.out())}` };
+      },
+    );
   });
 });
 
@@ -147,38 +159,63 @@ Stop('should forward a kill -INT (SI_USER, no terminal) to CMD exactly once', as
   });
 });
 
-Stop('should leave nothing CMD started behind when CMD exits (supervise on purpose; --wait-all waits instead)', async () => {
-  await sideBySide('CMD exits 4 leaving a background job: the job is gone when the init exits, exit 4', async (init) => {
-    return withStarted([...init.argv, 'sh', '-c', `sleep 9.14 & echo $! >&3; echo ready >&3; sleep 0.2; exit 4`], async (s) => {
-      const { code } = await within(s.exited, 10_000, 'exit');
-      await until(() => s.announced.length === 1, 2000, 'the job\'s pid');
-      const gone = await until(() => !alive(s.announced[0]), 500, 'the job to die').then(() => true, () => false);
-      return { pass: code === 4 && gone, detail: `exit ${code}, the job ${gone ? 'gone' : 'left running'}` };
-    });
-  });
-});
+Stop(
+  'should leave nothing CMD started behind when CMD exits (supervise on purpose; --wait-all waits instead)',
+  async () => {
+    await sideBySide(
+      'CMD exits 4 leaving a background job: the job is gone when the init exits, exit 4',
+      async (init) => {
+        return withStarted(
+          [...init.argv, 'sh', '-c', `sleep 9.14 & echo $! >&3; echo ready >&3; sleep 0.2; exit 4`],
+          async (s) => {
+            const { code } = await within(s.exited, 10_000, 'exit');
+            await until(() => s.announced.length === 1, 2000, "the job's pid");
+            const gone = await until(() => !alive(s.announced[0]), 500, 'the job to die').then(
+              () => true,
+              () => false,
+            );
+            return { pass: code === 4 && gone, detail: `exit ${code}, the job ${gone ? 'gone' : 'left running'}` };
+          },
+        );
+      },
+    );
+  },
+);
 
 Stop('should SIGKILL the whole tree --grace 1s after a TERM that CMD ignores, and exit 137', async () => {
-  await sideBySide('--grace 1s, CMD ignores TERM: the tree is dead ~1 s later, exit 137', async (init) => {
-    return withStarted([...init.argv.slice(0, -1), '--grace', '1s', '--', 'sh', '-c', `trap '' TERM; ${PIDS_AND_READY}; wait; wait`], async (s) => {
-      await until(() => s.out().includes('ready') && s.announced.length === 2, 10_000, 'CMD to start');
-      const t0 = Date.now();
-      process.kill(s.pid, 'SIGTERM');
-      const { code, at } = await within(s.exited, 10_000, 'exit');
-      const left = s.announced.filter(alive);
-      const ms = at - t0;
-      console.log(`[figure] --grace 1s: exit ${ms} ms after TERM`);
-      return { pass: code === 137 && ms >= 950 && ms < 3000 && left.length === 0, detail: `exit ${code} after ${ms} ms, alive: ${left}` };
-    });
-  }, false);
+  await sideBySide(
+    '--grace 1s, CMD ignores TERM: the tree is dead ~1 s later, exit 137',
+    async (init) => {
+      return withStarted(
+        [...init.argv.slice(0, -1), '--grace', '1s', '--', 'sh', '-c', `trap '' TERM; ${PIDS_AND_READY}; wait; wait`],
+        async (s) => {
+          await until(() => s.out().includes('ready') && s.announced.length === 2, 10_000, 'CMD to start');
+          const t0 = Date.now();
+          process.kill(s.pid, 'SIGTERM');
+          const { code, at } = await within(s.exited, 10_000, 'exit');
+          const left = s.announced.filter(alive);
+          const ms = at - t0;
+          console.log(`[figure] --grace 1s: exit ${ms} ms after TERM`);
+          return {
+            pass: code === 137 && ms >= 950 && ms < 3000 && left.length === 0,
+            detail: `exit ${code} after ${ms} ms, alive: ${left}`,
+          };
+        },
+      );
+    },
+    false,
+  );
 });
 
 // ---
 const Terminal = suite('in a terminal');
 
-Terminal('should let one Ctrl-C (and one resize) reach CMD once, and exit with CMD\'s status', async () => {
+Terminal("should let one Ctrl-C (and one resize) reach CMD once, and exit with CMD's status", async () => {
   await sideBySide('pty: one ^C and one resize: CMD counts 1 SIGINT, 1 SIGWINCH, exits 3 itself', async (init) => {
-    const r = onPty([...init.argv, 'python3', COUNT], ['expect ready', 'resize 30 100', 'sleep 0.3', 'send \\x03', 'wait']);
+    const r = onPty(
+      [...init.argv, 'python3', COUNT],
+      ['expect ready', 'resize 30 100', 'sleep 0.3', 'send \\x03', 'wait'],
+    );
     const pass = r.ok && r.status === 3 && /sigint=1 sigwinch=1/.test(r.output);
     return { pass, detail: `${r.failed ?? 'all steps'}; status ${r.status}; output ${tail(r.output)}` };
   });
@@ -191,51 +228,95 @@ Terminal('should see a second SIGINT where there is one (negative control: a she
   assert.match(r.output, /sigint=2 /);
 });
 
-Terminal('should take a second Ctrl-C to CMD too and force the tree down at the third with --grace (exit 137)', async () => {
-  await sideBySide('pty, --grace 30s, CMD handles ^C and goes on: ^C ^C reach it, the third ^C kills the tree, exit 137', async (init) => {
-    const cmd = `import signal, time
+Terminal(
+  'should take a second Ctrl-C to CMD too and force the tree down at the third with --grace (exit 137)',
+  async () => {
+    await sideBySide(
+      'pty, --grace 30s, CMD handles ^C and goes on: ^C ^C reach it, the third ^C kills the tree, exit 137',
+      async (init) => {
+        const cmd = `import signal, time
 signal.signal(signal.SIGINT, lambda *a: print('int', flush=True))
 print('ready', flush=True)
 time.sleep(29.3)`;
-    const t0 = Date.now();
-    const r = onPty([...init.argv.slice(0, -1), '--grace', '30s', '--', 'python3', '-c', cmd],
-      ['expect ready', 'send \\x03', 'expect int', 'send \\x03', 'expect int', 'send \\x03', 'wait']);
-    const ms = Date.now() - t0;
-    return { pass: r.ok && r.status === 137 && ms < 10_000, detail: `${r.failed ?? 'all steps'}; status ${r.status} after ${ms} ms; output ${tail(r.output)}` };
-  }, false);
-});
+        const t0 = Date.now();
+        const r = onPty(
+          [...init.argv.slice(0, -1), '--grace', '30s', '--', 'python3', '-c', cmd],
+          ['expect ready', 'send \\x03', 'expect int', 'send \\x03', 'expect int', 'send \\x03', 'wait'],
+        );
+        const ms = Date.now() - t0;
+        return {
+          pass: r.ok && r.status === 137 && ms < 10_000,
+          detail: `${r.failed ?? 'all steps'}; status ${r.status} after ${ms} ms; output ${tail(r.output)}`,
+        };
+      },
+      false,
+    );
+  },
+);
 
 Terminal('should keep job control: Ctrl-Z in bash -i shows Stopped, fg finishes it with its status', async () => {
-  await sideBySide('pty, bash -i: ^Z shows the job Stopped, fg finishes it, $? is CMD\'s 7', async (init) => {
+  await sideBySide("pty, bash -i: ^Z shows the job Stopped, fg finishes it, $? is CMD's 7", async (init) => {
     const line = `${init.argv.join(' ')} sh -c 'echo started; sleep 1.37; echo finished; exit 7'`;
-    const r = onPty(['bash', '--norc', '--noprofile', '-i'], [
-      'expect [#$] $', `send ${line}\\r`, 'expect started\\r\\n', 'send \\x1a', 'expect Stopped', 'send fg\\r',
-      'expect finished\\r\\n', 'send echo status=$?\\r', 'expect status=7', 'send exit\\r', 'wait',
-    ], 12);
-    return { pass: r.ok && r.status === 0, detail: `${r.failed ?? 'all steps'}; status ${r.status}; output ${tail(r.output)}` };
+    const r = onPty(
+      ['bash', '--norc', '--noprofile', '-i'],
+      [
+        'expect [#$] $',
+        `send ${line}\\r`,
+        'expect started\\r\\n',
+        'send \\x1a',
+        'expect Stopped',
+        'send fg\\r',
+        'expect finished\\r\\n',
+        'send echo status=$?\\r',
+        'expect status=7',
+        'send exit\\r',
+        'wait',
+      ],
+      12,
+    );
+    return {
+      pass: r.ok && r.status === 0,
+      detail: `${r.failed ?? 'all steps'}; status ${r.status}; output ${tail(r.output)}`,
+    };
   });
 });
 
 // ---
 const Init1 = suite('as PID 1 (unshare --pid --fork --mount-proc)');
 
-const RootOnly = isRoot ? Init1 : (name: string, _fn: unknown) => {
-  console.log(`skipped (needs root for unshare --pid): ${name}`);
-  Init1.skip(name);
-};
+const RootOnly = isRoot
+  ? Init1
+  : (name: string, _fn: unknown) => {
+      console.log(`skipped (needs root for unshare --pid): ${name}`);
+      Init1.skip(name);
+    };
 
 RootOnly('should pass a TERM to CMD as PID 1, let its shutdown complete and exit with its status', async () => {
   await sideBySide('PID 1: TERM reaches CMD, its shutdown completes, exit 0', async (init) => {
-    return withStarted(['unshare', '--pid', '--fork', '--mount-proc', ...init.pid1, 'sh', '-c',
-      `trap 'sleep 0.3; echo shutdown-complete; exit 0' TERM; sleep 9.27 & echo ready >&3; wait`], async (s) => {
-      await until(() => s.out().includes('ready'), 10_000, 'CMD to start');
-      const pid1 = Number(readFileSync(`/proc/${s.pid}/task/${s.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-      assert.ok(pid1 > 0, 'the init under unshare');
-      s.announced.push(pid1); // an outer pid: killed at cleanup, which kills the namespace
-      process.kill(pid1, 'SIGTERM');
-      const { code } = await within(s.exited, 10_000, 'exit');
-      return { pass: code === 0 && /shutdown-complete/.test(s.out()), detail: `exit ${code}, output ${tail(s.out())}` };
-    });
+    return withStarted(
+      [
+        'unshare',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        ...init.pid1,
+        'sh',
+        '-c',
+        `trap 'sleep 0.3; echo shutdown-complete; exit 0' TERM; sleep 9.27 & echo ready >&3; wait`,
+      ],
+      async (s) => {
+        await until(() => s.out().includes('ready'), 10_000, 'CMD to start');
+        const pid1 = Number(readFileSync(`/proc/${s.pid}/task/${s.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+        assert.ok(pid1 > 0, 'the init under unshare');
+        s.announced.push(pid1); // an outer pid: killed at cleanup, which kills the namespace
+        process.kill(pid1, 'SIGTERM');
+        const { code } = await within(s.exited, 10_000, 'exit');
+        return {
+          pass: code === 0 && /shutdown-complete/.test(s.out()),
+          detail: `exit ${code}, output ${tail(s.out())}`,
+        };
+      },
+    );
   });
 });
 

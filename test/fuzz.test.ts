@@ -11,13 +11,25 @@ import path from 'node:path';
 import { loadCodec } from '../codec/node.ts';
 import { loadShim } from '../cli/shim.ts';
 import {
-  DecodeError, StreamDecoder, decodeAll, encodeControl, encodeEventsLog, encodeStatus, signalName,
-  type CodecExports, type StatusEvent,
+  DecodeError,
+  StreamDecoder,
+  decodeAll,
+  encodeControl,
+  encodeEventsLog,
+  encodeStatus,
+  signalName,
+  type CodecExports,
+  type StatusEvent,
 } from '../codec/index.ts';
 import { P_PID, WEXITED, WSTOPPED, WCONTINUED } from '../assembly/protocol.ts';
 import { ROOT } from './procs.ts';
 import {
-  concatBytes, decodeStatusRef, encodeControlRef, encodeStatusRef, statusKindRef, type StatusFields,
+  concatBytes,
+  decodeStatusRef,
+  encodeControlRef,
+  encodeStatusRef,
+  statusKindRef,
+  type StatusFields,
 } from './helpers.ts';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS || 3);
@@ -31,44 +43,109 @@ const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const ticks = fc.bigInt({ min: 0n, max: 2n ** 63n - 1n });
 /** Records a correct writer can produce, of every kind. */
 const validFields: fc.Arbitrary<StatusFields> = fc.oneof(
-  fc.record({ signo: fc.constant(17), errno: fc.constant(0), code: fc.constant(1), pid: fc.integer({ min: 1, max: 0x7fffffff }),
-    uid: int32, status: fc.integer({ min: 0, max: 255 }), utime: ticks, stime: ticks }, plain),
-  fc.record({ signo: fc.constant(17), errno: fc.constant(0), code: fc.constantFrom(2, 3, 5, 6), pid: fc.integer({ min: 1, max: 0x7fffffff }),
-    uid: int32, status: fc.integer({ min: 1, max: 64 }), utime: ticks, stime: ticks }, plain),
-  fc.record({ signo: fc.constant(17), errno: fc.constant(0), code: fc.constant(4), pid: fc.integer({ min: 1, max: 0x7fffffff }),
-    uid: int32, status: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 64 })).map(([ev, s]) => (ev << 8) | s),
-    utime: ticks, stime: ticks }, plain),
-  fc.record({ signo: fc.constant(0), errno: fc.constant(0), code: fc.constant(0x5301), pid: fc.integer({ min: 1, max: 0x7fffffff }),
-    uid: int32, status: int32, utime: fc.constant(0n), stime: fc.constant(0n) }, plain),
-  fc.record({ signo: fc.constant(0), errno: fc.integer({ min: 1, max: 4095 }), code: fc.constant(0x5302), pid: fc.constant(0),
-    uid: int32, status: int32, utime: fc.constant(0n), stime: fc.constant(0n) }, plain),
+  fc.record(
+    {
+      signo: fc.constant(17),
+      errno: fc.constant(0),
+      code: fc.constant(1),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: fc.integer({ min: 0, max: 255 }),
+      utime: ticks,
+      stime: ticks,
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(17),
+      errno: fc.constant(0),
+      code: fc.constantFrom(2, 3, 5, 6),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: fc.integer({ min: 1, max: 64 }),
+      utime: ticks,
+      stime: ticks,
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(17),
+      errno: fc.constant(0),
+      code: fc.constant(4),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: fc
+        .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 64 }))
+        .map(([ev, s]) => (ev << 8) | s),
+      utime: ticks,
+      stime: ticks,
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(0),
+      errno: fc.constant(0),
+      code: fc.constant(0x5301),
+      pid: fc.integer({ min: 1, max: 0x7fffffff }),
+      uid: int32,
+      status: int32,
+      utime: fc.constant(0n),
+      stime: fc.constant(0n),
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      signo: fc.constant(0),
+      errno: fc.integer({ min: 1, max: 4095 }),
+      code: fc.constant(0x5302),
+      pid: fc.constant(0),
+      uid: int32,
+      status: int32,
+      utime: fc.constant(0n),
+      stime: fc.constant(0n),
+    },
+    plain,
+  ),
 );
 /** 128 bytes near the valid ones: a valid record with a few bytes overwritten. */
-const nearRecord = fc.tuple(validFields, fc.array(fc.tuple(fc.nat(127), fc.nat(255)), { maxLength: 3 }))
+const nearRecord = fc
+  .tuple(validFields, fc.array(fc.tuple(fc.nat(127), fc.nat(255)), { maxLength: 3 }))
   .map(([f, edits]) => {
     const b = encodeStatusRef(f);
     for (const [i, v] of edits) b[i] = v;
     return b;
   });
 /** A stream: raw records or an events log, whole or with garbage; `cuts` split it. */
-const stream = fc.tuple(
-  fc.array(fc.oneof(nearRecord, validFields.map(encodeStatusRef)), { maxLength: 12 }),
-  fc.boolean(),
-  fc.uint8Array({ maxLength: 150 }),
-  fc.array(fc.nat(), { maxLength: 8 }),
-).map(([records, events, tail, cuts]) => {
-  const body = events
-    ? encodeEventsLog(records.map((record, i) => ({ time: 1.7e15 + i * 1000, record })))
-    : concatBytes(records);
-  const bytes = concatBytes([body, tail.length % 3 === 0 ? tail : new Uint8Array(0)]);
-  return { bytes, cuts: [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b) };
-});
+const stream = fc
+  .tuple(
+    fc.array(fc.oneof(nearRecord, validFields.map(encodeStatusRef)), { maxLength: 12 }),
+    fc.boolean(),
+    fc.uint8Array({ maxLength: 150 }),
+    fc.array(fc.nat(), { maxLength: 8 }),
+  )
+  .map(([records, events, tail, cuts]) => {
+    const body = events
+      ? encodeEventsLog(records.map((record, i) => ({ time: 1.7e15 + i * 1000, record })))
+      : concatBytes(records);
+    const bytes = concatBytes([body, tail.length % 3 === 0 ? tail : new Uint8Array(0)]);
+    return { bytes, cuts: [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b) };
+  });
 
 // --- what must hold
 
 const fieldsOf = (e: StatusEvent): StatusFields => ({
-  signo: e.signo, errno: e.errno, code: e.code, pid: e.pid, uid: e.uid, status: e.status,
-  utime: BigInt(e.utime), stime: BigInt(e.stime),
+  signo: e.signo,
+  errno: e.errno,
+  code: e.code,
+  pid: e.pid,
+  uid: e.uid,
+  status: e.status,
+  utime: BigInt(e.utime),
+  stime: BigInt(e.stime),
 });
 
 /** Decodes bytes cut at `cuts`: the records, then the error (if any), as one JSON. */
@@ -90,7 +167,12 @@ function decodeSplit(c: CodecExports, bytes: Uint8Array, cuts: number[], format:
   }
 }
 
-interface Property { name: string; arb: fc.Arbitrary<unknown[]>; check: (...args: never[]) => void; runs?: number }
+interface Property {
+  name: string;
+  arb: fc.Arbitrary<unknown[]>;
+  check: (...args: never[]) => void;
+  runs?: number;
+}
 
 const PROPERTIES: Property[] = [
   {
@@ -181,7 +263,8 @@ const DUMPING = [3, 4, 6, 7, 8, 11, 31];
 
 PROPERTIES.push(
   {
-    name: 'kernel-exit', runs: 40,
+    name: 'kernel-exit',
+    runs: 40,
     arb: fc.tuple(fc.integer({ min: 0, max: 255 })),
     check: (code: number) => {
       const pid = start(`exit ${code}`);
@@ -190,7 +273,8 @@ PROPERTIES.push(
     },
   },
   {
-    name: 'kernel-kill', runs: 30,
+    name: 'kernel-kill',
+    runs: 30,
     arb: fc.tuple(fc.constantFrom(...FATAL)),
     check: (sig: number) => {
       const pid = start('exec sleep 10');
@@ -200,7 +284,8 @@ PROPERTIES.push(
     },
   },
   {
-    name: 'kernel-dump', runs: 10,
+    name: 'kernel-dump',
+    runs: 10,
     arb: fc.tuple(fc.constantFrom(...DUMPING)),
     check: (sig: number) => {
       const pid = start(`ulimit -c unlimited; kill -${sig} $$`);
@@ -214,7 +299,8 @@ PROPERTIES.push(
   {
     // SIGSTOP only: SIGTSTP, SIGTTIN and SIGTTOU are discarded in an orphaned process
     // group, which is what a test runner without a terminal may give us.
-    name: 'kernel-stop-continue', runs: 10,
+    name: 'kernel-stop-continue',
+    runs: 10,
     arb: fc.tuple(fc.constant(19)),
     check: (stop: number) => {
       const pid = start('exec sleep 10');
@@ -257,7 +343,9 @@ const run = (p: Property, args: unknown[]) => (p.check as (...a: unknown[]) => v
 
 // ---
 const Regressions = suite('regressions (test/fixtures/fuzz-*.json)');
-for (const file of readdirSync(FIXTURES).filter((f) => /^fuzz-.*\.json$/.test(f)).sort()) {
+for (const file of readdirSync(FIXTURES)
+  .filter((f) => /^fuzz-.*\.json$/.test(f))
+  .sort()) {
   Regressions(`should pass ${file}`, () => {
     const saved = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
     const p = PROPERTIES.find((x) => x.name === saved.property);
@@ -272,17 +360,34 @@ const Fuzz = suite(`fuzzing for ${SECONDS} s`);
 const share = (SECONDS * 1000) / PROPERTIES.length;
 for (const p of PROPERTIES) {
   Fuzz(`should hold: ${p.name}`, () => {
-    const result = fc.check(fc.property(p.arb, (args) => { run(p, args); }), {
-      interruptAfterTimeLimit: share,
-      numRuns: p.runs ? Math.max(3, Math.round((p.runs * SECONDS) / 3)) : 1_000_000_000,
-    });
+    const result = fc.check(
+      fc.property(p.arb, (args) => {
+        run(p, args);
+      }),
+      {
+        interruptAfterTimeLimit: share,
+        numRuns: p.runs ? Math.max(3, Math.round((p.runs * SECONDS) / 3)) : 1_000_000_000,
+      },
+    );
     if (result.failed && result.counterexample) {
       const file = path.join(FIXTURES, `fuzz-${p.name}-${result.seed}.json`);
-      writeFileSync(file, `${JSON.stringify({
-        property: p.name, seed: result.seed, path: result.counterexamplePath,
-        error: String(result.errorInstance ?? ''), args: toJson(result.counterexample[0]),
-      }, null, 1)}\n`);
-      assert.unreachable(`${p.name} failed; shrunk input saved to ${path.relative(ROOT, file)}:\n${result.errorInstance}`);
+      writeFileSync(
+        file,
+        `${JSON.stringify(
+          {
+            property: p.name,
+            seed: result.seed,
+            path: result.counterexamplePath,
+            error: String(result.errorInstance ?? ''),
+            args: toJson(result.counterexample[0]),
+          },
+          null,
+          1,
+        )}\n`,
+      );
+      assert.unreachable(
+        `${p.name} failed; shrunk input saved to ${path.relative(ROOT, file)}:\n${result.errorInstance}`,
+      );
     }
     if (process.env.FUZZ_SECONDS) process.stdout.write(` (${p.name}: ${result.numRuns} runs) `);
     assert.ok(!result.failed, `${p.name}: ${result.errorInstance}`);

@@ -132,20 +132,43 @@ export function wasmBytes(memory: WebAssembly.Memory, ptr: number, len: number):
 // --- fake kernel
 
 // Linux numbers, spelled out here as the kernel has them (x86-64).
-export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EBADF = 9, ECHILD = 10, EAGAIN = 11, EACCES = 13;
-export const EEXIST = 17, EINVAL = 22, EMFILE = 24, ENOSPC = 28, EPIPE = 32;
-const P_ALL = 0, P_PID = 1, WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x1000000;
-export const EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+export const EPERM = 1,
+  ENOENT = 2,
+  ESRCH = 3,
+  EINTR = 4,
+  EBADF = 9,
+  ECHILD = 10,
+  EAGAIN = 11,
+  EACCES = 13;
+export const EEXIST = 17,
+  EINVAL = 22,
+  EMFILE = 24,
+  ENOSPC = 28,
+  EPIPE = 32;
+const P_ALL = 0,
+  P_PID = 1,
+  WNOHANG = 1,
+  WEXITED = 4,
+  WNOWAIT = 0x1000000;
+export const EPOLLIN = 0x001,
+  EPOLLOUT = 0x004,
+  EPOLLERR = 0x008,
+  EPOLLHUP = 0x010;
 const POLLNVAL = 0x020;
-const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-const O_ACCMODE = 3, O_CREAT = 0x40, O_APPEND = 0x400;
+const EPOLL_CTL_ADD = 1,
+  EPOLL_CTL_DEL = 2,
+  EPOLL_CTL_MOD = 3;
+const O_ACCMODE = 3,
+  O_CREAT = 0x40,
+  O_APPEND = 0x400;
 /** Signals whose default action does not end the process (0, CHLD, CONT, the stops, URG, WINCH). */
 const HARMLESS = new Set([0, 17, 18, 19, 20, 21, 22, 23, 28]);
 /** A pipe's capacity in signal records (8 bytes each: int32 signo, int32 si_code): records
  *  beyond it are dropped whole (the handler's write fails EAGAIN). */
 const PIPE_CAPACITY = 65536 / 8;
 /** si_code of a signal: sent by kill(2), or by the kernel (a terminal's ^C, ^\, resize). */
-export const SI_USER = 0, SI_KERNEL = 0x80;
+export const SI_USER = 0,
+  SI_KERNEL = 0x80;
 
 export interface Proc {
   pid: number;
@@ -259,7 +282,9 @@ let compiled: WebAssembly.Module | undefined;
 /** dist/core.wasm (make dist/core.wasm), compiled once per process. */
 export function coreModule(): WebAssembly.Module {
   // CORE_WASM: another build of the core to run the same tests against (e.g. a mutant).
-  compiled ??= new WebAssembly.Module(readFileSync(process.env.CORE_WASM ?? new URL('../dist/core.wasm', import.meta.url)));
+  compiled ??= new WebAssembly.Module(
+    readFileSync(process.env.CORE_WASM ?? new URL('../dist/core.wasm', import.meta.url)),
+  );
   return compiled;
 }
 
@@ -382,7 +407,10 @@ export class FakeKernel {
       else this.fds.set(Number(fd), { kind, cloexec: false, given: true });
     }
     const text = (s: string): FakeFile => ({ data: [...Buffer.from(s)], writeResults: [] });
-    this.files.set('/proc/self/stat', text(`${this.self} (supervise) S ${this.parent} ${this.self} ${this.self} 0 -1 4194560 107 0 0 0\n`));
+    this.files.set(
+      '/proc/self/stat',
+      text(`${this.self} (supervise) S ${this.parent} ${this.self} ${this.self} 0 -1 4194560 107 0 0 0\n`),
+    );
     this.files.set('/proc/sys/kernel/pid_max', text(`${opts.pidMax ?? 32768}\n`));
     this.linux = this.imports();
   }
@@ -403,7 +431,16 @@ export class FakeKernel {
   /** Adds a live process with a given pid (for siblings and fixed pids). */
   add(pid: number, ppid: number, uid = 1000): Proc {
     const p: Proc = {
-      pid, ppid, state: 'alive', code: 0, status: 0, uid, utimeUs: 0, stimeUs: 0, serial: ++this.serials, ignores: new Set(),
+      pid,
+      ppid,
+      state: 'alive',
+      code: 0,
+      status: 0,
+      uid,
+      utimeUs: 0,
+      stimeUs: 0,
+      serial: ++this.serials,
+      ignores: new Set(),
       pgid: this.procs.get(ppid)?.pgid ?? pid,
     };
     this.procs.set(pid, p);
@@ -441,7 +478,10 @@ export class FakeKernel {
 
   /** The supervisor's children (alive and zombie), in pid order. */
   childPids(): number[] {
-    return [...this.procs.values()].filter((p) => p.ppid === this.self).map((p) => p.pid).sort((a, b) => a - b);
+    return [...this.procs.values()]
+      .filter((p) => p.ppid === this.self)
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
   }
 
   /** Every live process of the supervisor's subtree (descendants), zombies excluded. */
@@ -457,7 +497,8 @@ export class FakeKernel {
   records(): Uint8Array[] {
     const bytes = Uint8Array.from(this.written);
     const out: Uint8Array[] = [];
-    for (let at = 0; at + STATUS_BYTES <= bytes.length; at += STATUS_BYTES) out.push(bytes.slice(at, at + STATUS_BYTES));
+    for (let at = 0; at + STATUS_BYTES <= bytes.length; at += STATUS_BYTES)
+      out.push(bytes.slice(at, at + STATUS_BYTES));
     return out;
   }
 
@@ -663,8 +704,10 @@ export class FakeKernel {
         ready = this.readyEvents(e.watch);
         if (ready.length) break;
       }
-      throw new Error(`fake kernel: the core would sleep forever (wait #${n}, timeout -1, nothing ready; ` +
-        `living children: ${this.childPids().join(' ') || 'none'}; watching: ${[...e.watch].map(([f, v]) => `${f}:${v}`).join(' ')})`);
+      throw new Error(
+        `fake kernel: the core would sleep forever (wait #${n}, timeout -1, nothing ready; ` +
+          `living children: ${this.childPids().join(' ') || 'none'}; watching: ${[...e.watch].map(([f, v]) => `${f}:${v}`).join(' ')})`,
+      );
     }
     if (interrupted) {
       call.result = -EINTR;
@@ -683,10 +726,12 @@ export class FakeKernel {
   }
 
   private imports(): Record<string, (...args: number[]) => number | bigint | void> {
-    const wrap = <F extends (...args: never[]) => unknown>(name: string, f: F) => (...args: Parameters<F>): ReturnType<F> => {
-      this.spend(name);
-      return f(...args) as ReturnType<F>;
-    };
+    const wrap =
+      <F extends (...args: never[]) => unknown>(name: string, f: F) =>
+      (...args: Parameters<F>): ReturnType<F> => {
+        this.spend(name);
+        return f(...args) as ReturnType<F>;
+      };
     return {
       getpid: wrap('getpid', () => this.self),
       getpgid: wrap('getpgid', (pid: number) => {
@@ -746,7 +791,10 @@ export class FakeKernel {
           this.procs.delete(zombie.pid);
           this.deaths = this.deaths.filter((d) => d !== zombie!.pid);
           this.reaped.push({
-            pid: zombie.pid, code: zombie.code, status: zombie.status, serial: zombie.serial,
+            pid: zombie.pid,
+            code: zombie.code,
+            status: zombie.status,
+            serial: zombie.serial,
             readerPresent: this.reader !== 'gone',
           });
           this.log.push(`reap ${zombie.pid}`);
@@ -755,7 +803,14 @@ export class FakeKernel {
       }),
       kill: wrap('kill', (pid: number, sig: number) => {
         const p = this.procs.get(pid);
-        const call: KillCall = { pid, sig, result: 0, wasChild: this.isChild(pid), serial: p?.serial ?? 0, phase: this.phase };
+        const call: KillCall = {
+          pid,
+          sig,
+          result: 0,
+          wasChild: this.isChild(pid),
+          serial: p?.serial ?? 0,
+          phase: this.phase,
+        };
         this.kills.push(call);
         this.log.push(`kill ${pid} ${sig}`);
         if (pid <= 0) this.violations.push(`kill(${pid}, ${sig})`);
@@ -778,11 +833,19 @@ export class FakeKernel {
       spawn: wrap('spawn', (argvPtr: number, argc: number, opts: number) => {
         const v = this.view();
         const argv = Array.from({ length: argc }, (_, i) => this.cString(v.getUint32(argvPtr + 4 * i, true)));
-        const uidMap = v.getUint32(opts + 12, true), gidMap = v.getUint32(opts + 16, true);
+        const uidMap = v.getUint32(opts + 12, true),
+          gidMap = v.getUint32(opts + 16, true);
         const call: SpawnCall = {
-          argv, flags: v.getInt32(opts, true), pdeathsig: v.getInt32(opts + 4, true), cloneFlags: v.getInt32(opts + 8, true),
-          uidMap: uidMap ? this.cString(uidMap) : null, gidMap: gidMap ? this.cString(gidMap) : null,
-          inherited: [...this.fds.entries()].filter(([, e]) => !e.cloexec).map(([fd]) => fd).sort((a, b) => a - b),
+          argv,
+          flags: v.getInt32(opts, true),
+          pdeathsig: v.getInt32(opts + 4, true),
+          cloneFlags: v.getInt32(opts + 8, true),
+          uidMap: uidMap ? this.cString(uidMap) : null,
+          gidMap: gidMap ? this.cString(gidMap) : null,
+          inherited: [...this.fds.entries()]
+            .filter(([, e]) => !e.cloexec)
+            .map(([fd]) => fd)
+            .sort((a, b) => a - b),
           result: 0,
         };
         this.spawns.push(call);
@@ -821,8 +884,10 @@ export class FakeKernel {
           return -EBADF;
         }
         if (fd === ep) return -EINVAL;
-        if (target.kind === 'file' || (this.controlRegular && (target.kind === 'control' || target.kind === 'socket'))) return -EPERM;
-        const name = op === EPOLL_CTL_ADD ? 'ADD' : op === EPOLL_CTL_MOD ? 'MOD' : op === EPOLL_CTL_DEL ? 'DEL' : `op${op}`;
+        if (target.kind === 'file' || (this.controlRegular && (target.kind === 'control' || target.kind === 'socket')))
+          return -EPERM;
+        const name =
+          op === EPOLL_CTL_ADD ? 'ADD' : op === EPOLL_CTL_MOD ? 'MOD' : op === EPOLL_CTL_DEL ? 'DEL' : `op${op}`;
         this.ctl.push(op === EPOLL_CTL_DEL ? `DEL ${fd}` : `${name} ${fd} ${events}`);
         const has = e.watch.has(fd);
         if (op === EPOLL_CTL_ADD) {
@@ -841,7 +906,9 @@ export class FakeKernel {
         } else return -EINVAL;
         return 0;
       }),
-      epollWait: wrap('epollWait', (ep: number, out: number, max: number, timeout: number) => this.epollWait(ep, out, max, timeout)),
+      epollWait: wrap('epollWait', (ep: number, out: number, max: number, timeout: number) =>
+        this.epollWait(ep, out, max, timeout),
+      ),
       poll: wrap('poll', (fd: number, events: number, timeout: number) => {
         if (timeout !== 0) this.violations.push(`poll(${fd}, ${events}, ${timeout}) may block`);
         const r = this.readiness(fd);
@@ -967,7 +1034,8 @@ export type WorldAction =
   | { t: 'refuse'; who: number };
 
 export const plain = { noNullPrototype: true } as const;
-const INT_MIN = -0x80000000, INT_MAX = 0x7fffffff;
+const INT_MIN = -0x80000000,
+  INT_MAX = 0x7fffffff;
 
 /** The world's actions with their fast-check weights (times `scale`); `raws`: odd pids a
  *  control record may name. */
@@ -986,12 +1054,24 @@ export function worldActions(scale = 1, raws = [0, -1, INT_MIN, INT_MAX, 1, 100,
     w(6, fc.record({ t: fc.constant('fork' as const), parent: fc.nat() }, plain)),
     w(3, fc.record({ t: fc.constant('exit' as const), who: fc.nat(), code: fc.integer({ min: 0, max: 255 }) }, plain)),
     w(2, fc.record({ t: fc.constant('crash' as const), who: fc.nat(), sig: fc.constantFrom(6, 9, 11, 15) }, plain)),
-    w(4, fc.record({
-      t: fc.constant('control' as const),
-      records: fc.array(fc.tuple(pidChoice, sigChoice), { minLength: 1, maxLength: 4 }),
-      cuts: fc.array(fc.nat({ max: 32 }), { maxLength: 3 }),
-    }, plain)),
-    w(2, fc.record({ t: fc.constant('reader' as const), state: fc.constantFrom<ReaderState>('ready', 'ready', 'blocked', 'gone') }, plain)),
+    w(
+      4,
+      fc.record(
+        {
+          t: fc.constant('control' as const),
+          records: fc.array(fc.tuple(pidChoice, sigChoice), { minLength: 1, maxLength: 4 }),
+          cuts: fc.array(fc.nat({ max: 32 }), { maxLength: 3 }),
+        },
+        plain,
+      ),
+    ),
+    w(
+      2,
+      fc.record(
+        { t: fc.constant('reader' as const), state: fc.constantFrom<ReaderState>('ready', 'ready', 'blocked', 'gone') },
+        plain,
+      ),
+    ),
     w(1, fc.record({ t: fc.constant('maxWrite' as const), n: fc.constantFrom(1, 7, 64, 128, Infinity) }, plain)),
     w(1, fc.constant({ t: 'eagain' as const })),
     w(2, fc.record({ t: fc.constant('recycle' as const), which: fc.nat() }, plain)),
@@ -1007,7 +1087,10 @@ export class World {
 
   /** `selfForks`: supervise itself may gain children (the decision tests); else only its
    *  descendants fork (main() runs: a supervisor's children come from before its exec). */
-  constructor(readonly k: FakeKernel, readonly selfForks: boolean) {
+  constructor(
+    readonly k: FakeKernel,
+    readonly selfForks: boolean,
+  ) {
     this.seen = new Set([1, k.parent, k.self, k.add(60, k.parent).pid]); // 60: a sibling
   }
 
@@ -1037,7 +1120,8 @@ export class World {
       case 'control': {
         const all = [...this.seen];
         const kids = k.childPids();
-        const pidOf = (p: PidChoice) => 'child' in p ? pick(kids, p.child) ?? 0 : 'known' in p ? pick(all, p.known)! : p.raw;
+        const pidOf = (p: PidChoice) =>
+          'child' in p ? (pick(kids, p.child) ?? 0) : 'known' in p ? pick(all, p.known)! : p.raw;
         const bytes = concatBytes(a.records.map(([p, sig]) => encodeControlRef(pidOf(p), sig)));
         const cuts = [...new Set(a.cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
         const chunks: Uint8Array[] = [];
@@ -1059,13 +1143,17 @@ export class World {
         break;
       case 'recycle': {
         // Prefer the pids reaped last: the ones a late control record or the kill map could confuse.
-        const free = k.reaped.slice(-4).map((r) => r.pid).filter((p) => !k.procs.has(p));
+        const free = k.reaped
+          .slice(-4)
+          .map((r) => r.pid)
+          .filter((p) => !k.procs.has(p));
         const pid = pick(free, a.which);
         const parent = pick([k.self, ...this.living()], a.which)!;
         if (pid) this.seen.add(k.spawnAs(pid, parent));
         break;
       }
-      case 'refuse': { // a setuid descendant: kill() gets EPERM
+      case 'refuse': {
+        // a setuid descendant: kill() gets EPERM
         const who = pick(this.living(), a.who);
         if (who) k.refuse.add(who);
         break;
@@ -1096,18 +1184,26 @@ export class World {
       assert.ok(c.wasChild, `kill(${c.pid}, ${c.sig}) of a non-child`);
     }
     const present = k.reaped.filter((r) => r.readerPresent);
-    const records = k.records().slice(own).map((r) => decodeStatusRef(r));
+    const records = k
+      .records()
+      .slice(own)
+      .map((r) => decodeStatusRef(r));
     // Every reap while the reader was there gives its record, in order; when the reader
     // left, the records still on their way go with it: the one being written, or the batch
     // (io.ts: at most 32 records, gathered under one poll()) a short write left behind, as
     // the records in a pipe's buffer go when its reader closes it.
     const lost = present.length - records.length;
-    assert.ok(lost === 0 || (lost > 0 && lost <= 32 && k.reader === 'gone'),
-      `${records.length} records for ${present.length} reaps`);
+    assert.ok(
+      lost === 0 || (lost > 0 && lost <= 32 && k.reader === 'gone'),
+      `${records.length} records for ${present.length} reaps`,
+    );
     records.forEach((r, i) => {
       assert.equal([r.signo, r.pid, r.code, r.status], [17, present[i].pid, present[i].code, present[i].status]);
     });
     if (k.reader !== 'gone' && !own) assert.is(k.written.length, 128 * k.reaped.length);
-    assert.ok(k.stderr.every((line) => line.startsWith('supervise: ')), k.stderr.join('\n'));
+    assert.ok(
+      k.stderr.every((line) => line.startsWith('supervise: ')),
+      k.stderr.join('\n'),
+    );
   }
 }

@@ -6,7 +6,19 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ROOT, LAUNCH, alive, isElf, controlRecord, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
+import {
+  ROOT,
+  LAUNCH,
+  alive,
+  isElf,
+  controlRecord,
+  killQuietly,
+  parseStatus,
+  sleep,
+  until,
+  within,
+  type StatusRecord,
+} from './procs.ts';
 
 const NATIVE = path.join(ROOT, 'bin/supervise');
 const NODE_HOST = path.join(ROOT, 'bin/supervise-node');
@@ -41,9 +53,18 @@ function start(argv: string[], opts: { env?: NodeJS.ProcessEnv; statusOnFd4?: bo
   let stderr = '';
   let closed = false;
   const run: Run = {
-    pid: proc.pid!, children: [], announced: [], records: [], control: proc.stdin!,
+    pid: proc.pid!,
+    children: [],
+    announced: [],
+    records: [],
+    control: proc.stdin!,
     stderr: () => stderr,
-    oracleClosed: new Promise((r) => oracle.on('close', () => { closed = true; r(); })),
+    oracleClosed: new Promise((r) =>
+      oracle.on('close', () => {
+        closed = true;
+        r();
+      }),
+    ),
     oracleIsClosed: () => closed,
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
     kill() {
@@ -116,7 +137,11 @@ const LAUNCH_CASES: Array<[string[], string, string[]]> = [
   [[], '(sleep 8.32; exit 4) & echo $! >&3; sleep 0.2; exit 6', ['0/21249/0', '17/1/6', '17/2/9', '17/2/9']],
 ];
 
-async function launchRun(sup: string, opts: string[], script: string): Promise<{ shapes: string[]; code: number | null }> {
+async function launchRun(
+  sup: string,
+  opts: string[],
+  script: string,
+): Promise<{ shapes: string[]; code: number | null }> {
   const run = start([sup, ...opts, '--status-fd', '4', '--', 'sh', '-c', script], { statusOnFd4: true });
   try {
     const { code } = await within(run.exited, 10_000, 'supervise to exit');
@@ -150,7 +175,7 @@ same.run();
 
 // ---
 
-const pending = suite('a SIGTERM blocked and pending when supervise is exec\'d');
+const pending = suite("a SIGTERM blocked and pending when supervise is exec'd");
 
 // The owner's "tear it down" said before supervise was ready. The native host keeps the
 // inherited mask until its handler is in place; Node resets the mask and starts long
@@ -169,7 +194,10 @@ if (nativeBuilt) {
       assert.is(signal, null);
       assert.is(code, 143);
       assert.is(run.records.length, 5, 'one record per child and orphan');
-      assert.ok(run.records.every((r) => r.code === 2 && r.status === 9), 'all SIGKILLed');
+      assert.ok(
+        run.records.every((r) => r.code === 2 && r.status === 9),
+        'all SIGKILLed',
+      );
     } finally {
       run.kill();
     }
@@ -220,7 +248,17 @@ const fault = suite('a failure of ours (a trap at the import boundary)');
 if (nativeBuilt && isElf(FAULTY)) {
   for (const where of ['epollWait:3', 'waitid:4', 'kill:1']) {
     fault(`should leave no survivor and exit 70 (native, trap at ${where})`, async () => {
-      const run = start(['python3', LAUNCH, '--env', `SUPERVISE_FAULT=${where}`, '--pass-fd', '3', FAULTY, ...TREE, 'sleep 0.3; exit 1']);
+      const run = start([
+        'python3',
+        LAUNCH,
+        '--env',
+        `SUPERVISE_FAULT=${where}`,
+        '--pass-fd',
+        '3',
+        FAULTY,
+        ...TREE,
+        'sleep 0.3; exit 1',
+      ]);
       try {
         await until(() => run.announced.length === 4, 10_000, 'the tree');
         await sleep(600);

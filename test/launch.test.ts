@@ -9,13 +9,27 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ESCAPES, SUPERVISE, alive, catches, isRoot, killQuietly, parseStatus, sleep, until, within, type StatusRecord } from './procs.ts';
+import {
+  ESCAPES,
+  SUPERVISE,
+  alive,
+  catches,
+  isRoot,
+  killQuietly,
+  parseStatus,
+  sleep,
+  until,
+  within,
+  type StatusRecord,
+} from './procs.ts';
 import { parseArgs, launchArgv, type LaunchOptions } from '../cli/args.ts';
 import { runCore } from '../cli/host.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 import { EXIT_FRONT_END } from '../assembly/protocol.ts';
 
-const SUP_SPAWNED = 0x5301, SUP_SPAWN_FAILED = 0x5302, CLD_EXITED = 1;
+const SUP_SPAWNED = 0x5301,
+  SUP_SPAWN_FAILED = 0x5302,
+  CLD_EXITED = 1;
 
 interface Run {
   proc: ChildProcess;
@@ -42,9 +56,19 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
   const proc = spawn(SUPERVISE, args, { stdio });
   const oracle = proc.stdio[3] as Readable;
   const run: Run = {
-    proc, pid: proc.pid!, announced: [], stdout: '', stderr: '', records: [], raw: Buffer.alloc(0),
-    stdin: proc.stdin!, started: Date.now(),
-    oracleClosed: new Promise((r) => { oracle.on('end', () => r()); oracle.on('close', () => r()); }),
+    proc,
+    pid: proc.pid!,
+    announced: [],
+    stdout: '',
+    stderr: '',
+    records: [],
+    raw: Buffer.alloc(0),
+    stdin: proc.stdin!,
+    started: Date.now(),
+    oracleClosed: new Promise((r) => {
+      oracle.on('end', () => r());
+      oracle.on('close', () => r());
+    }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     async cleanup() {
       live.delete(run);
@@ -62,9 +86,13 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
     for (const l of lines) if (/^\d+$/.test(l.trim())) run.announced.push(Number(l));
   });
   proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (d) => { run.stdout += d; });
+  proc.stdout!.on('data', (d) => {
+    run.stdout += d;
+  });
   proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (d) => { run.stderr += d; });
+  proc.stderr!.on('data', (d) => {
+    run.stderr += d;
+  });
   if (opts.statusFd) {
     (proc.stdio[4] as Readable).on('data', (d: Buffer) => {
       run.raw = Buffer.concat([run.raw, d]);
@@ -75,7 +103,11 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
   }
   live.add(run);
   if (opts.waitReady !== false) {
-    await until(() => catches(run.pid, 15) || proc.exitCode !== null || proc.signalCode !== null, 10_000, 'supervise to start');
+    await until(
+      () => catches(run.pid, 15) || proc.exitCode !== null || proc.signalCode !== null,
+      10_000,
+      'supervise to start',
+    );
   }
   return run;
 }
@@ -132,10 +164,20 @@ Teardown('should wait with --wait-all until the last descendant exits on its own
     'nohup setsid sleep 1.07 >/dev/null 2>&1 & echo $! >&3',
     "sh -c 'sleep 1.29 & echo $! >&3' &",
   ];
-  const r = await launch(['--wait-all', '--', 'sh', '-c', `echo $$ >&3; for e in "$@"; do sh -c "$e"; done; exit 4`, 'sh', ...late]);
+  const r = await launch([
+    '--wait-all',
+    '--',
+    'sh',
+    '-c',
+    `echo $$ >&3; for e in "$@"; do sh -c "$e"; done; exit 4`,
+    'sh',
+    ...late,
+  ]);
   await until(() => r.announced.length >= 7, 10_000, 'the tree');
   let oracleAt = 0;
-  r.oracleClosed.then(() => { oracleAt = Date.now(); });
+  r.oracleClosed.then(() => {
+    oracleAt = Date.now();
+  });
   const { code, at } = await within(r.exited, 10_000, 'exit');
   assert.is(code, 4);
   await within(r.oracleClosed, 1000, 'the oracle');
@@ -186,15 +228,16 @@ const Status = suite('exit status');
 Status('should exit with every code 0-255 of CMD', async () => {
   const codes = Array.from({ length: 256 }, (_, i) => i);
   const bad: string[] = [];
-  const one = (code: number) => new Promise<void>((resolve) => {
-    const p = spawn(SUPERVISE, ['--', 'sh', '-c', `exit ${code}`], { stdio: 'ignore' });
-    const timer = setTimeout(() => killQuietly(p.pid!), 20_000);
-    p.on('exit', (c) => {
-      clearTimeout(timer);
-      if (c !== code) bad.push(`${code} -> ${c}`);
-      resolve();
+  const one = (code: number) =>
+    new Promise<void>((resolve) => {
+      const p = spawn(SUPERVISE, ['--', 'sh', '-c', `exit ${code}`], { stdio: 'ignore' });
+      const timer = setTimeout(() => killQuietly(p.pid!), 20_000);
+      p.on('exit', (c) => {
+        clearTimeout(timer);
+        if (c !== code) bad.push(`${code} -> ${c}`);
+        resolve();
+      });
     });
-  });
   const workers = Array.from({ length: 6 }, async () => {
     for (let c = codes.shift(); c !== undefined; c = codes.shift()) await one(c);
   });
@@ -203,10 +246,15 @@ Status('should exit with every code 0-255 of CMD', async () => {
 });
 
 Status('should exit 128+N when CMD dies of TERM, HUP, QUIT, KILL or ABRT', async () => {
-  const results = await Promise.all([15, 1, 3, 9, 6].map((n) => new Promise<[number, number | null]>((resolve) => {
-    const p = spawn(SUPERVISE, ['--', 'sh', '-c', `ulimit -c 0; kill -${n} $$`], { stdio: 'ignore' });
-    p.on('exit', (c) => resolve([n, c]));
-  })));
+  const results = await Promise.all(
+    [15, 1, 3, 9, 6].map(
+      (n) =>
+        new Promise<[number, number | null]>((resolve) => {
+          const p = spawn(SUPERVISE, ['--', 'sh', '-c', `ulimit -c 0; kill -${n} $$`], { stdio: 'ignore' });
+          p.on('exit', (c) => resolve([n, c]));
+        }),
+    ),
+  );
   for (const [n, c] of results) assert.is(c, 128 + n, `signal ${n}`);
 });
 
@@ -232,7 +280,13 @@ Status('should exit 126 when CMD is not executable', () => {
 });
 
 Status('should print usage on stderr and exit 2 on a usage error; --help on stdout, 0', () => {
-  for (const args of [['--grace', 'soon', '--', 'true'], ['--status-fd', 'x', '--', 'true'], ['--wait-all'], ['--', ''], ['sleep', '1']]) {
+  for (const args of [
+    ['--grace', 'soon', '--', 'true'],
+    ['--status-fd', 'x', '--', 'true'],
+    ['--wait-all'],
+    ['--', ''],
+    ['sleep', '1'],
+  ]) {
     const r = runSync(args);
     assert.is(r.status, 2, args.join(' '));
     assert.match(r.stderr, /Usage: supervise/);
@@ -256,33 +310,56 @@ Passing.after.each(cleanupAll);
 
 Passing('should leave a pipeline unchanged: seq | supervise -- grep 7 | wc -l', () => {
   const plain = spawnSync('sh', ['-c', 'seq 1 200000 | grep 7 | wc -l'], { encoding: 'utf8' });
-  const sup = spawnSync('sh', ['-c', `seq 1 200000 | ${SUPERVISE} -- grep 7 | wc -l`], { encoding: 'utf8', timeout: 15_000 });
+  const sup = spawnSync('sh', ['-c', `seq 1 200000 | ${SUPERVISE} -- grep 7 | wc -l`], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   assert.is(sup.stdout.trim(), plain.stdout.trim());
   assert.is(sup.stdout.trim(), '81902');
 });
 
 Passing('should forward every caught signal to CMD, in order', async () => {
   const names = ['HUP', 'USR1', 'USR2', 'WINCH', 'CONT', 'ALRM', 'URG', 'QUIT', 'INT', 'TERM'];
-  const r = await launch(['--grace', '5s', '--', 'python3', '-c', [
-    'import signal, sys, time',
-    'def on(n, f):',
-    '    print(signal.Signals(n).name, flush=True)',
-    '    if n == signal.SIGTERM: sys.exit(0)',
-    ...names.map((n) => `signal.signal(signal.SIG${n}, on)`),
-    'print("ready", flush=True)',
-    'time.sleep(7.71)',
-  ].join('\n')]);
+  const r = await launch([
+    '--grace',
+    '5s',
+    '--',
+    'python3',
+    '-c',
+    [
+      'import signal, sys, time',
+      'def on(n, f):',
+      '    print(signal.Signals(n).name, flush=True)',
+      '    if n == signal.SIGTERM: sys.exit(0)',
+      ...names.map((n) => `signal.signal(signal.SIG${n}, on)`),
+      'print("ready", flush=True)',
+      'time.sleep(7.71)',
+    ].join('\n'),
+  ]);
   await until(() => r.stdout.includes('ready'), 10_000, 'the signal printer');
   for (const n of names) {
     process.kill(r.pid, `SIG${n}` as NodeJS.Signals);
     await sleep(40);
   }
   assert.is((await within(r.exited, 10_000, 'exit')).code, 0);
-  assert.equal(r.stdout.trim().split('\n').slice(1), names.map((n) => `SIG${n}`));
+  assert.equal(
+    r.stdout.trim().split('\n').slice(1),
+    names.map((n) => `SIG${n}`),
+  );
 });
 
 Passing('should pass inherited fds to CMD but not the status fd', async () => {
-  const r = await launch(['--status-fd', '4', '--', 'sh', '-c', 'for fd in 0 1 2 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; echo $$ >&3'], { statusFd: true });
+  const r = await launch(
+    [
+      '--status-fd',
+      '4',
+      '--',
+      'sh',
+      '-c',
+      'for fd in 0 1 2 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; echo $$ >&3',
+    ],
+    { statusFd: true },
+  );
   await within(r.exited, 10_000, 'exit');
   const fds = r.stdout.trim().split(/\s+/).map(Number);
   for (const fd of [0, 1, 2, 3]) assert.ok(fds.includes(fd), `fd ${fd} passed`);
@@ -297,15 +374,34 @@ Records('should write a spawned record first, then the exit of CMD, and log both
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-'));
   const events = path.join(dir, 'events.log');
   try {
-    const r = await launch(['--status-fd', '4', '--control-fd', '4', '--events', events, '--', 'sh', '-c', 'echo $$ >&3; read x; exit 3'], { statusFd: true });
+    const r = await launch(
+      ['--status-fd', '4', '--control-fd', '4', '--events', events, '--', 'sh', '-c', 'echo $$ >&3; read x; exit 3'],
+      { statusFd: true },
+    );
     await until(() => r.announced.length === 1 && r.records.length >= 1, 10_000, 'the spawned record');
     const [s] = r.records;
-    assert.equal({ ...s }, { signo: 0, errno: 0, code: SUP_SPAWNED, pid: r.announced[0], uid: 0, status: 0, utime: 0n, stime: 0n, padding: true });
+    assert.equal(
+      { ...s },
+      {
+        signo: 0,
+        errno: 0,
+        code: SUP_SPAWNED,
+        pid: r.announced[0],
+        uid: 0,
+        status: 0,
+        utime: 0n,
+        stime: 0n,
+        padding: true,
+      },
+    );
     r.stdin.end();
     assert.is((await within(r.exited, 10_000, 'exit')).code, 3);
     assert.is(r.records.length, 2);
     const e = r.records[1];
-    assert.equal([e.signo, e.errno, e.code, e.pid, e.uid, e.status], [17, 0, CLD_EXITED, r.announced[0], process.getuid!(), 3]);
+    assert.equal(
+      [e.signo, e.errno, e.code, e.pid, e.uid, e.status],
+      [17, 0, CLD_EXITED, r.announced[0], process.getuid!(), 3],
+    );
     const log = readFileSync(events);
     assert.equal([...log.subarray(0, 8)], [...Buffer.from('SUPVEVTS')]);
     assert.is(log.readUInt32LE(8), 1);
@@ -314,7 +410,10 @@ Records('should write a spawned record first, then the exit of CMD, and log both
     for (let i = 0; i < 2; i++) {
       const us = Number(log.readBigInt64LE(16 + i * 136));
       assert.ok(Math.abs(us / 1000 - Date.now()) < 60_000, 'a timestamp in microseconds');
-      assert.ok(log.subarray(16 + i * 136 + 8, 16 + (i + 1) * 136).equals(r.raw.subarray(i * 128, (i + 1) * 128)), `entry ${i} is the record`);
+      assert.ok(
+        log.subarray(16 + i * 136 + 8, 16 + (i + 1) * 136).equals(r.raw.subarray(i * 128, (i + 1) * 128)),
+        `entry ${i} is the record`,
+      );
     }
     // A second run appends without a second header.
     assert.is(runSync(['--events', events, '--', 'true']).status, 0);
@@ -329,7 +428,10 @@ Records('should write a spawn-failed record with the errno and exit 127', async 
   assert.is((await within(r.exited, 10_000, 'exit')).code, 127);
   await sleep(50);
   assert.is(r.records.length, 1);
-  assert.equal({ ...r.records[0] }, { signo: 0, errno: 2, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n, padding: true });
+  assert.equal(
+    { ...r.records[0] },
+    { signo: 0, errno: 2, code: SUP_SPAWN_FAILED, pid: 0, uid: 0, status: 0, utime: 0n, stime: 0n, padding: true },
+  );
 });
 
 Records('should tear the tree down on control EOF', async () => {
@@ -346,11 +448,23 @@ const Parse = suite('argument parsers');
 Parse('should parse each launch form with yargs as its canonical argv (the one the core runs)', async () => {
   const forms: Array<[string[], Partial<LaunchOptions>]> = [
     [['--', 'true'], {}],
-    [['--status-fd', '3', '--control-fd', '3', '--', 'node', 'app.js', '--flag', '--', 'x'], { statusFd: 3, controlFd: 3 }],
+    [
+      ['--status-fd', '3', '--control-fd', '3', '--', 'node', 'app.js', '--flag', '--', 'x'],
+      { statusFd: 3, controlFd: 3 },
+    ],
     [['--status-fd=3', '--control-fd=4', '--', 'cmd'], { statusFd: 3, controlFd: 4 }],
-    [['--wait-all', '--grace', '500ms', '--timeout', '2m', '--', 'sleep', '1'], { waitAll: true, graceMs: 500, timeoutMs: 120_000 }],
-    [['--grace=10s', '--timeout=1.5', '--events', '/tmp/x.log', '--pid-ns', '--', 'a', ''], { graceMs: 10_000, timeoutMs: 1500, events: '/tmp/x.log', pidNs: true }],
-    [['--events=ev', '--wait-all', '--status-fd', '0', '--', 'sh', '-c', 'exit 3'], { events: 'ev', waitAll: true, statusFd: 0 }],
+    [
+      ['--wait-all', '--grace', '500ms', '--timeout', '2m', '--', 'sleep', '1'],
+      { waitAll: true, graceMs: 500, timeoutMs: 120_000 },
+    ],
+    [
+      ['--grace=10s', '--timeout=1.5', '--events', '/tmp/x.log', '--pid-ns', '--', 'a', ''],
+      { graceMs: 10_000, timeoutMs: 1500, events: '/tmp/x.log', pidNs: true },
+    ],
+    [
+      ['--events=ev', '--wait-all', '--status-fd', '0', '--', 'sh', '-c', 'exit 3'],
+      { events: 'ev', waitAll: true, statusFd: 0 },
+    ],
     [['--grace', '1h', '--grace', '20ms', '--', 'x'], { graceMs: 20 }],
     [['--grace', '0.0015h', '--', 'x'], { graceMs: 5400 }],
   ];
@@ -362,12 +476,24 @@ Parse('should parse each launch form with yargs as its canonical argv (the one t
     assert.equal(options, { file: cmd[0], argv: cmd, ...none, ...expected }, argv.join(' '));
     const again = await parseArgs(launchArgv(options!));
     assert.equal(again.options, options, `canonical form of ${argv.join(' ')}`);
-    assert.ok(coreTakes(argv) && coreTakes(launchArgv(options!)), `the core takes ${argv.join(' ')} and its canonical form`);
+    assert.ok(
+      coreTakes(argv) && coreTakes(launchArgv(options!)),
+      `the core takes ${argv.join(' ')} and its canonical form`,
+    );
   }
   // A file name starting with '-' keeps its meaning in the canonical form.
   assert.equal(launchArgv({ file: 'a', argv: ['a'], ...none, events: '-x' }), ['--events', './-x', '--', 'a']);
   // What the core's fast parser leaves to yargs: main() hands them back before doing anything.
-  for (const argv of [['--help'], ['--grace', 'x', '--', 'a'], ['--nope', '--', 'a'], ['--', ''], ['a'], ['--wait-all=1', '--', 'a'], ['--status-fd', '-1', '--', 'a'], ['--events', '-x', '--', 'a']]) {
+  for (const argv of [
+    ['--help'],
+    ['--grace', 'x', '--', 'a'],
+    ['--nope', '--', 'a'],
+    ['--', ''],
+    ['a'],
+    ['--wait-all=1', '--', 'a'],
+    ['--status-fd', '-1', '--', 'a'],
+    ['--events', '-x', '--', 'a'],
+  ]) {
     assert.not.ok(coreTakes(argv), argv.join(' '));
   }
   assert.is(runCore(['--help']), EXIT_FRONT_END, 'the Node host passes it on');
@@ -378,14 +504,18 @@ Parse('should parse each launch form with yargs as its canonical argv (the one t
  *  set-up failure (not EXIT_FRONT_END) for one it takes. */
 function coreTakes(argv: string[]): boolean {
   const args = argv.map((a) => Buffer.from(a));
-  const core = loadCore((buffer) => new Proxy({} as LinuxImports, {
-    get: (_, name) => {
-      if (name === 'argLen') return (i: number) => (i < args.length ? args[i].length : -1);
-      if (name === 'argRead') return (i: number, p: number) => new Uint8Array(buffer(), p, args[i].length).set(args[i]);
-      if (name === 'realtimeUs' || name === 'monotonicMs') return () => 0n;
-      return () => -9; // -EBADF
-    },
-  }));
+  const core = loadCore(
+    (buffer) =>
+      new Proxy({} as LinuxImports, {
+        get: (_, name) => {
+          if (name === 'argLen') return (i: number) => (i < args.length ? args[i].length : -1);
+          if (name === 'argRead')
+            return (i: number, p: number) => new Uint8Array(buffer(), p, args[i].length).set(args[i]);
+          if (name === 'realtimeUs' || name === 'monotonicMs') return () => 0n;
+          return () => -9; // -EBADF
+        },
+      }),
+  );
   return core.main() !== EXIT_FRONT_END;
 }
 
@@ -408,11 +538,22 @@ function descendants(pid: number): number[] {
   const out: number[] = [];
   const visit = (p: number) => {
     let tids: string[] = [];
-    try { tids = readdirSync(`/proc/${p}/task`); } catch { return; }
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
     for (const t of tids) {
       let kids = '';
-      try { kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8'); } catch { continue; }
-      for (const k of kids.trim().split(/\s+/).filter(Boolean).map(Number)) { out.push(k); visit(k); }
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const k of kids.trim().split(/\s+/).filter(Boolean).map(Number)) {
+        out.push(k);
+        visit(k);
+      }
     }
   };
   visit(pid);
@@ -456,16 +597,32 @@ Kill('should forward TERM to a shell CMD with --pid-ns (it is not PID 1) and rep
 const Init = suite('as PID 1');
 Init.after.each(cleanupAll);
 
-const RootOnly = isRoot ? Init : (name: string, _fn: unknown) => {
-  console.log(`skipped (needs root for unshare --pid): ${name}`);
-  Init.skip(name);
-};
+const RootOnly = isRoot
+  ? Init
+  : (name: string, _fn: unknown) => {
+      console.log(`skipped (needs root for unshare --pid): ${name}`);
+      Init.skip(name);
+    };
 
 RootOnly('should reap 100 orphans as PID 1 of a PID namespace, leaving no zombie', async () => {
-  const p = spawn('unshare', ['--pid', '--fork', '--mount-proc', SUPERVISE, '--', 'sh', '-c',
-    'for i in $(seq 100); do (sleep 0.3 &) ; done; echo ok >&3; sleep 7.81'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  const p = spawn(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      SUPERVISE,
+      '--',
+      'sh',
+      '-c',
+      'for i in $(seq 100); do (sleep 0.3 &) ; done; echo ok >&3; sleep 7.81',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
+  );
   let out = '';
-  (p.stdio[3] as Readable).on('data', (d) => { out += d; });
+  (p.stdio[3] as Readable).on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
   try {
     await until(() => out.includes('ok'), 10_000, 'the orphans to start');

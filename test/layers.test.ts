@@ -28,7 +28,9 @@ function specifiers(file: string): string[] {
 }
 
 function files(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}${f}`);
+  return readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `${dir}${f}`);
 }
 
 const Layers = suite('the layers');
@@ -44,7 +46,9 @@ for (const [layer, allowed] of Object.entries(ALLOWED)) {
     assert.ok(list.length > 0);
     for (const file of list) {
       for (const spec of specifiers(file)) {
-        const target = spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec;
+        const target = spec.startsWith('.')
+          ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec))
+          : spec;
         const ok = allowed.some((a) => (a.endsWith('/') || a.endsWith(':') ? target.startsWith(a) : target === a));
         assert.ok(ok, `${file} imports ${spec} (${target}), outside ${layer}'s layers`);
       }

@@ -29,13 +29,18 @@ interface Escape {
 /** The SubprocessError `sub` rejects with (fails the test if it resolves). */
 function rejection(sub: PromiseLike<unknown>): Promise<SubprocessError> {
   return Promise.resolve(sub).then(
-    () => { throw new Error('expected a rejection'); },
+    () => {
+      throw new Error('expected a rejection');
+    },
     (e: SubprocessError) => e,
   );
 }
 
 function pidsIn(text: string): number[] {
-  return text.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+  return text
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l.trim()))
+    .map(Number);
 }
 
 /** The escape set under the library, once every escapee has announced itself. */
@@ -43,7 +48,9 @@ async function escapeTree(options: Parameters<typeof spawn>[2] = {}): Promise<Es
   const sub = spawn('sh', ['-c', ESCAPE_SCRIPT], { stdin: 'ignore', ...options });
   sub.catch(() => {});
   let err = '';
-  sub.stderr!.on('data', (d) => { err += d; });
+  sub.stderr!.on('data', (d) => {
+    err += d;
+  });
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
   started.add(await within(sub.spawned, 10_000, 'the spawned record'));
   await until(() => err.includes('ready'), 10_000, 'the escape set to start');
@@ -90,7 +97,10 @@ Basics('should reject a non-zero exit with a SubprocessError saying so, unless r
 
 Basics('should pass input, cwd and env, and collect Buffers with encoding: buffer', async () => {
   const r = await spawn('sh', ['-c', 'cat; pwd; echo "$FOO"'], {
-    input: 'in\n', cwd: '/tmp', env: { ...process.env, FOO: 'bar' }, encoding: 'buffer',
+    input: 'in\n',
+    cwd: '/tmp',
+    env: { ...process.env, FOO: 'bar' },
+    encoding: 'buffer',
   });
   assert.ok(Buffer.isBuffer(r.stdout));
   assert.is(r.stdout!.toString(), 'in\n/tmp\nbar\n');
@@ -103,8 +113,14 @@ Basics('should reject a missing command with code ENOENT and its name, as child_
   assert.is(e.message, 'spawn nosuchcmd-4 ENOENT');
   assert.is(e.path, 'nosuchcmd-4');
   assert.equal(e.spawnargs, ['x']);
-  await sub.spawned.then(() => assert.unreachable('spawned'), (x) => assert.is(x.code, 'ENOENT'));
-  await sub.wait().then(() => assert.unreachable('wait'), (x) => assert.is(x.code, 'ENOENT'));
+  await sub.spawned.then(
+    () => assert.unreachable('spawned'),
+    (x) => assert.is(x.code, 'ENOENT'),
+  );
+  await sub.wait().then(
+    () => assert.unreachable('wait'),
+    (x) => assert.is(x.code, 'ENOENT'),
+  );
   assert.is(sub.kill(), false);
 });
 
@@ -117,7 +133,10 @@ Basics('should send kill() to the main child, then return false and make signal(
   assert.match(e.message, 'was killed with SIGTERM');
   assert.equal(sub.status, { pid: sub.pid!, kind: 'killed', exitCode: undefined, signal: 'SIGTERM' });
   assert.is(sub.kill('SIGKILL'), false);
-  assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
+  assert.throws(
+    () => sub.signal('SIGKILL'),
+    (x: NodeJS.ErrnoException) => x.code === 'ESRCH',
+  );
 });
 
 Basics('should queue a kill() made before the spawned record', async () => {
@@ -129,14 +148,19 @@ Basics('should queue a kill() made before the spawned record', async () => {
 });
 
 Basics('should report every reaped process of the tree in events(), adopted orphans included', async () => {
-  const sub = spawn('sh', ['-c', '(sleep 0.2; exit 5) & setsid sh -c "sleep 0.3; exit 6" & exit 7'], { onMainExit: 'wait-tree' });
+  const sub = spawn('sh', ['-c', '(sleep 0.2; exit 5) & setsid sh -c "sleep 0.3; exit 6" & exit 7'], {
+    onMainExit: 'wait-tree',
+  });
   const seen: number[] = [];
   for await (const s of sub.events()) seen.push(s.exitCode!);
   assert.equal(seen.sort(), [5, 6, 7]);
   const again: number[] = [];
   for await (const s of sub.events()) again.push(s.exitCode!); // a replay, from the start
   assert.is(again.length, 3);
-  await sub.then(() => assert.unreachable(), (e) => assert.is(e.exitCode, 7));
+  await sub.then(
+    () => assert.unreachable(),
+    (e) => assert.is(e.exitCode, 7),
+  );
 });
 
 Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for it with wait-tree', async () => {
@@ -172,7 +196,7 @@ Escapes('close(): 0 survivors, and await settles soon after even though grandchi
   assert.is(new Set(reaped).size, reaped.length, 'one event per process');
 });
 
-Escapes('kill() and the main child\'s exit (kill-tree): 0 survivors', async () => {
+Escapes("kill() and the main child's exit (kill-tree): 0 survivors", async () => {
   const { sub, pids, oracle } = await escapeTree();
   assert.ok(sub.kill());
   const e = await within(rejection(sub), 10_000, 'await');
@@ -201,10 +225,14 @@ Escapes('a timeout: 0 survivors, timedOut', async () => {
 
 Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree, are SIGKILLed', async () => {
   const ac = new AbortController();
-  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'],
-    { signal: ac.signal, forceKillAfterDelay: 300 });
+  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'], {
+    signal: ac.signal,
+    forceKillAfterDelay: 300,
+  });
   let err = '';
-  sub.stderr!.on('data', (d) => { err += d; });
+  sub.stderr!.on('data', (d) => {
+    err += d;
+  });
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
   started.add(await sub.spawned);
   await until(() => pidsIn(err).length === 1, 10_000, 'the trap to be set'); // SIGTERM is ignored from now on
@@ -220,11 +248,14 @@ Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree
 /** The owner of the tree as a separate Node process (test/fixtures/parent.ts). */
 async function parentTree(): Promise<{ parent: ChildProcess; pids: number[]; oracle: Promise<void> }> {
   const parent = spawnNode(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/parent.ts')], {
-    cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   started.add(parent.pid!);
   let err = '';
-  parent.stderr!.on('data', (d) => { err += d; });
+  parent.stderr!.on('data', (d) => {
+    err += d;
+  });
   parent.stdout!.resume();
   const oracle = new Promise<void>((r) => parent.stdout!.on('close', () => r()));
   await until(() => err.includes('ready') && err.includes('child:'), 15_000, `the parent's tree to start: ${err}`);
@@ -235,22 +266,22 @@ async function parentTree(): Promise<{ parent: ChildProcess; pids: number[]; ora
   return { parent, pids, oracle };
 }
 
-Escapes('the parent\'s normal exit: 0 survivors', async () => {
+Escapes("the parent's normal exit: 0 survivors", async () => {
   const { parent, pids, oracle } = await parentTree();
   parent.stdin!.write('exit\n');
-  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s exit');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, "the parent's exit");
 });
 
-Escapes('the parent\'s SIGTERM: 0 survivors', async () => {
+Escapes("the parent's SIGTERM: 0 survivors", async () => {
   const { parent, pids, oracle } = await parentTree();
   parent.kill('SIGTERM');
-  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s SIGTERM');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, "the parent's SIGTERM");
 });
 
-Escapes('the parent\'s SIGKILL: 0 survivors', async () => {
+Escapes("the parent's SIGKILL: 0 survivors", async () => {
   const { parent, pids, oracle } = await parentTree();
   parent.kill('SIGKILL');
-  await assertNoSurvivors([parent.pid!, ...pids], oracle, 'the parent\'s SIGKILL');
+  await assertNoSurvivors([parent.pid!, ...pids], oracle, "the parent's SIGKILL");
 });
 
 const Truth = suite('lib: handles that cannot lie');
@@ -281,7 +312,10 @@ Truth('statuses arrive while another thread reaps with waitid(P_ALL) in a loop',
   const stolen = new Promise<number[]>((r) => thief.once('message', r));
   try {
     await sleep(100);
-    const sub = spawn('sh', ['-c', '( (sleep 0.1; exit 2) & ); ( (sleep 0.1; exit 3) & ); sleep 0.3; exit 4'], { onMainExit: 'wait-tree', reject: false });
+    const sub = spawn('sh', ['-c', '( (sleep 0.1; exit 2) & ); ( (sleep 0.1; exit 3) & ); sleep 0.3; exit 4'], {
+      onMainExit: 'wait-tree',
+      reject: false,
+    });
     const codes: number[] = [];
     const r = await within(Promise.resolve(sub), 10_000, 'the result under a thief');
     for await (const s of sub.events()) codes.push(s.exitCode!);
@@ -298,9 +332,11 @@ Truth('statuses arrive while another thread reaps with waitid(P_ALL) in a loop',
   }
 });
 
-Truth('the app\'s own SIGCHLD handlers are not called for the tree', async () => {
+Truth("the app's own SIGCHLD handlers are not called for the tree", async () => {
   let count = 0;
-  const onChld = () => { count++; };
+  const onChld = () => {
+    count++;
+  };
   process.on('SIGCHLD', onChld);
   try {
     // Orphans (double fork), so supervise reaps them: sh would reap its own children.
@@ -323,12 +359,14 @@ Truth('the app\'s own SIGCHLD handlers are not called for the tree', async () =>
   }
 });
 
-const RootOnly = isRoot ? Truth : (name: string, _fn: unknown) => {
-  console.log(`skipped (needs root to write /proc/sys/kernel/ns_last_pid): ${name}`);
-  Truth.skip(name);
-};
+const RootOnly = isRoot
+  ? Truth
+  : (name: string, _fn: unknown) => {
+      console.log(`skipped (needs root to write /proc/sys/kernel/ns_last_pid): ${name}`);
+      Truth.skip(name);
+    };
 
-RootOnly('a process that took a reaped child\'s pid survives kill() and signal()', async () => {
+RootOnly("a process that took a reaped child's pid survives kill() and signal()", async () => {
   const sub = spawn('true');
   await sub;
   const reused = sub.pid!;
@@ -337,7 +375,10 @@ RootOnly('a process that took a reaped child\'s pid survives kill() and signal()
     await b.ready;
     assert.is(b.pid, reused, 'a bystander took the reaped pid');
     assert.is(sub.kill('SIGKILL'), false);
-    assert.throws(() => sub.signal('SIGKILL'), (x: NodeJS.ErrnoException) => x.code === 'ESRCH');
+    assert.throws(
+      () => sub.signal('SIGKILL'),
+      (x: NodeJS.ErrnoException) => x.code === 'ESRCH',
+    );
     await sleep(100);
     assert.ok(alive(reused), 'the process that took the pid is alive');
   } finally {
@@ -346,7 +387,7 @@ RootOnly('a process that took a reaped child\'s pid survives kill() and signal()
 });
 
 const Package = suite('lib: package');
-Package('import { spawn } from \'supervise\' (self-reference, the built bundle) works', async () => {
+Package("import { spawn } from 'supervise' (self-reference, the built bundle) works", async () => {
   const lib = await import('supervise');
   const r = await lib.spawn('echo', ['from the bundle']);
   assert.is(r.stdout, 'from the bundle\n');

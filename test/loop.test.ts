@@ -5,14 +5,42 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
-  FakeKernel, World, worldActions, plain, decodeStatusRef, concatBytes, encodeControlRef,
-  EPOLLIN, EPOLLOUT, EACCES, EAGAIN, EMFILE, ENOENT, ENOSPC, EPERM, EPIPE, SI_USER, SI_KERNEL,
-  type FakeKernelOptions, type Step, type WorldAction,
+  FakeKernel,
+  World,
+  worldActions,
+  plain,
+  decodeStatusRef,
+  concatBytes,
+  encodeControlRef,
+  EPOLLIN,
+  EPOLLOUT,
+  EACCES,
+  EAGAIN,
+  EMFILE,
+  ENOENT,
+  ENOSPC,
+  EPERM,
+  EPIPE,
+  SI_USER,
+  SI_KERNEL,
+  type FakeKernelOptions,
+  type Step,
+  type WorldAction,
 } from './helpers.ts';
 
-const CLD_EXITED = 1, CLD_KILLED = 2;
-const SUP_SPAWNED = 0x5301, SUP_SPAWN_FAILED = 0x5302;
-const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGTERM = 15, SIGCONT = 18, SIGURG = 23, SIGWINCH = 28;
+const CLD_EXITED = 1,
+  CLD_KILLED = 2;
+const SUP_SPAWNED = 0x5301,
+  SUP_SPAWN_FAILED = 0x5302;
+const SIGHUP = 1,
+  SIGINT = 2,
+  SIGQUIT = 3,
+  SIGKILL = 9,
+  SIGUSR1 = 10,
+  SIGTERM = 15,
+  SIGCONT = 18,
+  SIGURG = 23,
+  SIGWINCH = 28;
 
 /** A fake kernel for one run of main(), with the script's steps; 'fail' when the core would
  *  sleep with nothing left to happen (unless the test lets the fake close the control fd). */
@@ -37,10 +65,11 @@ function outcome(k: FakeKernel): number | string {
 }
 
 /** [signo, code, pid, status, errno] of every record written. */
-const summary = (k: FakeKernel) => k.records().map((r) => {
-  const f = decodeStatusRef(r);
-  return [f.signo, f.code, f.pid, f.status, f.errno];
-});
+const summary = (k: FakeKernel) =>
+  k.records().map((r) => {
+    const f = decodeStatusRef(r);
+    return [f.signo, f.code, f.pid, f.status, f.errno];
+  });
 const exited = (pid: number, status: number) => [17, CLD_EXITED, pid, status, 0];
 const killed = (pid: number, sig: number) => [17, CLD_KILLED, pid, sig, 0];
 const spawnedRecord = (pid: number) => [0, SUP_SPAWNED, pid, 0, 0];
@@ -61,26 +90,52 @@ function assertClean(k: FakeKernel): void {
 
 const protocol = suite('protocol mode');
 
-protocol('should write records, carry out control records for children only, and tear down a tree on EOF (exit 0)', () => {
-  const k = kernel();
-  const a = k.spawn(), b = k.spawn();
-  const g = k.spawn(a); // adopted when a exits
-  const h1 = k.spawn(b), h2 = k.spawn(h1); // b's subtree: orphans at tear-down
-  const sibling = k.add(60, k.parent).pid;
-  k.script.push(
-    () => k.exit(a, 3),
-    () => k.sendRecords([g, SIGTERM], [sibling, SIGKILL], [h1, SIGKILL], [0, SIGKILL], [k.self, SIGKILL], [1, SIGKILL]),
-    () => k.closeControl(),
-  );
-  assert.is(run(k), 0);
-  assert.equal(summary(k), [exited(a, 3), killed(g, SIGTERM), killed(b, SIGKILL), killed(h1, SIGKILL), killed(h2, SIGKILL)]);
-  assert.equal(killsOf(k), [[g, SIGTERM], [b, SIGKILL], [h1, SIGKILL], [h2, SIGKILL]]);
-  assert.equal(k.stderr, ['supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled']);
-  assert.ok(k.procs.get(sibling)!.state === 'alive');
-  assert.equal(timeouts(k), [-1, -1, -1]);
-  assert.equal(k.openFds(), [[0, 'control'], [1, 'status'], [2, 'stderr'], [3, 'signals']], 'epoll and the /proc files closed');
-  assertClean(k);
-});
+protocol(
+  'should write records, carry out control records for children only, and tear down a tree on EOF (exit 0)',
+  () => {
+    const k = kernel();
+    const a = k.spawn(),
+      b = k.spawn();
+    const g = k.spawn(a); // adopted when a exits
+    const h1 = k.spawn(b),
+      h2 = k.spawn(h1); // b's subtree: orphans at tear-down
+    const sibling = k.add(60, k.parent).pid;
+    k.script.push(
+      () => k.exit(a, 3),
+      () =>
+        k.sendRecords([g, SIGTERM], [sibling, SIGKILL], [h1, SIGKILL], [0, SIGKILL], [k.self, SIGKILL], [1, SIGKILL]),
+      () => k.closeControl(),
+    );
+    assert.is(run(k), 0);
+    assert.equal(summary(k), [
+      exited(a, 3),
+      killed(g, SIGTERM),
+      killed(b, SIGKILL),
+      killed(h1, SIGKILL),
+      killed(h2, SIGKILL),
+    ]);
+    assert.equal(killsOf(k), [
+      [g, SIGTERM],
+      [b, SIGKILL],
+      [h1, SIGKILL],
+      [h2, SIGKILL],
+    ]);
+    assert.equal(k.stderr, ['supervise: refused a control record for pid 0 (signal 9): pids <= 0 are never signalled']);
+    assert.ok(k.procs.get(sibling)!.state === 'alive');
+    assert.equal(timeouts(k), [-1, -1, -1]);
+    assert.equal(
+      k.openFds(),
+      [
+        [0, 'control'],
+        [1, 'status'],
+        [2, 'stderr'],
+        [3, 'signals'],
+      ],
+      'epoll and the /proc files closed',
+    );
+    assertClean(k);
+  },
+);
 
 protocol('should exit 0 at once when it has no child, without waiting', () => {
   const k = kernel();
@@ -96,14 +151,18 @@ protocol('should set itself up as a child subreaper watching the signal pipe and
   assert.is(run(k), 0);
   assert.ok(k.subreaper);
   assert.ok(k.caught.has(17) && k.caught.has(SIGTERM) && k.caught.has(SIGHUP) && k.caught.has(34) && k.caught.has(64));
-  assert.not.ok(k.caught.has(SIGKILL) || k.caught.has(13) || k.caught.has(SIGWINCH) || k.caught.has(19), 'PIPE, WINCH, STOP keep theirs');
+  assert.not.ok(
+    k.caught.has(SIGKILL) || k.caught.has(13) || k.caught.has(SIGWINCH) || k.caught.has(19),
+    'PIPE, WINCH, STOP keep theirs',
+  );
   assert.equal(k.ctl.slice(0, 2), ['ADD 3 1', 'ADD 0 1']); // the signal pipe (fd 3), then the control fd
   assertClean(k);
 });
 
 protocol('should reassemble control records split across reads and ignore a partial one at EOF', () => {
   const k = kernel();
-  const a = k.spawn(), b = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn();
   const bytes = concatBytes([encodeControlRef(a, 0), encodeControlRef(b, SIGTERM), encodeControlRef(a, SIGKILL)]);
   k.script.push(
     () => k.sendControl(bytes.subarray(0, 5)),
@@ -112,14 +171,20 @@ protocol('should reassemble control records split across reads and ignore a part
     () => k.closeControl(),
   );
   assert.is(run(k), 0);
-  assert.equal(killsOf(k), [[a, 0], [b, SIGTERM], [a, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [a, 0],
+    [b, SIGTERM],
+    [a, SIGKILL],
+  ]);
   assert.equal(k.stderr, ['supervise: the control stream ended inside a record (4 of 8 bytes); ignored']);
   assertClean(k);
 });
 
 protocol('should keep reaping without a word once the status reader is gone, until EOF', () => {
   const k = kernel();
-  const a = k.spawn(), b = k.spawn(), c = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn(),
+    c = k.spawn();
   k.script.push(
     () => k.exit(a, 0),
     () => {
@@ -130,7 +195,10 @@ protocol('should keep reaping without a word once the status reader is gone, unt
   );
   assert.is(run(k), 0);
   assert.equal(summary(k), [exited(a, 0)]);
-  assert.equal(k.reaped.map((r) => r.pid), [a, b, c]);
+  assert.equal(
+    k.reaped.map((r) => r.pid),
+    [a, b, c],
+  );
   assert.equal(k.stderr, []);
   assertClean(k);
 });
@@ -151,12 +219,22 @@ protocol('should not take its own signal pipe for fd 0 or fd 1 when they were cl
 protocol('should read a control fd epoll refuses (a regular file) to its end without blocking, then tear down', () => {
   const k = kernel();
   k.controlRegular = true;
-  const a = k.spawn(), b = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn();
   k.sendRecords([a, SIGTERM]);
   assert.is(run(k), 0);
-  assert.equal(killsOf(k), [[a, SIGTERM], [b, SIGKILL]]);
-  assert.ok(timeouts(k).every((t) => t === 0), `timeouts ${timeouts(k)}`);
-  assert.not.ok(k.ctl.some((c) => c.startsWith('ADD 0')), 'the file is not watched');
+  assert.equal(killsOf(k), [
+    [a, SIGTERM],
+    [b, SIGKILL],
+  ]);
+  assert.ok(
+    timeouts(k).every((t) => t === 0),
+    `timeouts ${timeouts(k)}`,
+  );
+  assert.not.ok(
+    k.ctl.some((c) => c.startsWith('ADD 0')),
+    'the file is not watched',
+  );
   assertClean(k);
 });
 
@@ -172,7 +250,10 @@ signals('should tear down on a TERM pending since exec, at the first wait, and e
   assert.is(run(k), 143);
   assert.is(k.waits.length, 1);
   assert.equal(k.waits[0].events, [[3, EPOLLIN]]);
-  assert.equal(killsOf(k), [[a, SIGKILL], [g, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [a, SIGKILL],
+    [g, SIGKILL],
+  ]);
   assert.equal(summary(k), [killed(a, SIGKILL), killed(g, SIGKILL)]);
   assertClean(k);
 });
@@ -215,7 +296,13 @@ signals('should take an interrupted wait (EINTR) as a wake-up and read the pipe'
 });
 
 signals('should live on through the other signals it catches (USR1, RT) and count SIGCHLD as a wake-up only', () => {
-  const k = kernel({}, () => k.signalSupervise(SIGUSR1), () => k.signalSupervise(40), () => k.signalSupervise(17), () => k.closeControl());
+  const k = kernel(
+    {},
+    () => k.signalSupervise(SIGUSR1),
+    () => k.signalSupervise(40),
+    () => k.signalSupervise(17),
+    () => k.closeControl(),
+  );
   const a = k.spawn();
   assert.is(run(k), 0);
   assert.equal(killsOf(k), [[a, SIGKILL]]);
@@ -229,15 +316,19 @@ const launch = suite('launch mode');
 
 const STATUS3 = { fds: { 3: 'status' as const } };
 
-launch('should write the spawned record first and exit with the command\'s status, killing what it left', () => {
-  let main = 0, g = 0;
+launch("should write the spawned record first and exit with the command's status, killing what it left", () => {
+  let main = 0,
+    g = 0;
   const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', 'make', '-j', 'all'] }, () => k.exit(main, 42));
   k.onSpawn = (pid) => {
     main = pid;
     g = k.spawn(pid);
   };
   assert.is(run(k), 42);
-  assert.equal(k.spawns.map((s) => [s.argv, s.flags, s.pdeathsig, s.cloneFlags]), [[['make', '-j', 'all'], 0, SIGKILL, 0]]);
+  assert.equal(
+    k.spawns.map((s) => [s.argv, s.flags, s.pdeathsig, s.cloneFlags]),
+    [[['make', '-j', 'all'], 0, SIGKILL, 0]],
+  );
   assert.equal(k.spawns[0].inherited, [0, 1, 2], 'the status fd, the signal pipe and epoll are CLOEXEC');
   assert.equal(summary(k), [spawnedRecord(main), exited(main, 42), killed(g, SIGKILL)]);
   assert.equal(killsOf(k), [[g, SIGKILL]]);
@@ -254,8 +345,13 @@ launch('should exit 128 + N when the command dies of signal N', () => {
 });
 
 launch('should wait for the rest of the tree with --wait-all', () => {
-  let main = 0, g = 0;
-  const k = kernel({ ...STATUS3, argv: ['--wait-all', '--status-fd=3', '--', 'sh'] }, () => k.exit(main, 3), () => k.exit(g, 0));
+  let main = 0,
+    g = 0;
+  const k = kernel(
+    { ...STATUS3, argv: ['--wait-all', '--status-fd=3', '--', 'sh'] },
+    () => k.exit(main, 3),
+    () => k.exit(g, 0),
+  );
   k.onSpawn = (pid) => {
     main = pid;
     g = k.spawn(pid);
@@ -267,7 +363,10 @@ launch('should wait for the rest of the tree with --wait-all', () => {
 });
 
 launch('should exit 127 when the command is not found and 126 when it cannot run, with a spawn-failed record', () => {
-  for (const [errno, code, text] of [[ENOENT, 127, 'No such file or directory'], [EACCES, 126, 'Permission denied']] as const) {
+  for (const [errno, code, text] of [
+    [ENOENT, 127, 'No such file or directory'],
+    [EACCES, 126, 'Permission denied'],
+  ] as const) {
     const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', './nosuch', 'x'] });
     k.spawnError = -errno;
     assert.is(run(k), code);
@@ -291,12 +390,21 @@ launch('should forward every signal to the command only (CONT, URG, WINCH, USR1,
   };
   k.script.push(() => k.exit(main, 0));
   assert.is(run(k), 0);
-  assert.equal(killsOf(k).slice(0, 5), sent.map((s) => [main, s]));
-  assert.equal(killsOf(k).slice(5).map(([, s]) => s), [SIGKILL], 'then the orphan, at tear-down');
+  assert.equal(
+    killsOf(k).slice(0, 5),
+    sent.map((s) => [main, s]),
+  );
+  assert.equal(
+    killsOf(k)
+      .slice(5)
+      .map(([, s]) => s),
+    [SIGKILL],
+    'then the orphan, at tear-down',
+  );
   assertClean(k);
 });
 
-launch('should SIGTERM the command at --timeout (the deadline is epoll_wait\'s timeout) and exit 124', () => {
+launch("should SIGTERM the command at --timeout (the deadline is epoll_wait's timeout) and exit 124", () => {
   let main = 0;
   const k = kernel({ argv: ['--timeout', '5s', '--', 'sleep', '9'] }, () => {
     k.advance(1200);
@@ -311,11 +419,14 @@ launch('should SIGTERM the command at --timeout (the deadline is epoll_wait\'s t
   assert.equal(timeouts(k), [5000, 3800]);
   assert.is(k.monoMs - start, 5000);
   // The command dies of the TERM (its default action); nothing else is left to kill.
-  assert.equal(killsOf(k), [[main, SIGWINCH], [main, SIGTERM]]);
+  assert.equal(killsOf(k), [
+    [main, SIGWINCH],
+    [main, SIGTERM],
+  ]);
   assertClean(k);
 });
 
-launch('should SIGKILL a command that ignores the timeout\'s TERM once --grace is over, and still exit 124', () => {
+launch("should SIGKILL a command that ignores the timeout's TERM once --grace is over, and still exit 124", () => {
   let main = 0;
   const k = kernel({ argv: ['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
   k.onSpawn = (pid) => {
@@ -324,72 +435,104 @@ launch('should SIGKILL a command that ignores the timeout\'s TERM once --grace i
   };
   assert.is(run(k), 124);
   assert.equal(timeouts(k), [5000, 1500]);
-  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [main, SIGTERM],
+    [main, SIGKILL],
+  ]);
   assertClean(k);
 });
 
-launch('should give the command --grace after a TERM, then kill the tree (137: it died of SIGKILL), or take its own exit inside it', () => {
-  let main = 0;
-  const k = kernel({ argv: ['--grace=2s', '--', 'stubborn'] }, () => k.signalSupervise(SIGTERM));
-  k.onSpawn = (pid) => {
-    main = pid;
-    k.procs.get(pid)!.ignores.add(SIGTERM);
-  };
-  assert.is(run(k), 137);
-  assert.equal(timeouts(k), [-1, 2000]);
-  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
-  assertClean(k);
+launch(
+  'should give the command --grace after a TERM, then kill the tree (137: it died of SIGKILL), or take its own exit inside it',
+  () => {
+    let main = 0;
+    const k = kernel({ argv: ['--grace=2s', '--', 'stubborn'] }, () => k.signalSupervise(SIGTERM));
+    k.onSpawn = (pid) => {
+      main = pid;
+      k.procs.get(pid)!.ignores.add(SIGTERM);
+    };
+    assert.is(run(k), 137);
+    assert.equal(timeouts(k), [-1, 2000]);
+    assert.equal(killsOf(k), [
+      [main, SIGTERM],
+      [main, SIGKILL],
+    ]);
+    assertClean(k);
 
-  const k2 = kernel({ argv: ['--grace=2s', '--', 'polite'] }, () => k2.signalSupervise(SIGTERM), () => {
-    k2.advance(700);
-    k2.exit(main, 0);
-  });
-  k2.onSpawn = (pid) => {
-    main = pid;
-    k2.procs.get(pid)!.ignores.add(SIGTERM);
-  };
-  assert.is(run(k2), 0);
-  assert.equal(timeouts(k2), [-1, 2000]);
-  assertClean(k2);
-});
+    const k2 = kernel(
+      { argv: ['--grace=2s', '--', 'polite'] },
+      () => k2.signalSupervise(SIGTERM),
+      () => {
+        k2.advance(700);
+        k2.exit(main, 0);
+      },
+    );
+    k2.onSpawn = (pid) => {
+      main = pid;
+      k2.procs.get(pid)!.ignores.add(SIGTERM);
+    };
+    assert.is(run(k2), 0);
+    assert.equal(timeouts(k2), [-1, 2000]);
+    assertClean(k2);
+  },
+);
 
 launch('should forward TERM and wait for the command without a deadline (no --grace), then kill what it left', () => {
-  let main = 0, g = 0;
-  const k = kernel({ argv: ['--', 'server'] }, () => k.signalSupervise(SIGTERM), () => {
-    k.advance(60_000);
-    k.signalSupervise(SIGTERM);
-  }, () => k.exit(main, 0));
+  let main = 0,
+    g = 0;
+  const k = kernel(
+    { argv: ['--', 'server'] },
+    () => k.signalSupervise(SIGTERM),
+    () => {
+      k.advance(60_000);
+      k.signalSupervise(SIGTERM);
+    },
+    () => k.exit(main, 0),
+  );
   k.onSpawn = (pid) => {
     main = pid;
     k.procs.get(pid)!.ignores.add(SIGTERM); // it traps TERM and shuts down in its own time
     g = k.spawn(pid);
     k.procs.get(g)!.ignores.add(SIGTERM);
   };
-  assert.is(run(k), 0, 'the command\'s own status');
+  assert.is(run(k), 0, "the command's own status");
   assert.equal(timeouts(k), [-1, -1, -1], 'no deadline');
-  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGTERM], [g, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [main, SIGTERM],
+    [main, SIGTERM],
+    [g, SIGKILL],
+  ]);
   assertClean(k);
 });
 
-launch('should not forward a terminal\'s INT, QUIT or WINCH (SI_KERNEL) to a command in its own process group', () => {
+launch("should not forward a terminal's INT, QUIT or WINCH (SI_KERNEL) to a command in its own process group", () => {
   let main = 0;
   const sent = [SIGINT, SIGQUIT, SIGWINCH];
-  const k = kernel({ argv: ['--', 'repl'] }, () => {
-    for (const s of sent) k.signalSupervise(s, SI_KERNEL);
-  }, () => {
-    for (const s of sent) k.signalSupervise(s, SI_USER);
-  }, () => k.exit(main, 5));
+  const k = kernel(
+    { argv: ['--', 'repl'] },
+    () => {
+      for (const s of sent) k.signalSupervise(s, SI_KERNEL);
+    },
+    () => {
+      for (const s of sent) k.signalSupervise(s, SI_USER);
+    },
+    () => k.exit(main, 5),
+  );
   k.onSpawn = (pid) => {
     main = pid;
     for (const s of sent) k.procs.get(pid)!.ignores.add(s);
   };
   assert.is(run(k), 5);
-  assert.equal(killsOf(k), sent.map((s) => [main, s]), 'only the ones sent with kill(2)');
+  assert.equal(
+    killsOf(k),
+    sent.map((s) => [main, s]),
+    'only the ones sent with kill(2)',
+  );
   assert.ok(k.calls.includes('getpgid'));
   assertClean(k);
 });
 
-launch('should forward a terminal\'s INT to a command that left supervise\'s process group (it got none)', () => {
+launch("should forward a terminal's INT to a command that left supervise's process group (it got none)", () => {
   let main = 0;
   const k = kernel({ argv: ['--', 'daemon'] }, () => {
     k.procs.get(main)!.pgid = main; // setpgid(0, 0) / setsid()
@@ -401,7 +544,7 @@ launch('should forward a terminal\'s INT to a command that left supervise\'s pro
   assertClean(k);
 });
 
-launch('should count a terminal\'s INT it did not forward as the start of --grace', () => {
+launch("should count a terminal's INT it did not forward as the start of --grace", () => {
   let main = 0;
   const k = kernel({ argv: ['--grace', '3s', '--', 'repl'] }, () => k.signalSupervise(SIGINT, SI_KERNEL));
   k.onSpawn = (pid) => {
@@ -416,40 +559,63 @@ launch('should count a terminal\'s INT it did not forward as the start of --grac
 
 launch('should kill the tree at the third TERM/INT with --grace, and never without it', () => {
   let main = 0;
-  const k = kernel({ argv: ['--grace', '1m', '--', 'dev-server'] }, () => k.signalSupervise(SIGINT, SI_KERNEL),
-    () => k.signalSupervise(SIGINT, SI_KERNEL), () => k.signalSupervise(SIGTERM));
+  const k = kernel(
+    { argv: ['--grace', '1m', '--', 'dev-server'] },
+    () => k.signalSupervise(SIGINT, SI_KERNEL),
+    () => k.signalSupervise(SIGINT, SI_KERNEL),
+    () => k.signalSupervise(SIGTERM),
+  );
   k.onSpawn = (pid) => {
     main = pid;
     k.procs.get(pid)!.ignores.add(SIGINT).add(SIGTERM);
   };
   assert.is(run(k), 137);
-  assert.equal(killsOf(k), [[main, SIGTERM], [main, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [main, SIGTERM],
+    [main, SIGKILL],
+  ]);
   assert.ok(k.monoMs < 5_000_000 + 60_000, 'before the deadline');
   assertClean(k);
 
-  const k2 = kernel({ argv: ['--', 'repl'] }, ...Array.from({ length: 6 }, () => () => k2.signalSupervise(SIGINT)), () => k2.exit(main, 0));
+  const k2 = kernel(
+    { argv: ['--', 'repl'] },
+    ...Array.from({ length: 6 }, () => () => k2.signalSupervise(SIGINT)),
+    () => k2.exit(main, 0),
+  );
   k2.onSpawn = (pid) => {
     main = pid;
     k2.procs.get(pid)!.ignores.add(SIGINT);
   };
   assert.is(run(k2), 0);
-  assert.equal(killsOf(k2), Array.from({ length: 6 }, () => [main, SIGINT]));
+  assert.equal(
+    killsOf(k2),
+    Array.from({ length: 6 }, () => [main, SIGINT]),
+  );
   assertClean(k2);
 });
 
 launch('should carry out control records from --control-fd for children only, and tear down at its EOF', () => {
-  let main = 0, g = 0;
-  const k = kernel({ fds: { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' }, argv: ['--status-fd', '3', '--control-fd', '4', '--', 'sh'] },
+  let main = 0,
+    g = 0;
+  const k = kernel(
+    {
+      fds: { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' },
+      argv: ['--status-fd', '3', '--control-fd', '4', '--', 'sh'],
+    },
     () => k.sendRecords([g, SIGKILL], [1, SIGKILL], [k.parent, SIGKILL]),
     () => k.sendRecords([g, SIGTERM]),
-    () => k.closeControl());
+    () => k.closeControl(),
+  );
   k.onSpawn = (pid) => {
     main = pid;
     g = k.spawn(pid);
   };
-  assert.is(run(k), 137, 'the command died of the tear-down\'s SIGKILL');
+  assert.is(run(k), 137, "the command died of the tear-down's SIGKILL");
   // g is main's child until main dies: refused until then, killed by the tear-down after.
-  assert.equal(killsOf(k), [[main, SIGKILL], [g, SIGKILL]]);
+  assert.equal(killsOf(k), [
+    [main, SIGKILL],
+    [g, SIGKILL],
+  ]);
   assert.ok(k.kills.every((c) => c.phase === 'wait 3'));
   assert.equal(k.spawns[0].inherited, [0, 1, 2]);
   assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGKILL), killed(g, SIGKILL)]);
@@ -458,8 +624,9 @@ launch('should carry out control records from --control-fd for children only, an
 
 launch('should share one fd for status and control (a socket) and watch it once', () => {
   let main = 0;
-  const k = kernel({ fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] },
-    () => k.sendRecords([main, SIGTERM]));
+  const k = kernel({ fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] }, () =>
+    k.sendRecords([main, SIGTERM]),
+  );
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 143);
   assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGTERM)]);
@@ -468,7 +635,10 @@ launch('should share one fd for status and control (a socket) and watch it once'
 });
 
 launch('should refuse a --status-fd or --control-fd it was not given, with exit 2', () => {
-  for (const [flag, name] of [['--status-fd', 'status-fd'], ['--control-fd', 'control-fd']]) {
+  for (const [flag, name] of [
+    ['--status-fd', 'status-fd'],
+    ['--control-fd', 'control-fd'],
+  ]) {
     const k = kernel({ argv: [flag, '7', '--', 'true'] });
     assert.is(run(k), 2);
     assert.equal(k.stderr, [`supervise: --${name} 7: not an fd supervise was given (Bad file descriptor)`]);
@@ -476,18 +646,28 @@ launch('should refuse a --status-fd or --control-fd it was not given, with exit 
   }
 });
 
-launch('should refuse a --status-fd or --control-fd that names an fd it opened itself, as the native host sees fds', () => {
-  // The native host's fdGiven() is fcntl(F_GETFD) >= 0: any open fd. Fd 3 is not given here,
-  // so signals() gets it for the signal pipe, and fd 4 becomes the epoll.
-  for (const [flag, fd, name] of [['--status-fd', 3, 'status-fd'], ['--status-fd', 4, 'status-fd'], ['--control-fd', 3, 'control-fd']] as const) {
-    const k = kernel({ argv: [flag, String(fd), '--', 'true'], fdGiven: 'open' });
-    k.onSpawn = (pid) => k.exit(pid, 0);
-    const code = outcome(k);
-    assert.equal([code, k.stderr], [2, [`supervise: --${name} ${fd}: not an fd supervise was given (Bad file descriptor)`]],
-      `${flag} ${fd}`);
-    assert.equal(k.spawns, []);
-  }
-});
+launch(
+  'should refuse a --status-fd or --control-fd that names an fd it opened itself, as the native host sees fds',
+  () => {
+    // The native host's fdGiven() is fcntl(F_GETFD) >= 0: any open fd. Fd 3 is not given here,
+    // so signals() gets it for the signal pipe, and fd 4 becomes the epoll.
+    for (const [flag, fd, name] of [
+      ['--status-fd', 3, 'status-fd'],
+      ['--status-fd', 4, 'status-fd'],
+      ['--control-fd', 3, 'control-fd'],
+    ] as const) {
+      const k = kernel({ argv: [flag, String(fd), '--', 'true'], fdGiven: 'open' });
+      k.onSpawn = (pid) => k.exit(pid, 0);
+      const code = outcome(k);
+      assert.equal(
+        [code, k.stderr],
+        [2, [`supervise: --${name} ${fd}: not an fd supervise was given (Bad file descriptor)`]],
+        `${flag} ${fd}`,
+      );
+      assert.equal(k.spawns, []);
+    }
+  },
+);
 
 launch('should take a signal after the command could not start without probing pid 0', () => {
   const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--', './nosuch'] }, () => {
@@ -504,15 +684,23 @@ launch('should take a signal after the command could not start without probing p
 
 launch('should not spin on a socket its owner half-closed while the status reader is blocked', () => {
   let main = 0;
-  const k = kernel({ fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] },
-    () => k.closeControl(), () => {}, () => {}, () => {
+  const k = kernel(
+    { fds: { 3: 'socket' }, argv: ['--status-fd', '3', '--control-fd', '3', '--', 'sh'] },
+    () => k.closeControl(),
+    () => {},
+    () => {},
+    () => {
       k.reader = 'ready';
-    });
+    },
+  );
   k.onSpawn = (pid) => (main = pid);
   k.reader = 'blocked';
   assert.is(run(k), 137);
   assert.is(k.waits.length, 3, 'the EOF, the SIGCHLD of the kill, the reader');
-  assert.ok(k.waits.slice(1).every((w) => !w.events.some(([fd, ev]) => fd === 3 && ev & EPOLLIN)), 'EOF read once');
+  assert.ok(
+    k.waits.slice(1).every((w) => !w.events.some(([fd, ev]) => fd === 3 && ev & EPOLLIN)),
+    'EOF read once',
+  );
   assert.equal(k.waits[2].events, [[3, EPOLLOUT]]);
   assert.equal(summary(k), [spawnedRecord(main), killed(main, SIGKILL)]);
   assertClean(k);
@@ -520,7 +708,9 @@ launch('should not spin on a socket its owner half-closed while the status reade
 
 launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
   let main = 0;
-  const k = kernel({ argv: ['--pid-ns', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x'] }, () => k.exit(main, 0));
+  const k = kernel({ argv: ['--pid-ns', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x'] }, () =>
+    k.exit(main, 0),
+  );
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
   const s = k.spawns[0];
@@ -538,46 +728,66 @@ launch('should start the command under an inner supervise in new namespaces with
   const denied = kernel({ argv: ['--pid-ns', '--', 'true'] });
   denied.spawnError = -EPERM;
   assert.is(run(denied), 126);
-  assert.equal(denied.stderr, ['supervise: --pid-ns: cannot start true in a new PID namespace: Operation not permitted ' +
-    '(namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)']);
+  assert.equal(denied.stderr, [
+    'supervise: --pid-ns: cannot start true in a new PID namespace: Operation not permitted ' +
+      '(namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)',
+  ]);
 });
 
 // ---
 
 const pressure = suite('back-pressure and idle');
 
-pressure('should stop reaping while the status reader is blocked, watch EPOLLOUT, and go on once it is writable', () => {
-  const k = kernel();
-  const a = k.spawn(), b = k.spawn(), c = k.spawn();
-  k.reader = 'blocked';
-  const seen: Array<[number, number]> = [];
-  const look = () => seen.push([k.watching(1), k.reaped.length]);
-  k.script.push(
-    () => k.exit(a, 1),
-    () => {
-      look();
-      k.exit(b, 2);
-    },
-    () => {
-      look();
-      k.reader = 'ready';
-    },
-    () => {
-      look();
-      k.closeControl();
-    },
-  );
-  assert.is(run(k), 0);
-  assert.equal(seen, [[EPOLLOUT, 0], [EPOLLOUT, 0], [0, 2]], 'EPOLLOUT only while a record waits');
-  assert.equal(summary(k), [exited(a, 1), exited(b, 2), killed(c, SIGKILL)]);
-  assert.equal(timeouts(k), [-1, -1, -1, -1]);
-  assertClean(k);
-});
+pressure(
+  'should stop reaping while the status reader is blocked, watch EPOLLOUT, and go on once it is writable',
+  () => {
+    const k = kernel();
+    const a = k.spawn(),
+      b = k.spawn(),
+      c = k.spawn();
+    k.reader = 'blocked';
+    const seen: Array<[number, number]> = [];
+    const look = () => seen.push([k.watching(1), k.reaped.length]);
+    k.script.push(
+      () => k.exit(a, 1),
+      () => {
+        look();
+        k.exit(b, 2);
+      },
+      () => {
+        look();
+        k.reader = 'ready';
+      },
+      () => {
+        look();
+        k.closeControl();
+      },
+    );
+    assert.is(run(k), 0);
+    assert.equal(
+      seen,
+      [
+        [EPOLLOUT, 0],
+        [EPOLLOUT, 0],
+        [0, 2],
+      ],
+      'EPOLLOUT only while a record waits',
+    );
+    assert.equal(summary(k), [exited(a, 1), exited(b, 2), killed(c, SIGKILL)]);
+    assert.equal(timeouts(k), [-1, -1, -1, -1]);
+    assertClean(k);
+  },
+);
 
 pressure('should ask poll() once per 32 records on a pipe that keeps up (and again after each short write)', () => {
   const k = kernel();
   const pids = Array.from({ length: 40 }, () => k.spawn());
-  k.script.push(() => { for (const p of pids) k.exit(p, 3); }, () => k.closeControl());
+  k.script.push(
+    () => {
+      for (const p of pids) k.exit(p, 3);
+    },
+    () => k.closeControl(),
+  );
   assert.is(run(k), 0);
   assert.is(k.records().length, 40);
   const polls = k.calls.filter((c) => c === 'poll').length;
@@ -590,7 +800,12 @@ pressure('should ask poll() once per 32 records on a pipe that keeps up (and aga
   const more = Array.from({ length: 5 }, () => short.spawn());
   short.maxWrite = 64; // every record in two writes: each short write forgets the credit,
   // so the rest of each record waits for poll() again
-  short.script.push(() => { for (const p of more) short.exit(p, 4); }, () => short.closeControl());
+  short.script.push(
+    () => {
+      for (const p of more) short.exit(p, 4);
+    },
+    () => short.closeControl(),
+  );
   assert.is(run(short), 0);
   assert.is(short.records().length, 5);
   // Each part after a short write waits until poll() says the fd has room again.
@@ -600,13 +815,17 @@ pressure('should ask poll() once per 32 records on a pipe that keeps up (and aga
 
 pressure('should finish a record cut short, and one that met EAGAIN, when the fd is writable again', () => {
   const k = kernel();
-  const a = k.spawn(), b = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn();
   k.maxWrite = 50;
   k.writeResults = [50, -EAGAIN];
-  k.script.push(() => {
-    k.exit(a, 4);
-    k.exit(b, 5);
-  }, () => k.closeControl());
+  k.script.push(
+    () => {
+      k.exit(a, 4);
+      k.exit(b, 5);
+    },
+    () => k.closeControl(),
+  );
   assert.is(run(k), 0);
   assert.equal(summary(k), [exited(a, 4), exited(b, 5)]);
   assert.is(k.written.length, 256);
@@ -615,17 +834,30 @@ pressure('should finish a record cut short, and one that met EAGAIN, when the fd
 
 pressure('should stop watching a status fd whose reader went away while a record waited, and reap on', () => {
   const k = kernel();
-  const a = k.spawn(), b = k.spawn(), c = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn(),
+    c = k.spawn();
   k.reader = 'blocked';
-  k.script.push(() => k.exit(a, 0), () => {
-    k.reader = 'gone';
-    k.exit(b, 0);
-  }, () => {}, () => k.closeControl());
+  k.script.push(
+    () => k.exit(a, 0),
+    () => {
+      k.reader = 'gone';
+      k.exit(b, 0);
+    },
+    () => {},
+    () => k.closeControl(),
+  );
   assert.is(run(k), 0);
-  assert.equal(k.reaped.map((r) => r.pid), [a, b, c]);
+  assert.equal(
+    k.reaped.map((r) => r.pid),
+    [a, b, c],
+  );
   assert.equal(k.written, []);
   assert.is(k.watching(1), 0);
-  assert.ok(k.waits.slice(2).every((w) => w.events.every(([fd]) => fd !== 1)), 'fd 1 reported after the reader left');
+  assert.ok(
+    k.waits.slice(2).every((w) => w.events.every(([fd]) => fd !== 1)),
+    'fd 1 reported after the reader left',
+  );
   assert.equal(k.stderr, []);
   assertClean(k);
 });
@@ -634,7 +866,10 @@ pressure('should carry out a burst of 10,000 control records read in 64 KiB piec
   const k = kernel();
   const kids = Array.from({ length: 100 }, () => k.spawn());
   const records = Array.from({ length: 10000 }, (_, i): [number, number] => [kids[i % 100], 0]);
-  k.script.push(() => k.sendRecords(...records), () => k.closeControl());
+  k.script.push(
+    () => k.sendRecords(...records),
+    () => k.closeControl(),
+  );
   assert.is(run(k), 0);
   assert.is(k.kills.filter((c) => c.sig === 0).length, 10000);
   assertClean(k);
@@ -642,24 +877,38 @@ pressure('should carry out a burst of 10,000 control records read in 64 KiB piec
 
 pressure('should sleep in epoll_wait(-1) when nothing is pending, and wake only for something that happened', () => {
   const k = kernel();
-  const a = k.spawn(), b = k.spawn();
+  const a = k.spawn(),
+    b = k.spawn();
   const nothing = () => {};
   k.script.push(
-    () => k.exit(a, 0), nothing, nothing,
-    () => k.sendRecords([b, 0]), nothing,
-    () => k.signalSupervise(SIGUSR1), nothing, nothing,
+    () => k.exit(a, 0),
+    nothing,
+    nothing,
+    () => k.sendRecords([b, 0]),
+    nothing,
+    () => k.signalSupervise(SIGUSR1),
+    nothing,
+    nothing,
     () => k.closeControl(),
   );
   assert.is(run(k), 0);
   assert.equal(timeouts(k), [-1, -1, -1, -1], 'one wait per event, each without a timeout');
-  assert.ok(k.waits.every((w) => w.result > 0), 'no spurious wake-up');
+  assert.ok(
+    k.waits.every((w) => w.result > 0),
+    'no spurious wake-up',
+  );
   assert.is(k.watching(1), 0);
   assertClean(k);
 });
 
 pressure('should wait without a timeout in launch mode too when no --timeout is set', () => {
   let main = 0;
-  const k = kernel({ argv: ['--grace', '3s', '--', 'sleep'] }, () => {}, () => k.signalSupervise(SIGWINCH), () => k.exit(main, 0));
+  const k = kernel(
+    { argv: ['--grace', '3s', '--', 'sleep'] },
+    () => {},
+    () => k.signalSupervise(SIGWINCH),
+    () => k.exit(main, 0),
+  );
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
   assert.equal(timeouts(k), [-1, -1]);
@@ -695,7 +944,11 @@ args('should run the launch forms it parses itself', () => {
   for (const [argv, cmd, timeout, record] of cases) {
     const { k, code } = launchWith(argv);
     assert.is(code, 0, argv.join(' '));
-    assert.equal(k.spawns.map((s) => s.argv), [cmd], argv.join(' '));
+    assert.equal(
+      k.spawns.map((s) => s.argv),
+      [cmd],
+      argv.join(' '),
+    );
     assert.is(k.waits[0]?.timeout, timeout, argv.join(' '));
     assert.is(k.records().length > 0, record, argv.join(' '));
     assertClean(k);
@@ -704,57 +957,104 @@ args('should run the launch forms it parses itself', () => {
 
 args('should hand every other argv to the full command line (-1) without a system call', () => {
   const cases = [
-    ['--help'], ['-h'], ['--version'], ['decode', 'f.ev'], ['send', '1', '2'], ['true'], ['--'], ['--', ''],
-    ['--wait-all'], ['--wait-all=1', '--', 'a'], ['--pid-ns=yes', '--', 'a'], ['--bogus', '--', 'a'], ['-w', '--', 'a'],
-    ['--status-fd', '--', 'a'], ['--status-fd'], ['--status-fd', 'x', '--', 'a'], ['--status-fd', '-1', '--', 'a'],
-    ['--status-fd', '1234567890', '--', 'a'], ['--control-fd=', '--', 'a'], ['--timeout', '5x', '--', 'a'],
-    ['--timeout', '--', 'a'], ['--grace', '-1s', '--', 'a'], ['--grace', '.5s', '--', 'a'], ['--events', '--', 'a'],
-    ['--events', '-x', '--', 'a'], ['--events=', '--', 'a'], ['--status-fd 3', '--', 'a'], ['a', '--', 'b'],
+    ['--help'],
+    ['-h'],
+    ['--version'],
+    ['decode', 'f.ev'],
+    ['send', '1', '2'],
+    ['true'],
+    ['--'],
+    ['--', ''],
+    ['--wait-all'],
+    ['--wait-all=1', '--', 'a'],
+    ['--pid-ns=yes', '--', 'a'],
+    ['--bogus', '--', 'a'],
+    ['-w', '--', 'a'],
+    ['--status-fd', '--', 'a'],
+    ['--status-fd'],
+    ['--status-fd', 'x', '--', 'a'],
+    ['--status-fd', '-1', '--', 'a'],
+    ['--status-fd', '1234567890', '--', 'a'],
+    ['--control-fd=', '--', 'a'],
+    ['--timeout', '5x', '--', 'a'],
+    ['--timeout', '--', 'a'],
+    ['--grace', '-1s', '--', 'a'],
+    ['--grace', '.5s', '--', 'a'],
+    ['--events', '--', 'a'],
+    ['--events', '-x', '--', 'a'],
+    ['--events=', '--', 'a'],
+    ['--status-fd 3', '--', 'a'],
+    ['a', '--', 'b'],
   ];
   for (const argv of cases) {
     const k = kernel({ argv });
     assert.is(run(k), -1, JSON.stringify(argv));
-    assert.equal([...new Set(k.calls)].sort(), ['argLen', 'argRead'].slice(0, argv.length ? 2 : 1), JSON.stringify(argv));
+    assert.equal(
+      [...new Set(k.calls)].sort(),
+      ['argLen', 'argRead'].slice(0, argv.length ? 2 : 1),
+      JSON.stringify(argv),
+    );
   }
 });
 
 args('should accept every canonical argv the front end builds, with its meaning', () => {
   // The form of cli/args.ts's launchArgv(): each option at most once, in this order.
   const word = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }).filter((w) => !w.includes('\0'));
-  const canonical = fc.record({
-    statusFd: fc.constantFrom(-1, 3, 5), controlFd: fc.constantFrom(-1, 4), waitAll: fc.boolean(),
-    graceMs: fc.constantFrom(0, 1, 999, 2147483647), timeoutMs: fc.constantFrom(0, 1, 60000, 2147483647),
-    events: fc.option(word.filter((w) => w.length > 0 && !w.startsWith('-')), { nil: null }), pidNs: fc.boolean(),
-    cmd: fc.tuple(word.filter((w) => w.length > 0), fc.array(fc.oneof(word, fc.constantFrom('--', '-x', '--help', '--timeout')), { maxLength: 4 })),
-  }, plain);
-  fc.assert(fc.property(canonical, (o) => {
-    const argv: string[] = [];
-    if (o.statusFd >= 0) argv.push('--status-fd', String(o.statusFd));
-    if (o.controlFd >= 0) argv.push('--control-fd', String(o.controlFd));
-    if (o.waitAll) argv.push('--wait-all');
-    if (o.graceMs > 0) argv.push('--grace', `${o.graceMs}ms`);
-    if (o.timeoutMs > 0) argv.push('--timeout', `${o.timeoutMs}ms`);
-    if (o.events !== null) argv.push('--events', o.events);
-    if (o.pidNs) argv.push('--pid-ns');
-    const cmd = [o.cmd[0], ...o.cmd[1]];
-    argv.push('--', ...cmd);
-    let main = 0;
-    const k = kernel({ argv, fds: { 3: 'status', 4: 'control', 5: 'status' } }, () => k.exit(main, 0));
-    k.idle = 'eof';
-    k.onSpawn = (pid) => (main = pid);
-    assert.is(run(k), 0, JSON.stringify(argv));
-    const inner = ['supervise', ...(o.waitAll ? ['--wait-all'] : []), ...(o.graceMs > 0 ? ['--grace', `${o.graceMs}ms`] : []), '--'];
-    assert.equal(k.spawns[0].argv, o.pidNs ? [...inner, ...cmd] : cmd);
-    assert.is(k.spawns[0].flags, o.pidNs ? 3 : 0);
-    if (o.timeoutMs > 0) assert.is(k.waits[0].timeout, o.timeoutMs);
-    else assert.is(k.waits[0].timeout, -1);
-    assert.is(k.records().length > 0, o.statusFd >= 0);
-    if (o.events !== null) assert.equal(k.files.get(o.events)?.data.slice(0, 16), HEADER);
-    assert.equal(k.violations, []);
-  }), { numRuns: 300 });
+  const canonical = fc.record(
+    {
+      statusFd: fc.constantFrom(-1, 3, 5),
+      controlFd: fc.constantFrom(-1, 4),
+      waitAll: fc.boolean(),
+      graceMs: fc.constantFrom(0, 1, 999, 2147483647),
+      timeoutMs: fc.constantFrom(0, 1, 60000, 2147483647),
+      events: fc.option(
+        word.filter((w) => w.length > 0 && !w.startsWith('-')),
+        { nil: null },
+      ),
+      pidNs: fc.boolean(),
+      cmd: fc.tuple(
+        word.filter((w) => w.length > 0),
+        fc.array(fc.oneof(word, fc.constantFrom('--', '-x', '--help', '--timeout')), { maxLength: 4 }),
+      ),
+    },
+    plain,
+  );
+  fc.assert(
+    fc.property(canonical, (o) => {
+      const argv: string[] = [];
+      if (o.statusFd >= 0) argv.push('--status-fd', String(o.statusFd));
+      if (o.controlFd >= 0) argv.push('--control-fd', String(o.controlFd));
+      if (o.waitAll) argv.push('--wait-all');
+      if (o.graceMs > 0) argv.push('--grace', `${o.graceMs}ms`);
+      if (o.timeoutMs > 0) argv.push('--timeout', `${o.timeoutMs}ms`);
+      if (o.events !== null) argv.push('--events', o.events);
+      if (o.pidNs) argv.push('--pid-ns');
+      const cmd = [o.cmd[0], ...o.cmd[1]];
+      argv.push('--', ...cmd);
+      let main = 0;
+      const k = kernel({ argv, fds: { 3: 'status', 4: 'control', 5: 'status' } }, () => k.exit(main, 0));
+      k.idle = 'eof';
+      k.onSpawn = (pid) => (main = pid);
+      assert.is(run(k), 0, JSON.stringify(argv));
+      const inner = [
+        'supervise',
+        ...(o.waitAll ? ['--wait-all'] : []),
+        ...(o.graceMs > 0 ? ['--grace', `${o.graceMs}ms`] : []),
+        '--',
+      ];
+      assert.equal(k.spawns[0].argv, o.pidNs ? [...inner, ...cmd] : cmd);
+      assert.is(k.spawns[0].flags, o.pidNs ? 3 : 0);
+      if (o.timeoutMs > 0) assert.is(k.waits[0].timeout, o.timeoutMs);
+      else assert.is(k.waits[0].timeout, -1);
+      assert.is(k.records().length > 0, o.statusFd >= 0);
+      if (o.events !== null) assert.equal(k.files.get(o.events)?.data.slice(0, 16), HEADER);
+      assert.equal(k.violations, []);
+    }),
+    { numRuns: 300 },
+  );
 });
 
-args('should parse durations as the front end\'s duration() says', () => {
+args("should parse durations as the front end's duration() says", () => {
   const k = new FakeKernel();
   const core = k.instantiate();
   const duration = (text: string) => {
@@ -763,13 +1063,45 @@ args('should parse durations as the front end\'s duration() says', () => {
     return core.duration(bytes.length);
   };
   const table: Array<[string, number]> = [
-    ['500ms', 500], ['10s', 10000], ['2m', 120000], ['1h', 3600000], ['3', 3000], ['0', 0], ['0ms', 0],
-    ['1.5s', 1500], ['0.25m', 15000], ['1.0005s', 1001], ['0.4ms', 0], ['0.5ms', 1], ['2147483647ms', 2147483647],
-    ['596h', 2145600000], ['2147483648ms', -1], ['597h', -1], ['', -1], ['ms', -1], ['s', -1], ['1.', -1], ['.5s', -1],
-    ['1.s', -1], ['5 s', -1], [' 5s', -1], ['5S', -1], ['5MS', -1], ['-1s', -1], ['+1s', -1], ['1d', -1], ['1sec', -1],
-    ['1e3', -1], ['1_000', -1], ['0x10', -1], ['5s ', -1],
+    ['500ms', 500],
+    ['10s', 10000],
+    ['2m', 120000],
+    ['1h', 3600000],
+    ['3', 3000],
+    ['0', 0],
+    ['0ms', 0],
+    ['1.5s', 1500],
+    ['0.25m', 15000],
+    ['1.0005s', 1001],
+    ['0.4ms', 0],
+    ['0.5ms', 1],
+    ['2147483647ms', 2147483647],
+    ['596h', 2145600000],
+    ['2147483648ms', -1],
+    ['597h', -1],
+    ['', -1],
+    ['ms', -1],
+    ['s', -1],
+    ['1.', -1],
+    ['.5s', -1],
+    ['1.s', -1],
+    ['5 s', -1],
+    [' 5s', -1],
+    ['5S', -1],
+    ['5MS', -1],
+    ['-1s', -1],
+    ['+1s', -1],
+    ['1d', -1],
+    ['1sec', -1],
+    ['1e3', -1],
+    ['1_000', -1],
+    ['0x10', -1],
+    ['5s ', -1],
   ];
-  assert.equal(table.map(([t]) => [t, duration(t)]), table);
+  assert.equal(
+    table.map(([t]) => [t, duration(t)]),
+    table,
+  );
   assert.is(core.duration(-1), -1);
   assert.is(core.duration(4097), -1);
   assert.is(duration('9'.repeat(4096)), -1);
@@ -805,8 +1137,14 @@ events('should create the log with its header and append each record as written,
   assert.equal(data.slice(0, 16), HEADER);
   assert.is(data.length, 16 + 2 * 136);
   const log = entries(data);
-  assert.equal(log.map(([t]) => t - t0), [0n, 1_500_000n]);
-  assert.equal(log.map(([, r]) => [...r]), k.records().map((r) => [...r]));
+  assert.equal(
+    log.map(([t]) => t - t0),
+    [0n, 1_500_000n],
+  );
+  assert.equal(
+    log.map(([, r]) => [...r]),
+    k.records().map((r) => [...r]),
+  );
   assert.equal(k.spawns[0].inherited, [0, 1, 2], 'the log is CLOEXEC too');
   assertClean(k);
 });
@@ -820,7 +1158,10 @@ events('should append to a log that has entries already, without a second header
   const data = k.files.get(EVENTS)!.data;
   assert.equal(data.slice(0, old.length), old);
   assert.is(data.length, old.length + 2 * 136, 'spawned and exited, logged with no status fd');
-  assert.equal(entries(data, old.length).map(([, r]) => decodeStatusRef(r).code), [SUP_SPAWNED, CLD_EXITED]);
+  assert.equal(
+    entries(data, old.length).map(([, r]) => decodeStatusRef(r).code),
+    [SUP_SPAWNED, CLD_EXITED],
+  );
 });
 
 events('should keep logging after the status reader is gone', () => {
@@ -832,7 +1173,10 @@ events('should keep logging after the status reader is gone', () => {
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
   assert.equal(summary(k), [spawnedRecord(main)]);
-  assert.equal(entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r).pid), [main, main]);
+  assert.equal(
+    entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r).pid),
+    [main, main],
+  );
   assert.equal(k.stderr, []);
   assertClean(k);
 });
@@ -847,7 +1191,13 @@ events('should log a record whose status write was cut short and then met EPIPE'
   assert.is(run(k), 5);
   assert.is(k.written.length, 128 + 60);
   const log = entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r));
-  assert.equal(log.map((r) => [r.code, r.pid, r.status]), [[SUP_SPAWNED, main, 0], [CLD_EXITED, main, 5]]);
+  assert.equal(
+    log.map((r) => [r.code, r.pid, r.status]),
+    [
+      [SUP_SPAWNED, main, 0],
+      [CLD_EXITED, main, 5],
+    ],
+  );
   assertClean(k);
 });
 
@@ -872,7 +1222,9 @@ events('should say once that an entry could not be written, and go on supervisin
   k.files.set(EVENTS, { data: [], writeResults: [16, -ENOSPC] });
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
-  assert.equal(k.stderr, ['supervise: cannot write the events file: No space left on device (no more entries are written)']);
+  assert.equal(k.stderr, [
+    'supervise: cannot write the events file: No space left on device (no more entries are written)',
+  ]);
   assert.is(k.files.get(EVENTS)!.data.length, 16);
   assert.equal(summary(k), [spawnedRecord(main), exited(main, 0)]);
   assertClean(k);
@@ -884,14 +1236,28 @@ const setup = suite('set-up failures');
 
 setup('should refuse to start without what it stands on, saying why (exit 1)', () => {
   const cases: Array<[(k: FakeKernel) => void, string]> = [
-    [(k) => k.openErrors.set('/proc/self/stat', -ENOENT), 'supervise: /proc is not mounted: supervise needs it to find the processes it adopts'],
-    [(k) => k.openErrors.set('/proc/self/stat', -EMFILE), 'supervise: cannot read /proc/self/stat: EMFILE (too many open files: raise `ulimit -n`)'],
-    [(k) => k.files.set('/proc/self/stat', { data: [...Buffer.from('1 (init) S 0')], writeResults: [] }),
-      'supervise: /proc belongs to another PID namespace: mount one for this namespace (e.g. unshare --pid --fork --mount-proc)'],
-    [(k) => (k.subreaperError = -EPERM), 'supervise: cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with EPERM (a sandbox forbids it)'],
+    [
+      (k) => k.openErrors.set('/proc/self/stat', -ENOENT),
+      'supervise: /proc is not mounted: supervise needs it to find the processes it adopts',
+    ],
+    [
+      (k) => k.openErrors.set('/proc/self/stat', -EMFILE),
+      'supervise: cannot read /proc/self/stat: EMFILE (too many open files: raise `ulimit -n`)',
+    ],
+    [
+      (k) => k.files.set('/proc/self/stat', { data: [...Buffer.from('1 (init) S 0')], writeResults: [] }),
+      'supervise: /proc belongs to another PID namespace: mount one for this namespace (e.g. unshare --pid --fork --mount-proc)',
+    ],
+    [
+      (k) => (k.subreaperError = -EPERM),
+      'supervise: cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with EPERM (a sandbox forbids it)',
+    ],
     [(k) => (k.signalsError = -EMFILE), 'supervise: cannot install signal handlers: EMFILE'],
     [(k) => (k.epollError = -EMFILE), 'supervise: epoll_create1: EMFILE'],
-    [(k) => (k.childrenError = -EMFILE), 'supervise: cannot list children: EMFILE (too many open files: raise `ulimit -n`)'],
+    [
+      (k) => (k.childrenError = -EMFILE),
+      'supervise: cannot list children: EMFILE (too many open files: raise `ulimit -n`)',
+    ],
   ];
   for (const [arrange, line] of cases) {
     for (const argv of [[], ['--', 'true']]) {
@@ -936,7 +1302,10 @@ const action: fc.Arbitrary<Action> = fc.oneof<fc.MaybeWeightedArbitrary<Action>[
   { weight: 6, arbitrary: fc.record({ t: fc.constant('signal' as const), signo, eintr: fc.boolean() }, plain) },
   { weight: 1, arbitrary: fc.constant({ t: 'eof' as const }) },
   { weight: 3, arbitrary: fc.constant({ t: 'nothing' as const }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }, plain) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }, plain),
+  },
 );
 interface History {
   /** Launch mode (`--status-fd 3 --control-fd 4 [--wait-all] -- CMD`) or protocol mode. */
@@ -949,24 +1318,36 @@ interface History {
   actions: Action[];
   end: 'eof' | 'signal';
 }
-const history: fc.Arbitrary<History> = fc.record({
-  launch: fc.boolean(),
-  waitAll: fc.boolean(),
-  timeout: fc.constantFrom(0, 0, 1000, 4000, 20000),
-  grace: fc.constantFrom(0, 0, 500, 2500),
-  initial: fc.integer({ min: 2, max: 8 }),
-  actions: fc.array(action, { minLength: 3, maxLength: 60, size: 'max' }),
-  end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
-}, plain);
+const history: fc.Arbitrary<History> = fc.record(
+  {
+    launch: fc.boolean(),
+    waitAll: fc.boolean(),
+    timeout: fc.constantFrom(0, 0, 1000, 4000, 20000),
+    grace: fc.constantFrom(0, 0, 500, 2500),
+    initial: fc.integer({ min: 2, max: 8 }),
+    actions: fc.array(action, { minLength: 3, maxLength: 60, size: 'max' }),
+    end: fc.constantFrom<'eof' | 'signal'>('eof', 'signal'),
+  },
+  plain,
+);
 
 const FATAL = new Set([SIGHUP, SIGINT, SIGQUIT, SIGTERM]);
 
 /** Runs one history through main(): each action is one step of the world at a wait. */
 function runHistory({ launch: launchMode, waitAll, timeout, grace, initial, actions, end }: History): void {
-  const argv = !launchMode ? [] : [
-    '--status-fd', '3', '--control-fd', '4', ...(waitAll ? ['--wait-all'] : []),
-    ...(timeout ? ['--timeout', `${timeout}ms`] : []), ...(grace ? [`--grace=${grace / 1000}s`] : []), '--', 'cmd',
-  ];
+  const argv = !launchMode
+    ? []
+    : [
+        '--status-fd',
+        '3',
+        '--control-fd',
+        '4',
+        ...(waitAll ? ['--wait-all'] : []),
+        ...(timeout ? ['--timeout', `${timeout}ms`] : []),
+        ...(grace ? [`--grace=${grace / 1000}s`] : []),
+        '--',
+        'cmd',
+      ];
   const k = new FakeKernel({ argv, fds: launchMode ? { 0: 'tty', 1: 'tty', 3: 'status', 4: 'control' } : {} });
   const world = new World(k, false);
   let main = 0;
@@ -986,15 +1367,17 @@ function runHistory({ launch: launchMode, waitAll, timeout, grace, initial, acti
     delivered.push(sig);
     k.signalSupervise(sig);
   };
-  const step = (a: Action): Step => () => {
-    if (a.t === 'signal') {
-      deliver(a.signo);
-      return a.eintr ? 'EINTR' : undefined;
-    }
-    if (a.t === 'eof') k.closeControl();
-    else if (a.t === 'advance') k.advance(a.ms);
-    else if (a.t !== 'nothing') for (const chunk of world.apply(a)) if (!k.controlEof) k.sendControl(chunk);
-  };
+  const step =
+    (a: Action): Step =>
+    () => {
+      if (a.t === 'signal') {
+        deliver(a.signo);
+        return a.eintr ? 'EINTR' : undefined;
+      }
+      if (a.t === 'eof') k.closeControl();
+      else if (a.t === 'advance') k.advance(a.ms);
+      else if (a.t !== 'nothing') for (const chunk of world.apply(a)) if (!k.controlEof) k.sendControl(chunk);
+    };
   k.script.push(...actions.map(step), () => {
     world.settle();
     if (end === 'eof') k.closeControl();
@@ -1007,9 +1390,17 @@ function runHistory({ launch: launchMode, waitAll, timeout, grace, initial, acti
   world.check(launchMode ? 1 : 0);
   if (launchMode) assert.equal(summary(k)[0], spawnedRecord(main));
   // Asleep without a timeout unless a deadline is pending; never asleep past --timeout.
-  if (!timeout && !grace) assert.ok(k.waits.every((w) => w.timeout === -1), `timeouts ${timeouts(k)}`);
+  if (!timeout && !grace)
+    assert.ok(
+      k.waits.every((w) => w.timeout === -1),
+      `timeouts ${timeouts(k)}`,
+    );
   for (const w of k.waits) {
-    if (w.monoMs < deadline && deadline < Infinity) assert.ok(w.timeout >= 0 && w.monoMs + w.timeout <= deadline, `a wait of ${w.timeout} ms at ${w.monoMs}, deadline ${deadline}`);
+    if (w.monoMs < deadline && deadline < Infinity)
+      assert.ok(
+        w.timeout >= 0 && w.monoMs + w.timeout <= deadline,
+        `a wait of ${w.timeout} ms at ${w.monoMs}, deadline ${deadline}`,
+      );
   }
   const firstFatal = delivered.find((s) => FATAL.has(s));
   if (!launchMode) {

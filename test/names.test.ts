@@ -17,7 +17,10 @@ const every = everyNameStream();
 /** What `supervise decode --json` prints for the stream: (signal by pid) and errno names. */
 function decoded(): { signals: Map<number, string>; errnos: string[] } {
   const out = execFileSync(SUPERVISE, ['decode', '--json'], { input: every.bytes, encoding: 'utf8', timeout: 20_000 });
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const signals = new Map<number, string>();
   const errnos: string[] = [];
   for (const l of lines) {

@@ -12,7 +12,8 @@ import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 
 const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
 /** CMD (pid 1 of 4), a child, an orphan (its parent has exited) and one in its own session. */
-const TREE = "echo $$ >&3; sleep 9.41 & echo $! >&3; sh -c 'sleep 9.42 & echo $! >&3'; setsid sleep 9.43 & echo $! >&3; wait";
+const TREE =
+  "echo $$ >&3; sleep 9.41 & echo $! >&3; sh -c 'sleep 9.42 & echo $! >&3'; setsid sleep 9.43 & echo $! >&3; wait";
 
 interface Run {
   pid: number;
@@ -26,7 +27,9 @@ interface Run {
 
 function start(fault: string): Run {
   const p = spawn(process.execPath, ['--import', 'tsx', FAULT, '--', 'sh', '-c', TREE], {
-    cwd: ROOT, env: { ...process.env, SUPERVISE_FAULT: fault }, stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, SUPERVISE_FAULT: fault },
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
   const announced: number[] = [];
   let text = '';
@@ -87,9 +90,15 @@ const Abort = suite('core.wasm aborts (Node host)');
 
 Abort("should throw the abort's message and place, read from the core's memory", () => {
   // Every import fails, and argument 0 claims 1 GiB: the core's allocator aborts.
-  const linux = new Proxy({}, { get: (_, name) => (name === 'argLen' ? (i: number) => (i === 0 ? 2 ** 30 : -1) : () => -1) });
+  const linux = new Proxy(
+    {},
+    { get: (_, name) => (name === 'argLen' ? (i: number) => (i === 0 ? 2 ** 30 : -1) : () => -1) },
+  );
   const core = loadCore(() => linux as LinuxImports);
-  assert.throws(() => core.main(), (err: Error) => /^core\.wasm aborted: Allocation too large at ~lib\/rt\/stub\.ts:\d+:\d+$/.test(err.message));
+  assert.throws(
+    () => core.main(),
+    (err: Error) => /^core\.wasm aborted: Allocation too large at ~lib\/rt\/stub\.ts:\d+:\d+$/.test(err.message),
+  );
 });
 
 Abort.run();

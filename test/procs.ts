@@ -12,12 +12,22 @@ import { loadCodec } from '../codec/node.ts';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 /** The host under test: SUPERVISE_HOST=node runs the Node host (bin/supervise-node),
  *  else bin/supervise (the native host, or a link to the Node host when it is not built). */
-export const SUPERVISE = path.join(ROOT, process.env.SUPERVISE_HOST === 'node' ? 'bin/supervise-node' : 'bin/supervise');
+export const SUPERVISE = path.join(
+  ROOT,
+  process.env.SUPERVISE_HOST === 'node' ? 'bin/supervise-node' : 'bin/supervise',
+);
 export const LAUNCH = path.join(ROOT, 'examples/launch.py');
 
 export interface StatusRecord {
-  signo: number; errno: number; code: number; pid: number; uid: number; status: number;
-  utime: bigint; stime: bigint; padding: boolean; // padding: bytes outside the fields are zero
+  signo: number;
+  errno: number;
+  code: number;
+  pid: number;
+  uid: number;
+  status: number;
+  utime: bigint;
+  stime: bigint;
+  padding: boolean; // padding: bytes outside the fields are zero
 }
 
 /** Decodes one 128-byte siginfo_t (independent of the codec under test). */
@@ -26,8 +36,14 @@ export function parseStatus(b: Buffer): StatusRecord {
   let padding = true;
   for (let i = 0; i < 128; i++) if (!fields.has(i - (i % 4)) && !fields.has(i) && b[i] !== 0) padding = false;
   return {
-    signo: b.readInt32LE(0), errno: b.readInt32LE(4), code: b.readInt32LE(8), pid: b.readInt32LE(16),
-    uid: b.readInt32LE(20), status: b.readInt32LE(24), utime: b.readBigInt64LE(32), stime: b.readBigInt64LE(40),
+    signo: b.readInt32LE(0),
+    errno: b.readInt32LE(4),
+    code: b.readInt32LE(8),
+    pid: b.readInt32LE(16),
+    uid: b.readInt32LE(20),
+    status: b.readInt32LE(24),
+    utime: b.readBigInt64LE(32),
+    stime: b.readBigInt64LE(40),
     padding,
   };
 }
@@ -35,7 +51,7 @@ export function parseStatus(b: Buffer): StatusRecord {
 /** A control record, encoded by the codec (the status side above stays an independent
  *  reference: it is what checks supervise's output). */
 export function controlRecord(pid: number, sig: number): Buffer {
-  return Buffer.from(encodeControl(controlCodec ??= loadCodec(), pid, sig));
+  return Buffer.from(encodeControl((controlCodec ??= loadCodec()), pid, sig));
 }
 let controlCodec: CodecExports | undefined;
 
@@ -136,15 +152,30 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   control.on('error', () => {}); // EPIPE once supervise is gone
   let oracleDone = false;
   const tree: Tree = {
-    proc, pid: proc.pid!, children: [], announced: [], oracleText: '', records: [], status, stderr: '', control,
+    proc,
+    pid: proc.pid!,
+    children: [],
+    announced: [],
+    oracleText: '',
+    records: [],
+    status,
+    stderr: '',
+    control,
     oracleClosed: new Promise((r) => {
-      const done = () => { oracleDone = true; r(); };
+      const done = () => {
+        oracleDone = true;
+        r();
+      };
       oracle.on('end', done);
       oracle.on('close', done);
     }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
-    send(pid, sig) { control.write(controlRecord(pid, sig)); },
-    closeControl() { control.end(); },
+    send(pid, sig) {
+      control.write(controlRecord(pid, sig));
+    },
+    closeControl() {
+      control.end();
+    },
     async waitRecords(n, ms = 10_000) {
       await until(() => tree.records.length >= n, ms, `${n} status records (have ${tree.records.length})`);
       return tree.records;
@@ -184,14 +215,20 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   if (status && !opts.paused) status.on('data', onStatus);
   tree.resume = () => status?.on('data', onStatus);
   proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (d) => { tree.stderr += d; });
+  proc.stderr!.on('data', (d) => {
+    tree.stderr += d;
+  });
   live.add(tree);
   await until(() => /pids:/.test(tree.stderr) || proc.exitCode !== null, 10_000, 'the launcher');
   const m = /pids:([ \d]*)\n/.exec(tree.stderr);
   tree.children = m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
   // Until supervise has installed its handlers (Node starts in ~100 ms), a SIGTERM would
   // find Node's defaults: wait for its SIGCHLD handler, unless it has exited already.
-  await until(() => catches(tree.pid, 17) || proc.exitCode !== null || proc.signalCode !== null, 10_000, 'supervise to start');
+  await until(
+    () => catches(tree.pid, 17) || proc.exitCode !== null || proc.signalCode !== null,
+    10_000,
+    'supervise to start',
+  );
   return tree;
 }
 
@@ -205,7 +242,9 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    }),
   ]);
 }
 
@@ -238,16 +277,17 @@ export const ESCAPES = [
 
 /** A shell command: N children of one parent, blocked on a pipe, all exiting (status
  *  i % 200) when the parent exits 0.3 s after forking them; each announces its pid. */
-export const burst = (n: number) => `exec python3 -c '${[
-  'import os, time',
-  'r, w = os.pipe()',
-  `for i in range(${n}):`,
-  '    p = os.fork()',
-  '    if p == 0:',
-  '        os.close(w); os.read(r, 1); os._exit(i % 200)',
-  '    os.write(3, b"%d\\n" % p)',
-  'time.sleep(0.3)',
-].join('\n')}'`;
+export const burst = (n: number) =>
+  `exec python3 -c '${[
+    'import os, time',
+    'r, w = os.pipe()',
+    `for i in range(${n}):`,
+    '    p = os.fork()',
+    '    if p == 0:',
+    '        os.close(w); os.read(r, 1); os._exit(i % 200)',
+    '    os.write(3, b"%d\\n" % p)',
+    'time.sleep(0.3)',
+  ].join('\n')}'`;
 
 /** A process outside every tree that prints the name of each signal it gets (of WINCH, CONT,
  *  USR1, USR2, HUP, INT, TERM); SIGKILL shows as death. `python` may be an absolute path.
@@ -255,37 +295,51 @@ export const burst = (n: number) => `exec python3 -c '${[
  *  process gets that pid, in one tight loop (other work on the machine takes pids too),
  *  and that process is the bystander; its parent exits. */
 export function bystander(python = 'python3', takePid = 0) {
-  const p = spawn(python, ['-c', [
-    'import os, signal, sys, time',
-    `target = ${takePid}`,
-    'for attempt in range(2000 if target else 0):',
-    '    with open("/proc/sys/kernel/ns_last_pid", "w") as f: f.write(str(target - 1))',
-    '    pid = os.fork()',
-    '    if pid == 0:',
-    '        if os.getpid() == target: break',
-    '        os._exit(0)',
-    '    os.waitpid(pid, 0) if pid != target else os._exit(0)',
-    'else:',
-    '    if target: print("missed", flush=True); sys.exit(1)',
-    'names = ("SIGWINCH", "SIGCONT", "SIGUSR1", "SIGUSR2", "SIGHUP", "SIGINT", "SIGTERM")',
-    'for n in names:',
-    '    signal.signal(getattr(signal, n), lambda s, f: print(signal.Signals(s).name, flush=True))',
-    'print("ready", os.getpid(), flush=True)',
-    'end = time.time() + 60',
-    'while time.time() < end: time.sleep(0.5)',
-  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(
+    python,
+    [
+      '-c',
+      [
+        'import os, signal, sys, time',
+        `target = ${takePid}`,
+        'for attempt in range(2000 if target else 0):',
+        '    with open("/proc/sys/kernel/ns_last_pid", "w") as f: f.write(str(target - 1))',
+        '    pid = os.fork()',
+        '    if pid == 0:',
+        '        if os.getpid() == target: break',
+        '        os._exit(0)',
+        '    os.waitpid(pid, 0) if pid != target else os._exit(0)',
+        'else:',
+        '    if target: print("missed", flush=True); sys.exit(1)',
+        'names = ("SIGWINCH", "SIGCONT", "SIGUSR1", "SIGUSR2", "SIGHUP", "SIGINT", "SIGTERM")',
+        'for n in names:',
+        '    signal.signal(getattr(signal, n), lambda s, f: print(signal.Signals(s).name, flush=True))',
+        'print("ready", os.getpid(), flush=True)',
+        'end = time.time() + 60',
+        'while time.time() < end: time.sleep(0.5)',
+      ].join('\n'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
-  p.stdout!.on('data', (d) => { out += d; });
+  p.stdout!.on('data', (d) => {
+    out += d;
+  });
   const ready = until(() => out.includes('ready') || out.includes('missed'), 10_000, 'the bystander');
   ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
   const pid = () => Number(/ready (\d+)/.exec(out)?.[1] ?? (takePid ? 0 : p.pid));
   return {
     /** Its pid (with takePid: 0 until ready, then takePid, or 0 if it missed). */
-    get pid() { return pid(); },
+    get pid() {
+      return pid();
+    },
     ready,
     /** The signals received so far, by name. */
     got: () => out.split('\n').filter((l) => l.startsWith('SIG')),
-    kill: () => { killQuietly(p.pid!); if (pid() > 0) killQuietly(pid()); },
+    kill: () => {
+      killQuietly(p.pid!);
+      if (pid() > 0) killQuietly(pid());
+    },
   };
 }
 

@@ -16,7 +16,13 @@ import { loadCodec } from '../codec/node.ts';
 import { encodeEventsLog, encodeStatus } from '../codec/index.ts';
 import { ERRNO_NAMED } from '../codec/names.ts';
 import {
-  SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, STATUS_SIZE, SIGNAL_MAX, ERRNO_MAX, SIGCHLD,
+  SIGNO_SUPERVISE,
+  SUP_SPAWNED,
+  SUP_SPAWN_FAILED,
+  STATUS_SIZE,
+  SIGNAL_MAX,
+  ERRNO_MAX,
+  SIGCHLD,
   CLD_KILLED,
 } from '../assembly/protocol.ts';
 import { encodeStatusRef, concatBytes } from './helpers.ts';
@@ -78,7 +84,12 @@ export async function recordLog(): Promise<RecordedLog> {
     await t.waitRecords(EXPECTED_RECORDS, 10_000);
     t.closeControl();
     await until(() => t.proc.exitCode !== null || t.proc.signalCode !== null, 10_000, 'supervise to exit');
-    return { events: encodeEventsLog(entries), raw: new Uint8Array(Buffer.concat(chunks)), pids: t.children, count: t.records.length };
+    return {
+      events: encodeEventsLog(entries),
+      raw: new Uint8Array(Buffer.concat(chunks)),
+      pids: t.children,
+      count: t.records.length,
+    };
   } finally {
     await t.cleanup();
     rmSync(dir, { recursive: true, force: true });

@@ -12,13 +12,32 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  SUPERVISE, alive, burst, bystander, childrenOf, cleanupAll, isRoot, killQuietly,
-  rssKiB, sleep, startTree, statFields, until, within, type Tree,
+  SUPERVISE,
+  alive,
+  burst,
+  bystander,
+  childrenOf,
+  cleanupAll,
+  isRoot,
+  killQuietly,
+  rssKiB,
+  sleep,
+  startTree,
+  statFields,
+  until,
+  within,
+  type Tree,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
 
-const CLD_EXITED = 1, CLD_KILLED = 2;
-const SIGKILL = 9, SIGTERM = 15, SIGCONT = 18, SIGWINCH = 28, SIGUSR1 = 10, SIGHUP = 1;
+const CLD_EXITED = 1,
+  CLD_KILLED = 2;
+const SIGKILL = 9,
+  SIGTERM = 15,
+  SIGCONT = 18,
+  SIGWINCH = 28,
+  SIGUSR1 = 10,
+  SIGHUP = 1;
 const INT_MIN = -2147483648;
 const PY = '/usr/bin/python3'; // readable by an unprivileged user, unlike a pyenv shim
 
@@ -28,48 +47,53 @@ chmodSync(dir, 0o755);
 /** A fork storm: each process announces itself, forks two copies one level deeper after
  *  0.1 s, then sleeps. 10 levels: at most 2,047 processes, built over ~1-3 s. */
 const STORM = path.join(dir, 'storm.sh');
-writeFileSync(STORM, [
-  'echo $$ >&3',
-  'd=$1',
-  'if [ "$d" -lt 10 ]; then',
-  '  sleep 0.1',
-  '  sh "$0" $((d+1)) &',
-  '  sh "$0" $((d+1)) &',
-  'fi',
-  'exec sleep 30',
-].join('\n'));
+writeFileSync(
+  STORM,
+  [
+    'echo $$ >&3',
+    'd=$1',
+    'if [ "$d" -lt 10 ]; then',
+    '  sleep 0.1',
+    '  sh "$0" $((d+1)) &',
+    '  sh "$0" $((d+1)) &',
+    'fi',
+    'exec sleep 30',
+  ].join('\n'),
+);
 
 /** Orphan generator: ORPHANS double-forked grandchildren in waves of 100, each announcing
  *  its pid and living LIVE seconds, exiting with i % 7. The intermediates are reaped here,
  *  so the orphans are the only processes that reach supervise through re-parenting. */
 const ORPHANS = path.join(dir, 'orphans.py');
-writeFileSync(ORPHANS, [
-  'import os, sys, time',
-  'n, live = int(sys.argv[1]), float(sys.argv[2])',
-  'for w in range(0, n, 100):',
-  '    for i in range(w, min(n, w + 100)):',
-  '        p = os.fork()',
-  '        if p == 0:',
-  '            if os.fork() == 0:',
-  '                os.write(3, b"%d\\n" % os.getpid())',
-  '                time.sleep(live)',
-  '                os._exit(i % 7)',
-  '            os._exit(0)',
-  '        os.waitpid(p, 0)',
-  '    time.sleep(0.05)',
-].join('\n'));
-
-
+writeFileSync(
+  ORPHANS,
+  [
+    'import os, sys, time',
+    'n, live = int(sys.argv[1]), float(sys.argv[2])',
+    'for w in range(0, n, 100):',
+    '    for i in range(w, min(n, w + 100)):',
+    '        p = os.fork()',
+    '        if p == 0:',
+    '            if os.fork() == 0:',
+    '                os.write(3, b"%d\\n" % os.getpid())',
+    '                time.sleep(live)',
+    '                os._exit(i % 7)',
+    '            os._exit(0)',
+    '        os.waitpid(p, 0)',
+    '    time.sleep(0.05)',
+  ].join('\n'),
+);
 
 /** The announced pid whose command line contains `arg` (announcements arrive in any order). */
 async function pidOf(t: Tree, arg: string): Promise<number> {
-  const find = () => t.announced.find((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(arg);
-    } catch {
-      return false;
-    }
-  });
+  const find = () =>
+    t.announced.find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(arg);
+      } catch {
+        return false;
+      }
+    });
   await until(() => find() !== undefined, 5000, `an announced process running with ${arg}`);
   return find()!;
 }
@@ -105,22 +129,31 @@ Storms('should leave no survivor when a fork storm is torn down mid-storm', asyn
   const ms = Date.now() - t0;
   assert.is((await within(t.exited, 10_000, 'exit')).code, 0);
   for (const pid of t.announced.slice(-50)) assert.not.ok(alive(pid), `pid ${pid} survived`);
-  report(`fork storm: ${before} processes announced at EOF, ${t.announced.length} in all (cap 2047), ` +
-    `tear-down ${ms} ms, ${t.records.length} records`);
+  report(
+    `fork storm: ${before} processes announced at EOF, ${t.announced.length} in all (cap 2047), ` +
+      `tear-down ${ms} ms, ${t.records.length} records`,
+  );
 });
 
 Storms('should adopt and reap 1,000 orphans: one record each, no zombie, RSS roughly flat', async () => {
   const t = await startTree([`exec python3 ${ORPHANS} 1000 0.05`, 'exec sleep 60']);
   const keeper = t.children[1];
-  const orphanRecords = () => { const a = new Set(t.announced); return t.records.filter((r) => a.has(r.pid)); };
+  const orphanRecords = () => {
+    const a = new Set(t.announced);
+    return t.records.filter((r) => a.has(r.pid));
+  };
   await until(() => orphanRecords().length >= 100, 30_000, 'the first 100 orphans');
   const rssFirst = rssKiB(t.pid);
-  await until(() => t.announced.length >= 1000 && orphanRecords().length >= 1000, 60_000,
-    `1000 orphan records (have ${orphanRecords().length})`);
+  await until(
+    () => t.announced.length >= 1000 && orphanRecords().length >= 1000,
+    60_000,
+    `1000 orphan records (have ${orphanRecords().length})`,
+  );
   const rssLast = rssKiB(t.pid);
   // One record per orphan. A pid can come back within the run (pid_max is 32,768 on a busy
   // machine): then it is announced, and reported, once per process that had it.
-  const count = (pids: number[]) => pids.reduce((m, pid) => m.set(pid, (m.get(pid) ?? 0) + 1), new Map<number, number>());
+  const count = (pids: number[]) =>
+    pids.reduce((m, pid) => m.set(pid, (m.get(pid) ?? 0) + 1), new Map<number, number>());
   const seen = count(orphanRecords().map((r) => r.pid));
   const born = count(t.announced);
   assert.is(orphanRecords().length, 1000);
@@ -130,8 +163,10 @@ Storms('should adopt and reap 1,000 orphans: one record each, no zombie, RSS rou
   assert.is(zombiesOf(t.pid), 0, 'a zombie child of supervise is left');
   assert.ok(alive(keeper));
   assert.ok(rssLast < rssFirst + 32 * 1024, `RSS grew from ${rssFirst} to ${rssLast} KiB`);
-  report(`orphan storm: 1000 orphans, RSS of supervise ${mib(rssFirst)} MiB after the first 100, ` +
-    `${mib(rssLast)} MiB after the last (${rssLast - rssFirst >= 0 ? '+' : ''}${rssLast - rssFirst} KiB)`);
+  report(
+    `orphan storm: 1000 orphans, RSS of supervise ${mib(rssFirst)} MiB after the first 100, ` +
+      `${mib(rssLast)} MiB after the last (${rssLast - rssFirst >= 0 ? '+' : ''}${rssLast - rssFirst} KiB)`,
+  );
   t.closeControl();
   await allDead(t, 'control EOF');
 });
@@ -142,9 +177,17 @@ Storms('negative control: without supervise, orphans escape and the oracle says 
   const oracle = p.stdio[3] as Readable;
   let text = '';
   let closed = false;
-  oracle.on('data', (d) => { text += d; });
-  oracle.on('close', () => { closed = true; });
-  const pids = () => text.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  oracle.on('data', (d) => {
+    text += d;
+  });
+  oracle.on('close', () => {
+    closed = true;
+  });
+  const pids = () =>
+    text
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
   try {
     await within(new Promise((r) => p.on('exit', r)), 15_000, 'the plain parent to exit');
     await until(() => pids().length === 20, 5000, '20 orphans');
@@ -152,7 +195,9 @@ Storms('negative control: without supervise, orphans escape and the oracle says 
     assert.not.ok(closed, 'the oracle must still be open: the orphans escaped');
     const parents = new Set(pids().map((pid) => statFields(pid)?.[1]));
     assert.ok(pids().every(alive), 'every orphan is alive after its parent exited');
-    report(`negative control: 20 orphans of a plain parent survive it, re-parented to pid(s) ${[...parents].join(', ')}`);
+    report(
+      `negative control: 20 orphans of a plain parent survive it, re-parented to pid(s) ${[...parents].join(', ')}`,
+    );
   } finally {
     for (const pid of pids()) killQuietly(pid);
   }
@@ -165,8 +210,19 @@ Storms('negative control: without supervise, orphans escape and the oracle says 
   await allDead(t, 'control EOF');
   await within(t.exited, 5000, 'exit');
   const killed = () => new Set(t.records.filter((r) => r.code === CLD_KILLED).map((r) => r.pid));
-  await until(() => t.announced.every((pid) => killed().has(pid)), 5000, 'a CLD_KILLED record for every orphan').catch(() => {});
-  for (const pid of t.announced) assert.ok(killed().has(pid), `orphan ${pid} reported killed (${t.records.filter((r) => r.pid === pid).map((r) => `code ${r.code} status ${r.status}`).join(", ") || "no record"}; ${t.records.length} records)`);
+  await until(() => t.announced.every((pid) => killed().has(pid)), 5000, 'a CLD_KILLED record for every orphan').catch(
+    () => {},
+  );
+  for (const pid of t.announced)
+    assert.ok(
+      killed().has(pid),
+      `orphan ${pid} reported killed (${
+        t.records
+          .filter((r) => r.pid === pid)
+          .map((r) => `code ${r.code} status ${r.status}`)
+          .join(', ') || 'no record'
+      }; ${t.records.length} records)`,
+    );
 });
 
 // ---
@@ -192,12 +248,16 @@ const HARMFUL: number[] = [SIGWINCH, SIGCONT, SIGUSR1, SIGHUP, SIGTERM, SIGKILL]
 
 if (!isRoot) {
   console.log('skipped (needs root to write /proc/sys/kernel/ns_last_pid): pid reuse');
-  Reuse.skip('should not let control records reach a process that took a reaped child\'s pid', () => {});
+  Reuse.skip("should not let control records reach a process that took a reaped child's pid", () => {});
 } else {
-  Reuse('should not let control records reach a process that took a reaped child\'s pid, nor a tear-down', async () => {
+  Reuse("should not let control records reach a process that took a reaped child's pid, nor a tear-down", async () => {
     const t = await startTree(['exec sleep 31', 'exit 0', 'exit 0', 'exec sleep 32']);
     const [keeper, r1, r2, victim] = t.children;
-    await until(() => t.records.some((r) => r.pid === r1) && t.records.some((r) => r.pid === r2), 5000, 'two reaped children');
+    await until(
+      () => t.records.some((r) => r.pid === r1) && t.records.some((r) => r.pid === r2),
+      5000,
+      'two reaped children',
+    );
     const b1 = await bystanderOn(r1);
     const b2 = b1 && (await bystanderOn(r2));
     try {
@@ -206,7 +266,11 @@ if (!isRoot) {
         return;
       }
       // While running: every signal to the recycled pid, then a probe record.
-      await sendThenProbe(t, HARMFUL.map((s) => [r1, s] as [number, number]), victim);
+      await sendThenProbe(
+        t,
+        HARMFUL.map((s) => [r1, s] as [number, number]),
+        victim,
+      );
       await sleep(200);
       assert.equal(b1.got(), [], 'signals reached the process that took a reaped pid');
       assert.ok(alive(r1));
@@ -221,7 +285,9 @@ if (!isRoot) {
       // Negative control: the bystander does report a signal that reaches it.
       process.kill(r2, 'SIGWINCH');
       await until(() => b2.got().includes('SIGWINCH'), 5000, 'the bystander to see a real SIGWINCH');
-      report(`pid reuse: bystanders on reaped pids ${r1} and ${r2} got nothing (${HARMFUL.length} signals each, one set during tear-down)`);
+      report(
+        `pid reuse: bystanders on reaped pids ${r1} and ${r2} got nothing (${HARMFUL.length} signals each, one set during tear-down)`,
+      );
     } finally {
       b1?.kill();
       b2?.kill();
@@ -245,11 +311,12 @@ Hostile('should signal nothing outside the tree, whatever the control bytes, and
     const t = await startTree(['exec sleep 33', 'exec sleep 34', 'exec sleep 35']);
     const [keeper, victim1, victim2] = t.children;
     const parent = Number(statFields(t.pid)![1]);
-    assert.is(parent, process.pid, 'supervise\'s parent is this test');
+    assert.is(parent, process.pid, "supervise's parent is this test");
     // Named hostile records: bad pids, supervise itself, its parent, pid 1, a bystander;
     // bad signals toward a real child.
     const records: Array<[number, number]> = [];
-    for (const sig of [SIGWINCH, SIGCONT, 0, 65, -1, SIGKILL]) records.push([0, sig], [-1, sig], [INT_MIN, sig], [b.pid, sig === SIGKILL ? SIGTERM : sig]);
+    for (const sig of [SIGWINCH, SIGCONT, 0, 65, -1, SIGKILL])
+      records.push([0, sig], [-1, sig], [INT_MIN, sig], [b.pid, sig === SIGKILL ? SIGTERM : sig]);
     for (const sig of [SIGWINCH, SIGCONT, 0, 65, -1]) records.push([t.pid, sig], [parent, sig], [1, sig]);
     records.push([t.pid, SIGTERM], [t.pid, SIGKILL], [keeper, 65], [keeper, -1], [keeper, INT_MIN]);
     await sendThenProbe(t, records, victim1);
@@ -261,7 +328,7 @@ Hostile('should signal nothing outside the tree, whatever the control bytes, and
     const burstMs = Date.now() - t0;
     await sleep(300);
     assert.equal(b.got(), [], 'the bystander got a signal');
-    assert.equal(winches, [], 'the test process (supervise\'s parent) got a signal');
+    assert.equal(winches, [], "the test process (supervise's parent) got a signal");
     assert.ok(alive(b.pid) && alive(t.pid) && alive(keeper), 'supervise and its other child are alive');
     assert.is(t.records.filter((r) => r.pid === keeper).length, 0);
     assert.ok(t.stderr.length < 64 * 1024, `stderr is bounded (${t.stderr.length} bytes)`);
@@ -289,7 +356,11 @@ Faults('should lose nothing while the status reader stalls: zombies are the queu
   const t = await startTree([burst(1000), 'exec sleep 36'], { paused: true });
   await until(() => t.announced.length === 1000, 20_000, '1000 children to start');
   const rss0 = rssKiB(t.pid);
-  await until(() => zombiesOf(t.pid) > 0 && childrenOf(t.pid).filter((c) => c.state !== 'Z').length <= 1, 20_000, 'the burst to exit');
+  await until(
+    () => zombiesOf(t.pid) > 0 && childrenOf(t.pid).filter((c) => c.state !== 'Z').length <= 1,
+    20_000,
+    'the burst to exit',
+  );
   await sleep(1500); // nobody reads
   const zombies = zombiesOf(t.pid);
   const rss1 = rssKiB(t.pid);
@@ -302,7 +373,9 @@ Faults('should lose nothing while the status reader stalls: zombies are the queu
   const got = t.records.filter((r) => pids.has(r.pid));
   assert.is(got.length, 1000);
   assert.is(new Set(got.map((r) => r.pid)).size, 1000);
-  report(`stalled reader: ${zombies} zombies queued in the kernel (the rest in the pipe), RSS ${mib(rss0)} -> ${mib(rss1)} MiB`);
+  report(
+    `stalled reader: ${zombies} zombies queued in the kernel (the rest in the pipe), RSS ${mib(rss0)} -> ${mib(rss1)} MiB`,
+  );
   t.closeControl();
   await allDead(t, 'control EOF');
 });
@@ -369,7 +442,11 @@ Faults('should kill stopped and traced descendants on tear-down', async () => {
   const stopped = [await pidOf(t, '7.71'), await pidOf(t, '7.72')];
   const tracer = spawn('strace', ['-p', String(outsideTracee), '-o', '/dev/null'], { stdio: 'ignore' });
   try {
-    await until(() => /TracerPid:\s+[1-9]/.test(String(spawnSync('cat', [`/proc/${outsideTracee}/status`]).stdout)), 10_000, 'strace to attach');
+    await until(
+      () => /TracerPid:\s+[1-9]/.test(String(spawnSync('cat', [`/proc/${outsideTracee}/status`]).stdout)),
+      10_000,
+      'strace to attach',
+    );
     await until(() => stopped.every((pid) => statFields(pid)?.[0] === 'T'), 5000, 'the stopped ones');
     t.closeControl();
     await allDead(t, 'control EOF with stopped and traced members');
@@ -386,40 +463,56 @@ const RootOnly = (name: string, fn: () => Promise<void>) => {
   }
 };
 
-RootOnly('should report EPERM for a setuid-root descendant, keep going, and be beaten by PR_SET_NO_NEW_PRIVS', async () => {
-  const src = path.join(dir, 'rootpause.c');
-  const bin = path.join(dir, 'rootpause');
-  writeFileSync(src, '#define _GNU_SOURCE\n#include <unistd.h>\nint main(void) { (void)setresuid(0, 0, 0); pause(); return 0; }\n');
-  execFileSync('gcc', ['-O', '-o', bin, src]);
-  chmodSync(bin, 0o4755);
-  const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  const cmds = [`echo $$ >&3; exec ${bin}`, 'sleep 7.81 & echo $! >&3; wait'];
+RootOnly(
+  'should report EPERM for a setuid-root descendant, keep going, and be beaten by PR_SET_NO_NEW_PRIVS',
+  async () => {
+    const src = path.join(dir, 'rootpause.c');
+    const bin = path.join(dir, 'rootpause');
+    writeFileSync(
+      src,
+      '#define _GNU_SOURCE\n#include <unistd.h>\nint main(void) { (void)setresuid(0, 0, 0); pause(); return 0; }\n',
+    );
+    execFileSync('gcc', ['-O', '-o', bin, src]);
+    chmodSync(bin, 0o4755);
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+    const cmds = [`echo $$ >&3; exec ${bin}`, 'sleep 7.81 & echo $! >&3; wait'];
 
-  const t = await startTree(cmds, { wrap: asNobody, python: PY });
-  await until(() => t.announced.length === 2, 10_000, 'the tree');
-  const root = await pidOf(t, bin);
-  await until(() => /Uid:\s+0\s/.test(String(spawnSync('cat', [`/proc/${root}/status`]).stdout)), 5000, 'the setuid process to be root');
-  t.closeControl();
-  await until(() => new RegExp(`could not signal pid ${root}: EPERM`).test(t.stderr), 10_000, 'the EPERM report');
-  await until(() => t.announced.every((pid) => pid === root || !alive(pid)), 5000, 'the rest of the tree to die');
-  assert.ok(alive(root), 'the setuid-root process survives a non-root supervise');
-  assert.ok(alive(t.pid), 'supervise keeps waiting for it');
-  report(`setuid: non-root supervise could not kill its setuid-root descendant (EPERM), reported it, killed the rest`);
-  killQuietly(root); // as root
-  await allDead(t, 'the setuid process killed by root');
-  assert.is((await within(t.exited, 5000, 'exit')).code, 0);
+    const t = await startTree(cmds, { wrap: asNobody, python: PY });
+    await until(() => t.announced.length === 2, 10_000, 'the tree');
+    const root = await pidOf(t, bin);
+    await until(
+      () => /Uid:\s+0\s/.test(String(spawnSync('cat', [`/proc/${root}/status`]).stdout)),
+      5000,
+      'the setuid process to be root',
+    );
+    t.closeControl();
+    await until(() => new RegExp(`could not signal pid ${root}: EPERM`).test(t.stderr), 10_000, 'the EPERM report');
+    await until(() => t.announced.every((pid) => pid === root || !alive(pid)), 5000, 'the rest of the tree to die');
+    assert.ok(alive(root), 'the setuid-root process survives a non-root supervise');
+    assert.ok(alive(t.pid), 'supervise keeps waiting for it');
+    report(
+      `setuid: non-root supervise could not kill its setuid-root descendant (EPERM), reported it, killed the rest`,
+    );
+    killQuietly(root); // as root
+    await allDead(t, 'the setuid process killed by root');
+    assert.is((await within(t.exited, 5000, 'exit')).code, 0);
 
-  // The same tree with no_new_privs: the setuid bit is ignored, tear-down kills everything.
-  const u = await startTree(cmds, { wrap: [...asNobody, '--no-new-privs'], python: PY });
-  await until(() => u.announced.length === 2, 10_000, 'the tree');
-  u.closeControl();
-  await allDead(u, 'control EOF under no_new_privs');
-  assert.not.match(u.stderr, /EPERM/);
-});
+    // The same tree with no_new_privs: the setuid bit is ignored, tear-down kills everything.
+    const u = await startTree(cmds, { wrap: [...asNobody, '--no-new-privs'], python: PY });
+    await until(() => u.announced.length === 2, 10_000, 'the tree');
+    u.closeControl();
+    await allDead(u, 'control EOF under no_new_privs');
+    assert.not.match(u.stderr, /EPERM/);
+  },
+);
 
 RootOnly('should exit 1 with a clear error when /proc is unmounted or replaced', async () => {
   for (const how of ['umount -l /proc', 'mount -t tmpfs none /proc']) {
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', `${how} && exec "$0"`, SUPERVISE], { input: '', timeout: 20_000, encoding: 'utf8' });
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', `${how} && exec "$0"`, SUPERVISE], {
+      input: '',
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
     assert.is(r.status, 1, `${how}: ${r.stderr}`);
     assert.is(r.stderr, 'supervise: /proc is not mounted: supervise needs it to find the processes it adopts\n');
   }
@@ -436,11 +529,16 @@ Faults('should list the same children with scanChildren as with readChildren (th
       return n < 0 ? n : [...o.subarray(0, n)].sort((a, b) => a - b);
     };
     const scanned = list((o) => shim.scanChildren(o));
-    const independent = childrenOf(process.pid).map((c) => c.pid).sort((a, b) => a - b);
+    const independent = childrenOf(process.pid)
+      .map((c) => c.pid)
+      .sort((a, b) => a - b);
     assert.equal(scanned, independent);
     for (const k of kids) assert.ok((scanned as number[]).includes(k.pid!));
     const read = list((o) => shim.readChildren(o));
-    if (read === -2) console.log('    readChildren: ENOENT on this kernel (no CONFIG_PROC_CHILDREN): scanChildren is what supervise uses');
+    if (read === -2)
+      console.log(
+        '    readChildren: ENOENT on this kernel (no CONFIG_PROC_CHILDREN): scanChildren is what supervise uses',
+      );
     else assert.equal(read, scanned);
   } finally {
     for (const k of kids) killQuietly(k.pid!);
@@ -465,8 +563,10 @@ Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody
   await sleep(300);
   const pids = [...t.announced, ...t.children];
   const survivors = pids.filter(alive);
-  report(`supervisor SIGKILLed (protocol mode): ${survivors.length} of ${new Set(pids).size} descendants survive; ` +
-    `re-parented to ${[...new Set(survivors.map((p) => statFields(p)?.[1]))].join(', ')}`);
+  report(
+    `supervisor SIGKILLed (protocol mode): ${survivors.length} of ${new Set(pids).size} descendants survive; ` +
+      `re-parented to ${[...new Set(survivors.map((p) => statFields(p)?.[1]))].join(', ')}`,
+  );
   assert.is(survivors.length, new Set(pids).size, 'protocol mode has no death signal: all survive');
   await t.cleanup();
   await within(t.oracleClosed, 5000, 'the survivors to be killed by pid');
@@ -475,10 +575,13 @@ Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody
 // Launch mode's --pid-ns is built on another branch: this case runs once `supervise --help`
 // offers it (and a `--pid-ns -- true` works here), and says it is pending otherwise.
 const help = spawnSync(SUPERVISE, ['--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
-const pidNsWorks = /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 }).status === 0;
+const pidNsWorks =
+  /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 }).status === 0;
 if (!pidNsWorks) {
   // Not registered as a skipped test: it is pending work, not a test this machine cannot run.
-  console.log('pending (launch mode --pid-ns is not on this branch, or cannot run here): SIGKILL of supervise --pid-ns');
+  console.log(
+    'pending (launch mode --pid-ns is not on this branch, or cannot run here): SIGKILL of supervise --pid-ns',
+  );
 } else {
   Death('--pid-ns: SIGKILL of supervise kills every descendant', async () => {
     // The oracle is a FIFO the tree opens by path (pids inside the namespace mean nothing
@@ -491,9 +594,15 @@ if (!pidNsWorks) {
     let text = '';
     let closed = false;
     const oracle = new Socket({ fd: rd, readable: true, writable: false }); // a FIFO, through libuv
-    oracle.on('data', (d) => { text += d; });
-    oracle.on('end', () => { closed = true; });
-    oracle.on('close', () => { closed = true; });
+    oracle.on('data', (d) => {
+      text += d;
+    });
+    oracle.on('end', () => {
+      closed = true;
+    });
+    oracle.on('close', () => {
+      closed = true;
+    });
     try {
       await until(() => text.includes('ready'), 10_000, 'the tree in its pid namespace');
       const t0 = Date.now();

@@ -192,20 +192,28 @@ processes('getpid returns the pid Node knows', () => {
   assert.is(shim.getpid(), process.pid);
 });
 
-processes('getpgid gives its own group for 0 and for its pid, a child\'s own after setsid, -ESRCH for an unused pid', async () => {
-  const ps = Number(fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ')[2]);
-  assert.is(shim.getpgid(0), ps);
-  assert.is(shim.getpgid(process.pid), ps);
-  assert.is(shim.getpgid(unusedPid()), -ESRCH);
-  const pid = shim.spawn('/bin/sleep', ['sleep', '5.17'], null, { setsid: true });
-  assert.ok(pid > 0);
-  try {
-    assert.is(shim.getpgid(pid), pid);
-  } finally {
-    await stop(pid);
-  }
-  usage(() => (shim.getpgid as (p: unknown) => number)('1'), 'getpgid(pid: number)');
-});
+processes(
+  "getpgid gives its own group for 0 and for its pid, a child's own after setsid, -ESRCH for an unused pid",
+  async () => {
+    const ps = Number(
+      fs
+        .readFileSync('/proc/self/stat', 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[2],
+    );
+    assert.is(shim.getpgid(0), ps);
+    assert.is(shim.getpgid(process.pid), ps);
+    assert.is(shim.getpgid(unusedPid()), -ESRCH);
+    const pid = shim.spawn('/bin/sleep', ['sleep', '5.17'], null, { setsid: true });
+    assert.ok(pid > 0);
+    try {
+      assert.is(shim.getpgid(pid), pid);
+    } finally {
+      await stop(pid);
+    }
+    usage(() => (shim.getpgid as (p: unknown) => number)('1'), 'getpgid(pid: number)');
+  },
+);
 
 processes('kill with signal 0 to itself returns 0', () => {
   assert.is(shim.kill(process.pid, 0), 0);
@@ -361,7 +369,10 @@ listing('readChildren lists a spawned child until it is reaped, and scanChildren
   try {
     const listed = children((o) => shim.readChildren(o));
     assert.ok(listed.includes(pid));
-    assert.equal(children((o) => shim.scanChildren(o)), listed);
+    assert.equal(
+      children((o) => shim.scanChildren(o)),
+      listed,
+    );
     const one = new Int32Array(1);
     assert.is(shim.readChildren(one), listed.length, 'the total count, more than fit');
     assert.ok(listed.includes(one[0]));
@@ -412,7 +423,10 @@ listing('listChildren lists a spawned child as readChildren does, with the total
   try {
     const listed = children((o) => shim.listChildren(o));
     assert.ok(listed.includes(pid));
-    assert.equal(listed, children((o) => shim.readChildren(o)));
+    assert.equal(
+      listed,
+      children((o) => shim.readChildren(o)),
+    );
     assert.is(shim.listChildren(new Int32Array(0)), listed.length);
     shim.kill(pid, SIGKILL);
     await reap(pid);
@@ -481,22 +495,25 @@ signals('signalPipe delivers a SIGUSR2 sent to this process by kill(2) as one re
   assert.equal([i32(buf, 0), i32(buf, 4)], [SIGUSR2, 0]); // SI_USER
 });
 
-signals('signalPipe keeps each signal\'s record whole: 300 SIGUSR2 from another process read as 8-byte records', async () => {
-  const fd = shim.signalPipe([SIGUSR2]);
-  const buf = new Uint8Array(4096);
-  while (shim.read(fd, buf, 0, buf.length) > 0); // drain
-  // Standard signals coalesce while one is pending: count records, not signals.
-  const r = spawnSync('sh', ['-c', `i=0; while [ $i -lt 300 ]; do kill -USR2 ${process.pid}; i=$((i+1)); done`]);
-  assert.is(r.status, 0);
-  await delay(50);
-  let records = 0;
-  for (let n = shim.read(fd, buf, 0, 4095); n > 0; n = shim.read(fd, buf, 0, 4095)) {
-    assert.is(n % 8, 0, `${n} bytes read: whole records only`);
-    for (let at = 0; at < n; at += 8) assert.equal([i32(buf, at), i32(buf, at + 4)], [SIGUSR2, 0]);
-    records += n / 8;
-  }
-  assert.ok(records >= 1, `${records} records`);
-});
+signals(
+  "signalPipe keeps each signal's record whole: 300 SIGUSR2 from another process read as 8-byte records",
+  async () => {
+    const fd = shim.signalPipe([SIGUSR2]);
+    const buf = new Uint8Array(4096);
+    while (shim.read(fd, buf, 0, buf.length) > 0); // drain
+    // Standard signals coalesce while one is pending: count records, not signals.
+    const r = spawnSync('sh', ['-c', `i=0; while [ $i -lt 300 ]; do kill -USR2 ${process.pid}; i=$((i+1)); done`]);
+    assert.is(r.status, 0);
+    await delay(50);
+    let records = 0;
+    for (let n = shim.read(fd, buf, 0, 4095); n > 0; n = shim.read(fd, buf, 0, 4095)) {
+      assert.is(n % 8, 0, `${n} bytes read: whole records only`);
+      for (let at = 0; at < n; at += 8) assert.equal([i32(buf, at), i32(buf, at + 4)], [SIGUSR2, 0]);
+      records += n / 8;
+    }
+    assert.ok(records >= 1, `${records} records`);
+  },
+);
 
 signals('signalPipe called again adds signals and returns the same fd', () => {
   const fd = shim.signalPipe([SIGUSR2]);
@@ -515,7 +532,10 @@ signals('SIGCHLD from a child exit arrives as a record (17, CLD_EXITED)', async 
     const n = shim.read(fd, buf, 0, buf.length);
     assert.ok(n >= 8 && n % 8 === 0);
     const records = Array.from({ length: n / 8 }, (_, i) => [i32(buf, 8 * i), i32(buf, 8 * i + 4)]);
-    assert.ok(records.some(([sig, code]) => sig === SIGCHLD && code === 1), JSON.stringify(records));
+    assert.ok(
+      records.some(([sig, code]) => sig === SIGCHLD && code === 1),
+      JSON.stringify(records),
+    );
     assert.is(i32(await reap(pid), SI_STATUS), 0);
   } finally {
     await stop(pid);
@@ -639,8 +659,17 @@ fds('epoll create, ctl and wait report a readable pipe as (fd, events) pairs', (
     assert.equal([...out.subarray(0, 2)], [r, EPOLLIN]);
     assert.is(shim.epollCtl(ep, EPOLL_CTL_ADD, w, EPOLLOUT | (1 << 31)), 0, 'EPOLLET as a negative int32');
     assert.is(shim.epollWait(ep, out, 0), 2);
-    const got = new Map([[out[0], out[1]], [out[2], out[3]]]);
-    assert.equal(got, new Map([[r, EPOLLIN], [w, EPOLLOUT]]));
+    const got = new Map([
+      [out[0], out[1]],
+      [out[2], out[3]],
+    ]);
+    assert.equal(
+      got,
+      new Map([
+        [r, EPOLLIN],
+        [w, EPOLLOUT],
+      ]),
+    );
     assert.is(shim.epollWait(ep, out.subarray(0, 2), 0), 1, 'one pair of room: one event');
     assert.is(shim.epollCtl(ep, EPOLL_CTL_MOD, r, EPOLLOUT), 0);
     assert.is(shim.epollCtl(ep, EPOLL_CTL_DEL, w, 0), 0);
@@ -694,7 +723,10 @@ spawning('spawn of a missing file returns -ENOENT, by path and along PATH', asyn
   assert.is(shim.spawn('supervise-no-such-command', ['x'], null, {}), -ENOENT);
   assert.is(shim.spawn('', [''], null, {}), -ENOENT);
   assert.is(shim.spawn('sh', ['sh', '-c', 'exit 0'], ['PATH=/nonexistent'], {}), -ENOENT, "envp's PATH");
-  assert.not.ok(children((o) => shim.readChildren(o)).some((pid) => statFields(pid)[0] === 'Z'), 'no zombie left');
+  assert.not.ok(
+    children((o) => shim.readChildren(o)).some((pid) => statFields(pid)[0] === 'Z'),
+    'no zombie left',
+  );
 });
 
 spawning('spawn of a file that is not executable returns -EACCES', () => {
@@ -820,9 +852,13 @@ spawning('spawn runs the child in cwd, and reports a missing cwd as -ENOENT', as
 
 spawning('spawn with cloneFlags NEWPID|NEWNS and mountProc makes the child PID 1 with its own /proc', async () => {
   const out = path.join(tmp, 'ns.txt');
-  const pid = shim.spawn('sh', ['sh', '-c', `echo $$ $(ls /proc | grep -c '^[0-9]') > ${out}; sleep 7.37`], null,
-    { cloneFlags: CLONE_NEWPID | CLONE_NEWNS, mountProc: true, pdeathsig: SIGKILL });
-  if (pid === -EPERM || pid === -EINVAL || pid === -28) { // ENOSPC: user.max_pid_namespaces
+  const pid = shim.spawn('sh', ['sh', '-c', `echo $$ $(ls /proc | grep -c '^[0-9]') > ${out}; sleep 7.37`], null, {
+    cloneFlags: CLONE_NEWPID | CLONE_NEWNS,
+    mountProc: true,
+    pdeathsig: SIGKILL,
+  });
+  if (pid === -EPERM || pid === -EINVAL || pid === -28) {
+    // ENOSPC: user.max_pid_namespaces
     console.log(`skipped: no PID namespaces here (${pid})`);
     return;
   }

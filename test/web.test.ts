@@ -17,11 +17,20 @@ import { serve } from '../scripts/serve.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.join(ROOT, 'test/.out');
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
-const why = !existsSync(CHROMIUM) ? `no browser at ${CHROMIUM} (run \`make test\` as root to install chromium)`
-  : !existsSync(path.join(ROOT, 'dist/web/app.js')) ? 'dist/web not built (run `make build`)' : null;
+const why = !existsSync(CHROMIUM)
+  ? `no browser at ${CHROMIUM} (run \`make test\` as root to install chromium)`
+  : !existsSync(path.join(ROOT, 'dist/web/app.js'))
+    ? 'dist/web not built (run `make build`)'
+    : null;
 
 const Web = suite('the log viewer in chromium');
 
@@ -54,7 +63,9 @@ if (why) {
         return real(...a);
       };
     });
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
   });
   Web.after(async () => {
@@ -85,16 +96,39 @@ if (why) {
   Web('should list every record in the table, and draw one bar per process coloured by its end', async () => {
     const rows = await page.$$eval('#records tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     assert.is(rows.length, log.pids.length + log.count);
-    for (const what of ['exited 0', 'exited 3', 'exited 7', 'killed SIGKILL', 'dumped SIGSEGV', 'killed SIGTERM', 'spawned']) {
-      assert.ok(rows.some((r) => r.includes(what)), `a row with ${what}`);
+    for (const what of [
+      'exited 0',
+      'exited 3',
+      'exited 7',
+      'killed SIGKILL',
+      'dumped SIGSEGV',
+      'killed SIGTERM',
+      'spawned',
+    ]) {
+      assert.ok(
+        rows.some((r) => r.includes(what)),
+        `a row with ${what}`,
+      );
     }
-    const bars = await page.$$eval('#timeline svg rect.bar', (rs) => rs.map((r) => ({
-      cls: r.getAttribute('class'), width: Number(r.getAttribute('width')),
-    })));
+    const bars = await page.$$eval('#timeline svg rect.bar', (rs) =>
+      rs.map((r) => ({
+        cls: r.getAttribute('class'),
+        width: Number(r.getAttribute('width')),
+      })),
+    );
     assert.is(bars.length, log.pids.length + 1); // the orphan too
     for (const b of bars) assert.ok(b.width >= 3, 'a visible bar');
     const classes = bars.map((b) => b.cls).sort();
-    assert.equal(classes, ['bar dumped', 'bar fail', 'bar fail', 'bar killed', 'bar killed', 'bar killed', 'bar ok', 'bar ok']);
+    assert.equal(classes, [
+      'bar dumped',
+      'bar fail',
+      'bar fail',
+      'bar killed',
+      'bar killed',
+      'bar killed',
+      'bar ok',
+      'bar ok',
+    ]);
     const summary = await page.textContent('#summary');
     assert.match(summary!, /8processes/);
     assert.match(summary!, /0: 2, 3: 1, 7: 1exit codes/);
@@ -146,13 +180,21 @@ if (why) {
     const file = path.join(OUT, 'names.bin');
     writeFileSync(file, every.bytes);
     const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 })
-      .trim().split('\n').map((l) => JSON.parse(l) as { signal?: string; errnoName?: string });
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { signal?: string; errnoName?: string });
     const r = await openLog(file);
     assert.is(r!.error, null);
     assert.is(r!.records.length, every.signals.length + every.errnos.length);
-    assert.equal(r!.records.map((e) => e.signal ?? e.errnoName), cli.map((e) => e.signal ?? e.errnoName));
+    assert.equal(
+      r!.records.map((e) => e.signal ?? e.errnoName),
+      cli.map((e) => e.signal ?? e.errnoName),
+    );
     const rows = await page.$$eval('#records tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
-    assert.ok(rows.some((row) => row.includes('killed SIGRTMIN+2')), 'a row with SIGRTMIN+2');
+    assert.ok(
+      rows.some((row) => row.includes('killed SIGRTMIN+2')),
+      'a row with SIGRTMIN+2',
+    );
   });
 }
 

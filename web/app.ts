@@ -2,9 +2,7 @@
 // same codec.wasm as `supervise decode`, and shows a summary, a timeline and a table.
 // Everything stays in the page. Tests read window.superviseLog once body[data-state]
 // is "loaded" or "error".
-import {
-  decodeAll, describe, isoTime, loadCodec, type CodecExports, type StatusEvent,
-} from '../codec/index.ts';
+import { decodeAll, describe, isoTime, loadCodec, type CodecExports, type StatusEvent } from '../codec/index.ts';
 
 interface Result {
   name: string;
@@ -13,7 +11,9 @@ interface Result {
   error: { offset: number; reason: string; message: string } | null;
 }
 declare global {
-  interface Window { superviseLog?: Result }
+  interface Window {
+    superviseLog?: Result;
+  }
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -30,7 +30,9 @@ async function open(file: File): Promise<void> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const { format, records, error } = decodeAll(await getCodec(), bytes);
     const result: Result = {
-      name: file.name, format, records: records as StatusEvent[],
+      name: file.name,
+      format,
+      records: records as StatusEvent[],
       error: error && { offset: error.offset, reason: error.reason, message: error.message },
     };
     render(result, bytes.length);
@@ -49,7 +51,10 @@ function showError(text: string | null): void {
 }
 
 function render(r: Result, size: number): void {
-  showError(r.error && `${r.name}: ${r.error.message}. ${r.records.length ? `Showing the ${r.records.length} record(s) before it.` : ''}`);
+  showError(
+    r.error &&
+      `${r.name}: ${r.error.message}. ${r.records.length ? `Showing the ${r.records.length} record(s) before it.` : ''}`,
+  );
   $('view').hidden = false;
   renderSummary(r, size);
   renderTimeline(r.records);
@@ -63,31 +68,56 @@ function renderSummary(r: Result, size: number): void {
   const pids = new Set(recs.filter((e) => e.pid > 0).map((e) => e.pid));
   const count = (f: (e: StatusEvent) => string | null) => {
     const m = new Map<string, number>();
-    for (const e of recs) { const k = f(e); if (k !== null) m.set(k, (m.get(k) ?? 0) + 1); }
-    return [...m].sort().map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
+    for (const e of recs) {
+      const k = f(e);
+      if (k !== null) m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return (
+      [...m]
+        .sort()
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ') || 'none'
+    );
   };
   const times = recs.map((e) => e.time).filter((t): t is number => t !== undefined);
   const duration = times.length ? `${((Math.max(...times) - Math.min(...times)) / 1e6).toFixed(3)} s` : 'no timestamps';
   const cards: Array<[string, string]> = [
-    [r.format === 'events' ? 'events log v1' : r.format === 'status' ? 'raw status stream' : 'unknown', `${r.name}, ${size} bytes`],
+    [
+      r.format === 'events' ? 'events log v1' : r.format === 'status' ? 'raw status stream' : 'unknown',
+      `${r.name}, ${size} bytes`,
+    ],
     [String(recs.length), 'records'],
     [String(pids.size), 'processes'],
     [count((e) => (e.kind === 'exited' ? String(e.exitCode) : null)), 'exit codes'],
-    [count((e) => (e.kind === 'killed' || e.kind === 'dumped' ? `${e.signal}${e.kind === 'dumped' ? ' (core)' : ''}` : null)), 'signals'],
+    [
+      count((e) =>
+        e.kind === 'killed' || e.kind === 'dumped' ? `${e.signal}${e.kind === 'dumped' ? ' (core)' : ''}` : null,
+      ),
+      'signals',
+    ],
     [count((e) => (e.kind === 'spawn-failed' ? e.errnoName! : null)), 'spawn failures'],
     [duration, 'duration'],
     [times.length ? isoTime(Math.min(...times)) : '-', 'first record'],
   ];
   const box = $('summary');
-  box.replaceChildren(...cards.map(([value, label]) => {
-    const card = el('div', 'card');
-    card.dataset.label = label;
-    card.append(el('b', '', value), el('span', '', label));
-    return card;
-  }));
+  box.replaceChildren(
+    ...cards.map(([value, label]) => {
+      const card = el('div', 'card');
+      card.dataset.label = label;
+      card.append(el('b', '', value), el('span', '', label));
+      return card;
+    }),
+  );
 }
 
-interface Bar { pid: number; start: number; end: number; cls: string; label: string; marks: number[] }
+interface Bar {
+  pid: number;
+  start: number;
+  end: number;
+  cls: string;
+  label: string;
+  marks: number[];
+}
 
 /** One bar per process: from "spawned" (or the log start) to its end (or the log end).
  *  Without timestamps (raw streams) the record index is the time axis. */
@@ -95,7 +125,10 @@ function renderTimeline(recs: StatusEvent[]): void {
   const box = $('timeline');
   // Raw streams have no times: record i happens at i + 1 on an axis from 0 to n.
   const t = (e: StatusEvent, i: number) => e.time ?? i + 1;
-  if (!recs.length) { box.replaceChildren(el('p', 'hint', 'No records.')); return; }
+  if (!recs.length) {
+    box.replaceChildren(el('p', 'hint', 'No records.'));
+    return;
+  }
   const timed = recs[0].time !== undefined;
   const t0 = timed ? t(recs[0], 0) : 0;
   const t1 = Math.max(t(recs[recs.length - 1], recs.length - 1), t0 + 1);
@@ -121,7 +154,11 @@ function renderTimeline(recs: StatusEvent[]): void {
     }
   });
   const rows = [...bars.values(), ...failed];
-  const W = 1000, left = 90, right = 150, rowH = 22, top = 24;
+  const W = 1000,
+    left = 90,
+    right = 150,
+    rowH = 22,
+    top = 24;
   const H = top + rows.length * rowH + 6;
   const x = (v: number) => left + ((v - t0) / (t1 - t0)) * (W - left - right);
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'timeline' });
@@ -140,7 +177,8 @@ function renderTimeline(recs: StatusEvent[]): void {
     title.textContent = `pid ${b.pid}: ${b.label}`;
     bar.append(title);
     svg.append(bar);
-    for (const m of b.marks) svg.append(svgEl('rect', { x: x(m) - 1, y: y + 1, width: 2, height: rowH - 4, fill: '#111' }));
+    for (const m of b.marks)
+      svg.append(svgEl('rect', { x: x(m) - 1, y: y + 1, width: 2, height: rowH - 4, fill: '#111' }));
     svg.append(text(x(b.start) + w + 6, y + 14, b.label, 'start'));
   });
   box.replaceChildren(svg);
@@ -153,12 +191,19 @@ function renderTable(recs: StatusEvent[]): void {
     const time = e.time === undefined || t0 === undefined ? '' : `+${((e.time - t0) / 1e6).toFixed(6)} s`;
     const ev = el('td', `ev-${e.kind}${e.kind === 'exited' && e.exitCode ? ' nz' : ''}`, describe(e));
     const cells = [String(i + 1), String(e.offset), time, String(e.pid)];
-    tr.append(...cells.map((c) => el('td', '', c)), ev,
-      el('td', '', e.code > 255 ? `0x${e.code.toString(16)}` : String(e.code)), el('td', '', String(e.status)), el('td', '', String(e.uid)));
+    tr.append(
+      ...cells.map((c) => el('td', '', c)),
+      ev,
+      el('td', '', e.code > 255 ? `0x${e.code.toString(16)}` : String(e.code)),
+      el('td', '', String(e.status)),
+      el('td', '', String(e.uid)),
+    );
     if (e.time !== undefined) tr.title = isoTime(e.time);
     return tr;
   });
-  $('records').querySelector('tbody')!.replaceChildren(...rows);
+  $('records')
+    .querySelector('tbody')!
+    .replaceChildren(...rows);
 }
 
 function el(tag: string, cls = '', content = ''): HTMLElement {
@@ -186,7 +231,10 @@ $<HTMLInputElement>('file').addEventListener('change', (ev) => {
   const f = (ev.target as HTMLInputElement).files?.[0];
   if (f) void open(f);
 });
-addEventListener('dragover', (ev) => { ev.preventDefault(); document.body.classList.add('dragging'); });
+addEventListener('dragover', (ev) => {
+  ev.preventDefault();
+  document.body.classList.add('dragging');
+});
 addEventListener('dragleave', () => document.body.classList.remove('dragging'));
 addEventListener('drop', (ev) => {
   ev.preventDefault();
@@ -195,7 +243,8 @@ addEventListener('drop', (ev) => {
   if (f) void open(f);
 });
 getCodec().then(
-  () => { if (document.body.dataset.state === 'empty') document.body.dataset.state = 'ready'; },
+  () => {
+    if (document.body.dataset.state === 'empty') document.body.dataset.state = 'ready';
+  },
   (err) => showError(`Could not load codec.wasm: ${(err as Error).message}`),
 );
-
