@@ -189,7 +189,7 @@ CLANG_FORMAT ?= clang-format
 CXX_SOURCES := $(wildcard shim/*.cc shim/*.h host/*.cc)
 check: $(DEPS) $(WASM) $(LIB)
 	$(BIN)/tsc -p tsconfig.json
-	$(BIN)/biome ci --no-errors-on-unmatched .
+	$(BIN)/biome ci --colors=off --no-errors-on-unmatched .
 	@$(call apt-tools,check,$(CLANG_FORMAT),shim/ and host/ are not format-checked)
 	@if command -v $(CLANG_FORMAT) >/dev/null 2>&1; then \
 	  echo "$(CLANG_FORMAT) --dry-run --Werror $(CXX_SOURCES)"; \
