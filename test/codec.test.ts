@@ -3,6 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { loadCodec, wasmFile, wasmModule } from '../codec/node.ts';
 import type { CodecExports } from '../codec/index.ts';
 import type { CoreExports } from '../cli/wasm.ts';
@@ -200,6 +202,38 @@ modules('should let core.wasm import only what assembly/linux.ts declares, and e
   for (const imp of imports) {
     const ok = (imp.module === 'linux' && allowed.includes(imp.name)) || (imp.module === 'env' && imp.name === 'abort');
     assert.ok(ok, `unexpected import ${imp.module}.${imp.name}`);
+  }
+});
+
+modules('should type every import of assembly/linux.ts in LinuxImports (cli/wasm.ts), with its arity and i64', () => {
+  // linux.ts: `export declare function NAME(a: i32, b: usize): i32;` -> name, arity, result
+  const declared = readFileSync(new URL('../assembly/linux.ts', import.meta.url), 'utf8');
+  const wasm = new Map<string, { arity: number; result: string }>();
+  for (const m of declared.matchAll(/export declare function (\w+)\(([^)]*)\): (\w+);/g)) {
+    wasm.set(m[1], { arity: m[2].trim() === '' ? 0 : m[2].split(',').length, result: m[3] });
+  }
+  assert.ok(wasm.size >= 25, `${wasm.size} imports declared`);
+  // LinuxImports, read by the TypeScript compiler: its members, their parameters, bigint results.
+  const program = ts.createProgram([fileURLToPath(new URL('../cli/wasm.ts', import.meta.url))], {
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(fileURLToPath(new URL('../cli/wasm.ts', import.meta.url)))!;
+  const iface = source.statements.find((n) => ts.isInterfaceDeclaration(n) && n.name.text === 'LinuxImports');
+  assert.ok(iface, 'LinuxImports in cli/wasm.ts');
+  const typed = new Map<string, { arity: number; bigint: boolean }>();
+  for (const member of (iface as ts.InterfaceDeclaration).members) {
+    if (!ts.isMethodSignature(member)) continue;
+    const sig = checker.getSignatureFromDeclaration(member)!;
+    const result = checker.typeToString(checker.getReturnTypeOfSignature(sig));
+    typed.set(member.name.getText(source), { arity: member.parameters.length, bigint: result === 'bigint' });
+  }
+  assert.equal([...typed.keys()].sort(), [...wasm.keys()].sort());
+  for (const [name, w] of wasm) {
+    assert.is(typed.get(name)!.arity, w.arity, `${name}: arity`);
+    assert.is(typed.get(name)!.bigint, w.result === 'i64', `${name}: ${w.result} result`);
   }
 });
 

@@ -2,7 +2,15 @@
 // same codec.wasm as `supervise decode`, and shows a summary, a timeline and a table.
 // Everything stays in the page. Tests read window.superviseLog once body[data-state]
 // is "loaded" or "error".
-import { decodeAll, describe, isoTime, loadCodec, type CodecExports, type StatusEvent } from '../codec/index.ts';
+import {
+  decodeAll,
+  describe,
+  isoTime,
+  loadCodec,
+  type CodecExports,
+  type StatusEvent,
+  type StatusKindName,
+} from '../codec/index.ts';
 
 interface Result {
   name: string;
@@ -61,7 +69,7 @@ function render(r: Result, size: number): void {
   renderTable(r.records);
 }
 
-const ENDS = new Set(['exited', 'killed', 'dumped']);
+const ENDS = new Set<StatusKindName>(['exited', 'killed', 'dumped']);
 
 function renderSummary(r: Result, size: number): void {
   const recs = r.records;
