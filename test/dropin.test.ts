@@ -241,7 +241,20 @@ time.sleep(29.3)`;
         const t0 = Date.now();
         const r = onPty(
           [...init.argv.slice(0, -1), '--grace', '30s', '--', 'python3', '-c', cmd],
-          ['expect ready', 'send \\x03', 'expect int', 'send \\x03', 'expect int', 'send \\x03', 'wait'],
+          // `settle`: each ^C is delivered to the init before the next is typed; a SIGINT still
+          // pending when another comes merges with it (signals do not queue), and a busy
+          // machine can leave it pending for a while.
+          [
+            'expect ready',
+            'send \\x03',
+            'expect int',
+            'settle',
+            'send \\x03',
+            'expect int',
+            'settle',
+            'send \\x03',
+            'wait',
+          ],
         );
         const ms = Date.now() - t0;
         return {
