@@ -297,22 +297,29 @@ const RootOnly = isRoot
     };
 
 RootOnly('should not let a recycled pid be signalled (root: ns_last_pid)', async () => {
-  const t = await startTree(['sleep 7.51', 'exit 0']);
-  const reaped = t.children[1];
-  await until(() => t.records.some((r) => r.pid === reaped), 5000, 'the short child to be reaped');
-  const b = bystander('python3', reaped);
-  try {
-    await b.ready;
-    assert.is(b.pid, reaped, 'a bystander took the reaped pid');
-    t.send(reaped, SIGWINCH);
-    t.send(reaped, SIGKILL);
-    t.send(t.children[0], SIGKILL);
-    await until(() => t.records.length >= 2, 5000, 'the control records to be handled');
-    await sleep(100);
-    assert.equal(b.got(), []);
-    assert.ok(alive(b.pid), 'the process that took the pid is alive');
-  } finally {
-    b.kill();
+  // Taking a freed pid can miss when something else on the machine takes it first: then
+  // the scenario is set up again (a new tree, a new freed pid), at most three times.
+  for (let attempt = 1; ; attempt++) {
+    const t = await startTree(['sleep 7.51', 'exit 0']);
+    const reaped = t.children[1];
+    await until(() => t.records.some((r) => r.pid === reaped), 5000, 'the short child to be reaped');
+    const b = bystander('python3', reaped);
+    try {
+      await b.ready;
+      if (b.pid !== reaped && attempt < 3) continue;
+      assert.is(b.pid, reaped, 'a bystander took the reaped pid');
+      t.send(reaped, SIGWINCH);
+      t.send(reaped, SIGKILL);
+      t.send(t.children[0], SIGKILL);
+      await until(() => t.records.length >= 2, 5000, 'the control records to be handled');
+      await sleep(100);
+      assert.equal(b.got(), []);
+      assert.ok(alive(b.pid), 'the process that took the pid is alive');
+      return;
+    } finally {
+      b.kill();
+      await t.cleanup();
+    }
   }
 });
 

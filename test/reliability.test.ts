@@ -159,8 +159,17 @@ Storms('should adopt and reap 1,000 orphans: one record each, no zombie, RSS rou
   assert.is(orphanRecords().length, 1000);
   for (const [pid, n] of born) assert.is(seen.get(pid), n, `pid ${pid}: ${n} orphans, ${seen.get(pid)} records`);
   assert.ok(orphanRecords().every((r) => r.code === CLD_EXITED && r.status >= 0 && r.status < 7));
-  await until(() => zombiesOf(t.pid) === 0, 5000, 'no zombie child of supervise').catch(() => {});
-  assert.is(zombiesOf(t.pid), 0, 'a zombie child of supervise is left');
+  await until(() => zombiesOf(t.pid) === 0, 15_000, 'no zombie child of supervise').catch(() => {});
+  // If one is left, say what supervise was doing (its state and where it sleeps).
+  let wchan = '?';
+  try {
+    wchan = readFileSync(`/proc/${t.pid}/wchan`, 'utf8');
+  } catch {}
+  assert.is(
+    zombiesOf(t.pid),
+    0,
+    `a zombie child of supervise is left (supervise ${statFields(t.pid)?.[0]} in ${wchan})`,
+  );
   assert.ok(alive(keeper));
   assert.ok(rssLast < rssFirst + 32 * 1024, `RSS grew from ${rssFirst} to ${rssLast} KiB`);
   report(
