@@ -218,7 +218,7 @@ bench: build
 	IDLE_SECONDS=$(IDLE_SECONDS) $(NODE) --import tsx bench/side.ts
 	@$(NODE) --import tsx bench/table.ts
 
-# The library against child_process, execa, nano-spawn and tinyexec (README: Side by side).
+# The library against child_process, execa, nano-spawn and tinyexec (docs/guarantees.md: Side by side with other libraries).
 compare: build
 	$(NODE) --import tsx bench/compare.ts
 

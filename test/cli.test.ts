@@ -272,8 +272,8 @@ Env('should start with an empty environment and from any directory', async () =>
   assert.is(r.stdout.length, 0);
 });
 
-Env("should run the README's Python example as documented", () => {
-  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+Env("should run docs/protocol.md's Python example as documented", () => {
+  const readme = readFileSync(`${ROOT}/docs/protocol.md`, 'utf8');
   const code = /```python\n([\s\S]*?)```/.exec(readme)![1];
   const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);

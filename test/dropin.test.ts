@@ -2,7 +2,7 @@
 // supervise (the host under test) and, in one host's run, against `tini` and `dumb-init`
 // (Debian packages; `make test` installs them as root, else their columns say "missing").
 // supervise must pass every scenario; the others' results are printed as `[side]` lines,
-// the table of README.md's "Launch mode" section. Terminals are real ptys
+// the table of docs/cli.md's "Side by side with tini and dumb-init". Terminals are real ptys
 // (test/fixtures/pty.py); every process started is killed by pid at the end.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

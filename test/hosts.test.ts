@@ -179,7 +179,7 @@ const pending = suite("a SIGTERM blocked and pending when supervise is exec'd");
 
 // The owner's "tear it down" said before supervise was ready. The native host keeps the
 // inherited mask until its handler is in place; Node resets the mask and starts long
-// before our code, so the Node host cannot (README: Limits).
+// before our code, so the Node host cannot (docs/guarantees.md: Limits).
 const TREE = [
   'setsid sleep 8.41 & echo $! >&3; nohup sleep 8.42 >/dev/null 2>&1 & echo $! >&3; wait',
   'sleep 8.43 & echo $! >&3; echo $$ >&3; wait',
