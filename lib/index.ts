@@ -24,3 +24,6 @@ export { Subprocess };
 export { SubprocessError, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
 export type { Options, StdioOption } from './options.ts';
+// .pipe() and the $ template (part B)
+export { $, type TemplateFunction, type TemplateValue } from './template.ts';
+export type { PipeMethod, PipeOptions, Piped, PipedResult } from './pipe.ts';

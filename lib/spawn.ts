@@ -11,6 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
 import { esrch, failure, spawnError, SubprocessError, type Result } from './errors.ts';
 import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
+import { pipeMethod, type PipeMethod } from './pipe.ts';
 
 /** A running command and everything it starts. Awaitable: resolves to a Result, or
  *  rejects with a SubprocessError (unless `reject: false`). */
@@ -26,6 +27,8 @@ export class Subprocess implements PromiseLike<Result> {
   readonly stderr: Readable | null;
   /** The main child's status once it is reaped, else undefined. */
   status: ExitStatus | undefined;
+  /** Connects this subprocess's stdout to another's stdin and returns that one: see lib/pipe.ts. */
+  readonly pipe: PipeMethod = pipeMethod(this);
 
   readonly #file: string;
   readonly #args: readonly string[];
