@@ -10,9 +10,9 @@
 import {
   CONTROL_SIZE, CONTROL_PID, CONTROL_SIGNAL,
   STATUS_SIZE, SI_SIGNO, SI_ERRNO, SI_CODE, SI_PID, SI_UID, SI_STATUS, SI_UTIME, SI_STIME,
-  SIGCHLD, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, SIGNAL_MAX, ERRNO_MAX,
+  SIGCHLD, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, SUP_STARTED, SIGNAL_MAX, ERRNO_MAX,
   CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED,
-  KIND_SPAWNED, KIND_SPAWN_FAILED,
+  KIND_SPAWNED, KIND_SPAWN_FAILED, KIND_STARTED,
   ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
   ERR_LENGTH,
 } from './protocol';
@@ -228,12 +228,12 @@ export function statusKind(p: usize): i32 {
   let errno = load<i32>(p + SI_ERRNO);
   let status = load<i32>(p + SI_STATUS);
   if (signo == SIGNO_SUPERVISE) {
-    if (code != SUP_SPAWNED && code != SUP_SPAWN_FAILED) return ERR_CODE;
+    if (code != SUP_SPAWNED && code != SUP_SPAWN_FAILED && code != SUP_STARTED) return ERR_CODE;
     if (!paddingIsZero(p)) return ERR_PADDING;
-    if (code == SUP_SPAWNED) {
+    if (code != SUP_SPAWN_FAILED) { // spawned, started: si_pid is a process
       if (pid <= 0) return ERR_PID;
       if (errno != 0) return ERR_ERRNO;
-      return KIND_SPAWNED;
+      return code == SUP_SPAWNED ? KIND_SPAWNED : KIND_STARTED;
     }
     if (pid != 0) return ERR_PID;
     if (errno < 1 || errno > ERRNO_MAX) return ERR_ERRNO;

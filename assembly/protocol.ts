@@ -38,6 +38,9 @@ export const CLD_CONTINUED = 6;
 export const SUP_SPAWNED = 0x5301;
 /** The command could not be started: si_errno = the errno, si_pid = 0. */
 export const SUP_SPAWN_FAILED = 0x5302;
+/** Events log only (version 2), never on the status fd: supervise opened the log, once per
+ *  run; si_pid = supervise's own pid (its identity is the reference for escapes). */
+export const SUP_STARTED = 0x5303;
 
 /** Largest valid signal number on Linux (SIGRTMAX). 0 is the null signal. */
 export const SIGNAL_MAX = 64;
@@ -74,6 +77,7 @@ export const KIND_STOPPED = 5;
 export const KIND_CONTINUED = 6;
 export const KIND_SPAWNED = 16;
 export const KIND_SPAWN_FAILED = 17;
+export const KIND_STARTED = 18;
 
 // Why the codec rejects a record or a call (always negative; checked in this order).
 /** si_signo is neither SIGCHLD nor SIGNO_SUPERVISE. */
@@ -136,15 +140,36 @@ export const PID_MAX_LIMIT = 4194304;
 
 // The saved log of launch mode's `--events FILE` (read by `supervise decode` and web/):
 // a 16-byte header, then one entry per status record, appended as records are written.
-//   header: 8 bytes magic "SUPVEVTS", uint32 version (1), uint32 entry size (136)
-//   entry:  int64 time in microseconds since the Unix epoch (CLOCK_REALTIME),
-//           then the 128-byte status record exactly as written on the status fd.
+//   header: 8 bytes magic "SUPVEVTS", uint32 version, uint32 entry size
+//   entry, version 1 (136 bytes): int64 time in microseconds since the Unix epoch
+//           (CLOCK_REALTIME), then the 128-byte status record exactly as written on the
+//           status fd.
+//   entry, version 2 (176 bytes, what supervise writes): the version 1 entry, then the
+//           process's identity from /proc/PID/stat, read before it is reaped:
+//           136 int64 start time, microseconds since the epoch (0 = unknown)
+//           144 int32 ppid, 148 int32 pgid, 152 int32 sid (0 = unknown)
+//           156 16 bytes comm, NUL-padded (all zero = unknown)
+//           172..175 zero (padding to a multiple of 8)
 /** "SUPVEVTS" as the 8 bytes of the header, in order. */
 export const EVENTS_MAGIC = [0x53, 0x55, 0x50, 0x56, 0x45, 0x56, 0x54, 0x53];
-export const EVENTS_VERSION = 1;
+/** The version supervise writes. */
+export const EVENTS_VERSION = 2;
 export const EVENTS_HEADER_SIZE = 16;
 export const EVENTS_VERSION_AT = 8; // uint32 within the header
 export const EVENTS_ENTRY_SIZE_AT = 12; // uint32 within the header
-export const EVENTS_ENTRY_SIZE = 136;
+/** Entry size of the version supervise writes (2). */
+export const EVENTS_ENTRY_SIZE = 176;
+export const EVENTS_V1 = 1;
+export const EVENTS_V1_ENTRY_SIZE = 136;
 export const EVENTS_TIME = 0; // int64 within an entry
 export const EVENTS_RECORD = 8; // the status record within an entry
+// Version 2: the identity within an entry.
+export const EVENTS_START = 136; // int64, µs since the epoch
+export const EVENTS_PPID = 144; // int32
+export const EVENTS_PGID = 148; // int32
+export const EVENTS_SID = 152; // int32
+export const EVENTS_COMM = 156; // 16 bytes
+export const EVENTS_COMM_SIZE = 16;
+/** Where the identity starts, and its size (start time to the end of comm). */
+export const EVENTS_IDENTITY = 136;
+export const EVENTS_IDENTITY_SIZE = 36;

@@ -7,6 +7,7 @@ import {
   DecodeError,
   StreamDecoder,
   encodeControl,
+  escaped,
   formatEvent,
   isoTime,
   signalNumber,
@@ -44,8 +45,14 @@ export async function decode(opts: DecodeOptions, io: Output = stdio, input?: Re
   const name = !opts.file || opts.file === '-' ? 'stdin' : opts.file;
   const source = input ?? (name === 'stdin' ? process.stdin : createReadStream(opts.file!));
   const decoder = new StreamDecoder(loadCodec(), opts.control ? 'control' : 'auto');
+  let ref: StatusEvent | undefined; // the latest `started` record: escapes are measured from it
   const show = (records: Array<StatusEvent | ControlEvent>) =>
-    records.map((r) => `${opts.json ? toJson(r) : formatEvent(r)}\n`).join('');
+    records
+      .map((r) => {
+        if ('kind' in r && r.kind === 'started') ref = r;
+        return `${opts.json ? toJson(r, ref) : formatEvent(r, ref)}\n`;
+      })
+      .join('');
   try {
     for await (const chunk of source) {
       let records: Array<StatusEvent | ControlEvent>;
@@ -68,10 +75,17 @@ export async function decode(opts: DecodeOptions, io: Output = stdio, input?: Re
   }
 }
 
-/** A JSON line: the decoded fields, plus `iso` when the record has a time. */
-export function toJson(r: StatusEvent | ControlEvent): string {
-  if ('kind' in r && r.time !== undefined) return JSON.stringify({ ...r, iso: isoTime(r.time) });
-  return JSON.stringify(r);
+/** A JSON line: the decoded fields, plus `iso` when the record has a time, and with the
+ *  process's identity (events log version 2) `startIso` (when its start time is known) and
+ *  `escaped` (escaped() from `ref`, the run's latest `started` record). */
+export function toJson(r: StatusEvent | ControlEvent, ref?: StatusEvent): string {
+  if (!('kind' in r) || r.time === undefined) return JSON.stringify(r);
+  const extra: { iso: string; startIso?: string; escaped?: boolean } = { iso: isoTime(r.time) };
+  if (r.proc) {
+    if (r.proc.start > 0) extra.startIso = isoTime(r.proc.start);
+    extra.escaped = escaped(r, ref);
+  }
+  return JSON.stringify({ ...r, ...extra });
 }
 
 function message(err: unknown): string {

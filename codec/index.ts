@@ -16,6 +16,7 @@ import {
   KIND_CONTINUED,
   KIND_SPAWNED,
   KIND_SPAWN_FAILED,
+  KIND_STARTED,
   ERR_SIGNO,
   ERR_CODE,
   ERR_PADDING,
@@ -29,10 +30,19 @@ import {
   EVENTS_VERSION,
   EVENTS_HEADER_SIZE,
   EVENTS_ENTRY_SIZE,
+  EVENTS_V1,
+  EVENTS_V1_ENTRY_SIZE,
   EVENTS_TIME,
   EVENTS_RECORD,
   EVENTS_VERSION_AT,
   EVENTS_ENTRY_SIZE_AT,
+  EVENTS_START,
+  EVENTS_PPID,
+  EVENTS_PGID,
+  EVENTS_SID,
+  EVENTS_COMM,
+  EVENTS_COMM_SIZE,
+  EVENTS_IDENTITY,
 } from '../assembly/protocol.ts';
 import { errnoName, signalName } from './names.ts';
 
@@ -171,7 +181,8 @@ export type StatusKindName =
   | 'stopped'
   | 'continued'
   | 'spawned'
-  | 'spawn-failed';
+  | 'spawn-failed'
+  | 'started';
 
 /** The name of each KIND_* that statusKind() returns (assembly/protocol.ts). */
 export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
@@ -183,7 +194,22 @@ export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
   [KIND_CONTINUED]: 'continued',
   [KIND_SPAWNED]: 'spawned',
   [KIND_SPAWN_FAILED]: 'spawn-failed',
+  [KIND_STARTED]: 'started',
 };
+
+/** Events logs version 2: the process as /proc/PID/stat showed it while supervise could
+ *  still see it (a zombie not reaped yet; for `spawned`, just after the exec; for
+ *  `started`, supervise itself). */
+export interface ProcInfo {
+  /** Its name (the kernel's comm: at most 15 bytes, decoded as UTF-8); '' when unknown. */
+  comm: string;
+  /** When it started, in microseconds since the Unix epoch; 0 when unknown. */
+  start: number;
+  ppid: number;
+  /** Its process group and session. */
+  pgid: number;
+  sid: number;
+}
 
 /** One status record, decoded. Plain JSON-able data. */
 export interface StatusEvent {
@@ -208,6 +234,9 @@ export interface StatusEvent {
   /** si_utime, si_stime in clock ticks: a number, or a decimal string beyond 2^53. */
   utime: number | string;
   stime: number | string;
+  /** Events logs version 2: the process's identity (absent in version 1 logs and raw
+   *  streams, and where supervise could not read it). */
+  proc?: ProcInfo;
 }
 
 /** One control record, decoded. */
@@ -232,20 +261,36 @@ export class DecodeError extends Error {
   }
 }
 
-/** The text `supervise decode` prints for a record: `2026-11-22T10:00:01.234Z  pid 4242  exited 3`. */
-export function formatEvent(e: StatusEvent | ControlEvent): string {
-  if (!('kind' in e)) return `pid ${e.pid} <- ${e.signalName}`;
-  const when = e.time === undefined ? '' : `${isoTime(e.time)}  `;
-  return `${when}pid ${e.pid}  ${describe(e)}`;
+/** Whether process `e` left the session or the process group of `ref`, the run's latest
+ *  `started` record (supervise itself, whose group and session its command starts in):
+ *  the processes a kill of that process group would have missed. false when either
+ *  identity is unknown (version 1 logs, raw streams). The one rule of it: `supervise
+ *  decode`, the trace export and the viewer all ask here. */
+export function escaped(e: StatusEvent, ref: StatusEvent | undefined): boolean {
+  const p = e.proc;
+  const r = ref?.proc;
+  if (!p || !r || e.kind === 'started') return false;
+  return p.sid !== r.sid || p.pgid !== r.pgid;
 }
 
-/** "exited 3", "killed SIGKILL", "spawned", "spawn failed ENOENT". */
+/** The text `supervise decode` prints for a record: `2026-11-22T10:00:01.234Z  pid 4242  exited 3`;
+ *  from a version 2 log `... pid 4242 (sleep)  exited 3`, and `  escaped` at the end when
+ *  escaped(e, ref). */
+export function formatEvent(e: StatusEvent | ControlEvent, ref?: StatusEvent): string {
+  if (!('kind' in e)) return `pid ${e.pid} <- ${e.signalName}`;
+  const when = e.time === undefined ? '' : `${isoTime(e.time)}  `;
+  const name = e.proc?.comm ? ` (${e.proc.comm})` : '';
+  return `${when}pid ${e.pid}${name}  ${describe(e)}${escaped(e, ref) ? '  escaped' : ''}`;
+}
+
+/** "exited 3", "killed SIGKILL", "spawned", "spawn failed ENOENT", "started". */
 export function describe(e: StatusEvent): string {
   switch (e.kind) {
     case 'exited':
       return `exited ${e.exitCode}`;
     case 'spawned':
-      return 'spawned';
+    case 'started':
+      return e.kind;
     case 'spawn-failed':
       return `spawn failed ${e.errnoName}`;
     default:
@@ -276,6 +321,9 @@ export class StreamDecoder {
   private offset = 0; // bytes pushed so far
   private head: Uint8Array = new Uint8Array(0); // events: header bytes, entry bytes not yet whole
   private headerDone = false;
+  /** Events: the header's version and entry size. */
+  private version = 0;
+  private entrySize = EVENTS_ENTRY_SIZE;
   private failed: DecodeError | null = null;
 
   constructor(codec: CodecExports, format: StreamFormat | 'auto' = 'auto') {
@@ -320,7 +368,7 @@ export class StreamDecoder {
       ));
     } else {
       pending = this.head.length;
-      size = EVENTS_ENTRY_SIZE;
+      size = this.entrySize;
     }
     if (pending) {
       throw (this.failed = new DecodeError(this.offset - pending, `truncated record (${pending} of ${size} bytes)`));
@@ -394,27 +442,37 @@ export class StreamDecoder {
       const view = new DataView(buf.buffer, buf.byteOffset, EVENTS_HEADER_SIZE);
       const version = view.getUint32(EVENTS_VERSION_AT, true);
       const entry = view.getUint32(EVENTS_ENTRY_SIZE_AT, true);
-      if (version !== EVENTS_VERSION)
+      const expected = entrySizeOf(version);
+      if (expected === 0)
         throw new DecodeError(
           base + EVENTS_VERSION_AT,
-          `unsupported events log version ${version} (this decoder reads ${EVENTS_VERSION})`,
+          `unsupported events log version ${version} (this decoder reads ${EVENTS_V1} and ${EVENTS_VERSION})`,
         );
-      if (entry !== EVENTS_ENTRY_SIZE)
+      if (entry !== expected)
         throw new DecodeError(
           base + EVENTS_ENTRY_SIZE_AT,
-          `unexpected entry size ${entry} in an events log version ${EVENTS_VERSION} (expected ${EVENTS_ENTRY_SIZE})`,
+          `unexpected entry size ${entry} in an events log version ${version} (expected ${expected})`,
         );
       this.headerDone = true;
+      this.version = version;
+      this.entrySize = entry;
       at = EVENTS_HEADER_SIZE;
     }
     const c = this.codec;
     const input = c.inputBuffer();
-    for (; at + EVENTS_ENTRY_SIZE <= buf.length; at += EVENTS_ENTRY_SIZE) {
-      const view = new DataView(buf.buffer, buf.byteOffset + at, EVENTS_ENTRY_SIZE);
+    const size = this.entrySize;
+    for (; at + size <= buf.length; at += size) {
+      const view = new DataView(buf.buffer, buf.byteOffset + at, size);
       const time = Number(view.getBigInt64(EVENTS_TIME, true));
-      new Uint8Array(c.memory.buffer, input, STATUS_SIZE).set(buf.subarray(at + EVENTS_RECORD, at + EVENTS_ENTRY_SIZE));
+      new Uint8Array(c.memory.buffer, input, STATUS_SIZE).set(
+        buf.subarray(at + EVENTS_RECORD, at + EVENTS_RECORD + STATUS_SIZE),
+      );
       const e = this.statusEvent(input, base + at, base + at + EVENTS_RECORD);
       e.time = time;
+      if (this.version !== EVENTS_V1) {
+        const proc = readIdentity(view, buf.subarray(at, at + size), base + at);
+        if (proc) e.proc = proc;
+      }
       out.push(e);
     }
     this.head = buf.slice(at);
@@ -424,6 +482,41 @@ export class StreamDecoder {
   private statusEvent(p: number, offset: number, recordAt = offset): StatusEvent {
     return decodeStatusAt(this.codec, p, offset, recordAt);
   }
+}
+
+/** The entry size of events log version `version`, or 0 for a version this decoder does not read. */
+function entrySizeOf(version: number): number {
+  return version === EVENTS_V1 ? EVENTS_V1_ENTRY_SIZE : version === EVENTS_VERSION ? EVENTS_ENTRY_SIZE : 0;
+}
+
+const utf8 = new TextDecoder();
+
+/** The identity of a version 2 entry (`view` and `bytes` over it, at input offset `at`):
+ *  undefined when it is all zero (unknown); throws a DecodeError naming the first field
+ *  that cannot be (a negative start time or id, bytes after comm's NUL, non-zero padding). */
+function readIdentity(view: DataView, bytes: Uint8Array, at: number): ProcInfo | undefined {
+  let any = false;
+  for (let i = EVENTS_IDENTITY; i < bytes.length; i++) {
+    if (bytes[i] === 0) continue;
+    if (i >= EVENTS_COMM + EVENTS_COMM_SIZE) throw new DecodeError(at + i, 'invalid events entry (non-zero padding)');
+    any = true;
+  }
+  if (!any) return undefined;
+  const start = view.getBigInt64(EVENTS_START, true);
+  if (start < 0n) throw new DecodeError(at + EVENTS_START, 'invalid events entry (negative start time)');
+  const ids = [EVENTS_PPID, EVENTS_PGID, EVENTS_SID].map((o) => {
+    const v = view.getInt32(o, true);
+    if (v < 0) throw new DecodeError(at + o, 'invalid events entry (negative process id)');
+    return v;
+  });
+  const comm = bytes.subarray(EVENTS_COMM, EVENTS_COMM + EVENTS_COMM_SIZE);
+  let end = comm.indexOf(0);
+  if (end < 0) end = EVENTS_COMM_SIZE;
+  for (let i = end; i < EVENTS_COMM_SIZE; i++) {
+    if (comm[i] !== 0)
+      throw new DecodeError(at + EVENTS_COMM + i, 'invalid events entry (bytes after the end of comm)');
+  }
+  return { comm: utf8.decode(comm.subarray(0, end)), start: Number(start), ppid: ids[0], pgid: ids[1], sid: ids[2] };
 }
 
 /** The status record at codec pointer `p`, decoded; throws a DecodeError naming
@@ -446,7 +539,7 @@ function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offse
   if (kind === KIND_EXITED) e.exitCode = e.status;
   else if (kind === KIND_TRAPPED) e.signal = signalName(e.status & 0x7f);
   else if (kind === KIND_SPAWN_FAILED) e.errnoName = errnoName(e.errno);
-  else if (kind !== KIND_SPAWNED) e.signal = signalName(e.status);
+  else if (kind !== KIND_SPAWNED && kind !== KIND_STARTED) e.signal = signalName(e.status);
   return e;
 }
 
@@ -511,17 +604,42 @@ export function encodeStatus(
   return new Uint8Array(c.memory.buffer, p, STATUS_SIZE).slice();
 }
 
-/** An events log (format v1) from (time in µs, 128-byte record) pairs. */
-export function encodeEventsLog(entries: Array<{ time: number; record: Uint8Array }>): Uint8Array {
-  const out = new Uint8Array(EVENTS_HEADER_SIZE + entries.length * EVENTS_ENTRY_SIZE);
+/** One entry of an events log to encode: the time (µs since the epoch), the 128-byte
+ *  record, and (version 2) the process's identity. */
+export interface EventsLogEntry {
+  time: number;
+  record: Uint8Array;
+  proc?: ProcInfo;
+}
+
+/** An events log from its entries, in format `version` (2, what supervise writes, by
+ *  default; 1 drops the identities). A comm longer than 15 bytes of UTF-8 is cut there, as
+ *  the kernel does. */
+export function encodeEventsLog(entries: EventsLogEntry[], version: 1 | 2 = EVENTS_VERSION): Uint8Array {
+  const size = entrySizeOf(version);
+  const out = new Uint8Array(EVENTS_HEADER_SIZE + entries.length * size);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint32(EVENTS_VERSION_AT, EVENTS_VERSION, true);
-  view.setUint32(EVENTS_ENTRY_SIZE_AT, EVENTS_ENTRY_SIZE, true);
+  view.setUint32(EVENTS_VERSION_AT, version, true);
+  view.setUint32(EVENTS_ENTRY_SIZE_AT, size, true);
+  const names = new Map<string, Uint8Array>();
+  const encoder = new TextEncoder();
   entries.forEach((e, i) => {
-    const at = EVENTS_HEADER_SIZE + i * EVENTS_ENTRY_SIZE;
+    const at = EVENTS_HEADER_SIZE + i * size;
     view.setBigInt64(at + EVENTS_TIME, BigInt(Math.round(e.time)), true);
     out.set(e.record.subarray(0, STATUS_SIZE), at + EVENTS_RECORD);
+    const p = e.proc;
+    if (version === EVENTS_V1 || !p) return;
+    view.setBigInt64(at + EVENTS_START, BigInt(Math.round(p.start)), true);
+    view.setInt32(at + EVENTS_PPID, p.ppid, true);
+    view.setInt32(at + EVENTS_PGID, p.pgid, true);
+    view.setInt32(at + EVENTS_SID, p.sid, true);
+    let comm = names.get(p.comm);
+    if (!comm) {
+      comm = encoder.encode(p.comm).subarray(0, EVENTS_COMM_SIZE - 1);
+      names.set(p.comm, comm);
+    }
+    out.set(comm, at + EVENTS_COMM);
   });
   return out;
 }

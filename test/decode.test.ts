@@ -8,8 +8,17 @@ import path from 'node:path';
 import { LAUNCH, SUPERVISE, killQuietly, sleep, until } from './procs.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
 import { loadCodec } from '../codec/node.ts';
-import { decodeAll, encodeEventsLog, encodeStatus } from '../codec/index.ts';
-import { encodeControlRef, encodeStatusRef, concatBytes } from './helpers.ts';
+import {
+  decodeAll,
+  encodeEventsLog,
+  encodeStatus,
+  escaped,
+  StreamDecoder,
+  type ControlEvent,
+  type StatusEvent,
+} from '../codec/index.ts';
+import { encodeControlRef, encodeStatusRef, encodeEventsRef, concatBytes, type IdentityRef } from './helpers.ts';
+import { syntheticLog } from './synthetic-log.ts';
 
 function run(args: string[], input?: Uint8Array) {
   const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 10_000 });
@@ -81,7 +90,7 @@ Real('should print JSON lines with the decoded fields with --json', () => {
   const exited = recs.find((x) => x.pid === log.pids[1] && x.kind === 'exited');
   assert.is(exited.exitCode, 3);
   assert.is(recs[0].offset, 16);
-  assert.is(recs[1].offset, 16 + 136);
+  assert.is(recs[1].offset, 16 + 176);
 });
 
 Real('should decode from a file path the same as from stdin', async () => {
@@ -172,18 +181,30 @@ Bad('should stop at a corrupt record, naming its offset and what is wrong with i
 });
 
 Bad('should reject an events log of another version or entry size, and a cut header', () => {
-  const good = encodeEventsLog([{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
-  const v2 = good.slice();
-  v2[8] = 2;
-  let r = run(['decode'], v2);
+  const good = encodeEventsRef(2, [{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
+  const v3 = good.slice();
+  v3[8] = 3;
+  let r = run(['decode'], v3);
   assert.is(r.status, 1);
-  assert.match(r.stderr, /unsupported events log version 2 .*at byte offset 8\n$/);
+  assert.match(r.stderr, /unsupported events log version 3 \(this decoder reads 1 and 2\) at byte offset 8\n$/);
   const big = good.slice();
   big[12] = 200;
-  assert.match(run(['decode'], big).stderr, /entry size 200 .*at byte offset 12\n$/);
+  assert.match(
+    run(['decode'], big).stderr,
+    /entry size 200 in an events log version 2 \(expected 176\) at byte offset 12\n$/,
+  );
+  const v1 = good.slice();
+  v1[8] = 1; // a version 1 header with version 2's entry size
+  assert.match(
+    run(['decode'], v1).stderr,
+    /entry size 176 in an events log version 1 \(expected 136\) at byte offset 12\n$/,
+  );
   r = run(['decode'], good.subarray(0, 10));
   assert.is(r.stderr, 'supervise: decode: stdin: truncated events header (10 of 16 bytes) at byte offset 0\n');
   r = run(['decode'], good.subarray(0, 100));
+  assert.is(r.stderr, 'supervise: decode: stdin: truncated record (84 of 176 bytes) at byte offset 16\n');
+  const old = encodeEventsRef(1, [{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
+  r = run(['decode'], old.subarray(0, 100));
   assert.is(r.stderr, 'supervise: decode: stdin: truncated record (84 of 136 bytes) at byte offset 16\n');
 });
 
@@ -207,6 +228,155 @@ Bad('should never print a stack trace, whatever the input', () => {
 });
 
 Bad.run();
+
+// ---
+const V2 = suite('events log version 2: names, start times, escapes');
+
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0) * 1000;
+const SHELL = { ppid: 90, pgid: 90, sid: 80 };
+const v2Entries = (): Array<{ time: number; record: Uint8Array; proc?: IdentityRef }> => [
+  {
+    time: T0,
+    record: encodeStatusRef({ signo: 0, code: 0x5303, pid: 100 }),
+    proc: { start: T0 - 5000, comm: 'supervise', ...SHELL },
+  },
+  {
+    time: T0 + 10,
+    record: encodeStatusRef({ signo: 0, code: 0x5301, pid: 101 }),
+    proc: { start: T0 + 5, comm: 'sh', ...SHELL, ppid: 100 },
+  },
+  {
+    time: T0 + 2_000_000,
+    record: encodeStatusRef({ signo: 17, code: 2, pid: 102, status: 9 }),
+    proc: { start: T0 + 1_000_000, comm: 'daemon', ppid: 100, pgid: 102, sid: 102 },
+  },
+  {
+    time: T0 + 2_500_000,
+    record: encodeStatusRef({ signo: 17, code: 1, pid: 103, status: 4 }),
+    proc: { start: T0 + 1_500_000, comm: 'job', ppid: 100, pgid: 103, sid: 80 },
+  },
+  { time: T0 + 2_600_000, record: encodeStatusRef({ signo: 17, code: 1, pid: 104 }) }, // identity unknown
+  {
+    time: T0 + 3_000_000,
+    record: encodeStatusRef({ signo: 17, code: 1, pid: 101, status: 0 }),
+    proc: { start: T0 + 5, comm: 'sh', ...SHELL, ppid: 100 },
+  },
+];
+
+V2('should decode what the reference writes: the identity of each process, none where unknown', () => {
+  const bytes = encodeEventsRef(2, v2Entries());
+  const { records, error, format } = decodeAll(loadCodec(), bytes);
+  assert.is(error, null);
+  assert.is(format, 'events');
+  const st = records as StatusEvent[];
+  assert.equal(
+    st.map((e) => [e.kind, e.pid, e.offset]),
+    [
+      ['started', 100, 16],
+      ['spawned', 101, 16 + 176],
+      ['killed', 102, 16 + 2 * 176],
+      ['exited', 103, 16 + 3 * 176],
+      ['exited', 104, 16 + 4 * 176],
+      ['exited', 101, 16 + 5 * 176],
+    ],
+  );
+  assert.equal(st[2].proc, { comm: 'daemon', start: T0 + 1_000_000, ppid: 100, pgid: 102, sid: 102 });
+  assert.is(st[4].proc, undefined);
+  assert.equal(st[0].proc, { comm: 'supervise', start: T0 - 5000, ...SHELL });
+  // The codec's own writer gives the same bytes; version 1 the same records without identity.
+  const entries = v2Entries().map((e) => ({ ...e, proc: e.proc && { ...e.proc } }));
+  assert.equal(encodeEventsLog(entries), bytes);
+  const v1 = decodeAll(loadCodec(), encodeEventsRef(1, v2Entries()));
+  assert.is(v1.error, null);
+  assert.equal(
+    (v1.records as StatusEvent[]).map((e) => [e.kind, e.pid, e.time, e.proc]),
+    st.map((e) => [e.kind, e.pid, e.time, undefined]),
+  );
+  assert.equal(encodeEventsLog(entries, 1), encodeEventsRef(1, v2Entries()));
+});
+
+V2("should say which processes left the command's session or process group (escaped)", () => {
+  const { records } = decodeAll(loadCodec(), encodeEventsRef(2, v2Entries()));
+  const st = records as StatusEvent[];
+  const ref = st[0];
+  assert.equal(
+    st.map((e) => escaped(e, ref)),
+    [false, false, true, true, false, false],
+  );
+  assert.is(escaped(st[2], undefined), false, 'no reference: cannot say');
+  const r = run(['decode'], encodeEventsRef(2, v2Entries()));
+  assert.is(r.status, 0);
+  assert.equal(lines(r.stdout), [
+    '2026-12-01T09:00:00.000Z  pid 100 (supervise)  started',
+    '2026-12-01T09:00:00.000Z  pid 101 (sh)  spawned',
+    '2026-12-01T09:00:02.000Z  pid 102 (daemon)  killed SIGKILL  escaped',
+    '2026-12-01T09:00:02.500Z  pid 103 (job)  exited 4  escaped',
+    '2026-12-01T09:00:02.600Z  pid 104  exited 0',
+    '2026-12-01T09:00:03.000Z  pid 101 (sh)  exited 0',
+  ]);
+});
+
+V2('should print the identity, its start time and whether it escaped in --json', () => {
+  const r = run(['decode', '--json'], encodeEventsRef(2, v2Entries()));
+  assert.is(r.status, 0);
+  const recs = lines(r.stdout).map((l) => JSON.parse(l));
+  assert.equal(recs[2].proc, { comm: 'daemon', start: T0 + 1_000_000, ppid: 100, pgid: 102, sid: 102 });
+  assert.is(recs[2].startIso, '2026-12-01T09:00:01.000Z');
+  assert.is(recs[2].escaped, true);
+  assert.is(recs[5].escaped, false);
+  assert.is(recs[0].kind, 'started');
+  assert.ok(!('proc' in recs[4]) && !('escaped' in recs[4]), 'unknown identity: no fields');
+});
+
+V2('should stop at a corrupt identity with its byte offset, after the good records', () => {
+  const bytes = encodeEventsRef(2, v2Entries());
+  const at = (i: number) => 16 + i * 176;
+  const cases: Array<[number, number, RegExp]> = [
+    [at(3) + 173, 1, /non-zero padding\) at byte offset 717\n$/],
+    [at(3) + 143, 0x80, /negative start time\) at byte offset 680\n$/],
+    [at(3) + 151, 0xff, /negative process id\) at byte offset 692\n$/],
+    [at(3) + 170, 0x41, /bytes after the end of comm\) at byte offset 714\n$/],
+  ];
+  for (const [offset, value, error] of cases) {
+    const bad = bytes.slice();
+    bad[offset] = value;
+    const r = run(['decode'], bad);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, error);
+    assert.equal(lines(r.stdout).length, 3, `the three good records before it: ${r.stdout}`);
+  }
+  const cut = run(['decode'], bytes.subarray(0, at(2) + 150));
+  assert.is(cut.status, 1);
+  assert.is(lines(cut.stdout).length, 2);
+  assert.is(cut.stderr, `supervise: decode: stdin: truncated record (150 of 176 bytes) at byte offset ${at(2)}\n`);
+});
+
+V2('should decode a synthetic 100,000-record log, every split alike (test/synthetic-log.ts)', () => {
+  const log = syntheticLog({ records: 100_000 });
+  assert.is(log.bytes.length, 16 + 100_000 * 176);
+  const codec = loadCodec();
+  const whole = decodeAll(codec, log.bytes);
+  assert.is(whole.error, null);
+  const st = whole.records as StatusEvent[];
+  assert.is(st.length, 100_000);
+  assert.is(st[0].kind, 'started');
+  assert.is(st[1].pid, log.mainPid);
+  assert.equal(
+    st.filter((e) => escaped(e, st[0])).map((e) => e.pid),
+    log.escaped,
+  );
+  assert.ok(
+    st.every((e) => e.proc && e.proc.start <= e.time!),
+    'every process started before its record',
+  );
+  const d = new StreamDecoder(codec);
+  const parts: Array<StatusEvent | ControlEvent> = [];
+  for (let at = 0; at < log.bytes.length; at += 65_537) parts.push(...d.push(log.bytes.subarray(at, at + 65_537)));
+  d.end();
+  assert.equal(parts, st);
+});
+
+V2.run();
 
 // ---
 const Stream = suite('streaming');
@@ -323,7 +493,10 @@ Module('should load from its package name in Node, from bytes, and decode as the
   const codec = await mod.loadCodec(readFileSync(fileURLToPath(import.meta.resolve('supervise/codec.wasm'))));
   const bytes = concatBytes([encodeStatusRef({ signo: 17, code: 3, pid: 12, status: 11 }), new Uint8Array(3)]);
   const r = mod.decodeAll(codec, bytes);
-  assert.equal(r.records.map(mod.formatEvent), ['pid 12  dumped SIGSEGV']);
+  assert.equal(
+    r.records.map((e) => mod.formatEvent(e)),
+    ['pid 12  dumped SIGSEGV'],
+  );
   assert.is(r.error!.message, 'truncated record (3 of 128 bytes) at byte offset 128');
 });
 

@@ -81,9 +81,10 @@ export function statusKindRef(bytes: Uint8Array, offset = 0): number {
   const f = decodeStatusRef(bytes, offset);
   const signal = (n: number) => n >= 1 && n <= 64;
   if (f.signo === 0) {
-    if (f.code !== 0x5301 && f.code !== 0x5302) return -2;
+    if (f.code !== 0x5301 && f.code !== 0x5302 && f.code !== 0x5303) return -2;
     if (!statusPaddingIsZero(bytes, offset)) return -3;
     if (f.code === 0x5301) return f.pid <= 0 ? -4 : f.errno !== 0 ? -5 : 16;
+    if (f.code === 0x5303) return f.pid <= 0 ? -4 : f.errno !== 0 ? -5 : 18;
     return f.pid !== 0 ? -4 : f.errno < 1 || f.errno > 4095 ? -5 : 17;
   }
   if (f.signo !== 17) return -1;
@@ -121,6 +122,43 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
     out.set(p, at);
     at += p.length;
   }
+  return out;
+}
+
+/** A process's identity in an events log version 2 entry (the reference's own type). */
+export interface IdentityRef {
+  start: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+}
+
+/** An events log, version 1 (entries of 136 bytes: int64 time@0, record@8) or 2 (176 bytes:
+ *  the same, then int64 start@136, int32 ppid@144 pgid@148 sid@152, comm[16]@156, zero
+ *  172..175), after the 16-byte header "SUPVEVTS", uint32 version@8, uint32 entry size@12.
+ *  Offsets spelled out here, as for the records (README, "The events file"). */
+export function encodeEventsRef(
+  version: 1 | 2,
+  entries: Array<{ time: number; record: Uint8Array; proc?: IdentityRef }>,
+): Uint8Array {
+  const size = version === 1 ? 136 : 176;
+  const out = new Uint8Array(16 + entries.length * size);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode('SUPVEVTS'), 0);
+  view.setUint32(8, version, true);
+  view.setUint32(12, size, true);
+  entries.forEach((e, i) => {
+    const at = 16 + i * size;
+    view.setBigInt64(at, BigInt(e.time), true);
+    out.set(e.record, at + 8);
+    if (version === 1 || !e.proc) return;
+    view.setBigInt64(at + 136, BigInt(e.proc.start), true);
+    view.setInt32(at + 144, e.proc.ppid, true);
+    view.setInt32(at + 148, e.proc.pgid, true);
+    view.setInt32(at + 152, e.proc.sid, true);
+    out.set(new TextEncoder().encode(e.proc.comm).subarray(0, 15), at + 156);
+  });
   return out;
 }
 
