@@ -110,22 +110,33 @@ function pipeSubprocess(source: Subprocess, destination: Subprocess, options: Pi
   return settleTogether(destination, source);
 }
 
-/** Copies every stream into `stdin`, ends it when all have closed; once `stdin` closes
- *  (the destination stopped reading) the copy stops and the sources' streams are closed. */
+/** The source streams copied into each destination's stdin, and how many are still open. */
+const COPIES = new WeakMap<Writable, { streams: Readable[]; open: number }>();
+
+/** Copies every stream into `stdin`, ended once every source copied into it (by this call
+ *  or an earlier one) has closed; once `stdin` closes (the destination stopped reading) the
+ *  copies stop and the sources' streams are closed. */
 function copy(streams: Readable[], stdin: Writable): void {
-  let open = streams.length;
-  for (const s of streams) {
-    s.pipe(stdin, { end: false });
-    s.once('close', () => {
-      if (--open === 0 && !stdin.writableEnded) stdin.end();
+  let copies = COPIES.get(stdin);
+  if (!copies) {
+    const c = { streams: [] as Readable[], open: 0 };
+    COPIES.set(stdin, (copies = c));
+    stdin.once('close', () => {
+      for (const s of c.streams) {
+        s.unpipe(stdin);
+        s.destroy();
+      }
     });
   }
-  stdin.once('close', () => {
-    for (const s of streams) {
-      s.unpipe(stdin);
-      s.destroy();
-    }
-  });
+  const c = copies;
+  for (const s of streams) {
+    c.streams.push(s);
+    c.open++;
+    s.pipe(stdin, { end: false });
+    s.once('close', () => {
+      if (--c.open === 0 && !stdin.writableEnded) stdin.end();
+    });
+  }
 }
 
 /** The sources piped into each destination, in order. */
@@ -164,6 +175,7 @@ async function settle(own: Promise<Result>, sources: Subprocess[]): Promise<Pipe
   const [mine, ...theirs] = await Promise.allSettled([own, ...sources.map((s) => Promise.resolve(s))]);
   const value = (r: PromiseSettledResult<Result>) => (r.status === 'fulfilled' ? r.value : r.reason) as PipedResult;
   const result = value(mine);
+  for (const r of theirs) value(r).pipedFrom ??= [];
   result.pipedFrom = [...(result.pipedFrom ?? []), ...theirs.map(value).filter((r) => !result.pipedFrom?.includes(r))];
   if (mine.status === 'rejected') throw result;
   const failed = theirs.find((r) => r.status === 'rejected');

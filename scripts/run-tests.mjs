@@ -17,7 +17,7 @@ const files = readdirSync(path.join(root, 'test'))
   .map((f) => path.join('test', f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
-const BLACK_BOX = ['cli', 'launch', 'dropin', 'reliability', 'lib', 'decode'].map((n) =>
+const BLACK_BOX = ['cli', 'launch', 'dropin', 'reliability', 'lib', 'decode', 'lib-pipe', 'lib-template'].map((n) =>
   path.join('test', `${n}.test.ts`),
 );
 

@@ -1,0 +1,187 @@
+// subprocess.pipe() with real process trees, each stage under its own supervise. The oracle:
+// every process of a stage's tree inherits that stage's stderr pipe (no escapee below closes
+// it), so once the three stderr pipes are at EOF every process of the pipeline is dead; the
+// escapees announce their pids on stderr, so the checks and the cleanup go by pid.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { spawn, SubprocessError, type PipedResult, type Subprocess } from '../lib/index.ts';
+import { alive, killQuietly, until, within } from './procs.ts';
+
+const started = new Set<number>();
+function cleanup(): void {
+  for (const pid of started) killQuietly(pid);
+  started.clear();
+}
+
+/** The middle stage: a background child, a setsid one, a double fork and a nohup one, each
+ *  keeping every fd (stdin and stdout are the pipeline's pipes, stderr the oracle), then
+ *  `grep 7` as the main child. */
+const MIDDLE = [
+  'sleep 31.71 & echo $! >&2',
+  'setsid sleep 31.72 & echo $! >&2',
+  "sh -c 'sleep 31.73 & echo $! >&2'",
+  'nohup sleep 31.74 & echo $! >&2',
+  'echo ready >&2',
+  'exec grep 7',
+].join('\n');
+const MIDDLE_PIDS = 4;
+
+function pidsIn(text: string): number[] {
+  return text
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l.trim()))
+    .map(Number);
+}
+
+/** Text written to a stage's stderr so far, and EOF on it (every process holding it dead). */
+function watch(sub: Subprocess): { text: () => string; eof: Promise<void> } {
+  let text = '';
+  sub.stderr!.on('data', (d) => {
+    text += d;
+  });
+  return { text: () => text, eof: new Promise((r) => sub.stderr!.on('close', () => r())) };
+}
+
+/** The SubprocessError `p` rejects with (fails the test if it resolves). */
+function rejection(p: PromiseLike<unknown>): Promise<SubprocessError & PipedResult> {
+  return Promise.resolve(p).then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: SubprocessError & PipedResult) => e,
+  );
+}
+
+const Stages = suite('lib: pipe, three stages');
+Stages.after.each(cleanup);
+
+Stages('should give what the shell pipeline gives, and leave nothing of any stage when the last settles', async () => {
+  const first = spawn('seq', ['3000']);
+  const middle = first.pipe('sh', ['-c', MIDDLE]);
+  const last = middle.pipe('sort', ['-r']);
+  const watched = [first, middle, last].map(watch);
+  for (const s of [first, middle, last]) started.add(await within(s.spawned, 10_000, 'a stage to start'));
+  middle.stderr!.on('data', () => {
+    for (const p of pidsIn(watched[1].text())) started.add(p);
+  });
+  const r = await within(Promise.resolve(last), 20_000, 'the pipeline');
+  const shell = execFileSync('sh', ['-c', 'seq 3000 | grep 7 | sort -r'], { encoding: 'utf8' });
+  assert.is(String(r.stdout).replace(/\n$/, ''), shell.replace(/\n$/, ''));
+  const escapees = pidsIn(watched[1].text());
+  assert.is(escapees.length, MIDDLE_PIDS, `the middle's escapees: ${watched[1].text()}`);
+  // When the last settles every stage has settled, so every tree is gone, none left to reap.
+  const pids = [first.pid!, middle.pid!, last.pid!, ...escapees];
+  assert.equal(pids.filter(alive), [], 'a process of the pipeline is alive after it settled');
+  await within(Promise.all(watched.map((w) => w.eof)), 1000, "EOF on every stage's stderr");
+});
+
+Stages('should end the whole pipeline, and reject, when the first stage is killed', async () => {
+  const first = spawn('sh', ['-c', 'echo 7; exec sleep 31.75']);
+  const middle = first.pipe('sh', ['-c', MIDDLE]);
+  const last = middle.pipe('cat');
+  const watched = [first, middle, last].map(watch);
+  for (const s of [first, middle, last]) started.add(await within(s.spawned, 10_000, 'a stage to start'));
+  await until(() => watched[1].text().includes('ready'), 10_000, 'the middle stage to start its escapees');
+  const escapees = pidsIn(watched[1].text());
+  for (const p of escapees) started.add(p);
+  assert.is(escapees.length, MIDDLE_PIDS);
+  const pids = [first.pid!, middle.pid!, last.pid!, ...escapees];
+  assert.equal(
+    pids.filter((p) => !alive(p)),
+    [],
+    'every process is running before the kill',
+  );
+
+  first.kill();
+  const e = await within(rejection(last), 10_000, 'the pipeline to settle');
+  // The first stage's failure; the others ended on EOF and succeeded.
+  assert.instance(e, SubprocessError);
+  assert.is(e.signal, 'SIGTERM');
+  assert.match(e.command, 'sleep 31.75');
+  assert.equal(pids.filter(alive), [], 'a process of the pipeline outlived the first stage');
+  await within(Promise.all(watched.map((w) => w.eof)), 1000, "EOF on every stage's stderr");
+  // The later stages read to EOF and exited 0; awaiting the middle gives the first's error too.
+  assert.is(middle.status?.exitCode, 0);
+  assert.is(last.status?.exitCode, 0);
+  assert.is((await rejection(middle)).signal, 'SIGTERM');
+});
+
+Stages('should settle with the last Result, pipedFrom holding the earlier ones in order', async () => {
+  const r = await spawn('seq', ['30']).pipe('grep', ['2']).pipe('wc', ['-l']);
+  assert.is(String(r.stdout).trim(), '12');
+  assert.is(r.command, 'wc -l');
+  assert.is(r.pipedFrom.length, 1);
+  const [grep] = r.pipedFrom;
+  assert.is(grep.command, 'grep 2');
+  assert.is(grep.exitCode, 0);
+  assert.is(grep.pipedFrom.length, 1);
+  assert.is(grep.pipedFrom[0].command, 'seq 30');
+  assert.equal(grep.pipedFrom[0].pipedFrom, []);
+});
+
+Stages("should reject with the middle stage's error when it fails, the other stages ending", async () => {
+  const last = spawn('seq', ['100']).pipe('sh', ['-c', 'read x; echo "$x"; exit 5']).pipe('cat');
+  const e = await within(rejection(last), 10_000, 'the pipeline');
+  assert.is(e.exitCode, 5);
+  assert.is(e.command, 'sh -c read x; echo "$x"; exit 5');
+  assert.is(e.pipedFrom.length, 1);
+  assert.is(e.pipedFrom[0].command, 'seq 100');
+});
+
+// ---
+
+const Ways = suite('lib: pipe, the other ways');
+Ways.after.each(cleanup);
+
+Ways('should pipe into a running Subprocess, and from stderr or all', async () => {
+  const cat = spawn('cat');
+  const r = await spawn('sh', ['-c', 'echo one']).pipe(cat);
+  assert.is(String(r.stdout).trim(), 'one');
+  assert.is(r.pipedFrom[0].command, 'sh -c echo one');
+
+  const e = await spawn('sh', ['-c', 'echo out; echo err >&2']).pipe('cat', [], { from: 'stderr' });
+  assert.is(String(e.stdout).trim(), 'err');
+
+  const a = await spawn('sh', ['-c', 'echo out; echo err >&2']).pipe('sort', [], { from: 'all' });
+  assert.is(String(a.stdout).trim(), 'err\nout');
+});
+
+Ways('should pipe from several sources into one destination, settling when all have', async () => {
+  const cat = spawn('sort');
+  spawn('echo', ['b']).pipe(cat);
+  const r = await spawn('echo', ['a']).pipe(cat);
+  assert.is(String(r.stdout).trim(), 'a\nb');
+  assert.equal(r.pipedFrom.map((p) => p.command).sort(), ['echo a', 'echo b']);
+});
+
+Ways('should end the source when the destination stops reading, as a shell does', async () => {
+  const source = spawn('yes');
+  const last = source.pipe('head', ['-n', '2']);
+  started.add(await within(source.spawned, 10_000, 'yes to start'));
+  const e = await within(rejection(last), 10_000, 'the pipeline after head exits');
+  // child_process's pipes are socket pairs: `yes` sees EPIPE (SIGPIPE) or, with bytes left
+  // unread by head, ECONNRESET (it then exits 1); either way it ends, and the pipeline fails.
+  assert.is(e.command, 'yes');
+  assert.ok(e.signal === 'SIGPIPE' || e.exitCode === 1, `yes ended with ${e.signal ?? e.exitCode}`);
+  assert.is(String(e.pipedFrom ?? []), '', 'the source has nothing piped into it');
+});
+
+Ways('should accept a template and .pipe(options) then a template', async () => {
+  const word = 'b c';
+  const r = await spawn('printf', ['a\\nb c\\n']).pipe`grep -x ${word}`;
+  assert.is(String(r.stdout).trim(), 'b c');
+  const w = await spawn('pwd').pipe({ cwd: '/' })`sh -c ${'cat; pwd'}`;
+  assert.is(String(w.stdout).trim(), `${process.cwd()}\n/`);
+});
+
+Ways('should throw a TypeError for a destination that is none, or a source stream not piped', () => {
+  const source = spawn('true', [], { stdout: 'ignore' });
+  assert.throws(() => source.pipe('cat'), /stdout is not piped/);
+  assert.throws(() => spawn('true').pipe(42 as never), /destination must be/);
+  assert.throws(() => spawn('true').pipe('cat', [], { from: 'stdio' as never }), /from must be/);
+  assert.throws(() => spawn('true').pipe(spawn('true', [], { stdin: 'ignore' })), /stdin is not 'pipe'/);
+});
+
+Stages.run();
+Ways.run();
