@@ -1,41 +1,82 @@
-// What a finished subprocess reports: Result on success, SubprocessError otherwise.
-// The message says what happened in one line, as execa's does.
+// What a finished subprocess reports: a Result on success, a SubprocessError otherwise,
+// both built by settle() from what spawn() or spawnSync() saw. Fields and messages as
+// execa 9's ("Command failed with exit code 3: false").
+import { stripVTControlCharacters } from 'node:util';
 import { errnoName } from '../codec/index.ts';
 import type { ExitStatus } from './events.ts';
+import { signalDescription } from './signals.ts';
 
-/** What `await spawn(...)` resolves to (and what a SubprocessError carries). */
-export interface Result<T = string | Buffer> {
-  /** The command as run: file and arguments joined by spaces. */
+/** Collected output: a string, a Buffer (`encoding: 'buffer'`) or lines (`lines: true`). */
+export type Output = string | string[] | Buffer;
+
+/** What `await spawn(...)` and spawnSync() give (and what a SubprocessError carries). */
+export interface Result<T extends Output = Output> {
+  /** The command as run: file and arguments joined by spaces (before `shell` wraps it). */
   command: string;
+  /** The same, each argument quoted for a POSIX shell where it needs it (shell-quote), so
+   *  it can be pasted into one; what `verbose` and error messages print. */
+  escapedCommand: string;
+  /** The child's working directory (the `cwd` option, else process.cwd()). */
+  cwd: string;
   /** The main child's exit code, or undefined if a signal ended it or it never ran. */
   exitCode: number | undefined;
   /** The signal that ended the main child ('SIGTERM', 'SIGRTMIN+2'...), or undefined. */
   signal: string | undefined;
-  /** stdout/stderr collected when piped (strings, or Buffers with `encoding: 'buffer'`). */
+  /** What `signal` means ('Termination'), or undefined. */
+  signalDescription: string | undefined;
+  /** stdout/stderr collected when piped: strings, Buffers (`encoding: 'buffer'`) or
+   *  arrays of lines (`lines: true`); undefined when not piped. */
   stdout: T | undefined;
   stderr: T | undefined;
-  /** From spawn() to the end of the tree. */
+  /** stdout and stderr interleaved in arrival order, with `all: true`; else undefined. */
+  all: T | undefined;
+  /** From spawn() to the end of the tree, in milliseconds. */
   durationMs: number;
+  /** The command did not succeed (always false on a resolved Result unless `reject: false`). */
+  failed: boolean;
   /** The `timeout` option fired. */
   timedOut: boolean;
   /** The `signal` option (AbortSignal) aborted. */
   isCanceled: boolean;
+  /** A signal ended the main child (`signal` is set). */
+  isTerminated: boolean;
+  /** `forceKillAfterDelay` expired with the main child alive: the tree was SIGKILLed. */
+  isForcefullyTerminated: boolean;
+  /** The same as isForcefullyTerminated (the name issue 13 uses). */
+  isForcefullyKilled: boolean;
+  /** Output went past `maxBuffer`: the tree was SIGKILLed, the output truncated. */
+  isMaxBuffer: boolean;
   /** The main child's status; undefined if it could not be started. */
   status: ExitStatus | undefined;
 }
 
-/** Thrown by `await spawn(...)` on a non-zero exit, a signal, a timeout, an abort, or a
- *  failed start (then `code` is the errno name, e.g. 'ENOENT', as with child_process). */
-export class SubprocessError extends Error implements Result {
+/** Thrown by `await spawn(...)` (and spawnSync()) on a non-zero exit, a signal, a timeout,
+ *  an abort, too much output, or a failed start (then `code` is the errno name, e.g.
+ *  'ENOENT', as with child_process). The message is shortMessage, then stderr and stdout
+ *  (or all). */
+export class SubprocessError<T extends Output = Output> extends Error implements Result<T> {
   command!: string;
+  escapedCommand!: string;
+  cwd!: string;
   exitCode!: number | undefined;
   signal!: string | undefined;
-  stdout!: string | Buffer | undefined;
-  stderr!: string | Buffer | undefined;
+  signalDescription!: string | undefined;
+  stdout!: T | undefined;
+  stderr!: T | undefined;
+  all!: T | undefined;
   durationMs!: number;
+  failed!: boolean;
   timedOut!: boolean;
   isCanceled!: boolean;
+  isTerminated!: boolean;
+  isForcefullyTerminated!: boolean;
+  isForcefullyKilled!: boolean;
+  isMaxBuffer!: boolean;
   status!: ExitStatus | undefined;
+  /** What happened and the command, without the output: 'Command failed with exit code 3: false'. */
+  shortMessage!: string;
+  /** The message of the underlying error ('spawn nosuchcmd ENOENT'), when there is one. */
+  originalMessage: string | undefined;
   /** 'ENOENT', 'EACCES'... when the command could not be started. */
   code?: string;
   errno?: number;
@@ -43,43 +84,124 @@ export class SubprocessError extends Error implements Result {
   path?: string;
   spawnargs?: string[];
 
-  constructor(message: string, result: Result, cause?: Error) {
+  constructor(message: string, result: Result<T>, cause?: Error) {
     super(message, cause ? { cause } : undefined);
     this.name = 'SubprocessError';
     Object.assign(this, result);
   }
 }
 
-/** The error for a command that could not be started (`spawn nosuchcmd ENOENT`), with
- *  the fields child_process gives it. `errno` is positive, as in a status record. */
-export function spawnError(file: string, args: readonly string[], errno: number, result: Result): SubprocessError {
-  const code = errnoName(errno);
-  const error = new SubprocessError(`spawn ${file} ${code}`, result);
-  error.code = code;
-  error.errno = -errno;
-  error.syscall = `spawn ${file}`;
-  error.path = file;
-  error.spawnargs = [...args];
+/** The `maxBuffer` overflow: which stream went past how much of what. */
+export interface Overflow {
+  stream: 'stdout' | 'stderr';
+  limit: number;
+  unit: 'characters' | 'bytes' | 'lines';
+}
+
+/** Everything a finished command's Result is made of; what spawn() and spawnSync() fill in. */
+export interface Outcome<T extends Output = Output> {
+  command: string;
+  escapedCommand: string;
+  cwd: string;
+  durationMs: number;
+  status: ExitStatus | undefined;
+  stdout: T | undefined;
+  stderr: T | undefined;
+  all: T | undefined;
+  timedOut: boolean;
+  isCanceled: boolean;
+  isForcefullyTerminated: boolean;
+  overflow: Overflow | undefined;
+  /** A failed start ('spawn-failed' record, or Node's own spawn error): errno (positive)
+   *  and its name. */
+  start?: { errno: number; code: string };
+  /** The error behind the failure, if any (Node's spawn error, supervise lost). */
+  cause?: Error;
+  /** Options the messages quote. */
+  timeout: number;
+  forceKillAfterDelay: number | false;
+  killSignal: string;
+  spawnArgs: readonly string[];
+  file: string;
+}
+
+/** The Result of `o`, or the SubprocessError saying why it is not a success. */
+export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessError<T> {
+  const signal = o.status?.signal;
+  const result: Result<T> = {
+    command: o.command,
+    escapedCommand: o.escapedCommand,
+    cwd: o.cwd,
+    exitCode: o.status?.exitCode,
+    signal,
+    signalDescription: signalDescription(signal),
+    stdout: o.stdout,
+    stderr: o.stderr,
+    all: o.all,
+    durationMs: o.durationMs,
+    failed: false,
+    timedOut: o.timedOut,
+    isCanceled: o.isCanceled,
+    isTerminated: signal !== undefined,
+    isForcefullyTerminated: o.isForcefullyTerminated,
+    isForcefullyKilled: o.isForcefullyTerminated,
+    isMaxBuffer: o.overflow !== undefined,
+    status: o.status,
+  };
+  const code = o.start?.code;
+  const prefix = why(o, result, code);
+  if (prefix === undefined) return result;
+  result.failed = true;
+  const originalMessage =
+    code !== undefined ? `spawn ${o.file} ${code}` : o.cause ? stripVTControlCharacters(o.cause.message) : undefined;
+  const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${originalMessage}` : ''}`;
+  const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
+  const message = [shortMessage, ...parts.map(text)].filter(Boolean).join('\n\n');
+  const error = new SubprocessError<T>(message, result, o.cause);
+  error.shortMessage = shortMessage;
+  error.originalMessage = originalMessage;
+  if (code !== undefined) {
+    error.code = code;
+    error.errno = -o.start!.errno;
+    error.syscall = `spawn ${o.file}`;
+    error.path = o.file;
+    error.spawnargs = [...o.spawnArgs];
+  }
   return error;
 }
 
-/** The error for a finished command that did not succeed, or undefined if it did. */
-export function failure(result: Result): SubprocessError | undefined {
-  const what = result.timedOut
-    ? 'timed out'
-    : result.isCanceled
-      ? 'was canceled'
-      : result.signal
-        ? `was killed with ${result.signal}`
-        : result.exitCode !== 0
-          ? `failed with exit code ${result.exitCode}`
-          : undefined;
-  if (!what) return undefined;
-  const after =
-    result.timedOut || result.isCanceled
-      ? ` (${result.signal ? `killed with ${result.signal}` : `exit code ${result.exitCode}`})`
-      : '';
-  return new SubprocessError(`Command ${what}${after}: ${result.command}`, result);
+/** execa's first words for a failure, or undefined for a success. */
+function why(o: Outcome, r: Result, code: string | undefined): string | undefined {
+  const forceful = o.isForcefullyTerminated
+    ? ` and was forcefully terminated after ${o.forceKillAfterDelay} milliseconds`
+    : '';
+  if (o.timedOut) return `Command timed out after ${o.timeout} milliseconds${forceful}`;
+  if (o.isCanceled) return `Command was canceled${forceful}`;
+  if (o.overflow) return `Command's ${o.overflow.stream} was larger than ${o.overflow.limit} ${o.overflow.unit}`;
+  if (code !== undefined) return `Command failed with ${code}`;
+  if (o.isForcefullyTerminated)
+    return `Command was killed with ${o.killSignal} (${signalDescription(o.killSignal)})${forceful}`;
+  if (r.signal !== undefined) return `Command was killed with ${r.signal} (${r.signalDescription})`;
+  if (!o.status) return 'Command failed';
+  if (r.exitCode !== 0) return `Command failed with exit code ${r.exitCode}`;
+  return undefined;
+}
+
+/** Output as the message shows it: text, final newline removed. */
+function text(out: Output | undefined): string {
+  if (out === undefined) return '';
+  const s = Array.isArray(out) ? out.join('\n') : out.toString();
+  return stripVTControlCharacters(stripNewline(s));
+}
+
+/** `s` without one final '\n' or '\r\n' (what `stripFinalNewline` does). */
+export function stripNewline(s: string): string {
+  return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') ? s.slice(0, -1) : s;
+}
+
+/** A failed start as Outcome.start: 'ENOENT' for 2; `fallback` (Node's code) when errno is 0. */
+export function startFailure(errno: number, fallback?: string): { errno: number; code: string } {
+  return { errno, code: errno ? errnoName(errno) : (fallback ?? 'UNKNOWN') };
 }
 
 /** An Error with `code: 'ESRCH'`, as process.kill() throws for a gone pid. */

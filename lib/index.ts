@@ -9,21 +9,23 @@
 //   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
 //      that, and the end of piped stdout/stderr, settles `await`.
 import { Subprocess } from './spawn.ts';
-import type { Options } from './options.ts';
+import { checkArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
 
 /** Starts `file` with `args` under its own supervise. See Subprocess and Options. */
-export function spawn(file: string, args: readonly string[] = [], options: Options = {}): Subprocess {
-  if (typeof file !== 'string' || file === '') throw new TypeError('spawn(): file must be a non-empty string');
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    throw new TypeError('spawn(): args must be an array of strings');
-  }
+export function spawn<O extends Options = NoOptions>(
+  file: string,
+  args: readonly string[] = [],
+  options: O = {} as O,
+): Subprocess<OutputOf<O>> {
+  checkArguments('spawn', file, args);
   return new Subprocess(file, args, options);
 }
 
-export { Subprocess };
-export { SubprocessError, type Result } from './errors.ts';
+export { Subprocess, type IterableOptions } from './spawn.ts';
+export { spawnSync } from './sync.ts';
+export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
-export type { Options, StdioOption } from './options.ts';
+export type { Options, OutputOf, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template (part B)
 export { $, type TemplateFunction, type TemplateValue } from './template.ts';
 export type { PipeMethod, PipeOptions, Piped, PipedResult } from './pipe.ts';

@@ -1,14 +1,21 @@
-// The options of spawn(), their defaults, and how they become child_process options.
+// The options of spawn() and spawnSync(), their defaults, and how they become
+// child_process options. Named and behaving as execa 9's unless a guarantee of supervise
+// needs otherwise (each such case says so).
 import { signalNumber as codecSignalNumber } from '../codec/index.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { fileURLToPath } from 'node:url';
+import { npmRunPathEnv } from 'npm-run-path';
 import type { Readable, Stream, Writable } from 'node:stream';
 
 /** Where a standard stream of the child goes: as child_process's stdio entries. */
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number | Stream | Readable | Writable;
 
-/** Options of spawn(). */
+/** What `verbose` prints on stderr: nothing, the command and its end, or those and the output. */
+export type Verbose = 'none' | 'short' | 'full';
+
+/** Options of spawn() and spawnSync(). */
 export interface Options {
-  /** Working directory of the child. */
+  /** Working directory of the child (default: process.cwd()); also `result.cwd`. */
   cwd?: string | URL;
   /** Environment of the child (default: process.env). */
   env?: NodeJS.ProcessEnv;
@@ -19,8 +26,36 @@ export interface Options {
   stdio?: StdioOption | [StdioOption, StdioOption, StdioOption];
   /** Written to stdin, which is then closed (stdin must be 'pipe'). */
   input?: string | Buffer | Uint8Array;
-  /** How piped stdout/stderr are collected: a text encoding (default 'utf8') or 'buffer'. */
+  /** How piped stdout/stderr are collected: a text encoding (default 'utf8') or 'buffer'
+   *  (Buffers; `lines` then does nothing). */
   encoding?: BufferEncoding | 'buffer';
+  /** Remove one final newline ('\n' or '\r\n') from `stdout`, `stderr` and `all`, and the
+   *  newline of every line with `lines` (default true). */
+  stripFinalNewline?: boolean;
+  /** Split `stdout`, `stderr` and `all` into arrays of lines (default false). */
+  lines?: boolean;
+  /** Also collect stdout and stderr together, in the order they arrive: `result.all`, and
+   *  the stream `subprocess.all` (default false). */
+  all?: boolean;
+  /** Most output kept per stream (default 100_000_000): characters with a text encoding,
+   *  bytes with 'buffer', lines with `lines`. Beyond it the whole tree is SIGKILLed (as
+   *  close() does), the output kept so far is truncated to the limit, and the command
+   *  fails with `isMaxBuffer: true`. (execa sends killSignal to the main child; supervise
+   *  ends the tree, so nothing keeps writing.) */
+  maxBuffer?: number;
+  /** Run the command through a shell: true for /bin/sh, or the shell's path. The file and
+   *  arguments are joined by spaces into one `-c` script, as in execa. The shell and
+   *  everything it starts are the tree, under the same guarantees. */
+  shell?: boolean | string | URL;
+  /** Look for the command in `node_modules/.bin` of `localDir` and of each of its parent
+   *  directories, then in the directory of the running Node, before PATH (default false). */
+  preferLocal?: boolean;
+  /** Where `preferLocal` starts looking (default: `cwd`). */
+  localDir?: string | URL;
+  /** 'short': print the command on stderr when it starts, and how it ended with its
+   *  duration; 'full': also every line of its piped stdout and stderr (default 'none').
+   *  As execa prints them: `[HH:MM:SS.mmm] [N] $ command`, `[..] [N] ✔ (done in 12ms)`. */
+  verbose?: Verbose;
   /** Milliseconds; then `killSignal`, and `forceKillAfterDelay` later close(). */
   timeout?: number;
   /** Aborting it does what `timeout` does, and marks the result isCanceled. */
@@ -28,7 +63,7 @@ export interface Options {
   /** Sent to the main child on timeout or abort (default 'SIGTERM'). */
   killSignal?: NodeJS.Signals | string | number;
   /** Milliseconds after killSignal before the whole tree is SIGKILLed (default 5000;
-   *  false: never). */
+   *  false: never). When it fires, `isForcefullyTerminated` is true. */
   forceKillAfterDelay?: number | false;
   /** When the main child exits: 'kill-tree' (default) SIGKILLs what it left behind,
    *  'wait-tree' waits for every descendant. */
@@ -37,13 +72,46 @@ export interface Options {
   reject?: boolean;
 }
 
+/** The type of `stdout`, `stderr` and `all` that options `O` give: Buffer with
+ *  `encoding: 'buffer'`, string[] with `lines: true`, else string (a union when the
+ *  options' type does not say). */
+export type OutputOf<O extends Options> = O extends { encoding: 'buffer' }
+  ? Buffer
+  : O extends { encoding?: BufferEncoding }
+    ? O extends { lines: true }
+      ? string[]
+      : O extends { lines?: false }
+        ? string
+        : string | string[]
+    : Buffer | string | string[];
+
+/** The options' type when none are given: OutputOf it is string. */
+export type NoOptions = { encoding?: undefined; lines?: undefined };
+
+/** Checks spawn()'s and spawnSync()'s file and args. */
+export function checkArguments(name: string, file: unknown, args: unknown): void {
+  if (typeof file !== 'string' || file === '') throw new TypeError(`${name}(): file must be a non-empty string`);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new TypeError(`${name}(): args must be an array of strings`);
+  }
+}
+
 /** Options with every default applied. */
 export interface Normalized {
-  cwd: string | URL | undefined;
+  /** The working directory as a path (process.cwd() when not given). */
+  cwd: string;
+  /** The cwd to hand child_process: undefined when the caller gave none. */
+  spawnCwd: string | undefined;
   env: NodeJS.ProcessEnv | undefined;
   stdio: [StdioOption, StdioOption, StdioOption];
   input: string | Buffer | Uint8Array | undefined;
   encoding: BufferEncoding | 'buffer';
+  stripFinalNewline: boolean;
+  lines: boolean;
+  all: boolean;
+  maxBuffer: number;
+  shell: string | undefined;
+  verbose: Verbose;
   timeout: number;
   signal: AbortSignal | undefined;
   killSignal: number;
@@ -68,12 +136,30 @@ export function normalize(o: Options = {}): Normalized {
   }
   const timeout = o.timeout ?? 0;
   if (!(timeout >= 0)) throw new TypeError(`spawn(): timeout must be >= 0, not ${timeout}`);
+  const maxBuffer = o.maxBuffer ?? 100_000_000;
+  if (!(maxBuffer >= 0)) throw new TypeError(`spawn(): maxBuffer must be >= 0, not ${maxBuffer}`);
+  const verbose = o.verbose ?? 'none';
+  if (verbose !== 'none' && verbose !== 'short' && verbose !== 'full') {
+    throw new TypeError(`spawn(): verbose must be 'none', 'short' or 'full', not ${String(verbose)}`);
+  }
+  const spawnCwd = o.cwd === undefined ? undefined : toPath(o.cwd);
+  const cwd = spawnCwd ?? process.cwd();
+  const env = o.preferLocal
+    ? npmRunPathEnv({ env: o.env ?? process.env, cwd: o.localDir ? toPath(o.localDir) : cwd })
+    : o.env;
   return {
-    cwd: o.cwd,
-    env: o.env,
+    cwd,
+    spawnCwd,
+    env,
     stdio,
     input: o.input,
     encoding: o.encoding ?? 'utf8',
+    stripFinalNewline: o.stripFinalNewline ?? true,
+    lines: o.lines ?? false,
+    all: o.all ?? false,
+    maxBuffer,
+    shell: o.shell === true ? '/bin/sh' : o.shell ? toPath(o.shell) : undefined,
+    verbose,
     timeout,
     signal: o.signal,
     killSignal: signalNumber(o.killSignal ?? 'SIGTERM'),
@@ -81,6 +167,10 @@ export function normalize(o: Options = {}): Normalized {
     waitAll: o.onMainExit === 'wait-tree',
     reject: o.reject ?? true,
   };
+}
+
+function toPath(p: string | URL): string {
+  return typeof p === 'string' ? p : fileURLToPath(p);
 }
 
 /** 'SIGTERM' (or any name `supervise send` takes, 'SIGRTMIN+2' included) or 15 -> 15;

@@ -7,24 +7,52 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { commandLine } from './command.ts';
 import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
-import { esrch, failure, spawnError, SubprocessError, type Result } from './errors.ts';
+import {
+  esrch,
+  settle,
+  startFailure,
+  SubprocessError,
+  type Outcome,
+  type Output,
+  type Overflow,
+  type Result,
+} from './errors.ts';
 import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
+import { Collector, LineSplitter } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
+import { signalName } from '../codec/index.ts';
+import { VerboseLog } from './verbose.ts';
+
+/** Options of subprocess.iterable(). */
+export interface IterableOptions {
+  /** Which output to read lines of (default 'stdout'; 'all' needs the `all` option). */
+  from?: 'stdout' | 'stderr' | 'all';
+  /** Keep each line's '\n' (default false). */
+  preserveNewlines?: boolean;
+}
 
 /** A running command and everything it starts. Awaitable: resolves to a Result, or
- *  rejects with a SubprocessError (unless `reject: false`). */
-export class Subprocess implements PromiseLike<Result> {
+ *  rejects with a SubprocessError (unless `reject: false`). Async-iterable: the lines of
+ *  its stdout. `T` is the type of its collected output (see OutputOf). */
+export class Subprocess<T extends Output = Output> implements PromiseLike<Result<T>>, AsyncIterable<string> {
   /** The command as run: file and arguments joined by spaces. */
   readonly command: string;
+  /** The same, quoted for a shell (see Result.escapedCommand). */
+  readonly escapedCommand: string;
   /** The main child's pid, once supervise reports it started (see `spawned`). */
   pid: number | undefined;
   /** Resolves to the pid once the command is running; rejects if it could not start. */
   readonly spawned: Promise<number>;
+  /** The child's stdin, stdout and stderr when piped (else null), as child_process's. */
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  /** stdout and stderr in one stream, in arrival order, with `all: true` (else undefined). */
+  readonly all: Readable | undefined;
   /** The main child's status once it is reaped, else undefined. */
   status: ExitStatus | undefined;
   /** Connects this subprocess's stdout to another's stdin and returns that one: see lib/pipe.ts. */
@@ -37,18 +65,23 @@ export class Subprocess implements PromiseLike<Result> {
   readonly #fd3: Socket | undefined;
   readonly #channel = new Channel();
   readonly #log = new EventLog();
-  readonly #started = Date.now();
+  readonly #started = performance.now();
   readonly #wait: Promise<ExitStatus>;
   readonly #ended: Promise<void>;
-  readonly #result: Promise<Result>;
+  readonly #result: Promise<Result<T>>;
+  readonly #verbose: VerboseLog | undefined;
+  readonly #all: PassThrough | undefined;
   #settleSpawned!: (pid: number | Error) => void;
   #settleWait!: (s: ExitStatus | Error) => void;
   #endTree!: () => void;
-  #spawnFailure: SubprocessError | undefined;
+  #start: { errno: number; code: string } | undefined;
+  #cause: Error | undefined;
   #queued: number[] = []; // signals asked for before the pid is known
   #timers: NodeJS.Timeout[] = [];
   #timedOut = false;
   #isCanceled = false;
+  #forceful = false;
+  #overflow: Overflow | undefined;
   #closing = false;
   #over = false;
   #onAbort = () =>
@@ -59,8 +92,10 @@ export class Subprocess implements PromiseLike<Result> {
   constructor(file: string, args: readonly string[], options: Options) {
     this.#file = file;
     this.#args = args;
-    this.#o = normalize(options);
-    this.command = [file, ...args].join(' ');
+    const o = (this.#o = normalize(options));
+    const line = commandLine(file, args, o.shell);
+    this.command = line.command;
+    this.escapedCommand = line.escapedCommand;
     this.spawned = new Promise<number>((resolve, reject) => {
       this.#settleSpawned = (v) => (typeof v === 'number' ? resolve(v) : reject(v));
     });
@@ -71,20 +106,24 @@ export class Subprocess implements PromiseLike<Result> {
       this.#endTree = resolve;
     });
     for (const p of [this.spawned, this.#wait]) p.catch(() => {}); // rejections are for whoever awaits
+    if (o.verbose !== 'none') {
+      this.#verbose = new VerboseLog(o.reject);
+      this.#verbose.start(this.escapedCommand);
+    }
 
-    const o = this.#o;
     const [host, ...hostArgs] = superviseCommand();
     this.#child = spawnProcess(
       host,
-      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', file, ...args],
-      { cwd: o.cwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
+      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', ...line.argv],
+      { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
     );
     this.stdin = this.#child.stdin;
     this.stdout = this.#child.stdout;
     this.stderr = this.#child.stderr;
     this.#fd3 = this.#child.stdio[3] as Socket | undefined;
+    this.all = this.#all = o.all && (this.stdout || this.stderr) ? new PassThrough() : undefined;
 
-    const collected = [this.#collect(this.stdout), this.#collect(this.stderr)];
+    const collected = [this.#collect(this.stdout, 'stdout'), this.#collect(this.stderr, 'stderr'), this.#collectAll()];
     this.#child.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -123,7 +162,7 @@ export class Subprocess implements PromiseLike<Result> {
    *  (or never started). Goes through fd 3, so a recycled pid is never hit. */
   kill(sig: NodeJS.Signals | string | number = 'SIGTERM'): boolean {
     const n = signalNumber(sig);
-    if (this.status || this.#spawnFailure || this.#over) return false;
+    if (this.status || this.#start || this.#over) return false;
     if (this.pid === undefined) this.#queued.push(n);
     else this.#send(this.pid, n);
     return true;
@@ -154,18 +193,62 @@ export class Subprocess implements PromiseLike<Result> {
     return this.#log;
   }
 
-  then<A = Result, B = never>(
-    onfulfilled?: ((value: Result) => A | PromiseLike<A>) | null,
-    onrejected?: ((reason: SubprocessError) => B | PromiseLike<B>) | null,
+  /** The lines of stdout as they come (`for await (const line of subprocess)`), without
+   *  their newline; the loop throws the SubprocessError if the command fails. */
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    return this.iterable()[Symbol.asyncIterator]();
+  }
+
+  /** The lines of stdout, stderr or all, from this call on, as they come; once the stream
+   *  ends, waits for the command and throws its SubprocessError if it failed (unless
+   *  `reject: false`). Lines are decoded with `encoding` (utf8 when 'buffer'). */
+  iterable({ from = 'stdout', preserveNewlines = false }: IterableOptions = {}): AsyncIterable<string> {
+    const stream = from === 'all' ? this.all : this[from];
+    if (!stream) throw new TypeError(`iterable(): ${from} is not piped${from === 'all' ? ' (set all: true)' : ''}`);
+    const encoding = this.#o.encoding === 'buffer' ? 'utf8' : this.#o.encoding;
+    const queue: string[] = [];
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const decoder = new StringDecoder(encoding);
+    const splitter = new LineSplitter(preserveNewlines);
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    stream.on('data', (c: Buffer) => {
+      queue.push(...splitter.push(decoder.write(c)));
+      notify();
+    });
+    stream.once('close', () => {
+      queue.push(...splitter.push(decoder.end()), ...splitter.end());
+      ended = true;
+      notify();
+    });
+    const result = this.#result;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+          if (queue.length === 0) break;
+          yield queue.shift()!;
+        }
+        await result;
+      },
+    };
+  }
+
+  then<A = Result<T>, B = never>(
+    onfulfilled?: ((value: Result<T>) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: SubprocessError<T>) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.#result.then(onfulfilled, onrejected);
   }
 
-  catch<B = never>(onrejected?: ((reason: SubprocessError) => B | PromiseLike<B>) | null): Promise<Result | B> {
+  catch<B = never>(onrejected?: ((reason: SubprocessError<T>) => B | PromiseLike<B>) | null): Promise<Result<T> | B> {
     return this.#result.catch(onrejected);
   }
 
-  finally(onfinally?: (() => void) | null): Promise<Result> {
+  finally(onfinally?: (() => void) | null): Promise<Result<T>> {
     return this.#result.finally(onfinally);
   }
 
@@ -180,7 +263,13 @@ export class Subprocess implements PromiseLike<Result> {
     mark();
     this.kill(this.#o.killSignal);
     const delay = this.#o.forceKillAfterDelay;
-    if (delay !== false) this.#timers.push(setTimeout(() => void this.close(), delay));
+    if (delay !== false)
+      this.#timers.push(
+        setTimeout(() => {
+          if (!this.status && !this.#closing) this.#forceful = true;
+          void this.close();
+        }, delay),
+      );
   }
 
   #onData(chunk: Buffer): void {
@@ -197,9 +286,10 @@ export class Subprocess implements PromiseLike<Result> {
         this.#settleSpawned(r.pid);
         for (const sig of this.#queued.splice(0)) this.#send(r.pid, sig);
       } else if (r.type === 'spawn-failed') {
-        this.#spawnFailure = spawnError(this.#file, this.#args, r.errno, this.#resultSoFar());
-        this.#settleSpawned(this.#spawnFailure);
-        this.#settleWait(this.#spawnFailure);
+        this.#start = startFailure(r.errno);
+        const error = this.#startError();
+        this.#settleSpawned(error);
+        this.#settleWait(error);
       } else if (r.type === 'reaped') {
         if (r.status.pid === this.pid && !this.status) {
           this.status = r.status;
@@ -217,6 +307,7 @@ export class Subprocess implements PromiseLike<Result> {
     for (const t of this.#timers) clearTimeout(t);
     this.#o.signal?.removeEventListener('abort', this.#onAbort);
     const lost = new Error(`supervise ended without reporting the status of ${this.command}`);
+    if (!this.status && !this.#start && !this.#cause) this.#cause = lost;
     this.#settleSpawned(lost);
     this.#settleWait(lost);
     this.#log.end();
@@ -228,55 +319,91 @@ export class Subprocess implements PromiseLike<Result> {
   #nodeFailed(error: NodeJS.ErrnoException): void {
     if (this.#fd3 && this.pid !== undefined) return;
     const errno = typeof error.errno === 'number' ? Math.abs(error.errno) : 0;
-    this.#spawnFailure = spawnError(this.#file, this.#args, errno, this.#resultSoFar());
-    if (!errno) this.#spawnFailure.code = error.code;
-    this.#spawnFailure.cause = error;
-    this.#settleSpawned(this.#spawnFailure);
-    this.#settleWait(this.#spawnFailure);
+    this.#start = startFailure(errno, error.code);
+    this.#cause = error;
+    const failure = this.#startError();
+    this.#settleSpawned(failure);
+    this.#settleWait(failure);
     this.#onEnd();
   }
 
-  #collect(stream: Readable | null): Promise<string | Buffer | undefined> {
+  /** The error spawned and wait() reject with when the command could not start. */
+  #startError(): SubprocessError {
+    return settle(this.#outcome(undefined, undefined, undefined)) as SubprocessError;
+  }
+
+  #collect(stream: Readable | null, name: 'stdout' | 'stderr'): Promise<Output | undefined> {
     if (!stream) return Promise.resolve(undefined);
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    const collector = new Collector(this.#o, name);
+    const log = this.#o.verbose === 'full' && this.#o.encoding !== 'buffer' ? this.#verbose?.splitter() : undefined;
+    const decoder = log && new StringDecoder(this.#o.encoding as BufferEncoding);
+    stream.on('data', (c: Buffer) => {
+      if (collector.push(c)) this.#overflowed(collector.overflow!);
+      if (log) log(decoder!.write(c));
+    });
+    if (this.#all) stream.pipe(this.#all, { end: false });
     return new Promise((resolve) => {
       stream.on('error', () => {});
       stream.on('close', () => {
-        const all = Buffer.concat(chunks);
-        resolve(this.#o.encoding === 'buffer' ? all : all.toString(this.#o.encoding));
+        if (log) {
+          log(decoder!.end());
+          log(undefined);
+        }
+        resolve(collector.result());
       });
     });
   }
 
-  #resultSoFar(stdout?: string | Buffer, stderr?: string | Buffer): Result {
+  /** `all: true`: stdout and stderr through one PassThrough, collected from it. */
+  #collectAll(): Promise<Output | undefined> {
+    const all = this.#all;
+    if (!all) return Promise.resolve(undefined);
+    const collector = new Collector(this.#o, 'all');
+    all.on('data', (c: Buffer) => collector.push(c));
+    let open = (this.stdout ? 1 : 0) + (this.stderr ? 1 : 0);
+    for (const s of [this.stdout, this.stderr]) s?.on('close', () => --open === 0 && all.end());
+    return new Promise((resolve) => all.on('end', () => resolve(collector.result())));
+  }
+
+  /** maxBuffer passed: the tree goes (nothing keeps writing), the error says so. */
+  #overflowed(overflow: Overflow): void {
+    if (this.#overflow) return;
+    this.#overflow = overflow;
+    void this.close();
+  }
+
+  #outcome(stdout: Output | undefined, stderr: Output | undefined, all: Output | undefined): Outcome<T> {
+    const o = this.#o;
     return {
       command: this.command,
-      exitCode: this.status?.exitCode,
-      signal: this.status?.signal,
-      stdout,
-      stderr,
-      durationMs: Date.now() - this.#started,
+      escapedCommand: this.escapedCommand,
+      cwd: o.cwd,
+      durationMs: performance.now() - this.#started,
+      status: this.status,
+      stdout: stdout as T | undefined,
+      stderr: stderr as T | undefined,
+      all: all as T | undefined,
       timedOut: this.#timedOut,
       isCanceled: this.#isCanceled,
-      status: this.status,
+      isForcefullyTerminated: this.#forceful,
+      overflow: this.#overflow,
+      start: this.#start,
+      cause: this.#cause,
+      timeout: o.timeout,
+      forceKillAfterDelay: o.forceKillAfterDelay,
+      killSignal: signalName(o.killSignal),
+      spawnArgs: this.#args,
+      file: this.#file,
     };
   }
 
-  async #finish(collected: Promise<string | Buffer | undefined>[]): Promise<Result> {
+  async #finish(collected: Promise<Output | undefined>[]): Promise<Result<T>> {
     await this.#ended;
-    const [stdout, stderr] = await Promise.all(collected);
-    const result = this.#resultSoFar(stdout, stderr);
-    let error: SubprocessError | undefined;
-    if (this.#spawnFailure) {
-      error = Object.assign(this.#spawnFailure, { stdout, stderr, durationMs: result.durationMs });
-    } else if (!this.status) {
-      error = new SubprocessError(`supervise ended without reporting the status of ${this.command}`, result);
-    } else {
-      error = failure(result);
-    }
-    if (error && this.#o.reject) throw error;
-    return result;
+    const [stdout, stderr, all] = await Promise.all(collected);
+    const r = settle(this.#outcome(stdout, stderr, all));
+    this.#verbose?.end(r);
+    if (r instanceof SubprocessError && this.#o.reject) throw r;
+    return r;
   }
 }
 

@@ -74,8 +74,8 @@ Basics('should resolve with stdout, stderr, exit code and the main status', asyn
   const r = await sub;
   assert.is(r.exitCode, 0);
   assert.is(r.signal, undefined);
-  assert.is(r.stdout, 'out\n');
-  assert.is(r.stderr, 'err\n');
+  assert.is(r.stdout, 'out');
+  assert.is(r.stderr, 'err');
   assert.is(r.command, 'sh -c echo out; echo err >&2');
   assert.ok(r.durationMs >= 0);
   assert.is(r.timedOut, false);
@@ -89,8 +89,9 @@ Basics('should reject a non-zero exit with a SubprocessError saying so, unless r
   const e = await rejection(spawn('sh', ['-c', 'echo partial; exit 3']));
   assert.instance(e, SubprocessError);
   assert.is(e.exitCode, 3);
-  assert.is(e.stdout, 'partial\n');
-  assert.match(e.message, 'failed with exit code 3');
+  assert.is(e.stdout, 'partial');
+  assert.is(e.shortMessage, "Command failed with exit code 3: sh -c 'echo partial; exit 3'");
+  assert.is(e.message, `${e.shortMessage}\n\npartial`);
   const r = await spawn('sh', ['-c', 'exit 4'], { reject: false });
   assert.is(r.exitCode, 4);
 });
@@ -103,14 +104,16 @@ Basics('should pass input, cwd and env, and collect Buffers with encoding: buffe
     encoding: 'buffer',
   });
   assert.ok(Buffer.isBuffer(r.stdout));
-  assert.is(r.stdout!.toString(), 'in\n/tmp\nbar\n');
+  assert.is(r.stdout!.toString(), 'in\n/tmp\nbar');
+  assert.is(r.cwd, '/tmp');
 });
 
 Basics('should reject a missing command with code ENOENT and its name, as child_process does', async () => {
   const sub = spawn('nosuchcmd-4', ['x']);
   const e = await rejection(sub);
   assert.is(e.code, 'ENOENT');
-  assert.is(e.message, 'spawn nosuchcmd-4 ENOENT');
+  assert.is(e.originalMessage, 'spawn nosuchcmd-4 ENOENT');
+  assert.is(e.shortMessage, 'Command failed with ENOENT: nosuchcmd-4 x\nspawn nosuchcmd-4 ENOENT');
   assert.is(e.path, 'nosuchcmd-4');
   assert.equal(e.spawnargs, ['x']);
   await sub.spawned.then(
@@ -166,12 +169,12 @@ Basics('should report every reaped process of the tree in events(), adopted orph
 Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for it with wait-tree', async () => {
   let t = Date.now();
   const r1 = await spawn('sh', ['-c', 'sleep 7.83 & echo main']);
-  assert.is(r1.stdout, 'main\n');
+  assert.is(r1.stdout, 'main');
   assert.ok(Date.now() - t < 5000, `kill-tree settled in ${Date.now() - t} ms`);
   t = Date.now();
   const sub = spawn('sh', ['-c', '(sleep 0.5; echo late) & echo main'], { onMainExit: 'wait-tree' });
   const r2 = await sub;
-  assert.is(r2.stdout, 'main\nlate\n');
+  assert.is(r2.stdout, 'main\nlate');
   assert.ok(Date.now() - t >= 450);
 });
 
@@ -403,7 +406,7 @@ const Package = suite('lib: package');
 Package("import { spawn } from 'supervise' (self-reference, the built bundle) works", async () => {
   const lib = await import('supervise');
   const r = await lib.spawn('echo', ['from the bundle']);
-  assert.is(r.stdout, 'from the bundle\n');
+  assert.is(r.stdout, 'from the bundle');
 });
 
 Basics.run();

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { SUPERVISE } from './procs.ts';
 import { everyNameStream } from './record-log.ts';
 import { Channel } from '../lib/events.ts';
-import { spawnError } from '../lib/errors.ts';
+import { startFailure } from '../lib/errors.ts';
 import { spawn } from '../lib/index.ts';
 import { signalName, signalNumber } from '../codec/index.ts';
 
@@ -39,7 +39,7 @@ Names('should name every signal 1..64 and every errno as `supervise decode` does
   const errnos: Array<string | undefined> = [];
   for (const r of records) {
     if (r.type === 'reaped') lib.set(r.status.pid - 1000, r.status.signal);
-    else if (r.type === 'spawn-failed') errnos.push(spawnError('cmd', [], r.errno, {} as never).code);
+    else if (r.type === 'spawn-failed') errnos.push(startFailure(r.errno).code);
   }
   for (const n of every.signals) assert.is(lib.get(n), cli.signals.get(n), `signal ${n}`);
   assert.equal(errnos, cli.errnos);

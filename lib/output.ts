@@ -1,0 +1,107 @@
+// Piped output as execa collects it: decoded as it comes (StringDecoder, so a character
+// split across chunks stays whole), optionally split into lines, without its final newline,
+// and never more than maxBuffer per stream: past it, the collector keeps what fits and
+// reports the overflow once (spawn.ts then tears the tree down).
+import { StringDecoder } from 'node:string_decoder';
+import { stripNewline, type Output, type Overflow } from './errors.ts';
+import type { Normalized } from './options.ts';
+
+/** Splits text into lines across chunks: '\n' ends a line; without `preserveNewlines` the
+ *  '\n' (or '\r\n') is dropped. */
+export class LineSplitter {
+  #partial = '';
+  constructor(readonly preserveNewlines: boolean) {}
+
+  /** -> the lines `chunk` completes. */
+  push(chunk: string): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+      let line = this.#partial + chunk.slice(start, end + 1);
+      this.#partial = '';
+      if (!this.preserveNewlines) line = line.slice(0, line.endsWith('\r\n') ? -2 : -1);
+      lines.push(line);
+      start = end + 1;
+    }
+    if (start < chunk.length) this.#partial += chunk.slice(start);
+    return lines;
+  }
+
+  /** -> the last line when it has no newline (at the end of the stream). */
+  end(): string[] {
+    const last = this.#partial;
+    this.#partial = '';
+    return last ? [last] : [];
+  }
+}
+
+/** Collects one stream (stdout, stderr, or both as `all`) under the options' encoding,
+ *  lines, stripFinalNewline and maxBuffer. */
+export class Collector {
+  readonly #o: Normalized;
+  readonly #limit: number;
+  readonly #decoder: StringDecoder | undefined;
+  readonly #splitter: LineSplitter | undefined;
+  readonly #parts: Array<string | Buffer> = [];
+  #size = 0; // characters, bytes or lines kept
+  /** Set once the stream went past the limit; nothing more is kept. */
+  overflow: Overflow | undefined;
+
+  /** `limit`: maxBuffer (all: twice it, as it holds both streams, and it never overflows
+   *  by itself). */
+  constructor(
+    o: Normalized,
+    readonly stream: 'stdout' | 'stderr' | 'all',
+  ) {
+    this.#o = o;
+    this.#limit = stream === 'all' ? o.maxBuffer * 2 : o.maxBuffer;
+    const binary = o.encoding === 'buffer';
+    this.#decoder = binary ? undefined : new StringDecoder(o.encoding as BufferEncoding);
+    this.#splitter = o.lines && !binary ? new LineSplitter(!o.stripFinalNewline) : undefined;
+  }
+
+  /** Keeps what fits of `chunk` -> true the first time the limit is passed. */
+  push(chunk: Buffer): boolean {
+    if (this.overflow) return false;
+    if (!this.#decoder) return this.#keep(chunk, chunk.length, (n) => chunk.subarray(0, n));
+    const s = this.#decoder.write(chunk);
+    if (!this.#splitter) return this.#keep(s, s.length, (n) => s.slice(0, n));
+    const lines = this.#splitter.push(s);
+    return this.#keep(lines, lines.length, (n) => lines.slice(0, n));
+  }
+
+  /** The output once the stream has ended. */
+  result(): Output {
+    if (this.#decoder && !this.overflow) {
+      const rest = this.#decoder.end();
+      if (!this.#splitter) this.#keep(rest, rest.length, (n) => rest.slice(0, n));
+      else {
+        const lines = [...this.#splitter.push(rest), ...this.#splitter.end()];
+        this.#keep(lines, lines.length, (n) => lines.slice(0, n));
+      }
+    }
+    if (this.#splitter) return (this.#parts as unknown as string[][]).flat();
+    if (!this.#decoder) {
+      const b = Buffer.concat(this.#parts as Buffer[]);
+      if (!this.#o.stripFinalNewline || b.at(-1) !== 0x0a) return b;
+      return b.subarray(0, b.at(-2) === 0x0d ? -2 : -1);
+    }
+    const s = (this.#parts as string[]).join('');
+    return this.#o.stripFinalNewline ? stripNewline(s) : s;
+  }
+
+  #keep<P>(part: P, size: number, head: (n: number) => P): boolean {
+    if (this.#size + size <= this.#limit) {
+      if (size > 0) this.#parts.push(part as unknown as string);
+      this.#size += size;
+      return false;
+    }
+    const room = this.#limit - this.#size;
+    if (room > 0) this.#parts.push(head(room) as unknown as string);
+    this.#size = this.#limit;
+    const unit = this.#splitter ? 'lines' : this.#decoder ? 'characters' : 'bytes';
+    if (this.stream === 'all') return false; // truncated only: stdout and stderr say it
+    this.overflow = { stream: this.stream, limit: this.#limit, unit };
+    return true;
+  }
+}

@@ -1,0 +1,156 @@
+// spawnSync(): the same command under its own supervise, with the thread blocked until
+// the whole tree is gone. child_process.spawnSync runs `supervise --status-fd 3 --grace D
+// -- FILE ARGS` (launch mode: when the main child exits, supervise SIGKILLs what it left
+// behind and exits only once no descendant is left) with fd 3 a pipe whose bytes, the
+// status records, spawnSync returns; the codec decodes them. spawnSync itself returns
+// only once supervise has exited and every pipe is closed, so the tree is gone when it
+// returns. `timeout` and `maxBuffer` are spawnSync's: it signals supervise, which
+// forwards the signal to the main child, and `--grace` (forceKillAfterDelay) SIGKILLs the
+// tree if the main child outlives a SIGTERM by that long.
+import { spawnSync as spawnSyncProcess } from 'node:child_process';
+import { signalName } from '../codec/index.ts';
+import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { commandLine } from './command.ts';
+import { Channel, type ExitStatus } from './events.ts';
+import { settle, startFailure, SubprocessError, type Output, type Overflow, type Result } from './errors.ts';
+import { checkArguments, normalize, type NoOptions, type Options, type OutputOf } from './options.ts';
+import { Collector } from './output.ts';
+import { superviseCommand } from './spawn.ts';
+import { VerboseLog } from './verbose.ts';
+
+/** The least spawnSync's own maxBuffer (bytes, per pipe) is given: fd 3 carries 128
+ *  bytes per process of the tree, and must not overflow before stdout does. */
+const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
+
+/** Runs `file` with `args` under its own supervise and returns once its whole tree is
+ *  gone: the same Result as `await spawn(...)`, or throws the same SubprocessError.
+ *  As execa's sync methods: `stdin`/`stdout`/`stderr` take 'pipe', 'inherit', 'ignore' or
+ *  an fd (no streams), `signal` (AbortSignal) and `all` ordering are not available (`all`
+ *  is stdout then stderr), and `maxBuffer` stops the command once a pipe holds
+ *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
+ *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
+ *  grace (supervise cannot forward what it cannot catch). */
+export function spawnSync<O extends Options = NoOptions>(
+  file: string,
+  args: readonly string[] = [],
+  options: O = {} as O,
+): Result<OutputOf<O>> {
+  checkArguments('spawnSync', file, args);
+  const o = normalize(options);
+  if (o.signal) throw new TypeError('spawnSync(): the `signal` option needs spawn()');
+  for (const s of o.stdio) {
+    if (typeof s === 'object') throw new TypeError('spawnSync(): stdio streams need spawn()');
+  }
+  const line = commandLine(file, args, o.shell);
+  const verbose = o.verbose !== 'none' ? new VerboseLog(o.reject) : undefined;
+  verbose?.start(line.escapedCommand);
+  const started = performance.now();
+  const byKill = o.killSignal === 9;
+  const grace = byKill ? 0 : o.forceKillAfterDelay;
+  const [host, ...hostArgs] = superviseCommand();
+  const r = spawnSyncProcess(
+    host,
+    [
+      ...hostArgs,
+      '--status-fd',
+      '3',
+      ...(o.waitAll ? ['--wait-all'] : []),
+      ...(grace === false ? [] : ['--grace', `${grace}ms`]),
+      '--',
+      ...line.argv,
+    ],
+    {
+      cwd: o.spawnCwd,
+      env: o.env,
+      stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe'],
+      input: o.input,
+      timeout: o.timeout || undefined,
+      killSignal: byKill ? 'SIGTERM' : o.killSignal,
+      maxBuffer: Math.max(o.maxBuffer, SYNC_BUFFER_FLOOR),
+      windowsHide: true,
+    },
+  );
+  const error = r.error as NodeJS.ErrnoException | undefined;
+  const channel = new Channel();
+  let pid: number | undefined;
+  let status: ExitStatus | undefined;
+  let start: { errno: number; code: string } | undefined;
+  const fd3 = r.output?.[3] as Buffer | null | undefined;
+  for (const rec of fd3 ? channel.feed(fd3) : []) {
+    if (rec.type === 'spawned') pid = rec.pid;
+    else if (rec.type === 'spawn-failed') start = startFailure(rec.errno);
+    else if (rec.type === 'reaped' && rec.status.pid === pid && !status) status = rec.status;
+  }
+  if (!fd3 && error) start = startFailure(Math.abs(Number(error.errno) || 0), error.code);
+  // After a timeout or ENOBUFS spawnSync stops reading fd 3 (supervise carries on, EPIPE):
+  // the main child's status is then supervise's exit status (launch mode: CMD's exit code,
+  // or 128+N if it died of signal N).
+  if (!status && pid !== undefined && typeof r.status === 'number') status = fromExitStatus(pid, r.status);
+
+  let overflow: Overflow | undefined;
+  const collect = (i: 1 | 2): Output | undefined => {
+    const bytes = r.output?.[i] as Buffer | null | undefined;
+    if (!bytes) return undefined;
+    const c = new Collector(o, i === 1 ? 'stdout' : 'stderr');
+    c.push(bytes);
+    const out = c.result();
+    overflow ??= c.overflow;
+    if (verbose && o.verbose === 'full' && o.encoding !== 'buffer') {
+      const log = verbose.splitter();
+      log(bytes.toString(o.encoding as BufferEncoding));
+      log(undefined);
+    }
+    return out;
+  };
+  const stdout = collect(1);
+  const stderr = collect(2);
+  if (error?.code === 'ENOBUFS' && !overflow) {
+    const over = [stdout, stderr].findIndex((b, i) => (r.output?.[i + 1]?.length ?? 0) >= o.maxBuffer && b);
+    overflow = { stream: over === 1 ? 'stderr' : 'stdout', limit: o.maxBuffer, unit: unit(o) };
+  }
+  let all: Output | undefined;
+  if (o.all && (stdout !== undefined || stderr !== undefined)) {
+    const c = new Collector(o, 'all');
+    for (const i of [1, 2]) {
+      const bytes = r.output?.[i] as Buffer | null | undefined;
+      if (bytes) c.push(bytes);
+    }
+    all = c.result();
+  }
+  const lost =
+    !status && !start ? new Error(`supervise ended without reporting the status of ${line.command}`) : undefined;
+  const settled = settle<OutputOf<O>>({
+    command: line.command,
+    escapedCommand: line.escapedCommand,
+    cwd: o.cwd,
+    durationMs: performance.now() - started,
+    status,
+    stdout: stdout as OutputOf<O> | undefined,
+    stderr: stderr as OutputOf<O> | undefined,
+    all: all as OutputOf<O> | undefined,
+    timedOut: error?.code === 'ETIMEDOUT',
+    isCanceled: false,
+    isForcefullyTerminated: error?.code === 'ETIMEDOUT' && !byKill && grace !== false && status?.signal === 'SIGKILL',
+    overflow,
+    start,
+    cause: start && error ? error : lost,
+    timeout: o.timeout,
+    forceKillAfterDelay: o.forceKillAfterDelay,
+    killSignal: signalName(o.killSignal),
+    spawnArgs: args,
+    file,
+  });
+  verbose?.end(settled);
+  if (settled instanceof SubprocessError && o.reject) throw settled;
+  return settled;
+}
+
+function fromExitStatus(pid: number, code: number): ExitStatus {
+  return code > 128 && code <= 128 + SIGNAL_MAX
+    ? { pid, kind: 'killed', exitCode: undefined, signal: signalName(code - 128) }
+    : { pid, kind: 'exited', exitCode: code, signal: undefined };
+}
+
+function unit(o: ReturnType<typeof normalize>): Overflow['unit'] {
+  return o.lines && o.encoding !== 'buffer' ? 'lines' : o.encoding === 'buffer' ? 'bytes' : 'characters';
+}

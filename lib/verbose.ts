@@ -1,0 +1,56 @@
+// The `verbose` option: lines on stderr as execa prints them (without its colours),
+//   [12:03:04.567] [0] $ echo 'a b'
+//   [12:03:04.570] [0]   a b                       (verbose: 'full', each output line)
+//   [12:03:04.571] [0] ✔ (done in 4ms)
+// or, on failure, ✘ and the short message before the duration (⚠ with `reject: false`).
+import prettyMs from 'pretty-ms';
+import { stripVTControlCharacters } from 'node:util';
+import type { Result } from './errors.ts';
+import type { SubprocessError } from './errors.ts';
+import { LineSplitter } from './output.ts';
+
+let nextId = 0;
+
+/** The log of one command: start() when it starts, line() per output line ('full'),
+ *  end() with its Result or SubprocessError. */
+export class VerboseLog {
+  readonly #id = String(nextId++);
+  readonly #reject: boolean;
+
+  constructor(reject: boolean) {
+    this.#reject = reject;
+  }
+
+  start(escapedCommand: string): void {
+    this.#print('$', escapedCommand);
+  }
+
+  /** A LineSplitter feeding line() for one stream. */
+  splitter(): (chunk: string | undefined) => void {
+    const s = new LineSplitter(false);
+    return (chunk) => {
+      for (const l of chunk === undefined ? s.end() : s.push(chunk)) this.line(l);
+    };
+  }
+
+  line(text: string): void {
+    this.#print(' ', stripVTControlCharacters(text).replaceAll('\t', '  '));
+  }
+
+  end(r: Result | SubprocessError): void {
+    const icon = !r.failed ? '✔' : this.#reject ? '✘' : '⚠';
+    if (r.failed) this.#print(icon, (r as SubprocessError).shortMessage);
+    this.#print(icon, `(done in ${prettyMs(r.durationMs)})`);
+  }
+
+  #print(icon: string, message: string): void {
+    const d = new Date();
+    const t = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(d.getMilliseconds(), 3)}`;
+    const lines = message.split('\n').map((m) => `[${t}] [${this.#id}] ${icon} ${m}\n`);
+    process.stderr.write(lines.join(''));
+  }
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
