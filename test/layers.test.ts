@@ -16,7 +16,7 @@ const ALLOWED: Record<string, string[]> = {
   'codec/names.ts': ['assembly/protocol.ts'],
   'codec/node.ts': ['codec/index.ts', 'node:'],
   'cli/': ['cli/', 'codec/', 'assembly/protocol.ts', 'assembly/sys.ts', 'node:', 'yargs'],
-  'lib/': ['lib/', 'codec/', 'assembly/protocol.ts', 'node:'],
+  'lib/': ['lib/', 'codec/', 'assembly/protocol.ts', 'node:', 'shell-quote', 'npm-run-path', 'pretty-ms'],
   'web/': ['codec/index.ts', 'codec/names.ts', 'assembly/protocol.ts'],
 };
 
