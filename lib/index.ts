@@ -12,7 +12,7 @@ import { Subprocess } from './spawn.ts';
 import { checkArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
 
 /** Starts `file` with `args` under its own supervise. See Subprocess and Options. */
-export function spawn<O extends Options = NoOptions>(
+export function spawn<const O extends Options = NoOptions>(
   file: string,
   args: readonly string[] = [],
   options: O = {} as O,

@@ -75,15 +75,17 @@ export interface Options {
 /** The type of `stdout`, `stderr` and `all` that options `O` give: Buffer with
  *  `encoding: 'buffer'`, string[] with `lines: true`, else string (a union when the
  *  options' type does not say). */
-export type OutputOf<O extends Options> = O extends { encoding: 'buffer' }
+export type OutputOf<O extends Options> = [Prop<O, 'encoding'>] extends ['buffer']
   ? Buffer
-  : O extends { encoding?: BufferEncoding }
-    ? O extends { lines: true }
+  : 'buffer' extends Prop<O, 'encoding'>
+    ? Buffer | string | string[]
+    : [Prop<O, 'lines'>] extends [true]
       ? string[]
-      : O extends { lines?: false }
+      : [Prop<O, 'lines'>] extends [false | undefined]
         ? string
-        : string | string[]
-    : Buffer | string | string[];
+        : string | string[];
+/** O[K], or undefined when O has no K (a conditional on `{ k?: V }` would be a weak type). */
+type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 
 /** The options' type when none are given: OutputOf it is string. */
 export type NoOptions = { encoding?: undefined; lines?: undefined };

@@ -30,7 +30,7 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
-export function spawnSync<O extends Options = NoOptions>(
+export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   args: readonly string[] = [],
   options: O = {} as O,
