@@ -32,6 +32,7 @@ const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
        supervise decode [FILE|-] [--json] [--control]
        supervise send PID SIGNAL
+       supervise view [FILE] [--port N] [--no-open]
 
 A minimal, unprivileged process supervisor.
 
@@ -47,7 +48,8 @@ everything CMD left behind: nothing escapes by double-forking, setsid or nohup. 
 exits while a descendant lives. The stop keys (^Z) stop supervise and CMD together.
 
 decode prints a status stream, an events log (--events) or a control stream one line per
-record; send writes one control record to stdout, e.g. into a fifo read by a supervise.`;
+record; send writes one control record to stdout, e.g. into a fifo read by a supervise;
+view serves the log viewer for FILE on 127.0.0.1 and follows FILE while supervise writes it.`;
 
 const EPILOG = `Durations: 500ms, 10s, 2m, 1h; a bare number is seconds.
 
@@ -174,6 +176,34 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         } else {
           status = send(parsed.pid, parsed.signal);
         }
+      },
+    )
+    .command(
+      'view [file]',
+      'Serve the log viewer on 127.0.0.1 for FILE (an events log or a status stream), following it as it grows',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'the log; none: the page opens or takes a dropped file' })
+          .option('port', {
+            type: 'string',
+            default: '0',
+            coerce: (v: unknown) => {
+              const n = Number(v);
+              if (!/^\d+$/.test(String(v)) || n > 65535)
+                throw new Error(`--port: '${v}' is not a port number (0..65535)`);
+              return n;
+            },
+            describe: 'the port (0: a free one)',
+          })
+          .option('open', {
+            type: 'boolean',
+            default: true,
+            describe: 'open the page in a browser (--no-open: only print its URL)',
+          }),
+      async (args) => {
+        ran = true;
+        const { view } = await import('./view.ts');
+        status = await view({ file: args.file, port: args.port as unknown as number, open: args.open });
       },
     )
     .strict()

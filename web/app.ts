@@ -1,16 +1,23 @@
-// The log viewer: opens or takes a dropped log, decodes it with the codec (codec/index.ts) over the
-// same codec.wasm as `supervise decode`, and shows a summary, a timeline and a table.
-// Everything stays in the page. Tests read window.superviseLog once body[data-state]
-// is "loaded" or "error".
+// The log viewer: opens or takes a dropped log, or follows the one `supervise view FILE`
+// serves (the page's ?log=NAME, bytes from /log as supervise appends them); decodes it in one
+// pass with the codec's streaming decoder (codec/index.ts, the same codec.wasm as `supervise
+// decode`), and shows a summary, filters, a canvas timeline (timeline.ts) and a virtualized
+// table (table.ts) over the model of model.ts. Everything stays in the page. Tests read
+// window.superviseLog once body[data-state] is "loaded" or "error", window.superviseTiming
+// for what the load cost, and window.superviseView for the parts.
 import {
-  decodeAll,
-  describe,
+  DecodeError,
+  StreamDecoder,
   isoTime,
   loadCodec,
   type CodecExports,
   type StatusEvent,
-  type StatusKindName,
+  KIND_NAMES,
 } from '../codec/index.ts';
+import { EVENTS_VERSION_AT } from '../assembly/protocol.ts';
+import { LogModel, NO_FILTERS, applyFilters, packLanes, type Filters } from './model.ts';
+import { Timeline } from './timeline.ts';
+import { RecordTable } from './table.ts';
 
 interface Result {
   name: string;
@@ -18,9 +25,23 @@ interface Result {
   records: StatusEvent[];
   error: { offset: number; reason: string; message: string } | null;
 }
+/** Milliseconds spent on the load, from the drop (or file choice, or first byte served). */
+interface Timing {
+  bytes: number;
+  records: number;
+  read: number;
+  decode: number;
+  model: number;
+  layout: number;
+  draw: number;
+  /** From the event to the first frame painted with the log in it. */
+  interactive: number;
+}
 declare global {
   interface Window {
     superviseLog?: Result;
+    superviseTiming?: Timing;
+    superviseView?: { model: LogModel; timeline: Timeline; table: RecordTable; refresh(): void };
   }
 }
 
@@ -32,24 +53,219 @@ function getCodec(): Promise<CodecExports> {
   return codec;
 }
 
-async function open(file: File): Promise<void> {
+/** One log being shown: the decoder, the model, the error that stopped decoding. */
+class Session {
+  readonly model = new LogModel();
+  error: DecodeError | null = null;
+  version = 0;
+  size = 0;
+  decodeMs = 0;
+  modelMs = 0;
+  private readonly decoder: StreamDecoder;
+  private head = new Uint8Array(0); // the first bytes, until the header's version is known
+
+  constructor(
+    readonly name: string,
+    codec: CodecExports,
+  ) {
+    this.decoder = new StreamDecoder(codec);
+  }
+
+  get format(): string | null {
+    return this.decoder.format;
+  }
+
+  /** Decodes `chunk` and adds its records to the model; false once decoding has failed. */
+  push(chunk: Uint8Array): boolean {
+    if (this.error) return false;
+    if (this.head.length < EVENTS_VERSION_AT + 4) this.readVersion(chunk);
+    this.size += chunk.length;
+    const t = performance.now();
+    let records: StatusEvent[];
+    try {
+      records = this.decoder.push(chunk) as StatusEvent[];
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.error = err;
+      records = ((err as DecodeError & { records?: StatusEvent[] }).records ?? []) as StatusEvent[];
+    }
+    const t1 = performance.now();
+    this.model.add(records);
+    this.decodeMs += t1 - t;
+    this.modelMs += performance.now() - t1;
+    return !this.error;
+  }
+
+  /** The input ended: a truncated record or header is an error. */
+  end(): void {
+    if (this.error) return;
+    try {
+      this.decoder.end();
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.error = err;
+    }
+  }
+
+  private readVersion(chunk: Uint8Array): void {
+    const head = new Uint8Array(this.head.length + chunk.length);
+    head.set(this.head);
+    head.set(chunk, this.head.length);
+    this.head = head.slice(0, EVENTS_VERSION_AT + 4);
+    if (this.head.length === EVENTS_VERSION_AT + 4) {
+      this.version = new DataView(this.head.buffer).getUint32(EVENTS_VERSION_AT, true);
+    }
+  }
+
+  result(): Result {
+    const e = this.error;
+    return {
+      name: this.name,
+      format: this.format,
+      records: this.model.records,
+      error: e && { offset: e.offset, reason: e.reason, message: e.message },
+    };
+  }
+}
+
+let session: Session | null = null;
+let following: AbortController | null = null;
+let timeline: Timeline;
+let table: RecordTable;
+let filtered: ReturnType<typeof applyFilters> = { records: new Int32Array(0), procs: new Uint8Array(0), shown: 0 };
+
+/** Opens a file (chosen or dropped); `since`: the event's timeStamp. */
+async function open(file: File, since: number): Promise<void> {
+  following?.abort();
   document.body.dataset.state = 'loading';
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const { format, records, error } = decodeAll(await getCodec(), bytes);
-    const result: Result = {
-      name: file.name,
-      format,
-      records: records as StatusEvent[],
-      error: error && { offset: error.offset, reason: error.reason, message: error.message },
-    };
-    render(result, bytes.length);
-    window.superviseLog = result;
-    document.body.dataset.state = error ? 'error' : 'loaded';
+    const read = performance.now() - since;
+    const s = new Session(file.name, await getCodec());
+    s.push(bytes);
+    s.end();
+    await show(s, since, read);
   } catch (err) {
     showError(`Could not read ${file.name}: ${(err as Error).message}`);
     document.body.dataset.state = 'error';
   }
+}
+
+/** Follows the log `supervise view` serves: its bytes so far, then each append as it comes. */
+async function follow(name: string): Promise<void> {
+  const since = performance.now();
+  following = new AbortController();
+  document.body.dataset.state = 'loading';
+  const live = $('live');
+  try {
+    const res = await fetch('log?follow=1', { signal: following.signal, cache: 'no-store' });
+    if (!res.ok || !res.body) throw new Error(`${res.status} ${res.statusText}`);
+    const initial = Number(res.headers.get('x-log-size') ?? 0);
+    const s = new Session(name, await getCodec());
+    const reader = res.body.getReader();
+    let shown = false;
+    live.hidden = false;
+    live.textContent = `following ${name}`;
+    if (initial === 0) shown = await show(s, since, 0).then(() => true);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      s.push(value);
+      if (!shown && s.size >= initial) shown = await show(s, since, 0).then(() => true);
+      else if (shown) scheduleRefresh();
+      if (s.error) break;
+    }
+    live.textContent = s.error ? `stopped following ${name}: ${s.error.message}` : `${name}: no longer followed`;
+    if (!shown) await show(s, since, 0);
+    else refresh();
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return;
+    live.textContent = `stopped following ${name}: ${(err as Error).message}`;
+    if (!session) {
+      showError(`Could not follow ${name}: ${(err as Error).message}`);
+      document.body.dataset.state = 'error';
+    }
+  }
+}
+
+/** Shows session `s` (its records so far) and measures what that took. */
+async function show(s: Session, since: number, read: number): Promise<void> {
+  session = s;
+  $('view').hidden = false;
+  const t = performance.now();
+  const layout = refresh();
+  const drawn = performance.now();
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))); // painted
+  window.superviseTiming = {
+    bytes: s.size,
+    records: s.model.records.length,
+    read,
+    decode: s.decodeMs,
+    model: s.modelMs,
+    layout,
+    draw: drawn - t - layout,
+    interactive: performance.now() - since,
+  };
+  window.superviseLog = s.result();
+  document.body.dataset.state = s.error ? 'error' : 'loaded';
+}
+
+let refreshTimer = 0;
+
+/** A refresh soon (records arriving live: at most every 200 ms). */
+function scheduleRefresh(): void {
+  refreshTimer ||= window.setTimeout(refresh, 200);
+}
+
+/** Applies the filters and redraws everything -> the ms the filters and lanes took. */
+function refresh(): number {
+  clearTimeout(refreshTimer);
+  refreshTimer = 0;
+  const s = session;
+  if (!s) return 0;
+  const m = s.model;
+  const t = performance.now();
+  filtered = applyFilters(m, readFilters());
+  const lanes = packLanes(m, filtered.procs);
+  const layout = performance.now() - t;
+  const e = s.error;
+  showError(
+    e && `${s.name}: ${e.message}. ${m.records.length ? `Showing the ${m.records.length} record(s) before it.` : ''}`,
+  );
+  renderSummary(s);
+  renderKinds(m);
+  $('counts').textContent =
+    `${filtered.records.length} of ${m.records.length} records, ${filtered.shown} of ${m.procs.length} processes, in ${lanes.count} lanes`;
+  timeline.setData(m, lanes);
+  timeline.draw();
+  table.setRows(m, filtered.records);
+  table.draw();
+  window.superviseLog = s.result();
+  if (following && !$('live').hidden && !s.error)
+    $('live').textContent = `following ${s.name}: ${m.records.length} records`;
+  return layout;
+}
+
+function readFilters(): Filters {
+  return {
+    ...NO_FILTERS,
+    kind: $<HTMLSelectElement>('f-kind').value,
+    status: $<HTMLInputElement>('f-status').value.trim(),
+    name: $<HTMLInputElement>('f-name').value.trim(),
+    pid: $<HTMLInputElement>('f-pid').value.trim(),
+    escapedOnly: $<HTMLInputElement>('f-escaped').checked,
+  };
+}
+
+/** The kind filter offers the kinds the log has. */
+function renderKinds(m: LogModel): void {
+  const select = $<HTMLSelectElement>('f-kind');
+  const have = new Set(m.records.map((e) => e.kind));
+  const kinds = Object.values(KIND_NAMES).filter((k) => have.has(k) || k === select.value);
+  const now = [...select.options].slice(1).map((o) => o.value);
+  if (now.join() === kinds.join()) return;
+  select.replaceChildren(new Option('all', ''), ...kinds.map((k) => new Option(k, k)));
+  select.value = select.value || '';
 }
 
 function showError(text: string | null): void {
@@ -58,44 +274,37 @@ function showError(text: string | null): void {
   box.textContent = text ?? '';
 }
 
-function render(r: Result, size: number): void {
-  showError(
-    r.error &&
-      `${r.name}: ${r.error.message}. ${r.records.length ? `Showing the ${r.records.length} record(s) before it.` : ''}`,
-  );
-  $('view').hidden = false;
-  renderSummary(r, size);
-  renderTimeline(r.records);
-  renderTable(r.records);
-}
-
-const ENDS = new Set<StatusKindName>(['exited', 'killed', 'dumped']);
-
-function renderSummary(r: Result, size: number): void {
-  const recs = r.records;
-  const pids = new Set(recs.filter((e) => e.pid > 0).map((e) => e.pid));
+function renderSummary(s: Session): void {
+  const m = s.model;
+  const recs = m.records;
   const count = (f: (e: StatusEvent) => string | null) => {
-    const m = new Map<string, number>();
+    const counts = new Map<string, number>();
     for (const e of recs) {
       const k = f(e);
-      if (k !== null) m.set(k, (m.get(k) ?? 0) + 1);
+      if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return (
-      [...m]
-        .sort()
-        .map(([k, n]) => `${k}: ${n}`)
-        .join(', ') || 'none'
-    );
+    const sorted = [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const shown = sorted.slice(0, 8).map(([k, n]) => `${k}: ${n}`);
+    if (sorted.length > 8) shown.push(`+${sorted.length - 8} more`);
+    return shown.join(', ') || 'none';
   };
-  const times = recs.map((e) => e.time).filter((t): t is number => t !== undefined);
-  const duration = times.length ? `${((Math.max(...times) - Math.min(...times)) / 1e6).toFixed(3)} s` : 'no timestamps';
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const e of recs) {
+    if (e.time === undefined) continue;
+    if (e.time < first) first = e.time;
+    if (e.time > last) last = e.time;
+  }
+  const timed = first <= last;
+  const format =
+    s.format === 'events' ? `events log v${s.version}` : s.format === 'status' ? 'raw status stream' : 'unknown';
   const cards: Array<[string, string]> = [
-    [
-      r.format === 'events' ? 'events log v1' : r.format === 'status' ? 'raw status stream' : 'unknown',
-      `${r.name}, ${size} bytes`,
-    ],
+    [format, `${s.name}, ${s.size} bytes`],
     [String(recs.length), 'records'],
-    [String(pids.size), 'processes'],
+    [String(m.procs.filter((p) => p.pid > 0).length), 'processes'],
+  ];
+  if (m.runs > 1) cards.push([String(m.runs), 'runs']);
+  cards.push(
     [count((e) => (e.kind === 'exited' ? String(e.exitCode) : null)), 'exit codes'],
     [
       count((e) =>
@@ -104,11 +313,11 @@ function renderSummary(r: Result, size: number): void {
       'signals',
     ],
     [count((e) => (e.kind === 'spawn-failed' ? e.errnoName! : null)), 'spawn failures'],
-    [duration, 'duration'],
-    [times.length ? isoTime(Math.min(...times)) : '-', 'first record'],
-  ];
-  const box = $('summary');
-  box.replaceChildren(
+    [String(m.escapees()), 'escapees'],
+    [timed ? `${((last - first) / 1e6).toFixed(3)} s` : 'no timestamps', 'duration'],
+    [timed ? isoTime(first) : '-', 'first record'],
+  );
+  $('summary').replaceChildren(
     ...cards.map(([value, label]) => {
       const card = el('div', 'card');
       card.dataset.label = label;
@@ -116,102 +325,15 @@ function renderSummary(r: Result, size: number): void {
       return card;
     }),
   );
-}
-
-interface Bar {
-  pid: number;
-  start: number;
-  end: number;
-  cls: string;
-  label: string;
-  marks: number[];
-}
-
-/** One bar per process: from "spawned" (or the log start) to its end (or the log end).
- *  Without timestamps (raw streams) the record index is the time axis. */
-function renderTimeline(recs: StatusEvent[]): void {
-  const box = $('timeline');
-  // Raw streams have no times: record i happens at i + 1 on an axis from 0 to n.
-  const t = (e: StatusEvent, i: number) => e.time ?? i + 1;
-  if (!recs.length) {
-    box.replaceChildren(el('p', 'hint', 'No records.'));
-    return;
-  }
-  const timed = recs[0].time !== undefined;
-  const t0 = timed ? t(recs[0], 0) : 0;
-  const t1 = Math.max(t(recs[recs.length - 1], recs.length - 1), t0 + 1);
-  const bars = new Map<number, Bar>();
-  const failed: Bar[] = [];
-  recs.forEach((e, i) => {
-    const at = t(e, i);
-    if (e.kind === 'spawn-failed') {
-      failed.push({ pid: 0, start: at, end: at, cls: 'spawnfail', label: `spawn failed ${e.errnoName}`, marks: [] });
-      return;
-    }
-    let b = bars.get(e.pid);
-    if (!b || (b.cls !== 'open' && e.kind === 'spawned')) {
-      b = { pid: e.pid, start: e.kind === 'spawned' ? at : t0, end: t1, cls: 'open', label: 'running', marks: [] };
-      bars.set(e.pid, b); // (a pid spawned again after its end starts a new bar)
-    }
-    if (ENDS.has(e.kind) && b.cls === 'open') {
-      b.end = at;
-      b.cls = e.kind === 'exited' ? (e.exitCode === 0 ? 'ok' : 'fail') : e.kind;
-      b.label = describe(e);
-    } else if (e.kind !== 'spawned') {
-      b.marks.push(at);
-    }
-  });
-  const rows = [...bars.values(), ...failed];
-  const W = 1000,
-    left = 90,
-    right = 150,
-    rowH = 22,
-    top = 24;
-  const H = top + rows.length * rowH + 6;
-  const x = (v: number) => left + ((v - t0) / (t1 - t0)) * (W - left - right);
-  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'timeline' });
-  const step = timed ? (t1 - t0) / 4 : Math.max(1, Math.ceil(t1 / 4));
-  for (let v = t0; v <= t1 + 1e-9; v += step) {
-    svg.append(svgEl('line', { x1: x(v), x2: x(v), y1: 16, y2: H, stroke: '#e5e7eb' }));
-    const label = timed ? `${((v - t0) / 1e6).toFixed(2)} s` : `record ${v}`;
-    svg.append(text(x(v), 12, label, v === t0 ? 'start' : v + step > t1 + 1e-9 && timed ? 'end' : 'middle'));
-  }
-  rows.forEach((b, i) => {
-    const y = top + i * rowH;
-    svg.append(text(left - 6, y + 14, b.pid ? `pid ${b.pid}` : 'spawn', 'end'));
-    const w = Math.max(x(b.end) - x(b.start), 3);
-    const bar = svgEl('rect', { x: x(b.start), y: y + 3, width: w, height: rowH - 8, rx: 3, class: `bar ${b.cls}` });
-    const title = svgEl('title', {});
-    title.textContent = `pid ${b.pid}: ${b.label}`;
-    bar.append(title);
-    svg.append(bar);
-    for (const m of b.marks)
-      svg.append(svgEl('rect', { x: x(m) - 1, y: y + 1, width: 2, height: rowH - 4, fill: '#111' }));
-    svg.append(text(x(b.start) + w + 6, y + 14, b.label, 'start'));
-  });
-  box.replaceChildren(svg);
-}
-
-function renderTable(recs: StatusEvent[]): void {
-  const t0 = recs.find((e) => e.time !== undefined)?.time;
-  const rows = recs.map((e, i) => {
-    const tr = el('tr');
-    const time = e.time === undefined || t0 === undefined ? '' : `+${((e.time - t0) / 1e6).toFixed(6)} s`;
-    const ev = el('td', `ev-${e.kind}${e.kind === 'exited' && e.exitCode ? ' nz' : ''}`, describe(e));
-    const cells = [String(i + 1), String(e.offset), time, String(e.pid)];
-    tr.append(
-      ...cells.map((c) => el('td', '', c)),
-      ev,
-      el('td', '', e.code > 255 ? `0x${e.code.toString(16)}` : String(e.code)),
-      el('td', '', String(e.status)),
-      el('td', '', String(e.uid)),
-    );
-    if (e.time !== undefined) tr.title = isoTime(e.time);
-    return tr;
-  });
-  $('records')
-    .querySelector('tbody')!
-    .replaceChildren(...rows);
+  const n = m.escapees();
+  const identities = m.records.some((e) => e.proc);
+  const box = $('escapes');
+  box.className = n ? 'some' : '';
+  box.textContent = n
+    ? `${n} process${n === 1 ? '' : 'es'} left the main command's session or process group: a process-group kill would have missed ${n === 1 ? 'it' : 'them'}.`
+    : identities
+      ? "No process left the main command's session or process group."
+      : 'This log does not say which processes left the session or process group (no process identities: an events log v1 or a raw status stream).';
 }
 
 function el(tag: string, cls = '', content = ''): HTMLElement {
@@ -221,23 +343,53 @@ function el(tag: string, cls = '', content = ''): HTMLElement {
   return e;
 }
 
-function svgEl(tag: string, attrs: Record<string, string | number>): SVGElement {
-  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
-
-function text(x: number, y: number, content: string, anchor: string): SVGElement {
-  const t = svgEl('text', { x, y, 'text-anchor': anchor });
-  t.textContent = content;
-  return t;
-}
-
 // --- wiring
 
+/** A process picked (a bar clicked): its end record (else its first) selected in the table. */
+function selectProc(pi: number): void {
+  const m = session?.model;
+  if (!m) return;
+  const p = m.procs[pi];
+  const rows = filtered.records;
+  const listed = (i: number) => i >= 0 && rows.includes(i);
+  table.select(listed(p.last) ? p.last : p.first);
+  timeline.select(pi);
+}
+
+function selectRecord(i: number): void {
+  const m = session?.model;
+  if (!m) return;
+  table.select(i);
+  timeline.select(m.recProc[i]);
+}
+
+timeline = new Timeline($<HTMLCanvasElement>('canvas'), $('tip'), selectProc);
+table = new RecordTable($('records'), selectRecord);
+window.superviseView = {
+  get model() {
+    return session?.model ?? new LogModel();
+  },
+  timeline,
+  table,
+  refresh,
+};
+
+let filterTimer = 0;
+for (const id of ['f-kind', 'f-status', 'f-name', 'f-pid', 'f-escaped']) {
+  $(id).addEventListener('input', () => {
+    clearTimeout(filterTimer);
+    filterTimer = window.setTimeout(refresh, 120);
+  });
+}
+$('f-clear').addEventListener('click', () => {
+  for (const id of ['f-status', 'f-name', 'f-pid']) $<HTMLInputElement>(id).value = '';
+  $<HTMLSelectElement>('f-kind').value = '';
+  $<HTMLInputElement>('f-escaped').checked = false;
+  refresh();
+});
 $<HTMLInputElement>('file').addEventListener('change', (ev) => {
   const f = (ev.target as HTMLInputElement).files?.[0];
-  if (f) void open(f);
+  if (f) void open(f, ev.timeStamp);
 });
 addEventListener('dragover', (ev) => {
   ev.preventDefault();
@@ -248,11 +400,13 @@ addEventListener('drop', (ev) => {
   ev.preventDefault();
   document.body.classList.remove('dragging');
   const f = ev.dataTransfer?.files[0];
-  if (f) void open(f);
+  if (f) void open(f, ev.timeStamp);
 });
 getCodec().then(
   () => {
-    if (document.body.dataset.state === 'empty') document.body.dataset.state = 'ready';
+    const served = new URLSearchParams(location.search).get('log');
+    if (served !== null) void follow(served || 'log');
+    else if (document.body.dataset.state === 'empty') document.body.dataset.state = 'ready';
   },
   (err) => showError(`Could not load codec.wasm: ${(err as Error).message}`),
 );

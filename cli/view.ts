@@ -1,0 +1,209 @@
+// `supervise view [FILE] [--port N] [--no-open]`: serves the log viewer (dist/web) on
+// 127.0.0.1 and, with FILE, the log at /log, which the page (opened as /?log=NAME) reads
+// and then follows: GET /log?follow=1 sends the bytes so far (their count in the header
+// x-log-size) and keeps the response open, sending what supervise appends as it appends it,
+// until the page goes away. `make web` and the browser test use the same server.
+import { createReadStream, existsSync, watch, type FSWatcher } from 'node:fs';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+};
+/** How often a follower looks at the file when no change notice came (inotify can miss some). */
+const POLL_MS = 500;
+const CHUNK = 1 << 20;
+
+export interface ViewerOptions {
+  /** The built viewer (default: dist/web, found from the sources or the bundle). */
+  dir?: string;
+  /** The log to serve at /log, or none. */
+  file?: string;
+  /** 0: a free port. */
+  port?: number;
+  host?: string;
+}
+
+/** dist/web, from cli/ (sources) or dist/ and dist/chunks/ (the bundle). */
+export function webDir(): string {
+  const tried: string[] = [];
+  for (const rel of ['./web', '../web', '../dist/web']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path.join(dir, 'index.html')) && existsSync(path.join(dir, 'app.js'))) return dir;
+    tried.push(dir);
+  }
+  throw new Error(`the viewer is not built (run \`make build\`); tried ${tried.join(', ')}`);
+}
+
+/** Serves the viewer (and `file` at /log) -> the server and the page's URL. */
+export function serveViewer(o: ViewerOptions = {}): Promise<{ server: Server; url: string }> {
+  const root = path.resolve(o.dir ?? webDir());
+  const host = o.host ?? '127.0.0.1';
+  const followers = new Set<() => void>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/log' && o.file) {
+      void sendLog(o.file, req, res, url, followers);
+      return;
+    }
+    void sendStatic(root, url.pathname, res);
+  });
+  // Open follows end when the server closes.
+  server.on('close', () => {
+    for (const stop of followers) stop();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      const { port } = server.address() as { port: number };
+      const query = o.file ? `?log=${encodeURIComponent(path.basename(o.file))}` : '';
+      resolve({ server, url: `http://${host}:${port}/${query}` });
+    });
+  });
+}
+
+async function sendStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
+  let file = path.join(root, decodeURIComponent(pathname));
+  if (pathname.endsWith('/')) file = path.join(file, 'index.html');
+  if (file !== root && !file.startsWith(root + path.sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  } catch {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+}
+
+/** GET /log[?from=BYTES][&follow=1]: the log from byte `from`; with follow, then what is appended. */
+async function sendLog(
+  file: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  followers: Set<() => void>,
+): Promise<void> {
+  const from = Math.max(0, Number(url.searchParams.get('from') ?? 0) || 0);
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (err) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`${file}: ${(err as Error).message}\n`);
+    return;
+  }
+  const headers = {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    'x-log-size': String(size),
+  };
+  if (!url.searchParams.has('follow')) {
+    res.writeHead(200, { ...headers, 'content-length': String(Math.max(0, size - from)) });
+    if (from >= size) res.end();
+    else createReadStream(file, { start: from, end: size - 1 }).pipe(res);
+    return;
+  }
+  res.writeHead(200, headers);
+  res.flushHeaders();
+  let fh: FileHandle | null = await open(file, 'r');
+  let at = from;
+  let watcher: FSWatcher | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | null = null;
+  const stop = () => {
+    followers.delete(stop);
+    watcher?.close();
+    clearTimeout(timer);
+    const f = fh;
+    fh = null;
+    void f?.close();
+    wake?.();
+    if (!res.writableEnded) res.end();
+  };
+  followers.add(stop);
+  req.on('close', stop);
+  try {
+    watcher = watch(file, () => wake?.());
+  } catch {
+    // no inotify: the poll alone
+  }
+  const buf = Buffer.alloc(CHUNK);
+  while (fh) {
+    const { bytesRead } = await fh.read(buf, 0, CHUNK, at).catch(() => ({ bytesRead: -1 }));
+    if (bytesRead < 0 || !fh) break;
+    if (bytesRead > 0) {
+      at += bytesRead;
+      if (!res.write(Buffer.from(buf.subarray(0, bytesRead)))) await new Promise((r) => res.once('drain', r));
+      continue;
+    }
+    // At the end: wait for a change (or the poll), then stop if the file shrank (rewritten).
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, POLL_MS);
+    });
+    wake = null;
+    clearTimeout(timer);
+    if (!fh) break;
+    const now = await fh.stat().catch(() => null);
+    if (!now || now.size < at) break;
+  }
+  stop();
+}
+
+export interface ViewOptions {
+  file?: string;
+  port: number;
+  open: boolean;
+}
+
+/** `supervise view`: serves until SIGINT or SIGTERM -> exit status (1 when it cannot). */
+export async function view(o: ViewOptions): Promise<number> {
+  if (o.file !== undefined) {
+    try {
+      if (!(await stat(o.file)).isFile()) throw new Error('not a regular file');
+    } catch (err) {
+      process.stderr.write(
+        `supervise: view: ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
+      );
+      return 1;
+    }
+  }
+  let served: { server: Server; url: string };
+  try {
+    served = await serveViewer({ file: o.file, port: o.port });
+  } catch (err) {
+    process.stderr.write(`supervise: view: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const what = o.file ? `${o.file} (followed while it grows)` : 'the viewer (open or drop a log in the page)';
+  process.stdout.write(`supervise log viewer: ${served.url}\nserving ${what}; Ctrl-C stops it\n`);
+  if (o.open) openBrowser(served.url);
+  return new Promise((resolve) => {
+    const done = () => {
+      served.server.close();
+      served.server.closeAllConnections();
+      resolve(0);
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+/** xdg-open URL, in the background; a note if there is none. */
+function openBrowser(url: string): void {
+  const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => process.stderr.write(`supervise: view: could not start xdg-open; open ${url}\n`));
+  child.unref();
+}

@@ -1,0 +1,297 @@
+// The viewer's model of a log, apart from any drawing: the processes its records tell of
+// (one per pid lifetime: from its start to its reap), built incrementally as records arrive
+// (a dropped file, or `supervise view FILE` following a log), the filters, and the lanes
+// of the timeline (greedy interval packing). Browser-safe; no DOM.
+import { describe, escaped, type StatusEvent } from '../codec/index.ts';
+
+/** How a process ended, which is its colour: the CSS class of its bar and legend swatch. */
+export type EndClass = 'ok' | 'fail' | 'killed' | 'dumped' | 'open' | 'spawnfail';
+
+/** One process: a pid from its start to its end record (or the end of the log). Times are
+ *  on the axis: microseconds since the epoch in events logs, the record number in raw streams. */
+export interface Proc {
+  pid: number;
+  /** Where the bar starts, and where that came from: the process's own start time (v2
+   *  `proc.start`), its `spawned` record, or the first record of the log. */
+  start: number;
+  startFrom: 'proc' | 'spawned' | 'log';
+  /** The end record's time; for an open process the end of the log. */
+  end: number;
+  open: boolean;
+  cls: EndClass;
+  /** comm (v2), or '' when unknown. */
+  name: string;
+  /** "exited 0", "killed SIGKILL", "running". */
+  ended: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Left the session or process group of its run's supervise (codec `escaped()`). */
+  escaped: boolean;
+  /** The main command of its run (it has a `spawned` record). */
+  main: boolean;
+  /** Index of its first record and of its end record (-1: none yet). */
+  first: number;
+  last: number;
+  /** Stops, continues, traps: times of the ticks on its bar. */
+  marks: number[];
+}
+
+const ENDS: Record<string, EndClass | undefined> = { killed: 'killed', dumped: 'dumped' };
+
+export class LogModel {
+  readonly records: StatusEvent[] = [];
+  readonly procs: Proc[] = [];
+  /** Per record: the index of its process in `procs`, or -1 (`started` records). */
+  readonly recProc: number[] = [];
+  /** Events logs have times; raw streams number their records instead. */
+  timed: boolean | null = null;
+  /** The axis: the first and last instants (the first record's time or a process's start). */
+  t0 = 0;
+  t1 = 1;
+  /** `started` records: one per run of supervise appending to the log. */
+  runs = 0;
+  private first = Number.NaN; // time of the first record: where bars without a known start begin
+  private readonly open = new Map<number, number>(); // pid -> index of its open process
+  private ref: StatusEvent | undefined; // the latest `started` record: the reference for escapes
+
+  /** Adds records in log order. */
+  add(recs: readonly StatusEvent[]): void {
+    for (const e of recs) this.addOne(e);
+  }
+
+  private addOne(e: StatusEvent): void {
+    const i = this.records.length;
+    this.records.push(e);
+    if (this.timed === null) this.timed = e.time !== undefined;
+    const at = e.time ?? i + 1;
+    if (Number.isNaN(this.first)) {
+      this.first = this.timed ? at : 0;
+      this.t0 = this.first;
+      this.t1 = this.first + 1;
+    }
+    if (at > this.t1) this.t1 = at;
+    if (e.kind === 'started') {
+      this.ref = e;
+      this.runs++;
+      this.recProc.push(-1);
+      return;
+    }
+    let pi = e.kind === 'spawned' || e.kind === 'spawn-failed' ? undefined : this.open.get(e.pid);
+    if (pi === undefined) {
+      pi = this.procs.length;
+      const start = e.kind === 'spawned' || e.kind === 'spawn-failed' ? at : this.first;
+      this.procs.push({
+        pid: e.pid,
+        start,
+        startFrom: start === at && e.kind !== 'spawn-failed' ? 'spawned' : 'log',
+        end: at,
+        open: true,
+        cls: 'open',
+        name: '',
+        ended: 'running',
+        ppid: 0,
+        pgid: 0,
+        sid: 0,
+        escaped: false,
+        main: e.kind === 'spawned',
+        first: i,
+        last: -1,
+        marks: [],
+      });
+      if (e.kind !== 'spawn-failed') this.open.set(e.pid, pi);
+    }
+    const p = this.procs[pi];
+    this.recProc.push(pi);
+    const proc = e.proc;
+    if (proc) {
+      if (proc.comm) p.name = proc.comm;
+      p.ppid = proc.ppid;
+      p.pgid = proc.pgid;
+      p.sid = proc.sid;
+      if (proc.start > 0 && this.timed) {
+        p.start = proc.start;
+        p.startFrom = 'proc';
+        if (proc.start < this.t0) this.t0 = proc.start;
+      }
+      p.escaped = escaped(e, this.ref);
+    }
+    switch (e.kind) {
+      case 'spawned':
+        return;
+      case 'spawn-failed':
+        p.open = false;
+        p.cls = 'spawnfail';
+        p.ended = describe(e);
+        p.name ||= 'spawn failed';
+        p.last = i;
+        return;
+      case 'exited':
+      case 'killed':
+      case 'dumped':
+        p.open = false;
+        p.end = at;
+        p.cls = ENDS[e.kind] ?? (e.exitCode === 0 ? 'ok' : 'fail');
+        p.ended = describe(e);
+        p.last = i;
+        this.open.delete(e.pid);
+        return;
+      default:
+        p.marks.push(at); // stopped, continued, trapped
+    }
+  }
+
+  /** Where process `p`'s bar ends: its end record, or the end of the log while it runs. */
+  endOf(p: Proc): number {
+    return p.open ? this.t1 : p.end;
+  }
+
+  /** How many processes left their run's session or process group. */
+  escapees(): number {
+    let n = 0;
+    for (const p of this.procs) if (p.escaped) n++;
+    return n;
+  }
+}
+
+// --- filters
+
+export interface Filters {
+  /** A record kind, or '' for every kind. */
+  kind: string;
+  /** How the process ended: "0", "3", "!0" (exited non-zero), "SIGKILL" or "KILL", "running";
+   *  several separated by commas or spaces. '' for any. */
+  status: string;
+  /** A substring of the name (comm), any case. */
+  name: string;
+  /** Pids separated by commas or spaces. */
+  pid: string;
+  escapedOnly: boolean;
+}
+
+export const NO_FILTERS: Filters = { kind: '', status: '', name: '', pid: '', escapedOnly: false };
+
+/** The records (indices, in order) and processes (a mask) the filters let through. A
+ *  process is shown when one of its records is. */
+export function applyFilters(m: LogModel, f: Filters): { records: Int32Array; procs: Uint8Array; shown: number } {
+  const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+  const pids = new Set(words(f.pid).map(Number));
+  const statuses = words(f.status).map((s) => s.toUpperCase());
+  const name = f.name.toLowerCase();
+  const procOk = m.procs.map((p) => {
+    if (pids.size && !pids.has(p.pid)) return false;
+    if (name && !p.name.toLowerCase().includes(name)) return false;
+    if (f.escapedOnly && !p.escaped) return false;
+    return statuses.length === 0 || statuses.some((s) => statusMatches(m, p, s));
+  });
+  const out = new Int32Array(m.records.length);
+  const procs = new Uint8Array(m.procs.length);
+  let n = 0;
+  let shown = 0;
+  for (let i = 0; i < m.records.length; i++) {
+    const e = m.records[i];
+    if (f.kind && e.kind !== f.kind) continue;
+    const pi = m.recProc[i];
+    if (pi < 0) {
+      // a `started` record: supervise itself
+      if (statuses.length || f.escapedOnly || (pids.size && !pids.has(e.pid))) continue;
+      if (name && !(e.proc?.comm ?? '').toLowerCase().includes(name)) continue;
+    } else {
+      if (!procOk[pi]) continue;
+      if (!procs[pi]) shown++;
+      procs[pi] = 1;
+    }
+    out[n++] = i;
+  }
+  return { records: out.subarray(0, n), procs, shown };
+}
+
+function statusMatches(m: LogModel, p: Proc, s: string): boolean {
+  if (s === 'RUNNING' || s === 'OPEN') return p.open;
+  if (p.open) return false;
+  const end = m.records[p.last];
+  if (end.kind === 'exited') return s === String(end.exitCode) || (s === '!0' && end.exitCode !== 0);
+  if (end.kind === 'spawn-failed') return s === end.errnoName;
+  const sig = end.signal ?? '';
+  return s === '!0' || s === sig || `SIG${s}` === sig;
+}
+
+// --- lanes
+
+/** The lanes of the timeline: every shown process in one, none overlapping another in its
+ *  lane; greedy interval packing in order of start (each takes the lowest lane free at its
+ *  start), which uses as many lanes as processes overlap at the busiest instant. */
+export interface Lanes {
+  count: number;
+  /** Per lane: process indices in order of start (and so of end). */
+  members: Int32Array[];
+  /** Per process: its lane, or -1 when not shown. */
+  laneOf: Int32Array;
+}
+
+export function packLanes(m: LogModel, shown: Uint8Array): Lanes {
+  const order: number[] = [];
+  for (let i = 0; i < m.procs.length; i++) if (shown[i]) order.push(i);
+  const starts = new Float64Array(m.procs.length);
+  const ends = new Float64Array(m.procs.length);
+  m.procs.forEach((p, i) => {
+    starts[i] = p.start;
+    ends[i] = Math.max(m.endOf(p), p.start);
+  });
+  order.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
+  const laneOf = new Int32Array(m.procs.length).fill(-1);
+  const busy = new Heap<[number, number]>((a, b) => a[0] - b[0] || a[1] - b[1]); // [end, lane]
+  const free = new Heap<number>((a, b) => a - b);
+  const lists: number[][] = [];
+  for (const i of order) {
+    // A lane is free once its last bar ended strictly before this one starts.
+    while (busy.size && busy.peek()![0] < starts[i]) free.push(busy.pop()![1]);
+    const lane = free.size ? free.pop()! : lists.length;
+    if (lane === lists.length) lists.push([]);
+    lists[lane].push(i);
+    laneOf[i] = lane;
+    busy.push([ends[i], lane]);
+  }
+  return { count: lists.length, members: lists.map((l) => Int32Array.from(l)), laneOf };
+}
+
+/** A binary min-heap. */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): T | undefined {
+    return this.items[0];
+  }
+  push(v: T): void {
+    const a = this.items;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (this.less(a[i], a[up]) >= 0) break;
+      [a[i], a[up]] = [a[up], a[i]];
+      i = up;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l], a[m]) < 0) m = l;
+        if (r < a.length && this.less(a[r], a[m]) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
