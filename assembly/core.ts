@@ -20,7 +20,7 @@ import {
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
 import { SI_KERNEL, SIGWINCH } from './sys';
-import { statusReady, statusWake, statusFlush, writeStatus } from './io';
+import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify } from './io';
 import { report } from './say';
 import {
   INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
@@ -250,6 +250,7 @@ function queueOwn(code: i32, errno: i32, pid: i32): void {
   store<i32>(record + SI_ERRNO, errno);
   store<i32>(record + SI_CODE, code);
   store<i32>(record + SI_PID, pid);
+  logIdentify(pid); // the command just started (spawned); 0: unknown
   written = 0;
 }
 
@@ -409,7 +410,7 @@ function sweep(): i32 {
     }
     memory.fill(record, 0, STATUS_SIZE);
     memory.fill(rusage, 0, RUSAGE_SIZE);
-    let r = waitid(P_ALL, 0, record, WEXITED | WNOHANG, rusage);
+    let r = logging() ? lookThenReap() : waitid(P_ALL, 0, record, WEXITED | WNOHANG, rusage);
     if (r == -ECHILD) return result | FLAG_EXIT;
     if (r < 0) {
       report(REPORT_WAIT_FAILED, r, 0);
@@ -425,6 +426,18 @@ function sweep(): i32 {
     }
   }
   return unreachable();
+}
+
+/** With an events log: waitid as sweep() does, but looking first (WNOWAIT) so that the
+ *  zombie's identity can be read from /proc while it is still there, then reaping that
+ *  pid. 0 (record filled, si_pid 0 when none is dead yet) or -errno. */
+function lookThenReap(): i32 {
+  let r = waitid(P_ALL, 0, record, WEXITED | WNOHANG | WNOWAIT, 0);
+  let pid = load<i32>(record + SI_PID);
+  if (r < 0 || pid == 0) return r;
+  logIdentify(pid);
+  memory.fill(record, 0, STATUS_SIZE);
+  return waitid(P_PID, pid, record, WEXITED | WNOHANG, rusage);
 }
 
 /** Bookkeeping for a child just reaped into `record`: CPU times, pid maps, main child. */

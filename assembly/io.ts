@@ -1,10 +1,16 @@
 // Where status records go: the status fd (back-pressure: written only when it can take
-// one without blocking) and, with --events, the events log (each record with its time).
-// core.ts calls statusReady() and writeStatus(); main.ts calls ioInit().
+// one without blocking) and, with --events, the events log (each record with its time and
+// the identity of its process, identity.ts). core.ts calls statusReady(), writeStatus()
+// and, before it reaps a child or queues a record of its own, logging()/logIdentify();
+// main.ts calls logStarted() and ioInit().
 
-import { STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE } from './protocol';
+import {
+  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE,
+  EVENTS_IDENTITY, EVENTS_IDENTITY_SIZE, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED,
+} from './protocol';
 import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC } from './sys';
-import { poll, write, realtimeUs, fileType } from './linux';
+import { poll, write, realtimeUs, boottimeUs, fileType } from './linux';
+import { identityInit, identify } from './identity';
 import { cannotWriteEvents } from './say';
 
 /** The status fd (protocol mode: 1; launch mode: --status-fd or -1). */
@@ -14,6 +20,7 @@ let eventsFd: i32 = -1;
 /** The status fd is gone (or there is none) while the events log still wants records. */
 let statusBroken = false;
 let eventsBroken = false;
+/** The next entry of the log; its identity is the pending record's process (logIdentify). */
 const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
 
 /** Records one "writable" answer of poll() lets through before the next poll. A pipe that
@@ -155,11 +162,39 @@ export function statusWritable(): bool {
   return !statusBroken;
 }
 
+/** Called by main.ts once the log `fd` is open, before ioInit(): the time base of start
+ *  times (boot time from CLOCK_REALTIME - CLOCK_BOOTTIME, `ticks` = sysconf(_SC_CLK_TCK)),
+ *  then the `started` entry, whose identity is supervise's own (pid `self`). -> 0 or -errno. */
+export function logStarted(fd: i32, self: i32, ticks: i32): i32 {
+  identityInit(realtimeUs() - boottimeUs(), ticks);
+  memory.fill(entry, 0, EVENTS_ENTRY_SIZE);
+  store<i64>(entry + EVENTS_TIME, realtimeUs());
+  store<i32>(entry + EVENTS_RECORD + SI_SIGNO, SIGNO_SUPERVISE);
+  store<i32>(entry + EVENTS_RECORD + SI_CODE, SUP_STARTED);
+  store<i32>(entry + EVENTS_RECORD + SI_PID, self);
+  identify(self, entry);
+  let r = write(fd, entry, EVENTS_ENTRY_SIZE);
+  memory.fill(entry, 0, EVENTS_ENTRY_SIZE);
+  return r == EVENTS_ENTRY_SIZE ? 0 : r < 0 ? r : -ENOSPC;
+}
+
+/** Whether records go to an events log (core.ts then looks before it reaps). */
+export function logging(): bool {
+  return eventsFd >= 0 && !eventsBroken;
+}
+
+/** Called by core.ts for the record it is about to queue (a child it has not reaped yet,
+ *  its command just started): reads pid's identity for that record's entry. */
+export function logIdentify(pid: i32): void {
+  if (eventsFd >= 0 && !eventsBroken) identify(pid, entry);
+}
+
 function logRecord(record: usize): void {
   if (eventsBroken) return;
   store<i64>(entry + EVENTS_TIME, realtimeUs());
   memory.copy(entry + EVENTS_RECORD, record, STATUS_SIZE);
   let r = write(eventsFd, entry, EVENTS_ENTRY_SIZE);
+  memory.fill(entry + EVENTS_IDENTITY, 0, EVENTS_IDENTITY_SIZE); // the next record's own, or unknown
   if (r != EVENTS_ENTRY_SIZE) {
     cannotWriteEvents(r < 0 ? r : -ENOSPC); // a short write: the disk is full
     eventsBroken = true;

@@ -178,6 +178,11 @@ export declare function setCloexec(fd: i32, on: i32): i32;
 @external("linux", "realtimeUs")
 export declare function realtimeUs(): i64;
 
+/** CLOCK_BOOTTIME in microseconds since boot (the clock of /proc/PID/stat's starttime). */
+// @ts-ignore: decorator
+@external("linux", "boottimeUs")
+export declare function boottimeUs(): i64;
+
 /** CLOCK_MONOTONIC in milliseconds. */
 // @ts-ignore: decorator
 @external("linux", "monotonicMs")

@@ -17,7 +17,7 @@ import {
 } from './protocol';
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
-  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_APPEND, EBADF, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+  O_RDONLY, O_RDWR, O_CREAT, O_APPEND, EBADF, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
 } from './sys';
 import {
   getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
@@ -34,7 +34,7 @@ import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
 } from './core';
-import { ioInit, statusWritable } from './io';
+import { ioInit, statusWritable, logStarted } from './io';
 import * as say from './say';
 
 const MAX_EVENTS: i32 = 64;
@@ -206,28 +206,48 @@ function ownFd(name: string, fd: i32): bool {
   return true;
 }
 
-/** Opens (creates) the events log for appending; writes the header if it is empty. */
+/** Opens (creates) the events log for appending: writes the header if it is empty, else
+ *  checks that it is a log of the version supervise writes, ending on a whole entry (an
+ *  older log, or another file, would be corrupted by what follows); then the `started`
+ *  entry of this run. */
 function openEvents(): i32 {
-  let fd = open(eventsFile, O_WRONLY | O_APPEND | O_CREAT, 0o644);
+  let fd = open(eventsFile, O_RDWR | O_APPEND | O_CREAT, 0o644);
   if (fd < 0) {
     say.cannotOpenEvents(eventsFile, fd);
     return -1;
   }
+  let h = scratch;
   let size = fileSize(fd);
   if (size == 0) {
-    let h = scratch;
     for (let i = 0; i < 8; i++) store<u8>(h + <usize>i, <u8>EVENTS_MAGIC[i]);
     store<u32>(h, EVENTS_VERSION, EVENTS_VERSION_AT);
     store<u32>(h, EVENTS_ENTRY_SIZE, EVENTS_ENTRY_SIZE_AT);
     size = write(fd, h, EVENTS_HEADER_SIZE);
     if (size >= 0 && size != EVENTS_HEADER_SIZE) size = -28; // ENOSPC
+  } else if (size > 0) {
+    let n = read(fd, h, EVENTS_HEADER_SIZE); // O_APPEND: the offset is still 0 for reading
+    if (n >= 0 && !ourLog(h, n, size)) {
+      say.eventsNotOurs(eventsFile);
+      close(fd);
+      return -1;
+    }
+    if (n < 0) size = n;
   }
+  if (size >= 0) size = logStarted(fd, getpid(), clockTicks());
   if (size < 0) {
     say.cannotOpenEvents(eventsFile, size);
     close(fd);
     return -1;
   }
   return fd;
+}
+
+/** Whether the `n` header bytes at h and the file size are those of a log supervise writes. */
+function ourLog(h: usize, n: i32, size: i32): bool {
+  if (n != EVENTS_HEADER_SIZE) return false;
+  for (let i = 0; i < 8; i++) if (load<u8>(h + <usize>i) != <u8>EVENTS_MAGIC[i]) return false;
+  return load<u32>(h, EVENTS_VERSION_AT) == EVENTS_VERSION && load<u32>(h, EVENTS_ENTRY_SIZE_AT) == EVENTS_ENTRY_SIZE
+    && (size - EVENTS_HEADER_SIZE) % EVENTS_ENTRY_SIZE == 0;
 }
 
 /** epoll for the signal pipe and the control fd, and a first listing of children: tear-down

@@ -138,6 +138,12 @@ export function cannotOpenEvents(file: usize, e: i32): void {
   begin(); str('--events '); cstr(file); str(': '); errnoText(e); end();
 }
 
+export function eventsNotOurs(file: usize): void {
+  begin(); str('--events '); cstr(file);
+  str(': not an events log of version 2 with whole entries (supervise appends only to its own; use another file)');
+  end();
+}
+
 export function cannotWriteEvents(e: i32): void {
   begin(); str('cannot write the events file: '); errnoText(e); str(' (no more entries are written)'); end();
 }

@@ -101,6 +101,7 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     },
 
     realtimeUs: () => shim.realtimeUs(),
+    boottimeUs: () => shim.boottimeUs(),
     monotonicMs: () => shim.monotonicMs(),
   };
 }

@@ -66,6 +66,8 @@ export interface Shim {
   fdFlags(fd: number): number;
   /** CLOCK_REALTIME in microseconds since the epoch; CLOCK_MONOTONIC in milliseconds. */
   realtimeUs(): bigint;
+  /** CLOCK_BOOTTIME in microseconds since boot. */
+  boottimeUs(): bigint;
   monotonicMs(): bigint;
   /** pipe2(O_CLOEXEC): fds[0] = read end, fds[1] = write end. -> 0 | -errno. For the shim
    *  tests (Node makes no raw pipe fds), as setNonblocking is. */

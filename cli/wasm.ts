@@ -49,6 +49,7 @@ export interface LinuxImports {
   fdGiven(fd: number): number;
   setCloexec(fd: number, on: number): number;
   realtimeUs(): bigint;
+  boottimeUs(): bigint;
   monotonicMs(): bigint;
 }
 

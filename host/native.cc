@@ -248,6 +248,7 @@ IMPORT(u32, fileType, u32 fd) { FAULT(fileType); return shim::FileType(fd); }
 IMPORT(u32, fdGiven, u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
 IMPORT(u32, setCloexec, u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
 IMPORT(u64, realtimeUs) { FAULT(realtimeUs); return shim::RealtimeUs(); }
+IMPORT(u64, boottimeUs) { FAULT(boottimeUs); return shim::BoottimeUs(); }
 IMPORT(u64, monotonicMs) { FAULT(monotonicMs); return shim::MonotonicMs(); }
 // clang-format on
 

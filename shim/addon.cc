@@ -240,6 +240,10 @@ Napi::Value RealtimeUs(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), shim::RealtimeUs());
 }
 
+Napi::Value BoottimeUs(const Napi::CallbackInfo& info) {
+  return Napi::BigInt::New(info.Env(), shim::BoottimeUs());
+}
+
 Napi::Value MonotonicMs(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), shim::MonotonicMs());
 }
@@ -339,6 +343,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("clockTicks", ClockTicks);
   set("fdFlags", FdFlags);
   set("realtimeUs", RealtimeUs);
+  set("boottimeUs", BoottimeUs);
   set("monotonicMs", MonotonicMs);
   set("spawn", Spawn);
   return exports;

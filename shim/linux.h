@@ -86,6 +86,8 @@ int SetCloexec(int fd, bool on);
 int ClockTicks();
 // CLOCK_REALTIME in microseconds since the epoch; CLOCK_MONOTONIC in milliseconds.
 int64_t RealtimeUs();
+// CLOCK_BOOTTIME in microseconds since boot (the clock of /proc/PID/stat's starttime).
+int64_t BoottimeUs();
 int64_t MonotonicMs();
 int GetUid();
 int GetEuid();

@@ -223,6 +223,11 @@ export interface Proc {
   serial: number;
   /** Process group (getpgid): inherited from the parent at fork; tests move processes. */
   pgid: number;
+  /** Session, name (comm) and start time (CLOCK_REALTIME µs) as /proc/PID/stat shows them:
+   *  session and name inherited at fork (spawn() names the command), start = fork time. */
+  sid: number;
+  comm: string;
+  startUs: number;
   /** Signals this process catches or ignores: kill() succeeds and it lives on. */
   ignores: Set<number>;
 }
@@ -413,6 +418,8 @@ export class FakeKernel {
   gid = 1000;
   monoMs = 5_000_000;
   realUs = 1_700_000_000_000_000;
+  /** When the machine booted (CLOCK_REALTIME - CLOCK_BOOTTIME), µs: an hour before. */
+  bootUs = this.realUs - 3_600_000_000;
   /** The imports of module "linux". */
   readonly linux: Record<string, (...args: number[]) => number | bigint | void>;
   readonly argv: string[];
@@ -436,7 +443,7 @@ export class FakeKernel {
     this.fdGivenMode = opts.fdGiven ?? 'inherited';
     this.add(1, 0);
     this.add(this.parent, 1);
-    this.add(this.self, this.parent);
+    this.add(this.self, this.parent).comm = 'supervise';
     this.fds.set(0, { kind: 'control', cloexec: false, given: true });
     this.fds.set(1, { kind: 'status', cloexec: false, given: true });
     this.fds.set(2, { kind: 'stderr', cloexec: false, given: true });
@@ -480,6 +487,9 @@ export class FakeKernel {
       serial: ++this.serials,
       ignores: new Set(),
       pgid: this.procs.get(ppid)?.pgid ?? pid,
+      sid: this.procs.get(ppid)?.sid ?? pid,
+      comm: this.procs.get(ppid)?.comm ?? 'init',
+      startUs: this.realUs,
     };
     this.procs.set(pid, p);
     return p;
@@ -763,6 +773,19 @@ export class FakeKernel {
     return events.length;
   }
 
+  /** /proc/PID/stat of a process in the table (as Linux writes it, 100 ticks a second), or
+   *  undefined: a file made at open, as procfs does. */
+  private procStat(path: string): FakeFile | undefined {
+    const m = /^\/proc\/(\d+)\/stat$/.exec(path);
+    const p = m ? this.procs.get(Number(m[1])) : undefined;
+    if (!p) return undefined;
+    this.log.push(`stat ${p.pid}`);
+    const ticks = Math.floor((p.startUs - this.bootUs) / 10_000);
+    const state = p.state === 'zombie' ? 'Z' : 'S';
+    const fields = `${state} ${p.ppid} ${p.pgid} ${p.sid} 0 -1 4194560 107 0 0 0 0 0 0 0 20 0 1 0 ${ticks} 2473984 0`;
+    return { data: [...Buffer.from(`${p.pid} (${p.comm}) ${fields} 18446744073709551615 1 1 0\n`)], writeResults: [] };
+  }
+
   private imports(): Record<string, (...args: number[]) => number | bigint | void> {
     const wrap =
       <F extends (...args: never[]) => unknown>(name: string, f: F) =>
@@ -892,6 +915,7 @@ export class FakeKernel {
           return this.spawnError;
         }
         call.result = this.spawn(this.self);
+        this.procs.get(call.result)!.comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15);
         this.onSpawn?.(call.result, call);
         return call.result;
       }),
@@ -1005,7 +1029,7 @@ export class FakeKernel {
         const path = this.cString(pathPtr);
         const error = this.openErrors.get(path);
         if (error) return error;
-        let file = this.files.get(path);
+        let file = this.files.get(path) ?? this.procStat(path);
         if (!file) {
           if (!(flags & O_CREAT)) return -ENOENT;
           file = { data: [], writeResults: [] };
@@ -1049,6 +1073,7 @@ export class FakeKernel {
         return 0;
       }),
       realtimeUs: wrap('realtimeUs', () => BigInt(this.realUs)),
+      boottimeUs: wrap('boottimeUs', () => BigInt(this.realUs - this.bootUs)),
       monotonicMs: wrap('monotonicMs', () => BigInt(this.monoMs)),
     };
   }

@@ -404,20 +404,22 @@ Records('should write a spawned record first, then the exit of CMD, and log both
     );
     const log = readFileSync(events);
     assert.equal([...log.subarray(0, 8)], [...Buffer.from('SUPVEVTS')]);
-    assert.is(log.readUInt32LE(8), 1);
-    assert.is(log.readUInt32LE(12), 136);
-    assert.is(log.length, 16 + 2 * 136);
+    assert.is(log.readUInt32LE(8), 2);
+    assert.is(log.readUInt32LE(12), 176);
+    assert.is(log.length, 16 + 3 * 176, 'started (the log only), then the two records');
+    assert.is(log.readInt32LE(16 + 8 + 8), 0x5303);
     for (let i = 0; i < 2; i++) {
-      const us = Number(log.readBigInt64LE(16 + i * 136));
+      const at = 16 + (i + 1) * 176;
+      const us = Number(log.readBigInt64LE(at));
       assert.ok(Math.abs(us / 1000 - Date.now()) < 60_000, 'a timestamp in microseconds');
       assert.ok(
-        log.subarray(16 + i * 136 + 8, 16 + (i + 1) * 136).equals(r.raw.subarray(i * 128, (i + 1) * 128)),
+        log.subarray(at + 8, at + 136).equals(r.raw.subarray(i * 128, (i + 1) * 128)),
         `entry ${i} is the record`,
       );
     }
     // A second run appends without a second header.
     assert.is(runSync(['--events', events, '--', 'true']).status, 0);
-    assert.is(readFileSync(events).length, 16 + 4 * 136);
+    assert.is(readFileSync(events).length, 16 + 6 * 176);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1112,19 +1112,41 @@ args("should parse durations as the front end's duration() says", () => {
 const events = suite('the events log');
 
 const EVENTS = '/tmp/run.ev';
-const HEADER = [...Buffer.from('SUPVEVTS'), 1, 0, 0, 0, 136, 0, 0, 0];
+const HEADER = [...Buffer.from('SUPVEVTS'), 2, 0, 0, 0, 176, 0, 0, 0];
+const ENTRY = 176;
 
-/** The entries of an events file after its header: [time, record bytes]. */
-function entries(data: number[], from = 16): Array<[bigint, Uint8Array]> {
+interface Entry {
+  time: bigint;
+  record: Uint8Array;
+  /** The identity (version 2): start µs, ppid, pgid, sid, comm. */
+  start: bigint;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+}
+
+/** The entries of an events file after its header (offsets as in README, "The events file"). */
+function entries(data: number[], from = 16): Entry[] {
   const bytes = Uint8Array.from(data);
-  const out: Array<[bigint, Uint8Array]> = [];
-  for (let at = from; at + 136 <= bytes.length; at += 136) {
-    out.push([new DataView(bytes.buffer).getBigInt64(at, true), bytes.slice(at + 8, at + 136)]);
+  const view = new DataView(bytes.buffer);
+  const out: Entry[] = [];
+  for (let at = from; at + ENTRY <= bytes.length; at += ENTRY) {
+    const comm = bytes.slice(at + 156, at + 172);
+    out.push({
+      time: view.getBigInt64(at, true),
+      record: bytes.slice(at + 8, at + 136),
+      start: view.getBigInt64(at + 136, true),
+      ppid: view.getInt32(at + 144, true),
+      pgid: view.getInt32(at + 148, true),
+      sid: view.getInt32(at + 152, true),
+      comm: Buffer.from(comm.subarray(0, comm.indexOf(0) < 0 ? 16 : comm.indexOf(0))).toString(),
+    });
   }
   return out;
 }
 
-events('should create the log with its header and append each record as written, with its time', () => {
+events('should create the log with its header, a started entry, then each record as written, with its time', () => {
   let main = 0;
   const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => {
     k.advance(1500);
@@ -1135,33 +1157,134 @@ events('should create the log with its header and append each record as written,
   assert.is(run(k), 9);
   const data = k.files.get(EVENTS)!.data;
   assert.equal(data.slice(0, 16), HEADER);
-  assert.is(data.length, 16 + 2 * 136);
+  assert.is(data.length, 16 + 3 * ENTRY);
   const log = entries(data);
   assert.equal(
-    log.map(([t]) => t - t0),
-    [0n, 1_500_000n],
+    log.map((e) => e.time - t0),
+    [0n, 0n, 1_500_000n],
   );
+  assert.equal(decodeStatusRef(log[0].record), { ...decodeStatusRef(new Uint8Array(128)), code: 0x5303, pid: k.self });
   assert.equal(
-    log.map(([, r]) => [...r]),
+    log.slice(1).map((e) => [...e.record]),
     k.records().map((r) => [...r]),
   );
   assert.equal(k.spawns[0].inherited, [0, 1, 2], 'the log is CLOEXEC too');
   assertClean(k);
 });
 
-events('should append to a log that has entries already, without a second header', () => {
-  const old = [...HEADER, ...new Array(136).fill(7)];
+events('should name each process, its start time, group and session, read before it is reaped', () => {
+  let main = 0;
+  let orphan = 0;
+  const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', '/usr/bin/job'] }, () => {
+    k.advance(700);
+    orphan = k.spawn(main); // forked by the command, then (setsid) its own session, then orphaned
+    const o = k.procs.get(orphan)!;
+    o.comm = 'daemon';
+    o.pgid = o.sid = orphan;
+    k.advance(300);
+    k.exit(main, 0); // orphan re-parented to supervise, killed in the tear-down
+  });
+  k.onSpawn = (pid) => (main = pid);
+  const t0 = BigInt(k.realUs);
+  assert.is(run(k), 0);
+  const log = entries(k.files.get(EVENTS)!.data);
+  const self = k.procs.get(k.self)!;
+  assert.equal(
+    log.map((e) => [decodeStatusRef(e.record).pid, e.comm, e.start - t0, e.ppid, e.pgid, e.sid]),
+    [
+      [k.self, 'supervise', 0n, k.parent, self.pgid, self.sid],
+      [main, 'job', 0n, k.self, self.pgid, self.sid],
+      [main, 'job', 0n, k.self, self.pgid, self.sid],
+      [orphan, 'daemon', 700_000n, k.self, orphan, orphan],
+    ],
+  );
+  // Each identity was read while its process was a zombie still: a look, the stat, the reap.
+  const trail = k.log.filter((l) => /^(stat|reap) /.test(l));
+  assert.equal(trail, [
+    `stat ${k.self}`,
+    `stat ${main}`,
+    `stat ${main}`,
+    `reap ${main}`,
+    `stat ${orphan}`,
+    `reap ${orphan}`,
+  ]);
+  assertClean(k);
+});
+
+events('should take comm from the first ( to the last ) of /proc/PID/stat, and zeros where it cannot be read', () => {
+  let main = 0;
+  let gone = 0;
+  const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] }, () => {
+    k.procs.get(main)!.comm = 'a) b (c';
+    gone = k.spawn(main);
+    k.openErrors.set(`/proc/${gone}/stat`, -EACCES);
+    k.exit(main, 0);
+  });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 0);
+  const log = entries(k.files.get(EVENTS)!.data);
+  assert.equal(
+    log.map((e) => [decodeStatusRef(e.record).pid, e.comm, e.pgid > 0, e.start > 0n]),
+    [
+      [k.self, 'supervise', true, true],
+      [main, 'job', true, true],
+      [main, 'a) b (c', true, true],
+      [gone, '', false, false],
+    ],
+  );
+});
+
+events('should neither look at /proc nor wait twice per child without --events', () => {
+  const calls = (argv: string[]) => {
+    let main = 0;
+    const k = kernel({ ...STATUS3, argv: [...argv, '--status-fd', '3', '--', 'job'] }, () => {
+      for (let i = 0; i < 5; i++) k.exit(k.spawn(main), 0);
+      k.exit(main, 0);
+    });
+    k.onSpawn = (pid) => (main = pid);
+    assert.is(run(k), 0);
+    assertClean(k);
+    return {
+      waits: k.waitCalls,
+      stats: k.log.filter((l) => l.startsWith('stat ')).length,
+      records: k.records().length,
+    };
+  };
+  const plainRun = calls([]);
+  const logged = calls(['--events', EVENTS]);
+  assert.is(plainRun.records, 1 + 6);
+  assert.is(plainRun.stats, 0);
+  assert.is(logged.stats, 1 + 1 + 6, 'supervise, the spawned command, each reaped child');
+  assert.is(logged.waits, plainRun.waits + 6, 'one look (WNOWAIT) more per reaped child');
+});
+
+events('should append to a log of its own version that has entries already, without a second header', () => {
+  const old = [...HEADER, ...new Array(ENTRY).fill(7)];
   const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
   k.files.set(EVENTS, { data: [...old], writeResults: [] });
   k.onSpawn = (pid) => k.exit(pid, 0);
   assert.is(run(k), 0);
   const data = k.files.get(EVENTS)!.data;
   assert.equal(data.slice(0, old.length), old);
-  assert.is(data.length, old.length + 2 * 136, 'spawned and exited, logged with no status fd');
+  assert.is(data.length, old.length + 3 * ENTRY, 'started, spawned and exited, logged with no status fd');
   assert.equal(
-    entries(data, old.length).map(([, r]) => decodeStatusRef(r).code),
-    [SUP_SPAWNED, CLD_EXITED],
+    entries(data, old.length).map((e) => decodeStatusRef(e.record).code),
+    [0x5303, SUP_SPAWNED, CLD_EXITED],
   );
+});
+
+events('should refuse to append to an older log, another file or one that ends in a partial entry (exit 1)', () => {
+  const v1 = [...Buffer.from('SUPVEVTS'), 1, 0, 0, 0, 136, 0, 0, 0, ...new Array(136).fill(0)];
+  for (const data of [v1, [...Buffer.from('hello world, not a log\n')], [...HEADER, 1, 2, 3], HEADER.slice(0, 10)]) {
+    const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
+    k.files.set(EVENTS, { data: [...data], writeResults: [] });
+    assert.is(run(k), 1);
+    assert.equal(k.stderr, [
+      `supervise: --events ${EVENTS}: not an events log of version 2 with whole entries (supervise appends only to its own; use another file)`,
+    ]);
+    assert.equal(k.files.get(EVENTS)!.data, data, 'left as it was');
+    assert.equal(k.spawns, []);
+  }
 });
 
 events('should keep logging after the status reader is gone', () => {
@@ -1174,8 +1297,8 @@ events('should keep logging after the status reader is gone', () => {
   assert.is(run(k), 0);
   assert.equal(summary(k), [spawnedRecord(main)]);
   assert.equal(
-    entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r).pid),
-    [main, main],
+    entries(k.files.get(EVENTS)!.data).map((e) => decodeStatusRef(e.record).pid),
+    [k.self, main, main],
   );
   assert.equal(k.stderr, []);
   assertClean(k);
@@ -1190,10 +1313,11 @@ events('should log a record whose status write was cut short and then met EPIPE'
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 5);
   assert.is(k.written.length, 128 + 60);
-  const log = entries(k.files.get(EVENTS)!.data).map(([, r]) => decodeStatusRef(r));
+  const log = entries(k.files.get(EVENTS)!.data).map((e) => decodeStatusRef(e.record));
   assert.equal(
     log.map((r) => [r.code, r.pid, r.status]),
     [
+      [0x5303, k.self, 0],
       [SUP_SPAWNED, main, 0],
       [CLD_EXITED, main, 5],
     ],
@@ -1206,6 +1330,8 @@ events('should refuse to start when the log cannot be opened or its header writt
     [(k) => k.openErrors.set(EVENTS, -EACCES), 'Permission denied'],
     [(k) => k.files.set(EVENTS, { data: [], writeResults: [-ENOSPC] }), 'No space left on device'],
     [(k) => k.files.set(EVENTS, { data: [], writeResults: [10] }), 'No space left on device'],
+    [(k) => k.files.set(EVENTS, { data: [], writeResults: [16, -EACCES] }), 'Permission denied'],
+    [(k) => k.files.set(EVENTS, { data: [], writeResults: [16, 100] }), 'No space left on device'],
   ];
   for (const [arrange, text] of cases) {
     const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
@@ -1219,13 +1345,13 @@ events('should refuse to start when the log cannot be opened or its header writt
 events('should say once that an entry could not be written, and go on supervising', () => {
   let main = 0;
   const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => k.exit(main, 0));
-  k.files.set(EVENTS, { data: [], writeResults: [16, -ENOSPC] });
+  k.files.set(EVENTS, { data: [], writeResults: [16, 176, -ENOSPC] });
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
   assert.equal(k.stderr, [
     'supervise: cannot write the events file: No space left on device (no more entries are written)',
   ]);
-  assert.is(k.files.get(EVENTS)!.data.length, 16);
+  assert.is(k.files.get(EVENTS)!.data.length, 16 + 176, 'the header and the started entry');
   assert.equal(summary(k), [spawnedRecord(main), exited(main, 0)]);
   assertClean(k);
 });
