@@ -17,9 +17,17 @@ const files = readdirSync(path.join(root, 'test'))
   .map((f) => path.join('test', f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
-const BLACK_BOX = ['cli', 'launch', 'dropin', 'reliability', 'lib', 'decode', 'lib-pipe', 'lib-template'].map((n) =>
-  path.join('test', `${n}.test.ts`),
-);
+const BLACK_BOX = [
+  'cli',
+  'launch',
+  'dropin',
+  'reliability',
+  'lib',
+  'decode',
+  'lib-pipe',
+  'lib-template',
+  'lib-api',
+].map((n) => path.join('test', `${n}.test.ts`));
 
 /** Whether bin/supervise is the native host (an ELF executable, not the link to supervise-node). */
 function nativeBuilt() {

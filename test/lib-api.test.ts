@@ -1,0 +1,400 @@
+// The library's execa-like API with real processes: maxBuffer (the tree goes, memory stays
+// bounded), stripFinalNewline, lines, all, async iteration, shell, preferLocal, verbose,
+// every Result field in each way a command ends, and spawnSync() (its tree is gone when it
+// returns). Escapees announce their pids; every pid a test saw is SIGKILLed after it.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync, SubprocessError, type Result } from '../lib/index.ts';
+import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
+import { alive, killQuietly, until, within } from './procs.ts';
+
+const started = new Set<number>();
+function cleanup(): void {
+  for (const pid of started) killQuietly(pid);
+  started.clear();
+}
+
+function pidsIn(text: string): number[] {
+  const pids = text
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l.trim()))
+    .map(Number);
+  for (const p of pids) started.add(p);
+  return pids;
+}
+
+/** The error `p` rejects with (fails the test if it resolves). */
+function rejection(p: PromiseLike<unknown>): Promise<SubprocessError> {
+  return Promise.resolve(p).then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: SubprocessError) => e,
+  );
+}
+
+function thrown(f: () => unknown): SubprocessError {
+  try {
+    f();
+  } catch (e) {
+    assert.instance(e, SubprocessError);
+    return e as SubprocessError;
+  }
+  throw new Error('expected spawnSync to throw');
+}
+
+/** The escape set, then `then` in place of the main child's final sleep. */
+const escapeThen = (then: string) => ESCAPE_SCRIPT.replace('sleep 7.76', then);
+
+// ---
+const Buffer_ = suite('lib api: maxBuffer');
+Buffer_.after.each(cleanup);
+
+Buffer_('should tear the whole tree down past maxBuffer, keep the output truncated, and stay bounded', async () => {
+  const limit = 1_000_000;
+  // The escape set, then 100x the limit on stdout (10x would be 10 MB; more makes a leak plain).
+  const sub = spawn('sh', ['-c', escapeThen(`head -c ${100 * limit} /dev/zero | tr '\\0' x`)], {
+    maxBuffer: limit,
+    stdin: 'ignore',
+  });
+  const peakBefore = process.resourceUsage().maxRSS;
+  const e = await within(rejection(sub), 20_000, 'the maxBuffer rejection');
+  const grewKiB = process.resourceUsage().maxRSS - peakBefore;
+  const pids = pidsIn(String(e.stderr));
+  assert.is(pids.length, ESCAPE_PIDS);
+  assert.is(e.isMaxBuffer, true);
+  assert.is(e.failed, true);
+  assert.is((e.stdout as string).length, limit);
+  assert.ok(/^x+$/.test(e.stdout as string));
+  assert.is(e.shortMessage, `Command's stdout was larger than ${limit} characters: ${e.escapedCommand}`);
+  assert.is(e.signal, 'SIGKILL');
+  assert.is(e.isTerminated, true);
+  await until(() => ![sub.pid!, ...pids].some(alive), 3000, 'every pid of the tree to be gone');
+  console.log(`  peak RSS grew ${grewKiB} KiB while the child wrote up to ${(100 * limit) / 1e6} MB`);
+  assert.ok(grewKiB < 60 * 1024, `peak RSS grew ${grewKiB} KiB`);
+});
+
+Buffer_('should count bytes with encoding buffer and lines with lines: true', async () => {
+  const bytes = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld"'], { maxBuffer: 5, encoding: 'buffer' }));
+  assert.is(bytes.isMaxBuffer, true);
+  assert.equal(bytes.stdout, Buffer.from('héll'));
+  assert.match(bytes.shortMessage, "Command's stdout was larger than 5 bytes");
+  const chars = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld" >&2'], { maxBuffer: 5 }));
+  assert.is(chars.stderr, 'héllo');
+  assert.match(chars.shortMessage, "Command's stderr was larger than 5 characters");
+  const lines = await rejection(spawn('seq', ['1', '100000'], { maxBuffer: 3, lines: true }));
+  assert.equal(lines.stdout, ['1', '2', '3']);
+  assert.match(lines.shortMessage, "Command's stdout was larger than 3 lines");
+  const fits = await spawn('printf', ['%s', 'abc'], { maxBuffer: 3 });
+  assert.is(fits.stdout, 'abc');
+  assert.is(fits.isMaxBuffer, false);
+});
+
+// ---
+const Output = suite('lib api: output');
+Output.after.each(cleanup);
+
+Output('should strip one final newline by default, and keep it with stripFinalNewline: false', async () => {
+  assert.is((await spawn('printf', ['a\\n\\n'])).stdout, 'a\n');
+  assert.is((await spawn('printf', ['a\\r\\n'])).stdout, 'a');
+  assert.is((await spawn('printf', ['a\\n\\n'], { stripFinalNewline: false })).stdout, 'a\n\n');
+  assert.equal((await spawn('printf', ['a\\n'], { encoding: 'buffer' })).stdout, Buffer.from('a'));
+  assert.is((await spawn('sh', ['-c', 'echo e >&2'])).stderr, 'e');
+  assert.is((await spawn('true')).stdout, '');
+});
+
+Output('should split output into lines with lines: true, newlines kept with stripFinalNewline: false', async () => {
+  assert.equal((await spawn('printf', ['a\\nb\\r\\nc'], { lines: true })).stdout, ['a', 'b', 'c']);
+  assert.equal((await spawn('printf', ['a\\nb\\n'], { lines: true })).stdout, ['a', 'b']);
+  assert.equal((await spawn('printf', ['a\\nb\\r\\nc'], { lines: true, stripFinalNewline: false })).stdout, [
+    'a\n',
+    'b\r\n',
+    'c',
+  ]);
+  assert.equal((await spawn('true', [], { lines: true })).stdout, []);
+});
+
+/** A child writing o1, e1, o2 (stdout, stderr, stdout), each only once the test has seen
+ *  the one before on `all`: arrival order is then the writing order. */
+function ordered(options: { lines?: boolean }) {
+  const sub = spawn('sh', ['-c', 'echo o1; read x; echo e1 >&2; read x; echo o2'], { all: true, ...options });
+  sub.all!.on('data', () => sub.stdin!.write('\n'));
+  return sub;
+}
+
+Output('should interleave stdout and stderr in arrival order in result.all and subprocess.all', async () => {
+  const sub = ordered({});
+  let streamed = '';
+  sub.all!.on('data', (d) => {
+    streamed += d;
+  });
+  const r = await sub;
+  assert.is(r.all, 'o1\ne1\no2');
+  assert.is(streamed, 'o1\ne1\no2\n');
+  assert.is(r.stdout, 'o1\no2');
+  assert.is(r.stderr, 'e1');
+  assert.equal((await ordered({ lines: true })).all, ['o1', 'e1', 'o2']);
+  assert.is((await spawn('true')).all, undefined);
+  assert.is(spawn('true').all, undefined);
+});
+
+Output('should iterate over stdout lines with for await, and over stderr or all with iterable()', async () => {
+  const lines: string[] = [];
+  for await (const line of spawn('seq', ['1', '5'])) lines.push(line);
+  assert.equal(lines, ['1', '2', '3', '4', '5']);
+  const errs: string[] = [];
+  for await (const line of spawn('sh', ['-c', 'echo a >&2; echo b >&2']).iterable({ from: 'stderr' })) errs.push(line);
+  assert.equal(errs, ['a', 'b']);
+  const all: string[] = [];
+  for await (const line of ordered({}).iterable({ from: 'all', preserveNewlines: true })) all.push(line);
+  assert.equal(all, ['o1\n', 'e1\n', 'o2\n']);
+  assert.throws(() => spawn('true').iterable({ from: 'all' }), /all is not piped/);
+});
+
+Output('should make the loop throw the SubprocessError when the command fails', async () => {
+  const seen: string[] = [];
+  let error: unknown;
+  try {
+    for await (const line of spawn('sh', ['-c', 'echo x; exit 2'])) seen.push(line);
+  } catch (e) {
+    error = e;
+  }
+  assert.equal(seen, ['x']);
+  assert.instance(error, SubprocessError);
+  assert.is((error as SubprocessError).exitCode, 2);
+});
+
+// ---
+const Run = suite('lib api: shell, preferLocal, verbose');
+Run.after.each(cleanup);
+
+Run('should run the command through a shell with shell: true or a path, and end its whole tree', async () => {
+  assert.is((await spawn('echo', ['$((1 + 2))'], { shell: true })).stdout, '3');
+  const r = await spawn('echo $0', [], { shell: '/bin/sh' });
+  assert.is(r.stdout, '/bin/sh');
+  assert.is(r.command, 'echo $0');
+  // The shell's own escapee: gone when await settles.
+  const tree = await spawn('setsid sleep 31.71 >/dev/null & echo $!', [], { shell: true });
+  const [pid] = pidsIn(tree.stdout as string);
+  await until(() => !alive(pid), 3000, `the shell's setsid child ${pid} to be gone`);
+});
+
+Run('should find node_modules/.bin of localDir and its parents first with preferLocal', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-local-'));
+  try {
+    const bin = path.join(dir, 'node_modules/.bin');
+    mkdirSync(bin, { recursive: true });
+    mkdirSync(path.join(dir, 'sub/deeper'), { recursive: true });
+    writeFileSync(path.join(bin, 'supervise-fake-bin'), '#!/bin/sh\necho "local $PWD"\n');
+    chmodSync(path.join(bin, 'supervise-fake-bin'), 0o755);
+    const deeper = path.join(dir, 'sub/deeper');
+    const r = await spawn('supervise-fake-bin', [], { preferLocal: true, cwd: deeper });
+    assert.is(r.stdout, `local ${deeper}`);
+    const viaLocalDir = await spawn('supervise-fake-bin', [], { preferLocal: true, localDir: deeper, cwd: '/' });
+    assert.is(viaLocalDir.stdout, 'local /');
+    const e = await rejection(spawn('supervise-fake-bin', [], { cwd: deeper }));
+    assert.is(e.code, 'ENOENT');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** What the library writes on process.stderr while `f` runs. */
+async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
+  const write = process.stderr.write;
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += chunk;
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await f();
+  } finally {
+    process.stderr.write = write;
+  }
+  return text;
+}
+
+const T = '\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] \\[(\\d+)\\]';
+
+Run("should print the command, its output with 'full', and how it ended, as execa's verbose does", async () => {
+  const full = await stderrOf(() =>
+    spawn('sh', ['-c', 'echo "a b"; echo c >&2; exit 3'], { verbose: 'full' }).catch(() => {}),
+  );
+  const lines = full.trimEnd().split('\n');
+  assert.is(lines.length, 5, full);
+  const id = new RegExp(`^${T} `).exec(lines[0])![1];
+  assert.ok(
+    lines.every((l) => new RegExp(`^${T} `).exec(l)?.[1] === id),
+    full,
+  );
+  const body = lines.map((l) => l.replace(new RegExp(`^${T} `), ''));
+  assert.is(body[0], `$ sh -c 'echo "a b"; echo c >&2; exit 3'`);
+  assert.equal(body.slice(1, 3).sort(), ['  a b', '  c']);
+  assert.is(body[3], `✘ Command failed with exit code 3: sh -c 'echo "a b"; echo c >&2; exit 3'`);
+  assert.match(body[4], /^✘ \(done in \d+(\.\d+)?m?s\)$/);
+
+  const short = await stderrOf(() => spawn('echo', ['hidden'], { verbose: 'short' }));
+  const shortBody = short
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.replace(new RegExp(`^${T} `), ''));
+  assert.is(shortBody.length, 2, short);
+  assert.is(shortBody[0], '$ echo hidden');
+  assert.match(shortBody[1], /^✔ \(done in /);
+  const warned = await stderrOf(() => spawn('false', [], { verbose: 'short', reject: false }));
+  assert.match(warned, '⚠ Command failed with exit code 1: false');
+  assert.is(await stderrOf(() => spawn('echo', ['quiet'])), '');
+});
+
+// ---
+const Fields = suite('lib api: every Result field');
+Fields.after.each(cleanup);
+
+/** The fields that say how a command ended, to compare whole. */
+function ending(r: Result) {
+  return {
+    failed: r.failed,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    signalDescription: r.signalDescription,
+    timedOut: r.timedOut,
+    isCanceled: r.isCanceled,
+    isTerminated: r.isTerminated,
+    isForcefullyTerminated: r.isForcefullyTerminated,
+    isForcefullyKilled: r.isForcefullyKilled,
+    isMaxBuffer: r.isMaxBuffer,
+  };
+}
+const OK = {
+  failed: false,
+  exitCode: 0,
+  signal: undefined,
+  signalDescription: undefined,
+  timedOut: false,
+  isCanceled: false,
+  isTerminated: false,
+  isForcefullyTerminated: false,
+  isForcefullyKilled: false,
+  isMaxBuffer: false,
+};
+/** ending() of a command whose main child died of `signal`. */
+const killedBy = (signal: string, signalDescription: string, more: Partial<typeof OK> = {}) => ({
+  ...OK,
+  failed: true,
+  exitCode: undefined,
+  signal,
+  signalDescription,
+  isTerminated: true,
+  ...more,
+});
+const FORCED = { timedOut: true, isForcefullyTerminated: true, isForcefullyKilled: true };
+
+Fields('should fill every field on success, a failure, a timeout, a kill, a forced kill and maxBuffer', async () => {
+  const ok = await spawn('echo', ['a b'], { cwd: '/tmp', all: true });
+  assert.equal(ending(ok), OK);
+  assert.is(ok.command, 'echo a b');
+  assert.is(ok.escapedCommand, "echo 'a b'");
+  assert.is(ok.cwd, '/tmp');
+  assert.is(ok.all, 'a b');
+  assert.ok(ok.durationMs > 0);
+  assert.is(ok.status?.kind, 'exited');
+  assert.is((await spawn('true')).cwd, process.cwd());
+
+  const failed = await rejection(spawn('sh', ['-c', 'exit 3']));
+  assert.equal(ending(failed), { ...OK, failed: true, exitCode: 3 });
+  assert.is(failed.originalMessage, undefined);
+
+  const timedOut = await rejection(spawn('sleep', ['31.72'], { timeout: 50 }));
+  assert.equal(ending(timedOut), killedBy('SIGTERM', 'Termination', { timedOut: true }));
+  assert.is(timedOut.shortMessage, 'Command timed out after 50 milliseconds: sleep 31.72');
+
+  const sub = spawn('sleep', ['31.73']);
+  started.add(await sub.spawned);
+  sub.kill('SIGINT');
+  const killed = await rejection(sub);
+  assert.equal(ending(killed), killedBy('SIGINT', 'User interruption with CTRL-C'));
+  assert.is(killed.shortMessage, 'Command was killed with SIGINT (User interruption with CTRL-C): sleep 31.73');
+
+  const trapping = spawn('sh', ['-c', 'trap "" TERM; echo ready; sleep 31.74'], {
+    timeout: 1,
+    forceKillAfterDelay: 100,
+  });
+  const forced = await rejection(trapping);
+  assert.equal(ending(forced), killedBy('SIGKILL', 'Forced termination', FORCED));
+  assert.is(
+    forced.shortMessage,
+    `Command timed out after 1 milliseconds and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}`,
+  );
+
+  const over = await rejection(spawn('yes', [], { maxBuffer: 10 }));
+  assert.equal(ending(over), killedBy('SIGKILL', 'Forced termination', { isMaxBuffer: true }));
+  assert.is(over.stdout, 'y\ny\ny\ny\ny'); // 10 characters, then the final newline stripped
+
+  const missing = await rejection(spawn('supervise-no-such-cmd'));
+  assert.equal(ending(missing), { ...OK, failed: true, exitCode: undefined });
+  assert.is(missing.originalMessage, 'spawn supervise-no-such-cmd ENOENT');
+  assert.is(missing.code, 'ENOENT');
+
+  const unrejected = await spawn('sh', ['-c', 'exit 5'], { reject: false });
+  assert.equal(ending(unrejected), { ...OK, failed: true, exitCode: 5 });
+  assert.instance(unrejected, SubprocessError); // as execa's: the error, resolved
+});
+
+// ---
+const Sync = suite('lib api: spawnSync');
+Sync.after.each(cleanup);
+
+Sync('should return once the whole tree is gone: a setsid grandchild included', () => {
+  const r = spawnSync('sh', ['-c', escapeThen('echo main')], { stdin: 'ignore' });
+  const pids = pidsIn(r.stderr as string);
+  assert.is(pids.length, ESCAPE_PIDS);
+  assert.is(r.stdout, 'main');
+  const left = pids.filter(alive);
+  assert.equal(left, [], `alive when spawnSync returned: ${left}`);
+  assert.equal(ending(r), OK);
+  assert.is(r.status?.kind, 'exited');
+});
+
+Sync('should give the same Result fields and SubprocessError as spawn()', () => {
+  const ok = spawnSync('printf', ['a\\nb\\n'], { lines: true, cwd: '/tmp', input: 'ignored' });
+  assert.equal(ok.stdout, ['a', 'b']);
+  assert.is(ok.cwd, '/tmp');
+  assert.is(ok.escapedCommand, "printf 'a\\nb\\n'");
+  const e = thrown(() => spawnSync('sh', ['-c', 'echo out; echo err >&2; exit 4']));
+  assert.equal(ending(e), { ...OK, failed: true, exitCode: 4 });
+  assert.is(e.message, "Command failed with exit code 4: sh -c 'echo out; echo err >&2; exit 4'\n\nerr\n\nout");
+  assert.is(spawnSync('sh', ['-c', 'exit 4'], { reject: false }).exitCode, 4);
+  const missing = thrown(() => spawnSync('supervise-no-such-cmd'));
+  assert.is(missing.code, 'ENOENT');
+  assert.is(spawnSync('cat', [], { input: 'fed' }).stdout, 'fed');
+});
+
+Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterDelay, and stop at maxBuffer', () => {
+  // Timeouts long enough for supervise to have started the command (the Node host takes ~100 ms).
+  const timedOut = thrown(() => spawnSync('sleep', ['31.75'], { timeout: 1000 }));
+  assert.equal(ending(timedOut), killedBy('SIGTERM', 'Termination', { timedOut: true }));
+  const forced = thrown(() =>
+    spawnSync('sh', ['-c', 'trap "" TERM; setsid sleep 31.76 & echo $! >&2; sleep 31.77'], {
+      timeout: 1500,
+      forceKillAfterDelay: 200,
+    }),
+  );
+  const [escapee] = pidsIn(forced.stderr as string);
+  assert.ok(escapee > 0);
+  assert.is(alive(escapee), false);
+  assert.equal(ending(forced), killedBy('SIGKILL', 'Forced termination', FORCED));
+  const over = thrown(() => spawnSync('yes', [], { maxBuffer: 10 }));
+  assert.is(over.isMaxBuffer, true);
+  assert.is(over.stdout, 'y\ny\ny\ny\ny'); // 10 characters, then the final newline stripped
+  assert.match(over.shortMessage, "Command's stdout was larger than 10 characters");
+});
+
+Buffer_.run();
+Output.run();
+Run.run();
+Fields.run();
+Sync.run();
