@@ -169,11 +169,119 @@ PEERS := tini dumb-init
 peers:
 	@$(call apt-tools,test,$(PEERS),the side-by-side test leaves them out)
 
-test: build chromium peers
+test: build chromium peers fuzz-replay
 	$(NODE) scripts/run-tests.mjs
 
 fuzz: build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(NODE) --import tsx test/fuzz.test.ts
+
+# make fuzz-native: coverage-guided fuzzing (libFuzzer, AddressSanitizer, UBSan) of
+# dist/codec.wasm translated by wasm2c, through the exports codec/index.ts uses (fuzz/README.md),
+# for FUZZ_SECONDS; the corpus lives in build/fuzz-corpus (seeded by fuzz/seeds.ts from
+# test/fixtures/ and valid streams the codec makes), a crash is saved as
+# test/fixtures/fuzz-native-<sha1>.bin, which make test replays in the JS decoder and in
+# build/fuzz/codec-replay (the same harness with a main(), built by any C++ compiler); then the
+# figures: executions, executions per second, crashes, libFuzzer's cov/ft, and llvm-cov's
+# coverage of the translated codec over the corpus. clang and llvm are installed with apt-get
+# when missing (root).
+FUZZ_DIR    := build/fuzz
+FUZZ_CORPUS := build/fuzz-corpus
+FUZZ_MAX_LEN ?= 4096
+FUZZ_CLANG  ?= clang
+FUZZ_FLAGS  := -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(FUZZ_DIR) -I$(WASM_RT)
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Coverage edges of the translated codec only (not its comparisons: trace-cmp on every
+# bounds check halved the executions per second; the dictionary and seeds give the values).
+FUZZ_COV    := -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
+# codec.wasm's imports, if it ever has any (env.abort): the harness binds them.
+fuzz_env    = $$(grep -q Z_envZ_abort $(FUZZ_DIR)/codec.h && echo -DCODEC_IMPORTS_ENV)
+FUZZ_HARNESS := fuzz/codec_fuzz.cc $(FUZZ_DIR)/codec.h $(FUZZ_DIR)/protocol.h
+.PHONY: fuzz-native fuzz-replay fuzz-tools
+
+$(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h &: dist/codec.wasm | wabt
+	@mkdir -p $(@D)
+	$(WASM2C) $< -n codec -o $(FUZZ_DIR)/codec.c
+
+$(FUZZ_DIR)/protocol.h: fuzz/protocol-h.ts assembly/protocol.ts $(DEPS)
+	@mkdir -p $(@D)
+	$(NODE) --import tsx fuzz/protocol-h.ts > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_DIR)/protocol.dict: fuzz/protocol-h.ts assembly/protocol.ts $(DEPS)
+	@mkdir -p $(@D)
+	$(NODE) --import tsx fuzz/protocol-h.ts --dict > $@.tmp && mv $@.tmp $@
+
+# The replay tool: the system's compilers, no sanitizer; what make test runs.
+$(FUZZ_DIR)/replay/codec.o: $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h
+	@mkdir -p $(@D)
+	$(CC) -O2 $(FUZZ_FLAGS) -c $< -o $@
+$(FUZZ_DIR)/replay/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(FUZZ_FLAGS) -c $< -o $@
+$(FUZZ_DIR)/codec-replay: $(FUZZ_HARNESS) $(FUZZ_DIR)/replay/codec.o $(FUZZ_DIR)/replay/wasm-rt-impl.o
+	$(CXX) -O2 -std=c++17 -Wall -Wextra -Werror $(FUZZ_FLAGS) $(fuzz_env) -DCODEC_REPLAY $< \
+	  $(FUZZ_DIR)/replay/codec.o $(FUZZ_DIR)/replay/wasm-rt-impl.o -o $@
+
+# make test: the replay tool where wasm2c is (else test/fuzz-native.test.ts says it skips).
+fuzz-replay: | wabt
+	@if command -v $(WASM2C) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FUZZ_DIR)/codec-replay; \
+	else echo "fuzz-replay: no wasm2c: the native replay of the fuzz fixtures is skipped"; fi
+
+fuzz-tools:
+	@if ! command -v $(FUZZ_CLANG)++ >/dev/null 2>&1 || ! command -v llvm-cov >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "fuzz-native: installing clang and llvm"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm; } >/dev/null 2>&1; \
+	  fi; \
+	  command -v $(FUZZ_CLANG)++ >/dev/null 2>&1 || { echo "fuzz-native: needs clang (Debian: apt-get install clang llvm)"; exit 1; }; \
+	fi
+
+# The fuzzer: coverage on the translated codec alone, the sanitizers everywhere.
+$(FUZZ_DIR)/fuzzer/codec.o: $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h | fuzz-tools
+	@mkdir -p $(@D)
+	$(FUZZ_CLANG) -O2 -g $(FUZZ_FLAGS) $(FUZZ_SAN) $(FUZZ_COV) -c $< -o $@
+$(FUZZ_DIR)/fuzzer/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c | fuzz-tools
+	@mkdir -p $(@D)
+	$(FUZZ_CLANG) -O2 -g $(FUZZ_FLAGS) $(FUZZ_SAN) -c $< -o $@
+$(FUZZ_DIR)/fuzzer/codec_fuzz.o: $(FUZZ_HARNESS) | fuzz-tools
+	@mkdir -p $(@D)
+	$(FUZZ_CLANG)++ -O2 -g -std=c++17 -Wall -Wextra -Werror $(FUZZ_FLAGS) $(fuzz_env) $(FUZZ_SAN) -c $< -o $@
+$(FUZZ_DIR)/codec-fuzz: $(FUZZ_DIR)/fuzzer/codec_fuzz.o $(FUZZ_DIR)/fuzzer/codec.o $(FUZZ_DIR)/fuzzer/wasm-rt-impl.o
+	$(FUZZ_CLANG)++ $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
+
+# The replay tool again, with clang's source-based coverage, for llvm-cov's report.
+$(FUZZ_DIR)/codec-cov: $(FUZZ_HARNESS) $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/replay/wasm-rt-impl.o | fuzz-tools
+	@mkdir -p $(FUZZ_DIR)/cov
+	$(FUZZ_CLANG) -O1 $(FUZZ_FLAGS) -fprofile-instr-generate -fcoverage-mapping -c $(FUZZ_DIR)/codec.c \
+	  -o $(FUZZ_DIR)/cov/codec.o
+	$(FUZZ_CLANG)++ -O1 -std=c++17 $(FUZZ_FLAGS) $(fuzz_env) -DCODEC_REPLAY -fprofile-instr-generate $< \
+	  $(FUZZ_DIR)/cov/codec.o $(FUZZ_DIR)/replay/wasm-rt-impl.o -o $@
+
+fuzz-native: $(FUZZ_DIR)/codec-fuzz $(FUZZ_DIR)/codec-cov $(FUZZ_DIR)/protocol.dict
+	@rm -rf $(FUZZ_DIR)/seeds $(FUZZ_DIR)/artifacts $(FUZZ_DIR)/profile && mkdir -p $(FUZZ_CORPUS) $(FUZZ_DIR)/artifacts
+	@$(NODE) --import tsx fuzz/seeds.ts $(FUZZ_DIR)/seeds
+	@echo "fuzz-native: $(FUZZ_DIR)/codec-fuzz for $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/fuzz.log)"
+	@$(FUZZ_DIR)/codec-fuzz $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=$(FUZZ_MAX_LEN) -dict=$(FUZZ_DIR)/protocol.dict -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ_DIR)/artifacts/ > $(FUZZ_DIR)/fuzz.log 2>&1; \
+	rc=$$?; crashes=0; \
+	for f in $(FUZZ_DIR)/artifacts/*; do [ -f "$$f" ] || continue; crashes=$$((crashes + 1)); \
+	  fixture=test/fixtures/fuzz-native-$$(sha1sum "$$f" | cut -c1-12).bin; cp "$$f" $$fixture; \
+	  echo "fuzz-native: $$(basename $$f) saved as $$fixture (replayed by make test)"; done; \
+	grep -E '^(==[0-9]+==|SUMMARY|codec-fuzz:)' $(FUZZ_DIR)/fuzz.log | head -20; \
+	echo "fuzz-native: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') executions," \
+	  "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') per second," \
+	  "$$crashes crashes; last: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)"; \
+	if command -v llvm-profdata >/dev/null 2>&1 && command -v llvm-cov >/dev/null 2>&1; then \
+	  find $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -type f | \
+	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/profile/%p.profraw xargs -r $(FUZZ_DIR)/codec-cov > /dev/null || rc=1; \
+	  llvm-profdata merge -sparse $(FUZZ_DIR)/profile/*.profraw -o $(FUZZ_DIR)/codec.profdata && \
+	  llvm-cov report -show-functions $(FUZZ_DIR)/codec-cov -instr-profile=$(FUZZ_DIR)/codec.profdata \
+	    $(FUZZ_DIR)/codec.c > $(FUZZ_DIR)/coverage.txt && \
+	  awk -v inputs=$$(ls $(FUZZ_CORPUS) | wc -l) '$$1 ~ /:w2c_/ { n++; l += $$5; lm += $$6; b += $$8; bm += $$9 } \
+	    END { printf "fuzz-native: llvm-cov over the %d corpus inputs: the %d functions of codec.wasm in C cover %d of %d lines (%.1f%%), %d of %d branches (%.1f%%); by function: $(FUZZ_DIR)/coverage.txt\n", \
+	    inputs, n, l - lm, l, 100 * (l - lm) / l, b - bm, b, 100 * (b - bm) / b }' $(FUZZ_DIR)/coverage.txt; \
+	fi; \
+	exit $$rc
 
 # The long suites: a soak of STRESS_SECONDS (default 60) under one supervise.
 STRESS_SECONDS ?= 60
@@ -187,7 +295,7 @@ stress: build
 # (.clang-format) over shim/ and host/, installed with apt-get when missing and root.
 # `make format` rewrites what check would reject.
 CLANG_FORMAT ?= clang-format
-CXX_SOURCES := $(wildcard shim/*.cc shim/*.h host/*.cc)
+CXX_SOURCES := $(wildcard shim/*.cc shim/*.h host/*.cc fuzz/*.cc)
 check: $(DEPS) $(WASM) $(LIB)
 	$(BIN)/tsc -p tsconfig.json
 	$(BIN)/biome ci --colors=off --no-errors-on-unmatched .
