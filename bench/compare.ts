@@ -1,11 +1,15 @@
 // The same scenarios with child_process, execa, nano-spawn, tinyexec and supervise's
 // library: how many processes of an escape-set tree survive, how long `await` takes when
-// grandchildren hold the pipes, and the overhead per spawn (sequential `true`).
+// grandchildren hold the pipes, and the overhead per spawn (sequential `true`); then the
+// features table (bench/features.ts: each cell from a run), and the goals against execa in
+// the same run: per spawn and 50 concurrent <= 1.0x, the three-stage pipeline
+// `seq 1e6 | grep 7 | wc -l` <= 1.2x.
 // Usage: node --import tsx bench/compare.ts [SPAWNS=200]
 import { spawn as cpSpawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { childProcessPipeline, featureRows, LIBS } from './features.ts';
 import { RUNNERS, type Run } from './runners.ts';
 import { ROOT, alive, killQuietly, sleep, until } from '../test/procs.ts';
 
@@ -109,12 +113,93 @@ for (const lib of Object.keys(RUNNERS)) {
 rmSync(dir, { recursive: true, force: true });
 
 const head = ['library', ...SCENARIOS.map((s) => `survivors: ${s}`), `per spawn (${SPAWNS}× \`true\`)`];
-console.log(`| ${head.join(' | ')} |`);
-console.log(`|${head.map(() => '---').join('|')}|`);
-for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+const table = (h: string[], rs: string[][]) =>
+  [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const features = await featureRows();
+const goals = await goalRows();
+
+console.log(table(head, rows));
+console.log(`\n${table(features.head, features.rows)}`);
+console.log("\nEach cell from a run (none by hand), in execa's words:");
+for (const h of features.how) console.log(`- ${h}`);
+console.log(`\n${table(goals.head, goals.rows)}`);
+console.log(`\n${goals.note}`);
 console.log(
   `\nnode ${process.version}, ${os.cpus().length} CPUs, load ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
+
+/** Median of numbers. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The goals against execa, rounds interleaved so a change of load hits both alike:
+ *  SPAWNS sequential and 50 concurrent `sh -c true` (RUNNERS, as the survivors table), and
+ *  `seq 1000000 | grep 7 | wc -l` through each library's .pipe() (child_process: each
+ *  stage's stdin the previous stdout, the floor). Every pipeline's output is checked. */
+async function goalRows(): Promise<{ head: string[]; rows: string[][]; note: string }> {
+  const ROUNDS = 5,
+    CONC = 50,
+    PIPES = 4;
+  const STAGES: Array<[string, string[]]> = [
+    ['seq', ['1000000']],
+    ['grep', ['7']],
+    ['wc', ['-l']],
+  ];
+  const expected = '468559';
+  const pipeline = (lib: string): Promise<unknown> => {
+    if (lib === 'child_process') return childProcessPipeline(STAGES);
+    type Pipeable = PromiseLike<unknown> & { pipe(f: string, a: string[]): Pipeable };
+    let sub = LIBS[lib].start(...STAGES[0]) as Pipeable;
+    for (const [file, args] of STAGES.slice(1)) sub = sub.pipe(file, args);
+    return Promise.resolve(sub).then((r) => (typeof r === 'string' ? r : (r as { stdout: string }).stdout));
+  };
+  const libs = Object.keys(RUNNERS);
+  const seq: Record<string, number[]> = {},
+    conc: Record<string, number[]> = {},
+    pipe: Record<string, number[]> = {};
+  for (const lib of libs) {
+    const out = String(await pipeline(lib)).trim(); // also a warm-up
+    if (out !== expected) throw new Error(`${lib}: the pipeline gave ${out}, not ${expected}`);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const lib of libs) {
+      const run = RUNNERS[lib];
+      let t = performance.now();
+      for (let i = 0; i < SPAWNS; i++) await run('true', {}).done;
+      (seq[lib] ??= []).push((performance.now() - t) / SPAWNS);
+      t = performance.now();
+      await Promise.all(Array.from({ length: CONC }, () => run('true', {}).done));
+      (conc[lib] ??= []).push(performance.now() - t);
+      for (let i = 0; i < PIPES; i++) {
+        t = performance.now();
+        await pipeline(lib);
+        (pipe[lib] ??= []).push(performance.now() - t);
+      }
+    }
+  }
+  const fig = (xs: Record<string, number[]>, lib: string) => median(xs[lib]);
+  const goal = (what: string, xs: Record<string, number[]>, max: number, unit: string) => {
+    const ratio = fig(xs, 'supervise') / fig(xs, 'execa');
+    return [
+      what,
+      ...libs.map((l) => `${fig(xs, l).toFixed(2)} ${unit}`),
+      `${ratio.toFixed(2)}x`,
+      `<= ${max.toFixed(1)}x`,
+      ratio <= max ? 'met' : 'not met',
+    ];
+  };
+  return {
+    head: ['goal (median)', ...libs, 'supervise / execa', 'goal', 'met?'],
+    rows: [
+      goal(`per spawn (${SPAWNS} sequential \`sh -c true\`)`, seq, 1.0, 'ms'),
+      goal(`${CONC} concurrent \`sh -c true\``, conc, 1.0, 'ms'),
+      goal('`seq 1000000 \\| grep 7 \\| wc -l` (three .pipe() stages)', pipe, 1.2, 'ms'),
+    ],
+    note: `${ROUNDS} rounds, every library in turn each round; the pipeline ${ROUNDS * PIPES} times each (child_process: stdio from stage to stage, no library).`,
+  };
+}
