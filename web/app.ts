@@ -108,13 +108,12 @@ class Session {
   }
 
   private readVersion(chunk: Uint8Array): void {
-    const head = new Uint8Array(this.head.length + chunk.length);
+    const want = EVENTS_VERSION_AT + 4;
+    const head = new Uint8Array(Math.min(want, this.head.length + chunk.length));
     head.set(this.head);
-    head.set(chunk, this.head.length);
-    this.head = head.slice(0, EVENTS_VERSION_AT + 4);
-    if (this.head.length === EVENTS_VERSION_AT + 4) {
-      this.version = new DataView(this.head.buffer).getUint32(EVENTS_VERSION_AT, true);
-    }
+    head.set(chunk.subarray(0, head.length - this.head.length), this.head.length);
+    this.head = head;
+    if (head.length === want) this.version = new DataView(head.buffer).getUint32(EVENTS_VERSION_AT, true);
   }
 
   result(): Result {

@@ -230,67 +230,139 @@ export interface Lanes {
 }
 
 export function packLanes(m: LogModel, shown: Uint8Array): Lanes {
-  const order: number[] = [];
-  for (let i = 0; i < m.procs.length; i++) if (shown[i]) order.push(i);
-  const starts = new Float64Array(m.procs.length);
-  const ends = new Float64Array(m.procs.length);
-  m.procs.forEach((p, i) => {
+  const n = m.procs.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const p = m.procs[i];
     starts[i] = p.start;
     ends[i] = Math.max(m.endOf(p), p.start);
-  });
-  order.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
-  const laneOf = new Int32Array(m.procs.length).fill(-1);
-  const busy = new Heap<[number, number]>((a, b) => a[0] - b[0] || a[1] - b[1]); // [end, lane]
-  const free = new Heap<number>((a, b) => a - b);
+    if (shown[i]) count++;
+  }
+  const order = byStart(starts, shown, count, m.t0);
+  const laneOf = new Int32Array(n).fill(-1);
+  const busy = new EndHeap(); // the lanes in use, by the end of their last bar
+  const free = new IntHeap(); // the lanes free again, lowest first
   const lists: number[][] = [];
   for (const i of order) {
     // A lane is free once its last bar ended strictly before this one starts.
-    while (busy.size && busy.peek()![0] < starts[i]) free.push(busy.pop()![1]);
-    const lane = free.size ? free.pop()! : lists.length;
+    while (busy.size && busy.topEnd() < starts[i]) free.push(busy.pop());
+    const lane = free.size ? free.pop() : lists.length;
     if (lane === lists.length) lists.push([]);
     lists[lane].push(i);
     laneOf[i] = lane;
-    busy.push([ends[i], lane]);
+    busy.push(ends[i], lane);
   }
   return { count: lists.length, members: lists.map((l) => Int32Array.from(l)), laneOf };
 }
 
-/** A binary min-heap. */
-class Heap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => number) {}
+/** The shown processes' indices in order of start (ties: by index). One numeric sort of
+ *  keys (start - t0) * 2^20 + index when they fit in a double exactly, else a comparison sort. */
+function byStart(starts: Float64Array, shown: Uint8Array, count: number, t0: number): Int32Array {
+  const n = starts.length;
+  const order = new Int32Array(count);
+  let k = 0;
+  let span = 0;
+  for (let i = 0; i < n; i++) {
+    if (!shown[i]) continue;
+    order[k++] = i;
+    span = Math.max(span, starts[i] - t0);
+  }
+  if (n < 2 ** 20 && span < 2 ** 33 && starts.every((v) => Number.isInteger(v))) {
+    const keys = new Float64Array(count);
+    for (let j = 0; j < count; j++) keys[j] = (starts[order[j]] - t0) * 2 ** 20 + order[j];
+    keys.sort();
+    for (let j = 0; j < count; j++) order[j] = keys[j] % 2 ** 20;
+    return order;
+  }
+  return order.sort((a, b) => starts[a] - starts[b] || a - b);
+}
+
+/** A min-heap of lanes by the end of their last bar. */
+class EndHeap {
+  private ends = new Float64Array(64);
+  private lanes = new Int32Array(64);
+  size = 0;
+  topEnd(): number {
+    return this.ends[0];
+  }
+  push(end: number, lane: number): void {
+    if (this.size === this.ends.length) {
+      const e = new Float64Array(this.size * 2);
+      e.set(this.ends);
+      this.ends = e;
+      const l = new Int32Array(this.size * 2);
+      l.set(this.lanes);
+      this.lanes = l;
+    }
+    let i = this.size++;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (this.ends[up] <= end) break;
+      this.ends[i] = this.ends[up];
+      this.lanes[i] = this.lanes[up];
+      i = up;
+    }
+    this.ends[i] = end;
+    this.lanes[i] = lane;
+  }
+  /** Removes the top -> its lane. */
+  pop(): number {
+    const top = this.lanes[0];
+    const n = --this.size;
+    const end = this.ends[n];
+    const lane = this.lanes[n];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && this.ends[c + 1] < this.ends[c]) c++;
+      if (this.ends[c] >= end) break;
+      this.ends[i] = this.ends[c];
+      this.lanes[i] = this.lanes[c];
+      i = c;
+    }
+    this.ends[i] = end;
+    this.lanes[i] = lane;
+    return top;
+  }
+}
+
+/** A min-heap of lane numbers. */
+class IntHeap {
+  private items: number[] = [];
   get size(): number {
     return this.items.length;
   }
-  peek(): T | undefined {
-    return this.items[0];
-  }
-  push(v: T): void {
+  push(v: number): void {
     const a = this.items;
+    let i = a.length;
     a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
+    while (i > 0) {
       const up = (i - 1) >> 1;
-      if (this.less(a[i], a[up]) >= 0) break;
-      [a[i], a[up]] = [a[up], a[i]];
+      if (a[up] <= v) break;
+      a[i] = a[up];
       i = up;
     }
+    a[i] = v;
   }
-  pop(): T | undefined {
+  pop(): number {
     const a = this.items;
     const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l], a[m]) < 0) m = l;
-        if (r < a.length && this.less(a[r], a[m]) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
+    const last = a.pop()!;
+    const n = a.length;
+    if (n) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && a[c + 1] < a[c]) c++;
+        if (a[c] >= last) break;
+        a[i] = a[c];
+        i = c;
       }
+      a[i] = last;
     }
     return top;
   }
