@@ -4,9 +4,11 @@
 // argument), a backslash before a newline joins the lines, an interpolated value is one whole
 // argument (an array several), glued to any literal text it touches. Nothing is quoted or
 // unquoted: there is no shell to quote for.
+import type { Result } from './errors.ts';
 import { spawn } from './index.ts';
 import type { Options } from './options.ts';
 import type { Subprocess } from './spawn.ts';
+import { spawnSync } from './sync.ts';
 
 /** What `${...}` may hold in a template: a string or number (one argument), a Result (its
  *  stdout, one argument), or an array of those (one argument each). */
@@ -16,11 +18,22 @@ type TemplateScalar = string | number | { stdout?: unknown };
 /** `$`: runs a template as a command (`` $`ls -l ${dir}` ``), or a file with arguments
  *  (`$('ls', ['-l'])`); `$(options)` returns a `$` with those options bound (merged with
  *  the ones bound already, `env` key by key). Options default to execa's script ones:
- *  `stdin: 'inherit'` unless `input` or `stdio` is given. `$.sync` runs it synchronously. */
+ *  `stdin: 'inherit'` unless `input`, `stdin` or `stdio` is given, and `preferLocal: true`.
+ *  `$.sync` (alias `$.s`) is the same over spawnSync(). */
 export interface TemplateFunction {
   (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess;
   (file: string, args?: readonly string[], options?: Options): Subprocess;
   (options: Options): TemplateFunction;
+  /** `` $.sync`cmd` ``: spawnSync(), whose tree is gone when it returns. */
+  sync: SyncTemplateFunction;
+  s: SyncTemplateFunction;
+}
+
+/** `$.sync`: TemplateFunction over spawnSync(): a Result instead of a Subprocess. */
+export interface SyncTemplateFunction {
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result;
+  (file: string, args?: readonly string[], options?: Options): Result;
+  (options: Options): SyncTemplateFunction;
 }
 
 /** The command and arguments a template stands for: [file, args]. Throws a TypeError for an
@@ -113,26 +126,38 @@ export function isOptions(value: unknown): value is Options {
   return proto === Object.prototype || proto === null;
 }
 
-/** execa's script defaults: stdin from the terminal unless the options feed it. */
+/** execa's script defaults: stdin from the terminal unless the options feed it, and
+ *  node_modules/.bin on PATH. */
 function scriptOptions(o: Options): Options {
-  return o.input === undefined && o.stdio === undefined && o.stdin === undefined ? { stdin: 'inherit', ...o } : o;
+  const stdin =
+    o.input === undefined && o.stdio === undefined && o.stdin === undefined ? { stdin: 'inherit' as const } : {};
+  return { preferLocal: true, ...stdin, ...o };
 }
 
-function bind(bound: Options): TemplateFunction {
-  function $(first: TemplateStringsArray | string | Options, ...rest: unknown[]): Subprocess | TemplateFunction {
+type Run<R> = (file: string, args: readonly string[], options: Options) => R;
+
+/** A `$` (run = spawn) or a `$.sync` (run = spawnSync) with `bound` options. */
+function bind<R, F>(run: Run<R>, bound: Options, more: (f: F, bound: Options) => F): F {
+  function $(first: TemplateStringsArray | string | Options, ...rest: unknown[]): R | F {
     if (isTemplate(first)) {
       const [file, args] = parseTemplate(first, rest);
-      return spawn(file, args, scriptOptions(bound));
+      return run(file, args, scriptOptions(bound));
     }
     if (typeof first === 'string') {
       const [args = [], options = {}] = rest as [readonly string[] | undefined, Options | undefined];
-      return spawn(first, args, scriptOptions(mergeOptions(bound, options)));
+      return run(first, args, scriptOptions(mergeOptions(bound, options)));
     }
-    if (isOptions(first)) return bind(mergeOptions(bound, first));
+    if (isOptions(first)) return bind(run, mergeOptions(bound, first), more);
     throw new TypeError(`$: the first argument must be a template, a file or an options object, not ${String(first)}`);
   }
-  return $ as TemplateFunction;
+  return more($ as F, bound);
 }
 
+const runSync: Run<Result> = (file, args, options) => spawnSync(file, args, options);
+const runAsync: Run<Subprocess> = (file, args, options) => spawn(file, args, options);
+
 /** `` $`cmd ${arg}` ``: see TemplateFunction. */
-export const $: TemplateFunction = bind({});
+export const $: TemplateFunction = bind<Subprocess, TemplateFunction>(runAsync, {}, (f, bound) => {
+  const sync = bind<Result, SyncTemplateFunction>(runSync, bound, (g) => g);
+  return Object.assign(f, { sync, s: sync });
+});

@@ -3,8 +3,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { $, spawn } from '../lib/index.ts';
 import { parseTemplate } from '../lib/template.ts';
+import { alive, killQuietly } from './procs.ts';
 
 const parse = (t: TemplateStringsArray, ...v: unknown[]) => parseTemplate(t, v);
 
@@ -87,5 +91,46 @@ Run('should pipe between $ results, and take a Result as an argument', async () 
   assert.is(String(s.stdout).trim(), 'via');
 });
 
+Run("should find node_modules/.bin of cwd first (preferLocal by default, as execa's $)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-template-'));
+  try {
+    mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules/.bin/template-probe'), '#!/bin/sh\necho "local $1"\n');
+    chmodSync(path.join(dir, 'node_modules/.bin/template-probe'), 0o755);
+    const r = await $({ cwd: dir })`template-probe ${'x y'}`;
+    assert.is(String(r.stdout).trim(), 'local x y');
+    assert.is(String($({ cwd: dir }).sync`template-probe z`.stdout).trim(), 'local z');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ---
+
+const Sync = suite('lib: $.sync');
+
+Sync('should run a template synchronously, with arrays and bound options', () => {
+  const r = $.sync`printf %s, ${['a b', 'c']}`;
+  assert.is(r.stdout, 'a b,c,');
+  assert.is(r.exitCode, 0);
+  const w = $({ cwd: '/tmp' }).sync`pwd`;
+  assert.is(w.stdout, '/tmp');
+  assert.is($.s({ cwd: '/' })('pwd').stdout, '/');
+  assert.throws(
+    () => $.sync`sh -c ${'exit 3'}`,
+    (e: Error & { exitCode?: number }) => e.exitCode === 3,
+  );
+});
+
+Sync('should return only once its tree is gone: a setsid grandchild included', () => {
+  const r = $.sync`sh -c ${'setsid sleep 31.91 >/dev/null 2>&1 & echo $!'}`;
+  const pid = Number(r.stdout);
+  assert.ok(pid > 0, `the grandchild's pid: ${r.stdout}`);
+  const left = alive(pid);
+  killQuietly(pid);
+  assert.is(left, false, `setsid sleep 31.91 (${pid}) outlived $.sync`);
+});
+
 Parse.run();
 Run.run();
+Sync.run();
