@@ -30,7 +30,7 @@ const EXIT_INTERNAL = 70;
 
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
-       supervise decode [FILE|-] [--json] [--control]
+       supervise decode [FILE|-] [--format text|json|trace] [--json] [--control]
        supervise send PID SIGNAL
        supervise view [FILE] [--port N] [--no-open]
 
@@ -48,7 +48,8 @@ everything CMD left behind: nothing escapes by double-forking, setsid or nohup. 
 exits while a descendant lives. The stop keys (^Z) stop supervise and CMD together.
 
 decode prints a status stream, an events log (--events) or a control stream one line per
-record; send writes one control record to stdout, e.g. into a fifo read by a supervise;
+record (--format json: JSON lines; --format trace: an events log as a Chrome / Perfetto
+trace, JSON, for ui.perfetto.dev and chrome://tracing); send writes one control record to stdout, e.g. into a fifo read by a supervise;
 view serves the log viewer for FILE on 127.0.0.1 and follows FILE while supervise writes it.`;
 
 const EPILOG = `Durations: 500ms, 10s, 2m, 1h; a bare number is seconds.
@@ -129,7 +130,8 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .option('events', {
       type: 'string',
       coerce: fileOption('events'),
-      describe: 'Append every status record with a timestamp to FILE (the events log, format v1) [default: none]',
+      describe:
+        'Append every status record with a timestamp and the identity of its process (name, start time, process group, session) to FILE (the events log, format v2) [default: none]',
       requiresArg: true,
     })
     .option('pid-ns', {
@@ -143,7 +145,13 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
       (y) =>
         y
           .positional('file', { type: 'string', describe: "the input; '-' or none: stdin" })
-          .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' })
+          .option('format', {
+            choices: ['text', 'json', 'trace'] as const,
+            default: 'text' as const,
+            describe:
+              'text: one line per record; json: JSON lines; trace: the Trace Event Format (JSON) of an events log, for Perfetto UI and chrome://tracing',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON lines (--format json)' })
           .option('control', {
             type: 'boolean',
             default: false,
@@ -151,8 +159,20 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
+        const clash =
+          args.json && args.format === 'trace'
+            ? '--json is --format json: give one of them'
+            : args.control && args.format === 'trace'
+              ? '--format trace draws an events log: control records have no times'
+              : '';
+        if (clash) {
+          process.stderr.write(`supervise: decode: ${clash}\n`);
+          status = 2;
+          return;
+        }
         const { decode } = await import('./decode.ts');
-        status = await decode({ file: args.file, json: args.json, control: args.control });
+        const format = args.json ? 'json' : args.format;
+        status = await decode({ file: args.file, format, control: args.control });
       },
     )
     .command(

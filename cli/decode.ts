@@ -14,12 +14,16 @@ import {
   type ControlEvent,
   type StatusEvent,
 } from '../codec/index.ts';
+import { TraceBuilder, TraceError, type TraceEvent } from '../codec/trace.ts';
 import { loadCodec } from '../codec/node.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 export interface DecodeOptions {
   /** A path, or '-' / undefined for stdin. */
   file?: string;
+  /** text (default): formatEvent lines; json: toJson lines; trace: one Trace Event Format
+   *  document (codec/trace.ts). `json: true` is `format: 'json'`. */
+  format?: 'text' | 'json' | 'trace';
   json?: boolean;
   control?: boolean;
 }
@@ -45,26 +49,55 @@ export async function decode(opts: DecodeOptions, io: Output = stdio, input?: Re
   const name = !opts.file || opts.file === '-' ? 'stdin' : opts.file;
   const source = input ?? (name === 'stdin' ? process.stdin : createReadStream(opts.file!));
   const decoder = new StreamDecoder(loadCodec(), opts.control ? 'control' : 'auto');
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
   let ref: StatusEvent | undefined; // the latest `started` record: escapes are measured from it
-  const show = (records: Array<StatusEvent | ControlEvent>) =>
-    records
+  const trace = format === 'trace' ? new TraceBuilder() : null;
+  let traceOpen = false; // `{"traceEvents":[` written
+  const traceText = (events: TraceEvent[]) => {
+    const text = events.map((t) => JSON.stringify(t)).join(',\n');
+    if (!text) return '';
+    const head = traceOpen ? ',\n' : '{"traceEvents":[\n';
+    traceOpen = true;
+    return head + text;
+  };
+  const show = (records: Array<StatusEvent | ControlEvent>) => {
+    if (trace) {
+      if (records.length && !('kind' in records[0])) throw new TraceError(records[0].offset);
+      return traceText((records as StatusEvent[]).flatMap((r) => trace.push(r)));
+    }
+    return records
       .map((r) => {
         if ('kind' in r && r.kind === 'started') ref = r;
-        return `${opts.json ? toJson(r, ref) : formatEvent(r, ref)}\n`;
+        return `${format === 'json' ? toJson(r, ref) : formatEvent(r, ref)}\n`;
       })
       .join('');
+  };
+  /** The end of the trace document: what finish() adds, and the closing of the JSON. */
+  const traceEnd = async () => {
+    if (!trace) return;
+    if (decoder.format === 'status' || decoder.format === 'control') throw new TraceError(0);
+    const rest = traceText(trace.finish());
+    await io.out(`${traceOpen ? rest : '{"traceEvents":['}\n],"displayTimeUnit":"ms"}\n`);
+  };
   try {
-    for await (const chunk of source) {
-      let records: Array<StatusEvent | ControlEvent>;
-      try {
-        records = decoder.push(chunk as Uint8Array);
-      } catch (err) {
-        if (err instanceof DecodeError) await io.out(show((err as DecodeError & { records: [] }).records ?? []));
-        throw err;
+    try {
+      for await (const chunk of source) {
+        let records: Array<StatusEvent | ControlEvent>;
+        try {
+          records = decoder.push(chunk as Uint8Array);
+        } catch (err) {
+          if (err instanceof DecodeError) await io.out(show((err as DecodeError & { records: [] }).records ?? []));
+          throw err;
+        }
+        if (records.length) await io.out(show(records));
       }
-      if (records.length) await io.out(show(records));
+      decoder.end();
+    } catch (err) {
+      // A trace stays one valid JSON document: what came before a corrupt record, closed.
+      if (err instanceof DecodeError && decoder.format === 'events') await traceEnd();
+      throw err;
     }
-    decoder.end();
+    await traceEnd();
     return 0;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0; // the reader left (| head)
@@ -89,7 +122,7 @@ export function toJson(r: StatusEvent | ControlEvent, ref?: StatusEvent): string
 }
 
 function message(err: unknown): string {
-  if (err instanceof DecodeError) return err.message;
+  if (err instanceof DecodeError || err instanceof TraceError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e?.code && e.syscall) return `${e.code}: cannot ${e.syscall === 'open' ? 'open' : 'read'} it`;
   return e?.message ?? String(err);

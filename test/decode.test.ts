@@ -5,7 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until, within } from './procs.ts';
+import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until } from './procs.ts';
+import { realRun, ESCAPEE, DOUBLE_FORKED } from './real-run.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
 import { loadCodec } from '../codec/node.ts';
 import {
@@ -384,63 +385,30 @@ const Run = suite('the log of a real run: names, start times, escapes (supervise
 Run(
   'should name each process of a tree, with plausible ordered start times, and mark the setsid one escaped',
   async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-v2-'));
-    const file = path.join(dir, 'run.supv');
-    // Program names of their own (comm is the name exec'd): links to sleep.
-    const { symlinkSync, readFileSync, existsSync } = await import('node:fs');
-    const sleepBin = spawnSync('sh', ['-c', 'command -v sleep']).stdout.toString().trim();
-    for (const name of ['escapee', 'dbl-forked']) symlinkSync(sleepBin, path.join(dir, name));
-    const script = [
-      `cd ${dir}`,
-      'setsid ./escapee 31.7 & echo $! > escapee.pid', // its own session (and group)
-      '(./dbl-forked 31.8 & echo $! > dbl.pid)', // forked by a subshell that exits: an orphan
-      'read x; exit 0', // until the test has seen both running (EOF)
-    ].join('\n');
-    const before = Date.now() * 1000;
-    const p = spawn(SUPERVISE, ['--events', file, '--', 'sh', '-c', script], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const pids: number[] = [];
+    const r = await realRun();
     try {
-      const comm = (pid: number) => {
-        try {
-          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-        } catch {
-          return '';
-        }
-      };
-      await until(
-        () => {
-          if (pids.length < 2 && existsSync(path.join(dir, 'escapee.pid')) && existsSync(path.join(dir, 'dbl.pid'))) {
-            const read = (f: string) => Number(readFileSync(path.join(dir, f), 'utf8'));
-            if (read('escapee.pid') && read('dbl.pid')) pids.push(read('escapee.pid'), read('dbl.pid'));
-          }
-          return pids.length === 2 && comm(pids[0]) === 'escapee' && comm(pids[1]) === 'dbl-forked';
-        },
-        10_000,
-        'both members running under their names',
-      );
-      p.stdin.end(); // the command exits 0; supervise kills the rest of the tree
-      const code = await within(new Promise((r) => p.on('exit', r)), 10_000, 'supervise to exit');
-      assert.is(code, 0);
-      const after = Date.now() * 1000;
-      const { records, error } = decodeAll(loadCodec(), readFileSync(file));
+      assert.is(r.exitCode, 0);
+      const { records, error } = decodeAll(loadCodec(), r.bytes);
       assert.is(error, null);
       const st = records as StatusEvent[];
       const started = st[0];
       assert.is(started.kind, 'started');
-      assert.is(started.pid, p.pid);
+      assert.is(started.pid, r.supervisePid);
       const main = st.find((e) => e.kind === 'spawned')!;
       const mainExit = st.find((e) => e.kind === 'exited' && e.pid === main.pid)!;
-      const [escapee, dbl] = pids.map((pid) => st.find((e) => e.pid === pid && e.kind === 'killed')!);
+      const [escapee, dbl] = [r.escapee, r.doubleForked].map(
+        (pid) => st.find((e) => e.pid === pid && e.kind === 'killed')!,
+      );
       assert.ok(escapee && dbl, `both members' records in ${JSON.stringify(st.map((e) => [e.pid, e.kind]))}`);
       assert.equal(
         [started, main, mainExit, escapee, dbl].map((e) => e.proc?.comm),
-        [isElf(SUPERVISE) ? 'supervise' : 'node', 'sh', 'sh', 'escapee', 'dbl-forked'],
+        [isElf(SUPERVISE) ? 'supervise' : 'node', 'sh', 'sh', ESCAPEE, DOUBLE_FORKED],
       );
       // Start times: each in the test's window (to the tick: 10 ms), supervise first, then its
       // command, then what the command started; each before its record.
       const tick = 10_000;
       for (const e of [started, main, escapee, dbl]) {
-        assert.ok(e.proc!.start >= before - tick && e.proc!.start <= after, `${e.proc!.comm} start in the window`);
+        assert.ok(e.proc!.start >= r.before - tick && e.proc!.start <= r.after, `${e.proc!.comm} start in the window`);
         assert.ok(e.proc!.start <= e.time!, `${e.proc!.comm} started before its record`);
       }
       assert.ok(started.proc!.start <= main.proc!.start, 'supervise before its command');
@@ -453,19 +421,17 @@ Run(
       );
       assert.is(escapee.proc!.sid, escapee.pid);
       assert.is(dbl.proc!.pgid, started.proc!.pgid);
-      const text = lines(run(['decode', file]).stdout);
+      const text = lines(run(['decode', r.file]).stdout);
       assert.ok(
-        text.some((l) => l.endsWith(`pid ${pids[0]} (escapee)  killed SIGKILL  escaped`)),
+        text.some((l) => l.endsWith(`pid ${r.escapee} (${ESCAPEE})  killed SIGKILL  escaped`)),
         text.join('\n'),
       );
       assert.ok(
-        text.some((l) => l.endsWith(`pid ${pids[1]} (dbl-forked)  killed SIGKILL`)),
+        text.some((l) => l.endsWith(`pid ${r.doubleForked} (${DOUBLE_FORKED})  killed SIGKILL`)),
         text.join('\n'),
       );
     } finally {
-      for (const pid of pids) killQuietly(pid);
-      killQuietly(p.pid!);
-      rmSync(dir, { recursive: true, force: true });
+      r.cleanup();
     }
   },
 );
