@@ -399,8 +399,16 @@ if (why) {
     await page.keyboard.press('-');
     await page.keyboard.press('-');
     assert.ok((await range()).to - (await range()).from > plus.to - plus.from, '- zooms out');
+    const laneH = () => page.evaluate(() => window.superviseView!.timeline.barRect(0)!.h);
+    const fitted = await laneH();
+    await page.keyboard.press(']');
+    await page.keyboard.press(']');
+    assert.ok((await laneH()) > fitted + 2, '] makes the lanes taller');
+    await page.keyboard.press('[');
+    assert.ok((await laneH()) < fitted + 6, '[ makes them shorter');
     await page.keyboard.press('0');
     assert.equal(await range(), full);
+    assert.is(await laneH(), fitted, '0 fits the lanes again');
   });
 
   Big('should show a tooltip on a bar and select its row on a click', async () => {

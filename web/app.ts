@@ -211,9 +211,12 @@ async function show(s: Session, since: number, read: number): Promise<void> {
 
 let refreshTimer = 0;
 
-/** A refresh soon (records arriving live: at most every 200 ms). */
+let refreshMs = 0; // what the last refresh took
+
+/** A refresh soon (records arriving live): at most every 200 ms, and never more than a
+ *  quarter of the time on refreshing. */
 function scheduleRefresh(): void {
-  refreshTimer ||= window.setTimeout(refresh, 200);
+  refreshTimer ||= window.setTimeout(refresh, Math.max(200, 3 * refreshMs));
 }
 
 /** Applies the filters and redraws everything -> the ms the filters and lanes took. */
@@ -222,6 +225,7 @@ function refresh(): number {
   refreshTimer = 0;
   const s = session;
   if (!s) return 0;
+  const began = performance.now();
   const m = s.model;
   const t = performance.now();
   filtered = applyFilters(m, readFilters());
@@ -240,6 +244,7 @@ function refresh(): number {
   table.setRows(m, filtered.records);
   table.draw();
   window.superviseLog = s.result();
+  refreshMs = performance.now() - began;
   if (following && !$('live').hidden && !s.error)
     $('live').textContent = `following ${s.name}: ${m.records.length} records`;
   return layout;
@@ -263,8 +268,9 @@ function renderKinds(m: LogModel): void {
   const kinds = Object.values(KIND_NAMES).filter((k) => have.has(k) || k === select.value);
   const now = [...select.options].slice(1).map((o) => o.value);
   if (now.join() === kinds.join()) return;
+  const chosen = select.value;
   select.replaceChildren(new Option('all', ''), ...kinds.map((k) => new Option(k, k)));
-  select.value = select.value || '';
+  select.value = chosen;
 }
 
 function showError(text: string | null): void {

@@ -31,6 +31,8 @@ export class Timeline {
   /** Follows the whole log (as it grows) until the user zooms or pans. */
   private fitted = true;
   private laneH = LANE_MAX;
+  /** A lane height the user chose ([ and ], ctrl+wheel), or 0: the lanes fit the canvas. */
+  private userLaneH = 0;
   private width = 0;
   private height = 0;
   private selected = -1;
@@ -61,6 +63,7 @@ export class Timeline {
   /** The whole log. */
   reset(): void {
     this.fitted = true;
+    this.userLaneH = 0;
     this.scrollY = 0;
     this.fit();
     this.redraw();
@@ -79,6 +82,19 @@ export class Timeline {
     this.from = at - (x / this.width) * span;
     this.to = this.from + span;
     this.clampRange();
+    this.redraw();
+  }
+
+  /** Taller (factor > 1) or shorter lanes, keeping the lane under y (px) in place. */
+  laneZoom(factor: number, y = (this.height + AXIS) / 2): void {
+    const before = this.laneH;
+    const next = Math.round(Math.max(LANE_MIN - 1, Math.min(2 * LANE_MAX, before * factor)));
+    if (next === before) return;
+    const lane = (y - AXIS + this.scrollY) / before;
+    this.userLaneH = next;
+    this.laneH = next;
+    this.scrollY = lane * next - (y - AXIS);
+    this.clampScroll();
     this.redraw();
   }
 
@@ -194,6 +210,7 @@ export class Timeline {
     const last = Math.min(l.count - 1, Math.floor((this.scrollY + H - AXIS) / lh));
     const rects = new Map<EndClass, number[]>();
     const escapes: number[] = [];
+    const mains: number[] = [];
     const labels: Array<[string, number, number, number]> = [];
     const marks: number[] = [];
     const gap = lh >= 8 ? 2 : lh >= 5 ? 1 : 0;
@@ -226,6 +243,7 @@ export class Timeline {
         if (!list) rects.set(p.cls, (list = []));
         list.push(x0, y, x1 - x0, h);
         if (p.escaped) escapes.push(x0, y, x1 - x0, h);
+        if (p.main) mains.push(x0, y, x1 - x0, h);
         for (const t of p.marks) marks.push(this.xOf(t), y);
         const left = Math.max(x0, 0);
         const room = Math.min(x1, W) - left - 6;
@@ -247,6 +265,9 @@ export class Timeline {
       ctx.fill();
       ctx.stroke();
     }
+    ctx.strokeStyle = '#1e3a8a';
+    ctx.lineWidth = 2;
+    for (let i = 0; i < mains.length; i += 4) ctx.strokeRect(mains[i], mains[i + 1], mains[i + 2], mains[i + 3]);
     ctx.fillStyle = '#111';
     for (let i = 0; i < marks.length; i += 2) ctx.fillRect(marks[i] - 1, marks[i + 1] - 1, 2, lh);
     ctx.font = '11px ui-monospace, monospace';
@@ -262,7 +283,30 @@ export class Timeline {
       ctx.lineWidth = 2;
       ctx.strokeRect(sel.x - 1, sel.y, sel.w + 2, sel.h);
     }
+    this.drawLaneScroll(l.count, first, last);
     ctx.restore();
+  }
+
+  /** When the lanes do not fit: a scroll bar on the right, and which lanes are in view. */
+  private drawLaneScroll(count: number, first: number, last: number): void {
+    const { ctx, width: W, height: H } = this;
+    const total = count * this.laneH;
+    const view = H - AXIS;
+    if (total <= view) return;
+    ctx.fillStyle = 'rgba(17, 24, 39, 0.12)';
+    ctx.fillRect(W - 6, AXIS, 6, view);
+    ctx.fillStyle = 'rgba(17, 24, 39, 0.45)';
+    ctx.fillRect(W - 6, AXIS + (this.scrollY / total) * view, 6, Math.max(12, (view * view) / total));
+    ctx.restore();
+    ctx.save();
+    const text = `lanes ${first + 1}–${last + 1} of ${count}`;
+    ctx.font = '11px ui-monospace, monospace';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = '#f3f4f6';
+    const w = text.length * CHAR_W + 12;
+    ctx.fillRect(W - w, 0, w, AXIS);
+    ctx.fillStyle = '#4b5563';
+    ctx.fillText(text, W - w + 6, AXIS / 2);
   }
 
   private drawAxis(m: LogModel): void {
@@ -306,8 +350,9 @@ export class Timeline {
   private size(): void {
     const count = this.lanes?.count ?? 0;
     const W = this.canvas.parentElement!.clientWidth; // the canvas has no border: its box is the parent's
-    const H = Math.max(80, Math.min(HEIGHT_MAX, AXIS + count * LANE_MAX + 4));
-    this.laneH = Math.max(LANE_MIN, Math.min(LANE_MAX, Math.floor((H - AXIS) / Math.max(1, count))));
+    const H = Math.max(80, Math.min(HEIGHT_MAX, AXIS + count * (this.userLaneH || LANE_MAX) + 4));
+    const fit = Math.max(LANE_MIN, Math.min(LANE_MAX, Math.floor((H - AXIS) / Math.max(1, count))));
+    this.laneH = this.userLaneH || fit;
     if (W !== this.width || H !== this.height) {
       const dpr = devicePixelRatio || 1;
       this.canvas.width = Math.round(W * dpr);
@@ -368,7 +413,8 @@ export class Timeline {
       (ev) => {
         ev.preventDefault();
         const x = ev.offsetX;
-        if (ev.shiftKey) this.pan(0, ev.deltaY);
+        if (ev.ctrlKey) this.laneZoom(Math.exp(-ev.deltaY * 0.002), ev.offsetY);
+        else if (ev.shiftKey) this.pan(0, ev.deltaY);
         else if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) this.pan(ev.deltaX);
         else this.zoom(Math.exp(-ev.deltaY * 0.002), x);
       },
@@ -415,6 +461,8 @@ export class Timeline {
         '-': () => this.zoom(1 / ZOOM_STEP),
         _: () => this.zoom(1 / ZOOM_STEP),
         '0': () => this.reset(),
+        ']': () => this.laneZoom(ZOOM_STEP),
+        '[': () => this.laneZoom(1 / ZOOM_STEP),
         ArrowLeft: () => this.pan(-page),
         ArrowRight: () => this.pan(page),
         ArrowUp: () => this.pan(0, -3 * this.laneH),
@@ -444,7 +492,8 @@ export class Timeline {
     const box = this.canvas.getBoundingClientRect();
     const left = Math.min(x + 14, box.width - this.tip.offsetWidth - 4);
     this.tip.style.left = `${Math.max(0, left)}px`;
-    this.tip.style.top = `${y + 16}px`;
+    const below = y + 16 + this.tip.offsetHeight <= this.height;
+    this.tip.style.top = `${below ? y + 16 : Math.max(0, y - this.tip.offsetHeight - 8)}px`;
   }
 }
 
