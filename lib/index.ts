@@ -27,5 +27,5 @@ export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
 export type { Options, OutputOf, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template (part B)
-export { $, type TemplateFunction, type TemplateValue } from './template.ts';
-export type { PipeMethod, PipeOptions, Piped, PipedResult } from './pipe.ts';
+export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';
+export type { PipeMethod, PipeOptions, PipeTemplate, Piped, PipedResult } from './pipe.ts';

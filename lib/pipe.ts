@@ -15,9 +15,9 @@
 // stdin closes.
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import type { Result } from './errors.ts';
+import type { Output, Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { Options } from './options.ts';
+import type { NoOptions, Options, OutputOf } from './options.ts';
 import { Subprocess } from './spawn.ts';
 import { isOptions, isTemplate, mergeOptions, parseTemplate, type TemplateValue } from './template.ts';
 
@@ -29,22 +29,32 @@ export interface PipeOptions {
 }
 
 /** What a destination of `.pipe()` settles with: its own Result, and those of the
- *  subprocesses piped into it (each with its own `pipedFrom`). */
-export type PipedResult = Result & { pipedFrom: PipedResult[] };
+ *  subprocesses piped into it (each with its own `pipedFrom`, empty for the first). */
+export type PipedResult<T extends Output = Output> = Result<T> & { pipedFrom: PipedResult[] };
 
 /** A destination of `.pipe()`: the destination Subprocess itself, whose `await` settles
- *  only once every stage has, with a PipedResult. */
-export type Piped = Subprocess & PromiseLike<PipedResult>;
+ *  only once every stage has, with a PipedResult (rejecting if any stage failed). */
+export type Piped<T extends Output = Output> = Subprocess<T> & PromiseLike<PipedResult<T>>;
+
+/** `.pipe(options)` followed by a template. */
+export type PipeTemplate<T extends Output> = (
+  template: TemplateStringsArray,
+  ...values: readonly TemplateValue[]
+) => Piped<T>;
 
 /** `subprocess.pipe(...)`: connects its stdout (see PipeOptions `from`) to a destination's
  *  stdin and returns the destination. The destination: another Subprocess (its stdin must be
  *  'pipe'), a file with arguments and options (started here with the source's pipe as
- *  stdin), or a template (`` .pipe`grep ${word}` ``, `.pipe(options)`...``). */
+ *  stdin), or a template (`` .pipe`grep ${word}` ``, `` .pipe(options)`...` ``). */
 export interface PipeMethod {
-  (destination: Subprocess, options?: PipeOptions): Piped;
-  (file: string, args?: readonly string[], options?: Options & PipeOptions): Piped;
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped;
-  (options: Options & PipeOptions): (template: TemplateStringsArray, ...values: readonly TemplateValue[]) => Piped;
+  <T extends Output>(destination: Subprocess<T>, options?: PipeOptions): Piped<T>;
+  <const O extends Options & PipeOptions = NoOptions>(
+    file: string,
+    args?: readonly string[],
+    options?: O,
+  ): Piped<OutputOf<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped<string>;
+  <const O extends Options & PipeOptions>(options: O): PipeTemplate<OutputOf<O>>;
 }
 
 /** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field). */

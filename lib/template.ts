@@ -6,34 +6,45 @@
 // unquoted: there is no shell to quote for.
 import type { Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { Options } from './options.ts';
+import type { NoOptions, Options, OutputOf } from './options.ts';
 import type { Subprocess } from './spawn.ts';
 import { spawnSync } from './sync.ts';
 
 /** What `${...}` may hold in a template: a string or number (one argument), a Result (its
  *  stdout, one argument), or an array of those (one argument each). */
 export type TemplateValue = TemplateScalar | readonly TemplateScalar[];
-type TemplateScalar = string | number | { stdout?: unknown };
+type TemplateScalar = string | number | { stdout?: unknown; then?: never };
+
+/** Options `A` with those of `B` over them (the type of `$(a)(b)`). */
+type Merge<A, B> = Omit<A, keyof B> & B;
 
 /** `$`: runs a template as a command (`` $`ls -l ${dir}` ``), or a file with arguments
  *  (`$('ls', ['-l'])`); `$(options)` returns a `$` with those options bound (merged with
  *  the ones bound already, `env` key by key). Options default to execa's script ones:
  *  `stdin: 'inherit'` unless `input`, `stdin` or `stdio` is given, and `preferLocal: true`.
  *  `$.sync` (alias `$.s`) is the same over spawnSync(). */
-export interface TemplateFunction {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess;
-  (file: string, args?: readonly string[], options?: Options): Subprocess;
-  (options: Options): TemplateFunction;
+export interface TemplateFunction<O extends Options = NoOptions> {
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess<OutputOf<O>>;
+  <const P extends Options = NoOptions>(
+    file: string,
+    args?: readonly string[],
+    options?: P,
+  ): Subprocess<OutputOf<Merge<O, P>>>;
+  <const P extends Options>(options: P): TemplateFunction<Merge<O, P>>;
   /** `` $.sync`cmd` ``: spawnSync(), whose tree is gone when it returns. */
-  sync: SyncTemplateFunction;
-  s: SyncTemplateFunction;
+  sync: SyncTemplateFunction<O>;
+  s: SyncTemplateFunction<O>;
 }
 
 /** `$.sync`: TemplateFunction over spawnSync(): a Result instead of a Subprocess. */
-export interface SyncTemplateFunction {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result;
-  (file: string, args?: readonly string[], options?: Options): Result;
-  (options: Options): SyncTemplateFunction;
+export interface SyncTemplateFunction<O extends Options = NoOptions> {
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result<OutputOf<O>>;
+  <const P extends Options = NoOptions>(
+    file: string,
+    args?: readonly string[],
+    options?: P,
+  ): Result<OutputOf<Merge<O, P>>>;
+  <const P extends Options>(options: P): SyncTemplateFunction<Merge<O, P>>;
 }
 
 /** The command and arguments a template stands for: [file, args]. Throws a TypeError for an

@@ -17,11 +17,7 @@ import {
   type StdioOption,
   type Verbose,
 } from 'supervise';
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expect<T extends true>(value?: T): T | undefined {
-  return value;
-}
+import { type Equal, expect } from './equal.ts';
 
 export async function consumer(): Promise<void> {
   // spawn(): output types follow the options.
