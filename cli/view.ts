@@ -42,8 +42,9 @@ export function webDir(): string {
   throw new Error(`the viewer is not built (run \`make build\`); tried ${tried.join(', ')}`);
 }
 
-/** Serves the viewer (and `file` at /log) -> the server and the page's URL. */
-export function serveViewer(o: ViewerOptions = {}): Promise<{ server: Server; url: string }> {
+/** Serves the viewer (and `file` at /log) -> the server, the page's URL, and close(), which
+ *  ends the follows still open and then the server. */
+export function serveViewer(o: ViewerOptions = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const root = path.resolve(o.dir ?? webDir());
   const host = o.host ?? '127.0.0.1';
   const followers = new Set<() => void>();
@@ -55,16 +56,18 @@ export function serveViewer(o: ViewerOptions = {}): Promise<{ server: Server; ur
     }
     void sendStatic(root, url.pathname, res);
   });
-  // Open follows end when the server closes.
-  server.on('close', () => {
-    for (const stop of followers) stop();
-  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const stop of followers) stop();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, host, () => {
       const { port } = server.address() as { port: number };
       const query = o.file ? `?log=${encodeURIComponent(path.basename(o.file))}` : '';
-      resolve({ server, url: `http://${host}:${port}/${query}` });
+      resolve({ server, url: `http://${host}:${port}/${query}`, close });
     });
   });
 }
@@ -180,7 +183,7 @@ export async function view(o: ViewOptions): Promise<number> {
       return 1;
     }
   }
-  let served: { server: Server; url: string };
+  let served: Awaited<ReturnType<typeof serveViewer>>;
   try {
     served = await serveViewer({ file: o.file, port: o.port });
   } catch (err) {
@@ -191,11 +194,7 @@ export async function view(o: ViewOptions): Promise<number> {
   process.stdout.write(`supervise log viewer: ${served.url}\nserving ${what}; Ctrl-C stops it\n`);
   if (o.open) openBrowser(served.url);
   return new Promise((resolve) => {
-    const done = () => {
-      served.server.close();
-      served.server.closeAllConnections();
-      resolve(0);
-    };
+    const done = () => void served.close().then(() => resolve(0));
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });

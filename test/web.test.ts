@@ -92,7 +92,7 @@ const Web = suite('the log viewer in chromium');
 
 let browser: Browser;
 let page: Page;
-let server: { close(): void };
+let server: { close(): Promise<void>; url: string };
 let url: string;
 const consoleErrors: string[] = [];
 
@@ -132,7 +132,8 @@ if (why) {
     log = await recordLog();
     writeFileSync(path.join(OUT, 'run.supv'), log.events);
     writeFileSync(path.join(OUT, 'run.bin'), log.raw);
-    ({ server, url } = await serveViewer({ dir: path.join(ROOT, 'dist/web') }));
+    server = await serveViewer({ dir: path.join(ROOT, 'dist/web') });
+    url = server.url;
     await launch();
     // Count the page's streaming instantiations (codec/index.ts uses them for a URL).
     await page.addInitScript(() => {
@@ -146,7 +147,7 @@ if (why) {
   });
   Web.after(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
   });
 
   Web('should decode a real events log to the same records in the page as in Node', async () => {
@@ -280,12 +281,13 @@ if (why) {
     v1 = bigLog(50_000, 1);
     writeFileSync(path.join(OUT, 'big-v2.supv'), v2.bytes);
     writeFileSync(path.join(OUT, 'big-v1.supv'), v1.bytes);
-    ({ server, url } = await serveViewer({ dir: path.join(ROOT, 'dist/web') }));
+    server = await serveViewer({ dir: path.join(ROOT, 'dist/web') });
+    url = server.url;
     await launch();
   });
   Big.after(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
   });
 
   /** Loads the big log `name` through the file input and prints what it cost. */
@@ -487,6 +489,27 @@ if (why) {
     assert.ok((await shown()).procs.every((p) => p.escaped));
     counts = await set(() => page.click('#f-clear'));
     assert.match(counts, /^100000 of 100000 records, 50000 of 50000 processes/);
+  });
+
+  Big('should load the same log as fast from supervise view (the following page)', async () => {
+    const served = await serveViewer({ dir: path.join(ROOT, 'dist/web'), file: path.join(OUT, 'big-v2.supv') });
+    try {
+      await page.goto(served.url);
+      await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 });
+      const timing = (await page.evaluate(() => window.superviseTiming))!;
+      const f = (ms: number) => `${Math.round(ms)} ms`;
+      process.stdout.write(
+        `\n  big-v2.supv from supervise view: interactive ${f(timing.interactive)} after the page asked for /log ` +
+          `(decode ${f(timing.decode)}, model ${f(timing.model)}, filters+lanes ${f(timing.layout)}, draw ${f(timing.draw)})\n`,
+      );
+      assert.is(timing.records, 100_000);
+      assert.is(timing.bytes, v2.bytes.length);
+      assert.match((await page.textContent('#live'))!, /following big-v2\.supv/);
+      assert.is(await page.evaluate(() => window.superviseView!.model.escapees()), v2.escapees);
+    } finally {
+      await page.goto('about:blank');
+      await served.close();
+    }
   });
 
   Big('should load the v1 log too: bars from the start of the log, no escapes to tell', async () => {

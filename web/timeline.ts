@@ -66,6 +66,7 @@ export class Timeline {
     this.userLaneH = 0;
     this.scrollY = 0;
     this.fit();
+    this.size(); // the lanes' height now, not at the next frame
     this.redraw();
   }
 
