@@ -3,6 +3,7 @@
 // needs otherwise (each such case says so).
 import { signalNumber as codecSignalNumber } from '../codec/index.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmRunPathEnv } from 'npm-run-path';
 import type { Readable, Stream, Writable } from 'node:stream';
@@ -68,7 +69,8 @@ export interface Options {
   /** When the main child exits: 'kill-tree' (default) SIGKILLs what it left behind,
    *  'wait-tree' waits for every descendant. */
   onMainExit?: 'kill-tree' | 'wait-tree';
-  /** Reject on failure (default true); false: always resolve with the Result. */
+  /** Reject on failure (default true); false: always resolve, on failure with the
+   *  SubprocessError itself (`failed: true`), as execa does. */
   reject?: boolean;
 }
 
@@ -145,7 +147,7 @@ export function normalize(o: Options = {}): Normalized {
     throw new TypeError(`spawn(): verbose must be 'none', 'short' or 'full', not ${String(verbose)}`);
   }
   const spawnCwd = o.cwd === undefined ? undefined : toPath(o.cwd);
-  const cwd = spawnCwd ?? process.cwd();
+  const cwd = spawnCwd === undefined ? process.cwd() : path.resolve(spawnCwd);
   const env = o.preferLocal
     ? npmRunPathEnv({ env: o.env ?? process.env, cwd: o.localDir ? toPath(o.localDir) : cwd })
     : o.env;

@@ -207,7 +207,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (!stream) throw new TypeError(`iterable(): ${from} is not piped${from === 'all' ? ' (set all: true)' : ''}`);
     const encoding = this.#o.encoding === 'buffer' ? 'utf8' : this.#o.encoding;
     const queue: string[] = [];
-    let ended = false;
+    let ended = stream.closed; // called after the end: nothing more will come
     let wake: (() => void) | undefined;
     const decoder = new StringDecoder(encoding);
     const splitter = new LineSplitter(preserveNewlines);
@@ -311,6 +311,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     this.#settleSpawned(lost);
     this.#settleWait(lost);
     this.#log.end();
+    this.#channel.release();
     this.#child.unref(); // its exit may never be seen (someone else may reap it)
     this.#endTree();
   }

@@ -81,6 +81,7 @@ export function spawnSync<const O extends Options = NoOptions>(
     else if (rec.type === 'spawn-failed') start = startFailure(rec.errno);
     else if (rec.type === 'reaped' && rec.status.pid === pid && !status) status = rec.status;
   }
+  channel.release();
   if (!fd3 && error) start = startFailure(Math.abs(Number(error.errno) || 0), error.code);
   // After a timeout or ENOBUFS spawnSync stops reading fd 3 (supervise carries on, EPIPE):
   // the main child's status is then supervise's exit status (launch mode: CMD's exit code,
