@@ -6,7 +6,7 @@
 // when it can); the server's own suite runs without one.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
@@ -197,6 +197,7 @@ if (why) {
     assert.is(r!.records.length, log.count);
     assert.is((await bars(page)).length, log.count);
     assert.match((await page.textContent('#escapes'))!, /does not say which processes left/);
+    assert.ok(await page.isDisabled('#export'), 'no trace without times');
     assert.equal(consoleErrors, []);
     await page.screenshot({ path: path.join(OUT, 'web-raw.png') });
   });
@@ -510,6 +511,25 @@ if (why) {
       await page.goto('about:blank');
       await served.close();
     }
+  });
+
+  Big('should export the log as the trace `supervise decode --format trace` writes', async () => {
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+    const file = path.join(OUT, 'export.supv');
+    writeFileSync(file, bigLog(300).bytes);
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    assert.is(download.suggestedFilename(), 'export.trace.json');
+    const saved = path.join(OUT, 'export.trace.json');
+    await download.saveAs(saved);
+    const inPage = JSON.parse(readFileSync(saved, 'utf8'));
+    const cli = JSON.parse(
+      execFileSync(SUPERVISE, ['decode', '--format', 'trace', file], { encoding: 'utf8', timeout: 20_000 }),
+    );
+    assert.ok(inPage.traceEvents.length > 300);
+    assert.equal(inPage, cli);
   });
 
   Big('should load the v1 log too: bars from the start of the log, no escapes to tell', async () => {

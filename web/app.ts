@@ -14,6 +14,7 @@ import {
   type StatusEvent,
   KIND_NAMES,
 } from '../codec/index.ts';
+import { toTrace } from '../codec/trace.ts';
 import { EVENTS_VERSION_AT } from '../assembly/protocol.ts';
 import { LogModel, NO_FILTERS, applyFilters, packLanes, type Filters } from './model.ts';
 import { Timeline } from './timeline.ts';
@@ -237,6 +238,9 @@ function refresh(): number {
   );
   renderSummary(s);
   renderKinds(m);
+  const button = $<HTMLButtonElement>('export');
+  button.disabled = m.timed !== true;
+  button.title = m.timed ? '' : 'a raw status stream has no times: it cannot be placed on a timeline';
   $('counts').textContent =
     `${filtered.records.length} of ${m.records.length} records, ${filtered.shown} of ${m.procs.length} processes, in ${lanes.count} lanes`;
   timeline.setData(m, lanes);
@@ -386,6 +390,21 @@ for (const id of ['f-kind', 'f-status', 'f-name', 'f-pid', 'f-escaped']) {
     filterTimer = window.setTimeout(refresh, 120);
   });
 }
+/** Downloads the whole log as a trace: NAME.trace.json. */
+$('export').addEventListener('click', () => {
+  const s = session;
+  if (!s) return;
+  try {
+    const blob = new Blob([JSON.stringify(toTrace(s.model.records))], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${s.name.replace(/\.[^.]*$/, '')}.trace.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  } catch (err) {
+    showError(`Could not export ${s.name}: ${(err as Error).message}`);
+  }
+});
 $('f-clear').addEventListener('click', () => {
   for (const id of ['f-status', 'f-name', 'f-pid']) $<HTMLInputElement>(id).value = '';
   $<HTMLSelectElement>('f-kind').value = '';
