@@ -186,7 +186,7 @@ fuzz: build
 # when missing (root).
 FUZZ_DIR    := build/fuzz
 FUZZ_CORPUS := build/fuzz-corpus
-FUZZ_MAX_LEN ?= 4096
+FUZZ_MAX_LEN ?= 1024
 FUZZ_CLANG  ?= clang
 FUZZ_FLAGS  := -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(FUZZ_DIR) -I$(WASM_RT)
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -264,13 +264,17 @@ fuzz-native: $(FUZZ_DIR)/codec-fuzz $(FUZZ_DIR)/codec-cov $(FUZZ_DIR)/protocol.d
 	  -max_len=$(FUZZ_MAX_LEN) -dict=$(FUZZ_DIR)/protocol.dict -print_final_stats=1 \
 	  -artifact_prefix=$(FUZZ_DIR)/artifacts/ > $(FUZZ_DIR)/fuzz.log 2>&1; \
 	rc=$$?; crashes=0; \
+	times > $(FUZZ_DIR)/times; \
+	cpu=$$(tail -1 $(FUZZ_DIR)/times | awk '{ split($$1, u, /[ms]/); split($$2, s, /[ms]/); printf("%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2]) }'); \
 	for f in $(FUZZ_DIR)/artifacts/*; do [ -f "$$f" ] || continue; crashes=$$((crashes + 1)); \
 	  fixture=test/fixtures/fuzz-native-$$(sha1sum "$$f" | cut -c1-12).bin; cp "$$f" $$fixture; \
 	  echo "fuzz-native: $$(basename $$f) saved as $$fixture (replayed by make test)"; done; \
 	grep -E '^(==[0-9]+==|SUMMARY|codec-fuzz:)' $(FUZZ_DIR)/fuzz.log | head -20; \
-	echo "fuzz-native: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') executions," \
-	  "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') per second," \
-	  "$$crashes crashes; last: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)"; \
+	runs=$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$'); \
+	echo "fuzz-native: $$runs executions in $(FUZZ_SECONDS) s," \
+	  "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') per second" \
+	  "($$cpu s of CPU: $$(awk -v n=$$runs -v t=$$cpu 'BEGIN { printf("%d", t ? n / t : 0) }') per CPU second)," \
+	  "$$crashes crashes; libFuzzer's last line: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)"; \
 	if command -v llvm-profdata >/dev/null 2>&1 && command -v llvm-cov >/dev/null 2>&1; then \
 	  find $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -type f | \
 	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/profile/%p.profraw xargs -r $(FUZZ_DIR)/codec-cov > /dev/null || rc=1; \
