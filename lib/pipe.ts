@@ -88,11 +88,19 @@ function sourceStreams(source: Subprocess, from: PipeOptions['from'] = 'stdout')
   const names = from === 'all' ? (['stdout', 'stderr'] as const) : [from];
   return names.map((name) => {
     const stream = source[name];
+    if (stream && HANDED.has(stream)) {
+      throw new TypeError(
+        `.pipe(): the source's ${name} went to an earlier .pipe() destination, whose stdin it is (${source.command})`,
+      );
+    }
     if (!stream || stream.destroyed)
       throw new TypeError(`.pipe(): the source's ${name} is not piped (${source.command})`);
     return stream;
   });
 }
+
+/** The source streams whose pipe is a destination's stdin now (closed here). */
+const HANDED = new WeakSet<Readable>();
 
 /** Whether nothing of `stream` has been read yet, so its fd can be handed over whole. */
 function untouched(stream: Readable): boolean {
@@ -104,6 +112,7 @@ function pipeFile(source: Subprocess, file: string, args: readonly string[], opt
   const streams = sourceStreams(source, from);
   if (streams.length === 1 && untouched(streams[0])) {
     const destination = spawn(file, args, { ...spawnOptions, stdin: streams[0], input: undefined });
+    HANDED.add(streams[0]);
     streams[0].destroy(); // our copy of the read end: the destination's is the only one now
     return settleTogether(destination, source);
   }

@@ -181,6 +181,19 @@ Ways('should throw a TypeError for a destination that is none, or a source strea
   assert.throws(() => spawn('true').pipe(42 as never), /destination must be/);
   assert.throws(() => spawn('true').pipe('cat', [], { from: 'stdio' as never }), /from must be/);
   assert.throws(() => spawn('true').pipe(spawn('true', [], { stdin: 'ignore' })), /stdin is not 'pipe'/);
+  const once = spawn('echo', ['x']);
+  once.pipe('cat');
+  assert.throws(() => once.pipe('cat'), /went to an earlier .pipe\(\) destination/);
+});
+
+Ways('should reject with ENOENT when a stage cannot start, the other stages ending', async () => {
+  const first = await within(rejection(spawn('nosuchcmd-13').pipe('cat')), 10_000, 'a missing source');
+  assert.is(first.code, 'ENOENT');
+  assert.is(first.path, 'nosuchcmd-13');
+  const source = spawn('seq', ['1000000']);
+  const last = await within(rejection(source.pipe('nosuchcmd-14')), 10_000, 'a missing destination');
+  assert.is(last.code, 'ENOENT');
+  assert.is(last.pipedFrom[0].command, 'seq 1000000', 'seq ended too (EPIPE), so its Result is there');
 });
 
 Stages.run();
