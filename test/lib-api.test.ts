@@ -319,15 +319,21 @@ Fields('should fill every field on success, a failure, a timeout, a kill, a forc
   assert.equal(ending(killed), killedBy('SIGINT', 'User interruption with CTRL-C'));
   assert.is(killed.shortMessage, 'Command was killed with SIGINT (User interruption with CTRL-C): sleep 31.73');
 
+  // Aborted once the shell has said it ignores SIGTERM (a timeout could beat the trap).
+  const ac = new AbortController();
   const trapping = spawn('sh', ['-c', 'trap "" TERM; echo ready; sleep 31.74'], {
-    timeout: 1,
+    signal: ac.signal,
     forceKillAfterDelay: 100,
   });
+  trapping.stdout!.once('data', () => ac.abort());
   const forced = await rejection(trapping);
-  assert.equal(ending(forced), killedBy('SIGKILL', 'Forced termination', FORCED));
+  assert.equal(
+    ending(forced),
+    killedBy('SIGKILL', 'Forced termination', { ...FORCED, timedOut: false, isCanceled: true }),
+  );
   assert.is(
     forced.shortMessage,
-    `Command timed out after 1 milliseconds and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}`,
+    `Command was canceled and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}`,
   );
 
   const over = await rejection(spawn('yes', [], { maxBuffer: 10 }));
@@ -374,12 +380,13 @@ Sync('should give the same Result fields and SubprocessError as spawn()', () => 
 });
 
 Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterDelay, and stop at maxBuffer', () => {
-  // Timeouts long enough for supervise to have started the command (the Node host takes ~100 ms).
-  const timedOut = thrown(() => spawnSync('sleep', ['31.75'], { timeout: 1000 }));
+  // Timeouts long enough for supervise to have started the command, and the shell to trap
+  // SIGTERM, on a busy machine (the Node host alone takes ~100 ms): nothing here can wait for it.
+  const timedOut = thrown(() => spawnSync('sleep', ['31.75'], { timeout: 2000 }));
   assert.equal(ending(timedOut), killedBy('SIGTERM', 'Termination', { timedOut: true }));
   const forced = thrown(() =>
     spawnSync('sh', ['-c', 'trap "" TERM; setsid sleep 31.76 & echo $! >&2; sleep 31.77'], {
-      timeout: 1500,
+      timeout: 3000,
       forceKillAfterDelay: 200,
     }),
   );
