@@ -75,7 +75,7 @@ export async function realRun(): Promise<RealRun> {
       escapee: pids[0],
       doubleForked: pids[1],
       before,
-      after: Date.now() * 1000,
+      after: (Date.now() + 1) * 1000, // Date.now() is whole ms: the end of this one
       exitCode,
       cleanup,
     };
