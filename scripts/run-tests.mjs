@@ -24,6 +24,7 @@ const BLACK_BOX = [
   'reliability',
   'lib',
   'decode',
+  'trace',
   'lib-pipe',
   'lib-template',
   'lib-api',
