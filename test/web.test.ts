@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { recordLog, everyNameStream, type RecordedLog } from './record-log.ts';
 import { ROOT, SUPERVISE, killQuietly, until } from './procs.ts';
@@ -240,6 +240,44 @@ if (why) {
     assert.is(r!.records.length, big.records - 1);
     assert.is(r!.error!.offset, big.bytes.length - 176);
     assert.match((await page.textContent('#error'))!, /truncated record \(76 of 176 bytes\) at byte offset/);
+  });
+
+  Web('should mark each run of an appended log, and select a bar from a row of the table', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'supervise-runs-'));
+    try {
+      const file = path.join(tmp, 'two.supv');
+      for (const code of [4, 0]) {
+        const run = spawnSync(SUPERVISE, ['--events', file, '--', 'sh', '-c', `sleep 0.1; exit ${code}`], {
+          timeout: 10_000,
+        });
+        assert.is(run.status, code);
+      }
+      const r = await openLog(file);
+      assert.is(r!.error, null);
+      assert.equal(
+        r!.records.map((e) => e.kind),
+        ['started', 'spawned', 'exited', 'started', 'spawned', 'exited'],
+      );
+      assert.match((await page.textContent('#summary'))!, /2runs/);
+      const view = await page.evaluate(() => ({
+        runs: window.superviseView!.model.runStarts.length,
+        mains: window.superviseView!.model.procs.filter((p) => p.main).length,
+      }));
+      assert.equal(view, { runs: 2, mains: 2 });
+      await page.click('#records tbody tr[data-record="5"]'); // the second run's exit
+      const selected = await page.evaluate(() => {
+        const v = window.superviseView!;
+        const p = v.model.procs[v.timeline.selectedProc()];
+        return {
+          pid: p.pid,
+          ended: p.ended,
+          row: document.querySelector('#records tr[aria-selected="true"]')?.getAttribute('data-record'),
+        };
+      });
+      assert.equal(selected, { pid: r!.records[5].pid, ended: 'exited 0', row: '5' });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   Web('should name every signal 1..64 and every errno as `supervise decode` does', async () => {
@@ -618,13 +656,7 @@ function rawStatus(base: URL, target: string): Promise<number | undefined> {
 }
 
 function spawnSyncStatus(args: string[]): { status: number | null; stderr: string } {
-  try {
-    execFileSync(SUPERVISE, args, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return { status: 0, stderr: '' };
-  } catch (err) {
-    const e = err as { status: number | null; stderr: string };
-    return { status: e.status, stderr: e.stderr };
-  }
+  return spawnSync(SUPERVISE, args, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 if (why) {

@@ -51,6 +51,8 @@ export class LogModel {
   t1 = 1;
   /** `started` records: one per run of supervise appending to the log. */
   runs = 0;
+  /** Their times: where each run began. */
+  readonly runStarts: number[] = [];
   private first = Number.NaN; // time of the first record: where bars without a known start begin
   private readonly open = new Map<number, number>(); // pid -> index of its open process
   private ref: StatusEvent | undefined; // the latest `started` record: the reference for escapes
@@ -74,6 +76,7 @@ export class LogModel {
     if (e.kind === 'started') {
       this.ref = e;
       this.runs++;
+      this.runStarts.push(at);
       this.recProc.push(-1);
       return;
     }

@@ -168,6 +168,11 @@ export class Timeline {
     return -1;
   }
 
+  /** The selected process, or -1. */
+  selectedProc(): number {
+    return this.selected;
+  }
+
   /** The lanes drawn (tests read them). */
   lanesNow(): Lanes | null {
     return this.lanes;
@@ -278,6 +283,19 @@ export class Timeline {
       const fits = Math.floor(room / CHAR_W);
       ctx.fillText(text.length > fits ? `${text.slice(0, fits - 1)}…` : text, x, y);
     }
+    // Where each run of supervise began (appended logs have several).
+    ctx.strokeStyle = '#1d4ed8';
+    ctx.lineWidth = 1;
+    ctx.setLineDash([4, 3]);
+    for (const t of m.runStarts) {
+      if (t < this.from || t > this.to) continue;
+      const x = Math.round(this.xOf(t)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, AXIS);
+      ctx.lineTo(x, H);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
     const sel = this.selected >= 0 ? this.barRect(this.selected) : null;
     if (sel) {
       ctx.strokeStyle = '#1d4ed8';
