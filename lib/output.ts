@@ -2,6 +2,7 @@
 // split across chunks stays whole), optionally split into lines, without its final newline,
 // and never more than maxBuffer per stream: past it, the collector keeps what fits and
 // reports the overflow once (spawn.ts then tears the tree down).
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { stripNewline, type Output, type Overflow } from './errors.ts';
 import type { Normalized } from './options.ts';
@@ -103,5 +104,68 @@ export class Collector {
     if (this.stream === 'all') return false; // truncated only: stdout and stderr say it
     this.overflow = { stream: this.stream, limit: this.#limit, unit };
     return true;
+  }
+}
+
+/** Characters of lines that may wait unread in streamLines() before the stream is paused. */
+const HIGH_WATER = 1 << 20;
+
+/** The lines of `stream` from the first next() on, as they come. At most about HIGH_WATER
+ *  characters wait unread: beyond, the stream is paused until the loop catches up, so a slow
+ *  loop slows the child down rather than growing the app's memory. Leaving the loop early
+ *  stops listening and resumes the stream (the collectors and the child go on). */
+export async function* streamLines(
+  stream: Readable,
+  encoding: BufferEncoding,
+  preserveNewlines: boolean,
+): AsyncGenerator<string, void, undefined> {
+  const queue: string[] = [];
+  let head = 0; // queue[head] is the next line to give
+  let queued = 0; // characters in queue[head..]
+  let paused = false;
+  let ended = stream.closed; // iterated after the end: nothing more will come
+  let wake: (() => void) | undefined;
+  const decoder = new StringDecoder(encoding);
+  const splitter = new LineSplitter(preserveNewlines);
+  const add = (lines: string[]) => {
+    for (const l of lines) {
+      queue.push(l);
+      queued += l.length;
+    }
+    wake?.();
+  };
+  const onData = (c: Buffer) => {
+    add(splitter.push(decoder.write(c)));
+    if (queued > HIGH_WATER && !paused) {
+      paused = true;
+      stream.pause();
+    }
+  };
+  const onClose = () => {
+    ended = true;
+    add([...splitter.push(decoder.end()), ...splitter.end()]);
+  };
+  stream.on('data', onData);
+  stream.once('close', onClose);
+  try {
+    for (;;) {
+      while (head === queue.length && !ended) await new Promise<void>((r) => (wake = r));
+      if (head === queue.length) return;
+      const line = queue[head++];
+      queued -= line.length;
+      if (head > 1024 && head * 2 > queue.length) {
+        queue.splice(0, head); // drop what was given, now and then
+        head = 0;
+      }
+      if (paused && queued <= HIGH_WATER / 2) {
+        paused = false;
+        stream.resume();
+      }
+      yield line;
+    }
+  } finally {
+    stream.off('data', onData);
+    stream.off('close', onClose);
+    if (paused) stream.resume();
   }
 }

@@ -22,7 +22,7 @@ import {
   type Result,
 } from './errors.ts';
 import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
-import { Collector, LineSplitter } from './output.ts';
+import { Collector, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
 import { VerboseLog } from './verbose.ts';
@@ -206,32 +206,11 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     const stream = from === 'all' ? this.all : this[from];
     if (!stream) throw new TypeError(`iterable(): ${from} is not piped${from === 'all' ? ' (set all: true)' : ''}`);
     const encoding = this.#o.encoding === 'buffer' ? 'utf8' : this.#o.encoding;
-    const queue: string[] = [];
-    let ended = stream.closed; // called after the end: nothing more will come
-    let wake: (() => void) | undefined;
-    const decoder = new StringDecoder(encoding);
-    const splitter = new LineSplitter(preserveNewlines);
-    const notify = () => {
-      wake?.();
-      wake = undefined;
-    };
-    stream.on('data', (c: Buffer) => {
-      queue.push(...splitter.push(decoder.write(c)));
-      notify();
-    });
-    stream.once('close', () => {
-      queue.push(...splitter.push(decoder.end()), ...splitter.end());
-      ended = true;
-      notify();
-    });
+    const lines = streamLines(stream, encoding, preserveNewlines);
     const result = this.#result;
     return {
       async *[Symbol.asyncIterator]() {
-        for (;;) {
-          while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-          if (queue.length === 0) break;
-          yield queue.shift()!;
-        }
+        yield* lines;
         await result;
       },
     };

@@ -167,6 +167,22 @@ Output('should make the loop throw the SubprocessError when the command fails', 
   assert.is((error as SubprocessError).exitCode, 2);
 });
 
+Output('should pause a flood for a slow loop, and let the command go on after a break', async () => {
+  const flood = spawn('yes', [], { maxBuffer: 1e9 });
+  const it = flood[Symbol.asyncIterator]();
+  assert.is((await it.next()).value, 'y');
+  await until(() => flood.stdout!.isPaused(), 10_000, 'stdout to be paused while the loop waits');
+  await it.return!();
+  assert.is(flood.stdout!.isPaused(), false);
+  flood.kill();
+  assert.is((await rejection(flood)).signal, 'SIGTERM');
+
+  const sub = spawn('seq', ['1', '20000']);
+  for await (const line of sub) if (line === '3') break;
+  const r = await sub;
+  assert.is((r.stdout as string).split('\n').length, 20000);
+});
+
 // ---
 const Run = suite('lib api: shell, preferLocal, verbose');
 Run.after.each(cleanup);
