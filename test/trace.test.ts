@@ -200,6 +200,25 @@ Edges(
         ['pid 101', 'main', 10, 2_000_000 - 10, 'unknown: from the spawned record'],
       ],
     );
+    // As supervise wrote them: no `started`; each `spawned` begins a run, placed from it.
+    const both = [...runOf(100, T0).slice(1), ...runOf(200, T0 + 5e6).slice(1)];
+    const old = run(['decode', '--format', 'trace'], encodeEventsRef(1, both));
+    assert.is(old.status, 0, old.stderr);
+    const events = checkTrace(old.stdout);
+    assert.equal(
+      events.filter((e) => e.name === 'process_name').map((e) => e.args!.name),
+      ['supervise, run of 2026-12-01T09:00:00.000Z', 'supervise, run of 2026-12-01T09:00:05.000Z'],
+    );
+    assert.equal(
+      bars(events).map((e) => [e.name, e.cat, e.ts! - T0]),
+      [
+        ['pid 102', 'process', 10],
+        ['pid 101', 'main', 10],
+        ['pid 202', 'process', 5_000_010],
+        ['pid 201', 'main', 5_000_010],
+      ],
+    );
+    assert.is(new Set(bars(events).map((e) => e.pid)).size, 2);
   },
 );
 
