@@ -6,6 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadCodec } from '../codec/node.ts';
 import { decodeAll, encodeEventsLog, type StatusEvent } from '../codec/index.ts';
 import { toTrace, type TraceEvent } from '../codec/trace.ts';
@@ -289,3 +290,73 @@ Edges(
 );
 
 Edges.run();
+
+// ---
+const Chromium = suite("in Chromium's own trace importer (DevTools' trace engine)");
+
+// chrome://tracing does not load in headless Chromium (net::ERR_FAILED, even with its internal
+// pages enabled); the Performance panel's loader does: DevTools' trace engine, bundled with
+// Chromium (devtools://devtools/bundled/, models/trace/trace.js), offline.
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const noBrowser = existsSync(CHROMIUM)
+  ? null
+  : `no browser at ${CHROMIUM} (run \`make test\` as root to install chromium)`;
+
+Chromium('should import every bar on its named track, with its time and duration', async () => {
+  if (noBrowser) {
+    process.stdout.write(`  skipped: ${noBrowser}\n`);
+    return;
+  }
+  const log = syntheticLog({ records: 3000, seed: 7 });
+  const r = run(['decode', '--format', 'trace'], log.bytes);
+  assert.is(r.status, 0, r.stderr);
+  const trace = JSON.parse(r.stdout) as { traceEvents: TraceEvent[] };
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox'],
+    timeout: 30_000,
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto('devtools://devtools/bundled/trace_app.html', { timeout: 30_000 });
+    const imported = await page.evaluate(async (events) => {
+      // @ts-ignore: a module of the DevTools bundle, resolved in the page
+      const T = await import('./models/trace/trace.js');
+      const model = T.TraceModel.Model.createWithAllHandlers();
+      await model.parse(events, { isFreshRecording: false });
+      const data = model.parsedTrace(0).data;
+      const threads: Array<{
+        pid: number;
+        tid: number;
+        name: string;
+        entries: Array<[string, number, number, string]>;
+      }> = [];
+      for (const [pid, p] of data.Renderer.processes)
+        for (const [tid, t] of p.threads)
+          threads.push({
+            pid,
+            tid,
+            name: t.name,
+            entries: t.entries.map((e: TraceEvent) => [e.name, e.ts, e.dur, e.cat]),
+          });
+      return { threads, bounds: data.Meta.traceBounds };
+    }, trace.traceEvents);
+    const ours = trace.traceEvents.filter((e) => e.ph === 'X');
+    const names = new Map(
+      trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}/${e.tid}`, e.args!.name]),
+    );
+    assert.is(imported.threads.length, new Set(ours.map((e) => `${e.pid}/${e.tid}`)).size, 'one thread per track');
+    for (const t of imported.threads) assert.is(t.name, names.get(`${t.pid}/${t.tid}`));
+    const got = imported.threads.flatMap((t) => t.entries.map((e) => JSON.stringify([t.pid, t.tid, ...e])));
+    const want = ours.map((e) => JSON.stringify([e.pid, e.tid, e.name, e.ts, e.dur, e.cat]));
+    assert.equal(got.sort(), want.sort());
+    assert.is(imported.bounds.min, Math.min(...ours.map((e) => e.ts!)));
+    assert.is(imported.bounds.max, Math.max(...ours.map((e) => e.ts! + e.dur!)));
+  } finally {
+    await browser.close();
+  }
+});
+
+Chromium.run();
