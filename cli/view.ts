@@ -5,7 +5,7 @@
 // until the page goes away. `make web` and the browser test use the same server.
 import { createReadStream, existsSync, watch, type FSWatcher } from 'node:fs';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,11 +50,13 @@ export function serveViewer(o: ViewerOptions = {}): Promise<{ server: Server; ur
   const followers = new Set<() => void>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/log' && o.file) {
-      void sendLog(o.file, req, res, url, followers);
-      return;
-    }
-    void sendStatic(root, url.pathname, res);
+    const sent =
+      url.pathname === '/log' && o.file ? sendLog(o.file, res, url, followers) : sendStatic(root, url.pathname, res);
+    sent.catch((err: Error) => {
+      // A bad path (%zz), or the log gone between stat and open: an answer, not a crash.
+      if (!res.headersSent) res.writeHead(err instanceof URIError ? 400 : 500, { 'content-type': 'text/plain' });
+      res.end(`${err.message}\n`);
+    });
   });
   const close = () =>
     new Promise<void>((resolve) => {
@@ -92,13 +94,7 @@ async function sendStatic(root: string, pathname: string, res: ServerResponse): 
 }
 
 /** GET /log[?from=BYTES][&follow=1]: the log from byte `from`; with follow, then what is appended. */
-async function sendLog(
-  file: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  followers: Set<() => void>,
-): Promise<void> {
+async function sendLog(file: string, res: ServerResponse, url: URL, followers: Set<() => void>): Promise<void> {
   const from = Math.max(0, Number(url.searchParams.get('from') ?? 0) || 0);
   let size: number;
   try {
@@ -136,7 +132,7 @@ async function sendLog(
     if (!res.writableEnded) res.end();
   };
   followers.add(stop);
-  req.on('close', stop);
+  res.on('close', stop); // the page went away
   try {
     watcher = watch(file, () => wake?.());
   } catch {

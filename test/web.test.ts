@@ -629,6 +629,7 @@ View('should serve the viewer, and FILE at /log whole or from a byte offset', as
   assert.equal(new Uint8Array(await tail.arrayBuffer()), bytes.subarray(100));
   assert.is(await rawStatus(base, '/..%2fpackage.json'), 403);
   assert.is(await rawStatus(base, '/nothing.js'), 404);
+  assert.is(await rawStatus(base, '/%zz'), 400);
   child.kill('SIGTERM');
   await until(() => child.exitCode !== null, 10_000, 'supervise view to exit');
   assert.is(child.exitCode, 0);
@@ -715,6 +716,11 @@ if (why) {
         .split('\n');
       await page.waitForFunction((n) => window.superviseLog!.records.length === n, cli.length, { timeout: 10_000 });
       await page.screenshot({ path: path.join(OUT, 'web-live.png'), fullPage: true });
+      // ^C to supervise view: it ends the follow (the page says so) and exits 0.
+      child.kill('SIGINT');
+      await until(() => child.exitCode !== null, 10_000, 'supervise view to exit');
+      assert.is(child.exitCode, 0);
+      await page.waitForFunction(() => /no longer followed/.test(document.querySelector('#live')!.textContent!));
     } finally {
       await browser.close();
       child.kill('SIGTERM');

@@ -137,6 +137,8 @@ let filtered: ReturnType<typeof applyFilters> = { records: new Int32Array(0), pr
 /** Opens a file (chosen or dropped); `since`: the event's timeStamp. */
 async function open(file: File, since: number): Promise<void> {
   following?.abort();
+  following = null;
+  $('live').hidden = true;
   document.body.dataset.state = 'loading';
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -175,9 +177,10 @@ async function follow(name: string): Promise<void> {
       else if (shown) scheduleRefresh();
       if (s.error) break;
     }
-    live.textContent = s.error ? `stopped following ${name}: ${s.error.message}` : `${name}: no longer followed`;
+    following = null;
     if (!shown) await show(s, since, 0);
     else refresh();
+    live.textContent = s.error ? `stopped following ${name}: ${s.error.message}` : `${name}: no longer followed`;
   } catch (err) {
     if ((err as Error).name === 'AbortError') return;
     live.textContent = `stopped following ${name}: ${(err as Error).message}`;
