@@ -322,8 +322,8 @@ Chromium('should import every bar on its named track, with its time and duration
     const page = await browser.newPage();
     await page.goto('devtools://devtools/bundled/trace_app.html', { timeout: 30_000 });
     const imported = await page.evaluate(async (events) => {
-      // @ts-ignore: a module of the DevTools bundle, resolved in the page
-      const T = await import('./models/trace/trace.js');
+      const engine = './models/trace/trace.js'; // a module of the DevTools bundle, resolved in the page
+      const T = await import(engine);
       const model = T.TraceModel.Model.createWithAllHandlers();
       await model.parse(events, { isFreshRecording: false });
       const data = model.parsedTrace(0).data;
