@@ -183,6 +183,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     return this.#ended;
   }
 
+  /** `await using sub = spawn(...)`: close() when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -216,6 +217,8 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     };
   }
 
+  /** `await subprocess`: the Result once the whole tree is gone and the piped output has
+   *  ended; the SubprocessError if it failed (resolved instead with `reject: false`). */
   then<A = Result<T>, B = never>(
     onfulfilled?: ((value: Result<T>) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: SubprocessError<T>) => B | PromiseLike<B>) | null,
