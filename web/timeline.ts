@@ -247,7 +247,8 @@ export class Timeline {
         this.drawn++;
         let list = rects.get(p.cls);
         if (!list) rects.set(p.cls, (list = []));
-        list.push(x0, y, x1 - x0, h);
+        const w = x1 - x0 >= 3 ? x1 - x0 - 1 : x1 - x0; // a pixel between bars that touch
+        list.push(x0, y, w, h);
         if (p.escaped) escapes.push(x0, y, x1 - x0, h);
         if (p.main) mains.push(x0, y, x1 - x0, h);
         for (const t of p.marks) marks.push(this.xOf(t), y);
@@ -334,6 +335,8 @@ export class Timeline {
     const step = niceStep(span / Math.max(1, W / 110));
     ctx.fillStyle = '#f3f4f6';
     ctx.fillRect(0, 0, W, AXIS);
+    const count = this.lanes?.count ?? 0;
+    const reserved = count * this.laneH > H - AXIS ? `lanes ${count}–${count} of ${count}`.length * CHAR_W + 12 : 0;
     ctx.font = '11px ui-monospace, monospace';
     ctx.textBaseline = 'middle';
     ctx.strokeStyle = '#e5e7eb';
@@ -344,8 +347,10 @@ export class Timeline {
       ctx.moveTo(x, AXIS - 4);
       ctx.lineTo(x, H);
       ctx.stroke();
+      const label = m.timed ? seconds(v, step) : `#${Math.round(v)}`;
+      if (x + 3 + label.length * CHAR_W > W - reserved) continue; // under the lanes note
       ctx.fillStyle = '#4b5563';
-      ctx.fillText(m.timed ? seconds(v, step) : `#${Math.round(v)}`, x + 3, AXIS / 2);
+      ctx.fillText(label, x + 3, AXIS / 2);
     }
   }
 
