@@ -4,7 +4,8 @@
 // features table (bench/features.ts: each cell from a run), and the goals against execa in
 // the same run: per spawn and 50 concurrent <= 1.0x, the three-stage pipeline
 // `seq 1e6 | grep 7 | wc -l` <= 1.2x.
-// Usage: node --import tsx bench/compare.ts [SPAWNS=200]
+// Usage: node --import tsx bench/compare.ts [SPAWNS=200] [survivors|features|goals]...
+// (all three parts when none is named)
 import { spawn as cpSpawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,8 @@ const TREE = [
 ].join('\n');
 const TREE_SIZE = 6;
 const SPAWNS = Number(process.argv[2] ?? 200);
+const PARTS = new Set(process.argv.slice(3));
+const part = (name: string) => PARTS.size === 0 || PARTS.has(name);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-compare-'));
 let serial = 0;
@@ -96,7 +99,7 @@ async function overhead(lib: string): Promise<number> {
 
 const SCENARIOS = ['kill()', 'timeout', 'AbortSignal', 'main exits', 'parent SIGKILL'];
 const rows: string[][] = [];
-for (const lib of Object.keys(RUNNERS)) {
+for (const lib of part('survivors') ? Object.keys(RUNNERS) : []) {
   const row = [lib];
   for (const how of SCENARIOS) {
     const r = await scenario(lib, how);
@@ -115,15 +118,16 @@ rmSync(dir, { recursive: true, force: true });
 const head = ['library', ...SCENARIOS.map((s) => `survivors: ${s}`), `per spawn (${SPAWNS}× \`true\`)`];
 const table = (h: string[], rs: string[][]) =>
   [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const features = await featureRows();
-const goals = await goalRows();
+const features = part('features') ? await featureRows() : undefined;
+const goals = part('goals') ? await goalRows() : undefined;
 
-console.log(table(head, rows));
-console.log(`\n${table(features.head, features.rows)}`);
-console.log("\nEach cell from a run (none by hand), in execa's words:");
-for (const h of features.how) console.log(`- ${h}`);
-console.log(`\n${table(goals.head, goals.rows)}`);
-console.log(`\n${goals.note}`);
+if (rows.length) console.log(table(head, rows));
+if (features) {
+  console.log(`\n${table(features.head, features.rows)}`);
+  console.log("\nEach cell from a run (none by hand), in execa's words:");
+  for (const h of features.how) console.log(`- ${h}`);
+}
+if (goals) console.log(`\n${table(goals.head, goals.rows)}\n\n${goals.note}`);
 console.log(
   `\nnode ${process.version}, ${os.cpus().length} CPUs, load ${os
     .loadavg()
@@ -166,21 +170,30 @@ async function goalRows(): Promise<{ head: string[]; rows: string[][]; note: str
     const out = String(await pipeline(lib)).trim(); // also a warm-up
     if (out !== expected) throw new Error(`${lib}: the pipeline gave ${out}, not ${expected}`);
   }
+  // The machine's load drifts within seconds: every library in turn at a fine grain (blocks
+  // of BLOCK sequential spawns, one batch of CONC, one pipeline), medians over the rounds.
+  const time = async (xs: Record<string, number[]>, lib: string, f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    (xs[lib] ??= []).push(performance.now() - t);
+  };
+  const BLOCK = 20;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const lib of libs) {
-      const run = RUNNERS[lib];
-      let t = performance.now();
-      for (let i = 0; i < SPAWNS; i++) await run('true', {}).done;
-      (seq[lib] ??= []).push((performance.now() - t) / SPAWNS);
-      t = performance.now();
-      await Promise.all(Array.from({ length: CONC }, () => run('true', {}).done));
-      (conc[lib] ??= []).push(performance.now() - t);
-      for (let i = 0; i < PIPES; i++) {
-        t = performance.now();
-        await pipeline(lib);
-        (pipe[lib] ??= []).push(performance.now() - t);
+    const block: Record<string, number[]> = {};
+    for (let b = 0; b < SPAWNS / BLOCK; b++) {
+      for (const lib of libs) {
+        await time(block, lib, async () => {
+          for (let i = 0; i < BLOCK; i++) await RUNNERS[lib]('true', {}).done;
+        });
       }
     }
+    for (const lib of libs) (seq[lib] ??= []).push(block[lib].reduce((a, x) => a + x, 0) / SPAWNS);
+    for (let i = 0; i < 2; i++) {
+      for (const lib of libs) {
+        await time(conc, lib, () => Promise.all(Array.from({ length: CONC }, () => RUNNERS[lib]('true', {}).done)));
+      }
+    }
+    for (let i = 0; i < PIPES; i++) for (const lib of libs) await time(pipe, lib, () => pipeline(lib));
   }
   const fig = (xs: Record<string, number[]>, lib: string) => median(xs[lib]);
   const goal = (what: string, xs: Record<string, number[]>, max: number, unit: string) => {
@@ -200,6 +213,6 @@ async function goalRows(): Promise<{ head: string[]; rows: string[][]; note: str
       goal(`${CONC} concurrent \`sh -c true\``, conc, 1.0, 'ms'),
       goal('`seq 1000000 \\| grep 7 \\| wc -l` (three .pipe() stages)', pipe, 1.2, 'ms'),
     ],
-    note: `${ROUNDS} rounds, every library in turn each round; the pipeline ${ROUNDS * PIPES} times each (child_process: stdio from stage to stage, no library).`,
+    note: `${ROUNDS} rounds; in each, every library in turn for each block of ${BLOCK} sequential spawns, each batch of ${CONC} (2 a round) and each pipeline (${PIPES} a round); medians: of the ${ROUNDS} rounds' means per spawn, of ${ROUNDS * 2} batches, of ${ROUNDS * PIPES} pipelines. child_process: stdio from stage to stage, no library.`,
   };
 }
