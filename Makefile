@@ -274,7 +274,8 @@ fuzz-native: $(FUZZ_DIR)/codec-fuzz $(FUZZ_DIR)/codec-cov $(FUZZ_DIR)/protocol.d
 	echo "fuzz-native: $$runs executions in $(FUZZ_SECONDS) s," \
 	  "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') per second" \
 	  "($$cpu s of CPU: $$(awk -v n=$$runs -v t=$$cpu 'BEGIN { printf("%d", t ? n / t : 0) }') per CPU second)," \
-	  "$$crashes crashes; libFuzzer's last line: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)"; \
+	  "$$crashes crashes; libFuzzer's last line: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)" \
+	  "(cov of the $$(grep -o '[0-9]* inline 8-bit counters' $(FUZZ_DIR)/fuzz.log | head -1 | cut -d' ' -f1) edges of codec.c)"; \
 	if command -v llvm-profdata >/dev/null 2>&1 && command -v llvm-cov >/dev/null 2>&1; then \
 	  find $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -type f | \
 	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/profile/%p.profraw xargs -r $(FUZZ_DIR)/codec-cov > /dev/null || rc=1; \
