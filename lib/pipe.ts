@@ -45,7 +45,9 @@ export type PipeTemplate<T extends Output> = (
 /** `subprocess.pipe(...)`: connects its stdout (see PipeOptions `from`) to a destination's
  *  stdin and returns the destination. The destination: another Subprocess (its stdin must be
  *  'pipe'), a file with arguments and options (started here with the source's pipe as
- *  stdin), or a template (`` .pipe`grep ${word}` ``, `` .pipe(options)`...` ``). */
+ *  stdin), or a template (`` .pipe`grep ${word}` ``, `` .pipe(options)`...` ``). The
+ *  destination's stdin is the source's output: its `stdin` and `input` options are ignored,
+ *  as execa does. */
 export interface PipeMethod {
   <T extends Output>(destination: Subprocess<T>, options?: PipeOptions): Piped<T>;
   <const O extends Options & PipeOptions = NoOptions>(
@@ -116,7 +118,7 @@ function pipeFile(source: Subprocess, file: string, args: readonly string[], opt
     streams[0].destroy(); // our copy of the read end: the destination's is the only one now
     return settleTogether(destination, source);
   }
-  return pipeSubprocess(source, spawn(file, args, { ...spawnOptions, stdin: 'pipe' }), { from });
+  return pipeSubprocess(source, spawn(file, args, { ...spawnOptions, stdin: 'pipe', input: undefined }), { from });
 }
 
 function pipeSubprocess(source: Subprocess, destination: Subprocess, options: PipeOptions): Piped {

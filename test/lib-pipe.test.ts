@@ -147,6 +147,16 @@ Ways('should pipe into a running Subprocess, and from stderr or all', async () =
   assert.is(String(a.stdout).trim(), 'err\nout');
 });
 
+Ways("should copy the rest in JS once the source's output has been read, ignoring input", async () => {
+  const source = spawn('sh', ['-c', 'echo a; read x; echo b']);
+  await new Promise((r) => source.stdout!.once('data', r)); // `a` read here: no fd to hand over
+  const last = source.pipe('cat', [], { input: 'ignored' });
+  source.stdin!.end('go\n');
+  const r = await within(Promise.resolve(last), 10_000, 'the copy');
+  assert.is(r.stdout, 'b');
+  assert.is(r.pipedFrom[0].stdout, 'a\nb', "the source kept all it read, as execa's does");
+});
+
 Ways('should pipe from several sources into one destination, settling when all have', async () => {
   const cat = spawn('sort');
   spawn('echo', ['b']).pipe(cat);
