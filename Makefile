@@ -297,7 +297,7 @@ stress: build
 # includes the asc-generated export types of dist/*.d.ts; asc checks assembly/ when it
 # compiles it), Biome's linter and formatter (biome.json: TypeScript, JSON, CSS; assembly/ is
 # left to asc: decorators on functions are AssemblyScript, not TypeScript), and clang-format
-# (.clang-format) over shim/ and host/, installed with apt-get when missing and root.
+# (.clang-format) over shim/, host/ and fuzz/, installed with apt-get when missing and root.
 # `make format` rewrites what check would reject.
 CLANG_FORMAT ?= clang-format
 CXX_SOURCES := $(wildcard shim/*.cc shim/*.h host/*.cc fuzz/*.cc)
