@@ -335,6 +335,11 @@ Fields('should fill every field on success, a failure, a timeout, a kill, a forc
   assert.equal(ending(killed), killedBy('SIGINT', 'User interruption with CTRL-C'));
   assert.is(killed.shortMessage, 'Command was killed with SIGINT (User interruption with CTRL-C): sleep 31.73');
 
+  const rt = spawn('sleep', ['31.78']);
+  started.add(await rt.spawned);
+  rt.kill('SIGRTMIN+2');
+  assert.equal(ending(await rejection(rt)), killedBy('SIGRTMIN+2', 'Application-specific signal (realtime)'));
+
   // Aborted once the shell has said it ignores SIGTERM (a timeout could beat the trap).
   const ac = new AbortController();
   const trapping = spawn('sh', ['-c', 'trap "" TERM; echo ready; sleep 31.74'], {
