@@ -18,8 +18,12 @@ export type Verbose = 'none' | 'short' | 'full';
 export interface Options {
   /** Working directory of the child (default: process.cwd()); also `result.cwd`. */
   cwd?: string | URL;
-  /** Environment of the child (default: process.env). */
+  /** Environment variables of the child, added to process.env's (default: process.env
+   *  itself); the whole environment with `extendEnv: false`. */
   env?: NodeJS.ProcessEnv;
+  /** Whether `env` extends process.env (default true, as execa's) or replaces it (false, as
+   *  child_process's `env`). */
+  extendEnv?: boolean;
   stdin?: StdioOption;
   stdout?: StdioOption;
   stderr?: StdioOption;
@@ -148,9 +152,10 @@ export function normalize(o: Options = {}): Normalized {
   }
   const spawnCwd = o.cwd === undefined ? undefined : toPath(o.cwd);
   const cwd = spawnCwd === undefined ? process.cwd() : path.resolve(spawnCwd);
+  const given = o.env === undefined || o.extendEnv === false ? o.env : { ...process.env, ...o.env };
   const env = o.preferLocal
-    ? npmRunPathEnv({ env: o.env ?? process.env, cwd: o.localDir ? toPath(o.localDir) : cwd })
-    : o.env;
+    ? npmRunPathEnv({ env: given ?? process.env, cwd: o.localDir ? toPath(o.localDir) : cwd })
+    : given;
   return {
     cwd,
     spawnCwd,

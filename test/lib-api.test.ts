@@ -218,6 +218,20 @@ Run('should find node_modules/.bin of localDir and its parents first with prefer
   }
 });
 
+Run("should add env to process.env's variables, and replace them with extendEnv: false", async () => {
+  process.env.SUPERVISE_T_APP = 'app';
+  try {
+    const script = 'echo "$SUPERVISE_T_APP:$SUPERVISE_T_OWN"';
+    const added = await spawn('sh', ['-c', script], { env: { SUPERVISE_T_OWN: 'x' } });
+    assert.is(added.stdout, 'app:x');
+    const only = await spawn('/bin/sh', ['-c', script], { env: { SUPERVISE_T_OWN: 'y' }, extendEnv: false });
+    assert.is(only.stdout, ':y');
+    assert.is(spawnSync('sh', ['-c', script], { env: { SUPERVISE_T_OWN: 'z' } }).stdout, 'app:z');
+  } finally {
+    delete process.env.SUPERVISE_T_APP;
+  }
+});
+
 /** What the library writes on process.stderr while `f` runs. */
 async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
   const write = process.stderr.write;

@@ -41,6 +41,7 @@ export async function consumer(): Promise<void> {
   const all: Required<Options> = {
     cwd: new URL('file:///tmp'),
     env: { PATH: '/usr/bin' },
+    extendEnv: false,
     stdin: 'pipe',
     stdout: 'inherit',
     stderr: 'ignore',
