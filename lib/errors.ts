@@ -1,6 +1,7 @@
 // What a finished subprocess reports: a Result on success, a SubprocessError otherwise,
 // both built by settle() from what spawn() or spawnSync() saw. Fields and messages as
 // execa 9's ("Command failed with exit code 3: false").
+import { statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { errnoName } from '../codec/index.ts';
 import type { ExitStatus } from './events.ts';
@@ -153,7 +154,11 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
   if (prefix === undefined) return result;
   result.failed = true;
   const originalMessage =
-    code !== undefined ? `spawn ${o.file} ${code}` : o.cause ? stripVTControlCharacters(o.cause.message) : undefined;
+    code !== undefined
+      ? `${cwdProblem(o.cwd)}spawn ${o.file} ${code}`
+      : o.cause
+        ? stripVTControlCharacters(o.cause.message)
+        : undefined;
   const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${originalMessage}` : ''}`;
   const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
   const message = [shortMessage, ...parts.map(text)].filter(Boolean).join('\n\n');
@@ -185,6 +190,16 @@ function why(o: Outcome, r: Result, code: string | undefined): string | undefine
   if (!o.status) return 'Command failed';
   if (r.exitCode !== 0) return `Command failed with exit code ${r.exitCode}`;
   return undefined;
+}
+
+/** What is wrong with `cwd` when a command could not start, as execa says it ('' if nothing). */
+function cwdProblem(cwd: string): string {
+  if (cwd === process.cwd()) return '';
+  try {
+    return statSync(cwd).isDirectory() ? '' : `The "cwd" option is not a directory: ${cwd}.\n`;
+  } catch (error) {
+    return `The "cwd" option is invalid: ${cwd}.\n${(error as Error).message}\n`;
+  }
 }
 
 /** Output as the message shows it: text, final newline removed. */

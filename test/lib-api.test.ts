@@ -380,6 +380,10 @@ Fields('should fill every field on success, a failure, a timeout, a kill, a forc
   assert.is(missing.originalMessage, 'spawn supervise-no-such-cmd ENOENT');
   assert.is(missing.code, 'ENOENT');
 
+  const nowhere = await rejection(spawn('true', [], { cwd: '/supervise-no-such-dir' }));
+  assert.is(nowhere.code, 'ENOENT');
+  assert.match(nowhere.originalMessage!, /^The "cwd" option is invalid: \/supervise-no-such-dir\.\n/);
+
   const unrejected = await spawn('sh', ['-c', 'exit 5'], { reject: false });
   assert.equal(ending(unrejected), { ...OK, failed: true, exitCode: 5 });
   assert.instance(unrejected, SubprocessError); // as execa's: the error, resolved
