@@ -28,6 +28,11 @@ export class LineSplitter {
     return lines;
   }
 
+  /** Characters of the line not ended yet. */
+  get pending(): number {
+    return this.#partial.length;
+  }
+
   /** -> the last line when it has no newline (at the end of the stream). */
   end(): string[] {
     const last = this.#partial;
@@ -68,7 +73,11 @@ export class Collector {
     const s = this.#decoder.write(chunk);
     if (!this.#splitter) return this.#keep(s, s.length, (n) => s.slice(0, n));
     const lines = this.#splitter.push(s);
-    return this.#keep(lines, lines.length, (n) => lines.slice(0, n));
+    if (this.#keep(lines, lines.length, (n) => lines.slice(0, n))) return true;
+    // A line without end is held whole: past maxBuffer characters it overflows too.
+    if (this.#splitter.pending <= this.#o.maxBuffer || this.stream === 'all') return false;
+    this.overflow = { stream: this.stream, limit: this.#o.maxBuffer, unit: 'characters' };
+    return true;
   }
 
   /** The output once the stream has ended. */

@@ -88,6 +88,9 @@ Buffer_('should count bytes with encoding buffer and lines with lines: true', as
   const lines = await rejection(spawn('seq', ['1', '100000'], { maxBuffer: 3, lines: true }));
   assert.equal(lines.stdout, ['1', '2', '3']);
   assert.match(lines.shortMessage, "Command's stdout was larger than 3 lines");
+  const endless = await rejection(spawn('sh', ['-c', 'echo a; yes | tr -d "\\n"'], { maxBuffer: 1000, lines: true }));
+  assert.equal(endless.stdout, ['a']);
+  assert.match(endless.shortMessage, "Command's stdout was larger than 1000 characters");
   const fits = await spawn('printf', ['%s', 'abc'], { maxBuffer: 3 });
   assert.is(fits.stdout, 'abc');
   assert.is(fits.isMaxBuffer, false);
