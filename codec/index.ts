@@ -560,13 +560,15 @@ export function decodeAll(
   format: StreamFormat | 'auto' = 'auto',
 ): { format: StreamFormat | null; records: Array<StatusEvent | ControlEvent>; error: DecodeError | null } {
   const d = new StreamDecoder(codec, format);
-  const records: Array<StatusEvent | ControlEvent> = [];
+  // push() returns a new array: no spread into another (a stack overflow at ~200,000 records).
+  let records: Array<StatusEvent | ControlEvent> = [];
   try {
-    records.push(...d.push(bytes));
+    records = d.push(bytes);
     d.end();
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
-    records.push(...((err as DecodeError & { records?: Array<StatusEvent | ControlEvent> }).records ?? []));
+    // A failed push() carries the records before the error; a failed end() follows them.
+    records = (err as DecodeError & { records?: Array<StatusEvent | ControlEvent> }).records ?? records;
     return { format: d.format, records, error: err };
   }
   return { format: d.format, records, error: null };

@@ -12,6 +12,7 @@
 // Processes of one kind share tracks ("lanes"), each lane holding bars that do not overlap,
 // so tens of thousands of processes take as many tracks as ever ran at once.
 import { describe, escaped, isoTime, type StatusEvent } from './index.ts';
+import { Lanes } from './lanes.ts';
 
 /** One event of the Trace Event Format (the fields this export writes). */
 export interface TraceEvent {
@@ -231,48 +232,6 @@ export class TraceBuilder {
   }
 }
 
-/** Tracks of one kind: a bar goes to a lane whose last bar ended by its start (the lane
- *  that ended first, kept at the top of a binary heap), else to a new lane. */
-class Lanes {
-  count = 0;
-  private readonly heap: Array<{ end: number; lane: number }> = [];
-
-  /** The lane of a bar from start to end. */
-  take(start: number, end: number): number {
-    const h = this.heap;
-    if (h.length && h[0].end <= start) {
-      const lane = h[0].lane;
-      h[0] = { end, lane };
-      this.down(0);
-      return lane;
-    }
-    h.push({ end, lane: this.count });
-    this.up(h.length - 1);
-    return this.count++;
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (h[parent].end <= h[i].end) return;
-      [h[parent], h[i]] = [h[i], h[parent]];
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      let least = i;
-      for (const c of [2 * i + 1, 2 * i + 2]) if (c < h.length && h[c].end < h[least].end) least = c;
-      if (least === i) return;
-      [h[least], h[i]] = [h[i], h[least]];
-      i = least;
-    }
-  }
-}
-
 function meta(name: string, pid: number, tid: number, args: Record<string, unknown>): TraceEvent {
   return { name, ph: 'M', pid, tid, args };
 }
@@ -291,7 +250,7 @@ export class TraceError extends Error {
 export function toTrace(records: StatusEvent[]): TraceFile {
   const b = new TraceBuilder();
   const traceEvents: TraceEvent[] = [];
-  for (const e of records) traceEvents.push(...b.push(e));
-  traceEvents.push(...b.finish());
+  for (const e of records) for (const t of b.push(e)) traceEvents.push(t);
+  for (const t of b.finish()) traceEvents.push(t); // one metadata pair per lane: no spread
   return { traceEvents, displayTimeUnit: 'ms' };
 }

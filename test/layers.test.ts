@@ -14,11 +14,12 @@ const ALLOWED: Record<string, string[]> = {
   'assembly/': ['assembly/'],
   'codec/index.ts': ['codec/names.ts', 'assembly/protocol.ts'],
   'codec/names.ts': ['assembly/protocol.ts'],
-  'codec/trace.ts': ['codec/index.ts'],
+  'codec/trace.ts': ['codec/index.ts', 'codec/lanes.ts'],
+  'codec/lanes.ts': [],
   'codec/node.ts': ['codec/index.ts', 'node:'],
   'cli/': ['cli/', 'codec/', 'assembly/protocol.ts', 'assembly/sys.ts', 'node:', 'yargs'],
   'lib/': ['lib/', 'codec/', 'assembly/protocol.ts', 'node:', 'shell-quote', 'npm-run-path', 'pretty-ms'],
-  'web/': ['web/', 'codec/index.ts', 'codec/names.ts', 'codec/trace.ts', 'assembly/protocol.ts'],
+  'web/': ['web/', 'codec/index.ts', 'codec/names.ts', 'codec/trace.ts', 'codec/lanes.ts', 'assembly/protocol.ts'],
 };
 
 /** Every module specifier in a TypeScript file: import/export ... from, import('...'). */

@@ -3,6 +3,7 @@
 // (a dropped file, or `supervise view FILE` following a log), the filters, and the lanes
 // of the timeline (greedy interval packing). Browser-safe; no DOM.
 import { describe, escaped, type StatusEvent } from '../codec/index.ts';
+import { Lanes as LanePacker } from '../codec/lanes.ts';
 
 /** How a process ended, which is its colour: the CSS class of its bar and legend swatch. */
 export type EndClass = 'ok' | 'fail' | 'killed' | 'dumped' | 'open' | 'spawnfail';
@@ -222,8 +223,9 @@ function statusMatches(m: LogModel, p: Proc, s: string): boolean {
 // --- lanes
 
 /** The lanes of the timeline: every shown process in one, none overlapping another in its
- *  lane; greedy interval packing in order of start (each takes the lowest lane free at its
- *  start), which uses as many lanes as processes overlap at the busiest instant. */
+ *  lane: the processes in order of start through codec/lanes.ts (the rule the trace
+ *  export's tracks follow too), which takes as many lanes as processes overlap at the
+ *  busiest instant. */
 export interface Lanes {
   count: number;
   /** Per lane: process indices in order of start (and so of end). */
@@ -245,17 +247,13 @@ export function packLanes(m: LogModel, shown: Uint8Array): Lanes {
   }
   const order = byStart(starts, shown, count, m.t0);
   const laneOf = new Int32Array(n).fill(-1);
-  const busy = new EndHeap(); // the lanes in use, by the end of their last bar
-  const free = new IntHeap(); // the lanes free again, lowest first
+  const lanes = new LanePacker();
   const lists: number[][] = [];
   for (const i of order) {
-    // A lane is free once its last bar ended strictly before this one starts.
-    while (busy.size && busy.topEnd() < starts[i]) free.push(busy.pop());
-    const lane = free.size ? free.pop() : lists.length;
+    const lane = lanes.take(starts[i], ends[i]);
     if (lane === lists.length) lists.push([]);
     lists[lane].push(i);
     laneOf[i] = lane;
-    busy.push(ends[i], lane);
   }
   return { count: lists.length, members: lists.map((l) => Int32Array.from(l)), laneOf };
 }
@@ -282,91 +280,3 @@ function byStart(starts: Float64Array, shown: Uint8Array, count: number, t0: num
   return order.sort((a, b) => starts[a] - starts[b] || a - b);
 }
 
-/** A min-heap of lanes by the end of their last bar. */
-class EndHeap {
-  private ends = new Float64Array(64);
-  private lanes = new Int32Array(64);
-  size = 0;
-  topEnd(): number {
-    return this.ends[0];
-  }
-  push(end: number, lane: number): void {
-    if (this.size === this.ends.length) {
-      const e = new Float64Array(this.size * 2);
-      e.set(this.ends);
-      this.ends = e;
-      const l = new Int32Array(this.size * 2);
-      l.set(this.lanes);
-      this.lanes = l;
-    }
-    let i = this.size++;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (this.ends[up] <= end) break;
-      this.ends[i] = this.ends[up];
-      this.lanes[i] = this.lanes[up];
-      i = up;
-    }
-    this.ends[i] = end;
-    this.lanes[i] = lane;
-  }
-  /** Removes the top -> its lane. */
-  pop(): number {
-    const top = this.lanes[0];
-    const n = --this.size;
-    const end = this.ends[n];
-    const lane = this.lanes[n];
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && this.ends[c + 1] < this.ends[c]) c++;
-      if (this.ends[c] >= end) break;
-      this.ends[i] = this.ends[c];
-      this.lanes[i] = this.lanes[c];
-      i = c;
-    }
-    this.ends[i] = end;
-    this.lanes[i] = lane;
-    return top;
-  }
-}
-
-/** A min-heap of lane numbers. */
-class IntHeap {
-  private items: number[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(v: number): void {
-    const a = this.items;
-    let i = a.length;
-    a.push(v);
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (a[up] <= v) break;
-      a[i] = a[up];
-      i = up;
-    }
-    a[i] = v;
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    const n = a.length;
-    if (n) {
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && a[c + 1] < a[c]) c++;
-        if (a[c] >= last) break;
-        a[i] = a[c];
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-}
