@@ -279,4 +279,3 @@ function byStart(starts: Float64Array, shown: Uint8Array, count: number, t0: num
   }
   return order.sort((a, b) => starts[a] - starts[b] || a - b);
 }
-
