@@ -2,6 +2,7 @@
 // split across chunks stays whole), optionally split into lines, without its final newline,
 // and never more than maxBuffer per stream: past it, the collector keeps what fits and
 // reports the overflow once (spawn.ts then tears the tree down).
+import { constants } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { stripNewline, type Output, type Overflow } from './errors.ts';
@@ -60,8 +61,10 @@ export class Collector {
     readonly stream: 'stdout' | 'stderr' | 'all',
   ) {
     this.#o = o;
-    this.#limit = stream === 'all' ? o.maxBuffer * 2 : o.maxBuffer;
     const binary = o.encoding === 'buffer';
+    // No more than one string (or Buffer) can hold, whatever maxBuffer says (Infinity).
+    const most = binary ? constants.MAX_LENGTH : constants.MAX_STRING_LENGTH;
+    this.#limit = Math.min(stream === 'all' ? o.maxBuffer * 2 : o.maxBuffer, most);
     this.#decoder = binary ? undefined : new StringDecoder(o.encoding as BufferEncoding);
     this.#splitter = o.lines && !binary ? new LineSplitter(!o.stripFinalNewline) : undefined;
   }
@@ -75,8 +78,9 @@ export class Collector {
     const lines = this.#splitter.push(s);
     if (this.#keep(lines, lines.length, (n) => lines.slice(0, n))) return true;
     // A line without end is held whole: past maxBuffer characters it overflows too.
-    if (this.#splitter.pending <= this.#o.maxBuffer || this.stream === 'all') return false;
-    this.overflow = { stream: this.stream, limit: this.#o.maxBuffer, unit: 'characters' };
+    const most = Math.min(this.#o.maxBuffer, constants.MAX_STRING_LENGTH);
+    if (this.#splitter.pending <= most || this.stream === 'all') return false;
+    this.overflow = { stream: this.stream, limit: most, unit: 'characters' };
     return true;
   }
 
