@@ -49,13 +49,13 @@ export class Collector {
   readonly #limit: number;
   readonly #decoder: StringDecoder | undefined;
   readonly #splitter: LineSplitter | undefined;
-  readonly #parts: Array<string | Buffer> = [];
+  readonly #parts: unknown[] = []; // Buffers, strings or arrays of lines, by the mode
   #size = 0; // characters, bytes or lines kept
   /** Set once the stream went past the limit; nothing more is kept. */
   overflow: Overflow | undefined;
 
-  /** `limit`: maxBuffer (all: twice it, as it holds both streams, and it never overflows
-   *  by itself). */
+  /** `all` keeps up to twice maxBuffer (it holds both streams) and never overflows by
+   *  itself: stdout's and stderr's collectors say when output went past the limit. */
   constructor(
     o: Normalized,
     readonly stream: 'stdout' | 'stderr' | 'all',
@@ -94,7 +94,7 @@ export class Collector {
         this.#keep(lines, lines.length, (n) => lines.slice(0, n));
       }
     }
-    if (this.#splitter) return (this.#parts as unknown as string[][]).flat();
+    if (this.#splitter) return (this.#parts as string[][]).flat();
     if (!this.#decoder) {
       const b = Buffer.concat(this.#parts as Buffer[]);
       if (!this.#o.stripFinalNewline || b.at(-1) !== 0x0a) return b;
@@ -106,12 +106,12 @@ export class Collector {
 
   #keep<P>(part: P, size: number, head: (n: number) => P): boolean {
     if (this.#size + size <= this.#limit) {
-      if (size > 0) this.#parts.push(part as unknown as string);
+      if (size > 0) this.#parts.push(part);
       this.#size += size;
       return false;
     }
     const room = this.#limit - this.#size;
-    if (room > 0) this.#parts.push(head(room) as unknown as string);
+    if (room > 0) this.#parts.push(head(room));
     this.#size = this.#limit;
     const unit = this.#splitter ? 'lines' : this.#decoder ? 'characters' : 'bytes';
     if (this.stream === 'all') return false; // truncated only: stdout and stderr say it
