@@ -171,6 +171,29 @@ Snippets('should fail a snippet that prints something else or exits non-zero (ne
   }
 });
 
+Snippets('should type-check every ts block with tsc (strict)', async () => {
+  const ts = ALL.filter((b) => b.kind === 'ts');
+  if (!built || ts.length === 0) return;
+  const dir = workDir();
+  try {
+    const files = ts.map((b, i) => {
+      const file = `block${i}.ts`;
+      writeFileSync(path.join(dir, file), `${b.body}\n`);
+      return file;
+    });
+    const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+    const flags = '--noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext --skipLibCheck';
+    const r = await run(
+      [tsc, ...flags.split(' '), '--types', 'node', '--lib', 'es2022,esnext.disposable', ...files],
+      dir,
+    );
+    const named = r.stdout.replace(/block(\d+)\.ts/g, (_, i: string) => where(ts[Number(i)]));
+    assert.is(r.status, 0, `tsc:\n${tail(named)}${tail(r.stderr)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---
 const Links = suite('the links between the pages');
 

@@ -7,7 +7,8 @@
 //   `; echo $?`).
 // - ```sh without `$ ` lines: a script, run by `bash -e`; it must exit 0.
 // - ```js / ```ts: a module run by Node (through tsx); it must exit 0 (assert in it).
-//   `import ... from 'supervise'` resolves to this package.
+//   `import ... from 'supervise'` resolves to this package. The ts blocks are also
+//   type-checked (tsc --strict, test/docs.test.ts).
 // - ```python: run by python3; it must exit 0.
 // - ```text, or any block right after `<!-- not run: REASON -->`: not run, counted by reason.
 // Any other block is an error: say how it runs, or why it does not.
