@@ -34,9 +34,14 @@ export interface Output {
   err(text: string): void;
 }
 
+let stdoutWatched = false;
 const stdio: Output = {
   out: (text) =>
     new Promise<void>((resolve, reject) => {
+      // A write's error reaches its callback; the stream's 'error' event (EPIPE once the
+      // reader of `| head` left) must not end the process with a stack trace.
+      if (!stdoutWatched) process.stdout.on('error', () => {});
+      stdoutWatched = true;
       process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
     }),
   err: (text) => {

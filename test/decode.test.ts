@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, constants } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until } from './procs.ts';
@@ -350,6 +350,33 @@ V2('should stop at a corrupt identity with its byte offset, after the good recor
   assert.is(cut.status, 1);
   assert.is(lines(cut.stdout).length, 2);
   assert.is(cut.stderr, `supervise: decode: stdin: truncated record (150 of 176 bytes) at byte offset ${at(2)}\n`);
+});
+
+V2('should stop quietly, status 0, when its reader leaves (| head -1), in every format', () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'supervise-decode-')), 'big.supv');
+  try {
+    writeFileSync(file, syntheticLog({ records: 20_000 }).bytes);
+    for (const format of ['text', 'json', 'trace']) {
+      const r = spawnSync(
+        'sh',
+        ['-c', `"$0" decode --format ${format} "$1" | head -1 >/dev/null; echo "$?"`, SUPERVISE, file],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      noStack(r.stderr);
+      assert.is(r.stderr, '', `${format}: ${r.stderr}`);
+      assert.is(r.stdout, '0\n', format);
+    }
+    // The negative control: the same command with its reader left in place exits 0 too, and
+    // prints every record.
+    const all = spawnSync(SUPERVISE, ['decode', file], { encoding: 'utf8', timeout: 20_000, maxBuffer: 1 << 26 });
+    assert.is(all.status, 0);
+    assert.is(lines(all.stdout).length, 20_000);
+  } finally {
+    rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 });
 
 V2('should decode a synthetic 100,000-record log, every split alike (test/synthetic-log.ts)', () => {
