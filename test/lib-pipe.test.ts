@@ -77,11 +77,13 @@ Stages('should give what the shell pipeline gives, and leave nothing of any stag
 });
 
 Stages('should end the whole pipeline, and reject, when the first stage is killed', async () => {
-  const first = spawn('sh', ['-c', 'echo 7; exec sleep 31.75']);
+  const first = spawn('sh', ['-c', 'echo 7; echo wrote >&2; exec sleep 31.75']);
   const middle = first.pipe('sh', ['-c', MIDDLE]);
   const last = middle.pipe('cat');
   const watched = [first, middle, last].map(watch);
   for (const s of [first, middle, last]) started.add(await within(s.spawned, 10_000, 'a stage to start'));
+  // Killed only once it has written its line (else grep would find nothing and fail).
+  await until(() => watched[0].text().includes('wrote'), 10_000, 'the first stage to write');
   await until(() => watched[1].text().includes('ready'), 10_000, 'the middle stage to start its escapees');
   const escapees = pidsIn(watched[1].text());
   for (const p of escapees) started.add(p);
