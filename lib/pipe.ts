@@ -19,7 +19,14 @@ import type { Output, Result } from './errors.ts';
 import { spawn } from './index.ts';
 import type { NoOptions, Options, OutputOf } from './options.ts';
 import { Subprocess } from './spawn.ts';
-import { isOptions, isTemplate, mergeOptions, parseTemplate, type TemplateValue } from './template.ts';
+import {
+  isOptions,
+  isTemplate,
+  mergeOptions,
+  parseTemplate,
+  pipeTemplateOptions,
+  type TemplateValue,
+} from './template.ts';
 
 /** Options of `.pipe()` about the connection. */
 export interface PipeOptions {
@@ -62,7 +69,7 @@ export interface PipeMethod {
 /** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field). */
 export function pipeMethod(source: Subprocess): PipeMethod {
   function pipe(first: unknown, ...rest: unknown[]): unknown {
-    if (isTemplate(first)) return pipeFile(source, ...parseTemplate(first, rest), {});
+    if (isTemplate(first)) return pipeFile(source, ...parseTemplate(first, rest), pipeTemplateOptions(source));
     if (typeof first === 'string') {
       const [args = [], options = {}] = rest as [readonly string[] | undefined, (Options & PipeOptions) | undefined];
       return pipeFile(source, first, args, options);
@@ -72,7 +79,7 @@ export function pipeMethod(source: Subprocess): PipeMethod {
       return (template: TemplateStringsArray, ...values: unknown[]) => {
         if (!isTemplate(template))
           throw new TypeError('.pipe(options) must be followed by a template: .pipe(options)`cmd`');
-        return pipeFile(source, ...parseTemplate(template, values), mergeOptions({}, first));
+        return pipeFile(source, ...parseTemplate(template, values), mergeOptions(pipeTemplateOptions(source), first));
       };
     }
     throw new TypeError(

@@ -165,7 +165,20 @@ function bind<R, F>(run: Run<R>, bound: Options, more: (f: F, bound: Options) =>
 }
 
 const runSync: Run<Result> = (file, args, options) => spawnSync(file, args, options);
-const runAsync: Run<Subprocess> = (file, args, options) => spawn(file, args, options);
+const runAsync: Run<Subprocess> = (file, args, options) => {
+  const sub = spawn(file, args, options);
+  FROM_SCRIPT.add(sub);
+  return sub;
+};
+
+/** The subprocesses `$` started: a template piped from one of them gets `preferLocal: true`
+ *  too (execa's deep script option; `stdin: 'inherit'` is not carried, the pipe is stdin). */
+const FROM_SCRIPT = new WeakSet<Subprocess>();
+
+/** The options a `.pipe` template of `source` starts from. */
+export function pipeTemplateOptions(source: Subprocess): Options {
+  return FROM_SCRIPT.has(source) ? { preferLocal: true } : {};
+}
 
 /** `` $`cmd ${arg}` ``: see TemplateFunction. */
 export const $: TemplateFunction = bind<Subprocess, TemplateFunction>(runAsync, {}, (f, bound) => {

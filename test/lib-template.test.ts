@@ -100,6 +100,9 @@ Run("should find node_modules/.bin of cwd first (preferLocal by default, as exec
     const r = await $({ cwd: dir })`template-probe ${'x y'}`;
     assert.is(String(r.stdout).trim(), 'local x y');
     assert.is(String($({ cwd: dir }).sync`template-probe z`.stdout).trim(), 'local z');
+    // a template piped from a $ result finds it too (execa's deep script option)
+    const piped = await $({ cwd: dir })`echo w`.pipe({ cwd: dir })`sh -c ${'cat >/dev/null; template-probe'}`;
+    assert.is(String(piped.stdout).trim(), 'local');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
