@@ -186,7 +186,7 @@ fuzz: build
 # when missing (root).
 FUZZ_DIR    := build/fuzz
 FUZZ_CORPUS := build/fuzz-corpus
-FUZZ_MAX_LEN ?= 1024
+FUZZ_MAX_LEN ?= 512
 FUZZ_CLANG  ?= clang
 FUZZ_FLAGS  := -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(FUZZ_DIR) -I$(WASM_RT)
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
