@@ -49,8 +49,9 @@ exits while a descendant lives. The stop keys (^Z) stop supervise and CMD togeth
 
 decode prints a status stream, an events log (--events) or a control stream one line per
 record (--format json: JSON lines; --format trace: an events log as a Chrome / Perfetto
-trace, JSON, for ui.perfetto.dev and chrome://tracing); send writes one control record to stdout, e.g. into a fifo read by a supervise;
-view serves the log viewer for FILE on 127.0.0.1 and follows FILE while supervise writes it.`;
+trace, JSON, for ui.perfetto.dev and chrome://tracing). send writes one control record to
+stdout, e.g. into a fifo read by a supervise. view serves the log viewer for FILE on
+127.0.0.1 and follows FILE while supervise writes it.`;
 
 const EPILOG = `Durations: 500ms, 10s, 2m, 1h; a bare number is seconds.
 
@@ -96,49 +97,55 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .usage(USAGE)
     .epilog(EPILOG)
     .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': false, 'camel-case-expansion': false })
-    .option('status-fd', {
-      type: 'string',
-      coerce: fdOption('status-fd'),
-      describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]',
-      requiresArg: true,
-    })
-    .option('control-fd', {
-      type: 'string',
-      coerce: fdOption('control-fd'),
-      describe:
-        'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]',
-      requiresArg: true,
-    })
-    .option('wait-all', {
-      type: 'boolean',
-      describe: 'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]',
-    })
-    .option('grace', {
-      type: 'string',
-      coerce: durationOption('grace'),
-      describe:
-        'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]',
-      requiresArg: true,
-    })
-    .option('timeout', {
-      type: 'string',
-      coerce: durationOption('timeout'),
-      describe:
-        'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]',
-      requiresArg: true,
-    })
-    .option('events', {
-      type: 'string',
-      coerce: fileOption('events'),
-      describe:
-        'Append every status record with a timestamp and the identity of its process (name, start time, process group, session) to FILE (the events log, format v2) [default: none]',
-      requiresArg: true,
-    })
-    .option('pid-ns', {
-      type: 'boolean',
-      describe:
-        'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]',
-    })
+    // Launch mode's options belong to the default command only: `decode --help` does not
+    // list them and `decode --events F` is a usage error.
+    .command('$0', false, (y) =>
+      y
+        .option('status-fd', {
+          type: 'string',
+          coerce: fdOption('status-fd'),
+          describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]',
+          requiresArg: true,
+        })
+        .option('control-fd', {
+          type: 'string',
+          coerce: fdOption('control-fd'),
+          describe:
+            'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]',
+          requiresArg: true,
+        })
+        .option('wait-all', {
+          type: 'boolean',
+          describe:
+            'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]',
+        })
+        .option('grace', {
+          type: 'string',
+          coerce: durationOption('grace'),
+          describe:
+            'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]',
+          requiresArg: true,
+        })
+        .option('timeout', {
+          type: 'string',
+          coerce: durationOption('timeout'),
+          describe:
+            'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]',
+          requiresArg: true,
+        })
+        .option('events', {
+          type: 'string',
+          coerce: fileOption('events'),
+          describe:
+            'Append every status record with a timestamp and the identity of its process (name, start time, process group, session) to FILE (the events log, format v2) [default: none]',
+          requiresArg: true,
+        })
+        .option('pid-ns', {
+          type: 'boolean',
+          describe:
+            'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]',
+        }),
+    )
     .command(
       'decode [file]',
       'Print a status stream, an events log or (--control) a control stream, one line per record',
@@ -159,6 +166,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
+        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const clash =
           args.json && args.format === 'trace'
             ? '--json is --format json: give one of them'
@@ -188,6 +196,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
+        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const { parseSend, send } = await import('./decode.ts');
         const parsed = parseSend(String(args.pid), String(args.signal));
         if (typeof parsed === 'string') {
@@ -222,6 +231,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
+        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const { view } = await import('./view.ts');
         status = await view({ file: args.file, port: args.port as unknown as number, open: args.open });
       },

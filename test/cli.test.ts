@@ -289,6 +289,20 @@ Env('should print usage for --help and refuse unknown arguments', () => {
   assert.match(bad.stderr, /Unknown argument/);
 });
 
+Env("should keep launch mode's options to launch mode: decode and view neither list nor take them", () => {
+  const top = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000, encoding: 'utf8' });
+  assert.match(top.stdout, /--events/);
+  for (const cmd of ['decode', 'view']) {
+    const help = spawnSync(SUPERVISE, [cmd, '--help'], { timeout: 10_000, encoding: 'utf8' });
+    assert.is(help.status, 0);
+    assert.match(help.stdout, new RegExp(`supervise ${cmd}`));
+    assert.not.match(help.stdout, /--events|--grace|--status-fd/, `${cmd} --help`);
+  }
+  const bad = spawnSync(SUPERVISE, ['decode', '--grace', '1s', '/dev/null'], { timeout: 10_000, encoding: 'utf8' });
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /Unknown argument: grace/);
+});
+
 const RootOnly = isRoot
   ? Env
   : (name: string, _fn: unknown) => {
