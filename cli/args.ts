@@ -256,16 +256,17 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   };
   if (args._.length > 0) return usageError(`unexpected argument '${args._[0]}': put the command after --`);
   if (cmd.length === 0 || cmd[0] === '') return usageError('missing the command: supervise [options] -- CMD [ARG...]');
+  // The default command's options (its builder above), untyped at this level.
   const options: LaunchOptions = {
     file: cmd[0],
     argv: cmd,
     statusFd: (args['status-fd'] as number | undefined) ?? -1,
     controlFd: (args['control-fd'] as number | undefined) ?? -1,
-    waitAll: args['wait-all'] ?? false,
+    waitAll: (args['wait-all'] as boolean | undefined) ?? false,
     graceMs: (args.grace as number | undefined) ?? 0,
     timeoutMs: (args.timeout as number | undefined) ?? 0,
-    events: args.events ?? null,
-    pidNs: args['pid-ns'] ?? false,
+    events: (args.events as string | undefined) ?? null,
+    pidNs: (args['pid-ns'] as boolean | undefined) ?? false,
   };
   return { status: 0, options };
 }
