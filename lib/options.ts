@@ -171,12 +171,15 @@ export function normalize(o: Options = {}): Normalized {
     verbose,
     timeout,
     signal: o.signal,
-    killSignal: signalNumber(o.killSignal ?? 'SIGTERM'),
+    killSignal: signalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
     forceKillAfterDelay: o.forceKillAfterDelay ?? 5000,
     waitAll: o.onMainExit === 'wait-tree',
     reject: o.reject ?? true,
   };
 }
+
+/** The default killSignal. */
+const SIGTERM = 15;
 
 function toPath(p: string | URL): string {
   return typeof p === 'string' ? p : fileURLToPath(p);

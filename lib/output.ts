@@ -47,7 +47,8 @@ export class LineSplitter {
 export class Collector {
   readonly #o: Normalized;
   readonly #limit: number;
-  readonly #decoder: StringDecoder | undefined;
+  readonly #text: boolean;
+  #decoder: StringDecoder | undefined; // made at the first chunk (most streams get none)
   readonly #splitter: LineSplitter | undefined;
   readonly #parts: unknown[] = []; // Buffers, strings or arrays of lines, by the mode
   #size = 0; // characters, bytes or lines kept
@@ -65,14 +66,17 @@ export class Collector {
     // No more than one string (or Buffer) can hold, whatever maxBuffer says (Infinity).
     const most = binary ? constants.MAX_LENGTH : constants.MAX_STRING_LENGTH;
     this.#limit = Math.min(stream === 'all' ? o.maxBuffer * 2 : o.maxBuffer, most);
-    this.#decoder = binary ? undefined : new StringDecoder(o.encoding as BufferEncoding);
+    this.#text = !binary;
+    // An unknown encoding throws here, as the StringDecoder made at once did.
+    if (!binary && !Buffer.isEncoding(o.encoding)) new StringDecoder(o.encoding as BufferEncoding);
     this.#splitter = o.lines && !binary ? new LineSplitter(!o.stripFinalNewline) : undefined;
   }
 
   /** Keeps what fits of `chunk` -> true the first time the limit is passed. */
   push(chunk: Buffer): boolean {
     if (this.overflow) return false;
-    if (!this.#decoder) return this.#keep(chunk, chunk.length, (n) => chunk.subarray(0, n));
+    if (!this.#text) return this.#keep(chunk, chunk.length, (n) => chunk.subarray(0, n));
+    this.#decoder ??= new StringDecoder(this.#o.encoding as BufferEncoding);
     const s = this.#decoder.write(chunk);
     if (!this.#splitter) return this.#keep(s, s.length, (n) => s.slice(0, n));
     const lines = this.#splitter.push(s);
@@ -86,8 +90,8 @@ export class Collector {
 
   /** The output once the stream has ended. */
   result(): Output {
-    if (this.#decoder && !this.overflow) {
-      const rest = this.#decoder.end();
+    if (this.#text && !this.overflow) {
+      const rest = this.#decoder?.end() ?? '';
       if (!this.#splitter) this.#keep(rest, rest.length, (n) => rest.slice(0, n));
       else {
         const lines = [...this.#splitter.push(rest), ...this.#splitter.end()];
@@ -95,7 +99,7 @@ export class Collector {
       }
     }
     if (this.#splitter) return (this.#parts as string[][]).flat();
-    if (!this.#decoder) {
+    if (!this.#text) {
       const b = Buffer.concat(this.#parts as Buffer[]);
       if (!this.#o.stripFinalNewline || b.at(-1) !== 0x0a) return b;
       return b.subarray(0, b.at(-2) === 0x0d ? -2 : -1);
@@ -113,7 +117,7 @@ export class Collector {
     const room = this.#limit - this.#size;
     if (room > 0) this.#parts.push(head(room));
     this.#size = this.#limit;
-    const unit = this.#splitter ? 'lines' : this.#decoder ? 'characters' : 'bytes';
+    const unit = this.#splitter ? 'lines' : this.#text ? 'characters' : 'bytes';
     if (this.stream === 'all') return false; // truncated only: stdout and stderr say it
     this.overflow = { stream: this.stream, limit: this.#limit, unit };
     return true;

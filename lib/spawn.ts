@@ -56,7 +56,10 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   /** The main child's status once it is reaped, else undefined. */
   status: ExitStatus | undefined;
   /** Connects this subprocess's stdout to another's stdin and returns that one: see lib/pipe.ts. */
-  readonly pipe: PipeMethod = pipeMethod(this);
+  get pipe(): PipeMethod {
+    return (this.#pipe ??= pipeMethod(this));
+  }
+  #pipe: PipeMethod | undefined;
 
   readonly #file: string;
   readonly #args: readonly string[];
@@ -84,10 +87,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   #overflow: Overflow | undefined;
   #closing = false;
   #over = false;
-  #onAbort = () =>
-    this.#stop(() => {
-      this.#isCanceled = true;
-    });
+  #onAbort: (() => void) | undefined; // with `signal` only
 
   constructor(file: string, args: readonly string[], options: Options) {
     this.#file = file;
@@ -105,7 +105,9 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     this.#ended = new Promise<void>((resolve) => {
       this.#endTree = resolve;
     });
-    for (const p of [this.spawned, this.#wait]) p.catch(() => {}); // rejections are for whoever awaits
+    // Rejections are for whoever awaits.
+    this.spawned.catch(() => {});
+    this.#wait.catch(() => {});
     if (o.verbose !== 'none') {
       this.#verbose = new VerboseLog(o.reject);
       this.#verbose.start(this.escapedCommand);
@@ -128,6 +130,9 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
+      // EOF ('end') is the end of the tree; 'close' comes later (after our half is shut
+      // too), or alone after an error.
+      this.#fd3.on('end', () => this.#onEnd());
       this.#fd3.on('close', () => this.#onEnd());
     }
     if (this.stdin) {
@@ -145,8 +150,12 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
         ),
       );
     if (o.signal) {
-      if (o.signal.aborted) queueMicrotask(this.#onAbort);
-      else o.signal.addEventListener('abort', this.#onAbort, { once: true });
+      const onAbort = (this.#onAbort = () =>
+        this.#stop(() => {
+          this.#isCanceled = true;
+        }));
+      if (o.signal.aborted) queueMicrotask(onAbort);
+      else o.signal.addEventListener('abort', onAbort, { once: true });
     }
     this.#result = this.#finish(collected);
     this.#result.catch(() => {});
@@ -287,11 +296,14 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (this.#over) return;
     this.#over = true;
     for (const t of this.#timers) clearTimeout(t);
-    this.#o.signal?.removeEventListener('abort', this.#onAbort);
-    const lost = new Error(`supervise ended without reporting the status of ${this.command}`);
-    if (!this.status && !this.#start && !this.#cause) this.#cause = lost;
-    this.#settleSpawned(lost);
-    this.#settleWait(lost);
+    if (this.#onAbort) this.#o.signal?.removeEventListener('abort', this.#onAbort);
+    if (!this.status && !this.#start) {
+      // Only then is spawned or wait() still pending (an Error's stack costs ~15 us).
+      const lost = new Error(`supervise ended without reporting the status of ${this.command}`);
+      this.#cause ??= lost;
+      this.#settleSpawned(lost);
+      this.#settleWait(lost);
+    }
     this.#log.end();
     this.#channel.release();
     this.#child.unref(); // its exit may never be seen (someone else may reap it)
@@ -381,8 +393,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   }
 
   async #finish(collected: Promise<Output | undefined>[]): Promise<Result<T>> {
-    await this.#ended;
-    const [stdout, stderr, all] = await Promise.all(collected);
+    const [, stdout, stderr, all] = await Promise.all([this.#ended, ...collected]);
     const r = settle(this.#outcome(stdout, stderr, all));
     this.#verbose?.end(r);
     if (r instanceof SubprocessError && this.#o.reject) throw r;
