@@ -130,10 +130,14 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
-      // EOF ('end') is the end of the tree; 'close' comes later (after our half is shut
-      // too), or alone after an error.
-      this.#fd3.on('end', () => this.#onEnd());
-      this.#fd3.on('close', () => this.#onEnd());
+      // EOF ('end') is the end of the tree: nothing is left to signal, so the socket goes
+      // at once (no shutdown of our half first). 'close' alone: after an error.
+      const fd3 = this.#fd3;
+      fd3.on('end', () => {
+        this.#onEnd();
+        fd3.destroy();
+      });
+      fd3.on('close', () => this.#onEnd());
     }
     if (this.stdin) {
       this.stdin.on('error', () => {}); // EPIPE when the child does not read its input
