@@ -9,16 +9,20 @@
 //   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
 //      that, and the end of piped stdout/stderr, settles `await`.
 import { Subprocess } from './spawn.ts';
-import { checkArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
+import { checkArguments, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
 
-/** Starts `file` with `args` under its own supervise. See Subprocess and Options. */
+/** Starts `file` with `args` under its own supervise. See Subprocess and Options.
+ *  `spawn(file, options)` without args works too, as with execa. */
+export function spawn<const O extends Options = NoOptions>(file: string, options: O): Subprocess<OutputOf<O>>;
 export function spawn<const O extends Options = NoOptions>(
   file: string,
-  args: readonly string[] = [],
-  options: O = {} as O,
-): Subprocess<OutputOf<O>> {
-  checkArguments('spawn', file, args);
-  return new Subprocess(file, args, options);
+  args?: readonly string[],
+  options?: O,
+): Subprocess<OutputOf<O>>;
+export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
+  const [argv, o] = splitArguments(args, options);
+  checkArguments('spawn', file, argv);
+  return new Subprocess(file, argv, o);
 }
 
 export { Subprocess, type IterableOptions } from './spawn.ts';

@@ -97,6 +97,14 @@ type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 export type NoOptions = { encoding?: undefined; lines?: undefined };
 
 /** Checks spawn()'s and spawnSync()'s file and args. */
+/** `(file, options)` as execa takes it, or `(file, args?, options?)` -> [args, options]. */
+export function splitArguments<O>(args: unknown, options: O): [readonly string[], O] {
+  if (args !== undefined && args !== null && typeof args === 'object' && !Array.isArray(args)) {
+    return [[], args as O];
+  }
+  return [(args ?? []) as readonly string[], options];
+}
+
 export function checkArguments(name: string, file: unknown, args: unknown): void {
   if (typeof file !== 'string' || file === '') throw new TypeError(`${name}(): file must be a non-empty string`);
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {

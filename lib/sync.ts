@@ -13,7 +13,7 @@ import { SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
 import { settle, startFailure, SubprocessError, type Output, type Overflow, type Result } from './errors.ts';
-import { checkArguments, normalize, type NoOptions, type Options, type OutputOf } from './options.ts';
+import { checkArguments, normalize, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
 import { VerboseLog } from './verbose.ts';
@@ -30,11 +30,14 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
+export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<OutputOf<O>>;
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
-  args: readonly string[] = [],
-  options: O = {} as O,
-): Result<OutputOf<O>> {
+  args?: readonly string[],
+  options?: O,
+): Result<OutputOf<O>>;
+export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
+  const [args, options] = splitArguments(argsOrOptions, opts);
   checkArguments('spawnSync', file, args);
   const o = normalize(options);
   if (o.signal) throw new TypeError('spawnSync(): the `signal` option needs spawn()');
@@ -120,15 +123,15 @@ export function spawnSync<const O extends Options = NoOptions>(
   }
   const lost =
     !status && !start ? new Error(`supervise ended without reporting the status of ${line.command}`) : undefined;
-  const settled = settle<OutputOf<O>>({
+  const settled = settle<Output>({
     command: line.command,
     escapedCommand: line.escapedCommand,
     cwd: o.cwd,
     durationMs: performance.now() - started,
     status,
-    stdout: stdout as OutputOf<O> | undefined,
-    stderr: stderr as OutputOf<O> | undefined,
-    all: all as OutputOf<O> | undefined,
+    stdout: stdout as Output | undefined,
+    stderr: stderr as Output | undefined,
+    all: all as Output | undefined,
     timedOut: error?.code === 'ETIMEDOUT',
     isCanceled: false,
     isForcefullyTerminated: error?.code === 'ETIMEDOUT' && !byKill && grace !== false && status?.signal === 'SIGKILL',

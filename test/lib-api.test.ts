@@ -407,6 +407,16 @@ Sync('should return once the whole tree is gone: a setsid grandchild included', 
   assert.is(r.status?.kind, 'exited');
 });
 
+Sync('should take (file, options) without args, as spawn() does and execa does', async () => {
+  assert.equal(spawnSync('pwd', { cwd: '/tmp', lines: true }).stdout, ['/tmp']);
+  const r = await spawn('pwd', { cwd: '/usr' });
+  assert.is(r.stdout, '/usr');
+  assert.is(r.command, 'pwd');
+  // The args array still comes first when given; an object in its place is the options.
+  assert.is((await spawn('echo', ['a', 'b'], { cwd: '/tmp' })).stdout, 'a b');
+  assert.throws(() => spawn('echo', 'a' as unknown as string[]), /args must be an array of strings/);
+});
+
 Sync('should give the same Result fields and SubprocessError as spawn()', () => {
   const ok = spawnSync('printf', ['a\\nb\\n'], { lines: true, cwd: '/tmp', input: 'ignored' });
   assert.equal(ok.stdout, ['a', 'b']);

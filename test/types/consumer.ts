@@ -161,6 +161,11 @@ export async function consumer(): Promise<void> {
   expect<Equal<typeof syncLines.stdout, string[] | undefined>>();
   const syncBytes = spawnSync('cat', [], { encoding: 'buffer', input: 'x' });
   expect<Equal<typeof syncBytes.stdout, Buffer | undefined>>();
+  // (file, options) without args, as execa takes them.
+  const syncNoArgs = spawnSync('pwd', { lines: true });
+  expect<Equal<typeof syncNoArgs.stdout, string[] | undefined>>();
+  const noArgs = spawn('pwd', { encoding: 'buffer' });
+  expect<Equal<Awaited<typeof noArgs>['stdout'], Buffer | undefined>>();
 
   // Misuse the types reject.
   // @ts-expect-error args are an array
