@@ -193,7 +193,13 @@ if (nativeBuilt) {
       await within(run.oracleClosed, 5_000, 'every tree process to die');
       assert.is(signal, null);
       assert.is(code, 143);
-      assert.is(run.records.length, 5, 'one record per child and orphan');
+      // The TERM is taken at once, so a shell may die before it forked all of its
+      // members: every process that did exist (the two shells, each member announced on
+      // the oracle) has its one record, and no other record comes.
+      const reported = run.records.map((r) => r.pid);
+      for (const pid of [...run.children, ...run.announced]) assert.ok(reported.includes(pid), `a record for ${pid}`);
+      assert.is(new Set(reported).size, reported.length, 'one record per process');
+      assert.ok(reported.length >= 2 && reported.length <= 5, `${reported.length} records`);
       assert.ok(
         run.records.every((r) => r.code === 2 && r.status === 9),
         'all SIGKILLed',
