@@ -87,6 +87,9 @@ function fdOption(name: string) {
   };
 }
 
+/** What .fail() throws: a usage error, already printed. */
+const USAGE_ERROR = new Error('usage error');
+
 /** Parses argv (without node and script). status: 0 with options to launch, 0 without
  *  after --help/--version (printed on stdout), 2 after a usage error (printed on stderr). */
 export async function parseArgs(argv: string[]): Promise<{ status: number; options?: LaunchOptions }> {
@@ -166,7 +169,6 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
-        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const clash =
           args.json && args.format === 'trace'
             ? '--json is --format json: give one of them'
@@ -196,7 +198,6 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
-        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const { parseSend, send } = await import('./decode.ts');
         const parsed = parseSend(String(args.pid), String(args.signal));
         if (typeof parsed === 'string') {
@@ -231,7 +232,6 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
           }),
       async (args) => {
         ran = true;
-        if (status !== 0) return; // .fail() ran first (yargs then calls the handler anyway)
         const { view } = await import('./view.ts');
         status = await view({ file: args.file, port: args.port as unknown as number, open: args.open });
       },
@@ -243,10 +243,17 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .fail((msg, err, y) => {
       process.stderr.write(`supervise: ${msg ?? err?.message}\n\n`);
       y.showHelp((s: string) => process.stderr.write(`${s}\n`));
-      status = 2;
+      // Thrown, so that yargs runs no command handler after a usage error.
+      throw USAGE_ERROR;
     })
     .exitProcess(false);
-  const args = await parser.parseAsync();
+  let args: Awaited<ReturnType<typeof parser.parseAsync>>;
+  try {
+    args = await parser.parseAsync();
+  } catch (err) {
+    if (err === USAGE_ERROR) return { status: 2 };
+    throw err;
+  }
   if (ran || status !== 0 || args.help || args.version) return { status };
   const cmd = ((args['--'] ?? []) as Array<string | number>).map(String);
   const usageError = (msg: string) => {
