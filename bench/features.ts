@@ -14,7 +14,7 @@ import { $ as execa$, execa, execaSync } from 'execa';
 import nanoSpawn from 'nano-spawn';
 import { x, xSync } from 'tinyexec';
 import * as supervise from '../lib/index.ts';
-import { alive, killQuietly, sleep } from '../test/procs.ts';
+import { alive, killQuietly, sleep, stderrOf } from '../test/procs.ts';
 
 type Opts = { [k: string]: unknown };
 /** What a run gave: resolved or not, and the fields a feature looks at. */
@@ -211,7 +211,7 @@ export const FEATURES: Array<[string, string, Check]> = [
     'verbose',
     "`verbose: 'short'` prints the command on stderr",
     async (lib) => {
-      const said = await capture(() => outcome(lib, lib.start('echo', ['verbose-probe'], { verbose: 'short' })));
+      const said = await stderrOf(() => outcome(lib, lib.start('echo', ['verbose-probe'], { verbose: 'short' })));
       return { has: said.includes('echo verbose-probe') };
     },
   ],
@@ -266,22 +266,6 @@ export const FEATURES: Array<[string, string, Check]> = [
     },
   ],
 ];
-
-/** Everything written to process.stderr (and console.error/warn) while `f` runs. */
-async function capture(f: () => Promise<unknown>): Promise<string> {
-  let said = '';
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    said += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await f();
-  } finally {
-    process.stderr.write = write;
-  }
-  return said;
-}
 
 /** Runs every check on every library -> rows of [feature, ...one cell per library]. */
 export async function featureRows(): Promise<{ head: string[]; rows: string[][]; how: string[] }> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, SubprocessError, type Result } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
-import { alive, killQuietly, until, within } from './procs.ts';
+import { alive, killQuietly, stderrOf, until, within } from './procs.ts';
 
 const started = new Set<number>();
 function cleanup(): void {
@@ -234,22 +234,6 @@ Run("should add env to process.env's variables, and replace them with extendEnv:
     delete process.env.SUPERVISE_T_APP;
   }
 });
-
-/** What the library writes on process.stderr while `f` runs. */
-async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
-  const write = process.stderr.write;
-  let text = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    text += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await f();
-  } finally {
-    process.stderr.write = write;
-  }
-  return text;
-}
 
 const T = '\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] \\[(\\d+)\\]';
 

@@ -238,6 +238,22 @@ export async function cleanupAll(): Promise<void> {
 }
 
 /** Bounds a promise in time. */
+/** Everything written to process.stderr while `f` runs (the library's verbose lines). */
+export async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
+  const write = process.stderr.write;
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await f();
+  } finally {
+    process.stderr.write = write;
+  }
+  return text;
+}
+
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
