@@ -186,7 +186,7 @@ export function logging(): bool {
 /** Called by core.ts for the record it is about to queue (a child it has not reaped yet,
  *  its command just started): reads pid's identity for that record's entry. */
 export function logIdentify(pid: i32): void {
-  if (eventsFd >= 0 && !eventsBroken) identify(pid, entry);
+  if (logging()) identify(pid, entry);
 }
 
 function logRecord(record: usize): void {
