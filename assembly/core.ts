@@ -175,17 +175,34 @@ export function controlEof(): void {
 
 // --- signals and tear-down
 
-/** Called by the host for each signal it caught, in order: 1 if it starts tear-down
- *  (SIGTERM, SIGINT, SIGHUP, SIGQUIT; exitCode() becomes 128 + signo), else 0.
- *  SIGCHLD needs nothing more than the pump() that follows. */
-export function signal(signo: i32): i32 {
-  if (signo == SIGCHLD) return 0;
-  if (signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT) {
-    if (exitStatus == 0) exitStatus = 128 + signo;
-    tearingDown = true;
-    return 1;
-  }
-  return 0;
+/** Called by the host in protocol mode for each signal it caught, in order, with its
+ *  si_code and sender (the signal pipe's record): 1 if it starts tear-down (one of the
+ *  reference's fatal signals, not sent by this process itself; exitCode() becomes
+ *  128 + signo), else 0 (ignored). SIGCHLD needs nothing more than the pump() after it. */
+export function signal(signo: i32, code: i32, sender: i32): i32 {
+  if (signo == SIGCHLD || ownSignal(code, sender) || !fatal(signo)) return 0;
+  force(signo);
+  return 1;
+}
+
+/** The signals catern's supervise takes as a tear-down request (its "deathsigs"): every
+ *  signal whose default action ends the process but STKFLT and the real-time ones (HUP
+ *  INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE ALRM TERM XCPU XFSZ VTALRM PROF IO
+ *  PWR SYS), bit n - 1 for signal n. */
+const FATAL: u64 = 0x77807eff;
+
+/** Whether signal signo asks supervise to end the tree: protocol mode at any time, launch
+ *  mode once there is no command to forward it to. The others are ignored then. */
+function fatal(signo: i32): bool {
+  return signo >= 1 && signo <= 31 && ((FATAL >> <u64>(signo - 1)) & 1) != 0;
+}
+
+/** A signal this process sent itself, as the kernel does for a write of ours: SIGPIPE to
+ *  a gone reader, SIGXFSZ past the file-size limit (si_code SI_USER, si_pid ours). The
+ *  write returns EPIPE or EFBIG too, and is handled there; the signal asks for nothing.
+ *  (A fault of ours, or an abort, never reaches here: the shim tears down in its handler.) */
+function ownSignal(code: i32, sender: i32): bool {
+  return code <= 0 && sender == selfPid;
 }
 
 /** Called by the host to start tear-down for a reason of its own (e.g. launch mode). */
@@ -260,13 +277,13 @@ function queueOwn(code: i32, errno: i32, pid: i32): void {
  *  (commandGotItsOwn). Nothing ends by itself: supervise waits for the main child, whose
  *  exit ends the tree. TERM and INT (the first starts the wait) -> LAUNCH_START_GRACE when
  *  the host has a grace timer to start (then graceExpired()); with one, the third TERM/INT
- *  kills the tree at once. After the main child is gone, TERM, INT, HUP and QUIT tear the
- *  rest down at once (exit status 128 + signo). */
-export function launchSignal(signo: i32, code: i32): i32 {
-  if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX) return 0;
-  let fatal = signo == SIGTERM || signo == SIGINT || signo == SIGHUP || signo == SIGQUIT;
+ *  kills the tree at once. After the main child is gone, a fatal() signal tears the rest
+ *  down at once (exit status 128 + signo). A signal this process sent itself (ownSignal)
+ *  is neither forwarded nor acted on. */
+export function launchSignal(signo: i32, code: i32, sender: i32): i32 {
+  if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX || ownSignal(code, sender)) return 0;
   if (mainReaped || mainPid == 0) { // gone, or never started: nothing to forward to
-    if (fatal) force(signo);
+    if (fatal(signo)) force(signo);
     return 0;
   }
   if (!commandGotItsOwn(signo, code)) signalChild(mainPid, signo);

@@ -8,8 +8,8 @@ import {
   STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE,
   EVENTS_IDENTITY, EVENTS_IDENTITY_SIZE, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED,
 } from './protocol';
-import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC } from './sys';
-import { poll, write, realtimeUs, boottimeUs, fileType } from './linux';
+import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC, SOCK_STREAM } from './sys';
+import { poll, write, sendRecords, socketType, realtimeUs, boottimeUs, fileType } from './linux';
 import { identityInit, identify } from './identity';
 import { cannotWriteEvents } from './say';
 
@@ -26,18 +26,25 @@ const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
 /** Records one "writable" answer of poll() lets through before the next poll. A pipe that
  *  polls writable has a free page (4096 bytes: 32 records) and a stream or seqpacket
  *  socket at least three quarters of its send buffer, so these records can be written
- *  without blocking; they are gathered and written with one write(2) when 32 are there or
- *  the pump ends (statusFlush()), so a burst costs one waitid per record and one write per
+ *  without blocking; they are gathered and written at once when 32 are there or the pump
+ *  ends (statusFlush()), so a burst costs one waitid per record and one system call per
  *  32. A tty or another device is polled before every record and written at once. */
 const RECORDS_PER_POLL: i32 = 32;
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
 const S_IFSOCK = 0o140000;
-/** The status fd is a pipe or a socket. */
-let batched = false;
+/** How records go out on the status fd (docs/protocol.md, "Framing"):
+ *  BYTES: a pipe or a stream socket, a byte stream: a batch is one write(2);
+ *  MESSAGES: a seqpacket or datagram socket, where one write is one message and a reader
+ *    takes one record per recv: each record its own message, a batch one sendmmsg(2);
+ *  EACH: anything else (a tty, a file, a device): each record written at once. */
+const EACH: i32 = 0;
+const BYTES: i32 = 1;
+const MESSAGES: i32 = 2;
+let framing: i32 = EACH;
 /** Records that may still be written without asking poll() again. */
 let credit: i32 = 0;
-/** Records gathered for one write (batched fds only): bytes queued, bytes written so far. */
+/** Records gathered for one write (framing BYTES or MESSAGES): bytes queued, bytes written so far. */
 const batch: usize = memory.data(RECORDS_PER_POLL * STATUS_SIZE, 16);
 let batchLen: i32 = 0;
 let batchSent: i32 = 0;
@@ -53,7 +60,7 @@ export function ioInit(status: i32, events: i32): void {
   statusBroken = status < 0;
   eventsBroken = false;
   let type = status >= 0 ? fileType(status) & S_IFMT : 0;
-  batched = type == S_IFIFO || type == S_IFSOCK;
+  framing = type == S_IFIFO ? BYTES : type != S_IFSOCK ? EACH : socketType(status) == SOCK_STREAM ? BYTES : MESSAGES;
   credit = 0;
   batchLen = 0;
   batchSent = 0;
@@ -90,14 +97,14 @@ export function statusReady(): i32 {
     return 1;
   }
   if ((revents & POLLOUT) == 0) return 0;
-  if (batched) credit = RECORDS_PER_POLL - 1;
+  if (framing != EACH) credit = RECORDS_PER_POLL - 1;
   return 1;
 }
 
 /** Writes the rest of one status record (it ends at ptr + len): bytes written or -errno.
  *  Once the whole record is out, it is appended to the events log. */
 export function writeStatus(ptr: usize, len: i32): i32 {
-  if (batched && !statusBroken && len == STATUS_SIZE && batchLen < RECORDS_PER_POLL * STATUS_SIZE) {
+  if (framing != EACH && !statusBroken && len == STATUS_SIZE && batchLen < RECORDS_PER_POLL * STATUS_SIZE) {
     memory.copy(batch + <usize>batchLen, ptr, STATUS_SIZE);
     batchLen += STATUS_SIZE;
     if (eventsFd >= 0) logRecord(ptr);
@@ -130,7 +137,13 @@ export function statusFlush(): i32 {
   }
   while (batchSent < batchLen) {
     let left = batchLen - batchSent;
-    let r = write(statusFd, batch + <usize>batchSent, left);
+    let r: i32;
+    if (framing == MESSAGES) {
+      r = sendRecords(statusFd, batch + <usize>batchSent, STATUS_SIZE, left / STATUS_SIZE);
+      if (r > 0) r *= STATUS_SIZE; // whole messages only: never a record split
+    } else {
+      r = write(statusFd, batch + <usize>batchSent, left);
+    }
     if (r == left) {
       batchSent = batchLen;
       continue;

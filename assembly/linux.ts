@@ -81,14 +81,15 @@ export declare function children(buf: usize, capacity: i32): i32;
 // cli/host.ts imports too).
 export {
   SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS, SPAWN_UID_MAP,
-  SPAWN_GID_MAP, SPAWN_OPTIONS_SIZE,
+  SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_OPTIONS_SIZE,
 } from './sys';
 
 /** fork (or clone with namespace flags) + execve of argv[0], looked up along PATH as
  *  execvp does, with this process's environment. `argv`: argc pointers (u32) to
- *  NUL-terminated strings. In the child: every signal disposition SIG_DFL, no signal
- *  blocked, fds as inherited (CLOEXEC ones closed), the options at `opts`. -> the
- *  child's pid once execve succeeded, or -errno (that child is reaped already). */
+ *  NUL-terminated strings. In the child: every signal disposition SIG_DFL but those of
+ *  SPAWN_IGNORED (SIG_IGN), the mask SPAWN_MASK, fds as inherited (CLOEXEC ones closed),
+ *  the other options at `opts`. -> the child's pid once execve succeeded, or -errno
+ *  (that child is reaped already). */
 // @ts-ignore: decorator
 @external("linux", "spawn")
 export declare function spawn(argv: usize, argc: i32, opts: usize): i32;
@@ -96,7 +97,7 @@ export declare function spawn(argv: usize, argc: i32, opts: usize): i32;
 // --- signals
 
 // SIGNAL_RECORD_*: one caught signal in the pipe of signals(), sys.ts.
-export { SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE } from './sys';
+export { SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE, SIGNAL_PID } from './sys';
 
 /** Installs a handler for each of the `count` signal numbers (int32) at `list` that
  *  writes one SIGNAL_RECORD_SIZE record per signal caught to a non-blocking CLOEXEC pipe,
@@ -106,6 +107,15 @@ export { SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE } from './sys';
 // @ts-ignore: decorator
 @external("linux", "signals")
 export declare function signals(list: usize, count: i32): i32;
+
+/** The signals the caller of this process left ignored and blocked, as the host found
+ *  them before it changed any (CALLER_SIGNALS_SIZE bytes at `out`: CALLER_IGNORED,
+ *  CALLER_BLOCKED, u64 each, bit n - 1 for signal n). A host that cannot know them
+ *  (Node resets both before any code of ours runs) writes zeros. */
+// @ts-ignore: decorator
+@external("linux", "callerSignals")
+export declare function callerSignals(out: usize): void;
+export { CALLER_IGNORED, CALLER_BLOCKED, CALLER_SIGNALS_SIZE } from './sys';
 
 // --- fds
 
@@ -159,6 +169,18 @@ export declare function fileSize(fd: i32): i32;
 // @ts-ignore: decorator
 @external("linux", "fileType")
 export declare function fileType(fd: i32): i32;
+
+/** getsockopt(SO_TYPE): SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET | -errno (-ENOTSOCK). */
+// @ts-ignore: decorator
+@external("linux", "socketType")
+export declare function socketType(fd: i32): i32;
+
+/** sendmmsg(2): `count` messages of `size` bytes each, one after another from `buf`, with
+ *  MSG_DONTWAIT | MSG_NOSIGNAL (never blocks; at most 64 a call). -> messages sent (the
+ *  first ones, each whole) | -errno (-EAGAIN: none fitted). */
+// @ts-ignore: decorator
+@external("linux", "sendRecords")
+export declare function sendRecords(fd: i32, buf: usize, size: i32, count: i32): i32;
 
 /** 0 when `fd` is open and was given to this process (inherited, not one the host's own
  *  runtime opened for itself), else -EBADF. */

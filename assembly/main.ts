@@ -9,7 +9,7 @@
 // pump(), whose result says what to wait for next.
 
 import {
-  SIGCHLD, SIGKILL, EINTR, EAGAIN, EPERM, ENOENT, PID_MAX_LIMIT,
+  SIGCHLD, SIGKILL, SIGNAL_MAX, EINTR, EAGAIN, EPERM, ENOENT, PID_MAX_LIMIT,
   FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE,
   EXIT_USAGE, EXIT_FAILURE, EXIT_FRONT_END,
   EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_VERSION_AT,
@@ -18,13 +18,15 @@ import {
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
   O_RDONLY, O_RDWR, O_CREAT, O_APPEND, EBADF, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+  SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGURG, SIGWINCH,
 } from './sys';
 import {
   getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
   children, spawn, signals, epollCreate, epollCtl, epollWait, read, write, open, close,
-  fileSize, fdGiven, setCloexec, monotonicMs, SIGNAL_RECORD_SIZE, SIGNAL_SIGNO, SIGNAL_CODE,
-  SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS,
-  SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_OPTIONS_SIZE,
+  fileSize, fdGiven, setCloexec, monotonicMs, callerSignals, SIGNAL_RECORD_SIZE, SIGNAL_SIGNO,
+  SIGNAL_CODE, SIGNAL_PID, SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG,
+  SPAWN_CLONE_FLAGS, SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_OPTIONS_SIZE,
+  CALLER_IGNORED, CALLER_BLOCKED, CALLER_SIGNALS_SIZE,
 } from './linux';
 import {
   argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector,
@@ -43,6 +45,8 @@ const events: usize = memory.data(MAX_EVENTS << 3, 8);
 const SIGBUF: i32 = 32 * SIGNAL_RECORD_SIZE;
 const sigbuf: usize = memory.data(SIGBUF, 8);
 const scratch: usize = memory.data(256, 8);
+/** What the caller left ignored and blocked (callerSignals()): CMD's, and not caught. */
+const callerSigs: usize = memory.data(CALLER_SIGNALS_SIZE, 8);
 /** The yargs front end's scratch buffer (duration()). */
 const ARGBUF: i32 = 4096;
 const argbuf: usize = memory.data(ARGBUF);
@@ -125,24 +129,26 @@ export function duration(len: i32): i32 {
 
 // --- set-up
 
-/** Every signal whose default action would end supervise and that can be caught, and
- *  SIGCHLD; in launch mode also CONT, URG, WINCH, to be forwarded. (32 and 33 belong to
- *  glibc; SIGPIPE stays ignored so a gone reader is an EPIPE; the stop signals keep their
- *  default: the terminal stops supervise and CMD together.) -> the signal pipe | -errno. */
+/** Catches every signal but those left at their default action (below) or ignored by the
+ *  caller (they stay ignored, for supervise and CMD: nohup, a shell's background job),
+ *  and SIGCHLD whatever the caller did with it. Left at their default: KILL and STOP
+ *  (they cannot be caught); 32 and 33 (glibc's); TSTP, TTIN and TTOU (the terminal stops
+ *  supervise with CMD); in protocol mode CONT, URG and WINCH (their default is to do
+ *  nothing; launch mode catches them to forward them). SIGPIPE is caught too: one that
+ *  supervise's own write raised is told apart by its sender (core.ts ownSignal), and the
+ *  host ignores it until then. -> the signal pipe | -errno. */
 function catchSignals(): i32 {
+  callerSignals(callerSigs);
+  let ignored = load<u64>(callerSigs, CALLER_IGNORED);
   let n = 0;
-  let list = scratch;
-  const fatal: StaticArray<i32> = [1, 2, 3, 10, 12, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31];
-  store<i32>(list, SIGCHLD);
-  n++;
-  for (let i = 0; i < fatal.length; i++) store<i32>(list + (<usize>(n++) << 2), fatal[i]);
-  for (let s = 34; s <= 64; s++) store<i32>(list + (<usize>(n++) << 2), s);
-  if (launchMode) {
-    store<i32>(list + (<usize>(n++) << 2), 18); // SIGCONT
-    store<i32>(list + (<usize>(n++) << 2), 23); // SIGURG
-    store<i32>(list + (<usize>(n++) << 2), 28); // SIGWINCH
+  for (let s = 1; s <= SIGNAL_MAX; s++) {
+    if (s == SIGKILL || s == SIGSTOP || s == 32 || s == 33) continue;
+    if (s == SIGTSTP || s == SIGTTIN || s == SIGTTOU) continue;
+    if (!launchMode && (s == SIGCONT || s == SIGURG || s == SIGWINCH)) continue;
+    if (s != SIGCHLD && ((ignored >> <u64>(s - 1)) & 1) != 0) continue;
+    store<i32>(scratch + (<usize>(n++) << 2), s);
   }
-  return signals(list, n);
+  return signals(scratch, n);
 }
 
 /** Fds 0, 1 and 2 closed at exec are opened on /dev/null (stdin: at EOF at once, which
@@ -288,6 +294,8 @@ function spawnCommand(): i32 {
   let opts = scratch;
   memory.fill(opts, 0, SPAWN_OPTIONS_SIZE);
   store<i32>(opts + SPAWN_PDEATHSIG, SIGKILL);
+  store<u64>(opts + SPAWN_IGNORED, load<u64>(callerSigs, CALLER_IGNORED));
+  store<u64>(opts + SPAWN_MASK, load<u64>(callerSigs, CALLER_BLOCKED));
   let n = argc - cmdIndex;
   if (!pidNs) return spawn(argVector(cmdIndex), n, opts);
 
@@ -349,9 +357,10 @@ function readSignals(): void {
     for (let at = 0; at + SIGNAL_RECORD_SIZE <= k; at += SIGNAL_RECORD_SIZE) {
       let signo = load<i32>(sigbuf + <usize>at, SIGNAL_SIGNO);
       let code = load<i32>(sigbuf + <usize>at, SIGNAL_CODE);
+      let sender = load<i32>(sigbuf + <usize>at, SIGNAL_PID);
       if (signo == SIGCHLD) continue;
-      if (!launchMode) signal(signo);
-      else if ((launchSignal(signo, code) & LAUNCH_START_GRACE) != 0) startGrace();
+      if (!launchMode) signal(signo, code, sender);
+      else if ((launchSignal(signo, code, sender) & LAUNCH_START_GRACE) != 0) startGrace();
     }
     if (k < SIGBUF) return; // a short read drained the pipe: no need to ask for EAGAIN
   }

@@ -35,6 +35,10 @@ export const ENOSPC = 28;
 
 export const SIGPIPE = 13;
 export const SIGCONT = 18;
+export const SIGSTOP = 19;
+export const SIGTSTP = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
 export const SIGURG = 23;
 export const SIGWINCH = 28;
 
@@ -56,10 +60,24 @@ export const SPAWN_PDEATHSIG = 4; // i32: prctl(PR_SET_PDEATHSIG) in the child, 
 export const SPAWN_CLONE_FLAGS = 8; // i32: CLONE_NEW* (0: a plain fork)
 export const SPAWN_UID_MAP = 12; // u32: NUL-terminated uid_map text (CLONE_NEWUSER) or 0
 export const SPAWN_GID_MAP = 16; // u32: NUL-terminated gid_map text or 0
-export const SPAWN_OPTIONS_SIZE = 20;
+export const SPAWN_IGNORED = 20; // u64: signals SIG_IGN in the child (bit n - 1: signal n)
+export const SPAWN_MASK = 28; // u64: the child's blocked mask
+export const SPAWN_OPTIONS_SIZE = 36;
 
-/** One caught signal in the pipe of signals(): int32 signo, then int32 si_code (SI_USER 0
- *  from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), little-endian. */
-export const SIGNAL_RECORD_SIZE = 8;
+/** One caught signal in the pipe of signals(), little-endian int32s: signo, si_code
+ *  (SI_USER 0 from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), the
+ *  sender's pid when si_code <= 0 (else 0), then 0. */
+export const SIGNAL_RECORD_SIZE = 16;
 export const SIGNAL_SIGNO = 0;
 export const SIGNAL_CODE = 4;
+export const SIGNAL_PID = 8;
+
+/** callerSignals(): two u64 at `out`, bit n - 1 for signal n. */
+export const CALLER_IGNORED = 0;
+export const CALLER_BLOCKED = 8;
+export const CALLER_SIGNALS_SIZE = 16;
+
+/** socketType() results. */
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_SEQPACKET = 5;

@@ -17,6 +17,9 @@ import {
   SPAWN_CLONE_FLAGS,
   SPAWN_UID_MAP,
   SPAWN_GID_MAP,
+  SPAWN_IGNORED,
+  SPAWN_MASK,
+  CALLER_SIGNALS_SIZE,
   EIO,
   EBADF,
 } from '../assembly/sys.ts';
@@ -82,6 +85,11 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     spawn: (argv, argc, opts) => spawn(shim, new DataView(buffer()), argv, argc, opts, fds.childMap()),
 
     signals: (list, count) => fds.ours(shim.signalPipe(Array.from(new Int32Array(buffer(), list, count)))),
+    // Node set every disposition but PIPE and XFSZ (ignored) back to SIG_DFL and cleared the
+    // mask before any code of ours ran: what the caller ignored or blocked is not known here.
+    callerSignals: (out) => {
+      bytes(out, CALLER_SIGNALS_SIZE).fill(0);
+    },
 
     epollCreate: () => fds.ours(shim.epollCreate()),
     epollCtl: (ep, op, fd, events) => shim.epollCtl(ep, op, fd, events),
@@ -93,6 +101,8 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     close: (fd) => shim.close(fd),
     fileSize: (fd) => errno(() => Math.min(fstatSync(fd).size, 2 ** 31 - 1)),
     fileType: (fd) => errno(() => fstatSync(fd).mode & 0o170000),
+    socketType: (fd) => shim.socketType(fd),
+    sendRecords: (fd, buf, size, count) => shim.sendMessages(fd, new Uint8Array(buffer()), buf, size, count),
     fdGiven: (fd) => (shim.fdFlags(fd) >= 0 ? fds.given(fd) : -EBADF),
     setCloexec: (fd, on) => {
       const r = shim.setCloexec(fd, on !== 0);
@@ -120,6 +130,8 @@ function spawn(shim: Shim, view: DataView, argvPtr: number, argc: number, optsPt
     pdeathsig: field(SPAWN_PDEATHSIG),
     cloneFlags: field(SPAWN_CLONE_FLAGS),
     mountProc: (flags & SPAWN_MOUNT_PROC) !== 0,
+    ignored: optsPtr ? view.getBigUint64(optsPtr + SPAWN_IGNORED, true) : 0n,
+    mask: optsPtr ? view.getBigUint64(optsPtr + SPAWN_MASK, true) : 0n,
   };
   const uidMap = field(SPAWN_UID_MAP) >>> 0;
   const gidMap = field(SPAWN_GID_MAP) >>> 0;

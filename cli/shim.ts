@@ -35,12 +35,14 @@ export interface Shim {
    *  child of the caller, whoever started it, and blocks every signal in the calling
    *  thread first (they stay blocked): exit right after. -> 70, the exit status to use. */
   lastResort(): number;
-  /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP) for each of
-   *  `signals` that writes an 8-byte record (int32 signo, int32 si_code, native order)
-   *  to a non-blocking CLOEXEC pipe in one write, and unblocks them in the calling thread.
-   *  The first call creates the pipe; later calls add signals. -> the pipe's read end |
-   *  -errno. A record is dropped whole when the pipe is full (a wake-up is pending then
-   *  anyway). */
+  /** Installs one sigaction handler (SA_SIGINFO|SA_RESTART|SA_NOCLDSTOP|SA_ONSTACK) for
+   *  each of `signals` that writes a 16-byte record (int32 signo, si_code, the sender's
+   *  si_pid when si_code <= 0 else 0, 0; native order) to a non-blocking CLOEXEC pipe in
+   *  one write, and unblocks them in the calling thread. The first call creates the pipe;
+   *  later calls add signals. -> the pipe's read end | -errno. A record is dropped whole
+   *  when the pipe is full (a wake-up is pending then anyway). A synchronous fault of this
+   *  process (SEGV, BUS, ILL, FPE, TRAP, SYS from the kernel, or any of those and ABRT sent
+   *  by itself) ends in lastResort() inside the handler instead. */
   signalPipe(signals: number[]): number;
   /** epoll_create1(EPOLL_CLOEXEC) -> fd | -errno. */
   epollCreate(): number;
@@ -72,11 +74,20 @@ export interface Shim {
   /** pipe2(O_CLOEXEC): fds[0] = read end, fds[1] = write end. -> 0 | -errno. For the shim
    *  tests (Node makes no raw pipe fds), as setNonblocking is. */
   pipe(fds: Int32Array): number;
+  /** socketpair(AF_UNIX, type | SOCK_CLOEXEC) -> 0 | -errno: the tests' channels. */
+  socketPair(type: number, fds: Int32Array): number;
+  /** getsockopt(SO_TYPE): 1 SOCK_STREAM, 2 SOCK_DGRAM, 5 SOCK_SEQPACKET | -errno. */
+  socketType(fd: number): number;
+  /** sendmmsg(2) of `count` messages of `size` bytes from buf[offset...], MSG_DONTWAIT |
+   *  MSG_NOSIGNAL, at most 64 -> messages sent | -errno. */
+  sendMessages(fd: number, buf: Uint8Array, offset: number, size: number, count: number): number;
+  /** This process's ignored signals and blocked mask now, bit n - 1 for signal n. */
+  readSignalState(): [ignored: bigint, blocked: bigint];
   /** fork + execve done in C. `file` is looked up along PATH as execvp does (PATH from
    *  `envp` when given, else from this process's environment, default
    *  /usr/local/bin:/usr/bin:/bin; a file without a #! line runs with /bin/sh). `envp`
-   *  null: this process's environment. In the child: every signal disposition back to
-   *  SIG_DFL, no signal blocked, then child fd i = opts.fds[i] (a negative entry closes
+   *  null: this process's environment. In the child: every signal disposition SIG_DFL
+   *  but opts.ignored's SIG_IGN, opts.mask blocked, then child fd i = opts.fds[i] (a negative entry closes
    *  fd i; fds not listed are inherited unless CLOEXEC), setsid(), chdir(cwd), and
    *  prctl(PR_SET_PDEATHSIG) (the child kills itself at once if this process is already
    *  gone). -> the child's pid once execve succeeded, or -errno (-ENOENT, -EACCES, or
@@ -103,6 +114,10 @@ export interface SpawnOptions {
   gidMap?: string;
   /** Mount a new proc on /proc (after making / private); needs CLONE_NEWNS. */
   mountProc?: boolean;
+  /** Signals SIG_IGN in the child (bit n - 1 for signal n; 32 and 33 never); others SIG_DFL. */
+  ignored?: bigint;
+  /** The child's blocked mask (default: none). */
+  mask?: bigint;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

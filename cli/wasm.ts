@@ -36,6 +36,7 @@ export interface LinuxImports {
   children(buf: number, capacity: number): number;
   spawn(argv: number, argc: number, opts: number): number;
   signals(list: number, count: number): number;
+  callerSignals(out: number): void;
   epollCreate(): number;
   epollCtl(ep: number, op: number, fd: number, events: number): number;
   epollWait(ep: number, out: number, max: number, timeoutMs: number): number;
@@ -46,6 +47,8 @@ export interface LinuxImports {
   close(fd: number): number;
   fileSize(fd: number): number;
   fileType(fd: number): number;
+  socketType(fd: number): number;
+  sendRecords(fd: number, buf: number, size: number, count: number): number;
   fdGiven(fd: number): number;
   setCloexec(fd: number, on: number): number;
   realtimeUs(): bigint;

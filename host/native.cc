@@ -5,6 +5,7 @@
 // call of import NAME traps when SUPERVISE_FAULT=NAME:N is set.
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ constexpr int kExitFrontEnd = -1;
 // numbers against it, and kExitFrontEnd against protocol.ts).
 constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
 constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
-                   kSpawnGidMap = 16, kSpawnOptionsSize = 20;
+                   kSpawnGidMap = 16, kSpawnIgnored = 20, kSpawnMask = 28, kSpawnOptionsSize = 36;
 
 int g_argc;
 char** g_argv;
@@ -36,6 +37,8 @@ Z_core_instance_t g_core;
 Z_linux_instance_t g_linux;
 Z_env_instance_t g_env;
 bool g_aborted;  // env.abort said why already
+// The signals the caller left ignored and blocked, read before this host changed any.
+uint64_t g_caller_ignored, g_caller_blocked;
 
 // One line to stderr in one write.
 __attribute__((format(printf, 1, 2))) void Say(const char* format, ...) {
@@ -67,6 +70,10 @@ uint32_t U32(uint32_t ptr) {
   uint32_t value;
   memcpy(&value, Bytes(ptr, sizeof value), sizeof value);
   return value;
+}
+
+void StoreU64(uint32_t ptr, uint64_t value) {
+  memcpy(Bytes(ptr, sizeof value), &value, sizeof value);
 }
 
 // The NUL-terminated string at `ptr`; a trap when the NUL is not inside the memory.
@@ -126,19 +133,27 @@ const char* Arg(uint32_t i) {
 
 #ifdef SUPERVISE_FAULT_INJECTION
 char g_fault_name[64];
-long g_fault_calls_left;  // the call that traps when this reaches 0
+long g_fault_calls_left;  // the call that faults when this reaches 0
+char g_fault_kind[16];    // "" (a Wasm trap), "segv" (a real SIGSEGV), "abort" (abort())
 
-// SUPERVISE_FAULT=NAME:N -> trap in the Nth call of import NAME.
+// SUPERVISE_FAULT=NAME:N[:KIND] -> a fault in the Nth call of import NAME.
 void ReadFault() {
   const char* spec = getenv("SUPERVISE_FAULT");
   const char* colon = spec != nullptr ? strchr(spec, ':') : nullptr;
   if (colon == nullptr || colon - spec >= static_cast<long>(sizeof g_fault_name)) return;
   memcpy(g_fault_name, spec, colon - spec);
-  g_fault_calls_left = strtol(colon + 1, nullptr, 10);
+  char* end;
+  g_fault_calls_left = strtol(colon + 1, &end, 10);
+  if (*end == ':') snprintf(g_fault_kind, sizeof g_fault_kind, "%s", end + 1);
 }
 
 void Fault(const char* name) {
   if (g_fault_calls_left > 0 && strcmp(name, g_fault_name) == 0 && --g_fault_calls_left == 0) {
+    if (strcmp(g_fault_kind, "segv") == 0) {
+      volatile int* volatile nowhere = nullptr;
+      *nowhere = 0;
+    }
+    if (strcmp(g_fault_kind, "abort") == 0) abort();
     wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
   }
 }
@@ -158,6 +173,8 @@ int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
   options.uid_map = field(kSpawnUidMap) != 0 ? CString(field(kSpawnUidMap)) : nullptr;
   options.gid_map = field(kSpawnGidMap) != 0 ? CString(field(kSpawnGidMap)) : nullptr;
   options.mount_proc = (flags & kSpawnMountProc) != 0;
+  options.ignored = field(kSpawnIgnored) | uint64_t{field(kSpawnIgnored + 4)} << 32;
+  options.mask = field(kSpawnMask) | uint64_t{field(kSpawnMask + 4)} << 32;
 
   Bytes(argv_ptr, uint64_t{argc} * 4);
   char** argv = static_cast<char**>(malloc((uint64_t{argc} + 1) * sizeof(char*)));
@@ -216,6 +233,11 @@ IMPORT(u32, signals, u32 list, u32 count) {
   FAULT(signals);
   return shim::SignalPipe(Ints(list, count), count);
 }
+IMPORT(void, callerSignals, u32 out) {
+  FAULT(callerSignals);
+  StoreU64(out, g_caller_ignored);
+  StoreU64(out + 8, g_caller_blocked);
+}
 IMPORT(u32, epollCreate) { FAULT(epollCreate); return shim::EpollCreate(); }
 IMPORT(u32, epollCtl, u32 ep, u32 op, u32 fd, u32 events) {
   FAULT(epollCtl);
@@ -245,6 +267,11 @@ IMPORT(u32, open, u32 path, u32 flags, u32 mode) {
 IMPORT(u32, close, u32 fd) { FAULT(close); return shim::Close(fd); }
 IMPORT(u32, fileSize, u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
 IMPORT(u32, fileType, u32 fd) { FAULT(fileType); return shim::FileType(fd); }
+IMPORT(u32, socketType, u32 fd) { FAULT(socketType); return shim::SocketType(fd); }
+IMPORT(u32, sendRecords, u32 fd, u32 buf, u32 size, u32 count) {
+  FAULT(sendRecords);
+  return shim::SendMessages(fd, Bytes(buf, uint64_t{size} * count), size, count);
+}
 IMPORT(u32, fdGiven, u32 fd) { FAULT(fdGiven); int r = shim::FdFlags(fd); return r < 0 ? r : 0; }
 IMPORT(u32, setCloexec, u32 fd, u32 on) { FAULT(setCloexec); return shim::SetCloexec(fd, on != 0); }
 IMPORT(u64, realtimeUs) { FAULT(realtimeUs); return shim::RealtimeUs(); }
@@ -311,6 +338,10 @@ int RunFrontEnd(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // What the caller ignored and blocked is CMD's (assembly/main.ts); then SIGPIPE is
+  // ignored until core.wasm's handler is in place: a write to a gone reader is an EPIPE.
+  shim::ReadSignalState(&g_caller_ignored, &g_caller_blocked);
+  signal(SIGPIPE, SIG_IGN);
   g_argc = argc;
   g_argv = argv;
 #ifdef SUPERVISE_FAULT_INJECTION

@@ -212,6 +212,51 @@ Napi::Value ReadWrite(const Napi::CallbackInfo& info) {
   return Result(env, kWrite ? shim::Write(fd, data, length) : shim::Read(fd, data, length));
 }
 
+Napi::Value SendMessages(const Napi::CallbackInfo& info) {
+  const char* usage =
+      "sendMessages(fd, buf, offset, size, count): buf is a Uint8Array and "
+      "[offset, offset + size * count) lies within it";
+  Napi::Env env = info.Env();
+  int fd = Int(info, 0, usage);
+  auto buf = Typed<Napi::Uint8Array>(info[1], napi_uint8_array, 0, env, usage);
+  double length = static_cast<double>(buf.ByteLength());
+  if (!IsInteger(info[2], 0, length) || !IsInteger(info[3], 1, length) ||
+      !IsInteger(info[4], 0, length)) {
+    Usage(env, usage);
+  }
+  size_t offset = info[2].As<Napi::Number>().Uint32Value();
+  size_t size = info[3].As<Napi::Number>().Uint32Value();
+  size_t count = info[4].As<Napi::Number>().Uint32Value();
+  if (offset + size * count > buf.ByteLength()) Usage(env, usage);
+  return Result(env, shim::SendMessages(fd, buf.Data() + offset, size, count));
+}
+
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  const char* usage = "socketPair(type, fds: Int32Array): fds has room for 2";
+  int type = Int(info, 0, usage);
+  auto out = Typed<Napi::Int32Array>(info[1], napi_int32_array, 2, info.Env(), usage);
+  int fds[2];
+  int r = shim::SocketPair(type, fds);
+  if (r == 0) {
+    out[0] = fds[0];
+    out[1] = fds[1];
+  }
+  return Result(info.Env(), r);
+}
+
+Napi::Value SocketType(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), shim::SocketType(Int(info, 0, "socketType(fd)")));
+}
+
+Napi::Value ReadSignalState(const Napi::CallbackInfo& info) {
+  uint64_t ignored, blocked;
+  shim::ReadSignalState(&ignored, &blocked);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::BigInt::New(info.Env(), ignored));
+  out.Set(1u, Napi::BigInt::New(info.Env(), blocked));
+  return out;
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::Close(Int(info, 0, "close(fd)")));
 }
@@ -252,7 +297,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   const char* usage =
       "spawn(file: string, argv: string[], envp: string[] | null, opts: { cwd?: string, "
       "fds?: number[], pdeathsig?: number, setsid?: boolean, cloneFlags?: number, uidMap?: "
-      "string, gidMap?: string, mountProc?: boolean })";
+      "string, gidMap?: string, mountProc?: boolean, ignored?: bigint, mask?: bigint })";
   Napi::Env env = info.Env();
   std::string file = CString(info[0], env, usage);
   std::vector<std::string> argv_storage, envp_storage;
@@ -308,6 +353,18 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       if (!v.IsBoolean()) Usage(env, usage);
       options.mount_proc = v.As<Napi::Boolean>().Value();
     }
+    bool lossless = true;
+    v = opts.Get("ignored");
+    if (!v.IsUndefined()) {
+      if (!v.IsBigInt()) Usage(env, usage);
+      options.ignored = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    }
+    v = opts.Get("mask");
+    if (!v.IsUndefined()) {
+      if (!v.IsBigInt()) Usage(env, usage);
+      options.mask = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    }
+    if (!lossless) Usage(env, usage);
   }
   return Result(
       env, shim::Spawn(file.c_str(), argv.data(), envp.empty() ? nullptr : envp.data(), options));
@@ -331,6 +388,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("lastResort", LastResort);
   set("signalPipe", SignalPipe);
   set("pipe", Pipe);
+  set("socketPair", SocketPair);
+  set("socketType", SocketType);
+  set("sendMessages", SendMessages);
+  set("readSignalState", ReadSignalState);
   set("epollCreate", EpollCreate);
   set("epollCtl", EpollCtl);
   set("epollWait", EpollWait);

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -92,15 +93,73 @@ int ReadStatPpid(int pid) {
 int signal_pipe[2] = {-1, -1};
 std::mutex signal_pipe_mutex;
 
+// Whether `sig` is a synchronous fault of this very process: raised by the kernel for an
+// instruction of ours (a positive si_code, SI_KERNEL included), or sent by this process
+// to itself (abort() raises SIGABRT so). Returning from the handler would run the faulting
+// instruction again, or let abort() end the process with its tree alive.
+bool OwnFault(int sig, const siginfo_t* info) {
+  switch (sig) {
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGILL:
+    case SIGFPE:
+    case SIGTRAP:
+    case SIGSYS:
+    case SIGABRT:
+      return info == nullptr || info->si_code > 0 || info->si_pid == getpid();
+    default:
+      return false;
+  }
+}
+
+// Async-signal-safe: one line to stderr, then the last-resort tear-down, then _exit.
+[[noreturn]] void DieOfFault(int sig, int code) {
+  char line[96] = "supervise: internal error: fatal signal ";
+  size_t n = strlen(line);
+  auto number = [&](int v) {
+    char digits[12];
+    int k = 0;
+    unsigned u = v < 0 ? 0u - static_cast<unsigned>(v) : static_cast<unsigned>(v);
+    do digits[k++] = static_cast<char>('0' + u % 10);
+    while ((u /= 10) != 0 && k < 11);
+    if (v < 0) line[n++] = '-';
+    while (k > 0) line[n++] = digits[--k];
+  };
+  number(sig);
+  memcpy(line + n, " (si_code ", 10);
+  n += 10;
+  number(code);
+  memcpy(line + n, "): killing the tree\n", 20);
+  n += 20;
+  if (write(2, line, n) < 0) {
+    // stderr gone: the tear-down matters more
+  }
+  _exit(LastResort());
+}
+
 void OnSignal(int sig, siginfo_t* info, void*) {
+  if (OwnFault(sig, info)) DieOfFault(sig, info != nullptr ? info->si_code : 0);
   int saved = errno;
-  // One whole record per write (8 <= PIPE_BUF: atomic, never split or interleaved).
-  SignalRecord record = {sig, info != nullptr ? info->si_code : 0};
+  // One whole record per write (16 <= PIPE_BUF: atomic, never split or interleaved).
+  SignalRecord record = {sig, 0, 0, 0};
+  if (info != nullptr) {
+    record.code = info->si_code;
+    if (info->si_code <= 0) record.pid = info->si_pid;  // kill, sigqueue, tgkill
+  }
   if (write(signal_pipe[1], &record, sizeof record) < 0) {
     // Full pipe: a wake-up is pending already.
   }
   errno = saved;
 }
+
+// struct k_sigaction of the raw rt_sigaction system call (glibc's sigaction refuses its
+// own signals 32 and 33).
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  uint64_t mask;
+};
 
 const char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 
@@ -134,29 +193,18 @@ int WriteFile(const char* path, const char* text) {
 [[noreturn]] void RunChild(ChildPlan& plan) {
   int err = 0;
   const SpawnOptions& o = *plan.options;
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  // glibc's sigaction refuses its own signals (32, 33) with EINVAL; an ignored one would
-  // stay ignored through execve (GNU make, for one, starts its recipes so), so those go
-  // through the raw system call (struct k_sigaction: handler, flags, restorer, mask).
-  struct {
-    void* handler;
-    unsigned long flags;
-    void* restorer;
-    uint64_t mask;
-  } raw_dfl = {nullptr, 0, nullptr, 0};  // SIG_DFL
+  // Every disposition SIG_DFL but those asked to be SIG_IGN, through the raw system call:
+  // glibc's sigaction refuses its own signals (32, 33), and one of them ignored would stay
+  // ignored through execve (GNU make, for one, starts its recipes so): those are SIG_DFL.
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    if (sigaction(sig, &dfl, nullptr) < 0) {
-      syscall(SYS_rt_sigaction, sig, &raw_dfl, nullptr, sizeof raw_dfl.mask);
-    }
+    bool ignore = sig != 32 && sig != 33 && (o.ignored >> (sig - 1) & 1) != 0;
+    KernelSigaction action = {ignore ? reinterpret_cast<void*>(SIG_IGN) : nullptr, 0, nullptr, 0};
+    syscall(SYS_rt_sigaction, sig, &action, nullptr, sizeof action.mask);
   }
-  // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were,
-  // and a blocked one would be inherited through execve.
-  uint64_t none = 0;
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+  // The raw system call: glibc's sigprocmask leaves its own signals (32, 33) as they were.
+  uint64_t mask = o.mask & ~(uint64_t{1} << (32 - 1) | uint64_t{1} << (33 - 1));
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, sizeof mask);
 
   // Namespaces (clone_flags): identity maps first, then a /proc of the new PID namespace.
   if (o.uid_map != nullptr) {
@@ -368,10 +416,14 @@ int SignalPipe(const int* signals, size_t count) {
     signal_pipe[1] = fds[1];
     signal_pipe[0] = fds[0];
   }
+  // A fault handler needs a stack of its own: the fault may be an overflow of this one.
+  static char alt_stack[64 * 1024];
+  stack_t alt = {alt_stack, 0, sizeof alt_stack};
+  sigaltstack(&alt, nullptr);
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_sigaction = OnSignal;
-  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP | SA_ONSTACK;
   sigfillset(&action.sa_mask);
   sigset_t set;
   sigemptyset(&set);
@@ -383,7 +435,48 @@ int SignalPipe(const int* signals, size_t count) {
   return err != 0 ? -err : signal_pipe[0];
 }
 
+void ReadSignalState(uint64_t* ignored, uint64_t* blocked) {
+  *ignored = 0;
+  for (int sig = 1; sig < NSIG; sig++) {
+    KernelSigaction old = {nullptr, 0, nullptr, 0};
+    if (syscall(SYS_rt_sigaction, sig, nullptr, &old, sizeof old.mask) == 0 &&
+        old.handler == reinterpret_cast<void*>(SIG_IGN)) {
+      *ignored |= uint64_t{1} << (sig - 1);
+    }
+  }
+  *blocked = 0;
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, blocked, sizeof *blocked);
+}
+
 int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0; }
+
+int SocketPair(int type, int fds[2]) {
+  return socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0;
+}
+
+int SocketType(int fd) {
+  int type = 0;
+  socklen_t length = sizeof type;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) < 0 ? -errno : type;
+}
+
+int SendMessages(int fd, const void* buf, size_t size, size_t count) {
+  constexpr size_t kMax = 64;
+  if (count > kMax) count = kMax;
+  struct iovec iov[kMax];
+  struct mmsghdr messages[kMax];
+  memset(messages, 0, count * sizeof messages[0]);
+  for (size_t i = 0; i < count; i++) {
+    iov[i].iov_base = const_cast<char*>(static_cast<const char*>(buf) + i * size);
+    iov[i].iov_len = size;
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do n = sendmmsg(fd, messages, static_cast<unsigned>(count), MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : n;
+}
 
 int EpollCreate() {
   int fd = epoll_create1(EPOLL_CLOEXEC);

@@ -50,13 +50,30 @@ int LastResort();
 struct SignalRecord {
   int32_t signo;
   int32_t code;  // the siginfo's si_code: SI_USER (kill), SI_KERNEL (a terminal), ...
+  int32_t pid;   // the sender's si_pid when si_code <= 0 (kill, sigqueue, tgkill), else 0
+  int32_t unused;
 };
-static_assert(sizeof(SignalRecord) == 8, "assembly/sys.ts SIGNAL_RECORD_SIZE");
+static_assert(sizeof(SignalRecord) == 16, "assembly/sys.ts SIGNAL_RECORD_SIZE");
 
 // Installs a handler for each of `signals` that writes a SignalRecord to a non-blocking
 // CLOEXEC pipe, and unblocks them in the calling thread. The first call creates the
-// pipe. -> its read end.
+// pipe. -> its read end. A synchronous fault of this process (SIGSEGV, SIGBUS, SIGILL,
+// SIGFPE, SIGTRAP, SIGSYS with a kernel si_code, or SIGABRT/any of those sent by this
+// process to itself, as abort() does) cannot return to the program: the handler writes
+// one line to stderr and ends in LastResort() instead (exit kLastResortStatus).
 int SignalPipe(const int* signals, size_t count);
+
+// The signal state this process has now: the signals whose disposition is SIG_IGN and
+// the blocked mask, bit n - 1 for signal n (as /proc/PID/status's SigIgn and SigBlk).
+void ReadSignalState(uint64_t* ignored, uint64_t* blocked);
+
+// socketpair(AF_UNIX, type | SOCK_CLOEXEC): for the tests' channels. -> 0 | -errno.
+int SocketPair(int type, int fds[2]);
+// getsockopt(SO_TYPE): SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 | -errno (-ENOTSOCK).
+int SocketType(int fd);
+// sendmmsg(2) of `count` messages of `size` bytes each, read one after another from `buf`,
+// with MSG_DONTWAIT | MSG_NOSIGNAL (at most 64 per call) -> messages sent | -errno.
+int SendMessages(int fd, const void* buf, size_t size, size_t count);
 
 // pipe2(O_CLOEXEC): fds[0] read end, fds[1] write end.
 int Pipe(int fds[2]);
@@ -108,6 +125,10 @@ struct SpawnOptions {
   // Mount a fresh proc on /proc in the child (after making / private recursively), so
   // that /proc shows the child's PID namespace. Needs CLONE_NEWNS.
   bool mount_proc = false;
+  // The child's signal state before execve: these signals SIG_IGN (bit n - 1 for signal
+  // n; glibc's 32 and 33 never), every other SIG_DFL; this blocked mask.
+  uint64_t ignored = 0;
+  uint64_t mask = 0;
 };
 
 // fork + execve of `file`, looked up along PATH as execvp does (PATH from `envp` when

@@ -19,6 +19,7 @@ import {
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
 import {
   FakeKernel,
+  SENDER,
   coreModule,
   encodeControlRef,
   decodeStatusRef,
@@ -554,25 +555,42 @@ teardown('should kill a recycled pid adopted during tear-down', () => {
   assert.is(new Set(h.k.kills.map((c) => c.serial)).size, 3);
 });
 
-teardown('should tear down on SIGTERM, SIGINT, SIGHUP and SIGQUIT and exit with 128 + signo', () => {
-  for (const sig of [15, 2, 1, 3]) {
+// The reference's fatal set (its "deathsigs"): every signal whose default action ends a
+// process but STKFLT (16) and the real-time ones.
+const FATAL = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 29, 30, 31];
+
+teardown("should tear down on each of the reference's fatal signals and exit with 128 + signo", () => {
+  for (const sig of FATAL) {
     const h = setup();
     tree(h);
-    assert.is(h.core.signal(17), 0);
-    assert.is(h.core.signal(10), 0);
+    for (const other of [17, 16, 18, 23, 28, 34, 40, 64]) assert.is(h.core.signal(other, 0, SENDER), 0, `${other}`);
     assert.is(h.pump() & FLAG_TEARDOWN, 0);
-    assert.is(h.core.signal(sig), 1);
+    assert.is(h.core.signal(sig, 0, SENDER), 1, `${sig}`);
     assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
     assert.is(h.core.exitCode(), 128 + sig);
     assert.equal(h.k.livingDescendants(), []);
   }
 });
 
+teardown(
+  "should not take a SIGPIPE or SIGXFSZ supervise's own write raised (SI_USER from itself) as a tear-down",
+  () => {
+    const h = setup();
+    tree(h);
+    for (const sig of [13, 25]) assert.is(h.core.signal(sig, 0, h.k.self), 0, `${sig}`);
+    assert.is(h.pump() & FLAG_TEARDOWN, 0);
+    // The same signals from another process (kill -PIPE) are the reference's tear-down.
+    assert.is(h.core.signal(13, 0, SENDER), 1);
+    assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+    assert.is(h.core.exitCode(), 128 + 13);
+  },
+);
+
 teardown('should keep the first fatal signal as the exit code', () => {
   const h = setup();
   h.k.spawn();
-  h.core.signal(2);
-  h.core.signal(15);
+  h.core.signal(2, 0, SENDER);
+  h.core.signal(15, 0, SENDER);
   h.pump();
   assert.is(h.core.exitCode(), 130);
 });
@@ -755,9 +773,9 @@ launchPolicy('should wait for the rest with --wait-all', () => {
 
 launchPolicy('should forward every signal to the main child only, while it is unreaped', () => {
   const { h, main } = launched({ waitAll: true });
-  for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig, 0), 0);
-  assert.is(h.core.launchSignal(17, 0), 0);
-  assert.is(h.core.launchSignal(1, 0), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
+  for (const sig of [28, 18, 23, 10]) assert.is(h.core.launchSignal(sig, 0, SENDER), 0);
+  assert.is(h.core.launchSignal(17, 0, SENDER), 0);
+  assert.is(h.core.launchSignal(1, 0, SENDER), 0); // a zombie now (USR1 killed it in the fake kernel): still ours
   const expected = [
     [main, 28],
     [main, 18],
@@ -767,13 +785,13 @@ launchPolicy('should forward every signal to the main child only, while it is un
   ];
   assert.equal(killsOf(h.k), expected);
   h.pump(); // reaped: its pid is no longer the command
-  assert.is(h.core.launchSignal(28, 0), 0);
+  assert.is(h.core.launchSignal(28, 0, SENDER), 0);
   assert.equal(killsOf(h.k), expected);
 });
 
 launchPolicy('should forward INT without a grace period and end with the main child it killed (exit 130)', () => {
   const { h, main, orphan } = launched();
-  assert.is(h.core.launchSignal(2, 0), 0);
+  assert.is(h.core.launchSignal(2, 0, SENDER), 0);
   assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), FLAG_EXIT | FLAG_TEARDOWN);
   assert.equal(killsOf(h.k)[0], [main, 2]);
   assert.ok(killsOf(h.k).some(([p, s]) => p === orphan && s === 9));
@@ -783,8 +801,8 @@ launchPolicy('should forward INT without a grace period and end with the main ch
 launchPolicy('should ask for the grace timer on TERM, once, then kill on graceExpired()', () => {
   const { h, main, orphan } = launched({ waitAll: true, grace: true });
   h.k.refuse.add(main); // ignores TERM
-  assert.is(h.core.launchSignal(15, 0), LAUNCH_START_GRACE);
-  assert.is(h.core.launchSignal(2, 0), 0, 'one grace period');
+  assert.is(h.core.launchSignal(15, 0, SENDER), LAUNCH_START_GRACE);
+  assert.is(h.core.launchSignal(2, 0, SENDER), 0, 'one grace period');
   assert.is(h.pump() & FLAG_TEARDOWN, 0);
   h.k.refuse.delete(main);
   h.core.graceExpired();
@@ -796,7 +814,7 @@ launchPolicy('should ask for the grace timer on TERM, once, then kill on graceEx
 launchPolicy('should wait for a main child that ignores TERM without --grace, forwarding each, forcing nothing', () => {
   const { h, main } = launched();
   h.k.refuse.add(main);
-  for (let i = 0; i < 5; i++) assert.is(h.core.launchSignal(15, 0), 0);
+  for (let i = 0; i < 5; i++) assert.is(h.core.launchSignal(15, 0, SENDER), 0);
   assert.is(h.pump() & (FLAG_EXIT | FLAG_TEARDOWN), 0);
   assert.equal(
     killsOf(h.k),
@@ -813,12 +831,12 @@ launchPolicy(
   () => {
     const { h, main } = launched({ waitAll: true });
     h.k.refuse.add(main);
-    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80, SENDER);
     assert.equal(killsOf(h.k), []);
-    for (const sig of [15, 1, 10]) h.core.launchSignal(sig, 0x80); // not a terminal's
-    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, -1); // SI_QUEUE
+    for (const sig of [15, 1, 10]) h.core.launchSignal(sig, 0x80, SENDER); // not a terminal's
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, -1, SENDER); // SI_QUEUE
     h.k.procs.get(main)!.pgid = main;
-    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80);
+    for (const sig of [2, 3, 28]) h.core.launchSignal(sig, 0x80, SENDER);
     assert.equal(
       killsOf(h.k).map(([, s]) => s),
       [15, 1, 10, 2, 3, 28, 2, 3, 28],
@@ -828,12 +846,12 @@ launchPolicy(
 
 launchPolicy('should exit with the main child code when it finishes inside the grace period', () => {
   const { h, main } = launched({ grace: true });
-  assert.is(h.core.launchSignal(15, 0), LAUNCH_START_GRACE); // the fake main dies of it
+  assert.is(h.core.launchSignal(15, 0, SENDER), LAUNCH_START_GRACE); // the fake main dies of it
   h.pump();
   assert.is(h.core.exitCode(), 143); // it died of TERM: 128 + 15 from its own status
   const b = launched({ grace: true });
   b.h.k.refuse.add(b.main);
-  b.h.core.launchSignal(15, 0);
+  b.h.core.launchSignal(15, 0, SENDER);
   b.h.k.refuse.delete(b.main);
   b.h.k.exit(b.main, 7);
   b.h.pump();
@@ -931,7 +949,7 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
   for (const a of actions) {
     if (a.t === 'eof') h.core.controlEof();
     else if (a.t === 'signal') {
-      if (h.core.signal(a.signo) === 1 && firstFatal === 0) firstFatal = a.signo;
+      if (h.core.signal(a.signo, 0, SENDER) === 1 && firstFatal === 0) firstFatal = a.signo;
     } else if (a.t !== 'pump') {
       for (const chunk of world.apply(a)) h.send(chunk);
     }
@@ -941,7 +959,7 @@ function runHistory({ launch, pidMax, initial, actions, end }: History): void {
   // The end: tear-down, a reader that reads (unless gone), deaths delivered at once.
   if (!(flags & FLAG_EXIT)) {
     if (end === 'eof') h.core.controlEof();
-    else if (h.core.signal(15) === 1 && firstFatal === 0) firstFatal = 15;
+    else if (h.core.signal(15, 0, SENDER) === 1 && firstFatal === 0) firstFatal = 15;
     world.settle();
     pump();
   }

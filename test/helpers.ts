@@ -9,6 +9,14 @@ import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { abortImport } from '../codec/index.ts';
+import {
+  SIGNAL_RECORD_SIZE,
+  SIGNAL_SIGNO,
+  SIGNAL_CODE,
+  SIGNAL_PID,
+  CALLER_IGNORED,
+  CALLER_BLOCKED,
+} from '../assembly/sys.ts';
 
 // --- reference codec
 
@@ -182,7 +190,8 @@ export const EEXIST = 17,
   EINVAL = 22,
   EMFILE = 24,
   ENOSPC = 28,
-  EPIPE = 32;
+  EPIPE = 32,
+  ENOTSOCK = 88;
 const P_ALL = 0,
   P_PID = 1,
   WNOHANG = 1,
@@ -201,9 +210,12 @@ const O_ACCMODE = 3,
   O_APPEND = 0x400;
 /** Signals whose default action does not end the process (0, CHLD, CONT, the stops, URG, WINCH). */
 const HARMLESS = new Set([0, 17, 18, 19, 20, 21, 22, 23, 28]);
-/** A pipe's capacity in signal records (8 bytes each: int32 signo, int32 si_code): records
- *  beyond it are dropped whole (the handler's write fails EAGAIN). */
-const PIPE_CAPACITY = 65536 / 8;
+/** A pipe's capacity in signal records (SIGNAL_RECORD_SIZE bytes each: int32 signo,
+ *  si_code, sender pid, 0): records beyond it are dropped whole (the handler's write fails
+ *  EAGAIN). */
+const PIPE_CAPACITY = 65536 / SIGNAL_RECORD_SIZE;
+/** The pid of whoever sends supervise a signal with kill(2) in these tests (not supervise). */
+export const SENDER = 1;
 /** si_code of a signal: sent by kill(2), or by the kernel (a terminal's ^C, ^\, resize). */
 export const SI_USER = 0,
   SI_KERNEL = 0x80;
@@ -306,12 +318,12 @@ export interface CoreWasm {
   controlCapacity(): number;
   control(len: number): number;
   controlEof(): void;
-  signal(signo: number): number;
+  signal(signo: number, code: number, sender: number): number;
   teardown(): void;
   launch(waitAll: number, grace: number): void;
   spawned(): void;
   spawnFailed(errno: number): void;
-  launchSignal(signo: number, code: number): number;
+  launchSignal(signo: number, code: number, sender: number): number;
   timeout(): number;
   graceExpired(): void;
   pump(): number;
@@ -401,6 +413,13 @@ export class FakeKernel {
   readonly pendingAtExec: Array<[number, number]> = [];
   /** The signals signals() installed handlers for. */
   readonly caught = new Set<number>();
+  /** What callerSignals() reports: the signals the caller left ignored, and its mask. */
+  callerIgnored = 0n;
+  callerBlocked = 0n;
+  /** The socket type socketType() reports for a 'socket' fd (SOCK_STREAM 1, SOCK_SEQPACKET 5). */
+  socketKind = 1;
+  /** The size of every message sendRecords() sent, in order. */
+  readonly messages: number[] = [];
   readonly files = new Map<string, FakeFile>();
   /** open() of these paths fails with the -errno given. */
   readonly openErrors = new Map<string, number>();
@@ -427,7 +446,7 @@ export class FakeKernel {
   private memory: WebAssembly.Memory | null = null;
   private readonly fds = new Map<number, FdEntry>();
   /** The signal pipe's records, oldest first: [signo, si_code]. */
-  private readonly sigPipe: Array<[number, number]> = [];
+  private readonly sigPipe: Array<[number, number, number]> = [];
   private nextPid: number;
   private serials = 0;
   /** Zombies of the supervisor in order of death: waitid(P_ALL) reaps the oldest first. */
@@ -558,11 +577,15 @@ export class FakeKernel {
     return lines;
   }
 
-  /** A signal sent to supervise (by kill(2) unless `code` says otherwise, e.g. SI_KERNEL
-   *  for a terminal's): a record in the pipe if it has a handler, else its default action. */
-  signalSupervise(sig: number, code = SI_USER): void {
+  /** A signal sent to supervise (by kill(2) from SENDER unless `code` says otherwise, e.g.
+   *  SI_KERNEL for a terminal's; `sender` supervise's own pid for what the kernel raises for
+   *  a write of its own): a record in the pipe if it has a handler, else its default action
+   *  (SIG_IGN for those in callerIgnored). */
+  signalSupervise(sig: number, code = SI_USER, sender = SENDER): void {
     if (this.caught.has(sig)) {
-      if (this.sigPipe.length < PIPE_CAPACITY) this.sigPipe.push([sig, code]);
+      if (this.sigPipe.length < PIPE_CAPACITY) this.sigPipe.push([sig, code, code <= 0 ? sender : 0]);
+    } else if ((this.callerIgnored >> BigInt(sig - 1)) & 1n) {
+      // ignored, as the caller left it
     } else if (this.caught.size === 0) {
       if (sig !== 17) this.pendingAtExec.push([sig, code]); // blocked by the host until signals()
     } else if (!HARMLESS.has(sig)) {
@@ -982,14 +1005,17 @@ export class FakeKernel {
         if (len < 0) return -EINVAL;
         if (e.kind === 'signals') {
           if (this.sigPipe.length === 0) return -EAGAIN;
-          const records = this.sigPipe.splice(0, Math.floor(len / 8));
+          const records = this.sigPipe.splice(0, Math.floor(len / SIGNAL_RECORD_SIZE));
           if (records.length === 0) return -EINVAL; // a read too short for a whole record
           const v = this.view();
-          records.forEach(([sig, code], i) => {
-            v.setInt32(buf + 8 * i, sig, true);
-            v.setInt32(buf + 8 * i + 4, code, true);
+          records.forEach(([sig, code, sender], i) => {
+            const at = buf + SIGNAL_RECORD_SIZE * i;
+            v.setInt32(at + SIGNAL_SIGNO, sig, true);
+            v.setInt32(at + SIGNAL_CODE, code, true);
+            v.setInt32(at + SIGNAL_PID, sender, true);
+            v.setInt32(at + SIGNAL_PID + 4, 0, true);
           });
-          return 8 * records.length;
+          return SIGNAL_RECORD_SIZE * records.length;
         }
         if (e.kind === 'control' || e.kind === 'socket') return this.readControl(buf, len);
         if (e.kind === 'file') {
@@ -1048,6 +1074,32 @@ export class FakeKernel {
         this.fds.delete(fd);
         for (const e of this.fds.values()) if (e.kind === 'epoll') e.watch.delete(fd);
         return 0;
+      }),
+      callerSignals: wrap('callerSignals', (out: number) => {
+        const v = this.view();
+        v.setBigUint64(out + CALLER_IGNORED, this.callerIgnored, true);
+        v.setBigUint64(out + CALLER_BLOCKED, this.callerBlocked, true);
+      }),
+      socketType: wrap('socketType', (fd: number) => {
+        const e = this.fds.get(fd);
+        if (!e) return -EBADF;
+        return e.kind === 'socket' ? this.socketKind : -ENOTSOCK;
+      }),
+      sendRecords: wrap('sendRecords', (fd: number, buf: number, size: number, count: number) => {
+        const e = this.fds.get(fd);
+        if (!e) return -EBADF;
+        if (e.kind !== 'socket') return -ENOTSOCK;
+        let sent = 0;
+        for (; sent < Math.min(count, 64); sent++) {
+          // Each message whole or not at all: a short write cannot happen on a message socket.
+          const saved = this.maxWrite;
+          this.maxWrite = Infinity;
+          const r = this.writeStatus(buf + sent * size, size);
+          this.maxWrite = saved;
+          if (r < 0) return sent > 0 ? sent : r;
+          this.messages.push(r);
+        }
+        return sent;
       }),
       fileType: wrap('fileType', (fd: number) => {
         const e = this.fds.get(fd);

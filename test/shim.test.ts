@@ -483,7 +483,7 @@ listing.run();
 
 const signals = suite('signalPipe');
 
-signals('signalPipe delivers a SIGUSR2 sent to this process by kill(2) as one record (12, SI_USER)', () => {
+signals('signalPipe delivers a SIGUSR2 sent to this process by kill(2) as one record (12, SI_USER, our pid)', () => {
   const fd = shim.signalPipe([SIGUSR2]);
   assert.ok(fd >= 0);
   assert.is(fdFlags(fd) & (O_NONBLOCK | O_CLOEXEC), O_NONBLOCK | O_CLOEXEC);
@@ -491,12 +491,12 @@ signals('signalPipe delivers a SIGUSR2 sent to this process by kill(2) as one re
   assert.is(shim.read(fd, buf, 0, buf.length), -EAGAIN, 'empty');
   process.kill(process.pid, 'SIGUSR2');
   assert.is(pollRetry(fd, POLLIN, 2000), POLLIN);
-  assert.is(shim.read(fd, buf, 0, buf.length), 8);
-  assert.equal([i32(buf, 0), i32(buf, 4)], [SIGUSR2, 0]); // SI_USER
+  assert.is(shim.read(fd, buf, 0, buf.length), 16);
+  assert.equal([i32(buf, 0), i32(buf, 4), i32(buf, 8), i32(buf, 12)], [SIGUSR2, 0, process.pid, 0]); // SI_USER
 });
 
 signals(
-  "signalPipe keeps each signal's record whole: 300 SIGUSR2 from another process read as 8-byte records",
+  "signalPipe keeps each signal's record whole: 300 SIGUSR2 from another process read as 16-byte records",
   async () => {
     const fd = shim.signalPipe([SIGUSR2]);
     const buf = new Uint8Array(4096);
@@ -507,9 +507,12 @@ signals(
     await delay(50);
     let records = 0;
     for (let n = shim.read(fd, buf, 0, 4095); n > 0; n = shim.read(fd, buf, 0, 4095)) {
-      assert.is(n % 8, 0, `${n} bytes read: whole records only`);
-      for (let at = 0; at < n; at += 8) assert.equal([i32(buf, at), i32(buf, at + 4)], [SIGUSR2, 0]);
-      records += n / 8;
+      assert.is(n % 16, 0, `${n} bytes read: whole records only`);
+      for (let at = 0; at < n; at += 16) {
+        assert.equal([i32(buf, at), i32(buf, at + 4), i32(buf, at + 12)], [SIGUSR2, 0, 0]);
+        assert.ok(i32(buf, at + 8) > 0 && i32(buf, at + 8) !== process.pid, 'the sender: the shell');
+      }
+      records += n / 16;
     }
     assert.ok(records >= 1, `${records} records`);
   },
