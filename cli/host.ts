@@ -20,6 +20,8 @@ import {
   SPAWN_IGNORED,
   SPAWN_MASK,
   CALLER_SIGNALS_SIZE,
+  CALLER_IGNORED,
+  CALLER_BLOCKED,
   EIO,
   EBADF,
 } from '../assembly/sys.ts';
@@ -66,6 +68,7 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
   const bytes = (ptr: number, len: number) => new Uint8Array(buffer(), ptr, len);
   const fds = new FdBook();
   fds.snapshot(); // before the core opens anything
+  const caller = callerSignals();
   return {
     getpid: () => shim.getpid(),
     getpgid: (pid) => shim.getpgid(pid),
@@ -85,10 +88,10 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     spawn: (argv, argc, opts) => spawn(shim, new DataView(buffer()), argv, argc, opts, fds.childMap()),
 
     signals: (list, count) => fds.ours(shim.signalPipe(Array.from(new Int32Array(buffer(), list, count)))),
-    // Node set every disposition but PIPE and XFSZ (ignored) back to SIG_DFL and cleared the
-    // mask before any code of ours ran: what the caller ignored or blocked is not known here.
     callerSignals: (out) => {
-      bytes(out, CALLER_SIGNALS_SIZE).fill(0);
+      const view = new DataView(buffer(), out, CALLER_SIGNALS_SIZE);
+      view.setBigUint64(CALLER_IGNORED, caller[0], true);
+      view.setBigUint64(CALLER_BLOCKED, caller[1], true);
     },
 
     epollCreate: () => fds.ours(shim.epollCreate()),
@@ -115,6 +118,22 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     monotonicMs: () => shim.monotonicMs(),
   };
 }
+
+/** Node set every disposition but PIPE and XFSZ (ignored) back to SIG_DFL and cleared the
+ *  mask before any code of ours ran, so what the caller ignored and blocked is known only
+ *  when the native host read it and handed its argv to this one (host/native.cc
+ *  RunFrontEnd): SUPERVISE_CALLER_SIGNALS=IGNORED:BLOCKED in hex, taken out of the
+ *  environment here so that CMD does not inherit it. Else none (both 0). */
+function callerSignals(): [bigint, bigint] {
+  if (caller) return caller; // read once per process: main() may run twice (cli/supervise.ts)
+  const text = process.env[CALLER_SIGNALS_ENV];
+  delete process.env[CALLER_SIGNALS_ENV];
+  const m = /^([0-9a-f]{1,16}):([0-9a-f]{1,16})$/.exec(text ?? '');
+  caller = m ? [BigInt(`0x${m[1]}`), BigInt(`0x${m[2]}`)] : [0n, 0n];
+  return caller;
+}
+const CALLER_SIGNALS_ENV = 'SUPERVISE_CALLER_SIGNALS';
+let caller: [bigint, bigint] | undefined;
 
 /** spawn(argv, argc, opts) of assembly/linux.ts over the addon's spawn. SPAWN_SELF runs
  *  this supervise as it was started: node, its flags, the script, then argv[1..]. */

@@ -311,6 +311,12 @@ int RunFrontEnd(char** argv) {
     Say("supervise: cannot run the full CLI: %s: %s", script, strerror(errno));
     return 1;
   }
+  // Node resets every signal disposition and the mask before any code of ours runs: the
+  // Node host learns what the caller ignored and blocked from here (cli/host.ts).
+  char caller[40];
+  snprintf(caller, sizeof caller, "%llx:%llx", static_cast<unsigned long long>(g_caller_ignored),
+           static_cast<unsigned long long>(g_caller_blocked));
+  setenv("SUPERVISE_CALLER_SIGNALS", caller, 1);
   // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
   const int head = 4;
   char** args = static_cast<char**>(calloc(g_argc + head + 1, sizeof(char*)));
