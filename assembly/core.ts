@@ -19,7 +19,7 @@ import {
   REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
-import { SI_KERNEL, SIGWINCH } from './sys';
+import { SI_KERNEL, SIGWINCH, SIGPIPE, SIGXFSZ } from './sys';
 import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify } from './io';
 import { report } from './say';
 import {
@@ -180,7 +180,7 @@ export function controlEof(): void {
  *  reference's fatal signals, not sent by this process itself; exitCode() becomes
  *  128 + signo), else 0 (ignored). SIGCHLD needs nothing more than the pump() after it. */
 export function signal(signo: i32, code: i32, sender: i32): i32 {
-  if (signo == SIGCHLD || ownSignal(code, sender) || !fatal(signo)) return 0;
+  if (signo == SIGCHLD || ownSignal(signo, code, sender) || !fatal(signo)) return 0;
   force(signo);
   return 1;
 }
@@ -197,12 +197,14 @@ function fatal(signo: i32): bool {
   return signo >= 1 && signo <= 31 && ((FATAL >> <u64>(signo - 1)) & 1) != 0;
 }
 
-/** A signal this process sent itself, as the kernel does for a write of ours: SIGPIPE to
- *  a gone reader, SIGXFSZ past the file-size limit (si_code SI_USER, si_pid ours). The
- *  write returns EPIPE or EFBIG too, and is handled there; the signal asks for nothing.
- *  (A fault of ours, or an abort, never reaches here: the shim tears down in its handler.) */
-function ownSignal(code: i32, sender: i32): bool {
-  return code <= 0 && sender == selfPid;
+/** What the kernel raises for a write of ours: SIGPIPE to a gone reader, SIGXFSZ past the
+ *  file-size limit (si_code SI_USER, si_pid ours). The write returns EPIPE or EFBIG too,
+ *  and is handled there; the signal asks for nothing. Only those two: any other signal
+ *  from our own pid was sent before exec, by the program that became supervise (a TERM
+ *  left pending for it), and is taken as any other. (A fault of ours, or an abort, never
+ *  reaches here: the shim tears down in its handler.) */
+function ownSignal(signo: i32, code: i32, sender: i32): bool {
+  return (signo == SIGPIPE || signo == SIGXFSZ) && code <= 0 && sender == selfPid;
 }
 
 /** Called by the host to start tear-down for a reason of its own (e.g. launch mode). */
@@ -281,7 +283,7 @@ function queueOwn(code: i32, errno: i32, pid: i32): void {
  *  down at once (exit status 128 + signo). A signal this process sent itself (ownSignal)
  *  is neither forwarded nor acted on. */
 export function launchSignal(signo: i32, code: i32, sender: i32): i32 {
-  if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX || ownSignal(code, sender)) return 0;
+  if (signo == SIGCHLD || signo <= 0 || signo > SIGNAL_MAX || ownSignal(signo, code, sender)) return 0;
   if (mainReaped || mainPid == 0) { // gone, or never started: nothing to forward to
     if (fatal(signo)) force(signo);
     return 0;

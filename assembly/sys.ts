@@ -40,6 +40,7 @@ export const SIGTSTP = 20;
 export const SIGTTIN = 21;
 export const SIGTTOU = 22;
 export const SIGURG = 23;
+export const SIGXFSZ = 25;
 export const SIGWINCH = 28;
 
 /** siginfo si_code values: sent by kill(2), or by the kernel (a terminal's INT, QUIT, WINCH). */

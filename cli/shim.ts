@@ -76,6 +76,8 @@ export interface Shim {
   pipe(fds: Int32Array): number;
   /** socketpair(AF_UNIX, type | SOCK_CLOEXEC) -> 0 | -errno: the tests' channels. */
   socketPair(type: number, fds: Int32Array): number;
+  /** shutdown(2) (0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR) -> 0 | -errno: the tests' readers. */
+  shutdown(fd: number, how: number): number;
   /** getsockopt(SO_TYPE): 1 SOCK_STREAM, 2 SOCK_DGRAM, 5 SOCK_SEQPACKET | -errno. */
   socketType(fd: number): number;
   /** sendmmsg(2) of `count` messages of `size` bytes from buf[offset...], MSG_DONTWAIT |

@@ -2,7 +2,7 @@
 """Starts children the way an owner of supervise does, then becomes supervise.
 
     launch.py [--shared] [--sigchld default|ignore|block] [--pass-fd N]... [--pending-term]
-              [--env NAME=VALUE]...
+              [--env NAME=VALUE]... [--own-group]
               SUPERVISE CMD...
 
 Sets the child-subreaper flag, starts each CMD as `sh -c CMD` (stdin /dev/null, stdout and
@@ -15,6 +15,8 @@ With --pending-term it blocks SIGTERM and sends it to itself just before the exe
 owner's "tear it down" said before supervise could be ready. supervise inherits the mask
 and the pending signal, and must take it as a tear-down request once its handling is in.
 Each --env NAME=VALUE is put into supervise's otherwise empty environment.
+With --own-group supervise gets a process group of its own in its caller's session (a group
+that is not orphaned, so that the kernel does not discard a TSTP, TTIN or TTOU sent to it).
 """
 import ctypes
 import os
@@ -26,7 +28,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def main(argv):
-    shared, sigchld, pass_fds, pending_term, env = False, "default", [], False, {}
+    shared, sigchld, pass_fds, pending_term, env, own_group = False, "default", [], False, {}, False
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)
         if opt == "--shared":
@@ -38,6 +40,8 @@ def main(argv):
             env[name] = value
         elif opt == "--pending-term":
             pending_term = True
+        elif opt == "--own-group":
+            own_group = True
         elif opt == "--pass-fd":
             pass_fds.append(int(argv.pop(0)))
         else:
@@ -62,6 +66,12 @@ def main(argv):
         os.dup2(4, 0)
         os.dup2(4, 1)
     os.closerange(3, 1 << 16)  # supervise gets fds 0, 1 and 2 only
+    if own_group:
+        os.setpgid(0, 0)
+    # Python ignores SIGPIPE and SIGXFSZ for itself: supervise gets them as a shell gives
+    # them to a command, at their default (what the caller ignores, supervise keeps ignored).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     if pending_term:
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
         os.kill(os.getpid(), signal.SIGTERM)

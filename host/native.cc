@@ -231,7 +231,16 @@ IMPORT(u32, children, u32 buf, u32 capacity) {
 IMPORT(u32, spawn, u32 argv, u32 argc, u32 opts) { FAULT(spawn); return Spawn(argv, argc, opts); }
 IMPORT(u32, signals, u32 list, u32 count) {
   FAULT(signals);
-  return shim::SignalPipe(Ints(list, count), count);
+  const int32_t* signals = Ints(list, count);
+  int fd = shim::SignalPipe(signals, count);
+  if (fd >= 0) {  // the handlers are in place: the rest as the caller had them (see main)
+    uint64_t caught = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      if (signals[i] >= 1 && signals[i] <= 64) caught |= uint64_t{1} << (signals[i] - 1);
+    }
+    shim::SetSignalMask(g_caller_blocked & ~caught);
+  }
+  return fd;
 }
 IMPORT(void, callerSignals, u32 out) {
   FAULT(callerSignals);
@@ -348,6 +357,14 @@ int main(int argc, char** argv) {
   // ignored until core.wasm's handler is in place: a write to a gone reader is an EPIPE.
   shim::ReadSignalState(&g_caller_ignored, &g_caller_blocked);
   signal(SIGPIPE, SIG_IGN);
+  // Until core.wasm's handlers are in place a signal would meet its default action and
+  // end supervise with its tree alive: every signal but the faults waits blocked, pending,
+  // until the signals import (and a front end's Node learns the caller's mask from us).
+  constexpr uint64_t kFaults = uint64_t{1} << (SIGSEGV - 1) | uint64_t{1} << (SIGBUS - 1) |
+                               uint64_t{1} << (SIGILL - 1) | uint64_t{1} << (SIGFPE - 1) |
+                               uint64_t{1} << (SIGTRAP - 1) | uint64_t{1} << (SIGSYS - 1) |
+                               uint64_t{1} << (SIGABRT - 1);
+  shim::SetSignalMask(~kFaults);
   g_argc = argc;
   g_argv = argv;
 #ifdef SUPERVISE_FAULT_INJECTION

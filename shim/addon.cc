@@ -244,6 +244,12 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return Result(info.Env(), r);
 }
 
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  const char* usage = "shutdown(fd, how)";
+  int fd = Int(info, 0, usage);
+  return Result(info.Env(), shim::Shutdown(fd, Int(info, 1, usage)));
+}
+
 Napi::Value SocketType(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::SocketType(Int(info, 0, "socketType(fd)")));
 }
@@ -390,6 +396,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("pipe", Pipe);
   set("socketPair", SocketPair);
   set("socketType", SocketType);
+  set("shutdown", Shutdown);
   set("sendMessages", SendMessages);
   set("readSignalState", ReadSignalState);
   set("epollCreate", EpollCreate);

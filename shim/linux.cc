@@ -448,11 +448,17 @@ void ReadSignalState(uint64_t* ignored, uint64_t* blocked) {
   syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, blocked, sizeof *blocked);
 }
 
+void SetSignalMask(uint64_t mask) {
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, sizeof mask);
+}
+
 int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0; }
 
 int SocketPair(int type, int fds[2]) {
   return socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0;
 }
+
+int Shutdown(int fd, int how) { return shutdown(fd, how) < 0 ? -errno : 0; }
 
 int SocketType(int fd) {
   int type = 0;

@@ -67,8 +67,14 @@ int SignalPipe(const int* signals, size_t count);
 // the blocked mask, bit n - 1 for signal n (as /proc/PID/status's SigIgn and SigBlk).
 void ReadSignalState(uint64_t* ignored, uint64_t* blocked);
 
+// sigprocmask(SIG_SETMASK) of the calling thread through the raw system call (so glibc's
+// 32 and 33 are left as `mask` says too), bit n - 1 for signal n.
+void SetSignalMask(uint64_t mask);
+
 // socketpair(AF_UNIX, type | SOCK_CLOEXEC): for the tests' channels. -> 0 | -errno.
 int SocketPair(int type, int fds[2]);
+// shutdown(2): SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 (the tests' readers that go away).
+int Shutdown(int fd, int how);
 // getsockopt(SO_TYPE): SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 | -errno (-ENOTSOCK).
 int SocketType(int fd);
 // sendmmsg(2) of `count` messages of `size` bytes each, read one after another from `buf`,

@@ -579,6 +579,10 @@ teardown(
     tree(h);
     for (const sig of [13, 25]) assert.is(h.core.signal(sig, 0, h.k.self), 0, `${sig}`);
     assert.is(h.pump() & FLAG_TEARDOWN, 0);
+    // Any other signal from its own pid was sent before exec (a TERM left pending): taken.
+    const g = setup();
+    tree(g);
+    assert.is(g.core.signal(15, 0, g.k.self), 1);
     // The same signals from another process (kill -PIPE) are the reference's tear-down.
     assert.is(h.core.signal(13, 0, SENDER), 1);
     assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);

@@ -252,7 +252,9 @@ pending.run();
 const fault = suite('a failure of ours (a trap at the import boundary)');
 
 if (nativeBuilt && isElf(FAULTY)) {
-  for (const where of ['epollWait:3', 'waitid:4', 'kill:1']) {
+  // A Wasm trap at the import boundary, and real signals of a fault of ours: a SIGSEGV
+  // from a bad store, and abort() (SIGABRT sent to itself).
+  for (const where of ['epollWait:3', 'waitid:4', 'kill:1', 'epollWait:3:segv', 'waitid:4:abort']) {
     fault(`should leave no survivor and exit 70 (native, trap at ${where})`, async () => {
       const run = start([
         'python3',

@@ -1421,7 +1421,7 @@ type Action =
 
 const signo = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(17, 16, SIGWINCH, SIGCONT, 40) },
-  { weight: 1, arbitrary: fc.constantFrom(SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, 13, 11, 6) },
+  { weight: 1, arbitrary: fc.constantFrom(SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, 13, 25, 11, 6) },
 );
 // Weighted so that most histories run for a while before a tear-down starts (an EOF, a
 // fatal signal, or the command's exit in launch mode).
@@ -1501,7 +1501,10 @@ function runHistory({ launch: launchMode, waitAll, timeout, grace, initial, acti
   }
   const delivered: number[] = [];
   const deliver = (sig: number, own = false) => {
-    if (!own) delivered.push(sig); // its own are neither acted on nor forwarded
+    // What the kernel raises for a write of supervise's own (PIPE, XFSZ, from its own pid)
+    // is neither acted on nor forwarded; any other signal from its pid (sent before exec) is.
+    const raisedForAWrite = own && (sig === 13 || sig === 25);
+    if (!raisedForAWrite) delivered.push(sig);
     k.signalSupervise(sig, SI_USER, own ? k.self : SENDER);
   };
   const step =

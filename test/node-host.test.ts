@@ -83,6 +83,29 @@ Fault('should exit 70 with nothing left when spawning CMD throws', async () => {
   }
 });
 
+for (const [kind, sig] of [
+  ['segv', 11],
+  ['abort', 6],
+] as const) {
+  Fault(`should kill the whole tree and exit 70 on a fatal signal of its own (${kind})`, async () => {
+    const run = start(`kill:1:${kind}`);
+    try {
+      await until(() => run.announced.length === 4, 10_000, 'the tree');
+      process.kill(run.pid, 'SIGWINCH'); // forwarded to CMD: the first kill() faults
+      assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
+      await within(run.oracleClosed, 5_000, 'every tree process to die');
+      assert.equal(run.announced.filter(alive), []);
+      assert.match(
+        run.stderr(),
+        // (process.abort() prints Node's own stack traces first)
+        new RegExp(`^supervise: internal error: fatal signal ${sig} \\(si_code -?\\d+\\): killing the tree$`, 'm'),
+      );
+    } finally {
+      run.kill();
+    }
+  });
+}
+
 Fault.run();
 
 // ---
