@@ -208,6 +208,104 @@ Stop('should SIGKILL the whole tree --grace 1s after a TERM that CMD ignores, an
 });
 
 // ---
+// What a shell gives a command: every signal at its default, but what the caller itself
+// ignores (Node and Python ignore SIGPIPE and SIGXFSZ for themselves: put them back first).
+const AS_A_SHELL = [
+  'import os, signal, sys',
+  'for s in (signal.SIGPIPE, signal.SIGXFSZ): signal.signal(s, signal.SIG_DFL)',
+  'for n in sys.argv[1].split(","):',
+  '    if n: signal.signal(getattr(signal, n), signal.SIG_IGN)',
+  'os.execvp(sys.argv[2], sys.argv[2:])',
+].join('\n');
+const asAShell = (ignore: string, argv: string[]) => ['python3', '-c', AS_A_SHELL, ignore, ...argv];
+
+/** A CMD that prints `got N` for each signal it gets, and exits 3 at EOF on stdin. */
+const REPORT = [
+  'import os, signal, sys',
+  'def got(s, f): os.write(1, b"got %d\\n" % s)',
+  'for s in (4, 5, 6, 7, 8, 10, 11, 13, 31): signal.signal(s, got)',
+  'os.write(1, b"ready\\n")',
+  'sys.stdin.buffer.read()',
+  'os._exit(3)',
+].join('\n');
+
+Stop(
+  'should forward what kill sends but a default action would end the init with (SEGV, PIPE, ABRT, ...)',
+  async () => {
+    await sideBySide(
+      'kill -ILL -TRAP -ABRT -BUS -FPE -USR1 -SEGV -PIPE -SYS to the init: each reaches CMD, the init lives on, exit 3',
+      async (init) => {
+        const p = spawn(
+          asAShell('', [...init.argv, 'python3', '-c', REPORT])[0],
+          asAShell('', [...init.argv, 'python3', '-c', REPORT]).slice(1),
+          {
+            stdio: ['pipe', 'pipe', 'inherit'],
+          },
+        );
+        let out = '';
+        p.stdout!.on('data', (d) => {
+          out += d;
+        });
+        const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+        try {
+          await until(() => out.includes('ready'), 10_000, 'CMD to start');
+          const missed: number[] = [];
+          for (const sig of [4, 5, 6, 7, 8, 10, 11, 13, 31]) {
+            if (p.exitCode !== null || p.signalCode !== null) {
+              missed.push(sig); // the init is gone
+              continue;
+            }
+            process.kill(p.pid!, sig);
+            const reached = await until(
+              () => out.includes(`got ${sig}\n`) || p.exitCode !== null,
+              5_000,
+              `${sig}`,
+            ).then(
+              () => out.includes(`got ${sig}\n`),
+              () => false,
+            );
+            if (!reached) missed.push(sig);
+          }
+          p.stdin!.end();
+          const code = await within(exited, 10_000, 'exit');
+          const died = p.signalCode ? `the init died of ${p.signalCode}, ` : '';
+          return {
+            pass: missed.length === 0 && code === 3,
+            detail: `${died}exit ${code}, not forwarded: ${missed.join(' ') || 'none'}`,
+          };
+        } catch (e) {
+          return { pass: false, detail: (e as Error).message };
+        } finally {
+          killQuietly(p.pid!);
+        }
+      },
+    );
+  },
+);
+
+Stop('should keep what the caller ignored ignored for CMD (nohup INIT -- CMD, then kill -HUP)', async () => {
+  await sideBySide('nohup, then kill -HUP to the init: CMD lives on and exits 0', async (init) => {
+    const argv = asAShell('SIGHUP', [...init.argv, 'sh', '-c', 'echo ready; read x; echo alive']);
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout!.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    try {
+      await until(() => out.includes('ready'), 10_000, 'CMD to start');
+      process.kill(p.pid!, 'SIGHUP');
+      p.stdin!.end('go\n');
+      const code = await within(exited, 10_000, 'exit');
+      return { pass: code === 0 && out.includes('alive'), detail: `exit ${code}, output ${JSON.stringify(out)}` };
+    } catch (e) {
+      return { pass: false, detail: (e as Error).message };
+    } finally {
+      killQuietly(p.pid!);
+    }
+  });
+});
+
 const Terminal = suite('in a terminal');
 
 Terminal("should let one Ctrl-C (and one resize) reach CMD once, and exit with CMD's status", async () => {
