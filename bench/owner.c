@@ -6,6 +6,9 @@
  *     owner first N SUP           N times: our fork -> the first status record (a `true` child)
  *     owner latency N SUP         a child's exit (its own clock stamp) -> the record read here
  *     owner burst N SUP           records/s of N exits held back by a full status pipe
+ *     owner burst-seqpacket N SUP the same over one SOCK_SEQPACKET socketpair as fds 0 and 1
+ *                                 (catern's clients' channel), each recv checked to be one
+ *                                 whole 128-byte record
  *     owner teardown N PCT SUP    control EOF -> the last record, a tree of N (PCT% setsid)
  * A SUP of `-` in `first` is no supervisor at all: we fork `true` and waitid it ourselves. */
 #define _GNU_SOURCE
@@ -16,12 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
 
 static char helpers[4096];
+/* The channel of the runs: two pipes, or one SOCK_SEQPACKET socketpair (burst-seqpacket). */
+static int seqpacket;
+/* Reads of the status side that were not exactly one record (seqpacket only). */
+static int bad_messages;
 
 /* We are a subreaper too, so whatever a failed supervisor leaves behind comes back to us:
  * SIGKILL and reap our children until none is left. */
@@ -57,7 +65,15 @@ struct run { pid_t pid; int control, status, oracle; };
  * `oracle` is set. */
 static struct run start(const char *sup, char *const *argv, int oracle) {
   int ctl[2], st[2], orc[2] = {-1, -1};
-  if (pipe2(ctl, O_CLOEXEC) || pipe2(st, O_CLOEXEC) || (oracle && pipe2(orc, O_CLOEXEC))) exit(3);
+  if (seqpacket) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) exit(3);
+    ctl[0] = st[1] = sv[1]; /* supervise: fds 0 and 1, one socket */
+    ctl[1] = st[0] = sv[0]; /* ours */
+  } else if (pipe2(ctl, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
+    exit(3);
+  }
+  if (oracle && pipe2(orc, O_CLOEXEC)) exit(3);
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -76,7 +92,7 @@ static struct run start(const char *sup, char *const *argv, int oracle) {
     _exit(127);
   }
   close(ctl[0]);
-  close(st[1]);
+  if (st[1] != ctl[0]) close(st[1]);
   if (oracle) close(orc[1]);
   return (struct run){pid, ctl[1], st[0], orc[0]};
 }
@@ -87,6 +103,7 @@ static int drain(struct run *r, long long *last, void (*each)(const siginfo_t *,
   int n = 0, have = 0;
   for (ssize_t k; readable(r->status, "status records"), (k = read(r->status, buf + have, sizeof buf - have)) > 0;) {
     long long t = now_ns();
+    if (seqpacket && k != 128) bad_messages++;
     have += k;
     int whole = have / 128;
     for (int i = 0; i < whole; i++) if (each) each((const siginfo_t *)(buf + i * 128), t);
@@ -102,7 +119,7 @@ static int drain(struct run *r, long long *last, void (*each)(const siginfo_t *,
 static double cpu_us;
 
 static void finish(struct run *r) {
-  if (r->control >= 0) close(r->control);
+  if (r->control >= 0 && r->control != r->status) close(r->control);
   close(r->status);
   /* While it is a zombie, its own utime + stime (clock ticks, every thread; not its
    * children's) are still in /proc/PID/stat. */
@@ -233,6 +250,10 @@ static void burst(int n, const char *sup) {
   first_chunk = 0;
   int got = drain(&r, &last, stamp);
   finish(&r);
+  if (bad_messages) {
+    fprintf(stderr, "owner: %d reads of the seqpacket status side were not one 128-byte record\n", bad_messages);
+    exit(1);
+  }
   printf("{\"records_per_s\": %.0f, \"records\": %d, \"cpu_us_per_record\": %.2f}\n",
          last > first_at ? (got - first_chunk) * 1e9 / (last - first_at) : 0, got, got ? cpu_us / got : 0);
 }
@@ -260,7 +281,7 @@ static void teardown(int n, int pct, const char *sup) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: owner first|latency|burst N SUP | owner teardown N PCT SUP\n");
+    fprintf(stderr, "usage: owner first|latency|burst|burst-seqpacket N SUP | owner teardown N PCT SUP\n");
     return 2;
   }
   ssize_t k = readlink("/proc/self/exe", helpers, sizeof helpers - 1);
@@ -273,6 +294,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "first")) first(n, argv[3]);
   else if (!strcmp(argv[1], "latency")) latency(n, argv[3]);
   else if (!strcmp(argv[1], "burst")) burst(n, argv[3]);
+  else if (!strcmp(argv[1], "burst-seqpacket")) seqpacket = 1, burst(n, argv[3]);
   else if (!strcmp(argv[1], "teardown") && argc > 4) teardown(n, atoi(argv[3]), argv[4]);
   else return 2;
   kill_all(); /* nothing of ours outlives us */

@@ -185,6 +185,22 @@ ratioGoal(
     .map((k) => `${k === 'reference' ? 'C reference' : k} ${tput[k].cpu_us_per_record} us`)
     .join(', ')}`,
 );
+const tputSeq = p.throughput_seqpacket_records_per_s ?? {};
+ratioGoal(
+  'throughput_seqpacket',
+  'throughput, seqpacket',
+  'records/s as above over one SOCK_SEQPACKET socketpair (fds 0 and 1), every recv one whole 128-byte record, median of 5',
+  'records/s',
+  bySupervisor((k) => tputSeq[k]?.median),
+  ['reference', 'C reference (one write per record: one message each)'],
+  [],
+  1,
+  'ratio>=',
+  ` · CPU per record: ${['supervise', 'node', 'reference']
+    .filter((k) => tputSeq[k])
+    .map((k) => `${k === 'reference' ? 'C reference' : k} ${tputSeq[k].cpu_us_per_record} us`)
+    .join(', ')}`,
+);
 const td = p.teardown_1000_ms ?? {};
 ratioGoal(
   'teardown',
