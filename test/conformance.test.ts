@@ -20,6 +20,7 @@ import {
   controlRecord,
   killQuietly,
   parseStatus,
+  piped,
   statFields,
   until,
   within,
@@ -631,21 +632,18 @@ if (process.env.SUPERVISE_HOST === 'node') {
   }
 
   Caller('nohup: a HUP sent to supervise is ignored as the caller asked; CMD lives on and exits 0', async () => {
-    const p = spawn('python3', ['-c', CALLER, SUPERVISE, '--', 'sh', '-c', 'read x; echo alive'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout!.on('data', (d) => {
-      out += d;
-    });
-    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    const {
+      proc: p,
+      out,
+      exited,
+    } = piped(['python3', '-c', CALLER, SUPERVISE, '--', 'sh', '-c', 'read x; echo alive']);
     try {
       await until(() => catches(p.pid!, 17) && catches(p.pid!, 64), 10_000, "supervise's handlers");
       assert.not.ok(catches(p.pid!, 1), 'no handler for the ignored HUP');
       process.kill(p.pid!, 'SIGHUP');
       (p.stdin as Writable).end('go\n');
       assert.is(await within(exited, 10_000, 'supervise to exit'), 0);
-      assert.is(out, 'alive\n');
+      assert.is(out(), 'alive\n');
     } finally {
       killQuietly(p.pid!);
     }

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ROOT, SUPERVISE, alive, isElf, isRoot, killQuietly, until, within } from './procs.ts';
+import { ROOT, SUPERVISE, alive, isElf, isRoot, killQuietly, piped, until, within } from './procs.ts';
 
 const PTY = path.join(ROOT, 'test/fixtures/pty.py');
 const COUNT = path.join(ROOT, 'test/fixtures/count-signals.py');
@@ -235,18 +235,8 @@ Stop(
     await sideBySide(
       'kill -ILL -TRAP -ABRT -BUS -FPE -USR1 -SEGV -PIPE -SYS to the init: each reaches CMD, the init lives on, exit 3',
       async (init) => {
-        const p = spawn(
-          asAShell('', [...init.argv, 'python3', '-c', REPORT])[0],
-          asAShell('', [...init.argv, 'python3', '-c', REPORT]).slice(1),
-          {
-            stdio: ['pipe', 'pipe', 'inherit'],
-          },
-        );
-        let out = '';
-        p.stdout!.on('data', (d) => {
-          out += d;
-        });
-        const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+        const { proc: p, out: output, exited } = piped(asAShell('', [...init.argv, 'python3', '-c', REPORT]));
+        const out = { includes: (text: string) => output().includes(text) };
         try {
           await until(() => out.includes('ready'), 10_000, 'CMD to start');
           const missed: number[] = [];
@@ -285,19 +275,17 @@ Stop(
 
 Stop('should keep what the caller ignored ignored for CMD (nohup INIT -- CMD, then kill -HUP)', async () => {
   await sideBySide('nohup, then kill -HUP to the init: CMD lives on and exits 0', async (init) => {
-    const argv = asAShell('SIGHUP', [...init.argv, 'sh', '-c', 'echo ready; read x; echo alive']);
-    const p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout!.on('data', (d) => {
-      out += d;
-    });
-    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    const {
+      proc: p,
+      out,
+      exited,
+    } = piped(asAShell('SIGHUP', [...init.argv, 'sh', '-c', 'echo ready; read x; echo alive']));
     try {
-      await until(() => out.includes('ready'), 10_000, 'CMD to start');
+      await until(() => out().includes('ready'), 10_000, 'CMD to start');
       process.kill(p.pid!, 'SIGHUP');
       p.stdin!.end('go\n');
       const code = await within(exited, 10_000, 'exit');
-      return { pass: code === 0 && out.includes('alive'), detail: `exit ${code}, output ${JSON.stringify(out)}` };
+      return { pass: code === 0 && out().includes('alive'), detail: `exit ${code}, output ${JSON.stringify(out())}` };
     } catch (e) {
       return { pass: false, detail: (e as Error).message };
     } finally {

@@ -254,6 +254,17 @@ export async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
   return text;
 }
 
+/** argv with its stdin and stdout as pipes (stderr inherited): what it printed so far, and
+ *  its exit code (null when a signal ended it: then proc.signalCode says which). */
+export function piped(argv: string[]): { proc: ChildProcess; out: () => string; exited: Promise<number | null> } {
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => {
+    out += d;
+  });
+  return { proc, out: () => out, exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
+}
+
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
