@@ -111,7 +111,7 @@ function start(argv: string[]): Started {
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     cleanup() {
       for (const pid of announced) killQuietly(pid);
-      killQuietly(proc.pid!);
+      proc.kill('SIGKILL');
     },
   };
 }
@@ -266,7 +266,7 @@ Stop(
         } catch (e) {
           return { pass: false, detail: (e as Error).message };
         } finally {
-          killQuietly(p.pid!);
+          p.kill('SIGKILL');
         }
       },
     );
@@ -289,7 +289,7 @@ Stop('should keep what the caller ignored ignored for CMD (nohup INIT -- CMD, th
     } catch (e) {
       return { pass: false, detail: (e as Error).message };
     } finally {
-      killQuietly(p.pid!);
+      p.kill('SIGKILL');
     }
   });
 });

@@ -231,7 +231,7 @@ Status('should exit with every code 0-255 of CMD', async () => {
   const one = (code: number) =>
     new Promise<void>((resolve) => {
       const p = spawn(SUPERVISE, ['--', 'sh', '-c', `exit ${code}`], { stdio: 'ignore' });
-      const timer = setTimeout(() => killQuietly(p.pid!), 20_000);
+      const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
       p.on('exit', (c) => {
         clearTimeout(timer);
         if (c !== code) bad.push(`${code} -> ${c}`);
@@ -639,7 +639,7 @@ RootOnly('should reap 100 orphans as PID 1 of a PID namespace, leaving no zombie
     process.kill(pid, 'SIGTERM');
     assert.is(await within(exited, 5000, 'exit'), 143);
   } finally {
-    killQuietly(p.pid!);
+    p.kill('SIGKILL');
   }
 });
 

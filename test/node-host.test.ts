@@ -47,7 +47,7 @@ function start(fault: string): Run {
     exited: new Promise((resolve) => p.on('exit', (code) => resolve(code))),
     oracleClosed: new Promise((resolve) => oracle.on('close', () => resolve())),
     kill: () => {
-      killQuietly(p.pid!);
+      p.kill('SIGKILL');
       for (const pid of announced) killQuietly(pid);
     },
   };
