@@ -167,11 +167,10 @@ Basics('should report every reaped process of the tree in events(), adopted orph
 });
 
 Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for it with wait-tree', async () => {
-  let t = Date.now();
-  const r1 = await spawn('sh', ['-c', 'sleep 7.83 & echo main']);
+  // A hang would last as long as the grandchild, 78.3 s: longer than the bound.
+  const r1 = await within(Promise.resolve(spawn('sh', ['-c', 'sleep 78.3 & echo main'])), 5000, 'kill-tree to settle');
   assert.is(r1.stdout, 'main');
-  assert.ok(Date.now() - t < 5000, `kill-tree settled in ${Date.now() - t} ms`);
-  t = Date.now();
+  const t = Date.now();
   const sub = spawn('sh', ['-c', '(sleep 0.5; echo late) & echo main'], { onMainExit: 'wait-tree' });
   const r2 = await sub;
   assert.is(r2.stdout, 'main\nlate');
@@ -189,7 +188,9 @@ Escapes('close(): 0 survivors, and await settles soon after even though grandchi
   const r = await rejection(sub);
   const settled = Date.now() - t;
   console.log(`  close() resolved in ${closed} ms, await settled ${settled} ms after close()`);
-  assert.ok(settled < 2000, `await settled ${settled} ms after close()`);
+  // Waiting for the pipes' other holders would take their sleeps, 7 s and more; a loaded
+  // machine takes a few seconds for the rest.
+  assert.ok(settled < 6000, `await settled ${settled} ms after close()`);
   assert.is(r!.signal, 'SIGKILL');
   await assertNoSurvivors(pids, oracle, 'close()');
   const reaped = [];
