@@ -485,7 +485,7 @@ Stream('should print each record as it arrives on a pipe, before the input ends'
     await new Promise((r) => p.on('exit', r));
     assert.is(p.exitCode, 0);
   } finally {
-    killQuietly(p.pid!);
+    p.kill('SIGKILL');
   }
 });
 
@@ -561,7 +561,7 @@ Send('should drive a real supervise through a fifo, with decode reading its stat
       /* closed */
     }
     if (child) killQuietly(child);
-    killQuietly(sh.pid!);
+    sh.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

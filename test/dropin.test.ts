@@ -110,8 +110,9 @@ function start(argv: string[]): Started {
     announced,
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     cleanup() {
-      for (const pid of announced) killQuietly(pid);
-      killQuietly(proc.pid!);
+      // Once fd 3 has closed every announced pid may be another process's.
+      if (!(proc.stdio[3] as Readable).closed) for (const pid of announced) killQuietly(pid);
+      proc.kill('SIGKILL');
     },
   };
 }

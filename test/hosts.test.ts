@@ -75,7 +75,7 @@ function start(argv: string[], opts: { env?: NodeJS.ProcessEnv; statusOnFd4?: bo
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
     kill() {
       if (!closed) for (const p of [...run.announced, ...run.children]) killQuietly(p);
-      killQuietly(run.pid);
+      proc.kill('SIGKILL');
     },
   };
   proc.stdin!.on('error', () => {});

@@ -56,6 +56,7 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
   if (opts.statusFd) stdio.push('pipe');
   const proc = spawn(SUPERVISE, args, { stdio });
   const oracle = proc.stdio[3] as Readable;
+  let oracleDone = false;
   const run: Run = {
     proc,
     pid: proc.pid!,
@@ -67,14 +68,20 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
     stdin: proc.stdin!,
     started: Date.now(),
     oracleClosed: new Promise((r) => {
-      oracle.on('end', () => r());
-      oracle.on('close', () => r());
+      const done = () => {
+        oracleDone = true;
+        r();
+      };
+      oracle.on('end', done);
+      oracle.on('close', done);
     }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     async cleanup() {
       live.delete(run);
-      for (const pid of run.announced) killQuietly(pid);
-      killQuietly(run.pid);
+      // Once the oracle has closed every announced process is dead, and its pid may be
+      // another test's by now (pids wrap fast on a busy machine).
+      if (!oracleDone) for (const pid of run.announced) killQuietly(pid);
+      run.proc.kill('SIGKILL');
       await Promise.race([run.exited, sleep(3000)]);
     },
   };
@@ -232,7 +239,7 @@ Status('should exit with every code 0-255 of CMD', async () => {
   const one = (code: number) =>
     new Promise<void>((resolve) => {
       const p = spawn(SUPERVISE, ['--', 'sh', '-c', `exit ${code}`], { stdio: 'ignore' });
-      const timer = setTimeout(() => killQuietly(p.pid!), 20_000);
+      const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
       p.on('exit', (c) => {
         clearTimeout(timer);
         if (c !== code) bad.push(`${code} -> ${c}`);
@@ -649,7 +656,7 @@ RootOnly('should reap 100 orphans as PID 1 of a PID namespace, leaving no zombie
     process.kill(pid, 'SIGTERM');
     assert.is(await within(exited, 5000, 'exit'), 143);
   } finally {
-    killQuietly(p.pid!);
+    p.kill('SIGKILL');
   }
 });
 

@@ -48,8 +48,9 @@ function start(fault: string): Run {
     exited: new Promise((resolve) => p.on('exit', (code) => resolve(code))),
     oracleClosed: new Promise((resolve) => oracle.on('close', () => resolve())),
     kill: () => {
-      killQuietly(p.pid!);
-      for (const pid of announced) killQuietly(pid);
+      p.kill('SIGKILL');
+      // Once the oracle has closed every announced pid may be another process's.
+      if (!oracle.closed) for (const pid of announced) killQuietly(pid);
     },
   };
 }

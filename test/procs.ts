@@ -199,7 +199,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
       // Once the oracle has closed every announced process is dead, and its pid may be
       // someone else's by now: kill by pid only while the oracle says some still live.
       if (!oracleDone) for (const pid of [...tree.announced, ...tree.children]) killQuietly(pid);
-      killQuietly(tree.pid);
+      tree.proc.kill('SIGKILL');
       await Promise.race([tree.exited, sleep(3000)]);
     },
   };
@@ -361,7 +361,7 @@ export function bystander(python = 'python3', takePid = 0) {
     /** The signals received so far, by name. */
     got: () => out.split('\n').filter((l) => l.startsWith('SIG')),
     kill: () => {
-      killQuietly(p.pid!);
+      p.kill('SIGKILL');
       if (pid() > 0) killQuietly(pid());
     },
   };

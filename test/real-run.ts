@@ -45,7 +45,7 @@ export async function realRun(): Promise<RealRun> {
   const pids: number[] = [];
   const cleanup = () => {
     for (const pid of pids) killQuietly(pid);
-    killQuietly(p.pid!);
+    p.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   try {

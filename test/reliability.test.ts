@@ -460,7 +460,7 @@ Faults('should kill stopped and traced descendants on tear-down', async () => {
     t.closeControl();
     await allDead(t, 'control EOF with stopped and traced members');
   } finally {
-    killQuietly(tracer.pid!);
+    tracer.kill('SIGKILL');
   }
 });
 
@@ -550,7 +550,7 @@ Faults('should list the same children with scanChildren as with readChildren (th
       );
     else assert.equal(read, scanned);
   } finally {
-    for (const k of kids) killQuietly(k.pid!);
+    for (const k of kids) k.kill('SIGKILL');
   }
 });
 
@@ -619,7 +619,7 @@ if (!pidNsWorks) {
       await until(() => closed, 10_000, 'every descendant to die with supervise');
       report(`--pid-ns: SIGKILL of supervise killed every descendant in ${Date.now() - t0} ms`);
     } finally {
-      killQuietly(sup.pid!);
+      sup.kill('SIGKILL');
       oracle.destroy();
     }
   });
