@@ -19,6 +19,7 @@ import {
   until,
   within,
   type Tree,
+  SLACK,
 } from './procs.ts';
 
 const CLD_EXITED = 1,
@@ -267,7 +268,7 @@ Env('should open every fd of its own close-on-exec', async () => {
 });
 
 Env('should start with an empty environment and from any directory', async () => {
-  const r = spawnSync('env', ['-i', SUPERVISE], { cwd: '/', input: '', timeout: 10_000 });
+  const r = spawnSync('env', ['-i', SUPERVISE], { cwd: '/', input: '', timeout: 10_000 * SLACK });
   assert.is(r.status, 0, String(r.stderr));
   assert.is(r.stdout.length, 0);
 });
@@ -275,30 +276,33 @@ Env('should start with an empty environment and from any directory', async () =>
 Env("should run docs/protocol.md's Python example as documented", () => {
   const readme = readFileSync(`${ROOT}/docs/protocol.md`, 'utf8');
   const code = /```python\n([\s\S]*?)```/.exec(readme)![1];
-  const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000, encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000 * SLACK, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^pid \d+: code 1 status 0\npid \d+: code 1 status 3\ntorn down: \d+\n$/);
 });
 
 Env('should print usage for --help and refuse unknown arguments', () => {
-  const help = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000, encoding: 'utf8' });
+  const help = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.is(help.status, 0);
   assert.match(help.stdout, /Usage: supervise/);
-  const bad = spawnSync(SUPERVISE, ['--no-such-option'], { timeout: 10_000, encoding: 'utf8' });
+  const bad = spawnSync(SUPERVISE, ['--no-such-option'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /Unknown argument/);
 });
 
 Env("should keep launch mode's options to launch mode: decode and view neither list nor take them", () => {
-  const top = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000, encoding: 'utf8' });
+  const top = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.match(top.stdout, /--events/);
   for (const cmd of ['decode', 'view']) {
-    const help = spawnSync(SUPERVISE, [cmd, '--help'], { timeout: 10_000, encoding: 'utf8' });
+    const help = spawnSync(SUPERVISE, [cmd, '--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
     assert.is(help.status, 0);
     assert.match(help.stdout, new RegExp(`supervise ${cmd}`));
     assert.not.match(help.stdout, /--events|--grace|--status-fd/, `${cmd} --help`);
   }
-  const bad = spawnSync(SUPERVISE, ['decode', '--grace', '1s', '/dev/null'], { timeout: 10_000, encoding: 'utf8' });
+  const bad = spawnSync(SUPERVISE, ['decode', '--grace', '1s', '/dev/null'], {
+    timeout: 10_000 * SLACK,
+    encoding: 'utf8',
+  });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /Unknown argument: grace/);
 });

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ROOT, SUPERVISE, alive, isElf, isRoot, killQuietly, until, within } from './procs.ts';
+import { ROOT, SLACK, SUPERVISE, alive, isElf, isRoot, killQuietly, until, within } from './procs.ts';
 
 const PTY = path.join(ROOT, 'test/fixtures/pty.py');
 const COUNT = path.join(ROOT, 'test/fixtures/count-signals.py');
@@ -64,10 +64,12 @@ interface PtyResult {
 
 /** argv on a new pty (session leader, controlling terminal), driven by `steps`. */
 function onPty(argv: string[], steps: string[], seconds = 10): PtyResult {
-  const r = spawnSync('python3', [PTY, String(seconds), ...argv], {
+  // The pty driver's own bound, stretched for a loaded machine as until() and within() are.
+  const bound = seconds * SLACK;
+  const r = spawnSync('python3', [PTY, String(bound), ...argv], {
     input: `${steps.join('\n')}\n`,
     encoding: 'utf8',
-    timeout: (seconds + 10) * 1000,
+    timeout: (bound + 10) * 1000,
   });
   try {
     return JSON.parse(r.stdout) as PtyResult;

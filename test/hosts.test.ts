@@ -18,6 +18,7 @@ import {
   until,
   within,
   type StatusRecord,
+  SLACK,
 } from './procs.ts';
 
 const NATIVE = path.join(ROOT, 'bin/supervise');
@@ -317,20 +318,24 @@ const bare = suite('the native binary as a client execs it');
 
 if (nativeBuilt) {
   bare('should run from / with an empty environment, in both modes', () => {
-    const p = spawnSync('env', ['-i', NATIVE], { cwd: '/', input: '', timeout: 10_000 });
+    const p = spawnSync('env', ['-i', NATIVE], { cwd: '/', input: '', timeout: 10_000 * SLACK });
     assert.is(p.status, 0, p.stderr?.toString());
-    const l = spawnSync('env', ['-i', NATIVE, '--', '/bin/sh', '-c', 'exit 9'], { cwd: '/', timeout: 10_000 });
+    const l = spawnSync('env', ['-i', NATIVE, '--', '/bin/sh', '-c', 'exit 9'], { cwd: '/', timeout: 10_000 * SLACK });
     assert.is(l.status, 9, l.stderr?.toString());
     // PATH is not set: the command is looked up along the default path.
-    const t = spawnSync('env', ['-i', NATIVE, '--', 'true'], { cwd: '/', timeout: 10_000 });
+    const t = spawnSync('env', ['-i', NATIVE, '--', 'true'], { cwd: '/', timeout: 10_000 * SLACK });
     assert.is(t.status, 0, t.stderr?.toString());
   });
 
   bare('should hand --help to the full command line even without PATH', () => {
-    const h = spawnSync('env', ['-i', NATIVE, '--help'], { cwd: '/', timeout: 20_000, encoding: 'utf8' });
+    const h = spawnSync('env', ['-i', NATIVE, '--help'], { cwd: '/', timeout: 20_000 * SLACK, encoding: 'utf8' });
     assert.is(h.status, 0, h.stderr);
     assert.match(h.stdout, /^Usage: supervise/);
-    const bad = spawnSync('env', ['-i', NATIVE, '--no-such-option'], { cwd: '/', timeout: 20_000, encoding: 'utf8' });
+    const bad = spawnSync('env', ['-i', NATIVE, '--no-such-option'], {
+      cwd: '/',
+      timeout: 20_000 * SLACK,
+      encoding: 'utf8',
+    });
     assert.is(bad.status, 2);
     assert.is(bad.stdout, '');
     assert.match(bad.stderr, /^supervise: /);

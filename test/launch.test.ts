@@ -22,6 +22,7 @@ import {
   until,
   within,
   type StatusRecord,
+  SLACK,
 } from './procs.ts';
 import { parseArgs, launchArgv, type LaunchOptions } from '../cli/args.ts';
 import { runCore } from '../cli/host.ts';
@@ -148,7 +149,7 @@ async function assertAllDead(r: Run, how: string): Promise<void> {
 
 /** Runs supervise to completion: status, stdout, stderr. */
 function runSync(args: string[], input?: string) {
-  return spawnSync(SUPERVISE, args, { input, encoding: 'utf8', timeout: 15_000 });
+  return spawnSync(SUPERVISE, args, { input, encoding: 'utf8', timeout: 15_000 * SLACK });
 }
 
 // ---
@@ -320,7 +321,7 @@ Passing('should leave a pipeline unchanged: seq | supervise -- grep 7 | wc -l', 
   const plain = spawnSync('sh', ['-c', 'seq 1 200000 | grep 7 | wc -l'], { encoding: 'utf8' });
   const sup = spawnSync('sh', ['-c', `seq 1 200000 | ${SUPERVISE} -- grep 7 | wc -l`], {
     encoding: 'utf8',
-    timeout: 15_000,
+    timeout: 15_000 * SLACK,
   });
   assert.is(sup.stdout.trim(), plain.stdout.trim());
   assert.is(sup.stdout.trim(), '81902');
@@ -580,7 +581,7 @@ function descendants(pid: number): number[] {
 }
 
 /** Whether this machine lets us create a PID namespace (root, or user namespaces). */
-const pidNsWorks = spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { encoding: 'utf8', timeout: 15_000 });
+const pidNsWorks = spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { encoding: 'utf8', timeout: 15_000 * SLACK });
 
 Kill('should leave nothing alive after a SIGKILL of supervise with --pid-ns', async () => {
   if (pidNsWorks.status !== 0) {

@@ -27,6 +27,7 @@ import {
   until,
   within,
   type Tree,
+  SLACK,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
 
@@ -519,7 +520,7 @@ RootOnly('should exit 1 with a clear error when /proc is unmounted or replaced',
   for (const how of ['umount -l /proc', 'mount -t tmpfs none /proc']) {
     const r = spawnSync('unshare', ['-m', 'sh', '-c', `${how} && exec "$0"`, SUPERVISE], {
       input: '',
-      timeout: 20_000,
+      timeout: 20_000 * SLACK,
       encoding: 'utf8',
     });
     assert.is(r.status, 1, `${how}: ${r.stderr}`);
@@ -583,9 +584,9 @@ Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody
 
 // Launch mode's --pid-ns is built on another branch: this case runs once `supervise --help`
 // offers it (and a `--pid-ns -- true` works here), and says it is pending otherwise.
-const help = spawnSync(SUPERVISE, ['--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+const help = spawnSync(SUPERVISE, ['--help'], { encoding: 'utf8', timeout: 10_000 * SLACK }).stdout ?? '';
 const pidNsWorks =
-  /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 }).status === 0;
+  /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 * SLACK }).status === 0;
 if (!pidNsWorks) {
   // Not registered as a skipped test: it is pending work, not a test this machine cannot run.
   console.log(
