@@ -289,14 +289,15 @@ export function isElf(file: string): boolean {
 export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
 
 // The escape set: every way a descendant tries to leave its tree. Each announces its pids
-// (8 in all).
+// (8 in all). Their sleeps (71 s) outlast any wait of a test on a loaded machine: a test that
+// finds one dead knows supervise killed it.
 export const ESCAPES = [
-  'sleep 7.11 & echo $! >&3; wait',
-  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
-  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
-  'setsid sleep 7.14 & echo $! >&3; wait',
-  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
-  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
+  'sleep 71.1 & echo $! >&3; wait',
+  '(sleep 71.2 & echo $! >&3; wait) & echo $! >&3; wait',
+  'nohup sleep 71.3 >/dev/null 2>&1 & echo $! >&3; wait',
+  'setsid sleep 71.4 & echo $! >&3; wait',
+  'nohup setsid sleep 71.5 >/dev/null 2>&1 & echo $! >&3; wait',
+  "sh -c 'sleep 71.6 & echo $! >&3' & wait; sleep 71.7 & echo $! >&3; wait",
 ];
 
 /** A shell command: N children of one parent, blocked on a pipe, all exiting (status

@@ -561,10 +561,10 @@ Death.after.each(cleanupAll);
 
 Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody tears down)', async () => {
   const t = await startTree([
-    'sleep 7.91 & echo $! >&3; wait',
-    "sh -c 'sleep 7.92 & echo $! >&3'",
-    'setsid sleep 7.93 & echo $! >&3; wait',
-    'echo $$ >&3; exec sleep 7.94',
+    'sleep 79.1 & echo $! >&3; wait',
+    "sh -c 'sleep 79.2 & echo $! >&3'",
+    'setsid sleep 79.3 & echo $! >&3; wait',
+    'echo $$ >&3; exec sleep 79.4',
   ]);
   await until(() => t.announced.length === 4, 10_000, 'the tree');
   await sleep(200);
