@@ -91,7 +91,7 @@ Records('should report 500 children exiting at once, each exactly once', async (
 });
 
 Records('should not lose a record while the reader stalls for a second (fds 0 and 1 one socket)', async () => {
-  const t = await startTree([EXIT_500, 'sleep 7.33'], { shared: true, paused: true });
+  const t = await startTree([EXIT_500, 'sleep 73.3'], { shared: true, paused: true });
   await until(() => t.announced.length === 500, 15_000, '500 children to start');
   await sleep(1000); // all 500 have exited; nobody reads
   assert.ok(alive(t.pid), 'supervise is alive while its reader stalls');
@@ -109,7 +109,7 @@ const Control = suite('control records');
 Control.after.each(cleanupAll);
 
 Control('should kill a child through the control channel (CLD_KILLED, status 9)', async () => {
-  const t = await startTree(['sleep 7.21']);
+  const t = await startTree(['sleep 72.1']);
   t.send(t.children[0], SIGKILL);
   const [r] = await t.waitRecords(1);
   assert.is(r.pid, t.children[0]);
@@ -118,7 +118,7 @@ Control('should kill a child through the control channel (CLD_KILLED, status 9)'
 });
 
 Control('should signal an adopted orphan', async () => {
-  const t = await startTree(["sh -c 'sleep 7.22 & echo $! >&3'"]);
+  const t = await startTree(["sh -c 'sleep 72.2 & echo $! >&3'"]);
   await until(() => t.announced.length === 1, 5000, 'the orphan');
   await t.waitRecords(1); // the intermediate shells are gone: the sleep is adopted
   const orphan = t.announced[0];
@@ -138,7 +138,7 @@ Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN',
   const b = bystander();
   try {
     await b.ready;
-    const t = await startTree(['sleep 7.23']);
+    const t = await startTree(['sleep 72.3']);
     for (const pid of [b.pid, process.pid, 1, 0, -1, -2147483648]) t.send(pid, SIGWINCH);
     t.send(t.children[0], SIGKILL); // proves the records before it were read
     await t.waitRecords(1);
@@ -155,7 +155,7 @@ Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN',
 });
 
 Control('should parse records written one byte at a time on a stream socket', async () => {
-  const t = await startTree(['sleep 7.24']);
+  const t = await startTree(['sleep 72.4']);
   const rec = Buffer.alloc(8);
   rec.writeInt32LE(t.children[0], 0);
   rec.writeInt32LE(SIGKILL, 4);
@@ -175,7 +175,7 @@ Control('should survive garbage and a trailing partial record, signalling nothin
   };
   process.on('SIGWINCH', onWinch);
   try {
-    const t = await startTree(['sleep 7.25 & echo $! >&3; wait']);
+    const t = await startTree(['sleep 72.5 & echo $! >&3; wait']);
     await until(() => t.announced.length === 1, 5000, 'the tree');
     t.control.write(Buffer.from('garbage! this is not a control stream at all....', 'latin1'));
     t.control.write(Buffer.alloc(64, 0xff));
@@ -226,7 +226,7 @@ Teardown('should finish tear-down when the status reader is gone early', async (
 });
 
 Teardown('should tear down a nested supervise whole', async () => {
-  const inner = `sleep 7.42 | python3 ${LAUNCH} --pass-fd 3 ${SUPERVISE} 'sleep 7.43 & echo $! >&3; wait' >/dev/null`;
+  const inner = `sleep 74.2 | python3 ${LAUNCH} --pass-fd 3 ${SUPERVISE} 'sleep 74.3 & echo $! >&3; wait' >/dev/null`;
   const t = await startTree([inner]);
   await until(() => t.announced.length === 1, 10_000, 'the inner tree');
   await sleep(300);
@@ -251,7 +251,7 @@ for (const mode of ['ignore', 'block'] as const) {
 }
 
 Env('should open every fd of its own close-on-exec', async () => {
-  const t = await startTree(['sleep 7.31']);
+  const t = await startTree(['sleep 73.1']);
   await sleep(700); // past start-up
   const flags = readdirSync(`/proc/${t.pid}/fdinfo`)
     .map(Number)
@@ -318,7 +318,7 @@ RootOnly('should not let a recycled pid be signalled (root: ns_last_pid)', async
   // Taking a freed pid can miss when something else on the machine takes it first: then
   // the scenario is set up again (a new tree, a new freed pid), at most three times.
   for (let attempt = 1; ; attempt++) {
-    const t = await startTree(['sleep 7.51', 'exit 0']);
+    const t = await startTree(['sleep 75.1', 'exit 0']);
     const reaped = t.children[1];
     await until(() => t.records.some((r) => r.pid === reaped), 5000, 'the short child to be reaped');
     const b = bystander('python3', reaped);

@@ -221,7 +221,7 @@ Teardown('should let a TERM-trapping CMD finish inside --grace, then kill the re
 });
 
 Teardown('should SIGKILL the whole tree when --grace expires, and exit 137 (CMD died of SIGKILL)', async () => {
-  const r = await escapeRun(['--grace', '700ms'], `trap 'echo trapped' TERM; sleep 7.61 & wait; sleep 7.62`);
+  const r = await escapeRun(['--grace', '700ms'], `trap 'echo trapped' TERM; sleep 76.1 & wait; sleep 76.2`);
   process.kill(r.pid, 'SIGTERM');
   const t0 = Date.now();
   const { code, at } = await within(r.exited, 10_000, 'exit');
@@ -603,7 +603,7 @@ Kill('should leave nothing alive after a SIGKILL of supervise with --pid-ns', as
 
 Kill('should forward TERM to a shell CMD with --pid-ns (it is not PID 1) and report its status', async () => {
   if (pidNsWorks.status !== 0) return;
-  const r = await launch(['--pid-ns', '--', 'sh', '-c', 'echo $$ >&3; sleep 7.91 & wait']);
+  const r = await launch(['--pid-ns', '--', 'sh', '-c', 'echo $$ >&3; sleep 79.1 & wait']);
   await until(() => r.announced.length === 1, 15_000, 'CMD');
   assert.ok(r.announced[0] > 1, 'CMD is not PID 1 of the namespace');
   r.announced = [];
@@ -635,7 +635,7 @@ RootOnly('should reap 100 orphans as PID 1 of a PID namespace, leaving no zombie
       '--',
       'sh',
       '-c',
-      'for i in $(seq 100); do (sleep 0.3 &) ; done; echo ok >&3; sleep 7.81',
+      'for i in $(seq 100); do (sleep 0.3 &) ; done; echo ok >&3; sleep 78.1',
     ],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
   );
