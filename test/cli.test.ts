@@ -16,6 +16,7 @@ import {
   isRoot,
   sleep,
   startTree,
+  stillAlive,
   until,
   within,
   type Tree,
@@ -40,8 +41,8 @@ async function assertAllDead(t: Tree, how: string): Promise<void> {
   // A dying process closes its files before it turns zombie: under load the oracle's EOF
   // can come first, so give the last ones a moment.
   const pids = [...t.announced, ...t.children];
-  await until(() => !pids.some(alive), 2000, 'the dying to turn zombie').catch(() => {});
-  for (const pid of pids) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
+  await until(() => !pids.some(stillAlive), 2000, 'the dying to turn zombie').catch(() => {});
+  for (const pid of pids) assert.not.ok(stillAlive(pid), `pid ${pid} survived ${how}`);
 }
 
 // 500 children of one parent that exits: they are adopted, then all exit at once.

@@ -17,6 +17,8 @@ import {
   catches,
   isRoot,
   killQuietly,
+  noteBirth,
+  stillAlive,
   parseStatus,
   sleep,
   until,
@@ -92,7 +94,11 @@ async function launch(args: string[], opts: { statusFd?: boolean; waitReady?: bo
     text += d;
     const lines = text.split('\n');
     text = lines.pop()!;
-    for (const l of lines) if (/^\d+$/.test(l.trim())) run.announced.push(Number(l));
+    for (const l of lines)
+      if (/^\d+$/.test(l.trim())) {
+        run.announced.push(Number(l));
+        noteBirth(Number(l));
+      }
   });
   proc.stdout!.setEncoding('utf8');
   proc.stdout!.on('data', (d) => {
@@ -143,8 +149,8 @@ async function assertAllDead(r: Run, how: string): Promise<void> {
   await within(r.oracleClosed, 10_000, `every process of the tree to die (${how})`);
   // A dying process closes its files before it turns zombie: under load the oracle's EOF
   // can come first, so give the last ones a moment.
-  await until(() => !r.announced.some(alive), 2000, 'the dying to turn zombie').catch(() => {});
-  for (const pid of r.announced) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
+  await until(() => !r.announced.some(stillAlive), 2000, 'the dying to turn zombie').catch(() => {});
+  for (const pid of r.announced) assert.not.ok(stillAlive(pid), `pid ${pid} survived ${how}`);
 }
 
 /** Runs supervise to completion: status, stdout, stderr. */

@@ -64,6 +64,31 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** The start time of `pid` (field 22 of /proc/PID/stat, clock ticks since boot), 0 once gone. */
+export function startTime(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return 0;
+  }
+}
+
+const births = new Map<number, number>();
+
+/** Notes who `pid` is now (its start time): call it when the process announces itself. */
+export function noteBirth(pid: number): void {
+  births.set(pid, startTime(pid));
+}
+
+/** alive(), and still the process noteBirth() saw: on a busy machine pids wrap within
+ *  seconds (pid_max 32,768), so after a tree's oracle closed its pids may be other
+ *  processes' already. */
+export function stillAlive(pid: number): boolean {
+  const born = births.get(pid);
+  return alive(pid) && (born === undefined || startTime(pid) === born);
+}
+
 /** Whether process `pid` has a handler for signal `sig` (SigCgt in /proc/PID/status). */
 export function catches(pid: number, sig: number): boolean {
   try {
@@ -209,7 +234,11 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
     announcedText += d;
     const lines = announcedText.split('\n');
     announcedText = lines.pop()!;
-    for (const l of lines) if (/^\d+$/.test(l.trim())) tree.announced.push(Number(l));
+    for (const l of lines)
+      if (/^\d+$/.test(l.trim())) {
+        tree.announced.push(Number(l));
+        noteBirth(Number(l));
+      }
   });
   let pending = Buffer.alloc(0);
   const onStatus = (d: Buffer) => {
@@ -229,6 +258,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   await until(() => /pids:/.test(tree.stderr) || proc.exitCode !== null, 10_000, 'the launcher');
   const m = /pids:([ \d]*)\n/.exec(tree.stderr);
   tree.children = m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  for (const pid of tree.children) noteBirth(pid);
   // Until supervise has installed its handlers (Node starts in ~100 ms), a SIGTERM would
   // find Node's defaults: wait for its SIGCHLD handler, unless it has exited already.
   await until(
