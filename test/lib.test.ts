@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { spawn, SubprocessError, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
-import { ROOT, alive, bystander, isRoot, killQuietly, sleep, until, within } from './procs.ts';
+import { ROOT, alive, bystander, isRoot, killQuietly, noteBirth, sleep, stillAlive, until, within } from './procs.ts';
 
 const started = new Set<number>();
 /** Kills every pid a test saw, whatever happened to the test. */
@@ -55,7 +55,10 @@ async function escapeTree(options: Parameters<typeof spawn>[2] = {}): Promise<Es
   started.add(await within(sub.spawned, 10_000, 'the spawned record'));
   await until(() => err.includes('ready'), 10_000, 'the escape set to start');
   const pids = pidsIn(err);
-  for (const p of pids) started.add(p);
+  for (const p of pids) {
+    started.add(p);
+    noteBirth(p);
+  }
   assert.is(pids.length, ESCAPE_PIDS);
   return { sub, pids: [sub.pid!, ...pids], oracle };
 }
@@ -63,7 +66,7 @@ async function escapeTree(options: Parameters<typeof spawn>[2] = {}): Promise<Es
 async function assertNoSurvivors(pids: number[], oracle: Promise<void>, how: string): Promise<void> {
   await within(oracle, 10_000, `every process of the tree to die (${how})`);
   // The oracle closes as a process starts exiting, a moment before it is a zombie.
-  await until(() => !pids.some(alive), 3000, `no pid alive after ${how}: ${pids.filter(alive)}`);
+  await until(() => !pids.some(stillAlive), 3000, `no pid alive after ${how}: ${pids.filter(stillAlive)}`);
 }
 
 const Basics = suite('lib: results');
