@@ -352,7 +352,7 @@ Passing('should forward every caught signal to CMD, each as itself, in the order
       '    if n == signal.SIGTERM: sys.exit(0)',
       ...names.map((n) => `signal.signal(signal.SIG${n}, on)`),
       'print("ready", flush=True)',
-      'time.sleep(7.71)',
+      'time.sleep(77.1)', // outlasts the ten signals at any load: it ends by the TERM
     ].join('\n'),
   ]);
   await until(() => r.stdout.includes('ready'), 10_000, 'the signal printer');
