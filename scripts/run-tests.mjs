@@ -9,7 +9,7 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const timeoutSec = Number(process.env.TEST_TIMEOUT || 300);
+const timeoutSec = Number(process.env.TEST_TIMEOUT || 900); // a bound for a loaded machine (CI)
 const filters = process.argv.slice(2);
 const files = readdirSync(path.join(root, 'test'))
   .filter((f) => f.endsWith('.test.ts'))

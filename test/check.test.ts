@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './procs.ts';
+import { ROOT, SLACK } from './procs.ts';
 
 const BIOME = path.join(ROOT, 'node_modules/.bin/biome');
 const Check = suite('make check');
@@ -21,7 +21,7 @@ Check.after(() => rmSync(dir, { recursive: true, force: true }));
 function biome(file: string) {
   const r = spawnSync(BIOME, ['ci', '--colors=off', '--vcs-enabled=false', `--config-path=${ROOT}/biome.json`, file], {
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 30_000 * SLACK,
   });
   return { status: r.status, out: r.stdout + r.stderr };
 }

@@ -16,9 +16,11 @@ import {
   isRoot,
   sleep,
   startTree,
+  stillAlive,
   until,
   within,
   type Tree,
+  SLACK,
 } from './procs.ts';
 
 const CLD_EXITED = 1,
@@ -39,8 +41,8 @@ async function assertAllDead(t: Tree, how: string): Promise<void> {
   // A dying process closes its files before it turns zombie: under load the oracle's EOF
   // can come first, so give the last ones a moment.
   const pids = [...t.announced, ...t.children];
-  await until(() => !pids.some(alive), 2000, 'the dying to turn zombie').catch(() => {});
-  for (const pid of pids) assert.not.ok(alive(pid), `pid ${pid} survived ${how}`);
+  await until(() => !pids.some(stillAlive), 2000, 'the dying to turn zombie').catch(() => {});
+  for (const pid of pids) assert.not.ok(stillAlive(pid), `pid ${pid} survived ${how}`);
 }
 
 // 500 children of one parent that exits: they are adopted, then all exit at once.
@@ -90,7 +92,7 @@ Records('should report 500 children exiting at once, each exactly once', async (
 });
 
 Records('should not lose a record while the reader stalls for a second (fds 0 and 1 one socket)', async () => {
-  const t = await startTree([EXIT_500, 'sleep 7.33'], { shared: true, paused: true });
+  const t = await startTree([EXIT_500, 'sleep 73.3'], { shared: true, paused: true });
   await until(() => t.announced.length === 500, 15_000, '500 children to start');
   await sleep(1000); // all 500 have exited; nobody reads
   assert.ok(alive(t.pid), 'supervise is alive while its reader stalls');
@@ -108,7 +110,7 @@ const Control = suite('control records');
 Control.after.each(cleanupAll);
 
 Control('should kill a child through the control channel (CLD_KILLED, status 9)', async () => {
-  const t = await startTree(['sleep 7.21']);
+  const t = await startTree(['sleep 72.1']);
   t.send(t.children[0], SIGKILL);
   const [r] = await t.waitRecords(1);
   assert.is(r.pid, t.children[0]);
@@ -117,7 +119,7 @@ Control('should kill a child through the control channel (CLD_KILLED, status 9)'
 });
 
 Control('should signal an adopted orphan', async () => {
-  const t = await startTree(["sh -c 'sleep 7.22 & echo $! >&3'"]);
+  const t = await startTree(["sh -c 'sleep 72.2 & echo $! >&3'"]);
   await until(() => t.announced.length === 1, 5000, 'the orphan');
   await t.waitRecords(1); // the intermediate shells are gone: the sleep is adopted
   const orphan = t.announced[0];
@@ -137,7 +139,7 @@ Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN',
   const b = bystander();
   try {
     await b.ready;
-    const t = await startTree(['sleep 7.23']);
+    const t = await startTree(['sleep 72.3']);
     for (const pid of [b.pid, process.pid, 1, 0, -1, -2147483648]) t.send(pid, SIGWINCH);
     t.send(t.children[0], SIGKILL); // proves the records before it were read
     await t.waitRecords(1);
@@ -154,7 +156,7 @@ Control('should refuse a sibling, its parent, pid 1, pid 0, pid -1 and INT_MIN',
 });
 
 Control('should parse records written one byte at a time on a stream socket', async () => {
-  const t = await startTree(['sleep 7.24']);
+  const t = await startTree(['sleep 72.4']);
   const rec = Buffer.alloc(8);
   rec.writeInt32LE(t.children[0], 0);
   rec.writeInt32LE(SIGKILL, 4);
@@ -174,7 +176,7 @@ Control('should survive garbage and a trailing partial record, signalling nothin
   };
   process.on('SIGWINCH', onWinch);
   try {
-    const t = await startTree(['sleep 7.25 & echo $! >&3; wait']);
+    const t = await startTree(['sleep 72.5 & echo $! >&3; wait']);
     await until(() => t.announced.length === 1, 5000, 'the tree');
     t.control.write(Buffer.from('garbage! this is not a control stream at all....', 'latin1'));
     t.control.write(Buffer.alloc(64, 0xff));
@@ -225,7 +227,7 @@ Teardown('should finish tear-down when the status reader is gone early', async (
 });
 
 Teardown('should tear down a nested supervise whole', async () => {
-  const inner = `sleep 7.42 | python3 ${LAUNCH} --pass-fd 3 ${SUPERVISE} 'sleep 7.43 & echo $! >&3; wait' >/dev/null`;
+  const inner = `sleep 74.2 | python3 ${LAUNCH} --pass-fd 3 ${SUPERVISE} 'sleep 74.3 & echo $! >&3; wait' >/dev/null`;
   const t = await startTree([inner]);
   await until(() => t.announced.length === 1, 10_000, 'the inner tree');
   await sleep(300);
@@ -250,7 +252,7 @@ for (const mode of ['ignore', 'block'] as const) {
 }
 
 Env('should open every fd of its own close-on-exec', async () => {
-  const t = await startTree(['sleep 7.31']);
+  const t = await startTree(['sleep 73.1']);
   await sleep(700); // past start-up
   const flags = readdirSync(`/proc/${t.pid}/fdinfo`)
     .map(Number)
@@ -267,7 +269,7 @@ Env('should open every fd of its own close-on-exec', async () => {
 });
 
 Env('should start with an empty environment and from any directory', async () => {
-  const r = spawnSync('env', ['-i', SUPERVISE], { cwd: '/', input: '', timeout: 10_000 });
+  const r = spawnSync('env', ['-i', SUPERVISE], { cwd: '/', input: '', timeout: 10_000 * SLACK });
   assert.is(r.status, 0, String(r.stderr));
   assert.is(r.stdout.length, 0);
 });
@@ -275,30 +277,33 @@ Env('should start with an empty environment and from any directory', async () =>
 Env("should run docs/protocol.md's Python example as documented", () => {
   const readme = readFileSync(`${ROOT}/docs/protocol.md`, 'utf8');
   const code = /```python\n([\s\S]*?)```/.exec(readme)![1];
-  const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000, encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', code], { cwd: ROOT, timeout: 20_000 * SLACK, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^pid \d+: code 1 status 0\npid \d+: code 1 status 3\ntorn down: \d+\n$/);
 });
 
 Env('should print usage for --help and refuse unknown arguments', () => {
-  const help = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000, encoding: 'utf8' });
+  const help = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.is(help.status, 0);
   assert.match(help.stdout, /Usage: supervise/);
-  const bad = spawnSync(SUPERVISE, ['--no-such-option'], { timeout: 10_000, encoding: 'utf8' });
+  const bad = spawnSync(SUPERVISE, ['--no-such-option'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /Unknown argument/);
 });
 
 Env("should keep launch mode's options to launch mode: decode and view neither list nor take them", () => {
-  const top = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000, encoding: 'utf8' });
+  const top = spawnSync(SUPERVISE, ['--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
   assert.match(top.stdout, /--events/);
   for (const cmd of ['decode', 'view']) {
-    const help = spawnSync(SUPERVISE, [cmd, '--help'], { timeout: 10_000, encoding: 'utf8' });
+    const help = spawnSync(SUPERVISE, [cmd, '--help'], { timeout: 10_000 * SLACK, encoding: 'utf8' });
     assert.is(help.status, 0);
     assert.match(help.stdout, new RegExp(`supervise ${cmd}`));
     assert.not.match(help.stdout, /--events|--grace|--status-fd/, `${cmd} --help`);
   }
-  const bad = spawnSync(SUPERVISE, ['decode', '--grace', '1s', '/dev/null'], { timeout: 10_000, encoding: 'utf8' });
+  const bad = spawnSync(SUPERVISE, ['decode', '--grace', '1s', '/dev/null'], {
+    timeout: 10_000 * SLACK,
+    encoding: 'utf8',
+  });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /Unknown argument: grace/);
 });
@@ -314,7 +319,7 @@ RootOnly('should not let a recycled pid be signalled (root: ns_last_pid)', async
   // Taking a freed pid can miss when something else on the machine takes it first: then
   // the scenario is set up again (a new tree, a new freed pid), at most three times.
   for (let attempt = 1; ; attempt++) {
-    const t = await startTree(['sleep 7.51', 'exit 0']);
+    const t = await startTree(['sleep 75.1', 'exit 0']);
     const reaped = t.children[1];
     await until(() => t.records.some((r) => r.pid === reaped), 5000, 'the short child to be reaped');
     const b = bystander('python3', reaped);

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until } from './procs.ts';
+import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until, SLACK } from './procs.ts';
 import { realRun, ESCAPEE, DOUBLE_FORKED } from './real-run.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
 import { loadCodec } from '../codec/node.ts';
@@ -22,7 +22,7 @@ import { encodeControlRef, encodeStatusRef, encodeEventsRef, concatBytes, type I
 import { syntheticLog } from './synthetic-log.ts';
 
 function run(args: string[], input?: Uint8Array) {
-  const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 10_000 });
+  const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 10_000 * SLACK });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), bytes: r.stdout };
 }
 const lines = (s: string) => s.split('\n').filter(Boolean);
@@ -362,7 +362,7 @@ V2('should stop quietly, status 0, when its reader leaves (| head -1), in every 
         ['-c', `"$0" decode --format ${format} "$1" | head -1 >/dev/null; echo "$?"`, SUPERVISE, file],
         {
           encoding: 'utf8',
-          timeout: 20_000,
+          timeout: 20_000 * SLACK,
         },
       );
       noStack(r.stderr);
@@ -371,7 +371,11 @@ V2('should stop quietly, status 0, when its reader leaves (| head -1), in every 
     }
     // The negative control: the same command with its reader left in place exits 0 too, and
     // prints every record.
-    const all = spawnSync(SUPERVISE, ['decode', file], { encoding: 'utf8', timeout: 20_000, maxBuffer: 1 << 26 });
+    const all = spawnSync(SUPERVISE, ['decode', file], {
+      encoding: 'utf8',
+      timeout: 20_000 * SLACK,
+      maxBuffer: 1 << 26,
+    });
     assert.is(all.status, 0);
     assert.is(lines(all.stdout).length, 20_000);
   } finally {
@@ -561,7 +565,7 @@ Send('should drive a real supervise through a fifo, with decode reading its stat
       /* closed */
     }
     if (child) killQuietly(child);
-    killQuietly(sh.pid!);
+    sh.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

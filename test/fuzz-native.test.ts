@@ -24,7 +24,7 @@ import {
 import { CLD_EXITED, CLD_KILLED, EVENTS_PPID, EVENTS_RECORD, EVENTS_VERSION_AT } from '../assembly/protocol.ts';
 import { frame, unframe } from '../fuzz/input.ts';
 import { seeds } from '../fuzz/seeds.ts';
-import { ROOT } from './procs.ts';
+import { ROOT, SLACK } from './procs.ts';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 const REPLAY = path.join(ROOT, 'build/fuzz/codec-replay');
@@ -82,7 +82,7 @@ function replayJs(input: Uint8Array): Summary {
 
 /** codec-replay on the files: its summary line of each (a broken invariant aborts it). */
 function replayNative(files: string[]): Summary[] {
-  const r = spawnSync(REPLAY, files, { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(REPLAY, files, { encoding: 'utf8', timeout: 20_000 * SLACK });
   assert.is(r.status, 0, `codec-replay: ${r.status ?? r.signal}\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   assert.is(lines.length, files.length);

@@ -18,6 +18,7 @@ import {
   until,
   within,
   type StatusRecord,
+  SLACK,
 } from './procs.ts';
 
 const NATIVE = path.join(ROOT, 'bin/supervise');
@@ -38,6 +39,8 @@ interface Run {
   control: Writable;
   oracleClosed: Promise<void>;
   oracleIsClosed: () => boolean;
+  /** Resolves at the end of the status stream (every record read). */
+  statusEnded: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(): void;
 }
@@ -66,10 +69,14 @@ function start(argv: string[], opts: { env?: NodeJS.ProcessEnv; statusOnFd4?: bo
       }),
     ),
     oracleIsClosed: () => closed,
+    statusEnded: new Promise((r) => {
+      status.on('end', () => r());
+      status.on('close', () => r());
+    }),
     exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
     kill() {
       if (!closed) for (const p of [...run.announced, ...run.children]) killQuietly(p);
-      killQuietly(run.pid);
+      proc.kill('SIGKILL');
     },
   };
   proc.stdin!.on('error', () => {});
@@ -110,20 +117,25 @@ const PROTOCOL_SCRIPT = [
   'sh -c "sleep 0.6; exit 5" & echo $! >&3; exit 0',
   'echo $$ >&3; exec sleep 8.31',
 ];
-const PROTOCOL_EXPECTED = ['17/1/0', '17/1/3', '17/2/10', '17/1/5', '17/2/15'];
+const PROTOCOL_EXPECTED = [...['17/1/0', '17/1/3', '17/2/10', '17/1/5'].sort(), '17/2/15'];
 
 async function protocolRun(sup: string): Promise<{ shapes: string[]; code: number | null }> {
   const run = start(['python3', LAUNCH, '--pass-fd', '3', sup, ...PROTOCOL_SCRIPT]);
   try {
     await until(() => run.children.length === 4, 10_000, 'the launcher');
-    await sleep(800);
+    // The TERM for D once the four others are reported (not at a guessed 0.8 s).
+    await until(() => run.records.length === 4, 10_000, 'the records of C, A, B and O');
     run.control.write(controlRecord(run.children[3], 15));
     run.control.write(controlRecord(1, 15));
-    await sleep(200);
+    await until(() => run.records.length === 5, 10_000, "D's record");
     run.control.end();
     const { code } = await within(run.exited, 10_000, 'supervise to exit');
     await within(run.oracleClosed, 5_000, 'the oracle');
-    return { shapes: run.records.map(shape), code };
+    await within(run.statusEnded, 5_000, 'the end of the status stream');
+    // C, A, B and O are independent processes: a loaded machine may run their sleeps late
+    // and out of order, so the first four are compared as a set.
+    const shapes = run.records.map(shape);
+    return { shapes: [...shapes.slice(0, 4).sort(), ...shapes.slice(4)], code };
   } finally {
     run.kill();
   }
@@ -133,7 +145,12 @@ async function protocolRun(sup: string): Promise<{ shapes: string[]; code: numbe
 // itself; without, it and its sleep are SIGKILLed when CMD exits. (A child CMD reaps never
 // reaches supervise.)
 const LAUNCH_CASES: Array<[string[], string, string[]]> = [
-  [['--wait-all'], '(sleep 0.3; exit 4) & echo $! >&3; exit 6', ['0/21249/0', '17/1/6', '17/1/4']],
+  // The orphan exits once CMD is reaped (kill -0 succeeds on a zombie), not a guessed 0.3 s later.
+  [
+    ['--wait-all'],
+    'p=$$; (while kill -0 $p 2>/dev/null; do sleep 0.05; done; exit 4) & echo $! >&3; exit 6',
+    ['0/21249/0', '17/1/6', '17/1/4'],
+  ],
   [[], '(sleep 8.32; exit 4) & echo $! >&3; sleep 0.2; exit 6', ['0/21249/0', '17/1/6', '17/2/9', '17/2/9']],
 ];
 
@@ -146,6 +163,7 @@ async function launchRun(
   try {
     const { code } = await within(run.exited, 10_000, 'supervise to exit');
     await within(run.oracleClosed, 5_000, 'the oracle');
+    await within(run.statusEnded, 5_000, 'the end of the status stream');
     return { shapes: run.records.map(shape), code };
   } finally {
     run.kill();
@@ -269,7 +287,16 @@ if (nativeBuilt && isElf(FAULTY)) {
       ]);
       try {
         await until(() => run.announced.length === 4, 10_000, 'the tree');
-        await sleep(600);
+        // The short child reported (or supervise already gone by the trap), not a guessed 0.6 s.
+        let gone = false;
+        run.exited.then(() => {
+          gone = true;
+        });
+        await until(
+          () => gone || run.records.some((r) => r.pid === run.children[2]),
+          10_000,
+          'the record of the short child',
+        );
         // A control record for a child: one more waitid (the probe), and the first kill.
         run.control.write(controlRecord(run.children[1], 15));
         const { code } = await within(run.exited, 10_000, 'supervise to exit');
@@ -293,20 +320,24 @@ const bare = suite('the native binary as a client execs it');
 
 if (nativeBuilt) {
   bare('should run from / with an empty environment, in both modes', () => {
-    const p = spawnSync('env', ['-i', NATIVE], { cwd: '/', input: '', timeout: 10_000 });
+    const p = spawnSync('env', ['-i', NATIVE], { cwd: '/', input: '', timeout: 10_000 * SLACK });
     assert.is(p.status, 0, p.stderr?.toString());
-    const l = spawnSync('env', ['-i', NATIVE, '--', '/bin/sh', '-c', 'exit 9'], { cwd: '/', timeout: 10_000 });
+    const l = spawnSync('env', ['-i', NATIVE, '--', '/bin/sh', '-c', 'exit 9'], { cwd: '/', timeout: 10_000 * SLACK });
     assert.is(l.status, 9, l.stderr?.toString());
     // PATH is not set: the command is looked up along the default path.
-    const t = spawnSync('env', ['-i', NATIVE, '--', 'true'], { cwd: '/', timeout: 10_000 });
+    const t = spawnSync('env', ['-i', NATIVE, '--', 'true'], { cwd: '/', timeout: 10_000 * SLACK });
     assert.is(t.status, 0, t.stderr?.toString());
   });
 
   bare('should hand --help to the full command line even without PATH', () => {
-    const h = spawnSync('env', ['-i', NATIVE, '--help'], { cwd: '/', timeout: 20_000, encoding: 'utf8' });
+    const h = spawnSync('env', ['-i', NATIVE, '--help'], { cwd: '/', timeout: 20_000 * SLACK, encoding: 'utf8' });
     assert.is(h.status, 0, h.stderr);
     assert.match(h.stdout, /^Usage: supervise/);
-    const bad = spawnSync('env', ['-i', NATIVE, '--no-such-option'], { cwd: '/', timeout: 20_000, encoding: 'utf8' });
+    const bad = spawnSync('env', ['-i', NATIVE, '--no-such-option'], {
+      cwd: '/',
+      timeout: 20_000 * SLACK,
+      encoding: 'utf8',
+    });
     assert.is(bad.status, 2);
     assert.is(bad.stdout, '');
     assert.match(bad.stderr, /^supervise: /);

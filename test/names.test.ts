@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { SUPERVISE } from './procs.ts';
+import { SUPERVISE, SLACK } from './procs.ts';
 import { everyNameStream } from './record-log.ts';
 import { Channel } from '../lib/events.ts';
 import { startFailure } from '../lib/errors.ts';
@@ -16,7 +16,11 @@ const every = everyNameStream();
 
 /** What `supervise decode --json` prints for the stream: (signal by pid) and errno names. */
 function decoded(): { signals: Map<number, string>; errnos: string[] } {
-  const out = execFileSync(SUPERVISE, ['decode', '--json'], { input: every.bytes, encoding: 'utf8', timeout: 20_000 });
+  const out = execFileSync(SUPERVISE, ['decode', '--json'], {
+    input: every.bytes,
+    encoding: 'utf8',
+    timeout: 20_000 * SLACK,
+  });
   const lines = out
     .trim()
     .split('\n')

@@ -5,9 +5,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ROOT, alive, killQuietly, sleep, until, within } from './procs.ts';
+import { ROOT, alive, killQuietly, until, within } from './procs.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 
 const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
@@ -48,9 +49,20 @@ function start(fault: string): Run {
     oracleClosed: new Promise((resolve) => oracle.on('close', () => resolve())),
     kill: () => {
       p.kill('SIGKILL');
-      for (const pid of announced) killQuietly(pid);
+      // Once the oracle has closed every announced pid may be another process's.
+      if (!oracle.closed) for (const pid of announced) killQuietly(pid);
     },
   };
+}
+
+/** The parent pid of `pid` (field 4 of /proc/PID/stat), 0 once it is gone. */
+function ppidOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
 }
 
 // ---
@@ -60,7 +72,8 @@ Fault('should kill the whole tree and exit 70 when a forwarding kill throws', as
   const run = start('kill:1');
   try {
     await until(() => run.announced.length === 4, 10_000, 'the tree');
-    await sleep(300); // the orphan's parent has exited: supervise adopts it
+    // The orphan's parent has exited and supervise adopted it (not a guessed 0.3 s).
+    await until(() => ppidOf(run.announced[2]) === run.pid, 10_000, 'supervise to adopt the orphan');
     process.kill(run.pid, 'SIGWINCH'); // forwarded to CMD: the first kill() throws
     assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
     await within(run.oracleClosed, 5_000, 'every tree process to die');

@@ -64,6 +64,31 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** The start time of `pid` (field 22 of /proc/PID/stat, clock ticks since boot), 0 once gone. */
+export function startTime(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return 0;
+  }
+}
+
+const births = new Map<number, number>();
+
+/** Notes who `pid` is now (its start time): call it when the process announces itself. */
+export function noteBirth(pid: number): void {
+  births.set(pid, startTime(pid));
+}
+
+/** alive(), and still the process noteBirth() saw: on a busy machine pids wrap within
+ *  seconds (pid_max 32,768), so after a tree's oracle closed its pids may be other
+ *  processes' already. */
+export function stillAlive(pid: number): boolean {
+  const born = births.get(pid);
+  return alive(pid) && (born === undefined || startTime(pid) === born);
+}
+
 /** Whether process `pid` has a handler for signal `sig` (SigCgt in /proc/PID/status). */
 export function catches(pid: number, sig: number): boolean {
   try {
@@ -84,11 +109,18 @@ export function killQuietly(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void 
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Resolves when cond() holds, rejects after `ms` with `what` in the message. */
+/** The bounds of until() and within() are written as for an idle machine; the tests run on
+ *  a shared one (CI, load 10-45 on 2 cores), where fork, exec and a Node start-up take many
+ *  times longer. A bound only decides how long a failure takes to be reported, never whether
+ *  a passing test passes: each is stretched by TEST_SLACK (default 6). */
+export const SLACK = Number(process.env.TEST_SLACK) > 0 ? Number(process.env.TEST_SLACK) : 6;
+
+/** Resolves when cond() holds, rejects after `ms` (times SLACK) with `what` in the message. */
 export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
+  const bound = ms * SLACK;
+  const end = Date.now() + bound;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${bound} ms waiting for ${what}`);
     await sleep(10);
   }
 }
@@ -202,7 +234,11 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
     announcedText += d;
     const lines = announcedText.split('\n');
     announcedText = lines.pop()!;
-    for (const l of lines) if (/^\d+$/.test(l.trim())) tree.announced.push(Number(l));
+    for (const l of lines)
+      if (/^\d+$/.test(l.trim())) {
+        tree.announced.push(Number(l));
+        noteBirth(Number(l));
+      }
   });
   let pending = Buffer.alloc(0);
   const onStatus = (d: Buffer) => {
@@ -222,6 +258,7 @@ export async function startTree(cmds: string[], opts: TreeOptions = {}): Promise
   await until(() => /pids:/.test(tree.stderr) || proc.exitCode !== null, 10_000, 'the launcher');
   const m = /pids:([ \d]*)\n/.exec(tree.stderr);
   tree.children = m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  for (const pid of tree.children) noteBirth(pid);
   // Until supervise has installed its handlers (Node starts in ~100 ms), a SIGTERM would
   // find Node's defaults: wait for its SIGCHLD handler, unless it has exited already.
   await until(
@@ -237,7 +274,6 @@ export async function cleanupAll(): Promise<void> {
   for (const t of [...live]) await t.cleanup();
 }
 
-/** Bounds a promise in time. */
 /** Everything written to process.stderr while `f` runs (the library's verbose lines). */
 export async function stderrOf(f: () => PromiseLike<unknown>): Promise<string> {
   const write = process.stderr.write;
@@ -265,12 +301,14 @@ export function piped(argv: string[]): { proc: ChildProcess; out: () => string; 
   return { proc, out: () => out, exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
 }
 
+/** Bounds a promise in time: `ms` times SLACK. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
+  const bound = ms * SLACK;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      timer = setTimeout(() => reject(new Error(`timed out after ${bound} ms: ${what}`)), bound);
     }),
   ]);
 }
@@ -292,14 +330,15 @@ export function isElf(file: string): boolean {
 export const built = existsSync(path.join(ROOT, 'dist/supervise.js'));
 
 // The escape set: every way a descendant tries to leave its tree. Each announces its pids
-// (8 in all).
+// (8 in all). Their sleeps (71 s) outlast any wait of a test on a loaded machine: a test that
+// finds one dead knows supervise killed it.
 export const ESCAPES = [
-  'sleep 7.11 & echo $! >&3; wait',
-  '(sleep 7.12 & echo $! >&3; wait) & echo $! >&3; wait',
-  'nohup sleep 7.13 >/dev/null 2>&1 & echo $! >&3; wait',
-  'setsid sleep 7.14 & echo $! >&3; wait',
-  'nohup setsid sleep 7.15 >/dev/null 2>&1 & echo $! >&3; wait',
-  "sh -c 'sleep 7.16 & echo $! >&3' & wait; sleep 7.17 & echo $! >&3; wait",
+  'sleep 71.1 & echo $! >&3; wait',
+  '(sleep 71.2 & echo $! >&3; wait) & echo $! >&3; wait',
+  'nohup sleep 71.3 >/dev/null 2>&1 & echo $! >&3; wait',
+  'setsid sleep 71.4 & echo $! >&3; wait',
+  'nohup setsid sleep 71.5 >/dev/null 2>&1 & echo $! >&3; wait',
+  "sh -c 'sleep 71.6 & echo $! >&3' & wait; sleep 71.7 & echo $! >&3; wait",
 ];
 
 /** A shell command: N children of one parent, blocked on a pipe, all exiting (status

@@ -27,6 +27,7 @@ import {
   until,
   within,
   type Tree,
+  SLACK,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
 
@@ -57,7 +58,7 @@ writeFileSync(
     '  sh "$0" $((d+1)) &',
     '  sh "$0" $((d+1)) &',
     'fi',
-    'exec sleep 30',
+    'exec sleep 300',
   ].join('\n'),
 );
 
@@ -136,7 +137,7 @@ Storms('should leave no survivor when a fork storm is torn down mid-storm', asyn
 });
 
 Storms('should adopt and reap 1,000 orphans: one record each, no zombie, RSS roughly flat', async () => {
-  const t = await startTree([`exec python3 ${ORPHANS} 1000 0.05`, 'exec sleep 60']);
+  const t = await startTree([`exec python3 ${ORPHANS} 1000 0.05`, 'exec sleep 600']);
   const keeper = t.children[1];
   const orphanRecords = () => {
     const a = new Set(t.announced);
@@ -212,7 +213,7 @@ Storms('negative control: without supervise, orphans escape and the oracle says 
   }
   await until(() => closed, 5000, 'the oracle to close once the escapees are killed by pid');
   // ... and the same orphans under supervise are all caught.
-  const t = await startTree([`exec python3 ${ORPHANS} 20 30`, 'exec sleep 60']);
+  const t = await startTree([`exec python3 ${ORPHANS} 20 30`, 'exec sleep 600']);
   await until(() => t.announced.length === 20, 15_000, '20 orphans under supervise');
   await until(() => t.records.some((r) => r.pid === t.children[0]), 15_000, 'the generator to exit');
   t.closeControl();
@@ -260,7 +261,7 @@ if (!isRoot) {
   Reuse.skip("should not let control records reach a process that took a reaped child's pid", () => {});
 } else {
   Reuse("should not let control records reach a process that took a reaped child's pid, nor a tear-down", async () => {
-    const t = await startTree(['exec sleep 31', 'exit 0', 'exit 0', 'exec sleep 32']);
+    const t = await startTree(['exec sleep 310', 'exit 0', 'exit 0', 'exec sleep 320']);
     const [keeper, r1, r2, victim] = t.children;
     await until(
       () => t.records.some((r) => r.pid === r1) && t.records.some((r) => r.pid === r2),
@@ -317,7 +318,7 @@ Hostile('should signal nothing outside the tree, whatever the control bytes, and
   const b = bystander();
   try {
     await b.ready;
-    const t = await startTree(['exec sleep 33', 'exec sleep 34', 'exec sleep 35']);
+    const t = await startTree(['exec sleep 330', 'exec sleep 340', 'exec sleep 350']);
     const [keeper, victim1, victim2] = t.children;
     const parent = Number(statFields(t.pid)![1]);
     assert.is(parent, process.pid, "supervise's parent is this test");
@@ -362,7 +363,7 @@ const Faults = suite('faults');
 Faults.after.each(cleanupAll);
 
 Faults('should lose nothing while the status reader stalls: zombies are the queue, memory bounded', async () => {
-  const t = await startTree([burst(1000), 'exec sleep 36'], { paused: true });
+  const t = await startTree([burst(1000), 'exec sleep 360'], { paused: true });
   await until(() => t.announced.length === 1000, 20_000, '1000 children to start');
   const rss0 = rssKiB(t.pid);
   await until(
@@ -390,7 +391,7 @@ Faults('should lose nothing while the status reader stalls: zombies are the queu
 });
 
 Faults('should keep reaping after the status reader closes, and tear down on control EOF', async () => {
-  const t = await startTree([burst(200), 'exec sleep 37']);
+  const t = await startTree([burst(200), 'exec sleep 370']);
   await until(() => t.announced.length === 200, 15_000, '200 children');
   (t.status as Readable).destroy();
   await until(() => !alive(t.children[0]), 10_000, 'the burst parent to exit');
@@ -405,7 +406,7 @@ Faults('should survive stdout on /dev/full and still tear down on control EOF', 
   const full = openSync('/dev/full', 'w');
   let t: Tree;
   try {
-    t = await startTree(['exit 3', 'sleep 7.61 & echo $! >&3; wait', 'exec sleep 38'], { stdout: full });
+    t = await startTree(['exit 3', 'sleep 76.1 & echo $! >&3; wait', 'exec sleep 380'], { stdout: full });
   } finally {
     closeSync(full);
   }
@@ -420,7 +421,7 @@ Faults('should survive stdout on /dev/full and still tear down on control EOF', 
 Faults('should give a clear error or work when started with few fds (ulimit -n)', async () => {
   const outcomes: string[] = [];
   for (const n of [20, 21, 22, 24, 32]) {
-    const t = await startTree(['sleep 7.62 & echo $! >&3; wait'], { wrap: ['prlimit', `--nofile=${n}`, '--'] });
+    const t = await startTree(['sleep 76.2 & echo $! >&3; wait'], { wrap: ['prlimit', `--nofile=${n}`, '--'] });
     await until(() => t.announced.length === 1, 10_000, 'the tree');
     await sleep(300);
     if (t.proc.exitCode !== null || !alive(t.pid)) {
@@ -441,10 +442,10 @@ Faults('should give a clear error or work when started with few fds (ulimit -n)'
 
 Faults('should kill stopped and traced descendants on tear-down', async () => {
   const t = await startTree([
-    'sleep 7.71 & echo $! >&3; sleep 0.2; kill -STOP $!; wait', // a stopped child of a child
-    "sh -c 'sleep 7.72 & echo $! >&3; sleep 0.2; kill -STOP $!'", // a stopped orphan
-    'strace -f -o /dev/null sleep 7.73 & echo $! >&3; wait', // traced by a tracer in the tree
-    "sh -c 'sleep 7.74 & echo $! >&3'", // an orphan that a tracer outside the tree attaches to
+    'sleep 77.1 & echo $! >&3; sleep 0.2; kill -STOP $!; wait', // a stopped child of a child
+    "sh -c 'sleep 77.2 & echo $! >&3; sleep 0.2; kill -STOP $!'", // a stopped orphan
+    'strace -f -o /dev/null sleep 77.3 & echo $! >&3; wait', // traced by a tracer in the tree
+    "sh -c 'sleep 77.4 & echo $! >&3'", // an orphan that a tracer outside the tree attaches to
   ]);
   await until(() => t.announced.length === 4, 10_000, 'the tree');
   const outsideTracee = await pidOf(t, '7.74');
@@ -460,7 +461,7 @@ Faults('should kill stopped and traced descendants on tear-down', async () => {
     t.closeControl();
     await allDead(t, 'control EOF with stopped and traced members');
   } finally {
-    killQuietly(tracer.pid!);
+    tracer.kill('SIGKILL');
   }
 });
 
@@ -484,7 +485,7 @@ RootOnly(
     execFileSync('gcc', ['-O', '-o', bin, src]);
     chmodSync(bin, 0o4755);
     const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-    const cmds = [`echo $$ >&3; exec ${bin}`, 'sleep 7.81 & echo $! >&3; wait'];
+    const cmds = [`echo $$ >&3; exec ${bin}`, 'sleep 78.1 & echo $! >&3; wait'];
 
     const t = await startTree(cmds, { wrap: asNobody, python: PY });
     await until(() => t.announced.length === 2, 10_000, 'the tree');
@@ -519,7 +520,7 @@ RootOnly('should exit 1 with a clear error when /proc is unmounted or replaced',
   for (const how of ['umount -l /proc', 'mount -t tmpfs none /proc']) {
     const r = spawnSync('unshare', ['-m', 'sh', '-c', `${how} && exec "$0"`, SUPERVISE], {
       input: '',
-      timeout: 20_000,
+      timeout: 20_000 * SLACK,
       encoding: 'utf8',
     });
     assert.is(r.status, 1, `${how}: ${r.stderr}`);
@@ -550,7 +551,7 @@ Faults('should list the same children with scanChildren as with readChildren (th
       );
     else assert.equal(read, scanned);
   } finally {
-    for (const k of kids) killQuietly(k.pid!);
+    for (const k of kids) k.kill('SIGKILL');
   }
 });
 
@@ -560,10 +561,10 @@ Death.after.each(cleanupAll);
 
 Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody tears down)', async () => {
   const t = await startTree([
-    'sleep 7.91 & echo $! >&3; wait',
-    "sh -c 'sleep 7.92 & echo $! >&3'",
-    'setsid sleep 7.93 & echo $! >&3; wait',
-    'echo $$ >&3; exec sleep 7.94',
+    'sleep 79.1 & echo $! >&3; wait',
+    "sh -c 'sleep 79.2 & echo $! >&3'",
+    'setsid sleep 79.3 & echo $! >&3; wait',
+    'echo $$ >&3; exec sleep 79.4',
   ]);
   await until(() => t.announced.length === 4, 10_000, 'the tree');
   await sleep(200);
@@ -583,9 +584,9 @@ Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody
 
 // Launch mode's --pid-ns is built on another branch: this case runs once `supervise --help`
 // offers it (and a `--pid-ns -- true` works here), and says it is pending otherwise.
-const help = spawnSync(SUPERVISE, ['--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+const help = spawnSync(SUPERVISE, ['--help'], { encoding: 'utf8', timeout: 10_000 * SLACK }).stdout ?? '';
 const pidNsWorks =
-  /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 }).status === 0;
+  /--pid-ns/.test(help) && spawnSync(SUPERVISE, ['--pid-ns', '--', 'true'], { timeout: 10_000 * SLACK }).status === 0;
 if (!pidNsWorks) {
   // Not registered as a skipped test: it is pending work, not a test this machine cannot run.
   console.log(
@@ -598,7 +599,7 @@ if (!pidNsWorks) {
     const fifo = path.join(dir, 'pidns-oracle');
     execFileSync('mkfifo', [fifo]);
     const rd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const script = `exec 3>${fifo}; sleep 7.95 & setsid sleep 7.96 & (sleep 7.97 &); nohup sleep 7.98 >/dev/null 2>&1 & echo ready >&3; wait`;
+    const script = `exec 3>${fifo}; sleep 79.5 & setsid sleep 79.6 & (sleep 79.7 &); nohup sleep 79.8 >/dev/null 2>&1 & echo ready >&3; wait`;
     const sup = spawn(SUPERVISE, ['--pid-ns', '--', 'sh', '-c', script], { stdio: 'ignore' });
     let text = '';
     let closed = false;
@@ -619,7 +620,7 @@ if (!pidNsWorks) {
       await until(() => closed, 10_000, 'every descendant to die with supervise');
       report(`--pid-ns: SIGKILL of supervise killed every descendant in ${Date.now() - t0} ms`);
     } finally {
-      killQuietly(sup.pid!);
+      sup.kill('SIGKILL');
       oracle.destroy();
     }
   });

@@ -10,13 +10,13 @@ import { existsSync } from 'node:fs';
 import { loadCodec } from '../codec/node.ts';
 import { decodeAll, encodeEventsLog, type StatusEvent } from '../codec/index.ts';
 import { toTrace, type TraceEvent } from '../codec/trace.ts';
-import { SUPERVISE } from './procs.ts';
+import { SUPERVISE, SLACK } from './procs.ts';
 import { syntheticLog } from './synthetic-log.ts';
 import { realRun, ESCAPEE, DOUBLE_FORKED } from './real-run.ts';
 import { encodeEventsRef, encodeStatusRef } from './helpers.ts';
 
 function run(args: string[], input?: Uint8Array) {
-  const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 60_000, maxBuffer: 1 << 30 });
+  const r = spawnSync(SUPERVISE, args, { input, encoding: 'buffer', timeout: 60_000 * SLACK, maxBuffer: 1 << 30 });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), error: r.error ?? r.signal };
 }
 
@@ -316,11 +316,11 @@ Chromium('should import every bar on its named track, with its time and duration
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox'],
-    timeout: 30_000,
+    timeout: 30_000 * SLACK,
   });
   try {
     const page = await browser.newPage();
-    await page.goto('devtools://devtools/bundled/trace_app.html', { timeout: 30_000 });
+    await page.goto('devtools://devtools/bundled/trace_app.html', { timeout: 30_000 * SLACK });
     const imported = await page.evaluate(async (events) => {
       const engine = './models/trace/trace.js'; // a module of the DevTools bundle, resolved in the page
       const T = await import(engine);

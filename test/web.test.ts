@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { recordLog, everyNameStream, type RecordedLog } from './record-log.ts';
-import { ROOT, SUPERVISE, killQuietly, until } from './procs.ts';
+import { ROOT, SUPERVISE, killQuietly, until, SLACK } from './procs.ts';
 import { loadCodec } from '../codec/node.ts';
 import { decodeAll } from '../codec/index.ts';
 import { encodeStatusRef, concatBytes } from './helpers.ts';
@@ -98,7 +98,7 @@ const consoleErrors: string[] = [];
 
 async function launch(): Promise<void> {
   const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 * SLACK });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
@@ -109,9 +109,9 @@ async function launch(): Promise<void> {
 /** Opens `file` through the page's file input; resolves to the decoded result. */
 async function openLog(file: string) {
   await page.goto(url);
-  await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 * SLACK });
   await page.setInputFiles('#file', file);
-  await page.waitForSelector('body[data-state="loaded"], body[data-state="error"]', { timeout: 30_000 });
+  await page.waitForSelector('body[data-state="loaded"], body[data-state="error"]', { timeout: 30_000 * SLACK });
   return page.evaluate(() => window.superviseLog);
 }
 
@@ -204,7 +204,7 @@ if (why) {
 
   Web('should open a file dropped on the page', async () => {
     await page.goto(url);
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 * SLACK });
     const bytes = [...log.events];
     const dt = await page.evaluateHandle((b) => {
       const d = new DataTransfer();
@@ -212,7 +212,7 @@ if (why) {
       return d;
     }, bytes);
     await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
-    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 * SLACK });
     const r = await page.evaluate(() => window.superviseLog);
     assert.is(r!.name, 'dropped.supv');
     assert.is(r!.records.length, log.pids.length + log.count);
@@ -248,7 +248,7 @@ if (why) {
       const file = path.join(tmp, 'two.supv');
       for (const code of [4, 0]) {
         const run = spawnSync(SUPERVISE, ['--events', file, '--', 'sh', '-c', `sleep 0.1; exit ${code}`], {
-          timeout: 10_000,
+          timeout: 10_000 * SLACK,
         });
         assert.is(run.status, code);
       }
@@ -284,7 +284,7 @@ if (why) {
     const every = everyNameStream();
     const file = path.join(OUT, 'names.bin');
     writeFileSync(file, every.bytes);
-    const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 })
+    const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 * SLACK })
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { signal?: string; errnoName?: string });
@@ -332,10 +332,10 @@ if (why) {
   /** Loads the big log `name` through the file input and prints what it cost. */
   async function loadBig(name: string, expect: BigLog) {
     await page.goto(url);
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 * SLACK });
     const t = performance.now();
     await page.setInputFiles('#file', path.join(OUT, name));
-    await page.waitForSelector('body[data-state="loaded"], body[data-state="error"]', { timeout: 60_000 });
+    await page.waitForSelector('body[data-state="loaded"], body[data-state="error"]', { timeout: 60_000 * SLACK });
     const outside = performance.now() - t;
     const timing = (await page.evaluate(() => window.superviseTiming))!;
     const f = (ms: number) => `${Math.round(ms)} ms`;
@@ -534,7 +534,7 @@ if (why) {
     const served = await serveViewer({ dir: path.join(ROOT, 'dist/web'), file: path.join(OUT, 'big-v2.supv') });
     try {
       await page.goto(served.url);
-      await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 });
+      await page.waitForSelector('body[data-state="loaded"]', { timeout: 60_000 * SLACK });
       const timing = (await page.evaluate(() => window.superviseTiming))!;
       const f = (ms: number) => `${Math.round(ms)} ms`;
       process.stdout.write(
@@ -553,18 +553,18 @@ if (why) {
 
   Big('should export the log as the trace `supervise decode --format trace` writes', async () => {
     await page.goto(url);
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 10_000 * SLACK });
     const file = path.join(OUT, 'export.supv');
     writeFileSync(file, bigLog(300).bytes);
     await page.setInputFiles('#file', file);
-    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-state="loaded"]', { timeout: 10_000 * SLACK });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
     assert.is(download.suggestedFilename(), 'export.trace.json');
     const saved = path.join(OUT, 'export.trace.json');
     await download.saveAs(saved);
     const inPage = JSON.parse(readFileSync(saved, 'utf8'));
     const cli = JSON.parse(
-      execFileSync(SUPERVISE, ['decode', '--format', 'trace', file], { encoding: 'utf8', timeout: 20_000 }),
+      execFileSync(SUPERVISE, ['decode', '--format', 'trace', file], { encoding: 'utf8', timeout: 20_000 * SLACK }),
     );
     assert.ok(inPage.traceEvents.length > 300);
     assert.equal(inPage, cli);
@@ -657,7 +657,7 @@ function rawStatus(base: URL, target: string): Promise<number | undefined> {
 }
 
 function spawnSyncStatus(args: string[]): { status: number | null; stderr: string } {
-  return spawnSync(SUPERVISE, args, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnSync(SUPERVISE, args, { encoding: 'utf8', timeout: 15_000 * SLACK, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 if (why) {
@@ -682,7 +682,7 @@ if (why) {
     await launch();
     try {
       await page.goto(url);
-      await page.waitForSelector('body[data-state="loaded"]', { timeout: 15_000 });
+      await page.waitForSelector('body[data-state="loaded"]', { timeout: 15_000 * SLACK });
       await page.evaluate(() => {
         (window as unknown as { marker: number }).marker = 42; // gone if the page reloads
       });
@@ -694,7 +694,7 @@ if (why) {
       await page.waitForFunction(
         () => window.superviseLog!.records.filter((e) => e.kind === 'exited').length >= 3,
         undefined,
-        { timeout: 20_000 },
+        { timeout: 20_000 * SLACK },
       );
       const after = await page.evaluate(() => ({
         marker: (window as unknown as { marker?: number }).marker,
@@ -711,10 +711,12 @@ if (why) {
       await until(() => sup.exitCode !== null, 10_000, 'supervise to exit');
       assert.is(sup.exitCode, 3);
       // The page has what `supervise decode` reads from the file.
-      const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 })
+      const cli = execFileSync(SUPERVISE, ['decode', '--json', file], { encoding: 'utf8', timeout: 20_000 * SLACK })
         .trim()
         .split('\n');
-      await page.waitForFunction((n) => window.superviseLog!.records.length === n, cli.length, { timeout: 10_000 });
+      await page.waitForFunction((n) => window.superviseLog!.records.length === n, cli.length, {
+        timeout: 10_000 * SLACK,
+      });
       await page.screenshot({ path: path.join(OUT, 'web-live.png'), fullPage: true });
       // ^C to supervise view: it ends the follow (the page says so) and exits 0.
       child.kill('SIGINT');
