@@ -10,6 +10,8 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
+# The npm package's bin entry (bin/supervise.js): finds the native executable (pkg/).
+LAUNCH    := dist/launch.js
 LIB       := dist/lib/codec.js dist/lib/index.js dist/types/lib/index.d.ts dist/types/codec/index.d.ts
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
@@ -37,10 +39,10 @@ NATIVE_LDFLAGS = $(shell echo 'int main(void) { return 0; }' | $(CC) -static -x 
 .PHONY: all build test check lint format stress demo clean bench compare web fuzz chromium peers wabt FORCE
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB) bin/supervise
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LAUNCH) $(LIB) $(WEB) bin/supervise
 
 $(DEPS): package.json
-	$(NPM) install --no-audit --no-fund
+	$(NPM) install --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 $(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(DEPS)
@@ -104,18 +106,81 @@ $(NATIVE): $(NATIVE_DIR)/native.o $(NATIVE_OBJ)
 $(NATIVE_FAULT): $(NATIVE_DIR)/native-fault.o $(NATIVE_OBJ)
 	$(CXX) $(NATIVE_LDFLAGS) $^ -o $@
 
-$(CLI): $(wildcard cli/*.ts codec/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
+# The release executables: the native host stripped, one per architecture. arm64 is the
+# same translated C, shim and host cross-compiled with Debian's aarch64-linux-gnu toolchain
+# (installed with apt-get when missing and root), linked statically against its glibc.
+STRIP     ?= strip
+CROSS     ?= aarch64-linux-gnu-
+ARM64_DIR := build/arm64
+ARM64_OBJ := $(ARM64_DIR)/native.o $(ARM64_DIR)/core.o $(ARM64_DIR)/wasm-rt-impl.o $(ARM64_DIR)/linux.o
+.PHONY: cross-arm64 arm64 pack release
+
+build/supervise-linux-x64: $(NATIVE)
+	$(STRIP) -o $@ $<
+
+cross-arm64:
+	@if ! command -v $(CROSS)g++ >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "arm64: installing gcc-aarch64-linux-gnu g++-aarch64-linux-gnu"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      gcc-aarch64-linux-gnu g++-aarch64-linux-gnu; } >/dev/null 2>&1; \
+	  fi; \
+	  command -v $(CROSS)g++ >/dev/null 2>&1 || \
+	    { echo "arm64: needs $(CROSS)g++ (Debian: apt-get install g++-aarch64-linux-gnu)"; exit 1; }; \
+	fi
+
+$(ARM64_DIR)/core.o: $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(NATIVE_CFLAGS) -c $< -o $@
+$(ARM64_DIR)/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(NATIVE_CFLAGS) -c $< -o $@
+$(ARM64_DIR)/linux.o: shim/linux.cc shim/linux.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
+$(ARM64_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
+build/supervise-linux-arm64: $(ARM64_OBJ)
+	$(CROSS)g++ -static -s $^ -o $@
+
+arm64: build/supervise-linux-arm64
+
+# make pack: the npm tarballs into build/pack (scripts/pack.ts), for this machine's
+# executable and the arm64 one when it is built; make release: both executables required,
+# the tarballs, supervise-linux-x64, supervise-linux-arm64 and SHA256SUMS in build/release.
+# scripts/pack.ts refuses a missing executable or one for another machine.
+PACK_DIR  := build/pack
+RELEASE   := build/release
+pack: build build/supervise-linux-x64
+	rm -rf $(PACK_DIR)
+	$(NODE) --import tsx scripts/pack.ts $(PACK_DIR) x64=build/supervise-linux-x64 \
+	  $(if $(wildcard build/supervise-linux-arm64),arm64=build/supervise-linux-arm64)
+
+release: build build/supervise-linux-x64 build/supervise-linux-arm64
+	rm -rf $(RELEASE)
+	$(NODE) --import tsx scripts/pack.ts $(RELEASE) x64=build/supervise-linux-x64 arm64=build/supervise-linux-arm64
+	cp build/supervise-linux-x64 build/supervise-linux-arm64 $(RELEASE)/
+	cd $(RELEASE) && sha256sum *.tgz supervise-linux-x64 supervise-linux-arm64 > SHA256SUMS
+	@cat $(RELEASE)/SHA256SUMS
+
+$(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
+	rm -rf dist/chunks
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
 
+$(LAUNCH): $(wildcard pkg/*.ts) $(DEPS)
+	$(BIN)/esbuild pkg/launch.ts --bundle --platform=node --format=esm --target=node20 \
+	  --outfile=$@ --log-level=warning
+
 # The library (`import { spawn } from 'supervise'`): one ESM bundle, and declarations whose
 # relative imports name the .js files a consumer's TypeScript resolves to .d.ts.
-dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts assembly/protocol.ts) $(DEPS)
+dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts) $(DEPS)
 	$(BIN)/esbuild lib/index.ts --bundle --platform=node --format=esm --target=node20 \
 	  --outfile=$@ --log-level=warning
 
-dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts) \
+dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts pkg/*.ts) \
     assembly/protocol.ts tsconfig.lib.json $(DEPS)
 	$(BIN)/tsc -p tsconfig.lib.json
 	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
