@@ -146,6 +146,14 @@ build/supervise-linux-arm64: $(ARM64_OBJ)
 
 arm64: build/supervise-linux-arm64
 
+# make test-arm64: build/supervise-linux-arm64 on a real arm64 kernel in qemu-system-aarch64
+# (scripts/arm64-vm.sh prepares the kernel, busybox and the initramfs under build/arm64-vm;
+# test/arm64.test.ts boots it and reads each scenario's result off the console). make test
+# runs it too.
+.PHONY: test-arm64
+test-arm64: build
+	$(NODE) scripts/run-tests.mjs test/arm64.test.ts
+
 # make pack: the npm tarballs into build/pack (scripts/pack.ts), for this machine's
 # executable and the arm64 one when it is built; make release: both executables required,
 # the tarballs, supervise-linux-x64, supervise-linux-arm64 and SHA256SUMS in build/release.
