@@ -172,6 +172,15 @@ release: build build/supervise-linux-x64 build/supervise-linux-arm64
 	cd $(RELEASE) && sha256sum *.tgz supervise-linux-x64 supervise-linux-arm64 > SHA256SUMS
 	@cat $(RELEASE)/SHA256SUMS
 
+# make install-matrix: the packed tarballs installed with npm, pnpm, yarn (berry) and bun,
+# each with default settings and with scripts off, then in a root with no compiler and as
+# PID 1 of a scratch root (scripts/install-matrix.ts; build/matrix/results.json). Its tools
+# come from the npm registry; CI runs it (.ci/run), make test does not (1-3 minutes of
+# installs from the registry).
+.PHONY: install-matrix
+install-matrix: pack
+	$(NODE) --import tsx scripts/install-matrix.ts
+
 $(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
 	rm -rf dist/chunks
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
