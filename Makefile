@@ -418,7 +418,8 @@ bench: build
 compare: build
 	$(NODE) --import tsx bench/compare.ts
 
-demo: build
+# What the demo runs: the native host and the codec (no addon, bundles or viewer to build).
+demo: $(DEPS) $(WASM) bin/supervise
 	$(NODE) --import tsx scripts/demo.ts
 
 clean:
