@@ -160,10 +160,15 @@ test-arm64: build
 # scripts/pack.ts refuses a missing executable or one for another machine.
 PACK_DIR  := build/pack
 RELEASE   := build/release
-pack: build build/supervise-linux-x64
+# Without wasm2c (no native host) make pack packs supervise alone: its tarball holds no
+# executable.
+pack: build
 	rm -rf $(PACK_DIR)
-	$(NODE) --import tsx scripts/pack.ts $(PACK_DIR) x64=build/supervise-linux-x64 \
-	  $(if $(wildcard build/supervise-linux-arm64),arm64=build/supervise-linux-arm64)
+	@if [ -f $(NATIVE) ]; then $(MAKE) --no-print-directory build/supervise-linux-x64; fi
+	@if [ -f build/supervise-linux-arm64 ]; then $(MAKE) --no-print-directory build/supervise-linux-arm64; fi
+	$(NODE) --import tsx scripts/pack.ts $(PACK_DIR) \
+	  $$([ -f $(NATIVE) ] && echo x64=build/supervise-linux-x64) \
+	  $$([ -f build/supervise-linux-arm64 ] && echo arm64=build/supervise-linux-arm64)
 
 release: build build/supervise-linux-x64 build/supervise-linux-arm64
 	rm -rf $(RELEASE)

@@ -4,7 +4,7 @@
 //                            dependency but the platform packages, as optionalDependencies;
 //   @supervise/linux-<arch>  one stripped static executable (bin/supervise), os/cpu set,
 //                            nothing run at install (as @esbuild/* and @parcel/watcher-*).
-// Usage: node --import tsx scripts/pack.ts OUT_DIR ARCH=EXECUTABLE...
+// Usage: node --import tsx scripts/pack.ts OUT_DIR [ARCH=EXECUTABLE...]
 // Refuses (exit 1) an executable that is missing or not an ELF executable for ARCH.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,8 @@ function npmPack(dir: string, out: string): string {
 
 function main(): void {
   const [outArg, ...pairs] = process.argv.slice(2);
-  if (!outArg || pairs.length === 0) fail('usage: pack.ts OUT_DIR ARCH=EXECUTABLE...');
+  if (!outArg) fail('usage: pack.ts OUT_DIR [ARCH=EXECUTABLE...]');
+  if (pairs.length === 0) process.stderr.write('pack: no executable given: supervise alone, no platform package\n');
   const out = path.resolve(outArg);
   mkdirSync(out, { recursive: true });
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
