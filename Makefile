@@ -10,6 +10,8 @@ DEPS      := node_modules/.package-lock.json
 ADDON     := build/Release/shim.node
 WASM      := dist/codec.wasm dist/core.wasm
 CLI       := dist/supervise.js
+# The npm package's bin entry (bin/supervise.js): finds the native executable (pkg/).
+LAUNCH    := dist/launch.js
 LIB       := dist/lib/codec.js dist/lib/index.js dist/types/lib/index.d.ts dist/types/codec/index.d.ts
 WEB       := dist/web/index.html dist/web/app.js dist/web/style.css dist/web/codec.wasm
 FUZZ_SECONDS ?= 60
@@ -37,10 +39,10 @@ NATIVE_LDFLAGS = $(shell echo 'int main(void) { return 0; }' | $(CC) -static -x 
 .PHONY: all build test check lint format stress demo clean bench compare web fuzz chromium peers wabt FORCE
 
 all: build
-build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LIB) $(WEB) bin/supervise
+build: $(DEPS) $(ADDON) $(WASM) $(CLI) $(LAUNCH) $(LIB) $(WEB) bin/supervise
 
 $(DEPS): package.json
-	$(NPM) install --no-audit --no-fund
+	$(NPM) install --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 $(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(DEPS)
@@ -104,18 +106,103 @@ $(NATIVE): $(NATIVE_DIR)/native.o $(NATIVE_OBJ)
 $(NATIVE_FAULT): $(NATIVE_DIR)/native-fault.o $(NATIVE_OBJ)
 	$(CXX) $(NATIVE_LDFLAGS) $^ -o $@
 
-$(CLI): $(wildcard cli/*.ts codec/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
+# The release executables: the native host stripped, one per architecture. arm64 is the
+# same translated C, shim and host cross-compiled with Debian's aarch64-linux-gnu toolchain
+# (installed with apt-get when missing and root), linked statically against its glibc.
+STRIP     ?= strip
+CROSS     ?= aarch64-linux-gnu-
+ARM64_DIR := build/arm64
+ARM64_OBJ := $(ARM64_DIR)/native.o $(ARM64_DIR)/core.o $(ARM64_DIR)/wasm-rt-impl.o $(ARM64_DIR)/linux.o
+.PHONY: cross-arm64 arm64 pack release
+
+build/supervise-linux-x64: $(NATIVE)
+	$(STRIP) -o $@ $<
+
+cross-arm64:
+	@if ! command -v $(CROSS)g++ >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "arm64: installing gcc-aarch64-linux-gnu g++-aarch64-linux-gnu"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      gcc-aarch64-linux-gnu g++-aarch64-linux-gnu; } >/dev/null 2>&1; \
+	  fi; \
+	  command -v $(CROSS)g++ >/dev/null 2>&1 || \
+	    { echo "arm64: needs $(CROSS)g++ (Debian: apt-get install g++-aarch64-linux-gnu)"; exit 1; }; \
+	fi
+
+$(ARM64_DIR)/core.o: $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(NATIVE_CFLAGS) -c $< -o $@
+$(ARM64_DIR)/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(NATIVE_CFLAGS) -c $< -o $@
+$(ARM64_DIR)/linux.o: shim/linux.cc shim/linux.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
+$(ARM64_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h | cross-arm64
+	@mkdir -p $(@D)
+	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
+build/supervise-linux-arm64: $(ARM64_OBJ)
+	$(CROSS)g++ -static -s $^ -o $@
+
+arm64: build/supervise-linux-arm64
+
+# make test-arm64: build/supervise-linux-arm64 on a real arm64 kernel in qemu-system-aarch64
+# (scripts/arm64-vm.sh prepares the kernel, busybox and the initramfs under build/arm64-vm;
+# test/arm64.test.ts boots it and reads each scenario's result off the console). make test
+# runs it too.
+.PHONY: test-arm64
+test-arm64: build
+	$(NODE) scripts/run-tests.mjs test/arm64.test.ts
+
+# make pack: the npm tarballs into build/pack (scripts/pack.ts), for this machine's
+# executable and the arm64 one when it is built; make release: both executables required,
+# the tarballs, supervise-linux-x64, supervise-linux-arm64 and SHA256SUMS in build/release.
+# scripts/pack.ts refuses a missing executable or one for another machine.
+PACK_DIR  := build/pack
+RELEASE   := build/release
+# Without wasm2c (no native host) make pack packs supervise alone: its tarball holds no
+# executable.
+pack: build
+	rm -rf $(PACK_DIR)
+	@if [ -f $(NATIVE) ]; then $(MAKE) --no-print-directory build/supervise-linux-x64; fi
+	@if [ -f build/supervise-linux-arm64 ]; then $(MAKE) --no-print-directory build/supervise-linux-arm64; fi
+	$(NODE) --import tsx scripts/pack.ts $(PACK_DIR) \
+	  $$([ -f $(NATIVE) ] && echo x64=build/supervise-linux-x64) \
+	  $$([ -f build/supervise-linux-arm64 ] && echo arm64=build/supervise-linux-arm64)
+
+release: build build/supervise-linux-x64 build/supervise-linux-arm64
+	rm -rf $(RELEASE)
+	$(NODE) --import tsx scripts/pack.ts $(RELEASE) x64=build/supervise-linux-x64 arm64=build/supervise-linux-arm64
+	cp build/supervise-linux-x64 build/supervise-linux-arm64 $(RELEASE)/
+	cd $(RELEASE) && sha256sum *.tgz supervise-linux-x64 supervise-linux-arm64 > SHA256SUMS
+	@cat $(RELEASE)/SHA256SUMS
+
+# make install-matrix: the packed tarballs installed with npm, pnpm, yarn (berry) and bun,
+# each with default settings and with scripts off, then in a root with no compiler and as
+# PID 1 of a scratch root (scripts/install-matrix.ts; build/matrix/results.json). Its tools
+# come from the npm registry; CI runs it (.ci/run), make test does not (1-3 minutes of
+# installs from the registry).
+.PHONY: install-matrix
+install-matrix: pack
+	$(NODE) --import tsx scripts/install-matrix.ts
+
+$(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
+	rm -rf dist/chunks
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
 	  --external:*.node --log-level=warning
 
+$(LAUNCH): $(wildcard pkg/*.ts) $(DEPS)
+	$(BIN)/esbuild pkg/launch.ts --bundle --platform=node --format=esm --target=node20 \
+	  --outfile=$@ --log-level=warning
+
 # The library (`import { spawn } from 'supervise'`): one ESM bundle, and declarations whose
 # relative imports name the .js files a consumer's TypeScript resolves to .d.ts.
-dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts assembly/protocol.ts) $(DEPS)
+dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts) $(DEPS)
 	$(BIN)/esbuild lib/index.ts --bundle --platform=node --format=esm --target=node20 \
 	  --outfile=$@ --log-level=warning
 
-dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts) \
+dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts pkg/*.ts) \
     assembly/protocol.ts tsconfig.lib.json $(DEPS)
 	$(BIN)/tsc -p tsconfig.lib.json
 	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
@@ -336,7 +423,8 @@ bench: build
 compare: build
 	$(NODE) --import tsx bench/compare.ts
 
-demo: build
+# What the demo runs: the native host and the codec (no addon, bundles or viewer to build).
+demo: $(DEPS) $(WASM) bin/supervise
 	$(NODE) --import tsx scripts/demo.ts
 
 clean:

@@ -4,7 +4,10 @@
 // ~30 ms of start-up that programs driving supervise should not pay.
 import yargs from 'yargs';
 import { runCore, coreDuration } from './host.ts';
+import { hasShim } from './shim.ts';
 import { EXIT_FRONT_END } from '../assembly/protocol.ts';
+import { findBinary, packageVersion } from '../pkg/binary.ts';
+import { execNative } from '../pkg/exec.ts';
 
 /** What `supervise [options] -- CMD [ARG...]` asks for. */
 export interface LaunchOptions {
@@ -238,7 +241,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     )
     .strict()
     .help()
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       process.stderr.write(`supervise: ${msg ?? err?.message}\n\n`);
@@ -296,6 +299,17 @@ export function launchArgv(o: LaunchOptions): string[] {
 export async function runArgs(argv: string[]): Promise<number> {
   const { status, options } = await parseArgs(argv);
   if (!options) return status;
+  // Without the addon (the npm package), the native executable runs the canonical argv.
+  if (!hasShim()) {
+    let file: string;
+    try {
+      file = findBinary().file;
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return 1;
+    }
+    return execNative(file, launchArgv(options));
+  }
   const code = runCore(launchArgv(options));
   if (code !== EXIT_FRONT_END) return code;
   process.stderr.write(`supervise: internal error: the core refused ${JSON.stringify(launchArgv(options))}\n`);

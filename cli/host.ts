@@ -5,8 +5,9 @@
 // wants (no JS of ours runs while supervise supervises). What only this host does, since
 // Node runs first: fds Node opened for itself are not "given" (fdGiven), and the fds 0..16
 // Node marked close-on-exec at start-up are inherited by the spawned command all the same.
-import { openSync, fstatSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
-import { loadShim, type Shim, type SpawnOptions } from './shim.ts';
+import { openSync, fstatSync, writeSync } from 'node:fs';
+import { nodeFds } from '../pkg/fds.ts';
+import { hasShim, loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
 import { STATUS_SIZE, RUSAGE_SIZE, EINVAL } from '../assembly/protocol.ts';
 import {
@@ -54,7 +55,9 @@ export function runCore(args: string[], shim?: Shim): number {
 /** The duration text -> milliseconds, or NaN if malformed: the core's own grammar (its
  *  `duration` export), for the yargs front end. */
 export function coreDuration(text: string): number {
-  const core = (durationCore ??= loadCore((buffer) => imports(loadShim(), [], buffer)));
+  // duration() makes no system call: without the addon (the npm package) every import
+  // throws, unused.
+  const core = (durationCore ??= loadCore((buffer) => imports(hasShim() ? loadShim() : noShim, [], buffer)));
   const bytes = Buffer.from(text);
   if (bytes.length > 4096) return NaN;
   new Uint8Array(core.memory.buffer, core.argBuffer(), bytes.length).set(bytes);
@@ -62,6 +65,11 @@ export function coreDuration(text: string): number {
   return ms < 0 ? NaN : ms;
 }
 let durationCore: CoreExports | undefined;
+const noShim = new Proxy({} as Shim, {
+  get: (_, name) => () => {
+    throw new Error(`supervise: ${String(name)}: the native shim is not built`);
+  },
+});
 
 function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxImports {
   const argBytes = args.map((a) => Buffer.from(a));
@@ -216,28 +224,7 @@ class FdBook {
 
   /** fd -> whether Node opened it for itself, for every fd open at the snapshot. */
   #table(): Map<number, boolean> {
-    if (this.#nodes) return this.#nodes;
-    const target = new Map<number, string>();
-    let entries: string[] = [];
-    try {
-      entries = readdirSync('/proc/self/fd');
-    } catch {
-      // no /proc: the core says so
-    }
-    for (const e of entries) {
-      try {
-        target.set(Number(e), readlinkSync(`/proc/self/fd/${e}`));
-      } catch {
-        // the fd of the readdir itself
-      }
-    }
-    const count = new Map<string, number>();
-    for (const t of target.values()) count.set(t, (count.get(t) ?? 0) + 1);
-    this.#nodes = new Map();
-    for (const [fd, t] of target) {
-      this.#nodes.set(fd, fd > 2 && (t.startsWith('anon_inode:') || (t.startsWith('pipe:') && count.get(t)! > 1)));
-    }
-    return this.#nodes;
+    return (this.#nodes ??= nodeFds());
   }
 }
 

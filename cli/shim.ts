@@ -1,6 +1,7 @@
 // The native shim (build/Release/shim.node), typed. One function per system call, no
 // policy: every call returns a number >= 0 on success or -errno on failure, and throws
 // a TypeError only when called with the wrong arguments. Loaded in this one place.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -124,12 +125,21 @@ export interface SpawnOptions {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** From cli/ (tsx, tests) and from dist/ (the bundle) the package root is one up; from
+ *  dist/chunks/ two. */
+const ADDON_PATHS = ['../build/Release/shim.node', '../../build/Release/shim.node'];
+
+/** Whether the addon is built (`make`; the npm package has none: the native executable
+ *  serves it, and the yargs front end runs without the addon). */
+export function hasShim(): boolean {
+  return ADDON_PATHS.some((rel) => existsSync(path.resolve(here, rel)));
+}
+
 /** Loads the addon; the error lists every path tried. */
 export function loadShim(): Shim {
   const require = createRequire(import.meta.url);
-  // From cli/ (tsx, tests) and from dist/ (the bundle) the package root is one up.
   const tried: string[] = [];
-  for (const rel of ['../build/Release/shim.node', '../../build/Release/shim.node']) {
+  for (const rel of ADDON_PATHS) {
     const p = path.resolve(here, rel);
     tried.push(p);
     try {

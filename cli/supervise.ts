@@ -3,12 +3,17 @@
 // forms programs use, and loads nothing else. Any argv it hands back (--help, a usage
 // error, decode, send, a launch form its fast parser leaves alone) goes to the yargs
 // front end, loaded only then: it costs start-up time programs should not pay.
+// Without the addon (the npm package, where the native executable runs the core and execs
+// this for the rest), yargs takes every argv.
 import { runCore } from './host.ts';
+import { hasShim } from './shim.ts';
 import { EXIT_FRONT_END } from '../assembly/protocol.ts';
 
 export async function main(argv: string[]): Promise<number> {
-  const code = runCore(argv);
-  if (code !== EXIT_FRONT_END) return code;
+  if (hasShim()) {
+    const code = runCore(argv);
+    if (code !== EXIT_FRONT_END) return code;
+  }
   const { runArgs } = await import('./args.ts');
   return runArgs(argv);
 }

@@ -304,18 +304,25 @@ namespace {
 
 // Replaces this process with the full CLI: <node> <root>/bin/supervise-node ARGS, root
 // being the directory above the one this executable is in, node the one found at build
-// time (SUPERVISE_NODE) if it is still there, else the first on PATH.
+// time (SUPERVISE_NODE) if it is still there, else the first on PATH. SUPERVISE_CLI, when
+// set, is the script instead (the npm package's bin entry sets it: the executable of a
+// platform package has no bin/supervise-node beside it).
 int RunFrontEnd(char** argv) {
   char root[PATH_MAX];
-  if (realpath("/proc/self/exe", root) == nullptr) {
-    Say("supervise: cannot find the full CLI: /proc/self/exe: %s", strerror(errno));
-    return 1;
-  }
-  for (int up = 0; up < 2; up++) {
-    if (char* slash = strrchr(root, '/')) *slash = '\0';
-  }
   char script[PATH_MAX + 32];
-  snprintf(script, sizeof script, "%s/bin/supervise-node", root);
+  const char* cli = getenv("SUPERVISE_CLI");
+  if (cli != nullptr && *cli != '\0') {
+    snprintf(script, sizeof script, "%s", cli);
+  } else {
+    if (realpath("/proc/self/exe", root) == nullptr) {
+      Say("supervise: cannot find the full CLI: /proc/self/exe: %s", strerror(errno));
+      return 1;
+    }
+    for (int up = 0; up < 2; up++) {
+      if (char* slash = strrchr(root, '/')) *slash = '\0';
+    }
+    snprintf(script, sizeof script, "%s/bin/supervise-node", root);
+  }
   if (access(script, R_OK) != 0) {
     Say("supervise: cannot run the full CLI: %s: %s", script, strerror(errno));
     return 1;

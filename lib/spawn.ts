@@ -3,9 +3,9 @@
 // go out on it, and its EOF is the end of the whole tree. Nothing here waits on the
 // supervise process itself: another part of the app may reap it.
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { findBinary, packageRoot } from '../pkg/binary.ts';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -409,37 +409,22 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
 const NODE_FLAGS = ['--disable-wasm-trap-handler', '--v8-pool-size=1'];
 
 let command: string[] | undefined;
-/** How to start supervise: the native host (bin/supervise when it is an ELF executable),
- *  with no Node at all; else the Node host, `node FLAGS bin/supervise-node`. Found from
- *  lib/ (sources) or dist/lib/ (the bundle), once. SUPERVISE_HOST=native|node picks the
- *  host (for tests); native then fails when it is not built. */
+/** How to start supervise: the native executable pkg/binary.ts findBinary() finds
+ *  (SUPERVISE_BINARY, the platform package, or bin/supervise built by make), with no Node
+ *  at all; else, where the addon is built (make), the Node host, `node FLAGS
+ *  bin/supervise-node`; else findBinary()'s error (the platform and the fix). Once.
+ *  SUPERVISE_HOST=native|node picks the host (for tests); native then fails without one. */
 export function superviseCommand(): string[] {
   if (command) return command;
   const want = process.env.SUPERVISE_HOST;
-  for (const rel of ['../bin/', '../../bin/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    const native = path.join(dir, 'supervise');
-    const node = path.join(dir, 'supervise-node');
-    if (!existsSync(node)) continue;
-    if (want !== 'node' && isElf(native)) return (command = [native]);
-    if (want === 'native')
-      throw new Error(`supervise: SUPERVISE_HOST=native but ${native} is not the native host (run \`make build\`)`);
-    return (command = [process.execPath, ...NODE_FLAGS, node]);
-  }
-  throw new Error('supervise: bin/supervise-node not found next to the library');
-}
-
-/** Whether `file` starts with the ELF magic (a symlink to supervise-node does not). */
-function isElf(file: string): boolean {
-  let fd: number | undefined;
+  const node = path.join(packageRoot(), 'bin/supervise-node');
+  const nodeHost = [process.execPath, ...NODE_FLAGS, node];
+  if (want === 'node') return (command = nodeHost);
   try {
-    fd = openSync(file, 'r');
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(ELF_MAGIC);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    return (command = [findBinary().file]);
+  } catch (err) {
+    if (want !== 'native' && existsSync(node) && existsSync(path.join(packageRoot(), 'build/Release/shim.node')))
+      return (command = nodeHost);
+    throw err;
   }
 }
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
