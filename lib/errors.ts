@@ -85,8 +85,8 @@ export class SubprocessError<T extends Output = Output> extends Error implements
   path?: string;
   spawnargs?: string[];
 
-  constructor(message: string, result: Result<T>, cause?: Error) {
-    super(message, cause ? { cause } : undefined);
+  constructor(message: string, result: Result<T>, cause?: unknown) {
+    super(message, cause !== undefined ? { cause } : undefined);
     this.name = 'SubprocessError';
     Object.assign(this, result);
   }
@@ -116,8 +116,11 @@ export interface Outcome<T extends Output = Output> {
   /** A failed start ('spawn-failed' record, or Node's own spawn error): errno (positive)
    *  and its name. */
   start?: { errno: number; code: string };
-  /** The error behind the failure, if any (Node's spawn error, supervise lost). */
-  cause?: Error;
+  /** The error behind the failure, if any (Node's spawn error, supervise lost, an abort's
+   *  reason, a stream's error, kill(error)). */
+  cause?: unknown;
+  /** `cause` fails the command even if the main child exited 0 (a stream's error, kill(error)). */
+  failedBy?: boolean;
   /** Options the messages quote. */
   timeout: number;
   forceKillAfterDelay: number | false;
@@ -156,8 +159,8 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
   const originalMessage =
     code !== undefined
       ? `${cwdProblem(o.cwd)}spawn ${o.file} ${code}`
-      : o.cause
-        ? stripVTControlCharacters(o.cause.message)
+      : o.cause !== undefined
+        ? causeMessage(o.cause)
         : undefined;
   const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${originalMessage}` : ''}`;
   const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
@@ -188,8 +191,14 @@ function why(o: Outcome, r: Result, code: string | undefined): string | undefine
     return `Command was killed with ${o.killSignal} (${signalDescription(o.killSignal)})${forceful}`;
   if (r.signal !== undefined) return `Command was killed with ${r.signal} (${r.signalDescription})`;
   if (!o.status) return 'Command failed';
-  if (r.exitCode !== 0) return `Command failed with exit code ${r.exitCode}`;
+  if (r.exitCode !== 0 || o.failedBy) return `Command failed with exit code ${r.exitCode}`;
   return undefined;
+}
+
+/** The cause's message as `originalMessage` gives it (undefined when empty), as execa's. */
+function causeMessage(cause: unknown): string | undefined {
+  const m = stripVTControlCharacters(String((cause as { message?: unknown } | null)?.message ?? cause));
+  return m === '' ? undefined : m;
 }
 
 /** What is wrong with `cwd` when a command could not start, as execa says it ('' if nothing). */

@@ -63,9 +63,12 @@ export interface Options {
   verbose?: Verbose;
   /** Milliseconds; then `killSignal`, and `forceKillAfterDelay` later close(). */
   timeout?: number;
-  /** Aborting it does what `timeout` does, and marks the result isCanceled. */
+  /** Aborting it does what `timeout` does, and marks the result isCanceled; the abort's
+   *  reason is the error's `cause` and its message the error's `originalMessage` (execa 9). */
+  cancelSignal?: AbortSignal;
+  /** execa 8's name of `cancelSignal` (cancelSignal wins when both are given). */
   signal?: AbortSignal;
-  /** Sent to the main child on timeout or abort (default 'SIGTERM'). */
+  /** Sent to the main child on timeout, abort and by `kill()` without a signal (default 'SIGTERM'). */
   killSignal?: NodeJS.Signals | string | number;
   /** Milliseconds after killSignal before the whole tree is SIGKILLed (default 5000;
    *  false: never). When it fires, `isForcefullyTerminated` is true. */
@@ -178,7 +181,7 @@ export function normalize(o: Options = {}): Normalized {
     shell: o.shell === true ? '/bin/sh' : o.shell ? toPath(o.shell) : undefined,
     verbose,
     timeout,
-    signal: o.signal,
+    signal: o.cancelSignal ?? o.signal,
     killSignal: signalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
     forceKillAfterDelay: o.forceKillAfterDelay ?? 5000,
     waitAll: o.onMainExit === 'wait-tree',

@@ -124,6 +124,9 @@ export class Collector {
   }
 }
 
+/** The streams streamLines() has paused (spawn.ts's keepFlowing() leaves them paused). */
+export const HELD = new WeakSet<Readable>();
+
 /** Characters of lines that may wait unread in streamLines() before the stream is paused. */
 const HIGH_WATER = 1 << 20;
 
@@ -155,6 +158,7 @@ export async function* streamLines(
     add(splitter.push(decoder.write(c)));
     if (queued > HIGH_WATER && !paused) {
       paused = true;
+      HELD.add(stream);
       stream.pause();
     }
   };
@@ -176,6 +180,7 @@ export async function* streamLines(
       }
       if (paused && queued <= HIGH_WATER / 2) {
         paused = false;
+        HELD.delete(stream);
         stream.resume();
       }
       yield line;
@@ -183,6 +188,9 @@ export async function* streamLines(
   } finally {
     stream.off('data', onData);
     stream.off('close', onClose);
-    if (paused) stream.resume();
+    if (paused) {
+      HELD.delete(stream);
+      stream.resume();
+    }
   }
 }

@@ -62,6 +62,7 @@ export interface PipeMethod {
     args?: readonly string[],
     options?: O,
   ): Piped<OutputOf<O>>;
+  <const O extends Options & PipeOptions = NoOptions>(file: string, options: O): Piped<OutputOf<O>>;
   (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped<string>;
   <const O extends Options & PipeOptions>(options: O): PipeTemplate<OutputOf<O>>;
 }
@@ -71,7 +72,11 @@ export function pipeMethod(source: Subprocess): PipeMethod {
   function pipe(first: unknown, ...rest: unknown[]): unknown {
     if (isTemplate(first)) return pipeFile(source, ...parseTemplate(first, rest), pipeTemplateOptions(source));
     if (typeof first === 'string') {
-      const [args = [], options = {}] = rest as [readonly string[] | undefined, (Options & PipeOptions) | undefined];
+      // (file, options) without args, as spawn() takes it
+      const [args = [], options = {}] = (isOptions(rest[0]) ? [[], rest[0]] : rest) as [
+        readonly string[] | undefined,
+        (Options & PipeOptions) | undefined,
+      ];
       return pipeFile(source, first, args, options);
     }
     if (first instanceof Subprocess) return pipeSubprocess(source, first, (rest[0] ?? {}) as PipeOptions);

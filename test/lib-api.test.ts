@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync, SubprocessError, type Result } from '../lib/index.ts';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { spawn, spawnSync, SubprocessError, type Result, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
 import { alive, killQuietly, stderrOf, until, within } from './procs.ts';
 
@@ -355,7 +357,8 @@ Fields('should fill every field on success, a failure, a timeout, a kill, a forc
   );
   assert.is(
     forced.shortMessage,
-    `Command was canceled and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}`,
+    // the abort's reason (an AbortError) on the second line, as execa 9 prints it
+    `Command was canceled and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}\nThis operation was aborted`,
   );
 
   const over = await rejection(spawn('yes', [], { maxBuffer: 10 }));
@@ -436,8 +439,152 @@ Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterD
   assert.match(over.shortMessage, "Command's stdout was larger than 10 characters");
 });
 
+// ---
+const Execa = suite('lib api: execa 9 where the first minutes meet it');
+Execa.after.each(cleanup);
+
+/** Resolves once `sub` is running (its pid is known), and remembers the pid for cleanup. */
+async function running(sub: Subprocess): Promise<number> {
+  const pid = await within(sub.spawned, 10_000, 'the command to start');
+  started.add(pid);
+  return pid;
+}
+
+Execa('should stop an endless command when cancelSignal aborts, with the reason as cause', async () => {
+  const controller = new AbortController();
+  const sub = spawn('sleep', ['41.21'], { cancelSignal: controller.signal });
+  const pid = await running(sub);
+  const reason = new Error('the user changed their mind');
+  controller.abort(reason);
+  const e = await within(rejection(sub), 10_000, 'the canceled command to settle');
+  assert.is(e.isCanceled, true);
+  assert.is(e.cause, reason);
+  assert.is(e.originalMessage, 'the user changed their mind');
+  assert.is(e.shortMessage, 'Command was canceled: sleep 41.21\nthe user changed their mind');
+  assert.is(alive(pid), false);
+  // execa 8's name still works
+  const old = new AbortController();
+  const sub8 = spawn('sleep', ['41.22'], { signal: old.signal });
+  await running(sub8);
+  old.abort();
+  assert.is((await within(rejection(sub8), 10_000, 'execa 8 signal')).isCanceled, true);
+});
+
+Execa('should take .pipe(file, options) without an args array', async () => {
+  const r = await within(
+    Promise.resolve(spawn('printf', ['a\\n']).pipe('cat', { stripFinalNewline: false })),
+    10_000,
+    'the pipe',
+  );
+  assert.is(r.stdout, 'a\n');
+});
+
+Execa('should reject and stop an endless command whose stdout emits an error', async () => {
+  const sub = spawn('yes', ['41.23']);
+  const pid = await running(sub);
+  const failure = new Error('the reader broke');
+  sub.stdout!.emit('error', failure);
+  const e = await within(rejection(sub), 10_000, 'the rejection');
+  assert.is(e.cause, failure);
+  assert.is(e.originalMessage, 'the reader broke');
+  assert.is(alive(pid), false);
+});
+
+Execa('should keep the cause of stdout.destroy(cause)', async () => {
+  const sub = spawn('yes', ['41.24']);
+  const pid = await running(sub);
+  const cause = new Error('enough of that');
+  sub.stdout!.destroy(cause);
+  const e = await within(rejection(sub), 10_000, 'the rejection');
+  assert.is(e.cause, cause);
+  assert.match(e.shortMessage, /: yes 41\.24\nenough of that$/);
+  assert.is(alive(pid), false);
+});
+
+Execa('should settle after stdout.pipe(stream) then unpipe() of a stream that stopped reading', async () => {
+  const sub = spawn('seq', ['1', '300000']);
+  const sink = new PassThrough(); // never read: the source is held back at once
+  sub.stdout!.pipe(sink);
+  await until(() => sub.stdout!.readableFlowing === false, 10_000, 'the pipe to push back');
+  sub.stdout!.unpipe(sink);
+  const r = await within(Promise.resolve(sub), 10_000, 'the command to settle');
+  assert.is((r.stdout as string).split('\n').length, 300000);
+});
+
+Execa("should collect bytes after stdout.setEncoding('utf8') with encoding 'buffer'", async () => {
+  const sub = spawn('printf', ['h\\303\\251'], { encoding: 'buffer' });
+  sub.stdout!.setEncoding('utf8');
+  const r = await within(Promise.resolve(sub), 10_000, 'the command');
+  assert.equal(Buffer.from(r.stdout as Uint8Array), Buffer.from('hé'));
+});
+
+Execa('should send killSignal from kill(), and escalate to SIGKILL after forceKillAfterDelay', async () => {
+  const interrupted = spawn('sleep', ['41.25'], { killSignal: 'SIGINT' });
+  await running(interrupted);
+  assert.is(interrupted.kill(), true);
+  const e = await within(rejection(interrupted), 10_000, 'the interrupted command');
+  assert.is(e.signal, 'SIGINT');
+  assert.is(e.isForcefullyTerminated, false);
+  // A child ignoring SIGTERM: the tree is SIGKILLed forceKillAfterDelay after kill().
+  const stubborn = spawn('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 41.26'], { forceKillAfterDelay: 300 });
+  const pid = await running(stubborn);
+  await within(once(stubborn.stdout!, 'data'), 10_000, 'the trap to be set');
+  stubborn.kill();
+  const forced = await within(rejection(stubborn), 10_000, 'the forced kill');
+  assert.is(forced.signal, 'SIGKILL');
+  assert.is(forced.isForcefullyTerminated, true);
+  assert.is(
+    forced.shortMessage,
+    `Command was killed with SIGTERM (Termination) and was forcefully terminated after 300 milliseconds: ${stubborn.escapedCommand}`,
+  );
+  assert.is(alive(pid), false);
+});
+
+Execa('should fail with the error given to kill(error) and kill(signal, error)', async () => {
+  const a = spawn('sleep', ['41.27']);
+  await running(a);
+  const why = new Error('no longer needed');
+  a.kill(why);
+  const e = await within(rejection(a), 10_000, 'kill(error)');
+  assert.is(e.cause, why);
+  assert.is(e.signal, 'SIGTERM');
+  assert.is(e.shortMessage, 'Command was killed with SIGTERM (Termination): sleep 41.27\nno longer needed');
+  const b = spawn('sleep', ['41.28']);
+  await running(b);
+  const why2 = new Error('interrupted on purpose');
+  b.kill('SIGINT', why2);
+  const e2 = await within(rejection(b), 10_000, 'kill(signal, error)');
+  assert.is(e2.cause, why2);
+  assert.is(e2.signal, 'SIGINT');
+  assert.throws(() => b.kill('SIGTERM', 'not an error' as unknown as Error), /must be an Error/);
+});
+
+Execa(
+  "should raise 'unhandledRejection' for a failing command nobody awaits, not for one closed on purpose",
+  async () => {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failing = spawn('sh', ['-c', 'exit 41']);
+      await running(failing);
+      await until(() => seen.length > 0, 10_000, 'the unhandled rejection');
+      assert.instance(seen[0], SubprocessError);
+      assert.is((seen[0] as SubprocessError).exitCode, 41);
+      const closed = spawn('sleep', ['41.29']);
+      await running(closed);
+      await within(closed.close(), 10_000, 'close()');
+      await new Promise((r) => setImmediate(r)); // Node reports unhandled rejections after the microtasks
+      assert.is(seen.length, 1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  },
+);
+
 Buffer_.run();
 Output.run();
 Run.run();
 Fields.run();
 Sync.run();
+Execa.run();

@@ -57,6 +57,7 @@ export async function consumer(): Promise<void> {
     localDir: '/work',
     verbose: 'full',
     timeout: 1000,
+    cancelSignal: AbortSignal.timeout(1000),
     signal: AbortSignal.timeout(1000),
     killSignal: 'SIGINT',
     forceKillAfterDelay: false,
