@@ -158,7 +158,7 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
   result.failed = true;
   const originalMessage =
     code !== undefined
-      ? `${cwdProblem(o.cwd)}spawn ${o.file} ${code}`
+      ? `${cwdProblem(o.cwd)}${o.start!.errno === 0 && o.cause instanceof Error ? o.cause.message : `spawn ${o.file} ${code}`}`
       : o.cause !== undefined
         ? causeMessage(o.cause)
         : undefined;

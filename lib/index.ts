@@ -21,8 +21,7 @@ export function spawn<const O extends Options = NoOptions>(
 ): Subprocess<OutputOf<O>>;
 export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
   const [argv, o] = splitArguments(args, options);
-  checkArguments('spawn', file, argv);
-  return new Subprocess(file, argv, o);
+  return new Subprocess(file, checkArguments('spawn', file, argv), o);
 }
 
 export { Subprocess, type IterableOptions } from './spawn.ts';

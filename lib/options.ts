@@ -99,7 +99,6 @@ type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 /** The options' type when none are given: OutputOf it is string. */
 export type NoOptions = { encoding?: undefined; lines?: undefined };
 
-/** Checks spawn()'s and spawnSync()'s file and args. */
 /** `(file, options)` as execa takes it, or `(file, args?, options?)` -> [args, options]. */
 export function splitArguments<O>(args: unknown, options: O): [readonly string[], O] {
   if (args !== undefined && args !== null && typeof args === 'object' && !Array.isArray(args)) {
@@ -108,11 +107,14 @@ export function splitArguments<O>(args: unknown, options: O): [readonly string[]
   return [(args ?? []) as readonly string[], options];
 }
 
-export function checkArguments(name: string, file: unknown, args: unknown): void {
-  if (typeof file !== 'string' || file === '') throw new TypeError(`${name}(): file must be a non-empty string`);
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    throw new TypeError(`${name}(): args must be an array of strings`);
+/** Checks spawn()'s and spawnSync()'s file and args -> the args as strings (numbers are
+ *  stringified, as execa does). An empty file is left to the promise, as execa reports it. */
+export function checkArguments(name: string, file: unknown, args: unknown): string[] {
+  if (typeof file !== 'string') throw new TypeError(`${name}(): file must be a string, not ${String(file)}`);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' || typeof a === 'number')) {
+    throw new TypeError(`${name}(): args must be an array of strings (or numbers): ${String(args)}`);
   }
+  return args.map(String);
 }
 
 /** Options with every default applied. */
@@ -153,6 +155,21 @@ export function normalize(o: Options = {}): Normalized {
   if (o.onMainExit !== undefined && o.onMainExit !== 'kill-tree' && o.onMainExit !== 'wait-tree') {
     throw new TypeError(`spawn(): onMainExit must be 'kill-tree' or 'wait-tree', not ${String(o.onMainExit)}`);
   }
+  stdio.forEach((value, fd) => {
+    if (!isStdio(value)) {
+      throw new TypeError(
+        `spawn(): ${STDIO_NAMES[fd]} must be 'pipe', 'inherit', 'ignore', a file descriptor or a stream, not ${String(value)}`,
+      );
+    }
+  });
+  const force = o.forceKillAfterDelay ?? 5000;
+  if (force !== false && !(typeof force === 'number' && force >= 0)) {
+    throw new TypeError(`spawn(): forceKillAfterDelay must be >= 0 or false, not ${String(force)}`);
+  }
+  const signal = o.cancelSignal ?? o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`spawn(): cancelSignal must be an AbortSignal, not ${String(signal)}`);
+  }
   const timeout = o.timeout ?? 0;
   if (!(timeout >= 0)) throw new TypeError(`spawn(): timeout must be >= 0, not ${timeout}`);
   const maxBuffer = o.maxBuffer ?? 100_000_000;
@@ -181,12 +198,21 @@ export function normalize(o: Options = {}): Normalized {
     shell: o.shell === true ? '/bin/sh' : o.shell ? toPath(o.shell) : undefined,
     verbose,
     timeout,
-    signal: o.cancelSignal ?? o.signal,
+    signal,
     killSignal: signalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
-    forceKillAfterDelay: o.forceKillAfterDelay ?? 5000,
+    forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
     reject: o.reject ?? true,
   };
+}
+
+const STDIO_NAMES = ['stdin', 'stdout', 'stderr'];
+
+/** Whether child_process takes `value` as a stdio entry the library supports. */
+function isStdio(value: unknown): boolean {
+  if (value === 'pipe' || value === 'inherit' || value === 'ignore') return true;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
+  return value !== null && typeof value === 'object' && typeof (value as Stream).pipe === 'function';
 }
 
 /** The default killSignal. */

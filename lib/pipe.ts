@@ -107,8 +107,7 @@ function sourceStreams(source: Subprocess, from: PipeOptions['from'] = 'stdout')
         `.pipe(): the source's ${name} went to an earlier .pipe() destination, whose stdin it is (${source.command})`,
       );
     }
-    if (!stream || stream.destroyed)
-      throw new TypeError(`.pipe(): the source's ${name} is not piped (${source.command})`);
+    if (!stream) throw new TypeError(`.pipe(): the source's ${name} is not piped (${source.command})`);
     return stream;
   });
 }
@@ -140,7 +139,7 @@ function pipeSubprocess(source: Subprocess, destination: Subprocess, options: Pi
     throw new TypeError(`.pipe(): the destination's stdin is not 'pipe' or is closed (${destination.command})`);
   }
   copy(streams, stdin);
-  return settleTogether(destination, source);
+  return pipedView(destination, source);
 }
 
 /** The source streams copied into each destination's stdin, and how many are still open. */
@@ -163,13 +162,42 @@ function copy(streams: Readable[], stdin: Writable): void {
   }
   const c = copies;
   for (const s of streams) {
+    if (s.closed || s.destroyed) continue; // ended already (execa pipes nothing more from it)
     c.streams.push(s);
     c.open++;
+    // Each pipe adds its listeners to stdin: many sources into one destination are meant.
+    const most = stdin.getMaxListeners();
+    if (most !== 0 && most !== Number.POSITIVE_INFINITY) stdin.setMaxListeners(most + 1);
     s.pipe(stdin, { end: false });
     s.once('close', () => {
       if (--c.open === 0 && !stdin.writableEnded) stdin.end();
     });
   }
+  if (c.open === 0 && !stdin.writableEnded) stdin.end();
+}
+
+/** What `.pipe(destination)` returns: the destination as it is (its own `await` unchanged,
+ *  as execa's), except that awaiting this view settles as a pipeline (see settle()). */
+function pipedView(destination: Subprocess, source: Subprocess): Piped {
+  const own = new Promise<Result>((resolve, reject) => Subprocess.prototype.then.call(destination, resolve, reject));
+  own.catch(() => {});
+  // Settled at once, as execa's pipe does: the destination's Result gets this source in its
+  // `pipedFrom` whether or not this view is awaited.
+  const settled = settle(own, [source]);
+  settled.catch(() => {});
+  const result = () => settled;
+  const methods: { [key: string | symbol]: unknown } = {
+    then: (a?: never, b?: never) => result().then(a, b),
+    catch: (b?: never) => result().catch(b),
+    finally: (f?: () => void) => result().finally(f),
+  };
+  return new Proxy(destination, {
+    get(target, key) {
+      if (Object.hasOwn(methods, key)) return methods[key];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Piped;
 }
 
 /** The sources piped into each destination, in order. */

@@ -64,7 +64,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   readonly #file: string;
   readonly #args: readonly string[];
   readonly #o: Normalized;
-  readonly #child: ChildProcess;
+  readonly #child: ChildProcess | undefined; // undefined when Node refused to start it
   readonly #fd3: Socket | undefined;
   readonly #channel = new Channel();
   readonly #log = new EventLog();
@@ -115,20 +115,42 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
       this.#verbose.start(this.escapedCommand);
     }
 
-    const [host, ...hostArgs] = superviseCommand();
-    this.#child = spawnProcess(
-      host,
-      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', ...line.argv],
-      { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
-    );
-    this.stdin = this.#child.stdin;
-    this.stdout = this.#child.stdout;
-    this.stderr = this.#child.stderr;
-    this.#fd3 = this.#child.stdio[3] as Socket | undefined;
+    // What Node refuses at once (a cwd that is not a directory, an empty file name) comes
+    // through the promise, as execa reports it, not as a throw.
+    let early: NodeJS.ErrnoException | undefined;
+    try {
+      if (file === '') throw emptyFile();
+      const [host, ...hostArgs] = superviseCommand();
+      this.#child = spawnProcess(
+        host,
+        [
+          ...hostArgs,
+          '--status-fd',
+          '3',
+          '--control-fd',
+          '3',
+          ...(o.waitAll ? ['--wait-all'] : []),
+          '--',
+          ...line.argv,
+        ],
+        { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
+      );
+    } catch (error) {
+      early = error as NodeJS.ErrnoException;
+    }
+    const child = this.#child;
+    this.stdin = child?.stdin ?? null;
+    this.stdout = child?.stdout ?? null;
+    this.stderr = child?.stderr ?? null;
+    this.#fd3 = child?.stdio[3] as Socket | undefined;
     this.all = this.#all = o.all && (this.stdout || this.stderr) ? new PassThrough() : undefined;
 
     const collected = [this.#collect(this.stdout, 'stdout'), this.#collect(this.stderr, 'stderr'), this.#collectAll()];
-    this.#child.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
+    if (early) {
+      const error = early;
+      queueMicrotask(() => this.#nodeFailed(error));
+    }
+    child?.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
@@ -350,7 +372,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     }
     this.#log.end();
     this.#channel.release();
-    this.#child.unref(); // its exit may never be seen (someone else may reap it)
+    this.#child?.unref(); // its exit may never be seen (someone else may reap it)
     this.#endTree();
   }
 
@@ -446,6 +468,13 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (r instanceof SubprocessError && this.#o.reject) throw r;
     return r;
   }
+}
+
+/** The error child_process.spawn() throws for an empty file name (execa reports it). */
+function emptyFile(): NodeJS.ErrnoException {
+  return Object.assign(new TypeError("The argument 'file' cannot be empty. Received ''"), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
 }
 
 /** `stream.pipe(x)` then `stream.unpipe(x)` pauses the stream when no pipe is left; the

@@ -37,8 +37,8 @@ export function spawnSync<const O extends Options = NoOptions>(
   options?: O,
 ): Result<OutputOf<O>>;
 export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
-  const [args, options] = splitArguments(argsOrOptions, opts);
-  checkArguments('spawnSync', file, args);
+  const [given, options] = splitArguments(argsOrOptions, opts);
+  const args = checkArguments('spawnSync', file, given);
   const o = normalize(options);
   if (o.signal) throw new TypeError('spawnSync(): the `signal` option needs spawn()');
   for (const s of o.stdio) {

@@ -443,8 +443,11 @@ Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterD
 const Execa = suite('lib api: execa 9 where the first minutes meet it');
 Execa.after.each(cleanup);
 
-/** Resolves once `sub` is running (its pid is known), and remembers the pid for cleanup. */
+/** Resolves once `sub` is running (its pid is known), and remembers the pid for cleanup.
+ *  Its failure counts as handled from here on (a test that fails before awaiting it must
+ *  not end the file with an 'unhandledRejection'). */
 async function running(sub: Subprocess): Promise<number> {
+  sub.catch(() => {});
   const pid = await within(sub.spawned, 10_000, 'the command to start');
   started.add(pid);
   return pid;
@@ -527,10 +530,11 @@ Execa('should send killSignal from kill(), and escalate to SIGKILL after forceKi
   assert.is(e.isForcefullyTerminated, false);
   // A child ignoring SIGTERM: the tree is SIGKILLed forceKillAfterDelay after kill().
   const stubborn = spawn('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 41.26'], { forceKillAfterDelay: 300 });
+  const stubbornEnd = rejection(stubborn); // handled from the start, whatever fails below
   const pid = await running(stubborn);
   await within(once(stubborn.stdout!, 'data'), 10_000, 'the trap to be set');
   stubborn.kill();
-  const forced = await within(rejection(stubborn), 10_000, 'the forced kill');
+  const forced = await within(stubbornEnd, 10_000, 'the forced kill');
   assert.is(forced.signal, 'SIGKILL');
   assert.is(forced.isForcefullyTerminated, true);
   assert.is(
@@ -567,7 +571,7 @@ Execa(
     process.on('unhandledRejection', onUnhandled);
     try {
       const failing = spawn('sh', ['-c', 'exit 41']);
-      await running(failing);
+      started.add(await within(failing.spawned, 10_000, 'the command to start'));
       await until(() => seen.length > 0, 10_000, 'the unhandled rejection');
       assert.instance(seen[0], SubprocessError);
       assert.is((seen[0] as SubprocessError).exitCode, 41);
@@ -581,6 +585,46 @@ Execa(
     }
   },
 );
+
+Execa('should report through the promise what execa reports there, and throw what execa throws', async () => {
+  // Node refuses these at once; as execa, the subprocess is returned and its promise rejects.
+  const notDir = spawn('ls', [], { cwd: '/etc/passwd' });
+  const e = await within(rejection(notDir), 10_000, 'the cwd failure');
+  assert.is(e.code, 'ENOTDIR');
+  assert.is(
+    e.shortMessage,
+    'Command failed with ENOTDIR: ls\nThe "cwd" option is not a directory: /etc/passwd.\nspawn ls ENOTDIR',
+  );
+  await within(
+    notDir.spawned.then(
+      () => assert.unreachable('spawned resolved'),
+      (error: SubprocessError) => assert.is(error.code, 'ENOTDIR'),
+    ),
+    10_000,
+    'spawned',
+  );
+  const empty = await within(rejection(spawn('', [])), 10_000, 'the empty file');
+  assert.is(empty.code, 'ERR_INVALID_ARG_VALUE');
+  assert.is(
+    empty.shortMessage,
+    "Command failed with ERR_INVALID_ARG_VALUE: ''\nThe argument 'file' cannot be empty. Received ''",
+  );
+  // Invalid option values throw a TypeError at once, as execa's do.
+  assert.throws(
+    () => spawn('true', [], { stdout: 'bogus' as 'pipe' }),
+    /stdout must be 'pipe', 'inherit', 'ignore', a file descriptor or a stream, not bogus/,
+  );
+  assert.throws(() => spawn('true', [], { forceKillAfterDelay: -1 }), /forceKillAfterDelay must be >= 0/);
+  assert.throws(() => spawn('true', [], { cancelSignal: 'x' as unknown as AbortSignal }), /must be an AbortSignal/);
+  assert.throws(() => spawn('echo', [{}] as unknown as string[]), /args must be an array of strings/);
+});
+
+Execa('should stringify numeric arguments, as execa does', async () => {
+  const r = await within(Promise.resolve(spawn('echo', [1, 2.5] as unknown as string[])), 10_000, 'echo');
+  assert.is(r.stdout, '1 2.5');
+  assert.is(r.command, 'echo 1 2.5');
+  assert.is(spawnSync('echo', [3] as unknown as string[]).stdout, '3');
+});
 
 Buffer_.run();
 Output.run();
