@@ -7,8 +7,8 @@ import { errnoName } from '../codec/index.ts';
 import type { ExitStatus } from './events.ts';
 import { signalDescription } from './signals.ts';
 
-/** Collected output: a string, a Buffer (`encoding: 'buffer'`) or lines (`lines: true`). */
-export type Output = string | string[] | Buffer;
+/** Collected output: a string, a Uint8Array (`encoding: 'buffer'`) or lines (`lines: true`). */
+export type Output = string | string[] | Uint8Array;
 
 /** What `await spawn(...)` and spawnSync() give (and what a SubprocessError carries). */
 export interface Result<T extends Output = Output> {
@@ -25,7 +25,7 @@ export interface Result<T extends Output = Output> {
   signal: string | undefined;
   /** What `signal` means ('Termination'), or undefined. */
   signalDescription: string | undefined;
-  /** stdout/stderr collected when piped: strings, Buffers (`encoding: 'buffer'`) or
+  /** stdout/stderr collected when piped: strings, Uint8Arrays (`encoding: 'buffer'`) or
    *  arrays of lines (`lines: true`); undefined when not piped. */
   stdout: T | undefined;
   stderr: T | undefined;
@@ -162,12 +162,12 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
       : o.cause !== undefined
         ? causeMessage(o.cause)
         : undefined;
-  const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${originalMessage}` : ''}`;
+  const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${escapeLines(originalMessage)}` : ''}`;
   const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
   const message = [shortMessage, ...parts.map(text)].filter(Boolean).join('\n\n');
   const error = new SubprocessError<T>(message, result, o.cause);
   error.shortMessage = shortMessage;
-  error.originalMessage = originalMessage;
+  error.originalMessage = originalMessage && escapeLines(originalMessage);
   if (code !== undefined) {
     error.code = code;
     error.errno = -o.start!.errno;
@@ -214,8 +214,40 @@ function cwdProblem(cwd: string): string {
 /** Output as the message shows it: text, final newline removed. */
 function text(out: Output | undefined): string {
   if (out === undefined) return '';
-  const s = Array.isArray(out) ? out.join('\n') : out.toString();
-  return stripVTControlCharacters(stripNewline(s));
+  const s = Array.isArray(out) ? out.join('\n') : typeof out === 'string' ? out : Buffer.from(out).toString();
+  return escapeLines(stripNewline(s));
+}
+
+/** Text as a message shows it, as execa 9 does: ANSI sequences removed, and on each line the
+ *  characters a terminal would act on (controls, separators other than the space, and
+ *  other invisible ones) written as escapes: '\t' -> '\\t', '\x01' -> '\\u0001'. */
+export function escapeLines(text: string): string {
+  return stripVTControlCharacters(text)
+    .split('\n')
+    .map((line) => line.replace(INVISIBLE, escapeCharacter))
+    .join('\n');
+}
+
+const INVISIBLE = /[\p{Separator}\p{Other}]/gu;
+const NAMED_ESCAPES: { [c: string]: string } = {
+  ' ': ' ',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+function escapeCharacter(c: string): string {
+  const named = NAMED_ESCAPES[c];
+  if (named !== undefined) return named;
+  const code = c.codePointAt(0)!;
+  return code > 0xffff ? `\\U${code.toString(16)}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** The cause of a maxBuffer failure: execa's originalMessage is 'maxBuffer exceeded'. */
+export function maxBufferError(): Error {
+  return Object.assign(new Error('maxBuffer exceeded'), { name: 'MaxBufferError' });
 }
 
 /** `s` without one final '\n' or '\r\n' (what `stripFinalNewline` does). */

@@ -32,7 +32,7 @@ export interface Options {
   /** Written to stdin, which is then closed (stdin must be 'pipe'). */
   input?: string | Buffer | Uint8Array;
   /** How piped stdout/stderr are collected: a text encoding (default 'utf8') or 'buffer'
-   *  (Buffers; `lines` then does nothing). */
+   *  (Uint8Arrays, as execa 9; `lines` then does nothing). */
   encoding?: BufferEncoding | 'buffer';
   /** Remove one final newline ('\n' or '\r\n') from `stdout`, `stderr` and `all`, and the
    *  newline of every line with `lines` (default true). */
@@ -81,13 +81,13 @@ export interface Options {
   reject?: boolean;
 }
 
-/** The type of `stdout`, `stderr` and `all` that options `O` give: Buffer with
+/** The type of `stdout`, `stderr` and `all` that options `O` give: Uint8Array with
  *  `encoding: 'buffer'`, string[] with `lines: true`, else string (a union when the
  *  options' type does not say). */
 export type OutputOf<O extends Options> = [Prop<O, 'encoding'>] extends ['buffer']
-  ? Buffer
+  ? Uint8Array
   : 'buffer' extends Prop<O, 'encoding'>
-    ? Buffer | string | string[]
+    ? Uint8Array | string | string[]
     : [Prop<O, 'lines'>] extends [true]
       ? string[]
       : [Prop<O, 'lines'>] extends [false | undefined]

@@ -19,6 +19,7 @@ import type { Output, Result } from './errors.ts';
 import { spawn } from './index.ts';
 import type { NoOptions, Options, OutputOf } from './options.ts';
 import { Subprocess } from './spawn.ts';
+import { PIPED } from './verbose.ts';
 import {
   isOptions,
   isTemplate,
@@ -124,12 +125,13 @@ function pipeFile(source: Subprocess, file: string, args: readonly string[], opt
   const { from, ...spawnOptions } = options;
   const streams = sourceStreams(source, from);
   if (streams.length === 1 && untouched(streams[0])) {
-    const destination = spawn(file, args, { ...spawnOptions, stdin: streams[0], input: undefined });
+    const destination = spawn(file, args, { ...spawnOptions, stdin: streams[0], input: undefined, [PIPED]: true });
     HANDED.add(streams[0]);
     streams[0].destroy(); // our copy of the read end: the destination's is the only one now
     return settleTogether(destination, source);
   }
-  return pipeSubprocess(source, spawn(file, args, { ...spawnOptions, stdin: 'pipe', input: undefined }), { from });
+  const destination = spawn(file, args, { ...spawnOptions, stdin: 'pipe', input: undefined, [PIPED]: true });
+  return pipeSubprocess(source, destination, { from });
 }
 
 function pipeSubprocess(source: Subprocess, destination: Subprocess, options: PipeOptions): Piped {

@@ -13,6 +13,7 @@ import { commandLine } from './command.ts';
 import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
 import {
   esrch,
+  maxBufferError,
   settle,
   startFailure,
   SubprocessError,
@@ -25,7 +26,7 @@ import { normalize, signalNumber, type Normalized, type Options } from './option
 import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
-import { VerboseLog } from './verbose.ts';
+import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
 export interface IterableOptions {
@@ -112,7 +113,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     this.#wait.catch(() => {});
     if (o.verbose !== 'none') {
       this.#verbose = new VerboseLog(o.reject);
-      this.#verbose.start(this.escapedCommand);
+      this.#verbose.start(this.escapedCommand, PIPED in options);
     }
 
     // What Node refuses at once (a cwd that is not a directory, an empty file name) comes
@@ -257,25 +258,26 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
 
   /** The lines of stdout as they come (`for await (const line of subprocess)`), without
    *  their newline; the loop throws the SubprocessError if the command fails. */
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.iterable()[Symbol.asyncIterator]();
+  [Symbol.asyncIterator](): AsyncGenerator<string, void, undefined> {
+    return this.iterable();
   }
 
   /** The lines of stdout, stderr or all, from this call on, as they come; once the stream
    *  ends, waits for the command and throws its SubprocessError if it failed (unless
    *  `reject: false`). Lines are decoded with `encoding` (utf8 when 'buffer'). */
-  iterable({ from = 'stdout', preserveNewlines = false }: IterableOptions = {}): AsyncIterable<string> {
+  iterable({
+    from = 'stdout',
+    preserveNewlines = false,
+  }: IterableOptions = {}): AsyncGenerator<string, void, undefined> {
     const stream = from === 'all' ? this.all : this[from];
     if (!stream) throw new TypeError(`iterable(): ${from} is not piped${from === 'all' ? ' (set all: true)' : ''}`);
     const encoding = this.#o.encoding === 'buffer' ? 'utf8' : this.#o.encoding;
-    const lines = streamLines(stream, encoding, preserveNewlines);
+    const lines = streamLines(stream, encoding, preserveNewlines); // listening from now on
     const result = this.#result;
-    return {
-      async *[Symbol.asyncIterator]() {
-        yield* lines;
-        await result;
-      },
-    };
+    return (async function* () {
+      yield* lines;
+      await result;
+    })();
   }
 
   /** `await subprocess`: the Result once the whole tree is gone and the piped output has
@@ -432,6 +434,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   #overflowed(overflow: Overflow): void {
     if (this.#overflow) return;
     this.#overflow = overflow;
+    this.#cause ??= maxBufferError();
     void this.#closeTree();
   }
 

@@ -12,7 +12,15 @@ import { signalName } from '../codec/index.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
-import { settle, startFailure, SubprocessError, type Output, type Overflow, type Result } from './errors.ts';
+import {
+  maxBufferError,
+  settle,
+  startFailure,
+  SubprocessError,
+  type Output,
+  type Overflow,
+  type Result,
+} from './errors.ts';
 import { checkArguments, normalize, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
@@ -121,8 +129,18 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     }
     all = c.result();
   }
+  const timedOut = error?.code === 'ETIMEDOUT';
+  // A timeout can stop supervise before it reports anything: that is the timeout, not a loss.
   const lost =
-    !status && !start ? new Error(`supervise ended without reporting the status of ${line.command}`) : undefined;
+    !status && !start && !timedOut
+      ? new Error(`supervise ended without reporting the status of ${line.command}`)
+      : undefined;
+  // The cause execa's sync methods give: child_process's error, named after the command.
+  const why = timedOut
+    ? Object.assign(new Error(`spawnSync ${file} ETIMEDOUT`), { code: 'ETIMEDOUT' })
+    : overflow
+      ? maxBufferError()
+      : lost;
   const settled = settle<Output>({
     command: line.command,
     escapedCommand: line.escapedCommand,
@@ -132,12 +150,12 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     stdout: stdout as Output | undefined,
     stderr: stderr as Output | undefined,
     all: all as Output | undefined,
-    timedOut: error?.code === 'ETIMEDOUT',
+    timedOut,
     isCanceled: false,
     isForcefullyTerminated: error?.code === 'ETIMEDOUT' && !byKill && grace !== false && status?.signal === 'SIGKILL',
     overflow,
     start,
-    cause: start && error ? error : lost,
+    cause: start && error ? error : why,
     timeout: o.timeout,
     forceKillAfterDelay: o.forceKillAfterDelay,
     killSignal: signalName(o.killSignal),

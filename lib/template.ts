@@ -30,6 +30,7 @@ export interface TemplateFunction<O extends Options = NoOptions> {
     args?: readonly string[],
     options?: P,
   ): Subprocess<OutputOf<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(file: string, options: P): Subprocess<OutputOf<Merge<O, P>>>;
   <const P extends Options>(options: P): TemplateFunction<Merge<O, P>>;
   /** `` $.sync`cmd` ``: spawnSync(), whose tree is gone when it returns. */
   sync: SyncTemplateFunction<O>;
@@ -44,6 +45,7 @@ export interface SyncTemplateFunction<O extends Options = NoOptions> {
     args?: readonly string[],
     options?: P,
   ): Result<OutputOf<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(file: string, options: P): Result<OutputOf<Merge<O, P>>>;
   <const P extends Options>(options: P): SyncTemplateFunction<Merge<O, P>>;
 }
 
@@ -155,7 +157,11 @@ function bind<R, F>(run: Run<R>, bound: Options, more: (f: F, bound: Options) =>
       return run(file, args, scriptOptions(bound));
     }
     if (typeof first === 'string') {
-      const [args = [], options = {}] = rest as [readonly string[] | undefined, Options | undefined];
+      // (file, options) without args, as spawn() takes it
+      const [args = [], options = {}] = (isOptions(rest[0]) ? [[], rest[0]] : rest) as [
+        readonly string[] | undefined,
+        Options | undefined,
+      ];
       return run(first, args, scriptOptions(mergeOptions(bound, options)));
     }
     if (isOptions(first)) return bind(run, mergeOptions(bound, first), more);

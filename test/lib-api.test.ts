@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { spawn, spawnSync, SubprocessError, type Result, type Subprocess } from '../lib/index.ts';
+import { $, spawn, spawnSync, SubprocessError, type Result, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
 import { alive, killQuietly, stderrOf, until, within } from './procs.ts';
 
@@ -71,7 +71,10 @@ Buffer_('should tear the whole tree down past maxBuffer, keep the output truncat
   assert.is(e.failed, true);
   assert.is((e.stdout as string).length, limit);
   assert.ok(/^x+$/.test(e.stdout as string));
-  assert.is(e.shortMessage, `Command's stdout was larger than ${limit} characters: ${e.escapedCommand}`);
+  assert.is(
+    e.shortMessage,
+    `Command's stdout was larger than ${limit} characters: ${e.escapedCommand}\nmaxBuffer exceeded`,
+  );
   assert.is(e.signal, 'SIGKILL');
   assert.is(e.isTerminated, true);
   await until(() => ![sub.pid!, ...pids].some(alive), 3000, 'every pid of the tree to be gone');
@@ -82,7 +85,7 @@ Buffer_('should tear the whole tree down past maxBuffer, keep the output truncat
 Buffer_('should count bytes with encoding buffer and lines with lines: true', async () => {
   const bytes = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld"'], { maxBuffer: 5, encoding: 'buffer' }));
   assert.is(bytes.isMaxBuffer, true);
-  assert.equal(bytes.stdout, Buffer.from('héll'));
+  assert.equal(bytes.stdout, new Uint8Array(Buffer.from('héll')));
   assert.match(bytes.shortMessage, "Command's stdout was larger than 5 bytes");
   const chars = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld" >&2'], { maxBuffer: 5 }));
   assert.is(chars.stderr, 'héllo');
@@ -106,7 +109,7 @@ Output('should strip one final newline by default, and keep it with stripFinalNe
   assert.is((await spawn('printf', ['a\\n\\n'])).stdout, 'a\n');
   assert.is((await spawn('printf', ['a\\r\\n'])).stdout, 'a');
   assert.is((await spawn('printf', ['a\\n\\n'], { stripFinalNewline: false })).stdout, 'a\n\n');
-  assert.equal((await spawn('printf', ['a\\n'], { encoding: 'buffer' })).stdout, Buffer.from('a'));
+  assert.equal((await spawn('printf', ['a\\n'], { encoding: 'buffer' })).stdout, new Uint8Array([0x61]));
   assert.is((await spawn('sh', ['-c', 'echo e >&2'])).stderr, 'e');
   assert.is((await spawn('true')).stdout, '');
 });
@@ -531,8 +534,9 @@ Execa('should send killSignal from kill(), and escalate to SIGKILL after forceKi
   // A child ignoring SIGTERM: the tree is SIGKILLed forceKillAfterDelay after kill().
   const stubborn = spawn('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 41.26'], { forceKillAfterDelay: 300 });
   const stubbornEnd = rejection(stubborn); // handled from the start, whatever fails below
+  const ready = once(stubborn.stdout!, 'data'); // listening before anything can come
   const pid = await running(stubborn);
-  await within(once(stubborn.stdout!, 'data'), 10_000, 'the trap to be set');
+  await within(ready, 10_000, 'the trap to be set');
   stubborn.kill();
   const forced = await within(stubbornEnd, 10_000, 'the forced kill');
   assert.is(forced.signal, 'SIGKILL');
@@ -624,6 +628,59 @@ Execa('should stringify numeric arguments, as execa does', async () => {
   assert.is(r.stdout, '1 2.5');
   assert.is(r.command, 'echo 1 2.5');
   assert.is(spawnSync('echo', [3] as unknown as string[]).stdout, '3');
+});
+
+Execa('should listen from iterable() on, and give an iterator with next() and return()', async () => {
+  const sub = spawn('sh', ['-c', 'echo one; echo two; echo three']);
+  const first = sub.iterable();
+  const second = sub.iterable(); // both listen from now on, whichever is read first
+  assert.is(typeof first.next, 'function');
+  assert.is(typeof first.return, 'function');
+  await within(Promise.resolve(sub), 10_000, 'the command'); // the output is over before any next()
+  assert.equal(await first.next(), { value: 'one', done: false });
+  assert.equal(await first.return(), { value: undefined, done: true });
+  const rest: string[] = [];
+  for await (const line of second) rest.push(line);
+  assert.equal(rest, ['one', 'two', 'three']);
+});
+
+Execa('should keep the bound options of $(options) for $(file, options) and $(file, args, options)', async () => {
+  const bound = $({ env: { BOUND_41: 'kept' }, stdin: 'ignore' });
+  const r = await within(Promise.resolve(bound('printenv', { reject: true })), 10_000, 'printenv');
+  assert.match(r.stdout as string, /^BOUND_41=kept$/m);
+  const r2 = await within(Promise.resolve(bound('sh', ['-c', 'echo $BOUND_41'], {})), 10_000, 'sh');
+  assert.is(r2.stdout, 'kept');
+});
+
+Execa('should report a 1 ms spawnSync timeout as a timeout', () => {
+  const e = thrown(() => spawnSync('sleep', ['41.41'], { timeout: 1 }));
+  assert.is(e.timedOut, true);
+  assert.is(e.shortMessage, 'Command timed out after 1 milliseconds: sleep 41.41\nspawnSync sleep ETIMEDOUT');
+});
+
+Execa("should say 'maxBuffer exceeded' and escape control characters in messages, as execa does", async () => {
+  const e = await within(
+    rejection(spawn('printf', ['a\\tb\\001c\\033[31md\\n'], { maxBuffer: 4 })),
+    10_000,
+    'maxBuffer',
+  );
+  assert.is(e.originalMessage, 'maxBuffer exceeded');
+  assert.is(e.shortMessage, `Command's stdout was larger than 4 characters: ${e.escapedCommand}\nmaxBuffer exceeded`);
+  assert.is(e.stdout, 'a\tb\u0001');
+  assert.is(e.message, `${e.shortMessage}\n\na\\tb\\u0001`); // the output kept, escaped
+  const sync = thrown(() => spawnSync('printf', ['abcdef'], { maxBuffer: 2 }));
+  assert.is(sync.originalMessage, 'maxBuffer exceeded');
+});
+
+Execa("should start a pipe destination's verbose line with '|', as execa does", async () => {
+  const text = await stderrOf(() =>
+    spawn('echo', ['piped'], { verbose: 'short' }).pipe('cat', [], { verbose: 'short' }),
+  );
+  const starts = text
+    .split('\n')
+    .filter((l) => / [$|] /.test(l))
+    .map((l) => l.replace(/^\[[\d:.]+\] \[\d+\] /, ''));
+  assert.equal(starts, ['$ echo piped', '| cat']);
 });
 
 Buffer_.run();

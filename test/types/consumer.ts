@@ -31,7 +31,7 @@ export async function consumer(): Promise<void> {
   const lines = await spawn('seq', ['3'], { lines: true });
   expect<Equal<typeof lines.stdout, string[] | undefined>>();
   const bytes = await spawn('cat', [], { encoding: 'buffer', input: Buffer.from('x') });
-  expect<Equal<typeof bytes.stdout, Buffer | undefined>>();
+  expect<Equal<typeof bytes.stdout, Uint8Array | undefined>>();
   const opts: Options = { lines: true };
   const unknownShape = await spawn('x', [], opts);
   expect<Equal<typeof unknownShape.stdout, Output | undefined>>();
@@ -161,12 +161,12 @@ export async function consumer(): Promise<void> {
   const syncLines = spawnSync('seq', ['3'], { lines: true, timeout: 1000, verbose: 'short' });
   expect<Equal<typeof syncLines.stdout, string[] | undefined>>();
   const syncBytes = spawnSync('cat', [], { encoding: 'buffer', input: 'x' });
-  expect<Equal<typeof syncBytes.stdout, Buffer | undefined>>();
+  expect<Equal<typeof syncBytes.stdout, Uint8Array | undefined>>();
   // (file, options) without args, as execa takes them.
   const syncNoArgs = spawnSync('pwd', { lines: true });
   expect<Equal<typeof syncNoArgs.stdout, string[] | undefined>>();
   const noArgs = spawn('pwd', { encoding: 'buffer' });
-  expect<Equal<Awaited<typeof noArgs>['stdout'], Buffer | undefined>>();
+  expect<Equal<Awaited<typeof noArgs>['stdout'], Uint8Array | undefined>>();
 
   // Misuse the types reject.
   // @ts-expect-error args are an array
