@@ -11,7 +11,9 @@ import { signalDescription } from './signals.ts';
 export type Output = string | string[] | Uint8Array;
 
 /** What `await spawn(...)` and spawnSync() give (and what a SubprocessError carries). */
-export interface Result<T extends Output = Output> {
+/** `T`: the type of `stdout` and `stderr`, `undefined` included when the options may leave
+ *  one of them unpiped (see OutputOf). */
+export interface Result<T extends Output | undefined = Output | undefined> {
   /** The command as run: file and arguments joined by spaces (before `shell` wraps it). */
   command: string;
   /** The same, each argument quoted for a POSIX shell where it needs it (shell-quote), so
@@ -27,8 +29,8 @@ export interface Result<T extends Output = Output> {
   signalDescription: string | undefined;
   /** stdout/stderr collected when piped: strings, Uint8Arrays (`encoding: 'buffer'`) or
    *  arrays of lines (`lines: true`); undefined when not piped. */
-  stdout: T | undefined;
-  stderr: T | undefined;
+  stdout: T;
+  stderr: T;
   /** stdout and stderr interleaved in arrival order, with `all: true`; else undefined. */
   all: T | undefined;
   /** From spawn() to the end of the tree, in milliseconds. */
@@ -55,15 +57,15 @@ export interface Result<T extends Output = Output> {
  *  an abort, too much output, or a failed start (then `code` is the errno name, e.g.
  *  'ENOENT', as with child_process). The message is shortMessage, then stderr and stdout
  *  (or all). */
-export class SubprocessError<T extends Output = Output> extends Error implements Result<T> {
+export class SubprocessError<T extends Output | undefined = Output | undefined> extends Error implements Result<T> {
   command!: string;
   escapedCommand!: string;
   cwd!: string;
   exitCode!: number | undefined;
   signal!: string | undefined;
   signalDescription!: string | undefined;
-  stdout!: T | undefined;
-  stderr!: T | undefined;
+  stdout!: T;
+  stderr!: T;
   all!: T | undefined;
   durationMs!: number;
   failed!: boolean;
@@ -100,7 +102,7 @@ export interface Overflow {
 }
 
 /** Everything a finished command's Result is made of; what spawn() and spawnSync() fill in. */
-export interface Outcome<T extends Output = Output> {
+export interface Outcome<T extends Output | undefined = Output | undefined> {
   command: string;
   escapedCommand: string;
   cwd: string;
@@ -130,7 +132,7 @@ export interface Outcome<T extends Output = Output> {
 }
 
 /** The Result of `o`, or the SubprocessError saying why it is not a success. */
-export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessError<T> {
+export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> | SubprocessError<T> {
   const signal = o.status?.signal;
   const result: Result<T> = {
     command: o.command,
@@ -139,8 +141,8 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
     exitCode: o.status?.exitCode,
     signal,
     signalDescription: signalDescription(signal),
-    stdout: o.stdout,
-    stderr: o.stderr,
+    stdout: o.stdout as T, // undefined only when not piped, which T then includes
+    stderr: o.stderr as T,
     all: o.all,
     durationMs: o.durationMs,
     failed: false,

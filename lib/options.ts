@@ -93,6 +93,15 @@ export type OutputOf<O extends Options> = [Prop<O, 'encoding'>] extends ['buffer
       : [Prop<O, 'lines'>] extends [false | undefined]
         ? string
         : string | string[];
+/** OutputOf<O>, and `undefined` when the options may leave stdout or stderr unpiped
+ *  ('inherit', 'ignore', an fd or a stream), as execa types them. */
+export type ResultOutput<O extends Options> = OutputOf<O> | NotPiped<O>;
+type NotPiped<O extends Options> = [Prop<O, 'stdout'> | Prop<O, 'stderr'> | StdioValues<Prop<O, 'stdio'>>] extends [
+  'pipe' | undefined,
+]
+  ? never
+  : undefined;
+type StdioValues<S> = S extends readonly unknown[] ? S[1] | S[2] : S;
 /** O[K], or undefined when O has no K (a conditional on `{ k?: V }` would be a weak type). */
 type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 

@@ -39,7 +39,9 @@ export interface IterableOptions {
 /** A running command and everything it starts. Awaitable: resolves to a Result, or
  *  rejects with a SubprocessError (unless `reject: false`). Async-iterable: the lines of
  *  its stdout. `T` is the type of its collected output (see OutputOf). */
-export class Subprocess<T extends Output = Output> implements PromiseLike<Result<T>>, AsyncIterable<string> {
+export class Subprocess<T extends Output | undefined = Output | undefined>
+  implements PromiseLike<Result<T>>, AsyncIterable<string>
+{
   /** The command as run: file and arguments joined by spaces. */
   readonly command: string;
   /** The same, quoted for a shell (see Result.escapedCommand). */

@@ -21,7 +21,14 @@ import {
   type Overflow,
   type Result,
 } from './errors.ts';
-import { checkArguments, normalize, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
+import {
+  checkArguments,
+  normalize,
+  splitArguments,
+  type NoOptions,
+  type Options,
+  type ResultOutput,
+} from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
 import { VerboseLog } from './verbose.ts';
@@ -38,12 +45,12 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
-export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<OutputOf<O>>;
+export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<ResultOutput<O>>;
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Result<OutputOf<O>>;
+): Result<ResultOutput<O>>;
 export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
   const [given, options] = splitArguments(argsOrOptions, opts);
   const args = checkArguments('spawnSync', file, given);
