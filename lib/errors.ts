@@ -7,11 +7,13 @@ import { errnoName } from '../codec/index.ts';
 import type { ExitStatus } from './events.ts';
 import { signalDescription } from './signals.ts';
 
-/** Collected output: a string, a Buffer (`encoding: 'buffer'`) or lines (`lines: true`). */
-export type Output = string | string[] | Buffer;
+/** Collected output: a string, a Uint8Array (`encoding: 'buffer'`) or lines (`lines: true`). */
+export type Output = string | string[] | Uint8Array;
 
 /** What `await spawn(...)` and spawnSync() give (and what a SubprocessError carries). */
-export interface Result<T extends Output = Output> {
+/** `T`: the type of `stdout` and `stderr`, `undefined` included when the options may leave
+ *  one of them unpiped (see OutputOf). */
+export interface Result<T extends Output | undefined = Output | undefined> {
   /** The command as run: file and arguments joined by spaces (before `shell` wraps it). */
   command: string;
   /** The same, each argument quoted for a POSIX shell where it needs it (shell-quote), so
@@ -25,10 +27,10 @@ export interface Result<T extends Output = Output> {
   signal: string | undefined;
   /** What `signal` means ('Termination'), or undefined. */
   signalDescription: string | undefined;
-  /** stdout/stderr collected when piped: strings, Buffers (`encoding: 'buffer'`) or
+  /** stdout/stderr collected when piped: strings, Uint8Arrays (`encoding: 'buffer'`) or
    *  arrays of lines (`lines: true`); undefined when not piped. */
-  stdout: T | undefined;
-  stderr: T | undefined;
+  stdout: T;
+  stderr: T;
   /** stdout and stderr interleaved in arrival order, with `all: true`; else undefined. */
   all: T | undefined;
   /** From spawn() to the end of the tree, in milliseconds. */
@@ -55,15 +57,15 @@ export interface Result<T extends Output = Output> {
  *  an abort, too much output, or a failed start (then `code` is the errno name, e.g.
  *  'ENOENT', as with child_process). The message is shortMessage, then stderr and stdout
  *  (or all). */
-export class SubprocessError<T extends Output = Output> extends Error implements Result<T> {
+export class SubprocessError<T extends Output | undefined = Output | undefined> extends Error implements Result<T> {
   command!: string;
   escapedCommand!: string;
   cwd!: string;
   exitCode!: number | undefined;
   signal!: string | undefined;
   signalDescription!: string | undefined;
-  stdout!: T | undefined;
-  stderr!: T | undefined;
+  stdout!: T;
+  stderr!: T;
   all!: T | undefined;
   durationMs!: number;
   failed!: boolean;
@@ -85,8 +87,8 @@ export class SubprocessError<T extends Output = Output> extends Error implements
   path?: string;
   spawnargs?: string[];
 
-  constructor(message: string, result: Result<T>, cause?: Error) {
-    super(message, cause ? { cause } : undefined);
+  constructor(message: string, result: Result<T>, cause?: unknown) {
+    super(message, cause !== undefined ? { cause } : undefined);
     this.name = 'SubprocessError';
     Object.assign(this, result);
   }
@@ -100,7 +102,7 @@ export interface Overflow {
 }
 
 /** Everything a finished command's Result is made of; what spawn() and spawnSync() fill in. */
-export interface Outcome<T extends Output = Output> {
+export interface Outcome<T extends Output | undefined = Output | undefined> {
   command: string;
   escapedCommand: string;
   cwd: string;
@@ -116,8 +118,11 @@ export interface Outcome<T extends Output = Output> {
   /** A failed start ('spawn-failed' record, or Node's own spawn error): errno (positive)
    *  and its name. */
   start?: { errno: number; code: string };
-  /** The error behind the failure, if any (Node's spawn error, supervise lost). */
-  cause?: Error;
+  /** The error behind the failure, if any (Node's spawn error, supervise lost, an abort's
+   *  reason, a stream's error, kill(error)). */
+  cause?: unknown;
+  /** `cause` fails the command even if the main child exited 0 (a stream's error, kill(error)). */
+  failedBy?: boolean;
   /** Options the messages quote. */
   timeout: number;
   forceKillAfterDelay: number | false;
@@ -127,7 +132,7 @@ export interface Outcome<T extends Output = Output> {
 }
 
 /** The Result of `o`, or the SubprocessError saying why it is not a success. */
-export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessError<T> {
+export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> | SubprocessError<T> {
   const signal = o.status?.signal;
   const result: Result<T> = {
     command: o.command,
@@ -136,8 +141,8 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
     exitCode: o.status?.exitCode,
     signal,
     signalDescription: signalDescription(signal),
-    stdout: o.stdout,
-    stderr: o.stderr,
+    stdout: o.stdout as T, // undefined only when not piped, which T then includes
+    stderr: o.stderr as T,
     all: o.all,
     durationMs: o.durationMs,
     failed: false,
@@ -155,16 +160,16 @@ export function settle<T extends Output>(o: Outcome<T>): Result<T> | SubprocessE
   result.failed = true;
   const originalMessage =
     code !== undefined
-      ? `${cwdProblem(o.cwd)}spawn ${o.file} ${code}`
-      : o.cause
-        ? stripVTControlCharacters(o.cause.message)
+      ? `${cwdProblem(o.cwd)}${o.start!.errno === 0 && o.cause instanceof Error ? o.cause.message : `spawn ${o.file} ${code}`}`
+      : o.cause !== undefined
+        ? causeMessage(o.cause)
         : undefined;
-  const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${originalMessage}` : ''}`;
+  const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${escapeLines(originalMessage)}` : ''}`;
   const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
   const message = [shortMessage, ...parts.map(text)].filter(Boolean).join('\n\n');
   const error = new SubprocessError<T>(message, result, o.cause);
   error.shortMessage = shortMessage;
-  error.originalMessage = originalMessage;
+  error.originalMessage = originalMessage && escapeLines(originalMessage);
   if (code !== undefined) {
     error.code = code;
     error.errno = -o.start!.errno;
@@ -188,8 +193,14 @@ function why(o: Outcome, r: Result, code: string | undefined): string | undefine
     return `Command was killed with ${o.killSignal} (${signalDescription(o.killSignal)})${forceful}`;
   if (r.signal !== undefined) return `Command was killed with ${r.signal} (${r.signalDescription})`;
   if (!o.status) return 'Command failed';
-  if (r.exitCode !== 0) return `Command failed with exit code ${r.exitCode}`;
+  if (r.exitCode !== 0 || o.failedBy) return `Command failed with exit code ${r.exitCode}`;
   return undefined;
+}
+
+/** The cause's message as `originalMessage` gives it (undefined when empty), as execa's. */
+function causeMessage(cause: unknown): string | undefined {
+  const m = stripVTControlCharacters(String((cause as { message?: unknown } | null)?.message ?? cause));
+  return m === '' ? undefined : m;
 }
 
 /** What is wrong with `cwd` when a command could not start, as execa says it ('' if nothing). */
@@ -205,8 +216,40 @@ function cwdProblem(cwd: string): string {
 /** Output as the message shows it: text, final newline removed. */
 function text(out: Output | undefined): string {
   if (out === undefined) return '';
-  const s = Array.isArray(out) ? out.join('\n') : out.toString();
-  return stripVTControlCharacters(stripNewline(s));
+  const s = Array.isArray(out) ? out.join('\n') : typeof out === 'string' ? out : Buffer.from(out).toString();
+  return escapeLines(stripNewline(s));
+}
+
+/** Text as a message shows it, as execa 9 does: ANSI sequences removed, and on each line the
+ *  characters a terminal would act on (controls, separators other than the space, and
+ *  other invisible ones) written as escapes: '\t' -> '\\t', '\x01' -> '\\u0001'. */
+export function escapeLines(text: string): string {
+  return stripVTControlCharacters(text)
+    .split('\n')
+    .map((line) => line.replace(INVISIBLE, escapeCharacter))
+    .join('\n');
+}
+
+const INVISIBLE = /[\p{Separator}\p{Other}]/gu;
+const NAMED_ESCAPES: { [c: string]: string } = {
+  ' ': ' ',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+function escapeCharacter(c: string): string {
+  const named = NAMED_ESCAPES[c];
+  if (named !== undefined) return named;
+  const code = c.codePointAt(0)!;
+  return code > 0xffff ? `\\U${code.toString(16)}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** The cause of a maxBuffer failure: execa's originalMessage is 'maxBuffer exceeded'. */
+export function maxBufferError(): Error {
+  return Object.assign(new Error('maxBuffer exceeded'), { name: 'MaxBufferError' });
 }
 
 /** `s` without one final '\n' or '\r\n' (what `stripFinalNewline` does). */

@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The declarations use Node's types (streams, NodeJS.Signals, Buffer): a consumer gets them
+// without `"types": ["node"]` in its tsconfig, as execa's consumers do.
 // supervise as a library: spawn a command under its own supervise and get a handle that
 // cannot lie. The algorithm:
 //   1. start `supervise --status-fd 3 --control-fd 3 -- FILE ARGS` with a socketpair as fd 3;
@@ -9,27 +12,26 @@
 //   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
 //      that, and the end of piped stdout/stderr, settles `await`.
 import { Subprocess } from './spawn.ts';
-import { checkArguments, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
+import { checkArguments, splitArguments, type NoOptions, type Options, type ResultOutput } from './options.ts';
 
 /** Starts `file` with `args` under its own supervise. See Subprocess and Options.
  *  `spawn(file, options)` without args works too, as with execa. */
-export function spawn<const O extends Options = NoOptions>(file: string, options: O): Subprocess<OutputOf<O>>;
+export function spawn<const O extends Options = NoOptions>(file: string, options: O): Subprocess<ResultOutput<O>>;
 export function spawn<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Subprocess<OutputOf<O>>;
+): Subprocess<ResultOutput<O>>;
 export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
   const [argv, o] = splitArguments(args, options);
-  checkArguments('spawn', file, argv);
-  return new Subprocess(file, argv, o);
+  return new Subprocess(file, checkArguments('spawn', file, argv), o);
 }
 
 export { Subprocess, type IterableOptions } from './spawn.ts';
 export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
-export type { Options, OutputOf, StdioOption, Verbose } from './options.ts';
+export type { Options, OutputOf, ResultOutput, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template (part B)
 export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';
 export type { PipeMethod, PipeOptions, PipeTemplate, Piped, PipedResult } from './pipe.ts';

@@ -32,7 +32,7 @@ export interface Options {
   /** Written to stdin, which is then closed (stdin must be 'pipe'). */
   input?: string | Buffer | Uint8Array;
   /** How piped stdout/stderr are collected: a text encoding (default 'utf8') or 'buffer'
-   *  (Buffers; `lines` then does nothing). */
+   *  (Uint8Arrays, as execa 9; `lines` then does nothing). */
   encoding?: BufferEncoding | 'buffer';
   /** Remove one final newline ('\n' or '\r\n') from `stdout`, `stderr` and `all`, and the
    *  newline of every line with `lines` (default true). */
@@ -63,9 +63,12 @@ export interface Options {
   verbose?: Verbose;
   /** Milliseconds; then `killSignal`, and `forceKillAfterDelay` later close(). */
   timeout?: number;
-  /** Aborting it does what `timeout` does, and marks the result isCanceled. */
+  /** Aborting it does what `timeout` does, and marks the result isCanceled; the abort's
+   *  reason is the error's `cause` and its message the error's `originalMessage` (execa 9). */
+  cancelSignal?: AbortSignal;
+  /** execa 8's name of `cancelSignal` (cancelSignal wins when both are given). */
   signal?: AbortSignal;
-  /** Sent to the main child on timeout or abort (default 'SIGTERM'). */
+  /** Sent to the main child on timeout, abort and by `kill()` without a signal (default 'SIGTERM'). */
   killSignal?: NodeJS.Signals | string | number;
   /** Milliseconds after killSignal before the whole tree is SIGKILLed (default 5000;
    *  false: never). When it fires, `isForcefullyTerminated` is true. */
@@ -78,25 +81,33 @@ export interface Options {
   reject?: boolean;
 }
 
-/** The type of `stdout`, `stderr` and `all` that options `O` give: Buffer with
+/** The type of `stdout`, `stderr` and `all` that options `O` give: Uint8Array with
  *  `encoding: 'buffer'`, string[] with `lines: true`, else string (a union when the
  *  options' type does not say). */
 export type OutputOf<O extends Options> = [Prop<O, 'encoding'>] extends ['buffer']
-  ? Buffer
+  ? Uint8Array
   : 'buffer' extends Prop<O, 'encoding'>
-    ? Buffer | string | string[]
+    ? Uint8Array | string | string[]
     : [Prop<O, 'lines'>] extends [true]
       ? string[]
       : [Prop<O, 'lines'>] extends [false | undefined]
         ? string
         : string | string[];
+/** OutputOf<O>, and `undefined` when the options may leave stdout or stderr unpiped
+ *  ('inherit', 'ignore', an fd or a stream), as execa types them. */
+export type ResultOutput<O extends Options> = OutputOf<O> | NotPiped<O>;
+type NotPiped<O extends Options> = [Prop<O, 'stdout'> | Prop<O, 'stderr'> | StdioValues<Prop<O, 'stdio'>>] extends [
+  'pipe' | undefined,
+]
+  ? never
+  : undefined;
+type StdioValues<S> = S extends readonly unknown[] ? S[1] | S[2] : S;
 /** O[K], or undefined when O has no K (a conditional on `{ k?: V }` would be a weak type). */
 type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
 
 /** The options' type when none are given: OutputOf it is string. */
 export type NoOptions = { encoding?: undefined; lines?: undefined };
 
-/** Checks spawn()'s and spawnSync()'s file and args. */
 /** `(file, options)` as execa takes it, or `(file, args?, options?)` -> [args, options]. */
 export function splitArguments<O>(args: unknown, options: O): [readonly string[], O] {
   if (args !== undefined && args !== null && typeof args === 'object' && !Array.isArray(args)) {
@@ -105,11 +116,14 @@ export function splitArguments<O>(args: unknown, options: O): [readonly string[]
   return [(args ?? []) as readonly string[], options];
 }
 
-export function checkArguments(name: string, file: unknown, args: unknown): void {
-  if (typeof file !== 'string' || file === '') throw new TypeError(`${name}(): file must be a non-empty string`);
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    throw new TypeError(`${name}(): args must be an array of strings`);
+/** Checks spawn()'s and spawnSync()'s file and args -> the args as strings (numbers are
+ *  stringified, as execa does). An empty file is left to the promise, as execa reports it. */
+export function checkArguments(name: string, file: unknown, args: unknown): string[] {
+  if (typeof file !== 'string') throw new TypeError(`${name}(): file must be a string, not ${String(file)}`);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' || typeof a === 'number')) {
+    throw new TypeError(`${name}(): args must be an array of strings (or numbers): ${String(args)}`);
   }
+  return args.map(String);
 }
 
 /** Options with every default applied. */
@@ -150,6 +164,21 @@ export function normalize(o: Options = {}): Normalized {
   if (o.onMainExit !== undefined && o.onMainExit !== 'kill-tree' && o.onMainExit !== 'wait-tree') {
     throw new TypeError(`spawn(): onMainExit must be 'kill-tree' or 'wait-tree', not ${String(o.onMainExit)}`);
   }
+  stdio.forEach((value, fd) => {
+    if (!isStdio(value)) {
+      throw new TypeError(
+        `spawn(): ${STDIO_NAMES[fd]} must be 'pipe', 'inherit', 'ignore', a file descriptor or a stream, not ${String(value)}`,
+      );
+    }
+  });
+  const force = o.forceKillAfterDelay ?? 5000;
+  if (force !== false && !(typeof force === 'number' && force >= 0)) {
+    throw new TypeError(`spawn(): forceKillAfterDelay must be >= 0 or false, not ${String(force)}`);
+  }
+  const signal = o.cancelSignal ?? o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`spawn(): cancelSignal must be an AbortSignal, not ${String(signal)}`);
+  }
   const timeout = o.timeout ?? 0;
   if (!(timeout >= 0)) throw new TypeError(`spawn(): timeout must be >= 0, not ${timeout}`);
   const maxBuffer = o.maxBuffer ?? 100_000_000;
@@ -178,12 +207,21 @@ export function normalize(o: Options = {}): Normalized {
     shell: o.shell === true ? '/bin/sh' : o.shell ? toPath(o.shell) : undefined,
     verbose,
     timeout,
-    signal: o.signal,
+    signal,
     killSignal: signalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
-    forceKillAfterDelay: o.forceKillAfterDelay ?? 5000,
+    forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
     reject: o.reject ?? true,
   };
+}
+
+const STDIO_NAMES = ['stdin', 'stdout', 'stderr'];
+
+/** Whether child_process takes `value` as a stdio entry the library supports. */
+function isStdio(value: unknown): boolean {
+  if (value === 'pipe' || value === 'inherit' || value === 'ignore') return true;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
+  return value !== null && typeof value === 'object' && typeof (value as Stream).pipe === 'function';
 }
 
 /** The default killSignal. */

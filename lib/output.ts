@@ -100,9 +100,10 @@ export class Collector {
     }
     if (this.#splitter) return (this.#parts as string[][]).flat();
     if (!this.#text) {
+      // A plain Uint8Array, as execa 9 gives (a Buffer is one, with more methods).
       const b = Buffer.concat(this.#parts as Buffer[]);
-      if (!this.#o.stripFinalNewline || b.at(-1) !== 0x0a) return b;
-      return b.subarray(0, b.at(-2) === 0x0d ? -2 : -1);
+      const end = !this.#o.stripFinalNewline || b.at(-1) !== 0x0a ? b.length : b.length - (b.at(-2) === 0x0d ? 2 : 1);
+      return new Uint8Array(b.buffer, b.byteOffset, end);
     }
     const s = (this.#parts as string[]).join('');
     return this.#o.stripFinalNewline ? stripNewline(s) : s;
@@ -124,14 +125,18 @@ export class Collector {
   }
 }
 
+/** The streams streamLines() has paused (spawn.ts's keepFlowing() leaves them paused). */
+export const HELD = new WeakSet<Readable>();
+
 /** Characters of lines that may wait unread in streamLines() before the stream is paused. */
 const HIGH_WATER = 1 << 20;
 
-/** The lines of `stream` from the first next() on, as they come. At most about HIGH_WATER
+/** The lines of `stream` from this call on (listening starts at once, not at the first
+ *  next()), as they come. At most about HIGH_WATER
  *  characters wait unread: beyond, the stream is paused until the loop catches up, so a slow
  *  loop slows the child down rather than growing the app's memory. Leaving the loop early
  *  stops listening and resumes the stream (the collectors and the child go on). */
-export async function* streamLines(
+export function streamLines(
   stream: Readable,
   encoding: BufferEncoding,
   preserveNewlines: boolean,
@@ -155,6 +160,7 @@ export async function* streamLines(
     add(splitter.push(decoder.write(c)));
     if (queued > HIGH_WATER && !paused) {
       paused = true;
+      HELD.add(stream);
       stream.pause();
     }
   };
@@ -164,25 +170,32 @@ export async function* streamLines(
   };
   stream.on('data', onData);
   stream.once('close', onClose);
-  try {
-    for (;;) {
-      while (head === queue.length && !ended) await new Promise<void>((r) => (wake = r));
-      if (head === queue.length) return;
-      const line = queue[head++];
-      queued -= line.length;
-      if (head > 1024 && head * 2 > queue.length) {
-        queue.splice(0, head); // drop what was given, now and then
-        head = 0;
+  return read();
+  async function* read(): AsyncGenerator<string, void, undefined> {
+    try {
+      for (;;) {
+        while (head === queue.length && !ended) await new Promise<void>((r) => (wake = r));
+        if (head === queue.length) return;
+        const line = queue[head++];
+        queued -= line.length;
+        if (head > 1024 && head * 2 > queue.length) {
+          queue.splice(0, head); // drop what was given, now and then
+          head = 0;
+        }
+        if (paused && queued <= HIGH_WATER / 2) {
+          paused = false;
+          HELD.delete(stream);
+          stream.resume();
+        }
+        yield line;
       }
-      if (paused && queued <= HIGH_WATER / 2) {
-        paused = false;
+    } finally {
+      stream.off('data', onData);
+      stream.off('close', onClose);
+      if (paused) {
+        HELD.delete(stream);
         stream.resume();
       }
-      yield line;
     }
-  } finally {
-    stream.off('data', onData);
-    stream.off('close', onClose);
-    if (paused) stream.resume();
   }
 }

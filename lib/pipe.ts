@@ -17,8 +17,9 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Output, Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { NoOptions, Options, OutputOf } from './options.ts';
+import type { NoOptions, Options, ResultOutput } from './options.ts';
 import { Subprocess } from './spawn.ts';
+import { PIPED } from './verbose.ts';
 import {
   isOptions,
   isTemplate,
@@ -37,14 +38,14 @@ export interface PipeOptions {
 
 /** What a destination of `.pipe()` settles with: its own Result, and those of the
  *  subprocesses piped into it (each with its own `pipedFrom`, empty for the first). */
-export type PipedResult<T extends Output = Output> = Result<T> & { pipedFrom: PipedResult[] };
+export type PipedResult<T extends Output | undefined = Output | undefined> = Result<T> & { pipedFrom: PipedResult[] };
 
 /** A destination of `.pipe()`: the destination Subprocess itself, whose `await` settles
  *  only once every stage has, with a PipedResult (rejecting if any stage failed). */
-export type Piped<T extends Output = Output> = Subprocess<T> & PromiseLike<PipedResult<T>>;
+export type Piped<T extends Output | undefined = Output | undefined> = Subprocess<T> & PromiseLike<PipedResult<T>>;
 
 /** `.pipe(options)` followed by a template. */
-export type PipeTemplate<T extends Output> = (
+export type PipeTemplate<T extends Output | undefined> = (
   template: TemplateStringsArray,
   ...values: readonly TemplateValue[]
 ) => Piped<T>;
@@ -56,14 +57,15 @@ export type PipeTemplate<T extends Output> = (
  *  destination's stdin is the source's output: its `stdin` and `input` options are ignored,
  *  as execa does. */
 export interface PipeMethod {
-  <T extends Output>(destination: Subprocess<T>, options?: PipeOptions): Piped<T>;
+  <T extends Output | undefined>(destination: Subprocess<T>, options?: PipeOptions): Piped<T>;
   <const O extends Options & PipeOptions = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: O,
-  ): Piped<OutputOf<O>>;
+  ): Piped<ResultOutput<O>>;
+  <const O extends Options & PipeOptions = NoOptions>(file: string, options: O): Piped<ResultOutput<O>>;
   (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped<string>;
-  <const O extends Options & PipeOptions>(options: O): PipeTemplate<OutputOf<O>>;
+  <const O extends Options & PipeOptions>(options: O): PipeTemplate<ResultOutput<O>>;
 }
 
 /** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field). */
@@ -71,7 +73,11 @@ export function pipeMethod(source: Subprocess): PipeMethod {
   function pipe(first: unknown, ...rest: unknown[]): unknown {
     if (isTemplate(first)) return pipeFile(source, ...parseTemplate(first, rest), pipeTemplateOptions(source));
     if (typeof first === 'string') {
-      const [args = [], options = {}] = rest as [readonly string[] | undefined, (Options & PipeOptions) | undefined];
+      // (file, options) without args, as spawn() takes it
+      const [args = [], options = {}] = (isOptions(rest[0]) ? [[], rest[0]] : rest) as [
+        readonly string[] | undefined,
+        (Options & PipeOptions) | undefined,
+      ];
       return pipeFile(source, first, args, options);
     }
     if (first instanceof Subprocess) return pipeSubprocess(source, first, (rest[0] ?? {}) as PipeOptions);
@@ -102,8 +108,7 @@ function sourceStreams(source: Subprocess, from: PipeOptions['from'] = 'stdout')
         `.pipe(): the source's ${name} went to an earlier .pipe() destination, whose stdin it is (${source.command})`,
       );
     }
-    if (!stream || stream.destroyed)
-      throw new TypeError(`.pipe(): the source's ${name} is not piped (${source.command})`);
+    if (!stream) throw new TypeError(`.pipe(): the source's ${name} is not piped (${source.command})`);
     return stream;
   });
 }
@@ -120,12 +125,13 @@ function pipeFile(source: Subprocess, file: string, args: readonly string[], opt
   const { from, ...spawnOptions } = options;
   const streams = sourceStreams(source, from);
   if (streams.length === 1 && untouched(streams[0])) {
-    const destination = spawn(file, args, { ...spawnOptions, stdin: streams[0], input: undefined });
+    const destination = spawn(file, args, { ...spawnOptions, stdin: streams[0], input: undefined, [PIPED]: true });
     HANDED.add(streams[0]);
     streams[0].destroy(); // our copy of the read end: the destination's is the only one now
     return settleTogether(destination, source);
   }
-  return pipeSubprocess(source, spawn(file, args, { ...spawnOptions, stdin: 'pipe', input: undefined }), { from });
+  const destination = spawn(file, args, { ...spawnOptions, stdin: 'pipe', input: undefined, [PIPED]: true });
+  return pipeSubprocess(source, destination, { from });
 }
 
 function pipeSubprocess(source: Subprocess, destination: Subprocess, options: PipeOptions): Piped {
@@ -135,7 +141,7 @@ function pipeSubprocess(source: Subprocess, destination: Subprocess, options: Pi
     throw new TypeError(`.pipe(): the destination's stdin is not 'pipe' or is closed (${destination.command})`);
   }
   copy(streams, stdin);
-  return settleTogether(destination, source);
+  return pipedView(destination, source);
 }
 
 /** The source streams copied into each destination's stdin, and how many are still open. */
@@ -158,13 +164,42 @@ function copy(streams: Readable[], stdin: Writable): void {
   }
   const c = copies;
   for (const s of streams) {
+    if (s.closed || s.destroyed) continue; // ended already (execa pipes nothing more from it)
     c.streams.push(s);
     c.open++;
+    // Each pipe adds its listeners to stdin: many sources into one destination are meant.
+    const most = stdin.getMaxListeners();
+    if (most !== 0 && most !== Number.POSITIVE_INFINITY) stdin.setMaxListeners(most + 1);
     s.pipe(stdin, { end: false });
     s.once('close', () => {
       if (--c.open === 0 && !stdin.writableEnded) stdin.end();
     });
   }
+  if (c.open === 0 && !stdin.writableEnded) stdin.end();
+}
+
+/** What `.pipe(destination)` returns: the destination as it is (its own `await` unchanged,
+ *  as execa's), except that awaiting this view settles as a pipeline (see settle()). */
+function pipedView(destination: Subprocess, source: Subprocess): Piped {
+  const own = new Promise<Result>((resolve, reject) => Subprocess.prototype.then.call(destination, resolve, reject));
+  own.catch(() => {});
+  // Settled at once, as execa's pipe does: the destination's Result gets this source in its
+  // `pipedFrom` whether or not this view is awaited.
+  const settled = settle(own, [source]);
+  settled.catch(() => {});
+  const result = () => settled;
+  const methods: { [key: string | symbol]: unknown } = {
+    then: (a?: never, b?: never) => result().then(a, b),
+    catch: (b?: never) => result().catch(b),
+    finally: (f?: () => void) => result().finally(f),
+  };
+  return new Proxy(destination, {
+    get(target, key) {
+      if (Object.hasOwn(methods, key)) return methods[key];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Piped;
 }
 
 /** The sources piped into each destination, in order. */

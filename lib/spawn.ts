@@ -13,6 +13,7 @@ import { commandLine } from './command.ts';
 import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
 import {
   esrch,
+  maxBufferError,
   settle,
   startFailure,
   SubprocessError,
@@ -22,10 +23,10 @@ import {
   type Result,
 } from './errors.ts';
 import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
-import { Collector, streamLines } from './output.ts';
+import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
-import { VerboseLog } from './verbose.ts';
+import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
 export interface IterableOptions {
@@ -38,7 +39,9 @@ export interface IterableOptions {
 /** A running command and everything it starts. Awaitable: resolves to a Result, or
  *  rejects with a SubprocessError (unless `reject: false`). Async-iterable: the lines of
  *  its stdout. `T` is the type of its collected output (see OutputOf). */
-export class Subprocess<T extends Output = Output> implements PromiseLike<Result<T>>, AsyncIterable<string> {
+export class Subprocess<T extends Output | undefined = Output | undefined>
+  implements PromiseLike<Result<T>>, AsyncIterable<string>
+{
   /** The command as run: file and arguments joined by spaces. */
   readonly command: string;
   /** The same, quoted for a shell (see Result.escapedCommand). */
@@ -64,7 +67,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   readonly #file: string;
   readonly #args: readonly string[];
   readonly #o: Normalized;
-  readonly #child: ChildProcess;
+  readonly #child: ChildProcess | undefined; // undefined when Node refused to start it
   readonly #fd3: Socket | undefined;
   readonly #channel = new Channel();
   readonly #log = new EventLog();
@@ -78,12 +81,14 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   #settleWait!: (s: ExitStatus | Error) => void;
   #endTree!: () => void;
   #start: { errno: number; code: string } | undefined;
-  #cause: Error | undefined;
+  #cause: unknown; // the error behind a failure: an abort's reason, a stream's error, kill(error)
+  #failedBy = false; // #cause fails the command even if the main child exited 0
   #queued: number[] = []; // signals asked for before the pid is known
   #timers: NodeJS.Timeout[] = [];
   #timedOut = false;
   #isCanceled = false;
   #forceful = false;
+  #forceTimer: NodeJS.Timeout | undefined;
   #overflow: Overflow | undefined;
   #closing = false;
   #over = false;
@@ -110,23 +115,45 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     this.#wait.catch(() => {});
     if (o.verbose !== 'none') {
       this.#verbose = new VerboseLog(o.reject);
-      this.#verbose.start(this.escapedCommand);
+      this.#verbose.start(this.escapedCommand, PIPED in options);
     }
 
-    const [host, ...hostArgs] = superviseCommand();
-    this.#child = spawnProcess(
-      host,
-      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', ...line.argv],
-      { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
-    );
-    this.stdin = this.#child.stdin;
-    this.stdout = this.#child.stdout;
-    this.stderr = this.#child.stderr;
-    this.#fd3 = this.#child.stdio[3] as Socket | undefined;
+    // What Node refuses at once (a cwd that is not a directory, an empty file name) comes
+    // through the promise, as execa reports it, not as a throw.
+    let early: NodeJS.ErrnoException | undefined;
+    try {
+      if (file === '') throw emptyFile();
+      const [host, ...hostArgs] = superviseCommand();
+      this.#child = spawnProcess(
+        host,
+        [
+          ...hostArgs,
+          '--status-fd',
+          '3',
+          '--control-fd',
+          '3',
+          ...(o.waitAll ? ['--wait-all'] : []),
+          '--',
+          ...line.argv,
+        ],
+        { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
+      );
+    } catch (error) {
+      early = error as NodeJS.ErrnoException;
+    }
+    const child = this.#child;
+    this.stdin = child?.stdin ?? null;
+    this.stdout = child?.stdout ?? null;
+    this.stderr = child?.stderr ?? null;
+    this.#fd3 = child?.stdio[3] as Socket | undefined;
     this.all = this.#all = o.all && (this.stdout || this.stderr) ? new PassThrough() : undefined;
 
     const collected = [this.#collect(this.stdout, 'stdout'), this.#collect(this.stderr, 'stderr'), this.#collectAll()];
-    this.#child.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
+    if (early) {
+      const error = early;
+      queueMicrotask(() => this.#nodeFailed(error));
+    }
+    child?.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
@@ -154,15 +181,17 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
         ),
       );
     if (o.signal) {
+      const signal = o.signal;
       const onAbort = (this.#onAbort = () =>
         this.#stop(() => {
           this.#isCanceled = true;
+          this.#cause ??= signal.reason;
         }));
       if (o.signal.aborted) queueMicrotask(onAbort);
       else o.signal.addEventListener('abort', onAbort, { once: true });
     }
+    // Not caught here: a failure nobody awaits is an 'unhandledRejection', as execa's.
     this.#result = this.#finish(collected);
-    this.#result.catch(() => {});
   }
 
   /** The main child's status: the same Promise on every call. Rejects if the command
@@ -171,24 +200,46 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     return this.#wait;
   }
 
-  /** Asks supervise to send `sig` to the main child -> false once the child is reaped
-   *  (or never started). Goes through fd 3, so a recycled pid is never hit. */
-  kill(sig: NodeJS.Signals | string | number = 'SIGTERM'): boolean {
-    const n = signalNumber(sig);
+  /** Asks supervise to send `signal` (default: the `killSignal` option) to the main child
+   *  -> false once the child is reaped (or never started). Goes through fd 3, so a recycled
+   *  pid is never hit. When `signal` is killSignal, `forceKillAfterDelay` later SIGKILLs the
+   *  whole tree if the main child is still there. With an `error` (`kill(error)` or
+   *  `kill(signal, error)`, as execa 9), the command fails with it as `cause`. */
+  kill(signal?: NodeJS.Signals | string | number | Error, error?: Error): boolean {
+    const [sig, err] = signal instanceof Error ? [undefined, signal] : [signal, error];
+    if (sig !== undefined && typeof sig !== 'string' && typeof sig !== 'number') {
+      throw new TypeError(`kill(): the first argument must be an Error or a signal name or number, not ${String(sig)}`);
+    }
+    if (err !== undefined && !(err instanceof Error)) {
+      throw new TypeError(`kill(): the second argument must be an Error, not ${String(err)}`);
+    }
+    const n = sig === undefined ? this.#o.killSignal : signalNumber(sig);
+    if (err && !this.#over && this.#cause === undefined) {
+      this.#cause = err;
+      this.#failedBy = true;
+    }
     if (this.status || this.#start || this.#over) return false;
     if (this.pid === undefined) this.#queued.push(n);
     else this.#send(this.pid, n);
+    if (n === this.#o.killSignal) this.#forceKillLater();
     return true;
   }
 
   /** As kill(), but throws an Error with `code: 'ESRCH'` once the child is reaped. */
   signal(sig: NodeJS.Signals | string | number): void {
-    if (!this.kill(sig)) throw esrch(this.pid);
+    if (!this.kill(signalNumber(sig))) throw esrch(this.pid);
   }
 
   /** SIGKILLs the whole tree (EOF on the control fd); resolves once every process of it is
-   *  gone (EOF on the status fd: supervise exits only when no child is left). */
+   *  gone (EOF on the status fd: supervise exits only when no child is left). The failure
+   *  this causes is still what `await subprocess` rejects with, but, asked for, it is no
+   *  'unhandledRejection' when nobody awaits it. */
   close(): Promise<void> {
+    this.#result.catch(() => {});
+    return this.#closeTree();
+  }
+
+  #closeTree(): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
       this.#fd3?.end();
@@ -209,25 +260,26 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
 
   /** The lines of stdout as they come (`for await (const line of subprocess)`), without
    *  their newline; the loop throws the SubprocessError if the command fails. */
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.iterable()[Symbol.asyncIterator]();
+  [Symbol.asyncIterator](): AsyncGenerator<string, void, undefined> {
+    return this.iterable();
   }
 
   /** The lines of stdout, stderr or all, from this call on, as they come; once the stream
    *  ends, waits for the command and throws its SubprocessError if it failed (unless
    *  `reject: false`). Lines are decoded with `encoding` (utf8 when 'buffer'). */
-  iterable({ from = 'stdout', preserveNewlines = false }: IterableOptions = {}): AsyncIterable<string> {
+  iterable({
+    from = 'stdout',
+    preserveNewlines = false,
+  }: IterableOptions = {}): AsyncGenerator<string, void, undefined> {
     const stream = from === 'all' ? this.all : this[from];
     if (!stream) throw new TypeError(`iterable(): ${from} is not piped${from === 'all' ? ' (set all: true)' : ''}`);
     const encoding = this.#o.encoding === 'buffer' ? 'utf8' : this.#o.encoding;
-    const lines = streamLines(stream, encoding, preserveNewlines);
+    const lines = streamLines(stream, encoding, preserveNewlines); // listening from now on
     const result = this.#result;
-    return {
-      async *[Symbol.asyncIterator]() {
-        yield* lines;
-        await result;
-      },
-    };
+    return (async function* () {
+      yield* lines;
+      await result;
+    })();
   }
 
   /** `await subprocess`: the Result once the whole tree is gone and the piped output has
@@ -252,19 +304,33 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (this.#fd3 && !this.#fd3.writableEnded && !this.#fd3.destroyed) this.#fd3.write(record);
   }
 
-  /** Timeout or abort: killSignal now, the whole tree after forceKillAfterDelay. */
+  /** Timeout, abort or a stream's error: killSignal now, the whole tree after
+   *  forceKillAfterDelay. */
   #stop(mark: () => void): void {
     if (this.#over || this.status) return;
     mark();
-    this.kill(this.#o.killSignal);
+    this.kill();
+  }
+
+  /** forceKillAfterDelay after killSignal: the whole tree is SIGKILLed if the main child is
+   *  still there (once per command: the first killSignal starts the clock). */
+  #forceKillLater(): void {
     const delay = this.#o.forceKillAfterDelay;
-    if (delay !== false)
-      this.#timers.push(
-        setTimeout(() => {
-          if (!this.status && !this.#closing) this.#forceful = true;
-          void this.close();
-        }, delay),
-      );
+    if (delay === false || this.#forceTimer) return;
+    this.#forceTimer = setTimeout(() => {
+      if (!this.status && !this.#closing) this.#forceful = true;
+      void this.#closeTree();
+    }, delay);
+    this.#timers.push(this.#forceTimer);
+  }
+
+  /** An 'error' on stdout or stderr (stream.destroy(cause) included): the command fails with
+   *  it, and is stopped as by a timeout, since nobody reads its output any more (execa 9). */
+  #streamFailed(error: unknown): void {
+    if (this.#over || this.#cause !== undefined) return;
+    this.#cause = error;
+    this.#failedBy = true;
+    this.#stop(() => {});
   }
 
   #onData(chunk: Buffer): void {
@@ -272,7 +338,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     try {
       records = this.#channel.feed(chunk);
     } catch {
-      this.close(); // not supervise talking: end the tree rather than guess
+      void this.#closeTree(); // not supervise talking: end the tree rather than guess
       return;
     }
     for (const r of records) {
@@ -310,7 +376,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     }
     this.#log.end();
     this.#channel.release();
-    this.#child.unref(); // its exit may never be seen (someone else may reap it)
+    this.#child?.unref(); // its exit may never be seen (someone else may reap it)
     this.#endTree();
   }
 
@@ -336,13 +402,15 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     const collector = new Collector(this.#o, name);
     const log = this.#o.verbose === 'full' && this.#o.encoding !== 'buffer' ? this.#verbose?.splitter() : undefined;
     const decoder = log && new StringDecoder(this.#o.encoding as BufferEncoding);
-    stream.on('data', (c: Buffer) => {
-      if (collector.push(c)) this.#overflowed(collector.overflow!);
-      if (log) log(decoder!.write(c));
+    stream.on('data', (c: Buffer | string) => {
+      const bytes = typeof c === 'string' ? Buffer.from(c, stream.readableEncoding ?? 'utf8') : c; // after setEncoding()
+      if (collector.push(bytes)) this.#overflowed(collector.overflow!);
+      if (log) log(decoder!.write(bytes));
     });
+    keepFlowing(stream);
     if (this.#all) stream.pipe(this.#all, { end: false });
     return new Promise((resolve) => {
-      stream.on('error', () => {});
+      stream.on('error', (error) => this.#streamFailed(error));
       stream.on('close', () => {
         if (log) {
           log(decoder!.end());
@@ -368,7 +436,8 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
   #overflowed(overflow: Overflow): void {
     if (this.#overflow) return;
     this.#overflow = overflow;
-    void this.close();
+    this.#cause ??= maxBufferError();
+    void this.#closeTree();
   }
 
   #outcome(stdout: Output | undefined, stderr: Output | undefined, all: Output | undefined): Outcome<T> {
@@ -388,6 +457,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
       overflow: this.#overflow,
       start: this.#start,
       cause: this.#cause,
+      failedBy: this.#failedBy,
       timeout: o.timeout,
       forceKillAfterDelay: o.forceKillAfterDelay,
       killSignal: signalName(o.killSignal),
@@ -403,6 +473,26 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     if (r instanceof SubprocessError && this.#o.reject) throw r;
     return r;
   }
+}
+
+/** The error child_process.spawn() throws for an empty file name (execa reports it). */
+function emptyFile(): NodeJS.ErrnoException {
+  return Object.assign(new TypeError("The argument 'file' cannot be empty. Received ''"), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+}
+
+/** `stream.pipe(x)` then `stream.unpipe(x)` pauses the stream when no pipe is left; the
+ *  collector still reads it, so it flows on (else a full pipe would stop the child and
+ *  `await` would never settle), unless streamLines() is holding it back. */
+function keepFlowing(stream: Readable): void {
+  const unpipe = stream.unpipe;
+  stream.unpipe = function (this: Readable, destination?: NodeJS.WritableStream) {
+    unpipe.call(this, destination);
+    const state = (this as unknown as { _readableState?: { pipes?: unknown[] } })._readableState;
+    if (this.readableFlowing === false && state?.pipes?.length === 0 && !HELD.has(this)) this.resume();
+    return this;
+  };
 }
 
 /** Node flags bin/supervise-node's shebang gives (no 10 GiB Wasm reservation, one V8 worker). */

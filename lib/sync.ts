@@ -12,8 +12,23 @@ import { signalName } from '../codec/index.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
-import { settle, startFailure, SubprocessError, type Output, type Overflow, type Result } from './errors.ts';
-import { checkArguments, normalize, splitArguments, type NoOptions, type Options, type OutputOf } from './options.ts';
+import {
+  maxBufferError,
+  settle,
+  startFailure,
+  SubprocessError,
+  type Output,
+  type Overflow,
+  type Result,
+} from './errors.ts';
+import {
+  checkArguments,
+  normalize,
+  splitArguments,
+  type NoOptions,
+  type Options,
+  type ResultOutput,
+} from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
 import { VerboseLog } from './verbose.ts';
@@ -30,15 +45,15 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
-export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<OutputOf<O>>;
+export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<ResultOutput<O>>;
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Result<OutputOf<O>>;
+): Result<ResultOutput<O>>;
 export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
-  const [args, options] = splitArguments(argsOrOptions, opts);
-  checkArguments('spawnSync', file, args);
+  const [given, options] = splitArguments(argsOrOptions, opts);
+  const args = checkArguments('spawnSync', file, given);
   const o = normalize(options);
   if (o.signal) throw new TypeError('spawnSync(): the `signal` option needs spawn()');
   for (const s of o.stdio) {
@@ -121,8 +136,18 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     }
     all = c.result();
   }
+  const timedOut = error?.code === 'ETIMEDOUT';
+  // A timeout can stop supervise before it reports anything: that is the timeout, not a loss.
   const lost =
-    !status && !start ? new Error(`supervise ended without reporting the status of ${line.command}`) : undefined;
+    !status && !start && !timedOut
+      ? new Error(`supervise ended without reporting the status of ${line.command}`)
+      : undefined;
+  // The cause execa's sync methods give: child_process's error, named after the command.
+  const why = timedOut
+    ? Object.assign(new Error(`spawnSync ${file} ETIMEDOUT`), { code: 'ETIMEDOUT' })
+    : overflow
+      ? maxBufferError()
+      : lost;
   const settled = settle<Output>({
     command: line.command,
     escapedCommand: line.escapedCommand,
@@ -132,12 +157,12 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     stdout: stdout as Output | undefined,
     stderr: stderr as Output | undefined,
     all: all as Output | undefined,
-    timedOut: error?.code === 'ETIMEDOUT',
+    timedOut,
     isCanceled: false,
     isForcefullyTerminated: error?.code === 'ETIMEDOUT' && !byKill && grace !== false && status?.signal === 'SIGKILL',
     overflow,
     start,
-    cause: start && error ? error : lost,
+    cause: start && error ? error : why,
     timeout: o.timeout,
     forceKillAfterDelay: o.forceKillAfterDelay,
     killSignal: signalName(o.killSignal),

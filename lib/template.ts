@@ -6,7 +6,7 @@
 // unquoted: there is no shell to quote for.
 import type { Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { NoOptions, Options, OutputOf } from './options.ts';
+import type { NoOptions, Options, ResultOutput } from './options.ts';
 import type { Subprocess } from './spawn.ts';
 import { spawnSync } from './sync.ts';
 
@@ -24,12 +24,13 @@ type Merge<A, B> = Omit<A, keyof B> & B;
  *  `stdin: 'inherit'` unless `input`, `stdin` or `stdio` is given, and `preferLocal: true`.
  *  `$.sync` (alias `$.s`) is the same over spawnSync(). */
 export interface TemplateFunction<O extends Options = NoOptions> {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess<OutputOf<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess<ResultOutput<O>>;
   <const P extends Options = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: P,
-  ): Subprocess<OutputOf<Merge<O, P>>>;
+  ): Subprocess<ResultOutput<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(file: string, options: P): Subprocess<ResultOutput<Merge<O, P>>>;
   <const P extends Options>(options: P): TemplateFunction<Merge<O, P>>;
   /** `` $.sync`cmd` ``: spawnSync(), whose tree is gone when it returns. */
   sync: SyncTemplateFunction<O>;
@@ -38,12 +39,13 @@ export interface TemplateFunction<O extends Options = NoOptions> {
 
 /** `$.sync`: TemplateFunction over spawnSync(): a Result instead of a Subprocess. */
 export interface SyncTemplateFunction<O extends Options = NoOptions> {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result<OutputOf<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result<ResultOutput<O>>;
   <const P extends Options = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: P,
-  ): Result<OutputOf<Merge<O, P>>>;
+  ): Result<ResultOutput<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(file: string, options: P): Result<ResultOutput<Merge<O, P>>>;
   <const P extends Options>(options: P): SyncTemplateFunction<Merge<O, P>>;
 }
 
@@ -155,7 +157,11 @@ function bind<R, F>(run: Run<R>, bound: Options, more: (f: F, bound: Options) =>
       return run(file, args, scriptOptions(bound));
     }
     if (typeof first === 'string') {
-      const [args = [], options = {}] = rest as [readonly string[] | undefined, Options | undefined];
+      // (file, options) without args, as spawn() takes it
+      const [args = [], options = {}] = (isOptions(rest[0]) ? [[], rest[0]] : rest) as [
+        readonly string[] | undefined,
+        Options | undefined,
+      ];
       return run(first, args, scriptOptions(mergeOptions(bound, options)));
     }
     if (isOptions(first)) return bind(run, mergeOptions(bound, first), more);

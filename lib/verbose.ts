@@ -11,6 +11,10 @@ import { LineSplitter } from './output.ts';
 
 let nextId = 0;
 
+/** Set in the options of a destination `.pipe()` starts: `verbose` then begins its line
+ *  with '|' rather than '$', as execa does. */
+export const PIPED = Symbol('supervise.piped');
+
 /** The log of one command: start() when it starts, line() per output line ('full'),
  *  end() with its Result or SubprocessError. */
 export class VerboseLog {
@@ -21,8 +25,8 @@ export class VerboseLog {
     this.#reject = reject;
   }
 
-  start(escapedCommand: string): void {
-    this.#print('$', escapedCommand);
+  start(escapedCommand: string, piped = false): void {
+    this.#print(piped ? '|' : '$', escapedCommand);
   }
 
   /** A LineSplitter feeding line() for one stream. */

@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync, SubprocessError, type Result } from '../lib/index.ts';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { $, spawn, spawnSync, SubprocessError, type Result, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
 import { alive, killQuietly, stderrOf, until, within } from './procs.ts';
 
@@ -69,7 +71,10 @@ Buffer_('should tear the whole tree down past maxBuffer, keep the output truncat
   assert.is(e.failed, true);
   assert.is((e.stdout as string).length, limit);
   assert.ok(/^x+$/.test(e.stdout as string));
-  assert.is(e.shortMessage, `Command's stdout was larger than ${limit} characters: ${e.escapedCommand}`);
+  assert.is(
+    e.shortMessage,
+    `Command's stdout was larger than ${limit} characters: ${e.escapedCommand}\nmaxBuffer exceeded`,
+  );
   assert.is(e.signal, 'SIGKILL');
   assert.is(e.isTerminated, true);
   await until(() => ![sub.pid!, ...pids].some(alive), 3000, 'every pid of the tree to be gone');
@@ -80,7 +85,7 @@ Buffer_('should tear the whole tree down past maxBuffer, keep the output truncat
 Buffer_('should count bytes with encoding buffer and lines with lines: true', async () => {
   const bytes = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld"'], { maxBuffer: 5, encoding: 'buffer' }));
   assert.is(bytes.isMaxBuffer, true);
-  assert.equal(bytes.stdout, Buffer.from('héll'));
+  assert.equal(bytes.stdout, new Uint8Array(Buffer.from('héll')));
   assert.match(bytes.shortMessage, "Command's stdout was larger than 5 bytes");
   const chars = await rejection(spawn('sh', ['-c', 'printf "%s" "héllo wörld" >&2'], { maxBuffer: 5 }));
   assert.is(chars.stderr, 'héllo');
@@ -104,7 +109,7 @@ Output('should strip one final newline by default, and keep it with stripFinalNe
   assert.is((await spawn('printf', ['a\\n\\n'])).stdout, 'a\n');
   assert.is((await spawn('printf', ['a\\r\\n'])).stdout, 'a');
   assert.is((await spawn('printf', ['a\\n\\n'], { stripFinalNewline: false })).stdout, 'a\n\n');
-  assert.equal((await spawn('printf', ['a\\n'], { encoding: 'buffer' })).stdout, Buffer.from('a'));
+  assert.equal((await spawn('printf', ['a\\n'], { encoding: 'buffer' })).stdout, new Uint8Array([0x61]));
   assert.is((await spawn('sh', ['-c', 'echo e >&2'])).stderr, 'e');
   assert.is((await spawn('true')).stdout, '');
 });
@@ -355,7 +360,8 @@ Fields('should fill every field on success, a failure, a timeout, a kill, a forc
   );
   assert.is(
     forced.shortMessage,
-    `Command was canceled and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}`,
+    // the abort's reason (an AbortError) on the second line, as execa 9 prints it
+    `Command was canceled and was forcefully terminated after 100 milliseconds: ${forced.escapedCommand}\nThis operation was aborted`,
   );
 
   const over = await rejection(spawn('yes', [], { maxBuffer: 10 }));
@@ -436,8 +442,250 @@ Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterD
   assert.match(over.shortMessage, "Command's stdout was larger than 10 characters");
 });
 
+// ---
+const Execa = suite('lib api: execa 9 where the first minutes meet it');
+Execa.after.each(cleanup);
+
+/** Resolves once `sub` is running (its pid is known), and remembers the pid for cleanup.
+ *  Its failure counts as handled from here on (a test that fails before awaiting it must
+ *  not end the file with an 'unhandledRejection'). */
+async function running(sub: Subprocess): Promise<number> {
+  sub.catch(() => {});
+  const pid = await within(sub.spawned, 10_000, 'the command to start');
+  started.add(pid);
+  return pid;
+}
+
+Execa('should stop an endless command when cancelSignal aborts, with the reason as cause', async () => {
+  const controller = new AbortController();
+  const sub = spawn('sleep', ['41.21'], { cancelSignal: controller.signal });
+  const pid = await running(sub);
+  const reason = new Error('the user changed their mind');
+  controller.abort(reason);
+  const e = await within(rejection(sub), 10_000, 'the canceled command to settle');
+  assert.is(e.isCanceled, true);
+  assert.is(e.cause, reason);
+  assert.is(e.originalMessage, 'the user changed their mind');
+  assert.is(e.shortMessage, 'Command was canceled: sleep 41.21\nthe user changed their mind');
+  assert.is(alive(pid), false);
+  // execa 8's name still works
+  const old = new AbortController();
+  const sub8 = spawn('sleep', ['41.22'], { signal: old.signal });
+  await running(sub8);
+  old.abort();
+  assert.is((await within(rejection(sub8), 10_000, 'execa 8 signal')).isCanceled, true);
+});
+
+Execa('should take .pipe(file, options) without an args array', async () => {
+  const r = await within(
+    Promise.resolve(spawn('printf', ['a\\n']).pipe('cat', { stripFinalNewline: false })),
+    10_000,
+    'the pipe',
+  );
+  assert.is(r.stdout, 'a\n');
+});
+
+Execa('should reject and stop an endless command whose stdout emits an error', async () => {
+  const sub = spawn('yes', ['41.23']);
+  const pid = await running(sub);
+  const failure = new Error('the reader broke');
+  sub.stdout!.emit('error', failure);
+  const e = await within(rejection(sub), 10_000, 'the rejection');
+  assert.is(e.cause, failure);
+  assert.is(e.originalMessage, 'the reader broke');
+  assert.is(alive(pid), false);
+});
+
+Execa('should keep the cause of stdout.destroy(cause)', async () => {
+  const sub = spawn('yes', ['41.24']);
+  const pid = await running(sub);
+  const cause = new Error('enough of that');
+  sub.stdout!.destroy(cause);
+  const e = await within(rejection(sub), 10_000, 'the rejection');
+  assert.is(e.cause, cause);
+  assert.match(e.shortMessage, /: yes 41\.24\nenough of that$/);
+  assert.is(alive(pid), false);
+});
+
+Execa('should settle after stdout.pipe(stream) then unpipe() of a stream that stopped reading', async () => {
+  const sub = spawn('seq', ['1', '300000']);
+  const sink = new PassThrough(); // never read: the source is held back at once
+  sub.stdout!.pipe(sink);
+  await until(() => sub.stdout!.readableFlowing === false, 10_000, 'the pipe to push back');
+  sub.stdout!.unpipe(sink);
+  const r = await within(Promise.resolve(sub), 10_000, 'the command to settle');
+  assert.is((r.stdout as string).split('\n').length, 300000);
+});
+
+Execa("should collect bytes after stdout.setEncoding('utf8') with encoding 'buffer'", async () => {
+  const sub = spawn('printf', ['h\\303\\251'], { encoding: 'buffer' });
+  sub.stdout!.setEncoding('utf8');
+  const r = await within(Promise.resolve(sub), 10_000, 'the command');
+  assert.equal(Buffer.from(r.stdout as Uint8Array), Buffer.from('hé'));
+});
+
+Execa('should send killSignal from kill(), and escalate to SIGKILL after forceKillAfterDelay', async () => {
+  const interrupted = spawn('sleep', ['41.25'], { killSignal: 'SIGINT' });
+  await running(interrupted);
+  assert.is(interrupted.kill(), true);
+  const e = await within(rejection(interrupted), 10_000, 'the interrupted command');
+  assert.is(e.signal, 'SIGINT');
+  assert.is(e.isForcefullyTerminated, false);
+  // A child ignoring SIGTERM: the tree is SIGKILLed forceKillAfterDelay after kill().
+  const stubborn = spawn('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 41.26'], { forceKillAfterDelay: 300 });
+  const stubbornEnd = rejection(stubborn); // handled from the start, whatever fails below
+  const ready = once(stubborn.stdout!, 'data'); // listening before anything can come
+  const pid = await running(stubborn);
+  await within(ready, 10_000, 'the trap to be set');
+  stubborn.kill();
+  const forced = await within(stubbornEnd, 10_000, 'the forced kill');
+  assert.is(forced.signal, 'SIGKILL');
+  assert.is(forced.isForcefullyTerminated, true);
+  assert.is(
+    forced.shortMessage,
+    `Command was killed with SIGTERM (Termination) and was forcefully terminated after 300 milliseconds: ${stubborn.escapedCommand}`,
+  );
+  assert.is(alive(pid), false);
+});
+
+Execa('should fail with the error given to kill(error) and kill(signal, error)', async () => {
+  const a = spawn('sleep', ['41.27']);
+  await running(a);
+  const why = new Error('no longer needed');
+  a.kill(why);
+  const e = await within(rejection(a), 10_000, 'kill(error)');
+  assert.is(e.cause, why);
+  assert.is(e.signal, 'SIGTERM');
+  assert.is(e.shortMessage, 'Command was killed with SIGTERM (Termination): sleep 41.27\nno longer needed');
+  const b = spawn('sleep', ['41.28']);
+  await running(b);
+  const why2 = new Error('interrupted on purpose');
+  b.kill('SIGINT', why2);
+  const e2 = await within(rejection(b), 10_000, 'kill(signal, error)');
+  assert.is(e2.cause, why2);
+  assert.is(e2.signal, 'SIGINT');
+  assert.throws(() => b.kill('SIGTERM', 'not an error' as unknown as Error), /must be an Error/);
+});
+
+Execa(
+  "should raise 'unhandledRejection' for a failing command nobody awaits, not for one closed on purpose",
+  async () => {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failing = spawn('sh', ['-c', 'exit 41']);
+      started.add(await within(failing.spawned, 10_000, 'the command to start'));
+      await until(() => seen.length > 0, 10_000, 'the unhandled rejection');
+      assert.instance(seen[0], SubprocessError);
+      assert.is((seen[0] as SubprocessError).exitCode, 41);
+      const closed = spawn('sleep', ['41.29']);
+      await running(closed);
+      await within(closed.close(), 10_000, 'close()');
+      await new Promise((r) => setImmediate(r)); // Node reports unhandled rejections after the microtasks
+      assert.is(seen.length, 1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  },
+);
+
+Execa('should report through the promise what execa reports there, and throw what execa throws', async () => {
+  // Node refuses these at once; as execa, the subprocess is returned and its promise rejects.
+  const notDir = spawn('ls', [], { cwd: '/etc/passwd' });
+  const e = await within(rejection(notDir), 10_000, 'the cwd failure');
+  assert.is(e.code, 'ENOTDIR');
+  assert.is(
+    e.shortMessage,
+    'Command failed with ENOTDIR: ls\nThe "cwd" option is not a directory: /etc/passwd.\nspawn ls ENOTDIR',
+  );
+  await within(
+    notDir.spawned.then(
+      () => assert.unreachable('spawned resolved'),
+      (error: SubprocessError) => assert.is(error.code, 'ENOTDIR'),
+    ),
+    10_000,
+    'spawned',
+  );
+  const empty = await within(rejection(spawn('', [])), 10_000, 'the empty file');
+  assert.is(empty.code, 'ERR_INVALID_ARG_VALUE');
+  assert.is(
+    empty.shortMessage,
+    "Command failed with ERR_INVALID_ARG_VALUE: ''\nThe argument 'file' cannot be empty. Received ''",
+  );
+  // Invalid option values throw a TypeError at once, as execa's do.
+  assert.throws(
+    () => spawn('true', [], { stdout: 'bogus' as 'pipe' }),
+    /stdout must be 'pipe', 'inherit', 'ignore', a file descriptor or a stream, not bogus/,
+  );
+  assert.throws(() => spawn('true', [], { forceKillAfterDelay: -1 }), /forceKillAfterDelay must be >= 0/);
+  assert.throws(() => spawn('true', [], { cancelSignal: 'x' as unknown as AbortSignal }), /must be an AbortSignal/);
+  assert.throws(() => spawn('echo', [{}] as unknown as string[]), /args must be an array of strings/);
+});
+
+Execa('should stringify numeric arguments, as execa does', async () => {
+  const r = await within(Promise.resolve(spawn('echo', [1, 2.5] as unknown as string[])), 10_000, 'echo');
+  assert.is(r.stdout, '1 2.5');
+  assert.is(r.command, 'echo 1 2.5');
+  assert.is(spawnSync('echo', [3] as unknown as string[]).stdout, '3');
+});
+
+Execa('should listen from iterable() on, and give an iterator with next() and return()', async () => {
+  const sub = spawn('sh', ['-c', 'echo one; echo two; echo three']);
+  const first = sub.iterable();
+  const second = sub.iterable(); // both listen from now on, whichever is read first
+  assert.is(typeof first.next, 'function');
+  assert.is(typeof first.return, 'function');
+  await within(Promise.resolve(sub), 10_000, 'the command'); // the output is over before any next()
+  assert.equal(await first.next(), { value: 'one', done: false });
+  assert.equal(await first.return(), { value: undefined, done: true });
+  const rest: string[] = [];
+  for await (const line of second) rest.push(line);
+  assert.equal(rest, ['one', 'two', 'three']);
+});
+
+Execa('should keep the bound options of $(options) for $(file, options) and $(file, args, options)', async () => {
+  const bound = $({ env: { BOUND_41: 'kept' }, stdin: 'ignore' });
+  const r = await within(Promise.resolve(bound('printenv', { reject: true })), 10_000, 'printenv');
+  assert.match(r.stdout as string, /^BOUND_41=kept$/m);
+  const r2 = await within(Promise.resolve(bound('sh', ['-c', 'echo $BOUND_41'], {})), 10_000, 'sh');
+  assert.is(r2.stdout, 'kept');
+});
+
+Execa('should report a 1 ms spawnSync timeout as a timeout', () => {
+  const e = thrown(() => spawnSync('sleep', ['41.41'], { timeout: 1 }));
+  assert.is(e.timedOut, true);
+  assert.is(e.shortMessage, 'Command timed out after 1 milliseconds: sleep 41.41\nspawnSync sleep ETIMEDOUT');
+});
+
+Execa("should say 'maxBuffer exceeded' and escape control characters in messages, as execa does", async () => {
+  const e = await within(
+    rejection(spawn('printf', ['a\\tb\\001c\\033[31md\\n'], { maxBuffer: 4 })),
+    10_000,
+    'maxBuffer',
+  );
+  assert.is(e.originalMessage, 'maxBuffer exceeded');
+  assert.is(e.shortMessage, `Command's stdout was larger than 4 characters: ${e.escapedCommand}\nmaxBuffer exceeded`);
+  assert.is(e.stdout, 'a\tb\u0001');
+  assert.is(e.message, `${e.shortMessage}\n\na\\tb\\u0001`); // the output kept, escaped
+  const sync = thrown(() => spawnSync('printf', ['abcdef'], { maxBuffer: 2 }));
+  assert.is(sync.originalMessage, 'maxBuffer exceeded');
+});
+
+Execa("should start a pipe destination's verbose line with '|', as execa does", async () => {
+  const text = await stderrOf(() =>
+    spawn('echo', ['piped'], { verbose: 'short' }).pipe('cat', [], { verbose: 'short' }),
+  );
+  const starts = text
+    .split('\n')
+    .filter((l) => / [$|] /.test(l))
+    .map((l) => l.replace(/^\[[\d:.]+\] \[\d+\] /, ''));
+  assert.equal(starts, ['$ echo piped', '| cat']);
+});
+
 Buffer_.run();
 Output.run();
 Run.run();
 Fields.run();
 Sync.run();
+Execa.run();

@@ -208,5 +208,63 @@ Ways('should reject with ENOENT when a stage cannot start, the other stages endi
   assert.is(last.pipedFrom[0].command, 'seq 1000000', 'seq ended too (EPIPE), so its Result is there');
 });
 
+// ---
+const Execa = suite('lib: pipe, as execa 9 settles it');
+Execa.after.each(cleanup);
+
+Execa("should leave the destination's own await alone after .pipe(subprocess)", async () => {
+  const source = spawn('sh', ['-c', 'echo piped; exit 3']);
+  const destination = spawn('cat');
+  const pipeline = source.pipe(destination);
+  assert.ok(pipeline !== destination, 'what .pipe() returns is a view, not the destination itself');
+  assert.is(pipeline.stdin, destination.stdin, 'the view reads through to the destination');
+  const e = await within(
+    Promise.resolve(pipeline).then(
+      () => assert.unreachable('the pipeline resolved'),
+      (error: SubprocessError) => error,
+    ),
+    10_000,
+    'the pipeline',
+  );
+  assert.is((e as SubprocessError).exitCode, 3, "the pipeline rejects with the source's error");
+  const own = await within(Promise.resolve(destination), 10_000, 'the destination');
+  assert.is(own.stdout, 'piped');
+  assert.is(own.failed, false, "the destination's own await is its own Result");
+  await within(
+    source.catch(() => {}),
+    10_000,
+    'the source',
+  );
+});
+
+Execa('should pipe nothing from a source whose output has ended, as execa does', async () => {
+  const source = spawn('echo', ['early']);
+  await within(Promise.resolve(source), 10_000, 'the source');
+  const r = await within(Promise.resolve(source.pipe('cat')), 10_000, 'the pipe after the end');
+  assert.is(r.stdout, '');
+  assert.is(r.pipedFrom[0].stdout, 'early');
+});
+
+Execa('should take 12 sources into one destination without a MaxListenersExceeded warning', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const sink = spawn('sort', ['-n']);
+    const pipes = Array.from({ length: 12 }, (_, i) => spawn('echo', [String(i)]).pipe(sink));
+    await within(Promise.all(pipes), 20_000, 'the 12 pipes');
+    const r = await sink;
+    assert.is(r.stdout, Array.from({ length: 12 }, (_, i) => i).join('\n'));
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.equal(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+      [],
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 Stages.run();
 Ways.run();
+Execa.run();

@@ -4,7 +4,7 @@
 // final check go by pid.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn as spawnNode, type ChildProcess } from 'node:child_process';
+import { spawn as spawnNode, spawnSync as spawnSyncNode, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -99,15 +99,15 @@ Basics('should reject a non-zero exit with a SubprocessError saying so, unless r
   assert.is(r.exitCode, 4);
 });
 
-Basics('should pass input, cwd and env, and collect Buffers with encoding: buffer', async () => {
+Basics('should pass input, cwd and env, and collect a Uint8Array with encoding: buffer', async () => {
   const r = await spawn('sh', ['-c', 'cat; pwd; echo "$FOO"'], {
     input: 'in\n',
     cwd: '/tmp',
     env: { ...process.env, FOO: 'bar' },
     encoding: 'buffer',
   });
-  assert.ok(Buffer.isBuffer(r.stdout));
-  assert.is(r.stdout!.toString(), 'in\n/tmp\nbar');
+  assert.is(Object.getPrototypeOf(r.stdout), Uint8Array.prototype, 'a plain Uint8Array, as execa 9 gives');
+  assert.is(new TextDecoder().decode(r.stdout), 'in\n/tmp\nbar');
   assert.is(r.cwd, '/tmp');
 });
 
@@ -419,6 +419,13 @@ Package("import { spawn } from 'supervise' (self-reference, the built bundle) wo
   const lib = await import('supervise');
   const r = await lib.spawn('echo', ['from the bundle']);
   assert.is(r.stdout, 'from the bundle');
+});
+
+Package('its declarations compile for a consumer without "types": ["node"], as execa\'s do', () => {
+  // test/types/no-node-types.ts, under strict TypeScript with no global types listed.
+  const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+  const out = spawnSyncNode(tsc, ['-p', path.join(ROOT, 'test/types/tsconfig.no-node.json')], { encoding: 'utf8' });
+  assert.is(out.status, 0, `${out.stdout}${out.stderr}`);
 });
 
 Basics.run();

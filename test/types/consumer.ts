@@ -24,18 +24,27 @@ export async function consumer(): Promise<void> {
   const plain = spawn('echo', ['hi']);
   expect<Equal<typeof plain, Subprocess<string>>>();
   const r = await plain;
-  expect<Equal<typeof r.stdout, string | undefined>>();
+  expect<Equal<typeof r.stdout, string>>();
   expect<Equal<typeof r.all, string | undefined>>();
   const listed = await spawn('ls');
-  expect<Equal<typeof listed.stdout, string | undefined>>();
+  expect<Equal<typeof listed.stdout, string>>();
   const lines = await spawn('seq', ['3'], { lines: true });
-  expect<Equal<typeof lines.stdout, string[] | undefined>>();
+  expect<Equal<typeof lines.stdout, string[]>>();
   const bytes = await spawn('cat', [], { encoding: 'buffer', input: Buffer.from('x') });
-  expect<Equal<typeof bytes.stdout, Buffer | undefined>>();
+  expect<Equal<typeof bytes.stdout, Uint8Array>>();
   const opts: Options = { lines: true };
   const unknownShape = await spawn('x', [], opts);
   expect<Equal<typeof unknownShape.stdout, Output | undefined>>();
   expect<Equal<OutputOf<{ encoding: 'latin1' }>, string>>();
+  // As execa's: stdout is there unless the options may leave it unpiped.
+  const hi = await $`echo hi`;
+  expect<Equal<typeof hi.stdout, string>>();
+  const trimmed: string = (await $`echo hi`).stdout.trim();
+  const ignored = await spawn('x', [], { stdout: 'ignore' });
+  expect<Equal<typeof ignored.stdout, string | undefined>>();
+  const inherited = await spawn('x', [], { stdio: 'inherit' });
+  expect<Equal<typeof inherited.stderr, string | undefined>>();
+  void trimmed;
 
   // Every option.
   const all: Required<Options> = {
@@ -57,6 +66,7 @@ export async function consumer(): Promise<void> {
     localDir: '/work',
     verbose: 'full',
     timeout: 1000,
+    cancelSignal: AbortSignal.timeout(1000),
     signal: AbortSignal.timeout(1000),
     killSignal: 'SIGINT',
     forceKillAfterDelay: false,
@@ -158,14 +168,14 @@ export async function consumer(): Promise<void> {
   const sync = spawnSync('echo', ['hi']);
   expect<Equal<typeof sync, Result<string>>>();
   const syncLines = spawnSync('seq', ['3'], { lines: true, timeout: 1000, verbose: 'short' });
-  expect<Equal<typeof syncLines.stdout, string[] | undefined>>();
+  expect<Equal<typeof syncLines.stdout, string[]>>();
   const syncBytes = spawnSync('cat', [], { encoding: 'buffer', input: 'x' });
-  expect<Equal<typeof syncBytes.stdout, Buffer | undefined>>();
+  expect<Equal<typeof syncBytes.stdout, Uint8Array>>();
   // (file, options) without args, as execa takes them.
   const syncNoArgs = spawnSync('pwd', { lines: true });
-  expect<Equal<typeof syncNoArgs.stdout, string[] | undefined>>();
+  expect<Equal<typeof syncNoArgs.stdout, string[]>>();
   const noArgs = spawn('pwd', { encoding: 'buffer' });
-  expect<Equal<Awaited<typeof noArgs>['stdout'], Buffer | undefined>>();
+  expect<Equal<Awaited<typeof noArgs>['stdout'], Uint8Array>>();
 
   // Misuse the types reject.
   // @ts-expect-error args are an array

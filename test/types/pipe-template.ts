@@ -21,9 +21,9 @@ export async function pipeAndTemplate(): Promise<void> {
   expect<Equal<typeof r, PipedResult<string>>>();
   expect<Equal<typeof r.pipedFrom, PipedResult[]>>();
   const lines = await spawn('seq', ['3']).pipe('cat', [], { lines: true, from: 'stdout' });
-  expect<Equal<typeof lines.stdout, string[] | undefined>>();
+  expect<Equal<typeof lines.stdout, string[]>>();
   const bytes = await spawn('seq', ['3']).pipe('cat', [], { encoding: 'buffer', from: 'all' });
-  expect<Equal<typeof bytes.stdout, Buffer | undefined>>();
+  expect<Equal<typeof bytes.stdout, Uint8Array>>();
   // .pipe(subprocess, options?) keeps the destination's type.
   const dest = spawn('cat', [], { lines: true });
   expect<Equal<typeof dest, Subprocess<string[]>>>();
@@ -53,11 +53,11 @@ export async function pipeAndTemplate(): Promise<void> {
   expect<Equal<typeof f, Subprocess<string>>>();
   const $lines = $({ lines: true, cwd: '/tmp' });
   const lb = $lines('ls', [], { encoding: 'buffer' });
-  expect<Equal<typeof lb, Subprocess<Buffer>>>();
+  expect<Equal<typeof lb, Subprocess<Uint8Array>>>();
   const l = await $lines`ls`;
-  expect<Equal<typeof l.stdout, string[] | undefined>>();
+  expect<Equal<typeof l.stdout, string[]>>();
   const back = await $lines({ lines: false })`ls`;
-  expect<Equal<typeof back.stdout, string | undefined>>();
+  expect<Equal<typeof back.stdout, string>>();
   const fn: TemplateFunction = $;
   void fn;
   // $ results pipe.
@@ -74,7 +74,7 @@ export async function pipeAndTemplate(): Promise<void> {
   const sl = $({ lines: true }).sync`seq 2`;
   expect<Equal<typeof sl, Result<string[]>>>();
   const sf = $.s('pwd', [], { encoding: 'buffer' });
-  expect<Equal<typeof sf, Result<Buffer>>>();
+  expect<Equal<typeof sf, Result<Uint8Array>>>();
   const sync: SyncTemplateFunction = $.sync;
   void sync({ cwd: '/' })`pwd`;
 }
