@@ -25,6 +25,7 @@ import { normalize, signalNumber, type Normalized, type Options } from './option
 import { Collector, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
+import { launchArgv } from '../codec/argv.ts';
 import { VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
@@ -116,7 +117,7 @@ export class Subprocess<T extends Output = Output> implements PromiseLike<Result
     const [host, ...hostArgs] = superviseCommand();
     this.#child = spawnProcess(
       host,
-      [...hostArgs, '--status-fd', '3', '--control-fd', '3', ...(o.waitAll ? ['--wait-all'] : []), '--', ...line.argv],
+      [...hostArgs, ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll }), '--', ...line.argv],
       { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
     );
     this.stdin = this.#child.stdin;

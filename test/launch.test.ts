@@ -26,6 +26,7 @@ import { parseArgs, launchArgv, type LaunchOptions } from '../cli/args.ts';
 import { runCore } from '../cli/host.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 import { EXIT_FRONT_END } from '../assembly/protocol.ts';
+import * as options from '../assembly/options.ts';
 
 const SUP_SPAWNED = 0x5301,
   SUP_SPAWN_FAILED = 0x5302,
@@ -448,34 +449,34 @@ Records('should tear the tree down on control EOF', async () => {
 const Parse = suite('argument parsers');
 
 Parse('should parse each launch form with yargs as its canonical argv (the one the core runs)', async () => {
-  const forms: Array<[string[], Partial<LaunchOptions>]> = [
+  const forms: Array<[string[], LaunchOptions['values']]> = [
     [['--', 'true'], {}],
     [
       ['--status-fd', '3', '--control-fd', '3', '--', 'node', 'app.js', '--flag', '--', 'x'],
-      { statusFd: 3, controlFd: 3 },
+      { 'status-fd': 3, 'control-fd': 3 },
     ],
-    [['--status-fd=3', '--control-fd=4', '--', 'cmd'], { statusFd: 3, controlFd: 4 }],
+    [['--status-fd=3', '--control-fd=4', '--', 'cmd'], { 'status-fd': 3, 'control-fd': 4 }],
     [
       ['--wait-all', '--grace', '500ms', '--timeout', '2m', '--', 'sleep', '1'],
-      { waitAll: true, graceMs: 500, timeoutMs: 120_000 },
+      { 'wait-all': true, grace: 500, timeout: 120_000 },
     ],
     [
       ['--grace=10s', '--timeout=1.5', '--events', '/tmp/x.log', '--pid-ns', '--', 'a', ''],
-      { graceMs: 10_000, timeoutMs: 1500, events: '/tmp/x.log', pidNs: true },
+      { grace: 10_000, timeout: 1500, events: '/tmp/x.log', 'pid-ns': true },
     ],
     [
       ['--events=ev', '--wait-all', '--status-fd', '0', '--', 'sh', '-c', 'exit 3'],
-      { events: 'ev', waitAll: true, statusFd: 0 },
+      { events: 'ev', 'wait-all': true, 'status-fd': 0 },
     ],
-    [['--grace', '1h', '--grace', '20ms', '--', 'x'], { graceMs: 20 }],
-    [['--grace', '0.0015h', '--', 'x'], { graceMs: 5400 }],
+    [['--grace', '1h', '--grace', '20ms', '--', 'x'], { grace: 20 }],
+    [['--grace', '0.0015h', '--', 'x'], { grace: 5400 }],
+    [['--grace', '0', '--', 'x'], {}],
   ];
-  const none = { statusFd: -1, controlFd: -1, waitAll: false, graceMs: 0, timeoutMs: 0, events: null, pidNs: false };
-  for (const [argv, expected] of forms) {
+  for (const [argv, values] of forms) {
     const { status, options } = await parseArgs(argv);
     assert.is(status, 0);
     const cmd = argv.slice(argv.indexOf('--') + 1);
-    assert.equal(options, { file: cmd[0], argv: cmd, ...none, ...expected }, argv.join(' '));
+    assert.equal(options, { file: cmd[0], argv: cmd, values }, argv.join(' '));
     const again = await parseArgs(launchArgv(options!));
     assert.equal(again.options, options, `canonical form of ${argv.join(' ')}`);
     assert.ok(
@@ -484,7 +485,7 @@ Parse('should parse each launch form with yargs as its canonical argv (the one t
     );
   }
   // A file name starting with '-' keeps its meaning in the canonical form.
-  assert.equal(launchArgv({ file: 'a', argv: ['a'], ...none, events: '-x' }), ['--events', './-x', '--', 'a']);
+  assert.equal(launchArgv({ file: 'a', argv: ['a'], values: { events: '-x' } }), ['--events', './-x', '--', 'a']);
   // What the core's fast parser leaves to yargs: main() hands them back before doing anything.
   for (const argv of [
     ['--help'],
@@ -499,6 +500,16 @@ Parse('should parse each launch form with yargs as its canonical argv (the one t
     assert.not.ok(coreTakes(argv), argv.join(' '));
   }
   assert.is(runCore(['--help']), EXIT_FRONT_END, 'the Node host passes it on');
+});
+
+Parse('should name each row of the table of options by its OPT_* index, each name once', () => {
+  const indices = Object.entries(options).filter(([k]) => k.startsWith('OPT_'));
+  assert.is(indices.length, options.LAUNCH_OPTIONS.length);
+  for (const [k, i] of indices) {
+    assert.is(`OPT_${options.LAUNCH_OPTIONS[i as number].name.replaceAll('-', '_').toUpperCase()}`, k);
+  }
+  const names = options.LAUNCH_OPTIONS.map((o) => o.name);
+  assert.equal([...new Set(names)], names);
 });
 
 /** Whether core.wasm's parser takes argv as a launch form: its main() over a kernel where
