@@ -31,7 +31,7 @@ import {
 import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
-  OPT_TIMEOUT, OPT_EVENTS, OPT_PID_NS,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS,
 } from './options';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
@@ -394,7 +394,7 @@ function fireTimers(): void {
   let now = monotonicMs();
   if (timeoutAt >= 0 && now >= timeoutAt) {
     timeoutAt = -1;
-    if ((timeout() & LAUNCH_START_GRACE) != 0) startGrace();
+    if ((timeout(option(OPT_TIMEOUT_SIGNAL)) & LAUNCH_START_GRACE) != 0) startGrace();
   }
   if (graceAt >= 0 && now >= graceAt) {
     graceAt = -1;

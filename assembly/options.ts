@@ -46,8 +46,9 @@ export const OPT_CONTROL_FD = 1;
 export const OPT_WAIT_ALL = 2;
 export const OPT_GRACE = 3;
 export const OPT_TIMEOUT = 4;
-export const OPT_EVENTS = 5;
-export const OPT_PID_NS = 6;
+export const OPT_TIMEOUT_SIGNAL = 5;
+export const OPT_EVENTS = 6;
+export const OPT_PID_NS = 7;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -88,7 +89,15 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     kind: DURATION,
     unset: 0,
     defaultText: 'none',
-    doc: "SIGTERM to CMD when DURATION expires, then wait for it as after any TERM (with `--grace`'s deadline if given, like `timeout -k`); exit 124",
+    doc: "`--timeout-signal` (SIGTERM) to CMD when DURATION expires, then wait for it as after any TERM (with `--grace`'s deadline if given, like `timeout -k`); exit 124",
+    readers: CORE,
+  },
+  {
+    name: 'timeout-signal',
+    kind: SIGNAL,
+    unset: 15,
+    defaultText: 'TERM',
+    doc: 'the signal `--timeout` sends CMD, as `timeout -s`: a name (`INT`, `SIGINT`) or a number',
     readers: CORE,
   },
   {

@@ -431,6 +431,33 @@ launch("should SIGTERM the command at --timeout (the deadline is epoll_wait's ti
   assertClean(k);
 });
 
+launch('should send --timeout-signal instead of TERM at --timeout, and still exit 124', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--timeout', '5s', '--timeout-signal', '2', '--', 'sleep', '9'] });
+  k.onSpawn = (pid) => (main = pid);
+  assert.is(run(k), 124);
+  assert.equal(timeouts(k), [5000]);
+  // The command dies of the INT (its default action).
+  assert.equal(killsOf(k), [[main, SIGINT]]);
+  assertClean(k);
+});
+
+launch('should SIGKILL a command that ignores --timeout-signal once --grace is over, and still exit 124', () => {
+  let main = 0;
+  const k = kernel({ argv: ['--timeout-signal=1', '--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGHUP);
+  };
+  assert.is(run(k), 124);
+  assert.equal(timeouts(k), [5000, 1500]);
+  assert.equal(killsOf(k), [
+    [main, SIGHUP],
+    [main, SIGKILL],
+  ]);
+  assertClean(k);
+});
+
 launch("should SIGKILL a command that ignores the timeout's TERM once --grace is over, and still exit 124", () => {
   let main = 0;
   const k = kernel({ argv: ['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
@@ -988,6 +1015,14 @@ args('should hand every other argv to the full command line (-1) without a syste
     ['--events', '--', 'a'],
     ['--events', '-x', '--', 'a'],
     ['--events=', '--', 'a'],
+    ['--timeout-signal', '0', '--', 'a'],
+    ['--timeout-signal', '65', '--', 'a'],
+    ['--timeout-signal', '100', '--', 'a'],
+    ['--timeout-signal', 'INT', '--', 'a'],
+    ['--timeout-signal', '-2', '--', 'a'],
+    ['--timeout-signal=', '--', 'a'],
+    ['--timeout-signal', '--', 'a'],
+    ['--timeout-sig', '2', '--', 'a'],
     ['--status-fd 3', '--', 'a'],
     ['a', '--', 'b'],
   ];
