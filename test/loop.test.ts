@@ -442,36 +442,26 @@ launch('should send --timeout-signal instead of TERM at --timeout, and still exi
   assertClean(k);
 });
 
-launch('should SIGKILL a command that ignores --timeout-signal once --grace is over, and still exit 124', () => {
-  let main = 0;
-  const k = kernel({ argv: ['--timeout-signal=1', '--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
-  k.onSpawn = (pid) => {
-    main = pid;
-    k.procs.get(pid)!.ignores.add(SIGHUP);
-  };
-  assert.is(run(k), 124);
-  assert.equal(timeouts(k), [5000, 1500]);
-  assert.equal(killsOf(k), [
-    [main, SIGHUP],
-    [main, SIGKILL],
-  ]);
-  assertClean(k);
-});
-
-launch("should SIGKILL a command that ignores the timeout's TERM once --grace is over, and still exit 124", () => {
-  let main = 0;
-  const k = kernel({ argv: ['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
-  k.onSpawn = (pid) => {
-    main = pid;
-    k.procs.get(pid)!.ignores.add(SIGTERM);
-  };
-  assert.is(run(k), 124);
-  assert.equal(timeouts(k), [5000, 1500]);
-  assert.equal(killsOf(k), [
-    [main, SIGTERM],
-    [main, SIGKILL],
-  ]);
-  assertClean(k);
+launch("should SIGKILL a command that ignores the timeout's signal once --grace is over, and still exit 124", () => {
+  const cases: Array<[string[], number]> = [
+    [['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'], SIGTERM],
+    [['--timeout-signal=1', '--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'], SIGHUP],
+  ];
+  for (const [argv, sig] of cases) {
+    let main = 0;
+    const k = kernel({ argv });
+    k.onSpawn = (pid) => {
+      main = pid;
+      k.procs.get(pid)!.ignores.add(sig);
+    };
+    assert.is(run(k), 124);
+    assert.equal(timeouts(k), [5000, 1500]);
+    assert.equal(killsOf(k), [
+      [main, sig],
+      [main, SIGKILL],
+    ]);
+    assertClean(k);
+  }
 });
 
 launch(
