@@ -186,7 +186,7 @@ release: build build/supervise-linux-x64 build/supervise-linux-arm64
 install-matrix: pack
 	$(NODE) --import tsx scripts/install-matrix.ts
 
-$(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts) $(DEPS)
+$(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts assembly/options.ts) $(DEPS)
 	rm -rf dist/chunks
 	$(BIN)/esbuild cli/supervise.ts --bundle --platform=node --format=esm --target=node20 \
 	  --splitting --outdir=dist --entry-names=[name] --chunk-names=chunks/[name]-[hash] \
@@ -198,12 +198,12 @@ $(LAUNCH): $(wildcard pkg/*.ts) $(DEPS)
 
 # The library (`import { spawn } from 'supervise'`): one ESM bundle, and declarations whose
 # relative imports name the .js files a consumer's TypeScript resolves to .d.ts.
-dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts) $(DEPS)
+dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/options.ts) $(DEPS)
 	$(BIN)/esbuild lib/index.ts --bundle --platform=node --format=esm --target=node20 \
 	  --outfile=$@ --log-level=warning
 
 dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts pkg/*.ts) \
-    assembly/protocol.ts tsconfig.lib.json $(DEPS)
+    assembly/protocol.ts assembly/options.ts tsconfig.lib.json $(DEPS)
 	$(BIN)/tsc -p tsconfig.lib.json
 	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
 

@@ -6,22 +6,17 @@
 // (cli/args.ts, yargs), which accepts the same forms with the same meaning.
 
 import { argLen, argRead } from './linux';
+import { SIGNAL_MAX } from './protocol';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL } from './options';
 
 /** How many arguments there are, and each one's bytes (NUL-terminated) and length. */
 export let argc: i32 = 0;
 let argPtrs: usize = 0;
 let argLens: usize = 0;
 
-/** Launch options (valid after parseLaunch() returned true). */
-export let statusFd: i32 = -1;
-export let controlFd: i32 = -1;
-export let waitAll = false;
-export let pidNs = false;
-/** Milliseconds; 0: none. */
-export let graceMs: i32 = 0;
-export let timeoutMs: i32 = 0;
-/** NUL-terminated file name, or 0. */
-export let eventsFile: usize = 0;
+/** Each launch option's value, in the order of LAUNCH_OPTIONS (valid after parseLaunch()
+ *  returned true; read with option()). */
+const values = new StaticArray<i32>(LAUNCH_OPTIONS.length);
 /** Index of CMD among the arguments. */
 export let cmdIndex: i32 = 0;
 
@@ -113,16 +108,36 @@ export function parseDuration(p: usize, len: i32): i32 {
   return c >= 0x30 && c <= 0x39;
 }
 
+/** Launch option i's value (an OPT_* of options.ts), by its kind: a flag's 1 (given) or 0;
+ *  an fd's number or -1; a duration's milliseconds, 0: none; a signal's number; a file's
+ *  NUL-terminated name (a pointer), 0: none. Not given: the table's `unset`. */
+export function option(i: i32): i32 {
+  return values[i];
+}
+
+/** The option named by [p, p + len) (without the `--`) -> its index, or -1. */
+function findOption(p: usize, len: i32): i32 {
+  for (let i = 0; i < LAUNCH_OPTIONS.length; i++) if (equals(p, len, LAUNCH_OPTIONS[i].name)) return i;
+  return -1;
+}
+
+/** The value at [p, p + len) of an option of `kind` (not FLAG), as option() gives it, or -1
+ *  if malformed. */
+function parseValue(kind: i32, p: usize, len: i32): i32 {
+  if (kind == FD) return parseFd(p, len);
+  if (kind == DURATION) return parseDuration(p, len);
+  if (kind == SIGNAL) {
+    let n = len <= 2 ? parseFd(p, len) : -1;
+    return n >= 1 && n <= SIGNAL_MAX ? n : -1;
+  }
+  if (kind == FILE) return len == 0 || load<u8>(p) == 0x2d ? -1 : <i32>p;
+  return -1;
+}
+
 /** Parses launch mode's arguments; false if they are not a plain launch form (the host
  *  then hands them to the full command line for help or an error message). */
 export function parseLaunch(): bool {
-  statusFd = -1;
-  controlFd = -1;
-  waitAll = false;
-  pidNs = false;
-  graceMs = 0;
-  timeoutMs = 0;
-  eventsFile = 0;
+  for (let k = 0; k < LAUNCH_OPTIONS.length; k++) values[k] = <i32>LAUNCH_OPTIONS[k].unset;
   let i = 0;
   for (; i < argc; i++) {
     let p = arg(i);
@@ -140,38 +155,25 @@ export function parseLaunch(): bool {
         break;
       }
     }
+    if (nameLen < 3 || load<u8>(p) != 0x2d || load<u8>(p, 1) != 0x2d) return false;
+    let o = findOption(p + 2, nameLen - 2);
+    if (o < 0) return false;
     let inline = value != 0;
-    let isWait = equals(p, nameLen, '--wait-all');
-    if (isWait || equals(p, nameLen, '--pid-ns')) {
+    let kind = <i32>LAUNCH_OPTIONS[o].kind;
+    if (kind == FLAG) {
       if (inline) return false;
-      if (isWait) waitAll = true;
-      else pidNs = true;
+      values[o] = 1;
       continue;
     }
-    let takesValue = equals(p, nameLen, '--status-fd') || equals(p, nameLen, '--control-fd') ||
-      equals(p, nameLen, '--grace') || equals(p, nameLen, '--timeout') || equals(p, nameLen, '--events');
-    if (!takesValue) return false;
     if (!inline) {
       if (i + 1 >= argc) return false;
       value = arg(i + 1);
       valueLen = argLength(i + 1);
+      i++;
     }
-    let c = load<u8>(p, 2);
-    if (c == 0x73 || c == 0x63) { // --status-fd, --control-fd
-      let fd = parseFd(value, valueLen);
-      if (fd < 0) return false;
-      if (c == 0x73) statusFd = fd;
-      else controlFd = fd;
-    } else if (c == 0x67 || c == 0x74) { // --grace, --timeout
-      let ms = parseDuration(value, valueLen);
-      if (ms < 0) return false;
-      if (c == 0x67) graceMs = ms;
-      else timeoutMs = ms;
-    } else { // --events
-      if (valueLen == 0 || load<u8>(value) == 0x2d) return false;
-      eventsFile = value;
-    }
-    if (!inline) i++;
+    let v = parseValue(kind, value, valueLen);
+    if (v < 0) return false;
+    values[o] = v;
   }
   if (i >= argc || i + 1 >= argc || argLength(i + 1) == 0) return false;
   cmdIndex = i + 1;

@@ -64,9 +64,9 @@ let refused: u32 = 0;
 let launchMode = false;
 let waitAll = false;
 let hasGrace = false;
-/** The first TERM/INT (or the timeout's TERM) that started a grace period, or 0. */
+/** The first TERM/INT (or the timeout's signal) that started a grace period, or 0. */
 let pendingSignal: i32 = 0;
-/** TERM/INT (the timeout's TERM included) received while the main child lived. */
+/** TERM/INT (the timeout's signal included) received while the main child lived. */
 let stopRequests: i32 = 0;
 let timedOut = false;
 
@@ -306,16 +306,17 @@ function commandGotItsOwn(signo: i32, code: i32): bool {
   return ours >= 0 && its >= 0 && ours == its;
 }
 
-/** Called by the host in launch mode when --timeout expires: SIGTERM to the main child,
- *  then as launchSignal(SIGTERM); the exit status will be 124. */
-export function timeout(): i32 {
+/** Called by the host in launch mode when --timeout expires: signo (--timeout-signal,
+ *  TERM unless told) to the main child, then as launchSignal() of a TERM (it starts
+ *  --grace's deadline, whatever the signal); the exit status will be 124. */
+export function timeout(signo: i32): i32 {
   timedOut = true;
   if (mainReaped || mainPid == 0) {
-    force(SIGTERM);
+    force(signo);
     return 0;
   }
-  signalChild(mainPid, SIGTERM);
-  return stopRequested(SIGTERM);
+  signalChild(mainPid, signo);
+  return stopRequested(signo);
 }
 
 /** Called by the host when the grace timer started on LAUNCH_START_GRACE expires: kills

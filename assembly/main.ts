@@ -28,10 +28,11 @@ import {
   SPAWN_CLONE_FLAGS, SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_OPTIONS_SIZE,
   CALLER_IGNORED, CALLER_BLOCKED, CALLER_SIGNALS_SIZE,
 } from './linux';
+import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
-  argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector,
-  statusFd, controlFd, waitAll, pidNs, graceMs, timeoutMs, eventsFile, cmdIndex,
-} from './args';
+  LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS,
+} from './options';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
@@ -76,8 +77,8 @@ export function main(): i32 {
   // signal pipe, and an fd number nobody passed would name one of ours.
   if (!reserveStdio()) return EXIT_FAILURE;
   if (launchMode) {
-    ctlFd = controlFd;
-    outFd = statusFd;
+    ctlFd = option(OPT_CONTROL_FD);
+    outFd = option(OPT_STATUS_FD);
     // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
     if (!ownFd('status-fd', outFd) || !ownFd('control-fd', ctlFd)) return EXIT_USAGE;
   } else {
@@ -93,7 +94,7 @@ export function main(): i32 {
   }
   if (!prepare()) return EXIT_FAILURE;
   let eventsFd = -1;
-  if (launchMode && eventsFile != 0) {
+  if (launchMode && option(OPT_EVENTS) != 0) {
     eventsFd = openEvents();
     if (eventsFd < 0) return EXIT_FAILURE;
   }
@@ -103,14 +104,14 @@ export function main(): i32 {
   init(getpid(), pid > 0 ? pid : 0, clockTicks(), readNumber('/proc/sys/kernel/pid_max', PID_MAX_LIMIT));
   ioInit(outFd, eventsFd);
   if (launchMode) {
-    launch(waitAll ? 1 : 0, graceMs > 0 ? 1 : 0);
+    launch(option(OPT_WAIT_ALL), option(OPT_GRACE) > 0 ? 1 : 0);
     if (pid < 0) {
-      if (pidNs) say.cannotSpawnInNamespace(arg(cmdIndex), argLength(cmdIndex), pid);
+      if (option(OPT_PID_NS) != 0) say.cannotSpawnInNamespace(arg(cmdIndex), argLength(cmdIndex), pid);
       else say.cannotSpawn(arg(cmdIndex), argLength(cmdIndex), pid);
       spawnFailed(-pid);
     } else {
       spawned();
-      if (timeoutMs > 0) timeoutAt = monotonicMs() + <i64>timeoutMs;
+      if (option(OPT_TIMEOUT) > 0) timeoutAt = monotonicMs() + <i64>option(OPT_TIMEOUT);
     }
   }
   return loop();
@@ -217,6 +218,7 @@ function ownFd(name: string, fd: i32): bool {
  *  older log, or another file, would be corrupted by what follows); then the `started`
  *  entry of this run. */
 function openEvents(): i32 {
+  let eventsFile = <usize>option(OPT_EVENTS);
   let fd = open(eventsFile, O_RDWR | O_APPEND | O_CREAT, 0o644);
   if (fd < 0) {
     say.cannotOpenEvents(eventsFile, fd);
@@ -297,15 +299,21 @@ function spawnCommand(): i32 {
   store<u64>(opts + SPAWN_IGNORED, load<u64>(callerSigs, CALLER_IGNORED));
   store<u64>(opts + SPAWN_MASK, load<u64>(callerSigs, CALLER_BLOCKED));
   let n = argc - cmdIndex;
-  if (!pidNs) return spawn(argVector(cmdIndex), n, opts);
+  if (option(OPT_PID_NS) == 0) return spawn(argVector(cmdIndex), n, opts);
 
-  let inner = heap.alloc(<usize>(n + 6) << 2);
+  // The inner supervise's argv: the options its side reads (INNER), spelled as the canonical
+  // argv spells them (codec/argv.ts), then CMD.
+  let inner = heap.alloc(<usize>(n + 2 + 2 * LAUNCH_OPTIONS.length) << 2);
   let k = 0;
   store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('supervise'));
-  if (waitAll) store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--wait-all'));
-  if (graceMs > 0) {
-    store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--grace'));
-    store<u32>(inner + (<usize>(k++) << 2), <u32>cstring(graceMs.toString() + 'ms'));
+  for (let o = 0; o < LAUNCH_OPTIONS.length; o++) {
+    let row = LAUNCH_OPTIONS[o];
+    let v = option(o);
+    if ((<i32>row.readers & INNER) == 0 || v == <i32>row.unset) continue;
+    store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--' + row.name));
+    let kind = <i32>row.kind;
+    if (kind == FILE) store<u32>(inner + (<usize>(k++) << 2), <u32>v);
+    else if (kind != FLAG) store<u32>(inner + (<usize>(k++) << 2), <u32>cstring(v.toString() + (kind == DURATION ? 'ms' : '')));
   }
   store<u32>(inner + (<usize>(k++) << 2), <u32>cstring('--'));
   for (let i = cmdIndex; i < argc; i++) store<u32>(inner + (<usize>(k++) << 2), <u32>arg(i));
@@ -378,7 +386,7 @@ function readControl(): void {
 }
 
 function startGrace(): void {
-  if (graceAt < 0) graceAt = monotonicMs() + <i64>graceMs;
+  if (graceAt < 0) graceAt = monotonicMs() + <i64>option(OPT_GRACE);
 }
 
 function fireTimers(): void {
@@ -386,7 +394,7 @@ function fireTimers(): void {
   let now = monotonicMs();
   if (timeoutAt >= 0 && now >= timeoutAt) {
     timeoutAt = -1;
-    if ((timeout() & LAUNCH_START_GRACE) != 0) startGrace();
+    if ((timeout(option(OPT_TIMEOUT_SIGNAL)) & LAUNCH_START_GRACE) != 0) startGrace();
   }
   if (graceAt >= 0 && now >= graceAt) {
     graceAt = -1;

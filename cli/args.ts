@@ -2,10 +2,13 @@
 // errors, decode, send, and any launch form the core's fast parser (assembly/args.ts) does
 // not take; a valid one runs in the core as its canonical argv. Loaded lazily: it costs
 // ~30 ms of start-up that programs driving supervise should not pay.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
-import { EXIT_FRONT_END } from '../assembly/protocol.ts';
+import { EXIT_FRONT_END, SIGNAL_MAX } from '../assembly/protocol.ts';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, type LaunchOption } from '../assembly/options.ts';
+import { launchArgv as canonicalArgv } from '../codec/argv.ts';
+import { signalNumber } from '../codec/names.ts';
 import { findBinary, packageVersion } from '../pkg/binary.ts';
 import { execNative } from '../pkg/exec.ts';
 
@@ -14,16 +17,8 @@ export interface LaunchOptions {
   /** CMD, looked up along PATH, and its argv (argv[0] = CMD). */
   file: string;
   argv: string[];
-  /** -1: none. One fd may be both. */
-  statusFd: number;
-  controlFd: number;
-  waitAll: boolean;
-  /** Milliseconds; 0: none. */
-  graceMs: number;
-  timeoutMs: number;
-  /** --events FILE, or null. */
-  events: string | null;
-  pidNs: boolean;
+  /** The options given, by name (assembly/options.ts), none at its `unset` value. */
+  values: Record<string, number | string | boolean>;
 }
 
 /** The largest fd number the core's parser takes (9 digits; the kernel's nr_open is far below). */
@@ -66,28 +61,41 @@ signal N came after CMD's exit and cut --wait-all short. Both: 1 when supervise 
 (no /proc, cannot become a child subreaper); 2 on a usage error. decode exits 1 on
 unreadable, truncated or corrupt input, after printing every whole record before it.`;
 
-function durationOption(name: string) {
-  return (text: unknown): number => {
-    const ms = coreDuration(String(text));
-    if (Number.isNaN(ms)) throw new Error(`--${name}: '${text}' is not a duration (500ms, 10s, 2m)`);
-    return ms;
+/** yargs's coerce for an option of the table: its text -> its value, by kind (what the
+ *  core's fast parser takes, in more spellings), or a usage error. */
+function coerce(o: LaunchOption) {
+  return (value: unknown): number | string => {
+    const text = String(value);
+    if (o.kind === FD) {
+      const fd = Number(value);
+      if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || text.trim() === '')
+        throw new Error(`--${o.name}: '${text}' is not an fd number`);
+      return fd;
+    }
+    if (o.kind === DURATION) {
+      const ms = coreDuration(text);
+      if (Number.isNaN(ms)) throw new Error(`--${o.name}: '${text}' is not a duration (500ms, 10s, 2m)`);
+      return ms;
+    }
+    if (o.kind === SIGNAL) {
+      const n = signalNumber(text);
+      if (n === null || n < 1)
+        throw new Error(`--${o.name}: '${text}' is not a signal (a name: INT, SIGINT; or a number 1..${SIGNAL_MAX})`);
+      return n;
+    }
+    if (text === '') throw new Error(`--${o.name}: '' is not a file name`);
+    return text;
   };
 }
 
-function fileOption(name: string) {
-  return (value: unknown): string => {
-    if (String(value) === '') throw new Error(`--${name}: '' is not a file name`);
-    return String(value);
-  };
-}
-
-function fdOption(name: string) {
-  return (value: unknown): number => {
-    const fd = Number(value);
-    if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || String(value).trim() === '')
-      throw new Error(`--${name}: '${value}' is not an fd number`);
-    return fd;
-  };
+/** The default command's yargs options: the table's rows, --help saying each one's default. */
+function launchOptions<T>(y: Argv<T>): Argv<T> {
+  for (const o of LAUNCH_OPTIONS) {
+    const describe = `${o.doc.replaceAll('`', '')} [default: ${o.defaultText}]`;
+    if (o.kind === FLAG) y.option(o.name, { type: 'boolean', describe });
+    else y.option(o.name, { type: 'string', coerce: coerce(o), describe, requiresArg: true });
+  }
+  return y;
 }
 
 /** What .fail() throws: a usage error, already printed. */
@@ -105,53 +113,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': false, 'camel-case-expansion': false })
     // Launch mode's options belong to the default command only: `decode --help` does not
     // list them and `decode --events F` is a usage error.
-    .command('$0', false, (y) =>
-      y
-        .option('status-fd', {
-          type: 'string',
-          coerce: fdOption('status-fd'),
-          describe: 'Write status records (and first a "spawned" or "spawn failed" record) to fd N [default: none]',
-          requiresArg: true,
-        })
-        .option('control-fd', {
-          type: 'string',
-          coerce: fdOption('control-fd'),
-          describe:
-            'Read control records from fd N; EOF or hang-up tears the tree down. May be the status fd (a socketpair) [default: none: no control input]',
-          requiresArg: true,
-        })
-        .option('wait-all', {
-          type: 'boolean',
-          describe:
-            'When CMD exits, wait for every descendant to exit by itself instead of killing them [default: false]',
-        })
-        .option('grace', {
-          type: 'string',
-          coerce: durationOption('grace'),
-          describe:
-            'After the first SIGTERM or SIGINT (or --timeout) while CMD runs, SIGKILL the whole tree if CMD is still alive DURATION later; a third TERM/INT does it at once [default: none: supervise waits for CMD, as tini and dumb-init do]',
-          requiresArg: true,
-        })
-        .option('timeout', {
-          type: 'string',
-          coerce: durationOption('timeout'),
-          describe:
-            'SIGTERM to CMD after DURATION, then wait for it (with the deadline of --grace, if given); exit 124 [default: none]',
-          requiresArg: true,
-        })
-        .option('events', {
-          type: 'string',
-          coerce: fileOption('events'),
-          describe:
-            'Append every status record with a timestamp and the identity of its process (name, start time, process group, session) to FILE (the events log, format v2) [default: none]',
-          requiresArg: true,
-        })
-        .option('pid-ns', {
-          type: 'boolean',
-          describe:
-            'Run CMD in a new PID namespace (and a user namespace when not root), so that even SIGKILL of supervise kills every descendant [default: false]',
-        }),
-    )
+    .command('$0', false, (y) => launchOptions(y))
     .command(
       'decode [file]',
       'Print a status stream, an events log or (--control) a control stream, one line per record',
@@ -267,32 +229,17 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   if (args._.length > 0) return usageError(`unexpected argument '${args._[0]}': put the command after --`);
   if (cmd.length === 0 || cmd[0] === '') return usageError('missing the command: supervise [options] -- CMD [ARG...]');
   // The default command's options (its builder above), untyped at this level.
-  const options: LaunchOptions = {
-    file: cmd[0],
-    argv: cmd,
-    statusFd: (args['status-fd'] as number | undefined) ?? -1,
-    controlFd: (args['control-fd'] as number | undefined) ?? -1,
-    waitAll: (args['wait-all'] as boolean | undefined) ?? false,
-    graceMs: (args.grace as number | undefined) ?? 0,
-    timeoutMs: (args.timeout as number | undefined) ?? 0,
-    events: (args.events as string | undefined) ?? null,
-    pidNs: (args['pid-ns'] as boolean | undefined) ?? false,
-  };
-  return { status: 0, options };
+  const values: Record<string, number | string | boolean> = {};
+  for (const o of LAUNCH_OPTIONS) {
+    const v = args[o.name] as number | string | boolean | undefined;
+    if (v !== undefined && v !== false && v !== o.unset) values[o.name] = v;
+  }
+  return { status: 0, options: { file: cmd[0], argv: cmd, values } };
 }
 
-/** The argv the core's fast parser takes for `o` (--events gets `./` before a name
- *  starting with `-`, which the parser would take for an option). */
+/** The argv the core's fast parser takes for `o` (codec/argv.ts). */
 export function launchArgv(o: LaunchOptions): string[] {
-  const a: string[] = [];
-  if (o.statusFd >= 0) a.push('--status-fd', String(o.statusFd));
-  if (o.controlFd >= 0) a.push('--control-fd', String(o.controlFd));
-  if (o.waitAll) a.push('--wait-all');
-  if (o.graceMs > 0) a.push('--grace', `${o.graceMs}ms`);
-  if (o.timeoutMs > 0) a.push('--timeout', `${o.timeoutMs}ms`);
-  if (o.events !== null) a.push('--events', o.events.startsWith('-') ? `./${o.events}` : o.events);
-  if (o.pidNs) a.push('--pid-ns');
-  return [...a, '--', ...o.argv];
+  return [...canonicalArgv(o.values), '--', ...o.argv];
 }
 
 /** Parses argv and runs; resolves to the exit status. Called by cli/supervise.ts. */

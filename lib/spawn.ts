@@ -26,6 +26,7 @@ import { normalize, signalNumber, type Normalized, type Options } from './option
 import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
+import { launchArgv } from '../codec/argv.ts';
 import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
@@ -126,16 +127,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
       const [host, ...hostArgs] = superviseCommand();
       this.#child = spawnProcess(
         host,
-        [
-          ...hostArgs,
-          '--status-fd',
-          '3',
-          '--control-fd',
-          '3',
-          ...(o.waitAll ? ['--wait-all'] : []),
-          '--',
-          ...line.argv,
-        ],
+        [...hostArgs, ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll }), '--', ...line.argv],
         { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
       );
     } catch (error) {

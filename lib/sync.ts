@@ -9,6 +9,7 @@
 // tree if the main child outlives a SIGTERM by that long.
 import { spawnSync as spawnSyncProcess } from 'node:child_process';
 import { signalName } from '../codec/index.ts';
+import { launchArgv } from '../codec/argv.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
@@ -68,15 +69,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   const [host, ...hostArgs] = superviseCommand();
   const r = spawnSyncProcess(
     host,
-    [
-      ...hostArgs,
-      '--status-fd',
-      '3',
-      ...(o.waitAll ? ['--wait-all'] : []),
-      ...(grace === false ? [] : ['--grace', `${grace}ms`]),
-      '--',
-      ...line.argv,
-    ],
+    [...hostArgs, ...launchArgv({ 'status-fd': 3, 'wait-all': o.waitAll, grace: grace || 0 }), '--', ...line.argv],
     {
       cwd: o.spawnCwd,
       env: o.env,

@@ -863,16 +863,21 @@ launchPolicy('should exit with the main child code when it finishes inside the g
   assert.ok(main > 0);
 });
 
-launchPolicy('should SIGTERM the main child on timeout() and exit 124', () => {
-  const { h, main } = launched({ grace: true });
-  h.k.refuse.add(main);
-  assert.is(h.core.timeout(), LAUNCH_START_GRACE);
-  assert.equal(killsOf(h.k), [[main, 15]]);
-  h.k.refuse.delete(main);
-  h.core.graceExpired();
-  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
-  assert.is(h.core.exitCode(), 124);
-});
+launchPolicy(
+  'should send the main child the signal timeout() is given (--timeout-signal: TERM, INT) and exit 124',
+  () => {
+    for (const sig of [15, 2]) {
+      const { h, main } = launched({ grace: true });
+      h.k.refuse.add(main);
+      assert.is(h.core.timeout(sig), LAUNCH_START_GRACE);
+      assert.equal(killsOf(h.k), [[main, sig]]);
+      h.k.refuse.delete(main);
+      h.core.graceExpired();
+      assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+      assert.is(h.core.exitCode(), 124);
+    }
+  },
+);
 
 launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (others)', () => {
   for (const [errno, code] of [

@@ -19,6 +19,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { ROOT, SLACK, built } from './procs.ts';
+import { LAUNCH_OPTIONS } from '../assembly/options.ts';
+import { spelling } from '../codec/argv.ts';
 import { type Block, blocks, matches, session, sessionOutputs, sessionScript } from './docs/snippets.ts';
 
 const PAGES = [
@@ -231,5 +233,21 @@ Links('should reach a file and a heading with every relative link', () => {
   assert.equal(broken, []);
 });
 
+// ---
+const Options = suite("docs/cli.md's table of launch options");
+
+Options('should have one row per launch option of assembly/options.ts, as the table says it', () => {
+  const text = readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
+  const lines = text.split('\n');
+  const header = lines.indexOf('| option | default | meaning |');
+  assert.ok(header > 0, "docs/cli.md's table of options");
+  const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
+  const rows = lines.slice(header + 2, end);
+  const expected = LAUNCH_OPTIONS.map((o) => `| \`${spelling(o)}\` | ${o.defaultText} | ${o.doc} |`);
+  // The table's rows, in order, then --help (the front end's own).
+  assert.equal(rows, [...expected, '| `--help` | | usage on stdout, exit 0 |']);
+});
+
 Snippets.run();
 Links.run();
+Options.run();

@@ -324,7 +324,7 @@ export interface CoreWasm {
   spawned(): void;
   spawnFailed(errno: number): void;
   launchSignal(signo: number, code: number, sender: number): number;
-  timeout(): number;
+  timeout(signo: number): number;
   graceExpired(): void;
   pump(): number;
   exitCode(): number;

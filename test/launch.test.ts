@@ -30,10 +30,12 @@ import { parseArgs, launchArgv, type LaunchOptions } from '../cli/args.ts';
 import { runCore } from '../cli/host.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 import { EXIT_FRONT_END } from '../assembly/protocol.ts';
+import * as options from '../assembly/options.ts';
 
 const SUP_SPAWNED = 0x5301,
   SUP_SPAWN_FAILED = 0x5302,
-  CLD_EXITED = 1;
+  CLD_EXITED = 1,
+  CLD_KILLED = 2;
 
 interface Run {
   proc: ChildProcess;
@@ -214,6 +216,37 @@ Teardown('should SIGTERM CMD on --timeout, kill the tree and exit 124', async ()
   await assertAllDead(r, '--timeout');
 });
 
+Teardown('should send --timeout-signal (timeout -s) at --timeout instead of TERM, and exit 124', async () => {
+  // A name goes through the front end, a number through the core's own parser: CMD (sleep,
+  // INT at its default action from exec on) dies of SIGINT, as its status record says.
+  for (const sig of ['INT', 'SIGINT', '2']) {
+    const r = await launch(
+      [
+        '--status-fd',
+        '4',
+        '--timeout',
+        '0.3s',
+        '--timeout-signal',
+        sig,
+        '--',
+        'sh',
+        '-c',
+        'echo $$ >&3; exec sleep 41.37',
+      ],
+      { statusFd: true },
+    );
+    assert.is((await within(r.exited, 10_000, 'exit')).code, 124, sig);
+    await until(() => r.records.length >= 2, 5000, 'the two records');
+    const [spawned, reaped] = r.records;
+    assert.equal(
+      [spawned.code, reaped.signo, reaped.code, reaped.pid, reaped.status],
+      [SUP_SPAWNED, 17, CLD_KILLED, spawned.pid, 2],
+      sig,
+    );
+    await r.cleanup();
+  }
+});
+
 Teardown('should let a TERM-trapping CMD finish inside --grace, then kill the rest', async () => {
   // A grace period far longer than a loaded machine needs for the trap.
   const r = await escapeRun(['--grace', '90s'], `trap 'echo trapped; sleep 0.3; exit 7' TERM; read x & wait`);
@@ -298,6 +331,9 @@ Status('should print usage on stderr and exit 2 on a usage error; --help on stdo
   for (const args of [
     ['--grace', 'soon', '--', 'true'],
     ['--status-fd', 'x', '--', 'true'],
+    ['--timeout-signal', 'NOPE', '--', 'true'],
+    ['--timeout-signal', '0', '--', 'true'],
+    ['--timeout-signal=65', '--', 'true'],
     ['--wait-all'],
     ['--', ''],
     ['sleep', '1'],
@@ -313,6 +349,7 @@ Status('should print usage on stderr and exit 2 on a usage error; --help on stdo
     assert.is(r.status, 2, `--status-fd ${fd}`);
     assert.is(r.stderr, `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\n`);
   }
+  assert.match(runSync(['--timeout-signal', 'NOPE', '--', 'true']).stderr, /--timeout-signal: 'NOPE' is not a signal/);
   const help = runSync(['--help']);
   assert.is(help.status, 0);
   assert.match(help.stdout, /supervise \[options\] -- CMD/);
@@ -472,43 +509,49 @@ Records('should tear the tree down on control EOF', async () => {
 const Parse = suite('argument parsers');
 
 Parse('should parse each launch form with yargs as its canonical argv (the one the core runs)', async () => {
-  const forms: Array<[string[], Partial<LaunchOptions>]> = [
+  const forms: Array<[string[], LaunchOptions['values'], 'named'?]> = [
     [['--', 'true'], {}],
     [
       ['--status-fd', '3', '--control-fd', '3', '--', 'node', 'app.js', '--flag', '--', 'x'],
-      { statusFd: 3, controlFd: 3 },
+      { 'status-fd': 3, 'control-fd': 3 },
     ],
-    [['--status-fd=3', '--control-fd=4', '--', 'cmd'], { statusFd: 3, controlFd: 4 }],
+    [['--status-fd=3', '--control-fd=4', '--', 'cmd'], { 'status-fd': 3, 'control-fd': 4 }],
     [
       ['--wait-all', '--grace', '500ms', '--timeout', '2m', '--', 'sleep', '1'],
-      { waitAll: true, graceMs: 500, timeoutMs: 120_000 },
+      { 'wait-all': true, grace: 500, timeout: 120_000 },
     ],
     [
       ['--grace=10s', '--timeout=1.5', '--events', '/tmp/x.log', '--pid-ns', '--', 'a', ''],
-      { graceMs: 10_000, timeoutMs: 1500, events: '/tmp/x.log', pidNs: true },
+      { grace: 10_000, timeout: 1500, events: '/tmp/x.log', 'pid-ns': true },
     ],
     [
       ['--events=ev', '--wait-all', '--status-fd', '0', '--', 'sh', '-c', 'exit 3'],
-      { events: 'ev', waitAll: true, statusFd: 0 },
+      { events: 'ev', 'wait-all': true, 'status-fd': 0 },
     ],
-    [['--grace', '1h', '--grace', '20ms', '--', 'x'], { graceMs: 20 }],
-    [['--grace', '0.0015h', '--', 'x'], { graceMs: 5400 }],
+    [['--grace', '1h', '--grace', '20ms', '--', 'x'], { grace: 20 }],
+    [['--grace', '0.0015h', '--', 'x'], { grace: 5400 }],
+    [['--grace', '0', '--', 'x'], {}],
+    [['--timeout', '1s', '--timeout-signal', 'int', '--', 'x'], { timeout: 1000, 'timeout-signal': 2 }, 'named'],
+    [['--timeout-signal=SIGRTMIN+2', '--', 'x'], { 'timeout-signal': 36 }, 'named'],
+    [['--timeout-signal', '9', '--', 'x'], { 'timeout-signal': 9 }],
+    [['--timeout-signal', 'TERM', '--', 'x'], {}, 'named'],
+    [['--timeout-signal', '15', '--', 'x'], {}],
   ];
-  const none = { statusFd: -1, controlFd: -1, waitAll: false, graceMs: 0, timeoutMs: 0, events: null, pidNs: false };
-  for (const [argv, expected] of forms) {
+  for (const [argv, values, named] of forms) {
     const { status, options } = await parseArgs(argv);
     assert.is(status, 0);
     const cmd = argv.slice(argv.indexOf('--') + 1);
-    assert.equal(options, { file: cmd[0], argv: cmd, ...none, ...expected }, argv.join(' '));
+    assert.equal(options, { file: cmd[0], argv: cmd, values }, argv.join(' '));
     const again = await parseArgs(launchArgv(options!));
     assert.equal(again.options, options, `canonical form of ${argv.join(' ')}`);
+    // A signal's name is the front end's alone; the canonical form carries its number.
     assert.ok(
-      coreTakes(argv) && coreTakes(launchArgv(options!)),
+      (named || coreTakes(argv)) && coreTakes(launchArgv(options!)),
       `the core takes ${argv.join(' ')} and its canonical form`,
     );
   }
   // A file name starting with '-' keeps its meaning in the canonical form.
-  assert.equal(launchArgv({ file: 'a', argv: ['a'], ...none, events: '-x' }), ['--events', './-x', '--', 'a']);
+  assert.equal(launchArgv({ file: 'a', argv: ['a'], values: { events: '-x' } }), ['--events', './-x', '--', 'a']);
   // What the core's fast parser leaves to yargs: main() hands them back before doing anything.
   for (const argv of [
     ['--help'],
@@ -523,6 +566,16 @@ Parse('should parse each launch form with yargs as its canonical argv (the one t
     assert.not.ok(coreTakes(argv), argv.join(' '));
   }
   assert.is(runCore(['--help']), EXIT_FRONT_END, 'the Node host passes it on');
+});
+
+Parse('should name each row of the table of options by its OPT_* index, each name once', () => {
+  const indices = Object.entries(options).filter(([k]) => k.startsWith('OPT_'));
+  assert.is(indices.length, options.LAUNCH_OPTIONS.length);
+  for (const [k, i] of indices) {
+    assert.is(`OPT_${options.LAUNCH_OPTIONS[i as number].name.replaceAll('-', '_').toUpperCase()}`, k);
+  }
+  const names = options.LAUNCH_OPTIONS.map((o) => o.name);
+  assert.equal([...new Set(names)], names);
 });
 
 /** Whether core.wasm's parser takes argv as a launch form: its main() over a kernel where

@@ -28,6 +28,9 @@ import {
   type Step,
   type WorldAction,
 } from './helpers.ts';
+import { launchArgv } from '../codec/argv.ts';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, FILE, INNER, type LaunchOption } from '../assembly/options.ts';
+import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 const CLD_EXITED = 1,
   CLD_KILLED = 2;
@@ -428,20 +431,37 @@ launch("should SIGTERM the command at --timeout (the deadline is epoll_wait's ti
   assertClean(k);
 });
 
-launch("should SIGKILL a command that ignores the timeout's TERM once --grace is over, and still exit 124", () => {
+launch('should send --timeout-signal instead of TERM at --timeout, and still exit 124', () => {
   let main = 0;
-  const k = kernel({ argv: ['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'] });
-  k.onSpawn = (pid) => {
-    main = pid;
-    k.procs.get(pid)!.ignores.add(SIGTERM);
-  };
+  const k = kernel({ argv: ['--timeout', '5s', '--timeout-signal', '2', '--', 'sleep', '9'] });
+  k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 124);
-  assert.equal(timeouts(k), [5000, 1500]);
-  assert.equal(killsOf(k), [
-    [main, SIGTERM],
-    [main, SIGKILL],
-  ]);
+  assert.equal(timeouts(k), [5000]);
+  // The command dies of the INT (its default action).
+  assert.equal(killsOf(k), [[main, SIGINT]]);
   assertClean(k);
+});
+
+launch("should SIGKILL a command that ignores the timeout's signal once --grace is over, and still exit 124", () => {
+  const cases: Array<[string[], number]> = [
+    [['--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'], SIGTERM],
+    [['--timeout-signal=1', '--timeout', '5s', '--grace', '1.5s', '--', 'stubborn'], SIGHUP],
+  ];
+  for (const [argv, sig] of cases) {
+    let main = 0;
+    const k = kernel({ argv });
+    k.onSpawn = (pid) => {
+      main = pid;
+      k.procs.get(pid)!.ignores.add(sig);
+    };
+    assert.is(run(k), 124);
+    assert.equal(timeouts(k), [5000, 1500]);
+    assert.equal(killsOf(k), [
+      [main, sig],
+      [main, SIGKILL],
+    ]);
+    assertClean(k);
+  }
 });
 
 launch(
@@ -985,6 +1005,14 @@ args('should hand every other argv to the full command line (-1) without a syste
     ['--events', '--', 'a'],
     ['--events', '-x', '--', 'a'],
     ['--events=', '--', 'a'],
+    ['--timeout-signal', '0', '--', 'a'],
+    ['--timeout-signal', '65', '--', 'a'],
+    ['--timeout-signal', '100', '--', 'a'],
+    ['--timeout-signal', 'INT', '--', 'a'],
+    ['--timeout-signal', '-2', '--', 'a'],
+    ['--timeout-signal=', '--', 'a'],
+    ['--timeout-signal', '--', 'a'],
+    ['--timeout-sig', '2', '--', 'a'],
     ['--status-fd 3', '--', 'a'],
     ['a', '--', 'b'],
   ];
@@ -1000,20 +1028,25 @@ args('should hand every other argv to the full command line (-1) without a syste
 });
 
 args('should accept every canonical argv the front end builds, with its meaning', () => {
-  // The form of cli/args.ts's launchArgv(): each option at most once, in this order.
+  // codec/argv.ts's launchArgv() (the front end's, the library's) over the table's options,
+  // each with values by kind; an fd option names an fd the fake kernel has.
   const word = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }).filter((w) => !w.includes('\0'));
+  const fds: Record<string, number[]> = { 'status-fd': [3, 5], 'control-fd': [4] };
+  const valuesOf = (o: LaunchOption): fc.Arbitrary<number | string | boolean> => {
+    if (o.kind === FLAG) return fc.boolean();
+    if (o.kind === FD) return fc.constantFrom(o.unset, ...fds[o.name]);
+    if (o.kind === DURATION) return fc.constantFrom(o.unset, 1, 999, 60000, 2147483647);
+    if (o.kind === SIGNAL) return fc.integer({ min: 1, max: SIGNAL_MAX });
+    if (o.kind === FILE)
+      return fc.oneof(
+        fc.constant(''),
+        word.filter((w) => w.length > 0 && !w.startsWith('-')),
+      );
+    throw new Error(`no values for --${o.name}`);
+  };
   const canonical = fc.record(
     {
-      statusFd: fc.constantFrom(-1, 3, 5),
-      controlFd: fc.constantFrom(-1, 4),
-      waitAll: fc.boolean(),
-      graceMs: fc.constantFrom(0, 1, 999, 2147483647),
-      timeoutMs: fc.constantFrom(0, 1, 60000, 2147483647),
-      events: fc.option(
-        word.filter((w) => w.length > 0 && !w.startsWith('-')),
-        { nil: null },
-      ),
-      pidNs: fc.boolean(),
+      values: fc.record(Object.fromEntries(LAUNCH_OPTIONS.map((o) => [o.name, valuesOf(o)]))),
       cmd: fc.tuple(
         word.filter((w) => w.length > 0),
         fc.array(fc.oneof(word, fc.constantFrom('--', '-x', '--help', '--timeout')), { maxLength: 4 }),
@@ -1022,34 +1055,21 @@ args('should accept every canonical argv the front end builds, with its meaning'
     plain,
   );
   fc.assert(
-    fc.property(canonical, (o) => {
-      const argv: string[] = [];
-      if (o.statusFd >= 0) argv.push('--status-fd', String(o.statusFd));
-      if (o.controlFd >= 0) argv.push('--control-fd', String(o.controlFd));
-      if (o.waitAll) argv.push('--wait-all');
-      if (o.graceMs > 0) argv.push('--grace', `${o.graceMs}ms`);
-      if (o.timeoutMs > 0) argv.push('--timeout', `${o.timeoutMs}ms`);
-      if (o.events !== null) argv.push('--events', o.events);
-      if (o.pidNs) argv.push('--pid-ns');
-      const cmd = [o.cmd[0], ...o.cmd[1]];
-      argv.push('--', ...cmd);
+    fc.property(canonical, ({ cmd: [file, rest], values: given }) => {
+      const values = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== ''));
+      const cmd = [file, ...rest];
+      const argv = [...launchArgv(values), '--', ...cmd];
       let main = 0;
       const k = kernel({ argv, fds: { 3: 'status', 4: 'control', 5: 'status' } }, () => k.exit(main, 0));
       k.idle = 'eof';
       k.onSpawn = (pid) => (main = pid);
       assert.is(run(k), 0, JSON.stringify(argv));
-      const inner = [
-        'supervise',
-        ...(o.waitAll ? ['--wait-all'] : []),
-        ...(o.graceMs > 0 ? ['--grace', `${o.graceMs}ms`] : []),
-        '--',
-      ];
-      assert.equal(k.spawns[0].argv, o.pidNs ? [...inner, ...cmd] : cmd);
-      assert.is(k.spawns[0].flags, o.pidNs ? 3 : 0);
-      if (o.timeoutMs > 0) assert.is(k.waits[0].timeout, o.timeoutMs);
-      else assert.is(k.waits[0].timeout, -1);
-      assert.is(k.records().length > 0, o.statusFd >= 0);
-      if (o.events !== null) assert.equal(k.files.get(o.events)?.data.slice(0, 16), HEADER);
+      const inner = ['supervise', ...launchArgv(values, INNER), '--'];
+      assert.equal(k.spawns[0].argv, values['pid-ns'] ? [...inner, ...cmd] : cmd);
+      assert.is(k.spawns[0].flags, values['pid-ns'] ? 3 : 0);
+      assert.is(k.waits[0].timeout, values.timeout || -1);
+      assert.is(k.records().length > 0, values['status-fd'] !== -1);
+      if (values.events) assert.equal(k.files.get(values.events as string)?.data.slice(0, 16), HEADER);
       assert.equal(k.violations, []);
     }),
     { numRuns: 300 },
