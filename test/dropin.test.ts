@@ -277,26 +277,32 @@ Stop(
   },
 );
 
-Stop('should keep what the caller ignored ignored for CMD (nohup INIT -- CMD, then kill -HUP)', async () => {
-  await sideBySide('nohup, then kill -HUP to the init: CMD lives on and exits 0', async (init) => {
-    const {
-      proc: p,
-      out,
-      exited,
-    } = piped(asAShell('SIGHUP', [...init.argv, 'sh', '-c', 'echo ready; read x; echo alive']));
-    try {
-      await until(() => out().includes('ready'), 10_000, 'CMD to start');
-      process.kill(p.pid!, 'SIGHUP');
-      p.stdin!.end('go\n');
-      const code = await within(exited, 10_000, 'exit');
-      return { pass: code === 0 && out().includes('alive'), detail: `exit ${code}, output ${JSON.stringify(out())}` };
-    } catch (e) {
-      return { pass: false, detail: (e as Error).message };
-    } finally {
-      p.kill('SIGKILL');
-    }
+if (process.env.SUPERVISE_HOST === 'node') {
+  console.log(
+    'dropin: the nohup case is not run on the Node host started directly: Node resets every signal disposition before any code of ours runs, so it cannot know what its caller ignored (docs/guarantees.md, Limits); the native run covers it',
+  );
+} else {
+  Stop('should keep what the caller ignored ignored for CMD (nohup INIT -- CMD, then kill -HUP)', async () => {
+    await sideBySide('nohup, then kill -HUP to the init: CMD lives on and exits 0', async (init) => {
+      const {
+        proc: p,
+        out,
+        exited,
+      } = piped(asAShell('SIGHUP', [...init.argv, 'sh', '-c', 'echo ready; read x; echo alive']));
+      try {
+        await until(() => out().includes('ready'), 10_000, 'CMD to start');
+        process.kill(p.pid!, 'SIGHUP');
+        p.stdin!.end('go\n');
+        const code = await within(exited, 10_000, 'exit');
+        return { pass: code === 0 && out().includes('alive'), detail: `exit ${code}, output ${JSON.stringify(out())}` };
+      } catch (e) {
+        return { pass: false, detail: (e as Error).message };
+      } finally {
+        p.kill('SIGKILL');
+      }
+    });
   });
-});
+}
 
 const Terminal = suite('in a terminal');
 
@@ -312,8 +318,10 @@ Terminal("should let one Ctrl-C (and one resize) reach CMD once, and exit with C
 });
 
 Terminal('should see a second SIGINT where there is one (negative control: a shell that forwards its own ^C)', () => {
-  const shell = `python3 ${COUNT} & p=$!; trap 'kill -INT $p' INT; wait $p; wait $p`;
-  const r = onPty(['bash', '-c', shell], ['expect ready', 'send \\x03', 'wait']);
+  // The shell's copy comes after the terminal's, later still on a loaded machine: the
+  // counter waits for it (the fixed 0.7 s window is for a copy that should not come).
+  const shell = `WAIT_FOR_SECOND_SIGINT=${20 * SLACK} python3 ${COUNT} & p=$!; trap 'kill -INT $p' INT; wait $p; wait $p`;
+  const r = onPty(['bash', '-c', shell], ['expect ready', 'send \\x03', 'wait'], 30);
   assert.ok(r.ok, r.failed ?? '');
   assert.match(r.output, /sigint=2 /);
 });
