@@ -8,8 +8,13 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { nodeFds } from './fds.ts';
 
-/** The signals passed on to the child (SIGKILL and SIGSTOP cannot be caught). */
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+/** The signals passed on to the child: every one Node can listen for, as supervise itself
+ *  takes them (a default action here would end this process and leave the child running),
+ *  but CHLD (this process's own) and the stop signals, which stop this process as they stop
+ *  supervise (the terminal stops the whole job). KILL and STOP cannot be caught. */
+const FORWARDED = (Object.keys(constants.signals) as NodeJS.Signals[]).filter(
+  (s) => !['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGIOT', 'SIGPOLL'].includes(s),
+);
 
 /** The fds above 2 this process was given: open, and not Node's own. */
 export function givenFds(): number[] {
