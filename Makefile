@@ -188,7 +188,11 @@ release: build build/supervise-linux-x64 build/supervise-linux-arm64
 # come from the npm registry; CI runs it (.ci/run), make test does not (1-3 minutes of
 # installs from the registry).
 .PHONY: install-matrix
-install-matrix: pack
+# Both platform packages, as a release has them: the supervise package names both as
+# optionalDependencies, and yarn resolves the other platform's too (a 404 from the registry
+# for a package never published fails its install).
+install-matrix: arm64
+	$(MAKE) --no-print-directory pack
 	$(NODE) --import tsx scripts/install-matrix.ts
 
 $(CLI): $(wildcard cli/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts assembly/sys.ts assembly/options.ts) $(DEPS)
