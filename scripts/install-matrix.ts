@@ -147,7 +147,13 @@ function managerCell(manager: string, scripts: boolean): void {
     case 'yarn':
       writeFileSync(path.join(dir, 'yarn.lock'), '');
       // Yarn's default global cache, kept under build/matrix.
-      Object.assign(env, { YARN_ENABLE_TELEMETRY: '0', YARN_GLOBAL_FOLDER: path.join(MATRIX, 'yarn-global') });
+      // An empty project has no lockfile yet: yarn would refuse to write one under CI=true
+      // (it makes installs immutable on CI), as in .ci/run.
+      Object.assign(env, {
+        YARN_ENABLE_TELEMETRY: '0',
+        YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
+        YARN_GLOBAL_FOLDER: path.join(MATRIX, 'yarn-global'),
+      });
       install = [bin('yarn'), 'install', ...(scripts ? [] : ['--mode=skip-build'])];
       runner = [bin('yarn'), 'run'];
       node = [bin('yarn'), 'node'];
