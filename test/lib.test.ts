@@ -44,8 +44,8 @@ function pidsIn(text: string): number[] {
 }
 
 /** The escape set under the library, once every escapee has announced itself. */
-async function escapeTree(options: Parameters<typeof spawn>[2] = {}): Promise<Escape> {
-  const sub = spawn('sh', ['-c', ESCAPE_SCRIPT], { stdin: 'ignore', ...options });
+async function escapeTree(options: Parameters<typeof spawn>[2] = {}, script = ESCAPE_SCRIPT): Promise<Escape> {
+  const sub = spawn('sh', ['-c', script], { stdin: 'ignore', ...options });
   sub.catch(() => {});
   let err = '';
   sub.stderr!.on('data', (d) => {
@@ -224,7 +224,11 @@ Escapes('an AbortSignal: 0 survivors, isCanceled', async () => {
 Escapes('a timeout: 0 survivors, timedOut', async () => {
   // Long enough for the tree to start on a loaded machine (the timeout counts from spawn:
   // 4 s can pass before the escape set is ready at load 10-45 on 2 cores).
-  const { sub, pids, oracle } = await escapeTree({ timeout: 12_000 });
+  // The main child outlives the timeout (the escape set's own ends at 7.76 s).
+  const { sub, pids, oracle } = await escapeTree(
+    { timeout: 12_000 },
+    ESCAPE_SCRIPT.replace('sleep 7.76', 'sleep 77.6'),
+  );
   const e = await within(rejection(sub), 10_000, 'await');
   assert.is(e.timedOut, true);
   assert.match(e.message, 'timed out');

@@ -448,8 +448,8 @@ Faults('should kill stopped and traced descendants on tear-down', async () => {
     "sh -c 'sleep 77.4 & echo $! >&3'", // an orphan that a tracer outside the tree attaches to
   ]);
   await until(() => t.announced.length === 4, 10_000, 'the tree');
-  const outsideTracee = await pidOf(t, '7.74');
-  const stopped = [await pidOf(t, '7.71'), await pidOf(t, '7.72')];
+  const outsideTracee = await pidOf(t, '77.4');
+  const stopped = [await pidOf(t, '77.1'), await pidOf(t, '77.2')];
   const tracer = spawn('strace', ['-p', String(outsideTracee), '-o', '/dev/null'], { stdio: 'ignore' });
   try {
     await until(
