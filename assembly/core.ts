@@ -57,6 +57,15 @@ let readerGone = false;
 let childrenFailed = false;
 /** Bytes of `record` already written, or -1 when no record is pending. */
 let written: i32 = -1;
+/** supervise's own records waiting for `record` (si_code, si_errno, si_pid each), written
+ *  in order before the next reap: one slot would let a second own record overwrite the
+ *  first, or a record half written. A run queues at most one today (spawned or spawn
+ *  failed); a queue full means a new kind queues more than it should (an abort). */
+const OWN_MAX: i32 = 8;
+const OWN_ENTRY: i32 = 12;
+const ownQueue: usize = memory.data(OWN_MAX * OWN_ENTRY, 16);
+let ownHead: i32 = 0;
+let ownCount: i32 = 0;
 /** Control records refused as malformed (bad pid or signal) so far. */
 let refused: u32 = 0;
 
@@ -88,6 +97,8 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   readerGone = false;
   childrenFailed = false;
   written = -1;
+  ownHead = 0;
+  ownCount = 0;
   refused = 0;
   launchMode = false;
   waitAll = false;
@@ -262,14 +273,29 @@ export function spawnFailed(errno: i32): void {
   tearingDown = true;
 }
 
-/** One of supervise's own records (si_signo 0) as the pending record. */
+/** Queues one of supervise's own records (si_signo 0): sweep() writes it after the record
+ *  pending now, if any, and before it reaps again. */
 function queueOwn(code: i32, errno: i32, pid: i32): void {
+  assert(ownCount < OWN_MAX, 'own record queue full');
+  let at = ownQueue + <usize>(((ownHead + ownCount) % OWN_MAX) * OWN_ENTRY);
+  store<i32>(at, code);
+  store<i32>(at, errno, 4);
+  store<i32>(at, pid, 8);
+  ownCount++;
+}
+
+/** The oldest queued own record into `record`, pending. */
+function takeOwn(): void {
+  let at = ownQueue + <usize>(ownHead * OWN_ENTRY);
+  let pid = load<i32>(at, 8);
   memory.fill(record, 0, STATUS_SIZE);
   store<i32>(record + SI_SIGNO, SIGNO_SUPERVISE);
-  store<i32>(record + SI_ERRNO, errno);
-  store<i32>(record + SI_CODE, code);
+  store<i32>(record + SI_CODE, load<i32>(at));
+  store<i32>(record + SI_ERRNO, load<i32>(at, 4));
   store<i32>(record + SI_PID, pid);
-  logIdentify(pid); // the command just started (spawned); 0: unknown
+  ownHead = (ownHead + 1) % OWN_MAX;
+  ownCount--;
+  logIdentify(pid); // spawned: the command, just started; 0: unknown
   written = 0;
 }
 
@@ -427,6 +453,10 @@ function sweep(): i32 {
       if (readerGone) written = -1;
       else if (!writeRest()) return result | FLAG_WANT_WRITABLE;
       continue; // finished or partly written: ask the reader again before reaping
+    }
+    if (ownCount > 0) {
+      takeOwn();
+      continue;
     }
     memory.fill(record, 0, STATUS_SIZE);
     memory.fill(rusage, 0, RUSAGE_SIZE);

@@ -1,7 +1,7 @@
 // Where status records go: the status fd (back-pressure: written only when it can take
 // one without blocking) and, with --events, the events log (each record with its time and
 // the identity of its process, identity.ts). core.ts calls statusReady(), writeStatus()
-// and, before it reaps a child or queues a record of its own, logging()/logIdentify();
+// and, before it reaps a child or writes a record of its own, logging()/logIdentify();
 // main.ts calls logStarted() and ioInit().
 
 import {

@@ -897,6 +897,42 @@ launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (o
   }
 });
 
+launchPolicy('should write every own record queued, in order, none over another', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  h.core.launch(0, 0);
+  h.core.spawned();
+  h.core.spawnFailed(13); // never both in one run today: the second own record a slot would lose
+  h.k.exit(main, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.equal(summary(h.k), [
+    [main, SUP_SPAWNED, 0],
+    [0, SUP_SPAWN_FAILED, 0],
+    [main, CLD_EXITED, 0],
+  ]);
+  assert.is(decodeStatusRef(h.k.records()[1]).errno, 13);
+});
+
+launchPolicy('should queue an own record behind a half-written one, not over it', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  const orphan = h.k.spawn();
+  h.core.launch(1, 0);
+  h.k.exit(orphan, 3);
+  h.k.writeResults = [100, -EAGAIN];
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.is(h.k.written.length, 100);
+  h.core.spawned();
+  h.k.exit(main, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.equal(summary(h.k), [
+    [orphan, CLD_EXITED, 3],
+    [main, SUP_SPAWNED, 0],
+    [main, CLD_EXITED, 0],
+  ]);
+  assert.equal(h.k.violations, []);
+});
+
 // ---
 
 const random = suite('random histories');
