@@ -9,7 +9,7 @@ import {
   STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
   P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT, ECHILD, EAGAIN, ENOENT,
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED,
-  SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL,
+  SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL, SIGWINCH, SIGPIPE, SIGXFSZ, EXIT_SIGNAL_BASE,
   SI_SIGNO, SI_ERRNO, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, CLD_EXITED,
   LAUNCH_START_GRACE, EXIT_TIMEOUT, EXIT_NOT_FOUND, EXIT_CANNOT_RUN,
 } from './protocol';
@@ -19,7 +19,7 @@ import {
   REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
-import { SI_KERNEL, SIGWINCH, SIGPIPE, SIGXFSZ } from './sys';
+import { SI_KERNEL } from './sys';
 import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify } from './io';
 import { report } from './say';
 import {
@@ -233,7 +233,7 @@ export function exitCode(): i32 {
   if (timedOut) return EXIT_TIMEOUT;
   if (exitStatus != 0) return exitStatus;
   if (!mainReaped) return 0;
-  return mainCodeValue == CLD_EXITED ? mainStatusValue : 128 + mainStatusValue;
+  return mainCodeValue == CLD_EXITED ? mainStatusValue : EXIT_SIGNAL_BASE + mainStatusValue;
 }
 
 /** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
@@ -367,7 +367,7 @@ function stopRequested(signo: i32): i32 {
 
 /** Tear-down forced by signal signo: the exit status says so (the first one wins). */
 function force(signo: i32): void {
-  if (exitStatus == 0) exitStatus = 128 + signo;
+  if (exitStatus == 0) exitStatus = EXIT_SIGNAL_BASE + signo;
   tearingDown = true;
 }
 

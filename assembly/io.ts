@@ -5,10 +5,10 @@
 // main.ts calls logStarted() and ioInit().
 
 import {
-  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE,
+  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE, ENOSPC,
   EVENTS_IDENTITY, EVENTS_IDENTITY_SIZE, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED,
 } from './protocol';
-import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC, SOCK_STREAM } from './sys';
+import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM } from './sys';
 import { poll, write, sendRecords, socketType, realtimeUs, boottimeUs, fileType } from './linux';
 import { identityInit, identify } from './identity';
 import { cannotWriteEvents } from './say';

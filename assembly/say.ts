@@ -7,8 +7,7 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
   REFUSALS_SHOWN,
 } from './report';
-import { EPERM } from './protocol';
-import { EMFILE, ENFILE, EBADF } from './sys';
+import { EPERM, EMFILE, ENFILE, EBADF } from './protocol';
 
 // errno -> name and text (the strerror wording), for the errnos supervise meets.
 const ERRNO_NAMES: string[] = [
