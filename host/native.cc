@@ -23,13 +23,15 @@ struct Z_env_instance_t {};
 
 namespace {
 
-// assembly/protocol.ts EXIT_FRONT_END: this argv is for the full CLI (yargs).
-constexpr int kExitFrontEnd = -1;
-// assembly/sys.ts: struct SpawnOptions and its flag bits (test/layers.test.ts checks these
-// numbers against it, and kExitFrontEnd against protocol.ts).
-constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
-constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
-                   kSpawnGidMap = 16, kSpawnIgnored = 20, kSpawnMask = 28, kSpawnOptionsSize = 36;
+// The numbers of assembly/protocol.ts and sys.ts come from the generated constants.h
+// (through shim/linux.h): main()'s answer that this argv is for the full CLI (yargs),
+// struct SpawnOptions and its flag bits.
+constexpr int kExitFrontEnd = PROTO_EXIT_FRONT_END;
+constexpr uint32_t kSpawnSelf = SYS_SPAWN_SELF, kSpawnMountProc = SYS_SPAWN_MOUNT_PROC;
+constexpr uint32_t kSpawnFlags = SYS_SPAWN_FLAGS, kSpawnPdeathsig = SYS_SPAWN_PDEATHSIG,
+                   kSpawnCloneFlags = SYS_SPAWN_CLONE_FLAGS, kSpawnUidMap = SYS_SPAWN_UID_MAP,
+                   kSpawnGidMap = SYS_SPAWN_GID_MAP, kSpawnIgnored = SYS_SPAWN_IGNORED,
+                   kSpawnMask = SYS_SPAWN_MASK, kSpawnOptionsSize = SYS_SPAWN_OPTIONS_SIZE;
 
 int g_argc;
 char** g_argv;
