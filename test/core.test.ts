@@ -17,6 +17,7 @@ import {
   SUP_SPAWN_FAILED,
 } from '../assembly/protocol.ts';
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
+import { ERRNO_NAMED, errnoName } from '../codec/names.ts';
 import {
   FakeKernel,
   SENDER,
@@ -629,6 +630,17 @@ teardown('should report a children() failure once and keep reaping', () => {
   assert.equal(h.k.stderr, ['supervise: cannot list children: ENOENT']);
   h.k.exit(a, 0);
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
+});
+
+teardown("should name every errno in its messages as the codec's errnoName() does", () => {
+  for (let errno = 1; errno <= ERRNO_NAMED + 2; errno++) {
+    const h = setup();
+    h.k.spawn();
+    h.k.childrenError = -errno;
+    h.core.controlEof();
+    h.pump();
+    assert.equal(h.k.stderr, [`supervise: cannot list children: ${errnoName(errno)}`]);
+  }
 });
 
 teardown('should report a child it cannot kill once, and exit when it dies', () => {
