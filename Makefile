@@ -29,7 +29,8 @@ NATIVE_OBJ := $(NATIVE_DIR)/core.o $(NATIVE_DIR)/wasm-rt-impl.o $(NATIVE_DIR)/li
 # The node that runs the full CLI (bin/supervise-node) for --help, usage errors, decode, send.
 NATIVE_NODE := $(shell command -v $(NODE) 2>/dev/null)
 # The numbers of assembly/protocol.ts and sys.ts as C macros (scripts/constants-h.ts), for
-# the shim, the native host and the addon (binding.gyp): the C++ side restates none.
+# the shim, the native host and the addon (binding.gyp): the C++ side restates none; and
+# the Node flags of bin/supervise-node's #! line, for the native host.
 CONSTANTS_H := build/gen/constants.h
 NATIVE_CFLAGS := -O2 -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(NATIVE_DIR) -I$(WASM_RT) -I$(dir $(CONSTANTS_H))
 NATIVE_CXXFLAGS := $(NATIVE_CFLAGS) -std=c++17 -Wall -Wextra -Werror \
@@ -52,7 +53,7 @@ $(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(CONSTANTS_H) $(DEPS)
 	$(BIN)/node-gyp configure $(NODEDIR) --silent && $(BIN)/node-gyp build --silent
 	@touch $@
 
-$(CONSTANTS_H): scripts/constants-h.ts assembly/protocol.ts assembly/sys.ts $(DEPS)
+$(CONSTANTS_H): scripts/constants-h.ts assembly/protocol.ts assembly/sys.ts bin/supervise-node $(DEPS)
 	@mkdir -p $(@D)
 	$(NODE) --import tsx scripts/constants-h.ts > $@.tmp && mv $@.tmp $@
 

@@ -335,17 +335,18 @@ int RunFrontEnd(char** argv) {
   snprintf(caller, sizeof caller, "%llx:%llx", static_cast<unsigned long long>(g_caller_ignored),
            static_cast<unsigned long long>(g_caller_blocked));
   setenv("SUPERVISE_CALLER_SIGNALS", caller, 1);
-  // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
-  const int head = 4;
+  // node, the flags of bin/supervise-node's #! line (constants.h), the script, ARGS, NULL.
+  static const char* const kNodeFlags[] = NODE_HOST_FLAGS;
+  constexpr int kFlags = sizeof kNodeFlags / sizeof kNodeFlags[0];
+  const int head = 2 + kFlags;
   char** args = static_cast<char**>(calloc(g_argc + head + 1, sizeof(char*)));
   if (args == nullptr) {
     Say("supervise: cannot run the full CLI: %s", strerror(ENOMEM));
     return 1;
   }
   args[0] = const_cast<char*>("node");
-  args[1] = const_cast<char*>("--disable-wasm-trap-handler");
-  args[2] = const_cast<char*>("--v8-pool-size=1");
-  args[3] = script;
+  for (int i = 0; i < kFlags; i++) args[1 + i] = const_cast<char*>(kNodeFlags[i]);
+  args[head - 1] = script;
   for (int i = 1; i < g_argc; i++) args[head + i - 1] = argv[i];
 #ifdef SUPERVISE_NODE
   if (access(SUPERVISE_NODE, X_OK) == 0) {
