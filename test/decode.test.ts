@@ -522,9 +522,12 @@ Send('should refuse a bad pid or signal with a usage error', () => {
     ['12', '65', 'SIGNAL'],
   ]) {
     const r = run(['send', pid, sig]);
-    assert.is(r.status, 2);
+    assert.is(r.status, 125);
     assert.is(r.stdout, '');
-    assert.match(r.stderr, new RegExp(`^supervise: send: ${what} must be`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^supervise: send: ${what} must be.*\nTry 'supervise --help' for more information.\n$`),
+    );
   }
 });
 
