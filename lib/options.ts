@@ -124,6 +124,13 @@ type NotPiped<O extends Options> = [Prop<O, 'stdout'> | Prop<O, 'stderr'> | Stdi
 ]
   ? never
   : undefined;
+/** The type of `all` that options `O` give, as execa types it: `undefined` without
+ *  `all: true`, else ResultOutput<O> (a union when the options' type does not say). */
+export type AllOutput<O extends Options> = [Prop<O, 'all'>] extends [true]
+  ? ResultOutput<O>
+  : [Prop<O, 'all'>] extends [false | undefined]
+    ? undefined
+    : ResultOutput<O> | undefined;
 type StdioValues<S> = S extends readonly unknown[] ? S[1] | S[2] : S;
 /** O[K], or undefined when O has no K (a conditional on `{ k?: V }` would be a weak type). */
 type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;

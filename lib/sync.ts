@@ -29,6 +29,7 @@ import {
   type NoOptions,
   type Options,
   type ResultOutput,
+  type AllOutput,
 } from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
@@ -46,12 +47,15 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
-export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<ResultOutput<O>>;
+export function spawnSync<const O extends Options = NoOptions>(
+  file: string,
+  options: O,
+): Result<ResultOutput<O>, AllOutput<O>>;
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Result<ResultOutput<O>>;
+): Result<ResultOutput<O>, AllOutput<O>>;
 export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
   const [given, options] = splitArguments(argsOrOptions, opts);
   const args = checkArguments('spawnSync', file, given);
