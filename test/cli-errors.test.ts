@@ -69,6 +69,13 @@ Usage('should name each wrong argument as typed, and say where help is', () => {
   }
 });
 
+Usage("should say the same for an fd the core's own parser finds unusable (no front end involved)", () => {
+  const r = run(['--status-fd', '77', '--', 'true']);
+  assert.is(r.stderr, `supervise: --status-fd 77: not an fd supervise was given (Bad file descriptor)\n${TRY}`);
+  assert.is(r.status, 125);
+  assert.is(r.stdout, '');
+});
+
 Usage("should not run `supervise CMD ARG...` (tini's form), and show the line with --", () => {
   const cases: Array<[string[], string]> = [
     [

@@ -347,7 +347,10 @@ Status('should print a two-line usage error on stderr and exit 125; --help on st
   for (const fd of ['9', '3', '77']) {
     const r = runSync(['--status-fd', fd, '--', 'true']);
     assert.is(r.status, 125, `--status-fd ${fd}`);
-    assert.is(r.stderr, `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\n`);
+    assert.is(
+      r.stderr,
+      `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\nTry 'supervise --help' for more information.\n`,
+    );
   }
   assert.match(runSync(['--timeout-signal', 'NOPE', '--', 'true']).stderr, /--timeout-signal: 'NOPE' is not a signal/);
   const help = runSync(['--help']);
