@@ -110,10 +110,10 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   let ran = false; // a command (decode, send) ran instead of launch mode
   // `supervise help [CMD]` is `supervise [CMD] --help` (yargs takes a first `help` for its
   // own, prints the help and runs no handler).
-  if (argv[0] === 'help' && argv.length <= 2) {
+  if (argv[0] === 'help') {
     if (argv.length === 1) return parseArgs(['--help']);
-    if (!['decode', 'send', 'view'].includes(argv[1])) {
-      process.stderr.write(say.usage(say.noSuchSubcommand(argv[1])));
+    if (argv.length > 2 || !['decode', 'send', 'view'].includes(argv[1])) {
+      process.stderr.write(say.usage(say.noSuchSubcommand(argv.slice(1).join(' '))));
       return { status: say.EXIT_USAGE };
     }
     return parseArgs([argv[1], '--help']);
