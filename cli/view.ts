@@ -9,8 +9,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DecodeError, StreamDecoder } from '../codec/index.ts';
-import { loadCodec } from '../codec/node.ts';
+import { notALogReason } from '../codec/index.ts';
 import { NOT_REGULAR, noXdgOpen, viewFailed, viewFileFailed, viewServing } from './messages.ts';
 
 const TYPES: Record<string, string> = {
@@ -210,15 +209,12 @@ async function firstBytes(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Throws the codec's DecodeError when `head`, the start of a file, is neither an events
- *  log nor a status stream (the page would say the same, later). An empty file is served:
- *  supervise may be about to write it. */
+/** Throws the codec's reason when `head`, the start of a file, is neither an events log
+ *  nor a status stream (the page would say the same). A file of fewer than 4 bytes is
+ *  served: supervise may be writing it. */
 function notALog(head: Uint8Array): void {
-  try {
-    new StreamDecoder(loadCodec()).push(head);
-  } catch (err) {
-    if (err instanceof DecodeError && err.offset === 0) throw err;
-  }
+  const reason = notALogReason(head);
+  if (reason !== null) throw new Error(reason);
 }
 
 /** xdg-open URL, in the background; a note if there is none. */
