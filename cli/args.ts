@@ -5,7 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
-import { EXIT_FRONT_END, SIGNAL_MAX } from '../assembly/protocol.ts';
+import { EXIT_FRONT_END, EXIT_INTERNAL, EXIT_USAGE, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, type LaunchOption } from '../assembly/options.ts';
 import { launchArgv as canonicalArgv } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
@@ -24,8 +24,6 @@ export interface LaunchOptions {
 
 /** The largest fd number the core's parser takes (9 digits; the kernel's nr_open is far below). */
 const FD_MAX = 999_999_999;
-/** What the core's internal-error path exits with (shim's last resort). */
-const EXIT_INTERNAL = 70;
 
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
@@ -114,7 +112,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     if (argv.length === 1) return parseArgs(['--help']);
     if (argv.length > 2 || !['decode', 'send', 'view'].includes(argv[1])) {
       process.stderr.write(say.usage(say.noSuchSubcommand(argv.slice(1).join(' '))));
-      return { status: say.EXIT_USAGE };
+      return { status: EXIT_USAGE };
     }
     return parseArgs([argv[1], '--help']);
   }
@@ -123,7 +121,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   const at = firstOperand(argv);
   if (at >= 0 && !(say.SUBCOMMANDS as readonly string[]).includes(argv[at])) {
     process.stderr.write(say.usage(say.missingDashes(argv.slice(0, at), argv.slice(at))));
-    return { status: say.EXIT_USAGE };
+    return { status: EXIT_USAGE };
   }
   const parser = yargs(argv)
     .scriptName('supervise')
@@ -161,7 +159,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
               : '';
         if (clash) {
           process.stderr.write(say.usage(clash));
-          status = say.EXIT_USAGE;
+          status = EXIT_USAGE;
           return;
         }
         const { decode } = await import('./decode.ts');
@@ -192,7 +190,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         const parsed = parseSend(String(args.pid), String(args.signal));
         if (typeof parsed === 'string') {
           process.stderr.write(say.usage(parsed));
-          status = say.EXIT_USAGE;
+          status = EXIT_USAGE;
         } else {
           status = send(parsed.pid, parsed.signal, 1, args.force);
         }
@@ -241,14 +239,14 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   try {
     args = await parser.parseAsync();
   } catch (err) {
-    if (err === USAGE_ERROR) return { status: say.EXIT_USAGE };
+    if (err === USAGE_ERROR) return { status: EXIT_USAGE };
     throw err;
   }
   if (ran || status !== 0 || args.help || args.version) return { status };
   const cmd = ((args['--'] ?? []) as Array<string | number>).map(String);
   const usageError = (msg: string) => {
     process.stderr.write(say.usage(msg));
-    return { status: say.EXIT_USAGE };
+    return { status: EXIT_USAGE };
   };
   if (args._.length > 0) return usageError(say.missingDashes([], args._.map(String)));
   if (cmd.length === 0 || cmd[0] === '') return usageError(say.MISSING_COMMAND);
