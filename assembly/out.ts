@@ -13,6 +13,11 @@ export function begin(): void {
   str('supervise: ');
 }
 
+/** Starts a line without the "supervise: " prefix (the second line of a usage error). */
+export function beginPlain(): void {
+  at = 0;
+}
+
 /** Appends an ASCII string (anything else becomes '?'). */
 export function str(s: string): void {
   for (let i = 0; i < s.length; i++) {

@@ -129,7 +129,9 @@ export const EXIT_SIGNAL_BASE = 128;
 export const EXIT_TIMEOUT = 124;
 export const EXIT_CANNOT_RUN = 126;
 export const EXIT_NOT_FOUND = 127;
-export const EXIT_USAGE = 2;
+/** A usage error: 125 as timeout(1), env(1), nice(1) use for their own failures, where a
+ *  command wrapper must not look like CMD (2 is a common exit code of commands). */
+export const EXIT_USAGE = 125;
 /** Protocol mode's and launch mode's own failures (no /proc, cannot become a subreaper). */
 export const EXIT_FAILURE = 1;
 /** An internal error (a trap, an abort, an exception of a host): the shim's last resort

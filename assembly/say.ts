@@ -1,7 +1,7 @@
 // The words of every message supervise prints on stderr, in one place. Each function
 // writes one line "supervise: ..." through out.ts.
 
-import { begin, str, num, bytes, cstr, end } from './out';
+import { begin, beginPlain, str, num, bytes, cstr, end } from './out';
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
@@ -125,6 +125,12 @@ export function badFd(name: string, fd: i32, e: i32): void {
   if (e == -EBADF) str('not an fd supervise was given (Bad file descriptor)');
   else errnoText(e);
   end();
+  tryHelp();
+}
+
+/** The second line of a usage error (EXIT_USAGE), as the front end's (cli/messages.ts). */
+function tryHelp(): void {
+  beginPlain(); str("Try 'supervise --help' for more information."); end();
 }
 
 export function cannotOpenEvents(file: usize, e: i32): void {

@@ -11,6 +11,7 @@ import { launchArgv as canonicalArgv } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
 import { findBinary, packageVersion } from '../pkg/binary.ts';
 import { execNative } from '../pkg/exec.ts';
+import * as say from './messages.ts';
 
 /** What `supervise [options] -- CMD [ARG...]` asks for. */
 export interface LaunchOptions {
@@ -56,8 +57,10 @@ signal N. Launch mode: CMD's exit code, or 128+N if CMD died of signal N (137 wh
 supervise SIGKILLed it: --grace expired, or a third TERM/INT with --grace); 124 when
 --timeout expired; 127 if CMD was not found, 126 if it could not be run; 128+N when
 signal N came after CMD's exit and cut --wait-all short. Both: 1 when supervise cannot run
-(no /proc, cannot become a child subreaper); 2 on a usage error. decode exits 1 on
-unreadable, truncated or corrupt input, after printing every whole record before it.`;
+(no /proc, cannot become a child subreaper); 125 on a usage error (as timeout and env
+do: 2 is too common an exit code of CMD to mean supervise's). decode exits 1 on
+unreadable, empty, truncated or corrupt input, after printing every whole record before
+it; send exits 1 rather than write to a terminal (--force writes it).`;
 
 /** yargs's coerce for an option of the table: its text -> its value, by kind (what the
  *  core's fast parser takes, in more spellings), or a usage error. */
@@ -67,21 +70,20 @@ function coerce(o: LaunchOption) {
     if (o.kind === FD) {
       const fd = Number(value);
       if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || text.trim() === '')
-        throw new Error(`--${o.name}: '${text}' is not an fd number`);
+        throw new Error(say.notFd(o.name, text));
       return fd;
     }
     if (o.kind === DURATION) {
       const ms = coreDuration(text);
-      if (Number.isNaN(ms)) throw new Error(`--${o.name}: '${text}' is not a duration (500ms, 10s, 2m)`);
+      if (Number.isNaN(ms)) throw new Error(say.notDuration(o.name, text));
       return ms;
     }
     if (o.kind === SIGNAL) {
       const n = signalNumber(text);
-      if (n === null || n < 1)
-        throw new Error(`--${o.name}: '${text}' is not a signal (a name: INT, SIGINT; or a number 1..${SIGNAL_MAX})`);
+      if (n === null || n < 1) throw new Error(say.notSignal(o.name, text, SIGNAL_MAX));
       return n;
     }
-    if (text === '') throw new Error(`--${o.name}: '' is not a file name`);
+    if (text === '') throw new Error(say.emptyFile(o.name));
     return text;
   };
 }
@@ -104,6 +106,23 @@ const USAGE_ERROR = new Error('usage error');
 export async function parseArgs(argv: string[]): Promise<{ status: number; options?: LaunchOptions }> {
   let status = 0;
   let ran = false; // a command (decode, send, view) ran instead of launch mode
+  // `supervise help [CMD]` is `supervise [CMD] --help` (yargs takes a first `help` for its
+  // own, prints the help and runs no handler).
+  if (argv[0] === 'help') {
+    if (argv.length === 1) return parseArgs(['--help']);
+    if (argv.length > 2 || !['decode', 'send', 'view'].includes(argv[1])) {
+      process.stderr.write(say.usage(say.noSuchSubcommand(argv.slice(1).join(' '))));
+      return { status: EXIT_USAGE };
+    }
+    return parseArgs([argv[1], '--help']);
+  }
+  // `supervise CMD ARG...` (tini's and dumb-init's form) is told what to type before yargs
+  // reports CMD's own options as unknown ones of supervise.
+  const at = firstOperand(argv);
+  if (at >= 0 && !(say.SUBCOMMANDS as readonly string[]).includes(argv[at])) {
+    process.stderr.write(say.usage(say.missingDashes(argv.slice(0, at), argv.slice(at))));
+    return { status: EXIT_USAGE };
+  }
   const parser = yargs(argv)
     .scriptName('supervise')
     .usage(USAGE)
@@ -134,12 +153,12 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         ran = true;
         const clash =
           args.json && args.format === 'trace'
-            ? '--json is --format json: give one of them'
+            ? say.DECODE_JSON_AND_TRACE
             : args.control && args.format === 'trace'
-              ? '--format trace draws an events log: control records have no times'
+              ? say.DECODE_CONTROL_TRACE
               : '';
         if (clash) {
-          process.stderr.write(`supervise: decode: ${clash}\n`);
+          process.stderr.write(say.usage(clash));
           status = EXIT_USAGE;
           return;
         }
@@ -158,16 +177,22 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
             type: 'string',
             demandOption: true,
             describe: 'a name (TERM, SIGKILL) or number (0..64)',
+          })
+          .option('force', {
+            alias: 'f',
+            type: 'boolean',
+            default: false,
+            describe: 'write the record even when stdout is a terminal',
           }),
       async (args) => {
         ran = true;
         const { parseSend, send } = await import('./decode.ts');
         const parsed = parseSend(String(args.pid), String(args.signal));
         if (typeof parsed === 'string') {
-          process.stderr.write(`supervise: send: ${parsed}\n\nRun 'supervise --help' for usage.\n`);
+          process.stderr.write(say.usage(parsed));
           status = EXIT_USAGE;
         } else {
-          status = send(parsed.pid, parsed.signal);
+          status = send(parsed.pid, parsed.signal, 1, args.force);
         }
       },
     )
@@ -182,8 +207,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
             default: '0',
             coerce: (v: unknown) => {
               const n = Number(v);
-              if (!/^\d+$/.test(String(v)) || n > 65535)
-                throw new Error(`--port: '${v}' is not a port number (0..65535)`);
+              if (!/^\d+$/.test(String(v)) || n > 65535) throw new Error(say.notPort(String(v)));
               return n;
             },
             describe: 'the port (0: a free one)',
@@ -201,11 +225,12 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     )
     .strict()
     .help()
+    .alias('help', 'h')
     .version(packageVersion())
+    .alias('version', 'V')
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err, y) => {
-      process.stderr.write(`supervise: ${msg ?? err?.message}\n\n`);
-      y.showHelp((s: string) => process.stderr.write(`${s}\n`));
+    .fail((msg, err) => {
+      process.stderr.write(say.usage(say.fromYargs(msg ?? err?.message ?? String(err), argv)));
       // Thrown, so that yargs runs no command handler after a usage error.
       throw USAGE_ERROR;
     })
@@ -220,12 +245,11 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   if (ran || status !== 0 || args.help || args.version) return { status };
   const cmd = ((args['--'] ?? []) as Array<string | number>).map(String);
   const usageError = (msg: string) => {
-    process.stderr.write(`supervise: ${msg}\n\n`);
-    parser.showHelp((s) => process.stderr.write(`${s}\n`));
+    process.stderr.write(say.usage(msg));
     return { status: EXIT_USAGE };
   };
-  if (args._.length > 0) return usageError(`unexpected argument '${args._[0]}': put the command after --`);
-  if (cmd.length === 0 || cmd[0] === '') return usageError('missing the command: supervise [options] -- CMD [ARG...]');
+  if (args._.length > 0) return usageError(say.missingDashes([], args._.map(String)));
+  if (cmd.length === 0 || cmd[0] === '') return usageError(say.MISSING_COMMAND);
   // The default command's options (its builder above), untyped at this level.
   const values: Record<string, number | string | boolean> = {};
   for (const o of LAUNCH_OPTIONS) {
@@ -233,6 +257,19 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     if (v !== undefined && v !== false && v !== o.unset) values[o.name] = v;
   }
   return { status: 0, options: { file: cmd[0], argv: cmd, values } };
+}
+
+/** The index of the first argument before `--` that is neither an option nor an option's
+ *  value (launch mode's table says which options take one), or -1. */
+function firstOperand(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return -1;
+    if (!a.startsWith('-') || a === '-') return i;
+    const o = LAUNCH_OPTIONS.find((x) => `--${x.name}` === a);
+    if (o && o.kind !== FLAG) i++;
+  }
+  return -1;
 }
 
 /** The argv the core's fast parser takes for `o` (codec/argv.ts). */
@@ -250,13 +287,13 @@ export async function runArgs(argv: string[]): Promise<number> {
     try {
       file = findBinary().file;
     } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
+      process.stderr.write(say.cannotFindBinary((err as Error).message));
       return 1;
     }
     return execNative(file, launchArgv(options));
   }
   const code = runCore(launchArgv(options));
   if (code !== EXIT_FRONT_END) return code;
-  process.stderr.write(`supervise: internal error: the core refused ${JSON.stringify(launchArgv(options))}\n`);
+  process.stderr.write(say.coreRefused(launchArgv(options)));
   return EXIT_INTERNAL;
 }

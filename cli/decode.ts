@@ -3,6 +3,7 @@
 // arrives, so it works on a pipe or fifo while supervise is still writing.
 import { createReadStream, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
 import {
   DecodeError,
   StreamDecoder,
@@ -16,7 +17,17 @@ import {
 } from '../codec/index.ts';
 import { TraceBuilder, TraceError, type TraceEvent } from '../codec/trace.ts';
 import { nodeCodec } from '../codec/node.ts';
-import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { SIGNAL_MAX, EVENTS_MAGIC, PID_MAX_LIMIT } from '../assembly/protocol.ts';
+import {
+  EMPTY_INPUT,
+  SEND_TO_TERMINAL,
+  badPid,
+  badSignal,
+  decodeFailed,
+  ioFailed,
+  notControl,
+  sendFailed,
+} from './messages.ts';
 
 export interface DecodeOptions {
   /** A path, or '-' / undefined for stdin. */
@@ -53,7 +64,11 @@ const stdio: DecodeOutput = {
 export async function decode(opts: DecodeOptions, io: DecodeOutput = stdio, input?: Readable): Promise<number> {
   const name = !opts.file || opts.file === '-' ? 'stdin' : opts.file;
   const source = input ?? (name === 'stdin' ? process.stdin : createReadStream(opts.file!));
-  const decoder = new StreamDecoder(nodeCodec(), opts.control ? 'control' : 'auto');
+  // --control of an events log (its magic, which no control stream starts with: its pid
+  // would be 1448105299, above any pid_max) decodes the log it is.
+  let decoder = new StreamDecoder(nodeCodec(), opts.control ? 'control' : 'auto');
+  let head: Uint8Array | null = opts.control ? new Uint8Array(0) : null; // --control: the first bytes
+  let seen = 0; // bytes read
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   let ref: StatusEvent | undefined; // the latest `started` record: escapes are measured from it
   const trace = format === 'trace' ? new TraceBuilder() : null;
@@ -86,16 +101,29 @@ export async function decode(opts: DecodeOptions, io: DecodeOutput = stdio, inpu
   };
   try {
     try {
-      for await (const chunk of source) {
+      for await (let chunk of source as AsyncIterable<Uint8Array>) {
+        seen += chunk.length;
+        if (head) {
+          head = concat(head, chunk);
+          if (head.length < EVENTS_MAGIC.length) continue;
+          chunk = head;
+          head = null;
+          if (EVENTS_MAGIC.every((b, i) => chunk[i] === b)) decoder = new StreamDecoder(nodeCodec(), 'auto');
+        }
         let records: Array<StatusEvent | ControlEvent>;
         try {
-          records = decoder.push(chunk as Uint8Array);
+          records = decoder.push(chunk);
+          const first = records[0];
+          if (first && first.offset === 0 && !('kind' in first) && !plausibleControl(first))
+            throw inputError(notControl(`pid ${first.pid}, signal ${first.signal}`));
         } catch (err) {
           if (err instanceof DecodeError) await io.out(show((err as DecodeError & { records: [] }).records ?? []));
           throw err;
         }
         if (records.length) await io.out(show(records));
       }
+      if (head?.length) decoder.push(head);
+      if (seen === 0) throw inputError(EMPTY_INPUT);
       decoder.end();
     } catch (err) {
       // A trace stays one valid JSON document: what came before a corrupt record, closed.
@@ -106,11 +134,33 @@ export async function decode(opts: DecodeOptions, io: DecodeOutput = stdio, inpu
     return 0;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0; // the reader left (| head)
-    io.err(`supervise: decode: ${name}: ${message(err)}\n`);
+    io.err(decodeFailed(name, message(err)));
     return 1;
   } finally {
     if (source !== process.stdin) source.destroy();
   }
+}
+
+/** A DecodeError about the input as a whole: no byte offset in its message. */
+function inputError(reason: string): DecodeError {
+  const err = new DecodeError(0, reason);
+  err.message = reason;
+  return err;
+}
+
+/** Whether a control record could be meant for a supervise: a pid 1..PID_MAX_LIMIT and a
+ *  signal 0..SIGNAL_MAX (the core refuses the rest). decode checks the first one only: a
+ *  control stream may carry refusable records, a file that is no control stream rarely
+ *  starts with one. */
+function plausibleControl(r: ControlEvent): boolean {
+  return r.pid >= 1 && r.pid <= PID_MAX_LIMIT && r.signal >= 0 && r.signal <= SIGNAL_MAX;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** A JSON line: the decoded fields, plus `iso` when the record has a time, and with the
@@ -129,29 +179,31 @@ export function toJson(r: StatusEvent | ControlEvent, ref?: StatusEvent): string
 function message(err: unknown): string {
   if (err instanceof DecodeError || err instanceof TraceError) return err.message;
   const e = err as NodeJS.ErrnoException;
-  if (e?.code && e.syscall) return `${e.code}: cannot ${e.syscall === 'open' ? 'open' : 'read'} it`;
+  if (e?.code && e.syscall) return ioFailed(e.code, e.syscall);
   return e?.message ?? String(err);
 }
 
-/** The pid and signal of `send`, checked: an error message, or the values. */
+/** The pid and signal of `send`, checked: a usage error's first line (messages.ts), or the values. */
 export function parseSend(pidText: string, signalText: string): { pid: number; signal: number } | string {
-  if (!/^\d+$/.test(pidText) || Number(pidText) < 1 || Number(pidText) > 0x7fffffff) {
-    return `PID must be a positive integer, got '${pidText}'`;
-  }
+  if (!/^\d+$/.test(pidText) || Number(pidText) < 1 || Number(pidText) > 0x7fffffff) return badPid(pidText);
   const signal = signalNumber(signalText);
-  if (signal === null)
-    return `SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..${SIGNAL_MAX}, got '${signalText}'`;
+  if (signal === null) return badSignal(signalText, SIGNAL_MAX);
   return { pid: Number(pidText), signal };
 }
 
-/** `send`: one 8-byte control record on fd 1 (written whole: 8 bytes < PIPE_BUF). */
-export function send(pid: number, signal: number, fd = 1): number {
+/** `send`: one 8-byte control record on fd 1 (written whole: 8 bytes < PIPE_BUF), refused
+ *  when fd 1 is a terminal unless `force` (as gzip refuses to write compressed data there). */
+export function send(pid: number, signal: number, fd = 1, force = false): number {
+  if (!force && isatty(fd)) {
+    process.stderr.write(SEND_TO_TERMINAL);
+    return 1;
+  }
   const record = encodeControl(nodeCodec(), pid, signal);
   try {
     writeSync(fd, record);
     return 0;
   } catch (err) {
-    process.stderr.write(`supervise: send: cannot write the control record: ${(err as Error).message}\n`);
+    process.stderr.write(sendFailed((err as Error).message));
     return 1;
   }
 }

@@ -9,6 +9,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { notALogReason } from '../codec/index.ts';
+import { NOT_REGULAR, noXdgOpen, viewFailed, viewFileFailed, viewServing } from './messages.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -171,11 +173,10 @@ export interface ViewOptions {
 export async function view(o: ViewOptions): Promise<number> {
   if (o.file !== undefined) {
     try {
-      if (!(await stat(o.file)).isFile()) throw new Error('not a regular file');
+      if (!(await stat(o.file)).isFile()) throw new Error(NOT_REGULAR);
+      notALog(await firstBytes(o.file));
     } catch (err) {
-      process.stderr.write(
-        `supervise: view: ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
-      );
+      process.stderr.write(viewFileFailed(o.file, (err as NodeJS.ErrnoException).code ?? (err as Error).message));
       return 1;
     }
   }
@@ -183,11 +184,11 @@ export async function view(o: ViewOptions): Promise<number> {
   try {
     served = await serveViewer({ file: o.file, port: o.port });
   } catch (err) {
-    process.stderr.write(`supervise: view: ${(err as Error).message}\n`);
+    process.stderr.write(viewFailed((err as Error).message));
     return 1;
   }
   const what = o.file ? `${o.file} (followed while it grows)` : 'the viewer (open or drop a log in the page)';
-  process.stdout.write(`supervise log viewer: ${served.url}\nserving ${what}; Ctrl-C stops it\n`);
+  process.stdout.write(viewServing(served.url, what));
   if (o.open) openBrowser(served.url);
   return new Promise((resolve) => {
     const done = () => void served.close().then(() => resolve(0));
@@ -196,9 +197,29 @@ export async function view(o: ViewOptions): Promise<number> {
   });
 }
 
+/** The first 16 bytes of `file` (fewer if it is shorter). */
+async function firstBytes(file: string): Promise<Uint8Array> {
+  const h = await open(file, 'r');
+  try {
+    const buf = new Uint8Array(16);
+    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Throws the codec's reason when `head`, the start of a file, is neither an events log
+ *  nor a status stream (the page would say the same). A file of fewer than 4 bytes is
+ *  served: supervise may be writing it. */
+function notALog(head: Uint8Array): void {
+  const reason = notALogReason(head);
+  if (reason !== null) throw new Error(reason);
+}
+
 /** xdg-open URL, in the background; a note if there is none. */
 function openBrowser(url: string): void {
   const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
-  child.on('error', () => process.stderr.write(`supervise: view: could not start xdg-open; open ${url}\n`));
+  child.on('error', () => process.stderr.write(noXdgOpen(url)));
   child.unref();
 }

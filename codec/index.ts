@@ -8,6 +8,7 @@ import {
   STATUS_SIZE,
   CONTROL_SIZE,
   SIGCHLD,
+  SIGNO_SUPERVISE,
   KIND_EXITED,
   KIND_KILLED,
   KIND_DUMPED,
@@ -322,6 +323,31 @@ export function isoTime(us: number): string {
 
 const MAGIC = Uint8Array.from(EVENTS_MAGIC);
 
+/** How many of the first bytes notALog() shows. */
+export const NOT_A_LOG_SHOWN = 12;
+
+/** notALog(first) when `first`, the first 4 or more bytes of an input, can start neither
+ *  an events log (the magic) nor a status stream (si_signo SIGCHLD or supervise's own);
+ *  null when they can, or when fewer than 4 bytes do not tell. */
+export function notALogReason(first: Uint8Array): string | null {
+  if (first.length < 4) return null;
+  if (first.subarray(0, MAGIC.length).every((b, i) => b === MAGIC[i])) return null;
+  const signo = new DataView(first.buffer, first.byteOffset, 4).getInt32(0, true);
+  return signo === SIGCHLD || signo === SIGNO_SUPERVISE ? null : notALog(first);
+}
+
+/** The reason a DecodeError gives for input that is neither an events log nor a status
+ *  stream, from its first bytes: `not a supervise log or status stream (starts with
+ *  "<html>\n<he")`, or the bytes in hex when they are not printable text. */
+export function notALog(first: Uint8Array): string {
+  const head = first.subarray(0, NOT_A_LOG_SHOWN);
+  const text = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
+  const shown = text
+    ? JSON.stringify(String.fromCharCode(...head))
+    : `bytes ${Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+  return `not a supervise log or status stream (starts with ${shown})`;
+}
+
 /** Decodes one stream chunk by chunk (any split gives the same records). The format is
  *  `control`, `status`, `events`, or `auto`: an events log when the input starts with the
  *  magic "SUPVEVTS", else raw status records. push() returns the whole records completed
@@ -365,7 +391,14 @@ export class StreamDecoder {
   /** At the end of input: throws if a record (or the header) is incomplete. */
   end(): void {
     if (this.failed) throw this.failed;
-    if (this.format === null) this.detect(true);
+    if (this.format === null) {
+      try {
+        this.detect(true);
+      } catch (err) {
+        if (err instanceof DecodeError) this.failed = err;
+        throw err;
+      }
+    }
     const c = this.codec;
     let pending = 0;
     let size = 0;
@@ -422,12 +455,23 @@ export class StreamDecoder {
     }
   }
 
-  /** Decides the format from the first bytes: true once known. */
+  /** Decides the format from the first bytes: true once known. Input that is neither an
+   *  events log nor status records is refused here (notALogReason()), once its first
+   *  NOT_A_LOG_SHOWN bytes are in (the message shows them: the same for any split) or at
+   *  its end: a text file fails at once, not after 128 bytes (a file being followed may
+   *  never have them). */
   private detect(atEnd: boolean): boolean {
     const h = this.head;
     const n = Math.min(h.length, MAGIC.length);
     for (let i = 0; i < n; i++) {
       if (h[i] !== MAGIC[i]) {
+        if (h.length < 4 && !atEnd) return false;
+        if (notALogReason(h) !== null || h.length < 4) {
+          if (h.length < NOT_A_LOG_SHOWN && !atEnd) return false;
+          const err = new DecodeError(0, notALog(h));
+          err.message = err.reason; // the start of the input: no offset to name
+          throw err;
+        }
         this.format = 'status';
         return true;
       }

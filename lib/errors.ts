@@ -13,8 +13,12 @@ export type Output = string | string[] | Uint8Array;
 
 /** What `await spawn(...)` and spawnSync() give (and what a SubprocessError carries). */
 /** `T`: the type of `stdout` and `stderr`, `undefined` included when the options may leave
- *  one of them unpiped (see OutputOf). */
-export interface Result<T extends Output | undefined = Output | undefined> {
+ *  one of them unpiped (see OutputOf); `A`: the type of `all` (see AllOutput: `undefined`
+ *  without the `all` option, as execa types it). */
+export interface Result<
+  T extends Output | undefined = Output | undefined,
+  A extends Output | undefined = T | undefined,
+> {
   /** The command as run: file and arguments joined by spaces (before `shell` wraps it). */
   command: string;
   /** The same, each argument quoted for a POSIX shell where it needs it (shell-quote), so
@@ -33,7 +37,7 @@ export interface Result<T extends Output | undefined = Output | undefined> {
   stdout: T;
   stderr: T;
   /** stdout and stderr interleaved in arrival order, with `all: true`; else undefined. */
-  all: T | undefined;
+  all: A;
   /** From spawn() to the end of the tree, in milliseconds. */
   durationMs: number;
   /** The command did not succeed (always false on a resolved Result unless `reject: false`). */
@@ -58,7 +62,13 @@ export interface Result<T extends Output | undefined = Output | undefined> {
  *  an abort, too much output, or a failed start (then `code` is the errno name, e.g.
  *  'ENOENT', as with child_process). The message is shortMessage, then stderr and stdout
  *  (or all). */
-export class SubprocessError<T extends Output | undefined = Output | undefined> extends Error implements Result<T> {
+export class SubprocessError<
+    T extends Output | undefined = Output | undefined,
+    A extends Output | undefined = T | undefined,
+  >
+  extends Error
+  implements Result<T, A>
+{
   command!: string;
   escapedCommand!: string;
   cwd!: string;
@@ -67,7 +77,7 @@ export class SubprocessError<T extends Output | undefined = Output | undefined> 
   signalDescription!: string | undefined;
   stdout!: T;
   stderr!: T;
-  all!: T | undefined;
+  all!: A;
   durationMs!: number;
   failed!: boolean;
   timedOut!: boolean;
@@ -88,7 +98,7 @@ export class SubprocessError<T extends Output | undefined = Output | undefined> 
   path?: string;
   spawnargs?: string[];
 
-  constructor(message: string, result: Result<T>, cause?: unknown) {
+  constructor(message: string, result: Result<T, A>, cause?: unknown) {
     super(message, cause !== undefined ? { cause } : undefined);
     this.name = 'SubprocessError';
     Object.assign(this, result);
@@ -168,7 +178,7 @@ export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> |
   const shortMessage = `${prefix}: ${o.escapedCommand}${originalMessage ? `\n${escapeLines(originalMessage)}` : ''}`;
   const parts = o.all !== undefined ? [o.all] : [o.stderr, o.stdout];
   const message = [shortMessage, ...parts.map(text)].filter(Boolean).join('\n\n');
-  const error = new SubprocessError<T>(message, result, o.cause);
+  const error = new SubprocessError<T, T | undefined>(message, result, o.cause);
   error.shortMessage = shortMessage;
   error.originalMessage = originalMessage && escapeLines(originalMessage);
   if (code !== undefined) {

@@ -12,16 +12,26 @@
 //   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
 //      that, and the end of piped stdout/stderr, settles `await`.
 import { Subprocess } from './spawn.ts';
-import { checkArguments, splitArguments, type NoOptions, type Options, type ResultOutput } from './options.ts';
+import {
+  checkArguments,
+  splitArguments,
+  type AllOutput,
+  type NoOptions,
+  type Options,
+  type ResultOutput,
+} from './options.ts';
 
 /** Starts `file` with `args` under its own supervise. See Subprocess and Options.
  *  `spawn(file, options)` without args works too, as with execa. */
-export function spawn<const O extends Options = NoOptions>(file: string, options: O): Subprocess<ResultOutput<O>>;
+export function spawn<const O extends Options = NoOptions>(
+  file: string,
+  options: O,
+): Subprocess<ResultOutput<O>, AllOutput<O>>;
 export function spawn<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Subprocess<ResultOutput<O>>;
+): Subprocess<ResultOutput<O>, AllOutput<O>>;
 export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
   const [argv, o] = splitArguments(args, options);
   return new Subprocess(file, checkArguments('spawn', file, argv), o);
@@ -31,7 +41,7 @@ export { Subprocess, type IterableOptions } from './spawn.ts';
 export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
-export type { Options, OutputOf, ResultOutput, StdioOption, Verbose } from './options.ts';
+export type { AllOutput, Options, OutputOf, PerStream, ResultOutput, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template
 export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';
 export type { PipeMethod, PipeOptions, PipeTemplate, Piped, PipedResult } from './pipe.ts';

@@ -11,6 +11,13 @@ import type { Readable, Stream, Writable } from 'node:stream';
 /** Where a standard stream of the child goes: as child_process's stdio entries. */
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number | Stream | Readable | Writable;
 
+/** An option execa 9 lets differ by stream: one value for both, or an object by stream
+ *  (`{stdout: false}`; `fd1`/`fd2` name the same streams; `all` sets both, below the names
+ *  of one stream). A stream the object leaves out gets the option's default. */
+export type PerStream<T> =
+  | T
+  | { readonly stdout?: T; readonly stderr?: T; readonly all?: T; readonly fd1?: T; readonly fd2?: T };
+
 /** What `verbose` prints on stderr: nothing, the command and its end, or those and the output. */
 export type Verbose = 'none' | 'short' | 'full';
 
@@ -32,13 +39,15 @@ export interface Options {
   /** Written to stdin, which is then closed (stdin must be 'pipe'). */
   input?: string | Buffer | Uint8Array;
   /** How piped stdout/stderr are collected: a text encoding (default 'utf8') or 'buffer'
-   *  (Uint8Arrays, as execa 9; `lines` then does nothing). */
+   *  (Uint8Arrays, as execa 9). `lines` does nothing with a binary one ('buffer', 'hex',
+   *  'base64', 'base64url', 'latin1', 'ascii'), as in execa. */
   encoding?: BufferEncoding | 'buffer';
   /** Remove one final newline ('\n' or '\r\n') from `stdout`, `stderr` and `all`, and the
-   *  newline of every line with `lines` (default true). */
-  stripFinalNewline?: boolean;
-  /** Split `stdout`, `stderr` and `all` into arrays of lines (default false). */
-  lines?: boolean;
+   *  newline of every line with `lines` (default true); per stream: `{stdout: false}`. */
+  stripFinalNewline?: PerStream<boolean>;
+  /** Split `stdout`, `stderr` and `all` into arrays of lines (default false); per stream:
+   *  `{stderr: true}` (`all` is lines when either stream is). */
+  lines?: PerStream<boolean>;
   /** Also collect stdout and stderr together, in the order they arrive: `result.all`, and
    *  the stream `subprocess.all` (default false). */
   all?: boolean;
@@ -46,8 +55,9 @@ export interface Options {
    *  bytes with 'buffer', lines with `lines`. Beyond it the whole tree is SIGKILLed (as
    *  close() does), the output kept so far is truncated to the limit, and the command
    *  fails with `isMaxBuffer: true`. (execa sends killSignal to the main child; supervise
-   *  ends the tree, so nothing keeps writing.) */
-  maxBuffer?: number;
+   *  ends the tree, so nothing keeps writing.) Per stream: `{stdout: 1000}`; `all` keeps
+   *  the sum of the two. */
+  maxBuffer?: PerStream<number>;
   /** Run the command through a shell: true for /bin/sh, or the shell's path. The file and
    *  arguments are joined by spaces into one `-c` script, as in execa. The shell and
    *  everything it starts are the tree, under the same guarantees. */
@@ -88,11 +98,24 @@ export type OutputOf<O extends Options> = [Prop<O, 'encoding'>] extends ['buffer
   ? Uint8Array
   : 'buffer' extends Prop<O, 'encoding'>
     ? Uint8Array | string | string[]
-    : [Prop<O, 'lines'>] extends [true]
-      ? string[]
-      : [Prop<O, 'lines'>] extends [false | undefined]
-        ? string
-        : string | string[];
+    : [Prop<O, 'encoding'>] extends [BinaryEncoding]
+      ? string
+      : [Prop<O, 'lines'>] extends [true]
+        ? string[]
+        : [Prop<O, 'lines'>] extends [false | undefined]
+          ? string
+          : string | string[];
+/** The text encodings `lines` does nothing with, as execa's BINARY_ENCODINGS. */
+type BinaryEncoding = 'hex' | 'base64' | 'base64url' | 'latin1' | 'binary' | 'ascii';
+const BINARY_ENCODINGS: ReadonlySet<string> = new Set([
+  'buffer',
+  'hex',
+  'base64',
+  'base64url',
+  'latin1',
+  'binary',
+  'ascii',
+]);
 /** OutputOf<O>, and `undefined` when the options may leave stdout or stderr unpiped
  *  ('inherit', 'ignore', an fd or a stream), as execa types them. */
 export type ResultOutput<O extends Options> = OutputOf<O> | NotPiped<O>;
@@ -101,6 +124,13 @@ type NotPiped<O extends Options> = [Prop<O, 'stdout'> | Prop<O, 'stderr'> | Stdi
 ]
   ? never
   : undefined;
+/** The type of `all` that options `O` give, as execa types it: `undefined` without
+ *  `all: true`, else ResultOutput<O> (a union when the options' type does not say). */
+export type AllOutput<O extends Options> = [Prop<O, 'all'>] extends [true]
+  ? ResultOutput<O>
+  : [Prop<O, 'all'>] extends [false | undefined]
+    ? undefined
+    : ResultOutput<O> | undefined;
 type StdioValues<S> = S extends readonly unknown[] ? S[1] | S[2] : S;
 /** O[K], or undefined when O has no K (a conditional on `{ k?: V }` would be a weak type). */
 type Prop<O, K extends PropertyKey> = K extends keyof O ? O[K] : undefined;
@@ -136,10 +166,10 @@ export interface Normalized {
   stdio: [StdioOption, StdioOption, StdioOption];
   input: string | Buffer | Uint8Array | undefined;
   encoding: BufferEncoding | 'buffer';
-  stripFinalNewline: boolean;
-  lines: boolean;
   all: boolean;
-  maxBuffer: number;
+  /** stripFinalNewline, lines and maxBuffer of each stream; `all`'s as execa derives them:
+   *  lines if either stream's, stripped if either piped stream is, the sum of the limits. */
+  streams: Record<'stdout' | 'stderr' | 'all', StreamOptions>;
   shell: string | undefined;
   verbose: Verbose;
   timeout: number;
@@ -148,6 +178,29 @@ export interface Normalized {
   forceKillAfterDelay: number | false;
   waitAll: boolean;
   reject: boolean;
+}
+
+/** The options of one collected stream. */
+export interface StreamOptions {
+  stripFinalNewline: boolean;
+  /** Split into lines (false with a binary encoding, where execa ignores `lines`). */
+  lines: boolean;
+  maxBuffer: number;
+}
+
+/** A PerStream option -> its value for stdout and for stderr (execa's order: a stream's
+ *  name, then fd1/fd2, then `all`, then the default). An unknown key is a TypeError. */
+function perStream<T>(name: string, value: PerStream<T> | undefined, fallback: T): [T, T] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const v = (value ?? fallback) as T;
+    return [v, v];
+  }
+  for (const key of Object.keys(value)) {
+    if (!['stdout', 'stderr', 'all', 'fd1', 'fd2'].includes(key))
+      throw new TypeError(`spawn(): ${name}.${key} is not a stream: use ${name}.stdout, ${name}.stderr or ${name}.all`);
+  }
+  const o = value as { stdout?: T; stderr?: T; all?: T; fd1?: T; fd2?: T };
+  return [o.stdout ?? o.fd1 ?? o.all ?? fallback, o.stderr ?? o.fd2 ?? o.all ?? fallback];
 }
 
 /** Applies the defaults and checks the values a caller is likely to get wrong. */
@@ -181,8 +234,23 @@ export function normalize(o: Options = {}): Normalized {
   }
   const timeout = o.timeout ?? 0;
   if (!(timeout >= 0)) throw new TypeError(`spawn(): timeout must be >= 0, not ${timeout}`);
-  const maxBuffer = o.maxBuffer ?? 100_000_000;
-  if (!(maxBuffer >= 0)) throw new TypeError(`spawn(): maxBuffer must be >= 0, not ${maxBuffer}`);
+  const maxBuffer = perStream('maxBuffer', o.maxBuffer, 100_000_000);
+  for (const m of maxBuffer) if (!(m >= 0)) throw new TypeError(`spawn(): maxBuffer must be >= 0, not ${m}`);
+  const encoding = o.encoding ?? 'utf8';
+  const binary = BINARY_ENCODINGS.has(encoding);
+  const lines = perStream('lines', o.lines, false).map((l) => l && !binary);
+  const strip = perStream('stripFinalNewline', o.stripFinalNewline, true);
+  // all: stripped when a stream it interleaves is (execa 9.6's getStripFinalNewline)
+  const piped = [stdio[1] === 'pipe', stdio[2] === 'pipe'];
+  const streams: Normalized['streams'] = {
+    stdout: { stripFinalNewline: strip[0], lines: lines[0], maxBuffer: maxBuffer[0] },
+    stderr: { stripFinalNewline: strip[1], lines: lines[1], maxBuffer: maxBuffer[1] },
+    all: {
+      stripFinalNewline: (piped[0] && strip[0]) || (piped[1] && strip[1]),
+      lines: lines[0] || lines[1],
+      maxBuffer: maxBuffer[0] + maxBuffer[1],
+    },
+  };
   const verbose = o.verbose ?? 'none';
   if (verbose !== 'none' && verbose !== 'short' && verbose !== 'full') {
     throw new TypeError(`spawn(): verbose must be 'none', 'short' or 'full', not ${String(verbose)}`);
@@ -199,11 +267,9 @@ export function normalize(o: Options = {}): Normalized {
     env,
     stdio,
     input: o.input,
-    encoding: o.encoding ?? 'utf8',
-    stripFinalNewline: o.stripFinalNewline ?? true,
-    lines: o.lines ?? false,
+    encoding,
     all: o.all ?? false,
-    maxBuffer,
+    streams,
     shell: o.shell === true ? '/bin/sh' : o.shell ? toPath(o.shell) : undefined,
     verbose,
     timeout,

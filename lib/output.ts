@@ -6,7 +6,7 @@ import { constants } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { stripNewline, type Output, type Overflow } from './errors.ts';
-import type { Normalized } from './options.ts';
+import type { Normalized, StreamOptions } from './options.ts';
 
 /** Splits text into lines across chunks: '\n' ends a line; without `preserveNewlines` the
  *  '\n' (or '\r\n') is dropped. */
@@ -46,6 +46,7 @@ export class LineSplitter {
  *  lines, stripFinalNewline and maxBuffer. */
 export class Collector {
   readonly #o: Normalized;
+  readonly #s: StreamOptions; // this stream's stripFinalNewline, lines and maxBuffer
   readonly #limit: number;
   readonly #text: boolean;
   #decoder: StringDecoder | undefined; // made at the first chunk (most streams get none)
@@ -55,21 +56,22 @@ export class Collector {
   /** Set once the stream went past the limit; nothing more is kept. */
   overflow: Overflow | undefined;
 
-  /** `all` keeps up to twice maxBuffer (it holds both streams) and never overflows by
-   *  itself: stdout's and stderr's collectors say when output went past the limit. */
+  /** `all` keeps up to the sum of both streams' maxBuffer (it holds both) and never
+   *  overflows by itself: stdout's and stderr's collectors say when output went past. */
   constructor(
     o: Normalized,
     readonly stream: 'stdout' | 'stderr' | 'all',
   ) {
     this.#o = o;
+    this.#s = o.streams[stream];
     const binary = o.encoding === 'buffer';
     // No more than one string (or Buffer) can hold, whatever maxBuffer says (Infinity).
     const most = binary ? constants.MAX_LENGTH : constants.MAX_STRING_LENGTH;
-    this.#limit = Math.min(stream === 'all' ? o.maxBuffer * 2 : o.maxBuffer, most);
+    this.#limit = Math.min(this.#s.maxBuffer, most);
     this.#text = !binary;
     // An unknown encoding throws here, as the StringDecoder made at once did.
     if (!binary && !Buffer.isEncoding(o.encoding)) new StringDecoder(o.encoding as BufferEncoding);
-    this.#splitter = o.lines && !binary ? new LineSplitter(!o.stripFinalNewline) : undefined;
+    this.#splitter = this.#s.lines && !binary ? new LineSplitter(!this.#s.stripFinalNewline) : undefined;
   }
 
   /** Keeps what fits of `chunk` -> true the first time the limit is passed. */
@@ -82,7 +84,7 @@ export class Collector {
     const lines = this.#splitter.push(s);
     if (this.#keep(lines, lines.length, (n) => lines.slice(0, n))) return true;
     // A line without end is held whole: past maxBuffer characters it overflows too.
-    const most = Math.min(this.#o.maxBuffer, constants.MAX_STRING_LENGTH);
+    const most = Math.min(this.#s.maxBuffer, constants.MAX_STRING_LENGTH);
     if (this.#splitter.pending <= most || this.stream === 'all') return false;
     this.overflow = { stream: this.stream, limit: most, unit: 'characters' };
     return true;
@@ -102,11 +104,11 @@ export class Collector {
     if (!this.#text) {
       // A plain Uint8Array, as execa 9 gives (a Buffer is one, with more methods).
       const b = Buffer.concat(this.#parts as Buffer[]);
-      const end = !this.#o.stripFinalNewline || b.at(-1) !== 0x0a ? b.length : b.length - (b.at(-2) === 0x0d ? 2 : 1);
+      const end = !this.#s.stripFinalNewline || b.at(-1) !== 0x0a ? b.length : b.length - (b.at(-2) === 0x0d ? 2 : 1);
       return new Uint8Array(b.buffer, b.byteOffset, end);
     }
     const s = (this.#parts as string[]).join('');
-    return this.#o.stripFinalNewline ? stripNewline(s) : s;
+    return this.#s.stripFinalNewline ? stripNewline(s) : s;
   }
 
   #keep<P>(part: P, size: number, head: (n: number) => P): boolean {

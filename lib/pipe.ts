@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Output, Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { NoOptions, Options, ResultOutput } from './options.ts';
+import type { AllOutput, NoOptions, Options, ResultOutput } from './options.ts';
 import { Subprocess } from './spawn.ts';
 import { PIPED } from './verbose.ts';
 import {
@@ -38,17 +38,23 @@ export interface PipeOptions {
 
 /** What a destination of `.pipe()` settles with: its own Result, and those of the
  *  subprocesses piped into it (each with its own `pipedFrom`, empty for the first). */
-export type PipedResult<T extends Output | undefined = Output | undefined> = Result<T> & { pipedFrom: PipedResult[] };
+export type PipedResult<
+  T extends Output | undefined = Output | undefined,
+  A extends Output | undefined = T | undefined,
+> = Result<T, A> & { pipedFrom: PipedResult[] };
 
 /** A destination of `.pipe()`: the destination Subprocess itself, whose `await` settles
  *  only once every stage has, with a PipedResult (rejecting if any stage failed). */
-export type Piped<T extends Output | undefined = Output | undefined> = Subprocess<T> & PromiseLike<PipedResult<T>>;
+export type Piped<
+  T extends Output | undefined = Output | undefined,
+  A extends Output | undefined = T | undefined,
+> = Subprocess<T, A> & PromiseLike<PipedResult<T, A>>;
 
 /** `.pipe(options)` followed by a template. */
-export type PipeTemplate<T extends Output | undefined> = (
+export type PipeTemplate<T extends Output | undefined, A extends Output | undefined = T | undefined> = (
   template: TemplateStringsArray,
   ...values: readonly TemplateValue[]
-) => Piped<T>;
+) => Piped<T, A>;
 
 /** `subprocess.pipe(...)`: connects its stdout (see PipeOptions `from`) to a destination's
  *  stdin and returns the destination. The destination: another Subprocess (its stdin must be
@@ -57,15 +63,18 @@ export type PipeTemplate<T extends Output | undefined> = (
  *  destination's stdin is the source's output: its `stdin` and `input` options are ignored,
  *  as execa does. */
 export interface PipeMethod {
-  <T extends Output | undefined>(destination: Subprocess<T>, options?: PipeOptions): Piped<T>;
+  <T extends Output | undefined, A extends Output | undefined>(
+    destination: Subprocess<T, A>,
+    options?: PipeOptions,
+  ): Piped<T, A>;
   <const O extends Options & PipeOptions = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: O,
-  ): Piped<ResultOutput<O>>;
-  <const O extends Options & PipeOptions = NoOptions>(file: string, options: O): Piped<ResultOutput<O>>;
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped<string>;
-  <const O extends Options & PipeOptions>(options: O): PipeTemplate<ResultOutput<O>>;
+  ): Piped<ResultOutput<O>, AllOutput<O>>;
+  <const O extends Options & PipeOptions = NoOptions>(file: string, options: O): Piped<ResultOutput<O>, AllOutput<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Piped<string, undefined>;
+  <const O extends Options & PipeOptions>(options: O): PipeTemplate<ResultOutput<O>, AllOutput<O>>;
 }
 
 /** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field). */

@@ -40,8 +40,8 @@ export interface IterableOptions {
 /** A running command and everything it starts. Awaitable: resolves to a Result, or
  *  rejects with a SubprocessError (unless `reject: false`). Async-iterable: the lines of
  *  its stdout. `T` is the type of its collected output (see OutputOf). */
-export class Subprocess<T extends Output | undefined = Output | undefined>
-  implements PromiseLike<Result<T>>, AsyncIterable<string>
+export class Subprocess<T extends Output | undefined = Output | undefined, A extends Output | undefined = T | undefined>
+  implements PromiseLike<Result<T, A>>, AsyncIterable<string>
 {
   /** The command as run: file and arguments joined by spaces. */
   readonly command: string;
@@ -75,7 +75,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
   readonly #started = performance.now();
   readonly #wait: Promise<ExitStatus>;
   readonly #ended: Promise<void>;
-  readonly #result: Promise<Result<T>>;
+  readonly #result: Promise<Result<T, A>>;
   readonly #verbose: VerboseLog | undefined;
   readonly #all: PassThrough | undefined;
   #settleSpawned!: (pid: number | Error) => void;
@@ -276,18 +276,20 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
 
   /** `await subprocess`: the Result once the whole tree is gone and the piped output has
    *  ended; the SubprocessError if it failed (resolved instead with `reject: false`). */
-  then<A = Result<T>, B = never>(
-    onfulfilled?: ((value: Result<T>) => A | PromiseLike<A>) | null,
-    onrejected?: ((reason: SubprocessError<T>) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
+  then<F = Result<T, A>, B = never>(
+    onfulfilled?: ((value: Result<T, A>) => F | PromiseLike<F>) | null,
+    onrejected?: ((reason: SubprocessError<T, A>) => B | PromiseLike<B>) | null,
+  ): Promise<F | B> {
     return this.#result.then(onfulfilled, onrejected);
   }
 
-  catch<B = never>(onrejected?: ((reason: SubprocessError<T>) => B | PromiseLike<B>) | null): Promise<Result<T> | B> {
+  catch<B = never>(
+    onrejected?: ((reason: SubprocessError<T, A>) => B | PromiseLike<B>) | null,
+  ): Promise<Result<T, A> | B> {
     return this.#result.catch(onrejected);
   }
 
-  finally(onfinally?: (() => void) | null): Promise<Result<T>> {
+  finally(onfinally?: (() => void) | null): Promise<Result<T, A>> {
     return this.#result.finally(onfinally);
   }
 
@@ -458,9 +460,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
     };
   }
 
-  async #finish(collected: Promise<Output | undefined>[]): Promise<Result<T>> {
+  async #finish(collected: Promise<Output | undefined>[]): Promise<Result<T, A>> {
     const [, stdout, stderr, all] = await Promise.all([this.#ended, ...collected]);
-    const r = settle(this.#outcome(stdout, stderr, all));
+    // `all` is undefined unless the `all` option is set: what A says.
+    const r = settle(this.#outcome(stdout, stderr, all)) as Result<T, A>;
     this.#verbose?.end(r);
     if (r instanceof SubprocessError && this.#o.reject) throw r;
     return r;

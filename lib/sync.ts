@@ -29,6 +29,7 @@ import {
   type NoOptions,
   type Options,
   type ResultOutput,
+  type AllOutput,
 } from './options.ts';
 import { Collector } from './output.ts';
 import { superviseCommand } from './spawn.ts';
@@ -46,12 +47,15 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
  *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
  *  grace (supervise cannot forward what it cannot catch). */
-export function spawnSync<const O extends Options = NoOptions>(file: string, options: O): Result<ResultOutput<O>>;
+export function spawnSync<const O extends Options = NoOptions>(
+  file: string,
+  options: O,
+): Result<ResultOutput<O>, AllOutput<O>>;
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
-): Result<ResultOutput<O>>;
+): Result<ResultOutput<O>, AllOutput<O>>;
 export function spawnSync(file: string, argsOrOptions?: readonly string[] | Options, opts: Options = {}): Result {
   const [given, options] = splitArguments(argsOrOptions, opts);
   const args = checkArguments('spawnSync', file, given);
@@ -77,7 +81,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
       input: o.input,
       timeout: o.timeout || undefined,
       killSignal: byKill ? 'SIGTERM' : o.killSignal,
-      maxBuffer: Math.max(o.maxBuffer, SYNC_BUFFER_FLOOR),
+      maxBuffer: Math.max(o.streams.stdout.maxBuffer, o.streams.stderr.maxBuffer, SYNC_BUFFER_FLOOR),
       windowsHide: true,
     },
   );
@@ -117,8 +121,12 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   const stdout = collect(1);
   const stderr = collect(2);
   if (error?.code === 'ENOBUFS' && !overflow) {
-    const over = [stdout, stderr].findIndex((b, i) => (r.output?.[i + 1]?.length ?? 0) >= o.maxBuffer && b);
-    overflow = { stream: over === 1 ? 'stderr' : 'stdout', limit: o.maxBuffer, unit: unit(o) };
+    const names = ['stdout', 'stderr'] as const;
+    const over = [stdout, stderr].findIndex(
+      (b, i) => (r.output?.[i + 1]?.length ?? 0) >= o.streams[names[i]].maxBuffer && b,
+    );
+    const stream = names[over === 1 ? 1 : 0];
+    overflow = { stream, limit: o.streams[stream].maxBuffer, unit: unit(o, stream) };
   }
   let all: Output | undefined;
   if (o.all && (stdout !== undefined || stderr !== undefined)) {
@@ -173,6 +181,6 @@ function fromExitStatus(pid: number, code: number): ExitStatus {
     : { pid, kind: 'exited', exitCode: code, signal: undefined };
 }
 
-function unit(o: ReturnType<typeof normalize>): Overflow['unit'] {
-  return o.lines && o.encoding !== 'buffer' ? 'lines' : o.encoding === 'buffer' ? 'bytes' : 'characters';
+function unit(o: ReturnType<typeof normalize>, stream: 'stdout' | 'stderr'): Overflow['unit'] {
+  return o.streams[stream].lines ? 'lines' : o.encoding === 'buffer' ? 'bytes' : 'characters';
 }

@@ -6,7 +6,7 @@
 // unquoted: there is no shell to quote for.
 import type { Result } from './errors.ts';
 import { spawn } from './index.ts';
-import type { NoOptions, Options, ResultOutput } from './options.ts';
+import type { AllOutput, NoOptions, Options, ResultOutput } from './options.ts';
 import type { Subprocess } from './spawn.ts';
 import { spawnSync } from './sync.ts';
 
@@ -24,13 +24,16 @@ type Merge<A, B> = Omit<A, keyof B> & B;
  *  `stdin: 'inherit'` unless `input`, `stdin` or `stdio` is given, and `preferLocal: true`.
  *  `$.sync` (alias `$.s`) is the same over spawnSync(). */
 export interface TemplateFunction<O extends Options = NoOptions> {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess<ResultOutput<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Subprocess<ResultOutput<O>, AllOutput<O>>;
   <const P extends Options = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: P,
-  ): Subprocess<ResultOutput<Merge<O, P>>>;
-  <const P extends Options = NoOptions>(file: string, options: P): Subprocess<ResultOutput<Merge<O, P>>>;
+  ): Subprocess<ResultOutput<Merge<O, P>>, AllOutput<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(
+    file: string,
+    options: P,
+  ): Subprocess<ResultOutput<Merge<O, P>>, AllOutput<Merge<O, P>>>;
   <const P extends Options>(options: P): TemplateFunction<Merge<O, P>>;
   /** `` $.sync`cmd` ``: spawnSync(), whose tree is gone when it returns. */
   sync: SyncTemplateFunction<O>;
@@ -39,13 +42,16 @@ export interface TemplateFunction<O extends Options = NoOptions> {
 
 /** `$.sync`: TemplateFunction over spawnSync(): a Result instead of a Subprocess. */
 export interface SyncTemplateFunction<O extends Options = NoOptions> {
-  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result<ResultOutput<O>>;
+  (template: TemplateStringsArray, ...values: readonly TemplateValue[]): Result<ResultOutput<O>, AllOutput<O>>;
   <const P extends Options = NoOptions>(
     file: string,
     args?: readonly string[],
     options?: P,
-  ): Result<ResultOutput<Merge<O, P>>>;
-  <const P extends Options = NoOptions>(file: string, options: P): Result<ResultOutput<Merge<O, P>>>;
+  ): Result<ResultOutput<Merge<O, P>>, AllOutput<Merge<O, P>>>;
+  <const P extends Options = NoOptions>(
+    file: string,
+    options: P,
+  ): Result<ResultOutput<Merge<O, P>>, AllOutput<Merge<O, P>>>;
   <const P extends Options>(options: P): SyncTemplateFunction<Merge<O, P>>;
 }
 

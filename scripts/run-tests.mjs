@@ -21,6 +21,7 @@ const files = readdirSync(path.join(root, 'test'))
 
 const BLACK_BOX = [
   'cli',
+  'cli-errors',
   'conformance',
   'launch',
   'dropin',

@@ -341,9 +341,12 @@ if (nativeBuilt) {
       timeout: 20_000 * SLACK,
       encoding: 'utf8',
     });
-    assert.is(bad.status, 2);
+    assert.is(bad.status, 125);
     assert.is(bad.stdout, '');
-    assert.match(bad.stderr, /^supervise: /);
+    assert.is(
+      bad.stderr,
+      "supervise: unrecognized option '--no-such-option'\nTry 'supervise --help' for more information.\n",
+    );
   });
 }
 

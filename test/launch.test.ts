@@ -327,7 +327,7 @@ Status('should exit 126 when CMD is not executable', () => {
   }
 });
 
-Status('should print usage on stderr and exit 2 on a usage error; --help on stdout, 0', () => {
+Status('should print a two-line usage error on stderr and exit 125; --help on stdout, 0', () => {
   for (const args of [
     ['--grace', 'soon', '--', 'true'],
     ['--status-fd', 'x', '--', 'true'],
@@ -339,15 +339,18 @@ Status('should print usage on stderr and exit 2 on a usage error; --help on stdo
     ['sleep', '1'],
   ]) {
     const r = runSync(args);
-    assert.is(r.status, 2, args.join(' '));
-    assert.match(r.stderr, /Usage: supervise/);
+    assert.is(r.status, 125, args.join(' '));
+    assert.match(r.stderr, /^supervise: [^\n]+\nTry 'supervise --help' for more information.\n$/);
     assert.is(r.stdout, '');
   }
   // An fd number supervise was not given (open in it as one of Node's own, maybe).
   for (const fd of ['9', '3', '77']) {
     const r = runSync(['--status-fd', fd, '--', 'true']);
-    assert.is(r.status, 2, `--status-fd ${fd}`);
-    assert.is(r.stderr, `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\n`);
+    assert.is(r.status, 125, `--status-fd ${fd}`);
+    assert.is(
+      r.stderr,
+      `supervise: --status-fd ${fd}: not an fd supervise was given (Bad file descriptor)\nTry 'supervise --help' for more information.\n`,
+    );
   }
   assert.match(runSync(['--timeout-signal', 'NOPE', '--', 'true']).stderr, /--timeout-signal: 'NOPE' is not a signal/);
   const help = runSync(['--help']);

@@ -672,6 +672,64 @@ Execa("should say 'maxBuffer exceeded' and escape control characters in messages
   assert.is(sync.originalMessage, 'maxBuffer exceeded');
 });
 
+Execa('should take per-stream option objects for stripFinalNewline, lines and maxBuffer, as execa 9', async () => {
+  const both = 'printf "o1\\no2\\n"; printf "e1\\ne2\\n" >&2';
+  const strip = await spawn('sh', ['-c', both], { stripFinalNewline: { stdout: false } });
+  assert.is(strip.stdout, 'o1\no2\n');
+  assert.is(strip.stderr, 'e1\ne2', 'a stream the object leaves out gets the default');
+  const lines = await spawn('sh', ['-c', both], { lines: { stderr: true } });
+  assert.is(lines.stdout, 'o1\no2');
+  assert.equal(lines.stderr, ['e1', 'e2']);
+  // The name of a stream wins over fd1/fd2, which win over all.
+  const order = await spawn('sh', ['-c', both], { lines: { all: true, fd1: false, stderr: false } });
+  assert.equal([order.stdout, order.stderr], ['o1\no2', 'e1\ne2']);
+  const allSet = await spawn('sh', ['-c', both], { lines: { all: true } });
+  assert.equal(
+    [allSet.stdout, allSet.stderr],
+    [
+      ['o1', 'o2'],
+      ['e1', 'e2'],
+    ],
+  );
+  // all: lines when either stream is, stripped when either stream is.
+  const all = await spawn('sh', ['-c', both], {
+    all: true,
+    lines: { stdout: true },
+    stripFinalNewline: { stderr: false },
+  });
+  assert.equal((all.all as string[]).sort(), ['e1', 'e2', 'o1', 'o2']);
+  // maxBuffer per stream: stderr's limit leaves stdout alone.
+  const big = 'printf 0123456789; printf abcdefghij >&2';
+  const err = (await spawn('sh', ['-c', big], { maxBuffer: { stderr: 4 } }).catch(
+    (e: unknown) => e,
+  )) as SubprocessError;
+  assert.instance(err, SubprocessError);
+  assert.is(err.isMaxBuffer, true);
+  assert.is(err.stderr, 'abcd');
+  assert.match(err.shortMessage, /^Command's stderr was larger than 4 characters/);
+  const fine = await spawn('sh', ['-c', big], { maxBuffer: { stdout: 10, stderr: 10 } });
+  assert.equal([fine.stdout, fine.stderr], ['0123456789', 'abcdefghij']);
+  // The same in spawnSync.
+  const sync = spawnSync('sh', ['-c', both], { lines: { stdout: true }, stripFinalNewline: { stderr: false } });
+  assert.equal([sync.stdout, sync.stderr], [['o1', 'o2'], 'e1\ne2\n']);
+  // A key that names no stream is a TypeError at once, as in execa.
+  assert.throws(() => spawn('true', [], { lines: { stdin: true } as never }), /lines\.stdin is not a stream/);
+});
+
+Execa('should ignore lines with a binary encoding (hex, base64, latin1...), as execa does', async () => {
+  const hex = await spawn('printf', ['a\\nb\\n'], { encoding: 'hex', lines: true });
+  assert.is(hex.stdout, '610a620a');
+  const b64 = await spawn('printf', ['a\\nb'], { encoding: 'base64', lines: true });
+  assert.is(b64.stdout, Buffer.from('a\nb').toString('base64'));
+  const latin1 = await spawn('printf', ['\\351\\n'], { encoding: 'latin1', lines: true, stripFinalNewline: false });
+  assert.is(latin1.stdout, '\u00e9\n');
+  const sync = spawnSync('printf', ['a\\nb\\n'], { encoding: 'hex', lines: true });
+  assert.is(sync.stdout, '610a620a');
+  // Typed as execa types it: a string.
+  const typed: string = hex.stdout;
+  assert.type(typed, 'string');
+});
+
 Execa("should start a pipe destination's verbose line with '|', as execa does", async () => {
   const text = await stderrOf(() =>
     spawn('echo', ['piped'], { verbose: 'short' }).pipe('cat', [], { verbose: 'short' }),

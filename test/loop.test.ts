@@ -656,14 +656,17 @@ launch('should share one fd for status and control (a socket) and watch it once'
   assertClean(k);
 });
 
-launch('should refuse a --status-fd or --control-fd it was not given, with exit 2', () => {
+launch('should refuse a --status-fd or --control-fd it was not given: a usage error, exit 125', () => {
   for (const [flag, name] of [
     ['--status-fd', 'status-fd'],
     ['--control-fd', 'control-fd'],
   ]) {
     const k = kernel({ argv: [flag, '7', '--', 'true'] });
-    assert.is(run(k), 2);
-    assert.equal(k.stderr, [`supervise: --${name} 7: not an fd supervise was given (Bad file descriptor)`]);
+    assert.is(run(k), 125);
+    assert.equal(k.stderr, [
+      `supervise: --${name} 7: not an fd supervise was given (Bad file descriptor)`,
+      "Try 'supervise --help' for more information.",
+    ]);
     assert.equal(k.spawns, []);
   }
 });
@@ -683,7 +686,13 @@ launch(
       const code = outcome(k);
       assert.equal(
         [code, k.stderr],
-        [2, [`supervise: --${name} ${fd}: not an fd supervise was given (Bad file descriptor)`]],
+        [
+          125,
+          [
+            `supervise: --${name} ${fd}: not an fd supervise was given (Bad file descriptor)`,
+            "Try 'supervise --help' for more information.",
+          ],
+        ],
         `${flag} ${fd}`,
       );
       assert.equal(k.spawns, []);

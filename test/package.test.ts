@@ -191,7 +191,7 @@ Pack('should install with npm, run no script, and run without the addon', () => 
   assert.is(help.status, 0, help.stderr);
   assert.match(help.stdout, 'supervise decode');
   const usage = run(['--grace', '1x', '--', 'true']);
-  assert.is(usage.status, 2);
+  assert.is(usage.status, 125);
   assert.match(usage.stderr, "--grace: '1x' is not a duration");
   const yargsForm = run(['--grace=2s', '--', 'sh', '-c', 'exit 4']);
   assert.is(yargsForm.status, 4, yargsForm.stderr);

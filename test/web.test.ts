@@ -242,6 +242,38 @@ if (why) {
     assert.match((await page.textContent('#error'))!, /truncated record \(76 of 176 bytes\) at byte offset/);
   });
 
+  Web('should show an error, not an empty page, for a file that is not a log, opened or followed', async () => {
+    // Shorter than one status record, and longer: both are named from their first bytes.
+    for (const [name, text] of [
+      ['short.txt', 'hello\n'],
+      ['long.txt', `# notes\n${'x'.repeat(300)}\n`],
+    ]) {
+      const file = path.join(OUT, name);
+      writeFileSync(file, text);
+      const r = await openLog(file);
+      assert.is(r!.records.length, 0);
+      assert.is(
+        r!.error!.reason,
+        `not a supervise log or status stream (starts with ${JSON.stringify(text.slice(0, 12))})`,
+      );
+      assert.is(await page.getAttribute('body', 'data-state'), 'error');
+      assert.match((await page.textContent('#error'))!, /not a supervise log or status stream/);
+      // Followed (the page of `supervise view FILE`, which itself refuses such a file: the
+      // server alone here): the follow stops with the same error once the first 12 bytes
+      // (what the message shows) are in; a shorter file waits for more, as a log being
+      // written would.
+      if (text.length < 12) continue;
+      const followed = await serveViewer({ dir: path.join(ROOT, 'dist/web'), file });
+      try {
+        await page.goto(followed.url);
+        await page.waitForSelector('body[data-state="error"]', { timeout: 15_000 * SLACK });
+        assert.match((await page.textContent('#live'))!, /stopped following .*not a supervise log or status stream/);
+      } finally {
+        await followed.close();
+      }
+    }
+  });
+
   Web('should mark each run of an appended log, and select a bar from a row of the table', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'supervise-runs-'));
     try {
@@ -635,12 +667,12 @@ View('should serve the viewer, and FILE at /log whole or from a byte offset', as
   assert.is(child.exitCode, 0);
 });
 
-View('should say so and exit 1 for a file that is not there, 2 for a bad port', () => {
+View('should say so and exit 1 for a file that is not there, 125 for a bad port', () => {
   const missing = spawnSyncStatus(['view', path.join(dir, 'nope.supv'), '--no-open']);
   assert.is(missing.status, 1);
   assert.match(missing.stderr, /supervise: view: .*nope\.supv: ENOENT/);
   const port = spawnSyncStatus(['view', '--port', 'x1', '--no-open']);
-  assert.is(port.status, 2);
+  assert.is(port.status, 125);
   assert.match(port.stderr, /--port: 'x1' is not a port number/);
 });
 

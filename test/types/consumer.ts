@@ -22,10 +22,25 @@ import { type Equal, expect } from './equal.ts';
 export async function consumer(): Promise<void> {
   // spawn(): output types follow the options.
   const plain = spawn('echo', ['hi']);
-  expect<Equal<typeof plain, Subprocess<string>>>();
+  expect<Equal<typeof plain, Subprocess<string, undefined>>>();
   const r = await plain;
   expect<Equal<typeof r.stdout, string>>();
-  expect<Equal<typeof r.all, string | undefined>>();
+  expect<Equal<typeof r.all, undefined>>(); // without `all: true`, as execa types it
+  // `all: true`: result.all is the output, typed from the other options.
+  const withAll = await spawn('echo', ['hi'], { all: true });
+  expect<Equal<typeof withAll.all, string>>();
+  const allLines = await spawn('echo', ['hi'], { all: true, lines: true });
+  expect<Equal<typeof allLines.all, string[]>>();
+  const allSync = spawnSync('echo', ['hi'], { all: true, encoding: 'buffer' });
+  expect<Equal<typeof allSync.all, Uint8Array>>();
+  const maybeAll = await spawn('echo', ['hi'], { all: Math.random() > 0.5 });
+  expect<Equal<typeof maybeAll.all, string | undefined>>();
+  // Per-stream objects (execa 9's fd-specific options): the union of what they may give.
+  const perStream = await spawn('echo', ['hi'], { lines: { stderr: true }, maxBuffer: { stdout: 10 } });
+  expect<Equal<typeof perStream.stdout, string | string[]>>();
+  // lines does nothing with a binary encoding: a string.
+  const hex = await spawn('echo', ['hi'], { encoding: 'hex', lines: true });
+  expect<Equal<typeof hex.stdout, string>>();
   const listed = await spawn('ls');
   expect<Equal<typeof listed.stdout, string>>();
   const lines = await spawn('seq', ['3'], { lines: true });
@@ -101,7 +116,7 @@ export async function consumer(): Promise<void> {
   await sub.close();
   await sub[Symbol.asyncDispose]();
   const caught: Result<string> | number = await sub.catch((e) => {
-    expect<Equal<typeof e, SubprocessError<string>>>();
+    expect<Equal<typeof e, SubprocessError<string, string>>>();
     return e.exitCode ?? -1;
   });
   const fin: Result<string> = await sub.finally(() => {});
@@ -166,7 +181,7 @@ export async function consumer(): Promise<void> {
 
   // spawnSync(): the same Result, typed the same way.
   const sync = spawnSync('echo', ['hi']);
-  expect<Equal<typeof sync, Result<string>>>();
+  expect<Equal<typeof sync, Result<string, undefined>>>();
   const syncLines = spawnSync('seq', ['3'], { lines: true, timeout: 1000, verbose: 'short' });
   expect<Equal<typeof syncLines.stdout, string[]>>();
   const syncBytes = spawnSync('cat', [], { encoding: 'buffer', input: 'x' });
