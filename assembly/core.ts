@@ -27,6 +27,7 @@ import {
   controlPid, controlSignal,
 } from './codec';
 import { pidsInit, isKilled, markKilled, forgetPid, tracked } from './pids';
+import { cgroupKill } from './cgroup';
 
 /** Children listed per children() call at first; grown (doubling) up to CHILDREN_MAX. */
 const CHILDREN_INITIAL: i32 = 1024;
@@ -353,6 +354,9 @@ function force(signo: i32): void {
 export function pump(): i32 {
   statusWake();
   let flags = 0;
+  // With --cgroup the kernel kills the whole leaf at once (setuid members and racing forks
+  // included); the subreaper's pass below then reaps, and kills what left the leaf.
+  if (tearingDown) cgroupKill();
   while (true) {
     let progress = tearingDown ? killChildren() : false;
     let swept = sweep();

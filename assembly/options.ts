@@ -49,6 +49,7 @@ export const OPT_TIMEOUT = 4;
 export const OPT_TIMEOUT_SIGNAL = 5;
 export const OPT_EVENTS = 6;
 export const OPT_PID_NS = 7;
+export const OPT_CGROUP = 8;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -115,5 +116,13 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     defaultText: 'off',
     doc: 'run CMD in a new PID namespace (and a user namespace when not root), so that even a SIGKILL of supervise kills every descendant',
     readers: CORE,
+  },
+  {
+    name: 'cgroup',
+    kind: FLAG,
+    unset: 0,
+    defaultText: 'off',
+    doc: "put CMD into a new cgroup v2 leaf where one is writable (else a warning, and the subreaper alone): tear-down writes its `cgroup.kill`, which kills setuid descendants and fork storms too",
+    readers: LIBRARY,
   },
 ];

@@ -157,3 +157,19 @@ export function cannotSpawnInNamespace(file: usize, len: i32, e: i32): void {
   str(' (namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)');
   end();
 }
+
+/** --cgroup without a writable cgroup v2 (e: cgroup.ts cgroupCreate()'s error). */
+export function noCgroup(e: i32): void {
+  begin(); str('--cgroup: ');
+  if (e == -2) str('no cgroup v2 hierarchy shows this process\'s cgroup, or the kernel has no cgroup.kill (Linux < 5.14)');
+  else {
+    str('cannot make a leaf cgroup here: '); errnoText(e);
+  }
+  str('; going on with the subreaper alone');
+  end();
+}
+
+/** The leaf could not be removed at exit. */
+export function cgroupLeft(path: usize, e: i32): void {
+  begin(); str('--cgroup: cannot remove '); cstr(path); str(': '); errnoText(e); end();
+}

@@ -29,7 +29,8 @@ constexpr int kExitFrontEnd = -1;
 // numbers against it, and kExitFrontEnd against protocol.ts).
 constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
 constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
-                   kSpawnGidMap = 16, kSpawnIgnored = 20, kSpawnMask = 28, kSpawnOptionsSize = 36;
+                   kSpawnGidMap = 16, kSpawnIgnored = 20, kSpawnMask = 28, kSpawnCgroupProcs = 36,
+                   kSpawnOptionsSize = 40;
 
 int g_argc;
 char** g_argv;
@@ -175,6 +176,8 @@ int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
   options.mount_proc = (flags & kSpawnMountProc) != 0;
   options.ignored = field(kSpawnIgnored) | uint64_t{field(kSpawnIgnored + 4)} << 32;
   options.mask = field(kSpawnMask) | uint64_t{field(kSpawnMask + 4)} << 32;
+  int cgroup_procs = static_cast<int>(field(kSpawnCgroupProcs));
+  options.cgroup_procs_fd = cgroup_procs > 0 ? cgroup_procs : -1;
 
   Bytes(argv_ptr, uint64_t{argc} * 4);
   char** argv = static_cast<char**>(malloc((uint64_t{argc} + 1) * sizeof(char*)));
@@ -274,6 +277,8 @@ IMPORT(u32, open, u32 path, u32 flags, u32 mode) {
   return shim::Open(CString(path), flags, mode);
 }
 IMPORT(u32, close, u32 fd) { FAULT(close); return shim::Close(fd); }
+IMPORT(u32, mkdir, u32 path, u32 mode) { FAULT(mkdir); return shim::Mkdir(CString(path), mode); }
+IMPORT(u32, rmdir, u32 path) { FAULT(rmdir); return shim::Rmdir(CString(path)); }
 IMPORT(u32, fileSize, u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
 IMPORT(u32, fileType, u32 fd) { FAULT(fileType); return shim::FileType(fd); }
 IMPORT(u32, socketType, u32 fd) { FAULT(socketType); return shim::SocketType(fd); }
