@@ -63,12 +63,12 @@ export function cgroupProcs(): i32 {
   return procsFd > 0 ? procsFd : 0;
 }
 
-/** Called by core.ts when tear-down starts: writes cgroup.kill once. -> 1 if written now. */
+/** Called by core.ts at each tear-down pass: writes cgroup.kill the first time. -> 1 when
+ *  the kernel killed the leaf (0 without the layer, or if the write failed). */
 export function cgroupKill(): i32 {
-  if (killFd < 0 || killed) return 0;
-  killed = true;
-  write(killFd, memory.data<u8>([0x31]), 1);
-  return 1;
+  if (killFd < 0) return 0;
+  if (!killed) killed = write(killFd, memory.data<u8>([0x31]), 1) == 1;
+  return killed ? 1 : 0;
 }
 
 /** Called by main.ts at exit (every child reaped): waits until cgroup.events says
