@@ -27,6 +27,7 @@ import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
+import { killLeaf, leafOf } from './cgroup.ts';
 import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
@@ -127,7 +128,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
       const [host, ...hostArgs] = superviseCommand();
       this.#child = spawnProcess(
         host,
-        [...hostArgs, ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll }), '--', ...line.argv],
+        [
+          ...hostArgs,
+          ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll, cgroup: o.cgroup }),
+          '--',
+          ...line.argv,
+        ],
         { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
       );
     } catch (error) {
@@ -369,7 +375,11 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
     this.#log.end();
     this.#channel.release();
     this.#child?.unref(); // its exit may never be seen (someone else may reap it)
-    this.#endTree();
+    // With `cgroup`, a leaf left behind means supervise died before its tear-down (SIGKILL,
+    // the OOM killer): the tree may live on, and the kernel kills it for the owner.
+    const leaf = this.#o.cgroup && this.#child?.pid !== undefined ? leafOf(this.#child.pid) : undefined;
+    if (leaf) void killLeaf(leaf).finally(() => this.#endTree());
+    else this.#endTree();
   }
 
   /** Node could not even start supervise (EAGAIN, EMFILE...). */

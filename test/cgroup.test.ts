@@ -22,7 +22,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { SUPERVISE, alive, isRoot, killQuietly, until, within } from './procs.ts';
+import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
+import { spawn as superviseSpawn } from '../lib/index.ts';
 
 /** The directory of this process's cgroup v2, from /proc/self/cgroup's `0::PATH` and the
  *  cgroup2 line of /proc/self/mountinfo (ROOT, MOUNTPOINT), or null. */
@@ -268,4 +269,51 @@ Cgroup('should go on with the subreaper alone, saying so, where the cgroup is no
   );
 });
 
+// ---
+
+const Library = suite('the library with cgroup: true');
+Library.after.each(cleanup);
+
+/** The library's tree (a background and a setsid sleep beside the main child) with its
+ *  supervise SIGKILLed once the tree is up -> the tree's pids, each still alive or not
+ *  once the library says the tree is over. */
+async function killedSupervisor(cgroup: boolean): Promise<{ pids: number[]; survivors: number[] }> {
+  // No pipe the sleeps would hold open: the end of the tree is fd 3's EOF alone.
+  const sub = superviseSpawn('sh', ['-c', 'sleep 41.61 & setsid sleep 41.62 & wait'], {
+    cgroup,
+    stdio: 'ignore',
+    reject: false,
+  });
+  const main = await within(sub.spawned, 10_000, 'the main child');
+  const children = () => readFileSync(`/proc/${main}/task/${main}/children`, 'utf8').split(' ').filter(Boolean);
+  await until(() => children().length === 2, 10_000, 'the two sleeps');
+  const stat = readFileSync(`/proc/${main}/stat`, 'utf8');
+  const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  // The tree: the main child and its sleeps (children of main, the setsid one included).
+  const pids = [
+    main,
+    ...readFileSync(`/proc/${main}/task/${main}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  ];
+  for (const pid of pids) {
+    noteBirth(pid);
+    pidsToKill.add(pid);
+  }
+  assert.is(pids.length, 3, 'the main child and two sleeps');
+  process.kill(supervisor, 'SIGKILL');
+  await within(Promise.resolve(sub), 10_000, 'the library to see the end of the tree');
+  // The main child's pdeathsig (SIGKILL) is on its way without cgroup: wait for it.
+  await until(() => !stillAlive(main), 10_000, 'the main child to die by its pdeathsig');
+  return { pids, survivors: pids.filter(stillAlive) };
+}
+
+Library('should kill the tree of a SIGKILLed supervise through the leaf, which survives without it', async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const withLeaf = await killedSupervisor(true);
+  assert.equal(withLeaf.survivors, [], `pids ${withLeaf.pids} with cgroup: true`);
+  await cleanup();
+  const without = await killedSupervisor(false);
+  assert.is(without.survivors.length, 2, `both sleeps outlive a SIGKILLed supervise without cgroup (${without.pids})`);
+});
+
 Cgroup.run();
+Library.run();
