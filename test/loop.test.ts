@@ -728,45 +728,48 @@ launch('should not spin on a socket its owner half-closed while the status reade
   assertClean(k);
 });
 
-launch('should start the command in a leaf of its cgroup v2 with --cgroup, kill the leaf at tear-down, and remove it', () => {
-  const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
-  let main = 0;
-  const k = kernel({ argv: ['--cgroup', '--', 'sh'] }, () => k.exit(main, 0));
-  k.onSpawn = (pid) => {
-    main = pid;
-    k.spawn(k.self); // one more child, left when the main child exits: tear-down kills it
-  };
-  // supervise in /a b/c of a cgroup2 mounted at /sys/fs/cgroup/unified (mountinfo's escapes).
-  k.files.set('/proc/self/cgroup', text('1:cpu:/\n0::/a b/c\n'));
-  k.files.set(
-    '/proc/self/mountinfo',
-    text(
-      '30 1 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n' +
-        '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n',
-    ),
-  );
-  const leaf = `/sys/fs/cgroup/unified/a b/c/supervise.${k.self}`;
-  for (const f of ['cgroup.procs', 'cgroup.kill']) k.files.set(`${leaf}/${f}`, text(''));
-  k.files.set(`${leaf}/cgroup.events`, text('populated 0\nfrozen 0\n'));
-  assert.is(run(k), 0);
-  assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
-  assert.is(Buffer.from(k.files.get(`${leaf}/cgroup.kill`)!.data).toString(), '1', 'cgroup.kill written once');
-  assert.equal([...k.dirs], [], 'the leaf made and removed');
-  assert.equal(k.stderr, []);
-  assertClean(k);
+launch(
+  'should start the command in a leaf of its cgroup v2 with --cgroup, kill the leaf at tear-down, and remove it',
+  () => {
+    const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
+    let main = 0;
+    const k = kernel({ argv: ['--cgroup', '--', 'sh'] }, () => k.exit(main, 0));
+    k.onSpawn = (pid) => {
+      main = pid;
+      k.spawn(k.self); // one more child, left when the main child exits: tear-down kills it
+    };
+    // supervise in /a b/c of a cgroup2 mounted at /sys/fs/cgroup/unified (mountinfo's escapes).
+    k.files.set('/proc/self/cgroup', text('1:cpu:/\n0::/a b/c\n'));
+    k.files.set(
+      '/proc/self/mountinfo',
+      text(
+        '30 1 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n' +
+          '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n',
+      ),
+    );
+    const leaf = `/sys/fs/cgroup/unified/a b/c/supervise.${k.self}`;
+    for (const f of ['cgroup.procs', 'cgroup.kill']) k.files.set(`${leaf}/${f}`, text(''));
+    k.files.set(`${leaf}/cgroup.events`, text('populated 0\nfrozen 0\n'));
+    assert.is(run(k), 0);
+    assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
+    assert.is(Buffer.from(k.files.get(`${leaf}/cgroup.kill`)!.data).toString(), '1', 'cgroup.kill written once');
+    assert.equal([...k.dirs], [], 'the leaf made and removed');
+    assert.equal(k.stderr, []);
+    assertClean(k);
 
-  // Not writable: one line, and the subreaper alone.
-  const denied = kernel({ argv: ['--cgroup', '--', 'true'] });
-  denied.onSpawn = (pid) => denied.exit(pid, 0);
-  denied.files.set('/proc/self/cgroup', text('0::/\n'));
-  denied.files.set('/proc/self/mountinfo', text('40 30 0:37 / /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n'));
-  denied.mkdirErrors.set(`/sys/fs/cgroup/supervise.${denied.self}`, -30);
-  assert.is(run(denied), 0);
-  assert.is(denied.spawns[0].cgroupProcs, null);
-  assert.equal(denied.stderr, [
-    'supervise: --cgroup: cannot make a leaf cgroup here: Read-only file system; going on with the subreaper alone',
-  ]);
-});
+    // Not writable: one line, and the subreaper alone.
+    const denied = kernel({ argv: ['--cgroup', '--', 'true'] });
+    denied.onSpawn = (pid) => denied.exit(pid, 0);
+    denied.files.set('/proc/self/cgroup', text('0::/\n'));
+    denied.files.set('/proc/self/mountinfo', text('40 30 0:37 / /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n'));
+    denied.mkdirErrors.set(`/sys/fs/cgroup/supervise.${denied.self}`, -30);
+    assert.is(run(denied), 0);
+    assert.is(denied.spawns[0].cgroupProcs, null);
+    assert.equal(denied.stderr, [
+      'supervise: --cgroup: cannot make a leaf cgroup here: Read-only file system; going on with the subreaper alone',
+    ]);
+  },
+);
 
 launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
   let main = 0;
