@@ -7,7 +7,7 @@
 
 import { argLen, argRead } from './linux';
 import { SIGNAL_MAX } from './protocol';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL } from './options';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, COUNT } from './options';
 
 /** How many arguments there are, and each one's bytes (NUL-terminated) and length. */
 export let argc: i32 = 0;
@@ -125,6 +125,10 @@ function findOption(p: usize, len: i32): i32 {
  *  if malformed. */
 function parseValue(kind: i32, p: usize, len: i32): i32 {
   if (kind == FD) return parseFd(p, len);
+  if (kind == COUNT) {
+    let n = parseFd(p, len);
+    return n >= 1 ? n : -1;
+  }
   if (kind == DURATION) return parseDuration(p, len);
   if (kind == SIGNAL) {
     let n = len <= 2 ? parseFd(p, len) : -1;

@@ -12,6 +12,8 @@ import { open, read, write, close, mkdir, rmdir, poll, getpid, monotonicMs } fro
 import { O_RDONLY, O_WRONLY, POLLPRI, EEXIST } from './sys';
 import { ENOENT } from './protocol';
 
+/** The directory the leaf is made in (supervise's own cgroup), NUL-terminated, or 0. */
+let parent: usize = 0;
 /** The leaf's path, NUL-terminated, or 0 without the layer. */
 let leaf: usize = 0;
 let leafLen: i32 = 0;
@@ -31,6 +33,7 @@ const EMPTY_WAIT_MS: i64 = 10000;
 export function cgroupCreate(): i32 {
   let own = ownCgroup();
   if (own == 0) return -ENOENT;
+  parent = own;
   let base = join(own, '/supervise.');
   let path = join(base, getpid().toString());
   let r = mkdir(path, 0o755);
@@ -98,6 +101,25 @@ export function cgroupRemove(): i32 {
   let r = rmdir(leaf);
   if (r == 0) leaf = 0;
   return r;
+}
+
+/** Called by main.ts for a limit (--max-pids: `pids.max`): writes the decimal `value` to
+ *  the leaf's file `name`. -> 0 | -errno (-ENOENT: its controller is not enabled for the
+ *  leaf, i.e. not in the parent's cgroup.subtree_control). */
+export function cgroupLimit(name: string, value: i32): i32 {
+  if (leaf == 0) return -ENOENT;
+  let fd = open(join(leaf, '/' + name), O_WRONLY, 0);
+  if (fd < 0) return fd;
+  let text = value.toString();
+  let p = join(0, text);
+  let r = write(fd, p, text.length);
+  close(fd);
+  return r < 0 ? r : 0;
+}
+
+/** The directory the leaf is made in (for messages), NUL-terminated, or 0. */
+export function cgroupParent(): usize {
+  return parent;
 }
 
 /** The length of the leaf's path (for messages). */

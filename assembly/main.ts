@@ -31,9 +31,9 @@ import {
 import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
-  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS,
 } from './options';
-import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath } from './cgroup';
+import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupLimit, cgroupParent } from './cgroup';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
@@ -100,10 +100,7 @@ export function main(): i32 {
     if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
-  if (launchMode && option(OPT_CGROUP) != 0) {
-    let r = cgroupCreate();
-    if (r < 0) say.noCgroup(r);
-  }
+  if (launchMode && !useCgroup()) return EXIT_FAILURE;
 
   let pid = launchMode ? spawnCommand() : 0;
   init(getpid(), pid > 0 ? pid : 0, clockTicks(), readNumber('/proc/sys/kernel/pid_max', PID_MAX_LIMIT));
@@ -202,6 +199,32 @@ function prepare(): bool {
   if (r < 0) {
     say.cannotSubreap(r);
     return false;
+  }
+  return true;
+}
+
+/** --cgroup, and --max-pids (which implies it): the leaf for CMD, with its limit. Without
+ *  a writable cgroup v2, --cgroup goes on with the subreaper alone (saying so); a limit that
+ *  cannot be set stops supervise (false, with a message naming what is missing). */
+function useCgroup(): bool {
+  let maxPids = option(OPT_MAX_PIDS);
+  if (option(OPT_CGROUP) == 0 && maxPids <= 0) return true;
+  let r = cgroupCreate();
+  if (r < 0) {
+    if (maxPids <= 0) {
+      say.noCgroup(r);
+      return true;
+    }
+    say.cannotLimit('--max-pids', r);
+    return false;
+  }
+  if (maxPids > 0) {
+    r = cgroupLimit('pids.max', maxPids);
+    if (r < 0) {
+      say.noController('--max-pids', 'pids', cgroupParent(), r);
+      cgroupRemove();
+      return false;
+    }
   }
   return true;
 }

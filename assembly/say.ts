@@ -173,3 +173,25 @@ export function noCgroup(e: i32): void {
 export function cgroupLeft(path: usize, e: i32): void {
   begin(); str('--cgroup: cannot remove '); cstr(path); str(': '); errnoText(e); end();
 }
+
+/** A limit without a writable cgroup v2 (e: cgroup.ts cgroupCreate()'s error). */
+export function cannotLimit(option: string, e: i32): void {
+  begin(); str(option); str(': ');
+  if (e == -2) str('no cgroup v2 hierarchy shows this process\'s cgroup, or the kernel has no cgroup.kill (Linux < 5.14)');
+  else {
+    str('cannot make a leaf cgroup here: '); errnoText(e);
+  }
+  end();
+}
+
+/** A limit whose controller is not enabled for the leaf (e: the error of writing it). */
+export function noController(option: string, controller: string, parent: usize, e: i32): void {
+  begin(); str(option); str(': ');
+  if (e == -2) {
+    str('the '); str(controller); str(' controller is not enabled for cgroups under '); cstr(parent);
+    str(' (its cgroup.subtree_control has no '); str(controller); str(')');
+  } else {
+    str('cannot set '); str(controller); str('.max: '); errnoText(e);
+  }
+  end();
+}

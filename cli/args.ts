@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
 import { EXIT_FRONT_END, SIGNAL_MAX } from '../assembly/protocol.ts';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, type LaunchOption } from '../assembly/options.ts';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, COUNT, type LaunchOption } from '../assembly/options.ts';
 import { launchArgv as canonicalArgv } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
 import { findBinary, packageVersion } from '../pkg/binary.ts';
@@ -71,6 +71,12 @@ function coerce(o: LaunchOption) {
       if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || text.trim() === '')
         throw new Error(`--${o.name}: '${text}' is not an fd number`);
       return fd;
+    }
+    if (o.kind === COUNT) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 999_999_999 || text.trim() === '')
+        throw new Error(`--${o.name}: '${text}' is not a number from 1 to 999999999`);
+      return n;
     }
     if (o.kind === DURATION) {
       const ms = coreDuration(text);

@@ -2,7 +2,7 @@
 // (lib/spawn.ts, lib/sync.ts) and the tests hand launch options to the core, whose fast
 // parser (assembly/args.ts) takes exactly this form. Built from the one table of options
 // (assembly/options.ts), as main.ts builds the --pid-ns argv from it.
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, type LaunchOption } from '../assembly/options.ts';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, COUNT, type LaunchOption } from '../assembly/options.ts';
 
 /** Launch options by name (the table's, without `--`): a flag's true, an fd's number, a
  *  duration's milliseconds, a signal's number, a file's name. Absent, false, or the
@@ -18,7 +18,15 @@ export function launchOption(name: string): LaunchOption {
 
 /** What --help and docs/cli.md write after the option's name: N, DURATION, FILE, SIG. */
 export function valueName(kind: number): string {
-  return kind === FD ? 'N' : kind === DURATION ? 'DURATION' : kind === FILE ? 'FILE' : kind === SIGNAL ? 'SIG' : '';
+  return kind === FD || kind === COUNT
+    ? 'N'
+    : kind === DURATION
+      ? 'DURATION'
+      : kind === FILE
+        ? 'FILE'
+        : kind === SIGNAL
+          ? 'SIG'
+          : '';
 }
 
 /** `--name VALUE` as docs/cli.md and --help spell an option. */

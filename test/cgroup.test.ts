@@ -269,6 +269,32 @@ Cgroup('should go on with the subreaper alone, saying so, where the cgroup is no
   );
 });
 
+Cgroup(
+  'should set pids.max with --max-pids where the pids controller is enabled, else say it is not and exit 1',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const enabled = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids');
+    // CMD's parent is supervise: the leaf is supervise.$PPID.
+    const r = run([SUPERVISE, '--max-pids', '7', '--', 'sh', '-c', 'cat "$CG/supervise.$PPID/pids.max"'], {
+      ...process.env,
+      CG: OWN!,
+    });
+    const code = await within(r.exited, 10_000, 'supervise to exit');
+    if (enabled) {
+      assert.is(code, 0, r.stderr);
+      assert.is(r.stdout, '7\n');
+    } else {
+      assert.is(code, 1);
+      assert.is(
+        r.stderr,
+        `supervise: --max-pids: the pids controller is not enabled for cgroups under ${OWN} (its cgroup.subtree_control has no pids)\n`,
+      );
+      assert.is(r.stdout, '', 'CMD never started');
+    }
+    assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'no leaf left');
+  },
+);
+
 // ---
 
 const Library = suite('the library with cgroup: true');

@@ -29,7 +29,17 @@ import {
   type WorldAction,
 } from './helpers.ts';
 import { launchArgv } from '../codec/argv.ts';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, FILE, INNER, type LaunchOption } from '../assembly/options.ts';
+import {
+  LAUNCH_OPTIONS,
+  FLAG,
+  FD,
+  DURATION,
+  SIGNAL,
+  FILE,
+  COUNT,
+  INNER,
+  type LaunchOption,
+} from '../assembly/options.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 const CLD_EXITED = 1,
@@ -771,6 +781,35 @@ launch(
   },
 );
 
+launch('should set pids.max with --max-pids, and refuse to start without the pids controller', () => {
+  const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
+  const cgroups = (k: FakeKernel, controllers: string[]) => {
+    k.files.set('/proc/self/cgroup', text('0::/u\n'));
+    k.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
+    const leaf = `/cg/u/supervise.${k.self}`;
+    for (const f of ['cgroup.procs', 'cgroup.kill', ...controllers.map((c) => `${c}.max`)])
+      k.files.set(`${leaf}/${f}`, text(''));
+    k.files.set(`${leaf}/cgroup.events`, text('populated 0\n'));
+    return leaf;
+  };
+  const k = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+  k.onSpawn = (pid) => k.exit(pid, 0);
+  const leaf = cgroups(k, ['pids']);
+  assert.is(run(k), 0);
+  assert.is(Buffer.from(k.files.get(`${leaf}/pids.max`)!.data).toString(), '64');
+  assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
+  assert.equal(k.stderr, []);
+
+  const none = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+  cgroups(none, []);
+  assert.is(run(none), 1);
+  assert.equal(none.spawns, [], 'CMD never started');
+  assert.equal([...none.dirs], [], 'the leaf removed');
+  assert.equal(none.stderr, [
+    'supervise: --max-pids: the pids controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no pids)',
+  ]);
+});
+
 launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
   let main = 0;
   const k = kernel({ argv: ['--pid-ns', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x'] }, () =>
@@ -1080,6 +1119,8 @@ args('should accept every canonical argv the front end builds, with its meaning'
     if (o.kind === FD) return fc.constantFrom(o.unset, ...fds[o.name]);
     if (o.kind === DURATION) return fc.constantFrom(o.unset, 1, 999, 60000, 2147483647);
     if (o.kind === SIGNAL) return fc.integer({ min: 1, max: SIGNAL_MAX });
+    // A limit needs a cgroup this fake kernel does not have (exit 1): its own test, above.
+    if (o.kind === COUNT) return fc.constant(o.unset);
     if (o.kind === FILE)
       return fc.oneof(
         fc.constant(''),
