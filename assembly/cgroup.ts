@@ -103,14 +103,13 @@ export function cgroupRemove(): i32 {
   return r;
 }
 
-/** Called by main.ts for a limit (--max-pids: `pids.max`): writes the decimal `value` to
- *  the leaf's file `name`. -> 0 | -errno (-ENOENT: its controller is not enabled for the
+/** Called by main.ts for a limit (--max-pids: `pids.max`, --max-memory: `memory.max`):
+ *  writes `text` to the leaf's file `name`. -> 0 | -errno (-ENOENT: its controller is not enabled for the
  *  leaf, i.e. not in the parent's cgroup.subtree_control). */
-export function cgroupLimit(name: string, value: i32): i32 {
+export function cgroupLimit(name: string, text: string): i32 {
   if (leaf == 0) return -ENOENT;
   let fd = open(join(leaf, '/' + name), O_WRONLY, 0);
   if (fd < 0) return fd;
-  let text = value.toString();
   let p = join(0, text);
   let r = write(fd, p, text.length);
   close(fd);

@@ -31,7 +31,7 @@ import {
 import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
-  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY,
 } from './options';
 import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupLimit, cgroupParent } from './cgroup';
 import {
@@ -203,25 +203,34 @@ function prepare(): bool {
   return true;
 }
 
-/** --cgroup, and --max-pids (which implies it): the leaf for CMD, with its limit. Without
+/** --cgroup, and --max-pids, --max-memory (which imply it): the leaf for CMD, with its limits. Without
  *  a writable cgroup v2, --cgroup goes on with the subreaper alone (saying so); a limit that
  *  cannot be set stops supervise (false, with a message naming what is missing). */
 function useCgroup(): bool {
   let maxPids = option(OPT_MAX_PIDS);
-  if (option(OPT_CGROUP) == 0 && maxPids <= 0) return true;
+  let maxMemory = option(OPT_MAX_MEMORY);
+  if (option(OPT_CGROUP) == 0 && maxPids <= 0 && maxMemory <= 0) return true;
   let r = cgroupCreate();
   if (r < 0) {
-    if (maxPids <= 0) {
+    if (maxPids <= 0 && maxMemory <= 0) {
       say.noCgroup(r);
       return true;
     }
-    say.cannotLimit('--max-pids', r);
+    say.cannotLimit(maxPids > 0 ? '--max-pids' : '--max-memory', r);
     return false;
   }
   if (maxPids > 0) {
-    r = cgroupLimit('pids.max', maxPids);
+    r = cgroupLimit('pids.max', maxPids.toString());
     if (r < 0) {
       say.noController('--max-pids', 'pids', cgroupParent(), r);
+      cgroupRemove();
+      return false;
+    }
+  }
+  if (maxMemory > 0) {
+    r = cgroupLimit('memory.max', maxMemory.toString() + 'K');
+    if (r < 0) {
+      say.noController('--max-memory', 'memory', cgroupParent(), r);
       cgroupRemove();
       return false;
     }

@@ -295,6 +295,31 @@ Cgroup(
   },
 );
 
+Cgroup(
+  'should set memory.max with --max-memory where the memory controller is enabled, else say it is not and exit 1',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const enabled = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory');
+    const r = run([SUPERVISE, '--max-memory', '64M', '--', 'sh', '-c', 'cat "$CG/supervise.$PPID/memory.max"'], {
+      ...process.env,
+      CG: OWN!,
+    });
+    const code = await within(r.exited, 10_000, 'supervise to exit');
+    if (enabled) {
+      assert.is(code, 0, r.stderr);
+      assert.is(r.stdout, `${64 * 1024 * 1024}\n`);
+    } else {
+      assert.is(code, 1);
+      assert.is(
+        r.stderr,
+        `supervise: --max-memory: the memory controller is not enabled for cgroups under ${OWN} (its cgroup.subtree_control has no memory)\n`,
+      );
+      assert.is(r.stdout, '', 'CMD never started');
+    }
+    assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'no leaf left');
+  },
+);
+
 // ---
 
 const Library = suite('the library with cgroup: true');

@@ -37,6 +37,7 @@ import {
   SIGNAL,
   FILE,
   COUNT,
+  SIZE,
   INNER,
   type LaunchOption,
 } from '../assembly/options.ts';
@@ -781,34 +782,49 @@ launch(
   },
 );
 
-launch('should set pids.max with --max-pids, and refuse to start without the pids controller', () => {
-  const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
-  const cgroups = (k: FakeKernel, controllers: string[]) => {
-    k.files.set('/proc/self/cgroup', text('0::/u\n'));
-    k.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
-    const leaf = `/cg/u/supervise.${k.self}`;
-    for (const f of ['cgroup.procs', 'cgroup.kill', ...controllers.map((c) => `${c}.max`)])
-      k.files.set(`${leaf}/${f}`, text(''));
-    k.files.set(`${leaf}/cgroup.events`, text('populated 0\n'));
-    return leaf;
-  };
-  const k = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
-  k.onSpawn = (pid) => k.exit(pid, 0);
-  const leaf = cgroups(k, ['pids']);
-  assert.is(run(k), 0);
-  assert.is(Buffer.from(k.files.get(`${leaf}/pids.max`)!.data).toString(), '64');
-  assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
-  assert.equal(k.stderr, []);
+launch(
+  'should set pids.max and memory.max with --max-pids and --max-memory, and refuse to start without their controllers',
+  () => {
+    const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
+    const cgroups = (k: FakeKernel, controllers: string[]) => {
+      k.files.set('/proc/self/cgroup', text('0::/u\n'));
+      k.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
+      const leaf = `/cg/u/supervise.${k.self}`;
+      for (const f of ['cgroup.procs', 'cgroup.kill', ...controllers.map((c) => `${c}.max`)])
+        k.files.set(`${leaf}/${f}`, text(''));
+      k.files.set(`${leaf}/cgroup.events`, text('populated 0\n'));
+      return leaf;
+    };
+    const k = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+    k.onSpawn = (pid) => k.exit(pid, 0);
+    const leaf = cgroups(k, ['pids']);
+    assert.is(run(k), 0);
+    assert.is(Buffer.from(k.files.get(`${leaf}/pids.max`)!.data).toString(), '64');
+    assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
+    assert.equal(k.stderr, []);
 
-  const none = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
-  cgroups(none, []);
-  assert.is(run(none), 1);
-  assert.equal(none.spawns, [], 'CMD never started');
-  assert.equal([...none.dirs], [], 'the leaf removed');
-  assert.equal(none.stderr, [
-    'supervise: --max-pids: the pids controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no pids)',
-  ]);
-});
+    const none = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+    cgroups(none, []);
+    assert.is(run(none), 1);
+    assert.equal(none.spawns, [], 'CMD never started');
+    assert.equal([...none.dirs], [], 'the leaf removed');
+    assert.equal(none.stderr, [
+      'supervise: --max-pids: the pids controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no pids)',
+    ]);
+
+    const memory = kernel({ argv: ['--max-memory', '2G', '--', 'true'] });
+    memory.onSpawn = (pid) => memory.exit(pid, 0);
+    const leaf2 = cgroups(memory, ['memory']);
+    assert.is(run(memory), 0);
+    assert.is(Buffer.from(memory.files.get(`${leaf2}/memory.max`)!.data).toString(), '2097152K');
+    const noMemory = kernel({ argv: ['--max-memory', '512m', '--', 'true'] });
+    cgroups(noMemory, ['pids']);
+    assert.is(run(noMemory), 1);
+    assert.equal(noMemory.stderr, [
+      'supervise: --max-memory: the memory controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no memory)',
+    ]);
+  },
+);
 
 launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
   let main = 0;
@@ -1120,7 +1136,7 @@ args('should accept every canonical argv the front end builds, with its meaning'
     if (o.kind === DURATION) return fc.constantFrom(o.unset, 1, 999, 60000, 2147483647);
     if (o.kind === SIGNAL) return fc.integer({ min: 1, max: SIGNAL_MAX });
     // A limit needs a cgroup this fake kernel does not have (exit 1): its own test, above.
-    if (o.kind === COUNT) return fc.constant(o.unset);
+    if (o.kind === COUNT || o.kind === SIZE) return fc.constant(o.unset);
     if (o.kind === FILE)
       return fc.oneof(
         fc.constant(''),
