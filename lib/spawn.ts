@@ -342,6 +342,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
     for (const r of records) {
       if (r.type === 'spawned') {
         this.pid = r.pid;
+        if (this.#o.cgroup && this.#verbose && this.#child?.pid !== undefined) {
+          const leaf = leafOf(this.#child.pid);
+          this.#verbose.layers(leaf && existsSync(leaf) ? leaf : undefined);
+        }
         this.#settleSpawned(r.pid);
         for (const sig of this.#queued.splice(0)) this.#send(r.pid, sig);
       } else if (r.type === 'spawn-failed') {

@@ -366,5 +366,26 @@ Library('should kill the tree of a SIGKILLed supervise through the leaf, which s
   assert.is(without.survivors.length, 2, `both sleeps outlive a SIGKILLed supervise without cgroup (${without.pids})`);
 });
 
+Library("should say which layers hold the tree in verbose's log", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await within(
+      Promise.resolve(superviseSpawn('true', [], { cgroup: true, verbose: 'short', stdio: 'ignore' })),
+      10_000,
+      'the end of the tree',
+    );
+  } finally {
+    process.stderr.write = write;
+  }
+  const layers = lines.find((l) => l.includes('layers:'));
+  assert.ok(layers?.includes(`layers: subreaper, cgroup v2 (${OWN}/supervise.`), lines.join(''));
+});
+
 Cgroup.run();
 Library.run();
