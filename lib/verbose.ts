@@ -43,7 +43,7 @@ export class VerboseLog {
       ' ',
       leaf
         ? `layers: subreaper, cgroup v2 (${leaf})`
-        : "layers: subreaper (no cgroup v2 leaf: see supervise's message)",
+        : "layers: subreaper; no cgroup v2 leaf seen (none was writable: see supervise's message; or the tree had ended)",
     );
   }
 

@@ -375,11 +375,11 @@ Library("should say which layers hold the tree in verbose's log", async () => {
     return true;
   }) as typeof process.stderr.write;
   try {
-    await within(
-      Promise.resolve(superviseSpawn('true', [], { cgroup: true, verbose: 'short', stdio: 'ignore' })),
-      10_000,
-      'the end of the tree',
-    );
+    // cat lives until its stdin ends: the leaf is there when the library looks.
+    const sub = superviseSpawn('cat', [], { cgroup: true, verbose: 'short', stdio: ['pipe', 'ignore', 'ignore'] });
+    await within(sub.spawned, 10_000, 'the main child');
+    sub.stdin!.end();
+    await within(Promise.resolve(sub), 10_000, 'the end of the tree');
   } finally {
     process.stderr.write = write;
   }
