@@ -9,8 +9,8 @@
 // says when to kill, main.ts when to make and remove the leaf.
 
 import { open, read, write, close, mkdir, rmdir, poll, getpid, monotonicMs } from './linux';
-import { O_RDONLY, O_WRONLY, POLLPRI, EEXIST } from './sys';
-import { ENOENT } from './protocol';
+import { O_RDONLY, O_WRONLY, POLLPRI } from './sys';
+import { ENOENT, EEXIST } from './protocol';
 
 /** The directory the leaf is made in (supervise's own cgroup), NUL-terminated, or 0. */
 let parent: usize = 0;

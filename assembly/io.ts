@@ -1,14 +1,14 @@
 // Where status records go: the status fd (back-pressure: written only when it can take
 // one without blocking) and, with --events, the events log (each record with its time and
 // the identity of its process, identity.ts). core.ts calls statusReady(), writeStatus()
-// and, before it reaps a child or queues a record of its own, logging()/logIdentify();
+// and, before it reaps a child or writes a record of its own, logging()/logIdentify();
 // main.ts calls logStarted() and ioInit().
 
 import {
-  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE,
+  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE, ENOSPC,
   EVENTS_IDENTITY, EVENTS_IDENTITY_SIZE, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED,
 } from './protocol';
-import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC, SOCK_STREAM } from './sys';
+import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM } from './sys';
 import { poll, write, sendRecords, socketType, realtimeUs, boottimeUs, fileType } from './linux';
 import { identityInit, identify } from './identity';
 import { cannotWriteEvents } from './say';
