@@ -422,7 +422,7 @@ format: $(DEPS)
 	@if command -v $(CLANG_FORMAT) >/dev/null 2>&1; then $(CLANG_FORMAT) -i $(CXX_SOURCES); \
 	else echo "format: no $(CLANG_FORMAT): shim/ and host/ left as they are"; fi
 
-# One table (bench/table.ts) of issue 10's goals, each as measured, its ratio, met or not:
+# One table (bench/table.ts) of the performance goals (bench/README.md), each as measured, its ratio, met or not:
 # bin/supervise (native when built) and the Node host beside tini -s, dumb-init, the C
 # reference (bench/reference.c), execa and the C baselines, all in this one run. Figures in
 # bench/results.json; how to read them: bench/README.md. tini, dumb-init and hyperfine are

@@ -177,7 +177,8 @@ export function controlSignal(p: usize): i32 { return load<i32>(p + CONTROL_SIGN
 
 // --- encoders
 
-/** Called by launch mode and tests: a status record in the codec's output buffer (128
+/** Called by codec/index.ts encodeStatus() (the tests' records and scripts/biglog.ts;
+ *  supervise itself writes what waitid fills in): a status record in the codec's output buffer (128
  *  bytes, padding zeroed), valid until the next encodeStatus(). */
 export function encodeStatus(
   signo: i32, errno: i32, code: i32, pid: i32, uid: i32, status: i32, utime: i64, stime: i64,

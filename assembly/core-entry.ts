@@ -4,7 +4,7 @@ export { main, argBuffer, duration } from './main';
 export {
   init,
   controlBuffer, controlCapacity, control, controlEof,
-  signal, teardown,
+  signal,
   launch, spawned, spawnFailed, launchSignal, timeout, graceExpired,
   pump,
   exitCode, mainCode, mainStatus,

@@ -1,9 +1,11 @@
 // The decisions of supervise (ARCHITECTURE.md, "Invariants"): which control records to
 // carry out, when to reap, what to write, when to kill the tree and when to exit. No I/O of
 // its own: the kernel is reached only through the imports of linux.ts, so a fake kernel can
-// drive it. The loop (main.ts) calls init() once, then control()/controlEof()/signal()/
-// teardown() as events arrive, and pump() after each of them; pump() says what to wait for
-// next. They are exported too, for the fake-kernel tests (test/core.test.ts).
+// drive it. The loop (main.ts) calls init() once, then control()/controlEof()/signal() (or,
+// in launch mode, launch() and the launch calls) as events arrive, and pump() after each of
+// them; pump() says what to wait for next. They are exported too (core-entry.ts), for the
+// fake-kernel tests (test/core.test.ts), with mainCode() and mainStatus(), which only those
+// tests call.
 
 import {
   STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
@@ -219,11 +221,6 @@ function ownSignal(signo: i32, code: i32, sender: i32): bool {
   return (signo == SIGPIPE || signo == SIGXFSZ) && code <= 0 && sender == selfPid;
 }
 
-/** Called by the host to start tear-down for a reason of its own (e.g. launch mode). */
-export function teardown(): void {
-  tearingDown = true;
-}
-
 /** Called by the host after exit. Protocol mode: 0, or 128 + signo when a fatal signal
  *  started tear-down. Launch mode: 124 after a timeout; 127/126 when the command could not
  *  start; 128 + signo when signal N came after the main child's exit and cut the wait for
@@ -237,14 +234,14 @@ export function exitCode(): i32 {
   return mainCodeValue == CLD_EXITED ? mainStatusValue : EXIT_SIGNAL_BASE + mainStatusValue;
 }
 
-/** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
- *  si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED); 0 before. */
+/** For the tests (main.ts needs only exitCode()), once FLAG_MAIN_EXITED is set: the main
+ *  child's si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED); 0 before. */
 export function mainCode(): i32 {
   return mainCodeValue;
 }
 
-/** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
- *  si_status (exit code or signal); 0 before. */
+/** For the tests, once FLAG_MAIN_EXITED is set: the main child's si_status (exit code or
+ *  signal); 0 before. */
 export function mainStatus(): i32 {
   return mainStatusValue;
 }

@@ -137,7 +137,7 @@ export const EXIT_FAILURE = 1;
  *  (shim/linux.h kLastResortStatus, EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 /** main()'s result when the arguments are for the full command line (--help, a usage
- *  error, decode, send): the host hands them to the yargs CLI (cli/args.ts). */
+ *  error, decode, send, view): the host hands them to the yargs CLI (cli/args.ts). */
 export const EXIT_FRONT_END = -1;
 
 // The signal numbers (x86-64) the program, its hosts and the library use by number, all of

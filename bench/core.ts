@@ -1,4 +1,4 @@
-// The protocol-mode figures of issue 10, every host beside the C reference (bench/reference.c)
+// The protocol-mode figures of the performance goals (bench/README.md), every host beside the C reference (bench/reference.c)
 // in the same run, all driven by one C owner (bench/owner.c) so that the reader costs the
 // same for each: the owner's fork to the first status record of a `true` child, a child's
 // exit to the record read, records/s delivering 5,000 exits that wait behind a full status

@@ -1,5 +1,5 @@
 // Launch mode and the library, every host beside tini, dumb-init and the C reference in
-// the same run (issue 10): start-up of `-- true` (hyperfine -N), RSS while supervising one
+// the same run (the performance goals): start-up of `-- true` (hyperfine -N), RSS while supervising one
 // child, idle ticks and context switches of every thread, and, in one Node process per host
 // (SUPERVISE_HOST picks the host the library starts), the sum of RSS of 50 live trees from
 // the library and the cost of 200 sequential / 50 concurrent spawn('true') against execa's

@@ -1,4 +1,4 @@
-// The one table of `make bench`: every goal of issue 10 as measured, beside its peers of
+// The one table of `make bench`: every performance goal as measured, beside its peers of
 // the same run, the ratio, and met / not met. Goals are judged on bin/supervise (what users
 // run); the Node host's figures and ratios are there to compare. Reads bench/results.json
 // (written by core.ts and side.ts), adds `goals` to it, prints the table.

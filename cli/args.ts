@@ -1,5 +1,5 @@
 // The yargs front end of the supervise executable, for people at a shell: --help, usage
-// errors, decode, send, and any launch form the core's fast parser (assembly/args.ts) does
+// errors, decode, send, view, and any launch form the core's fast parser (assembly/args.ts) does
 // not take; a valid one runs in the core as its canonical argv. Loaded lazily: it costs
 // ~30 ms of start-up that programs driving supervise should not pay.
 import yargs, { type Argv } from 'yargs';
@@ -115,7 +115,7 @@ const USAGE_ERROR = new Error('usage error');
  *  after --help/--version (printed on stdout), 2 after a usage error (printed on stderr). */
 export async function parseArgs(argv: string[]): Promise<{ status: number; options?: LaunchOptions }> {
   let status = 0;
-  let ran = false; // a command (decode, send) ran instead of launch mode
+  let ran = false; // a command (decode, send, view) ran instead of launch mode
   const parser = yargs(argv)
     .scriptName('supervise')
     .usage(USAGE)

@@ -15,7 +15,7 @@ import {
   type StatusEvent,
 } from '../codec/index.ts';
 import { TraceBuilder, TraceError, type TraceEvent } from '../codec/trace.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 export interface DecodeOptions {
@@ -29,13 +29,13 @@ export interface DecodeOptions {
 }
 
 /** Where output goes (stdout by default; tests pass their own). */
-export interface Output {
+export interface DecodeOutput {
   out(text: string): Promise<void> | void;
   err(text: string): void;
 }
 
 let stdoutWatched = false;
-const stdio: Output = {
+const stdio: DecodeOutput = {
   out: (text) =>
     new Promise<void>((resolve, reject) => {
       // A write's error reaches its callback; the stream's 'error' event (EPIPE once the
@@ -50,10 +50,10 @@ const stdio: Output = {
 };
 
 /** Decodes a stream to one line per record -> exit status (0, or 1 on bad input). */
-export async function decode(opts: DecodeOptions, io: Output = stdio, input?: Readable): Promise<number> {
+export async function decode(opts: DecodeOptions, io: DecodeOutput = stdio, input?: Readable): Promise<number> {
   const name = !opts.file || opts.file === '-' ? 'stdin' : opts.file;
   const source = input ?? (name === 'stdin' ? process.stdin : createReadStream(opts.file!));
-  const decoder = new StreamDecoder(loadCodec(), opts.control ? 'control' : 'auto');
+  const decoder = new StreamDecoder(nodeCodec(), opts.control ? 'control' : 'auto');
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   let ref: StatusEvent | undefined; // the latest `started` record: escapes are measured from it
   const trace = format === 'trace' ? new TraceBuilder() : null;
@@ -146,7 +146,7 @@ export function parseSend(pidText: string, signalText: string): { pid: number; s
 
 /** `send`: one 8-byte control record on fd 1 (written whole: 8 bytes < PIPE_BUF). */
 export function send(pid: number, signal: number, fd = 1): number {
-  const record = encodeControl(loadCodec(), pid, signal);
+  const record = encodeControl(nodeCodec(), pid, signal);
   try {
     writeSync(fd, record);
     return 0;

@@ -31,6 +31,6 @@ export function wasmModule(name: 'codec' | 'core'): WebAssembly.Module {
 }
 
 /** A fresh codec instance (its own memory and stream state). */
-export function loadCodec(): CodecExports {
+export function nodeCodec(): CodecExports {
   return instantiateCodec(wasmModule('codec'));
 }

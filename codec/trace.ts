@@ -2,7 +2,7 @@
 // `supervise decode --format trace` writes and the viewer can offer. No Node API (browsers
 // too, as the rest of codec/index.ts and names.ts): records in, trace events out.
 //
-// The layout (README, "supervise decode"): each run of supervise (a `started` record, or in a
+// The layout (docs/protocol.md, "`--format trace`"): each run of supervise (a `started` record, or in a
 // version 1 log a `spawned` one) is one trace process, named after supervise's pid and the
 // run's start; in it, one complete event (ph "X") per process supervise reaped, from the
 // process's start time (/proc/PID/stat, events log version 2) to its reap, all in µs since

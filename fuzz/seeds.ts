@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { encodeControl, encodeEventsLog, encodeStatus } from '../codec/index.ts';
 import {
   CLD_CONTINUED,
@@ -39,7 +39,7 @@ function fixtureBytes(v: unknown, out: Uint8Array[] = []): Uint8Array[] {
 
 /** The seed inputs, each a framed input of fuzz/input.ts. */
 export function seeds(): Uint8Array[] {
-  const c = loadCodec();
+  const c = nodeCodec();
   const records = [
     encodeStatus(c, { code: CLD_EXITED, pid: 4242, uid: 1000, status: 3, utime: 12n, stime: 5n }),
     encodeStatus(c, { code: CLD_EXITED, pid: 1, status: 0 }),

@@ -46,7 +46,7 @@ export interface Result<T extends Output | undefined = Output | undefined> {
   isTerminated: boolean;
   /** `forceKillAfterDelay` expired with the main child alive: the tree was SIGKILLed. */
   isForcefullyTerminated: boolean;
-  /** The same as isForcefullyTerminated (the name issue 13 uses). */
+  /** The same as isForcefullyTerminated (the name of docs/library.md's first draft, kept). */
   isForcefullyKilled: boolean;
   /** Output went past `maxBuffer`: the tree was SIGKILLed, the output truncated. */
   isMaxBuffer: boolean;

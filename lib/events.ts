@@ -2,7 +2,7 @@
 // names and rules as `supervise decode`), control records encoded by it, and the log of
 // reaped processes that events() replays to every iterator.
 import { StreamDecoder, encodeControl, unhandledKind, type CodecExports, type StatusEvent } from '../codec/index.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 
 /** How one process of the tree ended. */
 export interface ExitStatus {
@@ -16,7 +16,7 @@ export interface ExitStatus {
 }
 
 /** One decoded record: the main child started or failed to, or a process was reaped. */
-export type Record =
+export type ChannelRecord =
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; errno: number }
   | { type: 'reaped'; status: ExitStatus }
@@ -32,13 +32,13 @@ const IDLE_MAX = 16;
 /** The codec of one fd 3: feed() every chunk of status records as it comes; control()
  *  encodes a control record; release() once the stream has ended. */
 export class Channel {
-  readonly #codec: CodecExports = idle.pop() ?? loadCodec();
+  readonly #codec: CodecExports = idle.pop() ?? nodeCodec();
   readonly #decoder = new StreamDecoder(this.#codec, 'status'); // resets the codec's state
   #released = false;
 
   /** -> the records completed by `chunk`; throws a DecodeError on bytes that are not a
    *  status record. Nothing once released. */
-  feed(chunk: Uint8Array): Record[] {
+  feed(chunk: Uint8Array): ChannelRecord[] {
     if (this.#released) return [];
     return this.#decoder.push(chunk).map((e) => toRecord(e as StatusEvent));
   }
@@ -56,7 +56,7 @@ export class Channel {
   }
 }
 
-function toRecord(e: StatusEvent): Record {
+function toRecord(e: StatusEvent): ChannelRecord {
   switch (e.kind) {
     case 'spawned':
       return { type: 'spawned', pid: e.pid };

@@ -32,6 +32,6 @@ export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';
 export type { Options, OutputOf, ResultOutput, StdioOption, Verbose } from './options.ts';
-// .pipe() and the $ template (part B)
+// .pipe() and the $ template
 export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';
 export type { PipeMethod, PipeOptions, PipeTemplate, Piped, PipedResult } from './pipe.ts';

@@ -1,7 +1,7 @@
 // The options of spawn() and spawnSync(), their defaults, and how they become
 // child_process options. Named and behaving as execa 9's unless a guarantee of supervise
 // needs otherwise (each such case says so).
-import { signalNumber as codecSignalNumber } from '../codec/index.ts';
+import { signalNumber } from '../codec/index.ts';
 import { SIGNAL_MAX, SIGTERM } from '../assembly/protocol.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,7 +213,7 @@ export function normalize(o: Options = {}): Normalized {
     verbose,
     timeout,
     signal,
-    killSignal: signalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
+    killSignal: killSignalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
     forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
     cgroup: o.cgroup === true,
@@ -236,8 +236,8 @@ function toPath(p: string | URL): string {
 
 /** 'SIGTERM' (or any name `supervise send` takes, 'SIGRTMIN+2' included) or 15 -> 15;
  *  throws a TypeError for anything else. */
-export function signalNumber(sig: NodeJS.Signals | string | number): number {
-  const n = typeof sig === 'number' ? sig : typeof sig === 'string' ? codecSignalNumber(sig) : null;
+export function killSignalNumber(sig: NodeJS.Signals | string | number): number {
+  const n = typeof sig === 'number' ? sig : typeof sig === 'string' ? signalNumber(sig) : null;
   if (n === null || !Number.isInteger(n) || n < 0 || n > SIGNAL_MAX)
     throw new TypeError(`unknown signal: ${String(sig)}`);
   return n;

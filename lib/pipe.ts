@@ -179,13 +179,13 @@ function copy(streams: Readable[], stdin: Writable): void {
 }
 
 /** What `.pipe(destination)` returns: the destination as it is (its own `await` unchanged,
- *  as execa's), except that awaiting this view settles as a pipeline (see settle()). */
+ *  as execa's), except that awaiting this view settles as a pipeline (see settlePipeline()). */
 function pipedView(destination: Subprocess, source: Subprocess): Piped {
   const own = new Promise<Result>((resolve, reject) => Subprocess.prototype.then.call(destination, resolve, reject));
   own.catch(() => {});
   // Settled at once, as execa's pipe does: the destination's Result gets this source in its
   // `pipedFrom` whether or not this view is awaited.
-  const settled = settle(own, [source]);
+  const settled = settlePipeline(own, [source]);
   settled.catch(() => {});
   const result = () => settled;
   const methods: { [key: string | symbol]: unknown } = {
@@ -220,7 +220,7 @@ function settleTogether(destination: Subprocess, source: Subprocess): Piped {
   const result = () => {
     if (!settled || counted !== all.length) {
       counted = all.length;
-      settled = settle(own, all);
+      settled = settlePipeline(own, all);
       settled.catch(() => {});
     }
     return settled;
@@ -234,7 +234,7 @@ function settleTogether(destination: Subprocess, source: Subprocess): Piped {
   return destination as Piped;
 }
 
-async function settle(own: Promise<Result>, sources: Subprocess[]): Promise<PipedResult> {
+async function settlePipeline(own: Promise<Result>, sources: Subprocess[]): Promise<PipedResult> {
   const [mine, ...theirs] = await Promise.allSettled([own, ...sources.map((s) => Promise.resolve(s))]);
   const value = (r: PromiseSettledResult<Result>) => (r.status === 'fulfilled' ? r.value : r.reason) as PipedResult;
   const result = value(mine);

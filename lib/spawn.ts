@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { commandLine } from './command.ts';
-import { Channel, EventLog, type ExitStatus, type Record } from './events.ts';
+import { Channel, EventLog, type ExitStatus, type ChannelRecord } from './events.ts';
 import {
   esrch,
   maxBufferError,
@@ -22,7 +22,7 @@ import {
   type Overflow,
   type Result,
 } from './errors.ts';
-import { normalize, signalNumber, type Normalized, type Options } from './options.ts';
+import { normalize, killSignalNumber, type Normalized, type Options } from './options.ts';
 import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
@@ -211,7 +211,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
     if (err !== undefined && !(err instanceof Error)) {
       throw new TypeError(`kill(): the second argument must be an Error, not ${String(err)}`);
     }
-    const n = sig === undefined ? this.#o.killSignal : signalNumber(sig);
+    const n = sig === undefined ? this.#o.killSignal : killSignalNumber(sig);
     if (err && !this.#over && this.#cause === undefined) {
       this.#cause = err;
       this.#failedBy = true;
@@ -225,7 +225,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
 
   /** As kill(), but throws an Error with `code: 'ESRCH'` once the child is reaped. */
   signal(sig: NodeJS.Signals | string | number): void {
-    if (!this.kill(signalNumber(sig))) throw esrch(this.pid);
+    if (!this.kill(killSignalNumber(sig))) throw esrch(this.pid);
   }
 
   /** SIGKILLs the whole tree (EOF on the control fd); resolves once every process of it is
@@ -332,7 +332,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined>
   }
 
   #onData(chunk: Buffer): void {
-    let records: Record[];
+    let records: ChannelRecord[];
     try {
       records = this.#channel.feed(chunk);
     } catch {

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeEventsLog, encodeStatus, type EventsLogEntry, type ProcInfo } from '../codec/index.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import {
   CLD_CONTINUED,
   CLD_DUMPED,
@@ -61,7 +61,7 @@ function random(seed: number): () => number {
 }
 
 export function bigLog(processes = 50_000, version: 1 | 2 = 2, seed = 12): BigLog {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const rnd = random(seed);
   const t0 = Date.UTC(2026, 11, 1, 9, 0, 0) * 1000; // µs
   const SUP = 4000;

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { signalName } from '../codec/index.ts';
 import { KIND_EXITED, KIND_KILLED, KIND_DUMPED } from '../assembly/protocol.ts';
 
@@ -19,7 +19,7 @@ const TREE = [
   'sh -c \'sleep 303 & echo "double-forked $!" >&3\' & wait; sleep 304 & echo "plain $!" >&3; wait',
 ];
 
-const codec = loadCodec();
+const codec = nodeCodec();
 const names = new Map<number, string>();
 function describe(p: number): string {
   const pid = codec.statusPid(p),

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { loadCodec, wasmFile, wasmModule } from '../codec/node.ts';
+import { nodeCodec, wasmFile, wasmModule } from '../codec/node.ts';
 import type { CodecExports } from '../codec/index.ts';
 import type { CoreExports } from '../cli/wasm.ts';
 import type { instantiate as codecBindings } from '../dist/codec.js';
@@ -342,7 +342,7 @@ function memoryLimits(bytes: Uint8Array): { initial: number; maximum?: number } 
 const roundTrip = suite('round trips against the DataView reference');
 
 roundTrip('should encode a status record the reference decodes field by field', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const f = EXITED_3;
   const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
   const bytes = wasmBytes(codec.memory, p, STATUS_SIZE);
@@ -352,7 +352,7 @@ roundTrip('should encode a status record the reference decodes field by field', 
 });
 
 roundTrip('should zero the padding even after a record with garbage was read', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const dirty = new Uint8Array(STATUS_SIZE).fill(0xff);
   decodeChunks(codec, 'status', [dirty]);
   const p = codec.encodeStatus(17, 0, 2, 7, 0, 9, 0n, 0n);
@@ -360,7 +360,7 @@ roundTrip('should zero the padding even after a record with garbage was read', (
 });
 
 roundTrip('should decode a status record the reference encoded field by field', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const bytes = encodeStatusRef(EXITED_3);
   new Uint8Array(codec.memory.buffer, codec.inputBuffer(), STATUS_SIZE).set(bytes);
   assert.is(codec.statusFeed(STATUS_SIZE), 1);
@@ -372,7 +372,7 @@ roundTrip('should decode a status record the reference encoded field by field', 
 });
 
 roundTrip('should round-trip control records both ways', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   for (const [pid, sig] of [
     [1234, 15],
     [-1, 9],
@@ -387,7 +387,7 @@ roundTrip('should round-trip control records both ways', () => {
 });
 
 roundTrip('should give every field of any record the same value as the reference', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   fc.assert(
     fc.property(statusFields, (f) => {
       const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
@@ -411,7 +411,7 @@ roundTrip('should give every field of any record the same value as the reference
 });
 
 roundTrip('should classify every valid record as valid and keep its fields', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   fc.assert(
     fc.property(validRecord, (f) => {
       const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);
@@ -444,7 +444,7 @@ const fourControl = [
 streams('should decode status records split at every byte boundary', () => {
   const whole = concatBytes(threeStatus);
   for (let cut = 0; cut <= whole.length; cut++) {
-    const codec = loadCodec();
+    const codec = nodeCodec();
     assert.equal(decodeChunks(codec, 'status', splitAt(whole, [cut])), threeStatus, `cut at ${cut}`);
     assert.is(codec.statusPending(), 0);
   }
@@ -453,13 +453,13 @@ streams('should decode status records split at every byte boundary', () => {
 streams('should decode control records split at every byte boundary', () => {
   const whole = concatBytes(fourControl);
   for (let cut = 0; cut <= whole.length; cut++) {
-    const codec = loadCodec();
+    const codec = nodeCodec();
     assert.equal(decodeChunks(codec, 'control', splitAt(whole, [cut])), fourControl, `cut at ${cut}`);
   }
 });
 
 streams('should decode records fed one byte at a time', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const status = concatBytes(threeStatus);
   const bytes = [...status].map((b) => Uint8Array.of(b));
   assert.equal(decodeChunks(codec, 'status', bytes), threeStatus);
@@ -475,7 +475,7 @@ streams('should decode records fed one byte at a time', () => {
 });
 
 streams('should count the partial record of a byte-at-a-time feed', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const bytes = encodeStatusRef(EXITED_3);
   for (let i = 0; i < STATUS_SIZE - 1; i++) {
     new Uint8Array(codec.memory.buffer, codec.inputBuffer(), 1)[0] = bytes[i];
@@ -489,7 +489,7 @@ streams('should count the partial record of a byte-at-a-time feed', () => {
 });
 
 streams('should decode a full input buffer of records in one feed', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const n = codec.inputCapacity() / STATUS_SIZE;
   const records = Array.from({ length: n }, (_, i) =>
     encodeStatusRef({ signo: 17, code: 1, pid: i + 1, status: i % 256 }),
@@ -502,14 +502,14 @@ streams('should decode a full input buffer of records in one feed', () => {
 });
 
 streams('should hand out a completed partial record before the ones behind it', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const whole = concatBytes(threeStatus);
   const got = decodeChunks(codec, 'status', [whole.subarray(0, 100), whole.subarray(100)]);
   assert.equal(got, threeStatus);
 });
 
 streams('should keep status and control streams apart', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const status = concatBytes(threeStatus);
   const control = concatBytes(fourControl);
   const gotStatus: Uint8Array[] = [];
@@ -523,7 +523,7 @@ streams('should keep status and control streams apart', () => {
 });
 
 streams('should forget a partial record on reset', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   decodeChunks(codec, 'status', [threeStatus[0].subarray(0, 50)]);
   decodeChunks(codec, 'control', [fourControl[0].subarray(0, 3)]);
   assert.is(codec.statusPending(), 50);
@@ -537,7 +537,7 @@ streams('should forget a partial record on reset', () => {
 });
 
 streams('should reject feed lengths outside 0..inputCapacity()', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   for (const len of [-1, -0x80000000, codec.inputCapacity() + 1, 0x7fffffff]) {
     assert.is(codec.statusFeed(len), ERR_LENGTH);
     assert.is(codec.controlFeed(len), ERR_LENGTH);
@@ -548,7 +548,7 @@ streams('should reject feed lengths outside 0..inputCapacity()', () => {
 });
 
 streams('should drop records a feed made ready but nobody took, at the next feed', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const whole = concatBytes(threeStatus);
   new Uint8Array(codec.memory.buffer, codec.inputBuffer(), whole.length).set(whole);
   assert.is(codec.statusFeed(whole.length), 3);
@@ -563,7 +563,7 @@ const classify = suite('status record classification');
 const base = (f: Partial<StatusFields>): Uint8Array => encodeStatusRef({ signo: 17, code: 1, pid: 5, ...f });
 
 classify('should classify every kind of valid record', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const cases: Array<[Uint8Array, number]> = [
     [base({ code: CLD_EXITED, status: 0 }), KIND_EXITED],
     [base({ code: CLD_EXITED, status: 255 }), KIND_EXITED],
@@ -588,7 +588,7 @@ classify('should classify every kind of valid record', () => {
 });
 
 classify('should reject each class of invalid record with its own negative code', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const padded = (at: number) => {
     const b = base({ status: 0 });
     b[at] = 1;
@@ -633,7 +633,7 @@ classify('should reject each class of invalid record with its own negative code'
 });
 
 classify('should report the first rule broken, in the documented order', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const b = base({ code: 9, pid: 0, errno: 1, status: 300 });
   b[100] = 1;
   assert.is(kindOf(codec, b), ERR_CODE);
@@ -656,7 +656,7 @@ const chunked = (bytes: fc.Arbitrary<Uint8Array>) =>
   );
 
 props('should never trap on arbitrary bytes and classify them as the reference does', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   fc.assert(
     fc.property(chunked(fc.uint8Array({ maxLength: 1200 })), ({ bytes, cuts }) => {
       codec.statusReset();
@@ -678,7 +678,7 @@ props('should never trap on arbitrary bytes and classify them as the reference d
 });
 
 props('should classify mutated valid records as the reference does', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const mutated = fc.tuple(
     validRecord,
     fc.array(fc.tuple(fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
@@ -700,7 +700,7 @@ props('should give the same records for any chunking of a stream', () => {
       fc.array(fc.tuple(int32, int32), { maxLength: 40 }),
       fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 15 }),
       (statusRecords, controlRecords, rawCuts) => {
-        const codec = loadCodec();
+        const codec = nodeCodec();
         const status = concatBytes(statusRecords.map(encodeStatusRef));
         const control = concatBytes(controlRecords.map(([pid, sig]) => encodeControlRef(pid, sig)));
         const cutsFor = (len: number) => [...new Set(rawCuts.map((c) => c % (len + 1)))].sort((a, b) => a - b);
@@ -721,7 +721,7 @@ props('should give the same records for any chunking of a stream', () => {
 });
 
 props('should decode what it encodes for valid records', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   fc.assert(
     fc.property(validRecord, (f) => {
       const p = codec.encodeStatus(f.signo, f.errno, f.code, f.pid, f.uid, f.status, f.utime, f.stime);

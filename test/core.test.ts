@@ -122,7 +122,6 @@ exports("should export main, the front end's duration parser and the decisions t
     'signal',
     'spawnFailed',
     'spawned',
-    'teardown',
     'timeout',
   ]);
 });
@@ -598,14 +597,6 @@ teardown('should keep the first fatal signal as the exit code', () => {
   h.core.signal(15, 0, SENDER);
   h.pump();
   assert.is(h.core.exitCode(), 130);
-});
-
-teardown('should tear down on teardown() with exit code 0', () => {
-  const h = setup();
-  tree(h);
-  h.core.teardown();
-  assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
-  assert.is(h.core.exitCode(), 0);
 });
 
 teardown('should kill more children than the first children() buffer holds, each once', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LAUNCH, SUPERVISE, isElf, killQuietly, sleep, until, SLACK } from './procs.ts';
 import { realRun, ESCAPEE, DOUBLE_FORKED } from './real-run.ts';
 import { recordLog, EXPECTED_RECORDS, type RecordedLog } from './record-log.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import {
   decodeAll,
   encodeEventsLog,
@@ -106,7 +106,7 @@ Real('should decode from a file path the same as from stdin', async () => {
 });
 
 Real('should agree with the codec decodeAll in-process', () => {
-  const { records, error } = decodeAll(loadCodec(), log.events);
+  const { records, error } = decodeAll(nodeCodec(), log.events);
   assert.is(error, null);
   const json = lines(run(['decode', '--json'], log.events).stdout).map((l) => JSON.parse(l));
   assert.equal(
@@ -121,7 +121,7 @@ Real.run();
 const Kinds = suite('every kind of record');
 
 Kinds('should print spawned, spawn failed, stopped, continued and trapped records', () => {
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const recs = [
     encodeStatus(codec, { signo: 0, code: 0x5301, pid: 4242 }),
     encodeStatus(codec, { signo: 0, code: 0x5302, errno: 2 }),
@@ -266,7 +266,7 @@ const v2Entries = (): Array<{ time: number; record: Uint8Array; proc?: IdentityR
 
 V2('should decode what the reference writes: the identity of each process, none where unknown', () => {
   const bytes = encodeEventsRef(2, v2Entries());
-  const { records, error, format } = decodeAll(loadCodec(), bytes);
+  const { records, error, format } = decodeAll(nodeCodec(), bytes);
   assert.is(error, null);
   assert.is(format, 'events');
   const st = records as StatusEvent[];
@@ -287,7 +287,7 @@ V2('should decode what the reference writes: the identity of each process, none 
   // The codec's own writer gives the same bytes; version 1 the same records without identity.
   const entries = v2Entries().map((e) => ({ ...e, proc: e.proc && { ...e.proc } }));
   assert.equal(encodeEventsLog(entries), bytes);
-  const v1 = decodeAll(loadCodec(), encodeEventsRef(1, v2Entries()));
+  const v1 = decodeAll(nodeCodec(), encodeEventsRef(1, v2Entries()));
   assert.is(v1.error, null);
   assert.equal(
     (v1.records as StatusEvent[]).map((e) => [e.kind, e.pid, e.time, e.proc]),
@@ -297,7 +297,7 @@ V2('should decode what the reference writes: the identity of each process, none 
 });
 
 V2("should say which processes left the command's session or process group (escaped)", () => {
-  const { records } = decodeAll(loadCodec(), encodeEventsRef(2, v2Entries()));
+  const { records } = decodeAll(nodeCodec(), encodeEventsRef(2, v2Entries()));
   const st = records as StatusEvent[];
   const ref = st[0];
   assert.equal(
@@ -386,7 +386,7 @@ V2('should stop quietly, status 0, when its reader leaves (| head -1), in every 
 V2('should decode a synthetic 100,000-record log, every split alike (test/synthetic-log.ts)', () => {
   const log = syntheticLog({ records: 100_000 });
   assert.is(log.bytes.length, 16 + 100_000 * 176);
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const whole = decodeAll(codec, log.bytes);
   assert.is(whole.error, null);
   const st = whole.records as StatusEvent[];
@@ -419,7 +419,7 @@ Run(
     const r = await realRun();
     try {
       assert.is(r.exitCode, 0);
-      const { records, error } = decodeAll(loadCodec(), r.bytes);
+      const { records, error } = decodeAll(nodeCodec(), r.bytes);
       assert.is(error, null);
       const st = records as StatusEvent[];
       const started = st[0];

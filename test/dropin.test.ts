@@ -1,4 +1,4 @@
-// Launch mode as a drop-in for tini and dumb-init (issue 11): each scenario runs against
+// Launch mode as a drop-in for tini and dumb-init: each scenario runs against
 // supervise (the host under test) and, in one host's run, against `tini` and `dumb-init`
 // (Debian packages; `make test` installs them as root, else their columns say "missing").
 // supervise must pass every scenario; the others' results are printed as `[side]` lines,

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import {
   DecodeError,
   StreamDecoder,
@@ -28,7 +28,7 @@ import { ROOT, SLACK } from './procs.ts';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 const REPLAY = path.join(ROOT, 'build/fuzz/codec-replay');
-const codec = loadCodec();
+const codec = nodeCodec();
 
 /** What decoding came to, as codec-replay prints it: format, whole records, error offset. */
 interface Summary {
@@ -96,7 +96,7 @@ function replayNative(files: string[]): Summary[] {
 /** Corrupt streams beside the seeds: bad records mid-stream, truncation, bad headers, a bad
  *  identity (the JS decoder's rule alone: the native one reads on), pseudo-random bytes. */
 function corrupt(): Uint8Array[] {
-  const c = loadCodec();
+  const c = nodeCodec();
   const good = encodeStatus(c, { code: CLD_EXITED, pid: 31, status: 7 });
   const bad = encodeStatus(c, { code: CLD_KILLED, pid: 32, status: 9 });
   bad[100] = 1;

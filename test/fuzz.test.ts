@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { loadShim } from '../cli/shim.ts';
 import {
   DecodeError,
@@ -34,7 +34,7 @@ import {
 
 const SECONDS = Number(process.env.FUZZ_SECONDS || 3);
 const FIXTURES = path.join(ROOT, 'test/fixtures');
-const codec = loadCodec();
+const codec = nodeCodec();
 
 // --- inputs
 

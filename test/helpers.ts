@@ -145,7 +145,7 @@ export interface IdentityRef {
 /** An events log, version 1 (entries of 136 bytes: int64 time@0, record@8) or 2 (176 bytes:
  *  the same, then int64 start@136, int32 ppid@144 pgid@148 sid@152, comm[16]@156, zero
  *  172..175), after the 16-byte header "SUPVEVTS", uint32 version@8, uint32 entry size@12.
- *  Offsets spelled out here, as for the records (README, "The events file"). */
+ *  Offsets spelled out here, as for the records (docs/protocol.md, "The events file"). */
 export function encodeEventsRef(
   version: 1 | 2,
   entries: Array<{ time: number; record: Uint8Array; proc?: IdentityRef }>,
@@ -321,7 +321,6 @@ export interface CoreWasm {
   control(len: number): number;
   controlEof(): void;
   signal(signo: number, code: number, sender: number): number;
-  teardown(): void;
   launch(waitAll: number, grace: number): void;
   spawned(): void;
   spawnFailed(errno: number): void;

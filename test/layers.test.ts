@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './procs.ts';
 import * as sys from '../assembly/sys.ts';
@@ -100,6 +100,57 @@ Layers('should give the C++ side the numbers of protocol.ts and sys.ts through t
   }
   const numbers = (m: object) => Object.values(m).filter((v) => typeof v === 'number').length;
   assert.is(defines.length, numbers(sys) + numbers(protocol));
+});
+
+/** The items of the ARCHITECTURE.md checklist under `### title`. */
+function checklist(title: string): string[] {
+  const text = readFileSync(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+  const start = text.indexOf(`### ${title}\n`);
+  assert.ok(start >= 0, title);
+  const end = text.slice(start + 4).search(/\n##/);
+  return text
+    .slice(start, start + 4 + end)
+    .split(/\n(?=\d+\. )/)
+    .slice(1);
+}
+
+for (const title of ['Adding a launch option', 'Adding a record kind']) {
+  Layers(`should name only files and functions that exist in ARCHITECTURE.md "${title}"`, () => {
+    let names = 0;
+    for (const item of checklist(title)) {
+      const codes = [...item.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      const named: string[] = [];
+      for (const code of codes) {
+        // A path, or a bare name: in the directory of the path before it, else in assembly/.
+        if (/^[\w-]+\/[\w/.-]+\.(ts|md)$/.test(code)) named.push(code);
+        else if (/^[\w-]+\.ts$/.test(code)) {
+          const beside = [`${path.posix.dirname(named.at(-1) ?? 'assembly/x')}/${code}`, `assembly/${code}`];
+          named.push(beside.find((f) => existsSync(path.join(ROOT, f))) ?? code);
+        }
+      }
+      for (const f of named) assert.ok(existsSync(path.join(ROOT, f)), `${title}: ${f} does not exist`);
+      const texts = named.map((f) => readFileSync(path.join(ROOT, f), 'utf8'));
+      for (const code of codes.filter((c) => /^[\w.]+\(\)$/.test(c))) {
+        const name = code.slice(0, -2).split('.').pop()!;
+        const found = texts.some((t) => new RegExp(`\\b${name}\\(`).test(t));
+        assert.ok(found, `${title}: ${code} is in none of ${named.join(', ')}`);
+        names++;
+      }
+    }
+    assert.ok(names >= 3, `checked ${names} functions`);
+  });
+}
+
+Layers('should name in "Adding a record kind" every file with a switch over record kinds', () => {
+  const item = checklist('Adding a record kind').join('\n');
+  for (const dir of ['codec/', 'lib/', 'web/', 'cli/']) {
+    for (const file of files(dir)) {
+      if (file === 'codec/index.ts') continue; // where unhandledKind() is, named first
+      if (readFileSync(path.join(ROOT, file), 'utf8').includes('unhandledKind(')) {
+        assert.ok(item.includes(`\`${file}\``), `${file} switches over record kinds: name it in the checklist`);
+      }
+    }
+  }
 });
 
 Layers.run();

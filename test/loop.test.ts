@@ -1248,7 +1248,7 @@ interface Entry {
   comm: string;
 }
 
-/** The entries of an events file after its header (offsets as in README, "The events file"). */
+/** The entries of an events file after its header (offsets as in docs/protocol.md, "The events file"). */
 function entries(data: number[], from = 16): Entry[] {
   const bytes = Uint8Array.from(data);
   const view = new DataView(bytes.buffer);

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } 
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { encodeControl, type CodecExports } from '../codec/index.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 /** The host under test: SUPERVISE_HOST=node runs the Node host (bin/supervise-node),
@@ -51,7 +51,7 @@ export function parseStatus(b: Buffer): StatusRecord {
 /** A control record, encoded by the codec (the status side above stays an independent
  *  reference: it is what checks supervise's output). */
 export function controlRecord(pid: number, sig: number): Buffer {
-  return Buffer.from(encodeControl((controlCodec ??= loadCodec()), pid, sig));
+  return Buffer.from(encodeControl((controlCodec ??= nodeCodec()), pid, sig));
 }
 let controlCodec: CodecExports | undefined;
 

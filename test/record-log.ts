@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTree, until, sleep } from './procs.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { encodeEventsLog, encodeStatus } from '../codec/index.ts';
 import { ERRNO_NAMED } from '../codec/names.ts';
 import {
@@ -59,7 +59,7 @@ export const EXPECTED_RECORDS = 8;
 /** Runs the tree and returns its log. Bounded: ~1.5 s, 10 s at most. */
 export async function recordLog(): Promise<RecordedLog> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-log-'));
-  const codec = loadCodec();
+  const codec = nodeCodec();
   const entries: Array<{ time: number; record: Uint8Array }> = [];
   const chunks: Buffer[] = [];
   let pending = Buffer.alloc(0);

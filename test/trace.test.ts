@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { decodeAll, encodeEventsLog, type StatusEvent } from '../codec/index.ts';
 import { toTrace, type TraceEvent } from '../codec/trace.ts';
 import { SUPERVISE, SLACK } from './procs.ts';
@@ -87,7 +87,7 @@ Synthetic(
     assert.is(r.stderr, '');
     assert.is(r.status, 0);
     const events = checkTrace(r.stdout);
-    const { records } = decodeAll(loadCodec(), log.bytes);
+    const { records } = decodeAll(nodeCodec(), log.bytes);
     const reaped = (records as StatusEvent[]).filter((e) => ['exited', 'killed', 'dumped'].includes(e.kind));
     const x = bars(events);
     assert.is(x.length, reaped.length, 'one complete event per reaped process');
@@ -127,7 +127,7 @@ Synthetic(
 
 Synthetic('should give the same trace from the library function (codec/trace.ts toTrace) as from decode', () => {
   const log = syntheticLog({ records: 2000, seed: 5 });
-  const { records } = decodeAll(loadCodec(), log.bytes);
+  const { records } = decodeAll(nodeCodec(), log.bytes);
   assert.equal(JSON.parse(run(['decode', '--format', 'trace'], log.bytes).stdout), toTrace(records as StatusEvent[]));
 });
 

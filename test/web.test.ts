@@ -14,7 +14,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import type { Browser, Page } from 'playwright-core';
 import { recordLog, everyNameStream, type RecordedLog } from './record-log.ts';
 import { ROOT, SUPERVISE, killQuietly, until, SLACK } from './procs.ts';
-import { loadCodec } from '../codec/node.ts';
+import { nodeCodec } from '../codec/node.ts';
 import { decodeAll } from '../codec/index.ts';
 import { encodeStatusRef, concatBytes } from './helpers.ts';
 import { serveViewer } from '../cli/view.ts';
@@ -152,7 +152,7 @@ if (why) {
 
   Web('should decode a real events log to the same records in the page as in Node', async () => {
     const inPage = await openLog(path.join(OUT, 'run.supv'));
-    const inNode = decodeAll(loadCodec(), log.events);
+    const inNode = decodeAll(nodeCodec(), log.events);
     assert.is(inNode.error, null);
     assert.is(inPage!.error, null);
     assert.is(inPage!.format, 'events');

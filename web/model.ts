@@ -3,7 +3,7 @@
 // (a dropped file, or `supervise view FILE` following a log), the filters, and the lanes
 // of the timeline (greedy interval packing). Browser-safe; no DOM.
 import { describe, escaped, unhandledKind, type StatusEvent } from '../codec/index.ts';
-import { Lanes as LanePacker } from '../codec/lanes.ts';
+import { Lanes } from '../codec/lanes.ts';
 
 /** How a process ended, which is its colour: the CSS class of its bar and legend swatch. */
 export type EndClass = 'ok' | 'fail' | 'killed' | 'dumped' | 'open' | 'spawnfail';
@@ -231,7 +231,7 @@ function statusMatches(m: LogModel, p: Proc, s: string): boolean {
  *  lane: the processes in order of start through codec/lanes.ts (the rule the trace
  *  export's tracks follow too), which takes as many lanes as processes overlap at the
  *  busiest instant. */
-export interface Lanes {
+export interface TimelineLanes {
   count: number;
   /** Per lane: process indices in order of start (and so of end). */
   members: Int32Array[];
@@ -239,7 +239,7 @@ export interface Lanes {
   laneOf: Int32Array;
 }
 
-export function packLanes(m: LogModel, shown: Uint8Array): Lanes {
+export function packLanes(m: LogModel, shown: Uint8Array): TimelineLanes {
   const n = m.procs.length;
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);
@@ -252,7 +252,7 @@ export function packLanes(m: LogModel, shown: Uint8Array): Lanes {
   }
   const order = byStart(starts, shown, count, m.t0);
   const laneOf = new Int32Array(n).fill(-1);
-  const lanes = new LanePacker();
+  const lanes = new Lanes();
   const lists: number[][] = [];
   for (const i of order) {
     const lane = lanes.take(starts[i], ends[i]);

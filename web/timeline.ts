@@ -3,7 +3,7 @@
 // name where it is wide enough; escapees hatched and outlined. Wheel zooms at the cursor,
 // drag pans, keys: + - zoom, arrows pan, 0 resets. Hover shows a tooltip; a click selects.
 import { isoTime } from '../codec/index.ts';
-import type { EndClass, Lanes, LogModel } from './model.ts';
+import type { EndClass, TimelineLanes, LogModel } from './model.ts';
 
 const COLOURS: Record<EndClass, string> = {
   ok: '#16a34a',
@@ -23,7 +23,7 @@ const ZOOM_STEP = 1.5;
 export class Timeline {
   private readonly ctx: CanvasRenderingContext2D;
   private model: LogModel | null = null;
-  private lanes: Lanes | null = null;
+  private lanes: TimelineLanes | null = null;
   /** The visible span of the axis, and how far the lanes are scrolled (px). */
   from = 0;
   to = 1;
@@ -52,7 +52,7 @@ export class Timeline {
   }
 
   /** New data (a file, a filter, records appended): keeps the zoom unless it was fitted. */
-  setData(model: LogModel, lanes: Lanes): void {
+  setData(model: LogModel, lanes: TimelineLanes): void {
     this.model = model;
     this.lanes = lanes;
     if (this.fitted) this.fit();
@@ -174,7 +174,7 @@ export class Timeline {
   }
 
   /** The lanes drawn (tests read them). */
-  lanesNow(): Lanes | null {
+  lanesNow(): TimelineLanes | null {
     return this.lanes;
   }
 

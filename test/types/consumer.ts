@@ -186,7 +186,7 @@ export async function consumer(): Promise<void> {
   // @ts-expect-error iterable() reads stdout, stderr or all
   sub.iterable({ from: 'fd3' });
 
-  // $ and .pipe() (part B) as the first steps of a user.
+  // $ and .pipe() as the first steps of a user.
   const viaTemplate: Subprocess = $`echo ${'a b'} ${['c', 'd']}`;
   const piped = spawn('seq', ['3']).pipe('cat');
   void [viaTemplate, piped, sync, fields];
