@@ -7,7 +7,7 @@
 
 import { argLen, argRead } from './linux';
 import { SIGNAL_MAX } from './protocol';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL } from './options';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, COUNT, SIZE } from './options';
 
 /** How many arguments there are, and each one's bytes (NUL-terminated) and length. */
 export let argc: i32 = 0;
@@ -64,6 +64,17 @@ function parseFd(p: usize, len: i32): i32 {
     n = n * 10 + c;
   }
   return n;
+}
+
+/** "100K", "512M", "2G" (either case) at [p, p + len) -> KiB (at most 2^31 - 1), or -1. */
+function parseSize(p: usize, len: i32): i32 {
+  if (len < 2) return -1;
+  let unit = <i32>load<u8>(p + <usize>(len - 1)) | 0x20;
+  let shift = unit == 0x6b ? 0 : unit == 0x6d ? 10 : unit == 0x67 ? 20 : -1;
+  let n = parseFd(p, len - 1);
+  if (shift < 0 || n < 1) return -1;
+  let kib = <i64>n << shift;
+  return kib > 0x7fffffff ? -1 : <i32>kib;
 }
 
 /** "500ms", "10s", "2m", "1.5h", "3" (seconds) at [p, p + len) -> milliseconds
@@ -125,6 +136,11 @@ function findOption(p: usize, len: i32): i32 {
  *  if malformed. */
 function parseValue(kind: i32, p: usize, len: i32): i32 {
   if (kind == FD) return parseFd(p, len);
+  if (kind == SIZE) return parseSize(p, len);
+  if (kind == COUNT) {
+    let n = parseFd(p, len);
+    return n >= 1 ? n : -1;
+  }
   if (kind == DURATION) return parseDuration(p, len);
   if (kind == SIGNAL) {
     let n = len <= 2 ? parseFd(p, len) : -1;

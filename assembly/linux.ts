@@ -81,7 +81,7 @@ export declare function children(buf: usize, capacity: i32): i32;
 // cli/host.ts imports too).
 export {
   SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG, SPAWN_CLONE_FLAGS, SPAWN_UID_MAP,
-  SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_OPTIONS_SIZE,
+  SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_CGROUP_PROCS, SPAWN_OPTIONS_SIZE,
 } from './sys';
 
 /** fork (or clone with namespace flags) + execve of argv[0], looked up along PATH as
@@ -154,6 +154,16 @@ export declare function write(fd: i32, buf: usize, len: i32): i32;
 // @ts-ignore: decorator
 @external("linux", "open")
 export declare function open(path: usize, flags: i32, mode: i32): i32;
+
+/** mkdir(2) of the NUL-terminated path at `path` (a cgroup leaf). 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "mkdir")
+export declare function mkdir(path: usize, mode: i32): i32;
+
+/** rmdir(2) of the NUL-terminated path at `path`. 0 | -errno. */
+// @ts-ignore: decorator
+@external("linux", "rmdir")
+export declare function rmdir(path: usize): i32;
 
 /** close(2). 0 | -errno. */
 // @ts-ignore: decorator

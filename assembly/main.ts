@@ -25,14 +25,15 @@ import {
   children, spawn, signals, epollCreate, epollCtl, epollWait, read, write, open, close,
   fileSize, fdGiven, setCloexec, monotonicMs, callerSignals, SIGNAL_RECORD_SIZE, SIGNAL_SIGNO,
   SIGNAL_CODE, SIGNAL_PID, SPAWN_SELF, SPAWN_MOUNT_PROC, SPAWN_FLAGS, SPAWN_PDEATHSIG,
-  SPAWN_CLONE_FLAGS, SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_OPTIONS_SIZE,
+  SPAWN_CLONE_FLAGS, SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_CGROUP_PROCS, SPAWN_OPTIONS_SIZE,
   CALLER_IGNORED, CALLER_BLOCKED, CALLER_SIGNALS_SIZE,
 } from './linux';
 import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
-  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY,
 } from './options';
+import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupLimit, cgroupParent } from './cgroup';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
@@ -99,6 +100,7 @@ export function main(): i32 {
     if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
+  if (launchMode && !useCgroup()) return EXIT_FAILURE;
 
   let pid = launchMode ? spawnCommand() : 0;
   init(getpid(), pid > 0 ? pid : 0, clockTicks(), readNumber('/proc/sys/kernel/pid_max', PID_MAX_LIMIT));
@@ -201,6 +203,41 @@ function prepare(): bool {
   return true;
 }
 
+/** --cgroup, and --max-pids, --max-memory (which imply it): the leaf for CMD, with its limits. Without
+ *  a writable cgroup v2, --cgroup goes on with the subreaper alone (saying so); a limit that
+ *  cannot be set stops supervise (false, with a message naming what is missing). */
+function useCgroup(): bool {
+  let maxPids = option(OPT_MAX_PIDS);
+  let maxMemory = option(OPT_MAX_MEMORY);
+  if (option(OPT_CGROUP) == 0 && maxPids <= 0 && maxMemory <= 0) return true;
+  let r = cgroupCreate();
+  if (r < 0) {
+    if (maxPids <= 0 && maxMemory <= 0) {
+      say.noCgroup(r);
+      return true;
+    }
+    say.cannotLimit(maxPids > 0 ? '--max-pids' : '--max-memory', r);
+    return false;
+  }
+  if (maxPids > 0) {
+    r = cgroupLimit('pids.max', maxPids.toString());
+    if (r < 0) {
+      say.noController('--max-pids', 'pids', cgroupParent(), r);
+      cgroupRemove();
+      return false;
+    }
+  }
+  if (maxMemory > 0) {
+    r = cgroupLimit('memory.max', maxMemory.toString() + 'K');
+    if (r < 0) {
+      say.noController('--max-memory', 'memory', cgroupParent(), r);
+      cgroupRemove();
+      return false;
+    }
+  }
+  return true;
+}
+
 /** --status-fd / --control-fd: must be an fd we were given; marked CLOEXEC for CMD. */
 function ownFd(name: string, fd: i32): bool {
   if (fd < 0) return true;
@@ -298,6 +335,7 @@ function spawnCommand(): i32 {
   store<i32>(opts + SPAWN_PDEATHSIG, SIGKILL);
   store<u64>(opts + SPAWN_IGNORED, load<u64>(callerSigs, CALLER_IGNORED));
   store<u64>(opts + SPAWN_MASK, load<u64>(callerSigs, CALLER_BLOCKED));
+  store<i32>(opts + SPAWN_CGROUP_PROCS, cgroupProcs());
   let n = argc - cmdIndex;
   if (option(OPT_PID_NS) == 0) return spawn(argVector(cmdIndex), n, opts);
 
@@ -352,6 +390,9 @@ function loop(): i32 {
     flags = pump();
   }
   close(ep);
+  let path = cgroupPath();
+  let r = cgroupRemove();
+  if (r < 0) say.cgroupLeft(path, r);
   return exitCode();
 }
 

@@ -17,6 +17,11 @@ export const DURATION = 2;
 export const FILE = 3;
 /** A signal number 1..SIGNAL_MAX; the front end also takes names (INT, SIGINT: codec/names.ts). */
 export const SIGNAL = 4;
+/** A positive decimal number, 1 to 9 digits (a count). */
+export const COUNT = 5;
+/** A size: 1 to 9 digits and K, M or G (KiB, MiB, GiB; either case); canonical: `NK`. The
+ *  value is in KiB. */
+export const SIZE = 6;
 
 // Who reads an option besides the core of the supervise it is given to (bits).
 /** The core alone. */
@@ -49,6 +54,9 @@ export const OPT_TIMEOUT = 4;
 export const OPT_TIMEOUT_SIGNAL = 5;
 export const OPT_EVENTS = 6;
 export const OPT_PID_NS = 7;
+export const OPT_CGROUP = 8;
+export const OPT_MAX_PIDS = 9;
+export const OPT_MAX_MEMORY = 10;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -114,6 +122,30 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'off',
     doc: 'run CMD in a new PID namespace (and a user namespace when not root), so that even a SIGKILL of supervise kills every descendant',
+    readers: CORE,
+  },
+  {
+    name: 'cgroup',
+    kind: FLAG,
+    unset: 0,
+    defaultText: 'off',
+    doc: "put CMD into a new cgroup v2 leaf where one is writable (else a warning, and the subreaper alone): tear-down writes its `cgroup.kill`, which kills setuid descendants and fork storms too",
+    readers: LIBRARY,
+  },
+  {
+    name: 'max-pids',
+    kind: COUNT,
+    unset: 0,
+    defaultText: 'none',
+    doc: "at most N processes in the tree at once (the leaf's `pids.max`; implies `--cgroup`). Where there is no writable cgroup v2, or the pids controller is not enabled for the leaf, supervise says which and exits 1",
+    readers: CORE,
+  },
+  {
+    name: 'max-memory',
+    kind: SIZE,
+    unset: 0,
+    defaultText: 'none',
+    doc: "at most SIZE (`512M`, `2G`, `100K`) of memory for the whole tree (the leaf's `memory.max`: past it the kernel reclaims, then OOM-kills inside the tree; implies `--cgroup`). Where there is no writable cgroup v2, or the memory controller is not enabled for the leaf, supervise says which and exits 1",
     readers: CORE,
   },
 ];

@@ -67,6 +67,7 @@ export const EIO = 5;
 export const EBADF = 9;
 export const ECHILD = 10;
 export const EAGAIN = 11;
+export const EEXIST = 17;
 export const EINVAL = 22;
 export const ENFILE = 23;
 export const EMFILE = 24;

@@ -7,7 +7,7 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
   REFUSALS_SHOWN,
 } from './report';
-import { EPERM, EMFILE, ENFILE, EBADF } from './protocol';
+import { EPERM, EMFILE, ENFILE, EBADF, ENOENT } from './protocol';
 import { ERRNO_NAMES } from './names';
 
 // errno -> text (the strerror wording), for the errnos supervise meets; names.ts names them.
@@ -154,5 +154,43 @@ export function cannotSpawn(file: usize, len: i32, e: i32): void {
 export function cannotSpawnInNamespace(file: usize, len: i32, e: i32): void {
   begin(); str('--pid-ns: cannot start '); bytes(file, len); str(' in a new PID namespace: '); errnoText(e);
   str(' (namespaces need root, or unprivileged user namespaces: see kernel.unprivileged_userns_clone, user.max_user_namespaces)');
+  end();
+}
+
+/** --cgroup without a writable cgroup v2 (e: cgroup.ts cgroupCreate()'s error). */
+export function noCgroup(e: i32): void {
+  begin(); str('--cgroup: ');
+  if (e == -ENOENT) str('no cgroup v2 hierarchy shows this process\'s cgroup, or the kernel has no cgroup.kill (Linux < 5.14)');
+  else {
+    str('cannot make a leaf cgroup here: '); errnoText(e);
+  }
+  str('; going on with the subreaper alone');
+  end();
+}
+
+/** The leaf could not be removed at exit. */
+export function cgroupLeft(path: usize, e: i32): void {
+  begin(); str('--cgroup: cannot remove '); cstr(path); str(': '); errnoText(e); end();
+}
+
+/** A limit without a writable cgroup v2 (e: cgroup.ts cgroupCreate()'s error). */
+export function cannotLimit(option: string, e: i32): void {
+  begin(); str(option); str(': ');
+  if (e == -ENOENT) str('no cgroup v2 hierarchy shows this process\'s cgroup, or the kernel has no cgroup.kill (Linux < 5.14)');
+  else {
+    str('cannot make a leaf cgroup here: '); errnoText(e);
+  }
+  end();
+}
+
+/** A limit whose controller is not enabled for the leaf (e: the error of writing it). */
+export function noController(option: string, controller: string, parent: usize, e: i32): void {
+  begin(); str(option); str(': ');
+  if (e == -ENOENT) {
+    str('the '); str(controller); str(' controller is not enabled for cgroups under '); cstr(parent);
+    str(' (its cgroup.subtree_control has no '); str(controller); str(')');
+  } else {
+    str('cannot set '); str(controller); str('.max: '); errnoText(e);
+  }
   end();
 }

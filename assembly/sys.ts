@@ -13,6 +13,7 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 
 export const POLLIN = 0x001;
+export const POLLPRI = 0x002;
 export const POLLOUT = 0x004;
 export const POLLERR = 0x008;
 export const POLLHUP = 0x010;
@@ -40,7 +41,7 @@ export const SI_KERNEL = 0x80;
 export const SPAWN_SELF = 1;
 /** Mount a fresh proc on /proc in the child (after making / private); needs CLONE_NEWNS. */
 export const SPAWN_MOUNT_PROC = 2;
-// struct SpawnOptions at `opts`: five 32-bit fields.
+// struct SpawnOptions at `opts`.
 export const SPAWN_FLAGS = 0; // i32: SPAWN_* bits
 export const SPAWN_PDEATHSIG = 4; // i32: prctl(PR_SET_PDEATHSIG) in the child, 0: none
 export const SPAWN_CLONE_FLAGS = 8; // i32: CLONE_NEW* (0: a plain fork)
@@ -48,7 +49,10 @@ export const SPAWN_UID_MAP = 12; // u32: NUL-terminated uid_map text (CLONE_NEWU
 export const SPAWN_GID_MAP = 16; // u32: NUL-terminated gid_map text or 0
 export const SPAWN_IGNORED = 20; // u64: signals SIG_IGN in the child (bit n - 1: signal n)
 export const SPAWN_MASK = 28; // u64: the child's blocked mask
-export const SPAWN_OPTIONS_SIZE = 36;
+/** i32: an fd open for writing on a cgroup's cgroup.procs; the child writes "0" to it
+ *  before anything else (it moves itself into that cgroup before execve). 0: none. */
+export const SPAWN_CGROUP_PROCS = 36;
+export const SPAWN_OPTIONS_SIZE = 40;
 
 /** One caught signal in the pipe of signals(), little-endian int32s: signo, si_code
  *  (SI_USER 0 from kill(2), SI_KERNEL 0x80 from a terminal, SI_QUEUE, SI_TKILL, ...), the

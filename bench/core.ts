@@ -5,7 +5,7 @@
 // pipe (the supervisor's own rate, not the scheduler's), and the
 // tear-down of 1,000 processes against the one-at-a-time C baseline (bench/onebyone.c).
 // Writes `protocol` into bench/results.json.
-// Usage: node --import tsx bench/core.ts [first|latency|throughput|teardown]...
+// Usage: node --import tsx bench/core.ts [first|latency|throughput|teardown|teardown-cgroup]...
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { cHelper, hosts, median, r1, readResults, writeResults } from './hosts.ts';
@@ -141,6 +141,27 @@ if (want('teardown')) {
   out.teardown_1000_ms = per(runs, (xs) => ({ median: median(xs), runs: xs }));
   log(
     'tear-down of 1,000 (20% setsid), control EOF -> last record, ms (median of 5)',
+    per(runs, (xs) => median(xs)),
+  );
+}
+
+if (want('teardown-cgroup')) {
+  // Launch mode, the same tree as CMD, with and without --cgroup, runs alternating so that the
+  // machine's load hits both alike (the layer needs a writable cgroup v2: a failed run is
+  // reported, not counted).
+  const runs: Record<string, number[]> = {};
+  for (let round = 0; round < 5; round++) {
+    for (const h of HOSTS) {
+      for (const option of [[], ['--cgroup']]) {
+        const key = `${h.key}${option.length ? ' --cgroup' : ''}`;
+        const r = owner('teardown-cgroup', key, 'teardown-launch', '1000', '20', h.path, ...option);
+        (runs[key] ??= []).push(...(r ? [r.ms] : []));
+      }
+    }
+  }
+  out.teardown_launch_1000_ms = per(runs, (xs) => ({ median: median(xs), runs: xs }));
+  log(
+    'tear-down of 1,000 (20% setsid) in launch mode, with and without --cgroup, control EOF -> last record, ms (median of 5)',
     per(runs, (xs) => median(xs)),
   );
 }

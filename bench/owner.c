@@ -10,6 +10,8 @@
  *                                 (catern's clients' channel), each recv checked to be one
  *                                 whole 128-byte record
  *     owner teardown N PCT SUP    control EOF -> the last record, a tree of N (PCT% setsid)
+ *     owner teardown-launch N PCT SUP [OPTION]   the same in launch mode (`SUP --status-fd 1
+ *                                 --control-fd 0 [OPTION] -- tree N PCT`), e.g. --cgroup
  * A SUP of `-` in `first` is no supervisor at all: we fork `true` and waitid it ourselves. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -279,6 +281,43 @@ static void teardown(int n, int pct, const char *sup) {
   printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
 }
 
+/* teardown in launch mode: CMD is the tree, with `option` (e.g. --cgroup) when given. */
+static void teardown_launch(int n, int pct, const char *sup, char *option) {
+  char count[16], percent[16], buf[64];
+  snprintf(count, sizeof count, "%d", n);
+  snprintf(percent, sizeof percent, "%d", pct);
+  int ctl[2], st[2], orc[2];
+  if (pipe2(ctl, O_CLOEXEC) || pipe2(st, O_CLOEXEC) || pipe2(orc, O_CLOEXEC)) exit(3);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(ctl[0], 0);
+    dup2(st[1], 1);
+    dup2(orc[1], 3);
+    char *argv[] = {(char *)sup, "--status-fd", "1", "--control-fd", "0", option ? option : "--",
+                    option ? "--" : helper("tree"), option ? helper("tree") : count,
+                    option ? count : percent, option ? percent : NULL, NULL};
+    execv(sup, argv);
+    _exit(127);
+  }
+  close(ctl[0]);
+  close(st[1]);
+  close(orc[1]);
+  struct run r = {pid, ctl[1], st[0], orc[0]};
+  readable(r.oracle, "the tree to be ready");
+  ssize_t k = read(r.oracle, buf, sizeof buf - 1);
+  if (k <= 0) {
+    fprintf(stderr, "owner: the tree never got ready under %s\n", sup);
+    kill_all();
+    exit(1);
+  }
+  long long t0 = now_ns(), last = t0;
+  close(r.control);
+  r.control = -1;
+  int got = drain(&r, &last, NULL);
+  finish(&r);
+  printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: owner first|latency|burst|burst-seqpacket N SUP | owner teardown N PCT SUP\n");
@@ -296,6 +335,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "burst")) burst(n, argv[3]);
   else if (!strcmp(argv[1], "burst-seqpacket")) seqpacket = 1, burst(n, argv[3]);
   else if (!strcmp(argv[1], "teardown") && argc > 4) teardown(n, atoi(argv[3]), argv[4]);
+  else if (!strcmp(argv[1], "teardown-launch") && argc > 4)
+    teardown_launch(n, atoi(argv[3]), argv[4], argc > 5 ? argv[5] : NULL);
   else return 2;
   kill_all(); /* nothing of ours outlives us */
   return 0;

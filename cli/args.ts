@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
 import { EXIT_FRONT_END, EXIT_INTERNAL, EXIT_USAGE, SIGNAL_MAX } from '../assembly/protocol.ts';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, type LaunchOption } from '../assembly/options.ts';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, COUNT, SIZE, type LaunchOption } from '../assembly/options.ts';
 import { launchArgv as canonicalArgv } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
 import { findBinary, packageVersion } from '../pkg/binary.ts';
@@ -72,6 +72,18 @@ function coerce(o: LaunchOption) {
       if (!Number.isInteger(fd) || fd < 0 || fd > FD_MAX || text.trim() === '')
         throw new Error(say.notFd(o.name, text));
       return fd;
+    }
+    if (o.kind === COUNT) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 999_999_999 || text.trim() === '')
+        throw new Error(`--${o.name}: '${text}' is not a number from 1 to 999999999`);
+      return n;
+    }
+    if (o.kind === SIZE) {
+      const m = /^([0-9]{1,9})([kKmMgG])$/.exec(text.trim());
+      const kib = m ? Number(m[1]) * 1024 ** 'kmg'.indexOf(m[2].toLowerCase()) : 0;
+      if (!m || kib < 1 || kib > 2 ** 31 - 1) throw new Error(`--${o.name}: '${text}' is not a size (100K, 512M, 2G)`);
+      return kib;
     }
     if (o.kind === DURATION) {
       const ms = coreDuration(text);

@@ -5,7 +5,7 @@
 // wants (no JS of ours runs while supervise supervises). What only this host does, since
 // Node runs first: fds Node opened for itself are not "given" (fdGiven), and the fds 0..16
 // Node marked close-on-exec at start-up are inherited by the spawned command all the same.
-import { openSync, fstatSync, writeSync } from 'node:fs';
+import { openSync, fstatSync, writeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { nodeFds } from '../pkg/fds.ts';
 import { hasShim, loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
@@ -20,6 +20,7 @@ import {
   SPAWN_GID_MAP,
   SPAWN_IGNORED,
   SPAWN_MASK,
+  SPAWN_CGROUP_PROCS,
   CALLER_SIGNALS_SIZE,
   CALLER_IGNORED,
   CALLER_BLOCKED,
@@ -108,6 +109,16 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
     write: (fd, buf, len) => shim.write(fd, new Uint8Array(buffer()), buf, len),
     open: (path, flags, mode) => fds.ours(errno(() => openSync(cString(buffer(), path), flags, mode))), // libuv adds O_CLOEXEC
     close: (fd) => shim.close(fd),
+    mkdir: (path, mode) =>
+      errno(() => {
+        mkdirSync(cString(buffer(), path), mode);
+        return 0;
+      }),
+    rmdir: (path) =>
+      errno(() => {
+        rmdirSync(cString(buffer(), path));
+        return 0;
+      }),
     fileSize: (fd) => errno(() => Math.min(fstatSync(fd).size, 2 ** 31 - 1)),
     fileType: (fd) => errno(() => fstatSync(fd).mode & 0o170000),
     socketType: (fd) => shim.socketType(fd),
@@ -160,6 +171,7 @@ function spawn(shim: Shim, view: DataView, argvPtr: number, argc: number, optsPt
   };
   const uidMap = field(SPAWN_UID_MAP) >>> 0;
   const gidMap = field(SPAWN_GID_MAP) >>> 0;
+  if (field(SPAWN_CGROUP_PROCS) > 0) opts.cgroupProcs = field(SPAWN_CGROUP_PROCS);
   if (uidMap) opts.uidMap = text(uidMap);
   if (gidMap) opts.gidMap = text(gidMap);
   if (flags & SPAWN_SELF) {

@@ -121,6 +121,9 @@ export interface SpawnOptions {
   ignored?: bigint;
   /** The child's blocked mask (default: none). */
   mask?: bigint;
+  /** An fd open for writing on a cgroup's cgroup.procs: the child writes "0" to it before
+   *  anything else, so it is in that cgroup before execve. */
+  cgroupProcs?: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

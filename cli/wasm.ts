@@ -45,6 +45,8 @@ export interface LinuxImports {
   write(fd: number, buf: number, len: number): number;
   open(path: number, flags: number, mode: number): number;
   close(fd: number): number;
+  mkdir(path: number, mode: number): number;
+  rmdir(path: number): number;
   fileSize(fd: number): number;
   fileType(fd: number): number;
   socketType(fd: number): number;

@@ -2,10 +2,20 @@
 // (lib/spawn.ts, lib/sync.ts) and the tests hand launch options to the core, whose fast
 // parser (assembly/args.ts) takes exactly this form. Built from the one table of options
 // (assembly/options.ts), as main.ts builds the --pid-ns argv from it.
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, type LaunchOption } from '../assembly/options.ts';
+import {
+  LAUNCH_OPTIONS,
+  FLAG,
+  FD,
+  DURATION,
+  FILE,
+  SIGNAL,
+  COUNT,
+  SIZE,
+  type LaunchOption,
+} from '../assembly/options.ts';
 
 /** Launch options by name (the table's, without `--`): a flag's true, an fd's number, a
- *  duration's milliseconds, a signal's number, a file's name. Absent, false, or the
+ *  duration's milliseconds, a size's KiB, a signal's number, a file's name. Absent, false, or the
  *  table's `unset`: not given. */
 export type LaunchValues = { readonly [name: string]: number | string | boolean | undefined };
 
@@ -16,9 +26,11 @@ export function launchOption(name: string): LaunchOption {
   return o;
 }
 
-/** What --help and docs/cli.md write after the option's name: N, DURATION, FILE, SIG. */
+/** What --help and docs/cli.md write after the option's name: N, SIZE, DURATION, FILE, SIG. */
 export function valueName(kind: number): string {
-  return kind === FD ? 'N' : kind === DURATION ? 'DURATION' : kind === FILE ? 'FILE' : kind === SIGNAL ? 'SIG' : '';
+  if (kind === FD || kind === COUNT) return 'N';
+  if (kind === SIZE) return 'SIZE';
+  return kind === DURATION ? 'DURATION' : kind === FILE ? 'FILE' : kind === SIGNAL ? 'SIG' : '';
 }
 
 /** `--name VALUE` as docs/cli.md and --help spell an option. */
@@ -39,6 +51,7 @@ export function launchArgv(values: LaunchValues, readers?: number): string[] {
     if (readers !== undefined && (o.readers & readers) === 0) continue;
     if (o.kind === FLAG) argv.push(`--${o.name}`);
     else if (o.kind === DURATION) argv.push(`--${o.name}`, `${v}ms`);
+    else if (o.kind === SIZE) argv.push(`--${o.name}`, `${v}K`);
     else if (o.kind === FILE) argv.push(`--${o.name}`, String(v).startsWith('-') ? `./${v}` : String(v));
     else argv.push(`--${o.name}`, String(v));
   }

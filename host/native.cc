@@ -31,7 +31,8 @@ constexpr uint32_t kSpawnSelf = SYS_SPAWN_SELF, kSpawnMountProc = SYS_SPAWN_MOUN
 constexpr uint32_t kSpawnFlags = SYS_SPAWN_FLAGS, kSpawnPdeathsig = SYS_SPAWN_PDEATHSIG,
                    kSpawnCloneFlags = SYS_SPAWN_CLONE_FLAGS, kSpawnUidMap = SYS_SPAWN_UID_MAP,
                    kSpawnGidMap = SYS_SPAWN_GID_MAP, kSpawnIgnored = SYS_SPAWN_IGNORED,
-                   kSpawnMask = SYS_SPAWN_MASK, kSpawnOptionsSize = SYS_SPAWN_OPTIONS_SIZE;
+                   kSpawnMask = SYS_SPAWN_MASK, kSpawnCgroupProcs = SYS_SPAWN_CGROUP_PROCS,
+                   kSpawnOptionsSize = SYS_SPAWN_OPTIONS_SIZE;
 
 int g_argc;
 char** g_argv;
@@ -177,6 +178,8 @@ int Spawn(uint32_t argv_ptr, uint32_t argc, uint32_t opts_ptr) {
   options.mount_proc = (flags & kSpawnMountProc) != 0;
   options.ignored = field(kSpawnIgnored) | uint64_t{field(kSpawnIgnored + 4)} << 32;
   options.mask = field(kSpawnMask) | uint64_t{field(kSpawnMask + 4)} << 32;
+  int cgroup_procs = static_cast<int>(field(kSpawnCgroupProcs));
+  options.cgroup_procs_fd = cgroup_procs > 0 ? cgroup_procs : -1;
 
   Bytes(argv_ptr, uint64_t{argc} * 4);
   char** argv = static_cast<char**>(malloc((uint64_t{argc} + 1) * sizeof(char*)));
@@ -276,6 +279,8 @@ IMPORT(u32, open, u32 path, u32 flags, u32 mode) {
   return shim::Open(CString(path), flags, mode);
 }
 IMPORT(u32, close, u32 fd) { FAULT(close); return shim::Close(fd); }
+IMPORT(u32, mkdir, u32 path, u32 mode) { FAULT(mkdir); return shim::Mkdir(CString(path), mode); }
+IMPORT(u32, rmdir, u32 path) { FAULT(rmdir); return shim::Rmdir(CString(path)); }
 IMPORT(u32, fileSize, u32 fd) { FAULT(fileSize); return shim::FileSize(fd); }
 IMPORT(u32, fileType, u32 fd) { FAULT(fileType); return shim::FileType(fd); }
 IMPORT(u32, socketType, u32 fd) { FAULT(socketType); return shim::SocketType(fd); }

@@ -86,6 +86,10 @@ export interface Options {
   /** When the main child exits: 'kill-tree' (default) SIGKILLs what it left behind,
    *  'wait-tree' waits for every descendant. */
   onMainExit?: 'kill-tree' | 'wait-tree';
+  /** Run the tree in a cgroup v2 leaf of its own where one is writable (supervise's
+   *  `--cgroup`; docs/cli.md): the kernel's `cgroup.kill` ends it, setuid members included,
+   *  and if supervise itself is SIGKILLed the library kills the leaf. Default false. */
+  cgroup?: boolean;
   /** Reject on failure (default true); false: always resolve, on failure with the
    *  SubprocessError itself (`failed: true`), as execa does. */
   reject?: boolean;
@@ -177,6 +181,7 @@ export interface Normalized {
   killSignal: number;
   forceKillAfterDelay: number | false;
   waitAll: boolean;
+  cgroup: boolean;
   reject: boolean;
 }
 
@@ -277,6 +282,7 @@ export function normalize(o: Options = {}): Normalized {
     killSignal: killSignalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
     forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
+    cgroup: o.cgroup === true,
     reject: o.reject ?? true,
   };
 }

@@ -27,6 +27,7 @@ import { Collector, HELD, streamLines } from './output.ts';
 import { pipeMethod, type PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
+import { killLeaf, leafOf } from './cgroup.ts';
 import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
@@ -127,7 +128,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       const [host, ...hostArgs] = superviseCommand();
       this.#child = spawnProcess(
         host,
-        [...hostArgs, ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll }), '--', ...line.argv],
+        [
+          ...hostArgs,
+          ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll, cgroup: o.cgroup }),
+          '--',
+          ...line.argv,
+        ],
         { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
       );
     } catch (error) {
@@ -338,6 +344,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     for (const r of records) {
       if (r.type === 'spawned') {
         this.pid = r.pid;
+        if (this.#o.cgroup && this.#verbose && this.#child?.pid !== undefined) {
+          const leaf = leafOf(this.#child.pid);
+          this.#verbose.layers(leaf && existsSync(leaf) ? leaf : undefined);
+        }
         this.#settleSpawned(r.pid);
         for (const sig of this.#queued.splice(0)) this.#send(r.pid, sig);
       } else if (r.type === 'spawn-failed') {
@@ -371,7 +381,11 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     this.#log.end();
     this.#channel.release();
     this.#child?.unref(); // its exit may never be seen (someone else may reap it)
-    this.#endTree();
+    // With `cgroup`, a leaf left behind means supervise died before its tear-down (SIGKILL,
+    // the OOM killer): the tree may live on, and the kernel kills it for the owner.
+    const leaf = this.#o.cgroup && this.#child?.pid !== undefined ? leafOf(this.#child.pid) : undefined;
+    if (leaf) void killLeaf(leaf).finally(() => this.#endTree());
+    else this.#endTree();
   }
 
   /** Node could not even start supervise (EAGAIN, EMFILE...). */

@@ -73,7 +73,12 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   const [host, ...hostArgs] = superviseCommand();
   const r = spawnSyncProcess(
     host,
-    [...hostArgs, ...launchArgv({ 'status-fd': 3, 'wait-all': o.waitAll, grace: grace || 0 }), '--', ...line.argv],
+    [
+      ...hostArgs,
+      ...launchArgv({ 'status-fd': 3, 'wait-all': o.waitAll, grace: grace || 0, cgroup: o.cgroup }),
+      '--',
+      ...line.argv,
+    ],
     {
       cwd: o.spawnCwd,
       env: o.env,

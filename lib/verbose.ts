@@ -37,6 +37,16 @@ export class VerboseLog {
     };
   }
 
+  /** Which kill mechanisms hold the tree (with `cgroup: true`), once it started. */
+  layers(leaf: string | undefined): void {
+    this.#print(
+      ' ',
+      leaf
+        ? `layers: subreaper, cgroup v2 (${leaf})`
+        : "layers: subreaper; no cgroup v2 leaf seen (none was writable: see supervise's message; or the tree had ended)",
+    );
+  }
+
   line(text: string): void {
     this.#print(' ', stripVTControlCharacters(text).replaceAll('\t', '  '));
   }

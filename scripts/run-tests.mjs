@@ -32,6 +32,7 @@ const BLACK_BOX = [
   'lib-pipe',
   'lib-template',
   'lib-api',
+  'cgroup',
 ].map((n) => path.join('test', `${n}.test.ts`));
 
 /** Whether bin/supervise is the native host (an ELF executable, not the link to supervise-node). */

@@ -303,7 +303,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   const char* usage =
       "spawn(file: string, argv: string[], envp: string[] | null, opts: { cwd?: string, "
       "fds?: number[], pdeathsig?: number, setsid?: boolean, cloneFlags?: number, uidMap?: "
-      "string, gidMap?: string, mountProc?: boolean, ignored?: bigint, mask?: bigint })";
+      "string, gidMap?: string, mountProc?: boolean, ignored?: bigint, mask?: bigint, "
+      "cgroupProcs?: number })";
   Napi::Env env = info.Env();
   std::string file = CString(info[0], env, usage);
   std::vector<std::string> argv_storage, envp_storage;
@@ -358,6 +359,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (!v.IsUndefined()) {
       if (!v.IsBoolean()) Usage(env, usage);
       options.mount_proc = v.As<Napi::Boolean>().Value();
+    }
+    v = opts.Get("cgroupProcs");
+    if (!v.IsUndefined()) {
+      if (!IsInteger(v, 0, INT32_MAX)) Usage(env, usage);
+      options.cgroup_procs_fd = v.As<Napi::Number>().Int32Value();
     }
     bool lossless = true;
     v = opts.Get("ignored");

@@ -206,6 +206,9 @@ int WriteFile(const char* path, const char* text) {
   uint64_t mask = o.mask & ~(uint64_t{1} << (32 - 1) | uint64_t{1} << (33 - 1));
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, sizeof mask);
 
+  // Into the cgroup first, so that whatever CMD starts is born there.
+  if (o.cgroup_procs_fd >= 0 && write(o.cgroup_procs_fd, "0", 1) != 1) goto fail;
+
   // Namespaces (clone_flags): identity maps first, then a /proc of the new PID namespace.
   if (o.uid_map != nullptr) {
     if (WriteFile("/proc/self/setgroups", "deny") < 0 && errno != ENOENT) goto fail;
@@ -597,6 +600,12 @@ int64_t MonotonicMs() {
 }
 
 int GetUid() { return static_cast<int>(getuid()); }
+
+int Mkdir(const char* path, int mode) {
+  return mkdir(path, static_cast<mode_t>(mode)) < 0 ? -errno : 0;
+}
+
+int Rmdir(const char* path) { return rmdir(path) < 0 ? -errno : 0; }
 
 int GetEuid() { return static_cast<int>(geteuid()); }
 

@@ -114,6 +114,9 @@ int64_t RealtimeUs();
 // CLOCK_BOOTTIME in microseconds since boot (the clock of /proc/PID/stat's starttime).
 int64_t BoottimeUs();
 int64_t MonotonicMs();
+// mkdir(2) / rmdir(2) of a NUL-terminated path (a cgroup leaf) -> 0 | -errno.
+int Mkdir(const char* path, int mode);
+int Rmdir(const char* path);
 int GetUid();
 int GetEuid();
 int GetGid();
@@ -137,6 +140,10 @@ struct SpawnOptions {
   // n; glibc's 32 and 33 never), every other SIG_DFL; this blocked mask.
   uint64_t ignored = 0;
   uint64_t mask = 0;
+  // An fd open for writing on a cgroup v2 directory's cgroup.procs: the child writes "0"
+  // to it first thing (it moves itself there before execve, so before CMD can fork). < 0:
+  // stays where it is.
+  int cgroup_procs_fd = -1;
 };
 
 // fork + execve of `file`, looked up along PATH as execvp does (PATH from `envp` when

@@ -276,6 +276,8 @@ export interface SpawnCall {
   gidMap: string | null;
   /** The fds the child inherits (open, not CLOEXEC), in order. */
   inherited: number[];
+  /** The path of the fd SPAWN_CGROUP_PROCS names (the child writes "0" to it), or null. */
+  cgroupProcs: string | null;
   result: number;
 }
 
@@ -420,6 +422,10 @@ export class FakeKernel {
   /** The size of every message sendRecords() sent, in order. */
   readonly messages: number[] = [];
   readonly files = new Map<string, FakeFile>();
+  /** The directories mkdir() made and rmdir() has not removed. */
+  readonly dirs = new Set<string>();
+  /** mkdir() of these paths fails with the -errno given. */
+  readonly mkdirErrors = new Map<string, number>();
   /** open() of these paths fails with the -errno given. */
   readonly openErrors = new Map<string, number>();
   /** The next spawn() fails with this -errno (0: it starts a child). */
@@ -918,6 +924,7 @@ export class FakeKernel {
         const argv = Array.from({ length: argc }, (_, i) => this.cString(v.getUint32(argvPtr + 4 * i, true)));
         const uidMap = v.getUint32(opts + 12, true),
           gidMap = v.getUint32(opts + 16, true);
+        const procs = this.fds.get(v.getInt32(opts + 36, true));
         const call: SpawnCall = {
           argv,
           flags: v.getInt32(opts, true),
@@ -929,6 +936,7 @@ export class FakeKernel {
             .filter(([, e]) => !e.cloexec)
             .map(([fd]) => fd)
             .sort((a, b) => a - b),
+          cgroupProcs: v.getInt32(opts + 36, true) > 0 && procs?.kind === 'file' ? procs.path : null,
           result: 0,
         };
         this.spawns.push(call);
@@ -1063,6 +1071,18 @@ export class FakeKernel {
         const fd = this.freeFd();
         this.fds.set(fd, { kind: 'file', cloexec: true, given: false, file, path, pos: 0, flags });
         return fd;
+      }),
+      mkdir: wrap('mkdir', (pathPtr: number, _mode: number) => {
+        const path = this.cString(pathPtr);
+        const error = this.mkdirErrors.get(path);
+        if (error) return error;
+        if (this.dirs.has(path)) return -EEXIST;
+        this.dirs.add(path);
+        return 0;
+      }),
+      rmdir: wrap('rmdir', (pathPtr: number) => {
+        const path = this.cString(pathPtr);
+        return this.dirs.delete(path) ? 0 : -ENOENT;
       }),
       close: wrap('close', (fd: number) => {
         if (!this.fds.has(fd)) {

@@ -29,7 +29,18 @@ import {
   type WorldAction,
 } from './helpers.ts';
 import { launchArgv } from '../codec/argv.ts';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, FILE, INNER, type LaunchOption } from '../assembly/options.ts';
+import {
+  LAUNCH_OPTIONS,
+  FLAG,
+  FD,
+  DURATION,
+  SIGNAL,
+  FILE,
+  COUNT,
+  SIZE,
+  INNER,
+  type LaunchOption,
+} from '../assembly/options.ts';
 import { SIGNAL_MAX } from '../assembly/protocol.ts';
 
 const CLD_EXITED = 1,
@@ -737,6 +748,93 @@ launch('should not spin on a socket its owner half-closed while the status reade
   assertClean(k);
 });
 
+launch(
+  'should start the command in a leaf of its cgroup v2 with --cgroup, kill the leaf at tear-down, and remove it',
+  () => {
+    const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
+    let main = 0;
+    const k = kernel({ argv: ['--cgroup', '--', 'sh'] }, () => k.exit(main, 0));
+    k.onSpawn = (pid) => {
+      main = pid;
+      k.spawn(k.self); // one more child, left when the main child exits: tear-down kills it
+    };
+    // supervise in /a b/c of a cgroup2 mounted at /sys/fs/cgroup/unified (mountinfo's escapes).
+    k.files.set('/proc/self/cgroup', text('1:cpu:/\n0::/a b/c\n'));
+    k.files.set(
+      '/proc/self/mountinfo',
+      text(
+        '30 1 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n' +
+          '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n',
+      ),
+    );
+    const leaf = `/sys/fs/cgroup/unified/a b/c/supervise.${k.self}`;
+    for (const f of ['cgroup.procs', 'cgroup.kill']) k.files.set(`${leaf}/${f}`, text(''));
+    k.files.set(`${leaf}/cgroup.events`, text('populated 0\nfrozen 0\n'));
+    assert.is(run(k), 0);
+    assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
+    assert.is(Buffer.from(k.files.get(`${leaf}/cgroup.kill`)!.data).toString(), '1', 'cgroup.kill written once');
+    assert.equal([...k.dirs], [], 'the leaf made and removed');
+    assert.equal(k.stderr, []);
+    assertClean(k);
+
+    // Not writable: one line, and the subreaper alone.
+    const denied = kernel({ argv: ['--cgroup', '--', 'true'] });
+    denied.onSpawn = (pid) => denied.exit(pid, 0);
+    denied.files.set('/proc/self/cgroup', text('0::/\n'));
+    denied.files.set('/proc/self/mountinfo', text('40 30 0:37 / /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n'));
+    denied.mkdirErrors.set(`/sys/fs/cgroup/supervise.${denied.self}`, -30);
+    assert.is(run(denied), 0);
+    assert.is(denied.spawns[0].cgroupProcs, null);
+    assert.equal(denied.stderr, [
+      'supervise: --cgroup: cannot make a leaf cgroup here: Read-only file system; going on with the subreaper alone',
+    ]);
+  },
+);
+
+launch(
+  'should set pids.max and memory.max with --max-pids and --max-memory, and refuse to start without their controllers',
+  () => {
+    const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] });
+    const cgroups = (k: FakeKernel, controllers: string[]) => {
+      k.files.set('/proc/self/cgroup', text('0::/u\n'));
+      k.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
+      const leaf = `/cg/u/supervise.${k.self}`;
+      for (const f of ['cgroup.procs', 'cgroup.kill', ...controllers.map((c) => `${c}.max`)])
+        k.files.set(`${leaf}/${f}`, text(''));
+      k.files.set(`${leaf}/cgroup.events`, text('populated 0\n'));
+      return leaf;
+    };
+    const k = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+    k.onSpawn = (pid) => k.exit(pid, 0);
+    const leaf = cgroups(k, ['pids']);
+    assert.is(run(k), 0);
+    assert.is(Buffer.from(k.files.get(`${leaf}/pids.max`)!.data).toString(), '64');
+    assert.equal(k.spawns[0].cgroupProcs, `${leaf}/cgroup.procs`);
+    assert.equal(k.stderr, []);
+
+    const none = kernel({ argv: ['--max-pids', '64', '--', 'true'] });
+    cgroups(none, []);
+    assert.is(run(none), 1);
+    assert.equal(none.spawns, [], 'CMD never started');
+    assert.equal([...none.dirs], [], 'the leaf removed');
+    assert.equal(none.stderr, [
+      'supervise: --max-pids: the pids controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no pids)',
+    ]);
+
+    const memory = kernel({ argv: ['--max-memory', '2G', '--', 'true'] });
+    memory.onSpawn = (pid) => memory.exit(pid, 0);
+    const leaf2 = cgroups(memory, ['memory']);
+    assert.is(run(memory), 0);
+    assert.is(Buffer.from(memory.files.get(`${leaf2}/memory.max`)!.data).toString(), '2097152K');
+    const noMemory = kernel({ argv: ['--max-memory', '512m', '--', 'true'] });
+    cgroups(noMemory, ['pids']);
+    assert.is(run(noMemory), 1);
+    assert.equal(noMemory.stderr, [
+      'supervise: --max-memory: the memory controller is not enabled for cgroups under /cg/u (its cgroup.subtree_control has no memory)',
+    ]);
+  },
+);
+
 launch('should start the command under an inner supervise in new namespaces with --pid-ns', () => {
   let main = 0;
   const k = kernel({ argv: ['--pid-ns', '--wait-all', '--grace', '250ms', '--', 'sh', '-c', 'x'] }, () =>
@@ -1046,6 +1144,8 @@ args('should accept every canonical argv the front end builds, with its meaning'
     if (o.kind === FD) return fc.constantFrom(o.unset, ...fds[o.name]);
     if (o.kind === DURATION) return fc.constantFrom(o.unset, 1, 999, 60000, 2147483647);
     if (o.kind === SIGNAL) return fc.integer({ min: 1, max: SIGNAL_MAX });
+    // A limit needs a cgroup this fake kernel does not have (exit 1): its own test, above.
+    if (o.kind === COUNT || o.kind === SIZE) return fc.constant(o.unset);
     if (o.kind === FILE)
       return fc.oneof(
         fc.constant(''),

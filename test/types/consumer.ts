@@ -86,6 +86,7 @@ export async function consumer(): Promise<void> {
     killSignal: 'SIGINT',
     forceKillAfterDelay: false,
     onMainExit: 'wait-tree',
+    cgroup: true,
     reject: false,
   };
   const v: Verbose[] = ['none', 'short', 'full'];

@@ -1,0 +1,391 @@
+// `--cgroup` (assembly/cgroup.ts) as a black box, with real cgroups: where this machine has
+// a writable cgroup v2 (found here from /proc/self/mountinfo, as supervise does, never
+// assumed to be /sys/fs/cgroup), CMD runs in a leaf of supervise's own cgroup, tear-down
+// kills the leaf with cgroup.kill, and the leaf is gone at exit. Every tree process inherits
+// the "oracle" pipe as fd 3: EOF on our end means every one of them is dead. The setuid and
+// delegation cases need root (to make a setuid copy, and a leaf delegated to another uid);
+// each case says why when it skips.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
+import { spawn as superviseSpawn } from '../lib/index.ts';
+
+/** The directory of this process's cgroup v2, from /proc/self/cgroup's `0::PATH` and the
+ *  cgroup2 line of /proc/self/mountinfo (ROOT, MOUNTPOINT), or null. */
+function ownCgroup(): string | null {
+  const line = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
+  if (!line) return null;
+  const cg = line.slice(3);
+  for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = m.split(' ');
+    const dash = f.indexOf('-', 6);
+    if (dash < 0 || f[dash + 1] !== 'cgroup2') continue;
+    const root = f[3];
+    const mount = f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
+    if (root !== '/' && cg !== root && !cg.startsWith(`${root}/`)) continue;
+    const rest = root === '/' ? cg : cg.slice(root.length);
+    return rest === '/' || rest === '' ? mount : path.join(mount, rest);
+  }
+  return null;
+}
+
+/** Whether `dir` takes a new sub-cgroup (tried and removed at once). */
+function writable(dir: string | null): boolean {
+  if (!dir) return false;
+  const probe = path.join(dir, `supervise-test-probe.${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const OWN = ownCgroup();
+const WRITABLE = writable(OWN);
+const NO_CGROUP = OWN
+  ? `${OWN}, this process's cgroup v2, is not writable here`
+  : 'no cgroup v2 hierarchy shows this process (no cgroup2 line in /proc/self/mountinfo)';
+const NOBODY = 65534;
+
+interface Run {
+  proc: ChildProcess;
+  stdout: string;
+  stderr: string;
+  oracleClosed: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const started: ChildProcess[] = [];
+const pidsToKill = new Set<number>();
+const dirsToRemove: string[] = [];
+
+/** Starts `argv` with fd 3 as the oracle pipe (inherited by the whole tree). */
+function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env });
+  started.push(proc);
+  const r: Run = {
+    proc,
+    stdout: '',
+    stderr: '',
+    oracleClosed: new Promise((resolve) => {
+      const oracle = proc.stdio[3] as Readable;
+      oracle.on('data', () => {});
+      oracle.on('close', () => resolve());
+    }),
+    exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))),
+  };
+  proc.stdout!.on('data', (b: Buffer) => {
+    r.stdout += b.toString();
+  });
+  proc.stderr!.on('data', (b: Buffer) => {
+    r.stderr += b.toString();
+  });
+  return r;
+}
+
+/** A directory under the own cgroup, delegated to `uid` as systemd's Delegate=yes does
+ *  (the directory and its cgroup.procs, cgroup.threads, cgroup.subtree_control). */
+function delegated(uid: number): string {
+  const dir = path.join(OWN!, `supervise-test-delegated.${process.pid}.${dirsToRemove.length}`);
+  mkdirSync(dir);
+  dirsToRemove.push(dir);
+  for (const f of ['', 'cgroup.procs', 'cgroup.threads', 'cgroup.subtree_control']) {
+    chownSync(path.join(dir, f), uid, uid);
+  }
+  return dir;
+}
+
+/** argv that moves itself into cgroup `dir` (as root), then runs `argv` as uid NOBODY. */
+function asNobodyIn(dir: string, argv: string[]): string[] {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return [
+    'sh',
+    '-c',
+    `echo $$ > ${dir}/cgroup.procs && exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ${quoted}`,
+  ];
+}
+
+/** The real uid of pid (/proc/PID/status), or -1. */
+function realUid(pid: number): number {
+  const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : -1;
+}
+
+/** A world-readable temporary directory (uid NOBODY runs what is in it). */
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-cgroup-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+async function cleanup(): Promise<void> {
+  for (const pid of pidsToKill) killQuietly(pid);
+  pidsToKill.clear();
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) killQuietly(p.pid!);
+  started.length = 0;
+  for (const dir of dirsToRemove.splice(0).reverse()) {
+    // A leaf supervise left (a failed case) first, then the directory itself.
+    try {
+      for (const leaf of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        killQuietly(Number(leaf));
+      }
+    } catch {
+      // gone
+    }
+    await until(() => !existsSync(dir) || tryRmdir(dir), 2000, `${dir} to be removed`).catch(() => {});
+  }
+}
+
+function tryRmdir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---
+
+const Cgroup = suite('--cgroup');
+Cgroup.after.each(cleanup);
+
+Cgroup('should run CMD in a leaf of its own cgroup and remove the leaf at exit', async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const r = run([SUPERVISE, '--cgroup', '--', 'sh', '-c', 'cat /proc/self/cgroup; exit 7']);
+  assert.is(await within(r.exited, 10_000, 'supervise to exit'), 7, r.stderr);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('0::'))!;
+  const own = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'))!
+    .slice(3);
+  assert.is(line, `0::${path.join(own, `supervise.${r.proc.pid}`)}`);
+  assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'the leaf is removed');
+  assert.is(r.stderr, '');
+});
+
+Cgroup('should stop a fork storm with cgroup.kill: no survivor, the leaf removed', async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  // The storm outlives CMD (the outer sh, which TERM ends): supervise's tear-down races it.
+  const storm = 'while :; do sleep 61.31 & done';
+  const r = run([SUPERVISE, '--cgroup', '--', 'sh', '-c', `sh -c '${storm}' & echo go; wait`]);
+  const leaf = path.join(OWN!, `supervise.${r.proc.pid}`);
+  const members = () => {
+    try {
+      return readFileSync(path.join(leaf, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  await until(() => members().length >= 50, 10_000, 'the storm to make 50 processes in the leaf');
+  for (const pid of members()) pidsToKill.add(pid);
+  r.proc.kill('SIGTERM');
+  await within(r.oracleClosed, 10_000, 'every process of the storm to die (the oracle pipe closed)');
+  assert.is(await within(r.exited, 10_000, 'supervise to exit'), 128 + 15, r.stderr);
+  assert.not.ok(existsSync(leaf), 'the leaf is removed');
+});
+
+Cgroup(
+  'should kill a setuid-root descendant of a non-root supervise (a delegated leaf), which survives the subreaper alone',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    if (!isRoot)
+      return console.log('skipped: needs root (a setuid-root copy of setpriv, and a cgroup delegated to another uid)');
+    const dir = tempDir();
+    try {
+      // A setuid-root copy of setpriv makes every uid of `sleep` 0: a process the non-root
+      // supervise may not signal (a setuid copy of sleep itself keeps the caller's real uid).
+      const suid = path.join(dir, 'setpriv');
+      copyFileSync('/usr/bin/setpriv', suid);
+      chmodSync(suid, 0o4755);
+      const cmd = `${suid} --reuid=0 --regid=0 --clear-groups sleep 33.71 & echo $!; wait $!`;
+      for (const layer of [true, false]) {
+        const argv = [SUPERVISE, ...(layer ? ['--cgroup'] : []), '--', 'sh', '-c', cmd];
+        const r = run(asNobodyIn(delegated(NOBODY), argv));
+        await until(() => r.stdout.endsWith('\n'), 10_000, 'the sleep');
+        const pid = Number(r.stdout);
+        pidsToKill.add(pid);
+        await until(() => realUid(pid) === 0, 10_000, 'the setuid sleep to run with real uid 0');
+        r.proc.kill('SIGTERM'); // forwarded to the sh, whose exit tears the tree down
+        if (layer) {
+          await within(r.oracleClosed, 10_000, 'the setuid sleep to die (the oracle pipe closed)');
+          assert.is(await within(r.exited, 10_000, 'supervise to exit'), 128 + 15, r.stderr);
+          assert.not.ok(alive(pid));
+          assert.is(r.stderr, '');
+        } else {
+          await until(() => r.stderr.includes(`could not signal pid ${pid}: EPERM`), 10_000, 'the EPERM report');
+          assert.ok(alive(pid), 'the setuid sleep survives the subreaper alone');
+          killQuietly(pid); // as root
+          await within(r.oracleClosed, 10_000, 'the oracle pipe to close');
+          await within(r.exited, 10_000, 'supervise to exit once the test killed the sleep');
+        }
+        await cleanup();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+Cgroup('should go on with the subreaper alone, saying so, where the cgroup is not writable', async () => {
+  if (!OWN) return console.log(`skipped: ${NO_CGROUP}`);
+  if (!isRoot) return console.log('skipped: needs root (to run supervise as another uid in a cgroup it may not write)');
+  // uid NOBODY in the own cgroup, which root owns.
+  const r = run([
+    'setpriv',
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    '--clear-groups',
+    SUPERVISE,
+    '--cgroup',
+    '--',
+    'sh',
+    '-c',
+    'exit 4',
+  ]);
+  assert.is(await within(r.exited, 10_000, 'supervise to exit'), 4);
+  assert.is(
+    r.stderr,
+    'supervise: --cgroup: cannot make a leaf cgroup here: Permission denied; going on with the subreaper alone\n',
+  );
+});
+
+Cgroup(
+  'should set pids.max with --max-pids where the pids controller is enabled, else say it is not and exit 1',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const enabled = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids');
+    // CMD's parent is supervise: the leaf is supervise.$PPID.
+    const r = run([SUPERVISE, '--max-pids', '7', '--', 'sh', '-c', 'cat "$CG/supervise.$PPID/pids.max"'], {
+      ...process.env,
+      CG: OWN!,
+    });
+    const code = await within(r.exited, 10_000, 'supervise to exit');
+    if (enabled) {
+      assert.is(code, 0, r.stderr);
+      assert.is(r.stdout, '7\n');
+    } else {
+      assert.is(code, 1);
+      assert.is(
+        r.stderr,
+        `supervise: --max-pids: the pids controller is not enabled for cgroups under ${OWN} (its cgroup.subtree_control has no pids)\n`,
+      );
+      assert.is(r.stdout, '', 'CMD never started');
+    }
+    assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'no leaf left');
+  },
+);
+
+Cgroup(
+  'should set memory.max with --max-memory where the memory controller is enabled, else say it is not and exit 1',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const enabled = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory');
+    const r = run([SUPERVISE, '--max-memory', '64M', '--', 'sh', '-c', 'cat "$CG/supervise.$PPID/memory.max"'], {
+      ...process.env,
+      CG: OWN!,
+    });
+    const code = await within(r.exited, 10_000, 'supervise to exit');
+    if (enabled) {
+      assert.is(code, 0, r.stderr);
+      assert.is(r.stdout, `${64 * 1024 * 1024}\n`);
+    } else {
+      assert.is(code, 1);
+      assert.is(
+        r.stderr,
+        `supervise: --max-memory: the memory controller is not enabled for cgroups under ${OWN} (its cgroup.subtree_control has no memory)\n`,
+      );
+      assert.is(r.stdout, '', 'CMD never started');
+    }
+    assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'no leaf left');
+  },
+);
+
+// ---
+
+const Library = suite('the library with cgroup: true');
+Library.after.each(cleanup);
+
+/** The library's tree (a background and a setsid sleep beside the main child) with its
+ *  supervise SIGKILLed once the tree is up -> the tree's pids, each still alive or not
+ *  once the library says the tree is over. */
+async function killedSupervisor(cgroup: boolean): Promise<{ pids: number[]; survivors: number[] }> {
+  // No pipe the sleeps would hold open: the end of the tree is fd 3's EOF alone.
+  const sub = superviseSpawn('sh', ['-c', 'sleep 41.61 & setsid sleep 41.62 & wait'], {
+    cgroup,
+    stdio: 'ignore',
+    reject: false,
+  });
+  const main = await within(sub.spawned, 10_000, 'the main child');
+  const children = () => readFileSync(`/proc/${main}/task/${main}/children`, 'utf8').split(' ').filter(Boolean);
+  await until(() => children().length === 2, 10_000, 'the two sleeps');
+  const stat = readFileSync(`/proc/${main}/stat`, 'utf8');
+  const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  // The tree: the main child and its sleeps (children of main, the setsid one included).
+  const pids = [
+    main,
+    ...readFileSync(`/proc/${main}/task/${main}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  ];
+  for (const pid of pids) {
+    noteBirth(pid);
+    pidsToKill.add(pid);
+  }
+  assert.is(pids.length, 3, 'the main child and two sleeps');
+  process.kill(supervisor, 'SIGKILL');
+  await within(Promise.resolve(sub), 10_000, 'the library to see the end of the tree');
+  // The main child's pdeathsig (SIGKILL) is on its way without cgroup: wait for it.
+  await until(() => !stillAlive(main), 10_000, 'the main child to die by its pdeathsig');
+  return { pids, survivors: pids.filter(stillAlive) };
+}
+
+Library('should kill the tree of a SIGKILLed supervise through the leaf, which survives without it', async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const withLeaf = await killedSupervisor(true);
+  assert.equal(withLeaf.survivors, [], `pids ${withLeaf.pids} with cgroup: true`);
+  await cleanup();
+  const without = await killedSupervisor(false);
+  assert.is(without.survivors.length, 2, `both sleeps outlive a SIGKILLed supervise without cgroup (${without.pids})`);
+});
+
+Library("should say which layers hold the tree in verbose's log", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    // cat lives until its stdin ends: the leaf is there when the library looks.
+    const sub = superviseSpawn('cat', [], { cgroup: true, verbose: 'short', stdio: ['pipe', 'ignore', 'ignore'] });
+    await within(sub.spawned, 10_000, 'the main child');
+    sub.stdin!.end();
+    await within(Promise.resolve(sub), 10_000, 'the end of the tree');
+  } finally {
+    process.stderr.write = write;
+  }
+  const layers = lines.find((l) => l.includes('layers:'));
+  assert.ok(layers?.includes(`layers: subreaper, cgroup v2 (${OWN}/supervise.`), lines.join(''));
+});
+
+Cgroup.run();
+Library.run();
