@@ -29,6 +29,7 @@ const EXIT_INTERNAL = 70;
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
        supervise decode [FILE|-] [--format text|json|trace] [--json] [--control]
+       supervise report [FILE|-] [--format text|json]
        supervise send PID SIGNAL
        supervise view [FILE] [--port N] [--no-open]
 
@@ -47,7 +48,10 @@ exits while a descendant lives. The stop keys (^Z) stop supervise and CMD togeth
 
 decode prints a status stream, an events log (--events) or a control stream one line per
 record (--format json: JSON lines; --format trace: an events log as a Chrome / Perfetto
-trace, JSON, for ui.perfetto.dev and chrome://tracing). send writes one control record to
+trace, JSON, for ui.perfetto.dev and chrome://tracing). report answers, for each run of an
+events log: the main command's status and duration, how many processes ran, which escaped,
+which supervise killed at tear-down, which outlived the --grace deadline, which kept a
+--wait-all run waiting, and the top processes by CPU time and peak memory. send writes one control record to
 stdout, e.g. into a fifo read by a supervise. view serves the log viewer for FILE on
 127.0.0.1 and follows FILE while supervise writes it.`;
 
@@ -59,7 +63,8 @@ supervise SIGKILLed it: --grace expired, or a third TERM/INT with --grace); 124 
 --timeout expired; 127 if CMD was not found, 126 if it could not be run; 128+N when
 signal N came after CMD's exit and cut --wait-all short. Both: 1 when supervise cannot run
 (no /proc, cannot become a child subreaper); 2 on a usage error. decode exits 1 on
-unreadable, truncated or corrupt input, after printing every whole record before it.`;
+unreadable, truncated or corrupt input, after printing every whole record before it;
+report exits 1 on the same, after the report of the records before it.`;
 
 /** yargs's coerce for an option of the table: its text -> its value, by kind (what the
  *  core's fast parser takes, in more spellings), or a usage error. */
@@ -148,6 +153,21 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         const { decode } = await import('./decode.ts');
         const format = args.json ? 'json' : args.format;
         status = await decode({ file: args.file, format, control: args.control });
+      },
+    )
+    .command(
+      'report [file]',
+      'Answer what happened in each run of an events log (--events FILE): main command, escapees, kills, waits, top CPU and memory',
+      (y) =>
+        y.positional('file', { type: 'string', describe: "the events log; '-' or none: stdin" }).option('format', {
+          choices: ['text', 'json'] as const,
+          default: 'text' as const,
+          describe: 'text: a screen per run; json: one document, {"runs": [...]}',
+        }),
+      async (args) => {
+        ran = true;
+        const { reportCommand } = await import('./report.ts');
+        status = await reportCommand({ file: args.file, format: args.format });
       },
     )
     .command(

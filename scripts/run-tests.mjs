@@ -26,6 +26,7 @@ const BLACK_BOX = [
   'lib',
   'decode',
   'trace',
+  'report',
   'lib-pipe',
   'lib-template',
   'lib-api',
