@@ -19,6 +19,7 @@ import {
   catches,
   controlRecord,
   killQuietly,
+  newlyAnnounced,
   parseStatus,
   piped,
   statFields,
@@ -178,10 +179,8 @@ async function owner(kind: Kind, cmds: string[]): Promise<Owner> {
   };
   oracle.on('data', (d) => {
     oracleText += d;
-    o.announced = oracleText
-      .split('\n')
-      .filter((l) => /^\d+$/.test(l.trim()))
-      .map(Number);
+    // A pid is complete once its newline has come: only whole lines are parsed.
+    o.announced.push(...newlyAnnounced(oracleText.slice(0, oracleText.lastIndexOf('\n') + 1), o.announced));
   });
   // The status side, read as it comes: one read(2) at a time into a buffer larger than
   // any batch, so that the size of each read is the size of each seqpacket message.
@@ -538,8 +537,10 @@ Signals(
         out += d;
       });
       const oracle = p.stdio[3] as Readable;
+      const announced: number[] = [];
       oracle.on('data', (d) => {
         oracleText += d;
+        announced.push(...newlyAnnounced(oracleText.slice(0, oracleText.lastIndexOf('\n') + 1), announced));
       });
       let oracleDone = false;
       const oracleClosed = new Promise<void>((r) =>
@@ -572,7 +573,7 @@ Signals(
         if (code !== 3) failures.push(`${what}: exit ${code}, not CMD's 3`);
       } finally {
         // Once the oracle has closed every tree process is dead and its pid may be reused.
-        if (!oracleDone) for (const pid of oracleText.split('\n').filter(Boolean).map(Number)) killQuietly(pid);
+        if (!oracleDone) for (const pid of announced) killQuietly(pid);
         p.kill('SIGKILL');
       }
     });

@@ -13,6 +13,7 @@ import {
   isElf,
   controlRecord,
   killQuietly,
+  newlyAnnounced,
   parseStatus,
   sleep,
   until,
@@ -87,8 +88,10 @@ function start(argv: string[], opts: { env?: NodeJS.ProcessEnv; statusOnFd4?: bo
     if (m && run.children.length === 0) run.children = m[1].trim().split(/\s+/).filter(Boolean).map(Number);
   });
   oracle.setEncoding('utf8');
+  let oracleText = '';
   oracle.on('data', (d: string) => {
-    for (const l of d.split('\n')) if (/^\d+$/.test(l.trim())) run.announced.push(Number(l));
+    oracleText += d;
+    run.announced.push(...newlyAnnounced(oracleText.slice(0, oracleText.lastIndexOf('\n') + 1), run.announced));
   });
   let pending = Buffer.alloc(0);
   status?.on('data', (d: Buffer) => {

@@ -396,10 +396,14 @@ Passing('should forward every caught signal to CMD, each as itself, in the order
   for (const [i, n] of names.entries()) {
     process.kill(r.pid, `SIG${n}` as NodeJS.Signals);
     await until(
-      () => r.stdout.trim().split('\n').length >= i + 2 || r.proc.exitCode !== null,
+      () => r.stdout.trim().split('\n').length >= i + 2 || r.proc.exitCode !== null || r.proc.signalCode !== null,
       30_000,
       `CMD to print SIG${n}`,
     );
+    if ((r.proc.exitCode !== null || r.proc.signalCode !== null) && i < names.length - 1)
+      assert.unreachable(
+        `supervise ended (${r.proc.exitCode ?? r.proc.signalCode}) after SIG${n}; stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`,
+      );
   }
   assert.is((await within(r.exited, 10_000, 'exit')).code, 0);
   assert.equal(

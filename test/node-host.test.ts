@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ROOT, alive, killQuietly, until, within } from './procs.ts';
+import { ROOT, alive, killQuietly, newlyAnnounced, until, within } from './procs.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 
 const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
@@ -39,7 +39,7 @@ function start(fault: string): Run {
   const oracle = p.stdio[3] as Readable;
   oracle.on('data', (d) => {
     text += d;
-    announced.splice(0, announced.length, ...text.split('\n').filter(Boolean).map(Number));
+    announced.push(...newlyAnnounced(text.slice(0, text.lastIndexOf('\n') + 1), announced));
   });
   return {
     pid: p.pid!,

@@ -81,6 +81,20 @@ export function noteBirth(pid: number): void {
   births.set(pid, startTime(pid));
 }
 
+/** The pids announced one per line in `text` (a tree's oracle) that are not in `known` yet,
+ *  each noted by noteBirth() as it arrives: call it on every chunk. */
+export function newlyAnnounced(text: string, known: readonly number[]): number[] {
+  const fresh: number[] = [];
+  for (const l of text.split('\n')) {
+    if (!/^\d+$/.test(l.trim())) continue;
+    const pid = Number(l);
+    if (known.includes(pid) || fresh.includes(pid)) continue;
+    noteBirth(pid);
+    fresh.push(pid);
+  }
+  return fresh;
+}
+
 /** alive(), and still the process noteBirth() saw: on a busy machine pids wrap within
  *  seconds (pid_max 32,768), so after a tree's oracle closed its pids may be other
  *  processes' already. */
@@ -99,7 +113,11 @@ export function catches(pid: number, sig: number): boolean {
   }
 }
 
+/** Signals `pid` unless it is gone or, when noteBirth() saw it, it is another process now
+ *  (a cleanup after a tree's end must not hit a stranger that reused the pid). */
 export function killQuietly(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
+  const born = births.get(pid);
+  if (born !== undefined && startTime(pid) !== born) return;
   try {
     if (pid > 1) process.kill(pid, sig);
   } catch {
