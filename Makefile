@@ -28,7 +28,11 @@ NATIVE_DIR := build/native
 NATIVE_OBJ := $(NATIVE_DIR)/core.o $(NATIVE_DIR)/wasm-rt-impl.o $(NATIVE_DIR)/linux.o
 # The node that runs the full CLI (bin/supervise-node) for --help, usage errors, decode, send.
 NATIVE_NODE := $(shell command -v $(NODE) 2>/dev/null)
-NATIVE_CFLAGS := -O2 -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(NATIVE_DIR) -I$(WASM_RT)
+# The numbers of assembly/protocol.ts and sys.ts as C macros (scripts/constants-h.ts), for
+# the shim, the native host and the addon (binding.gyp): the C++ side restates none; and
+# the Node flags of bin/supervise-node's #! line, for the native host.
+CONSTANTS_H := build/gen/constants.h
+NATIVE_CFLAGS := -O2 -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -I$(NATIVE_DIR) -I$(WASM_RT) -I$(dir $(CONSTANTS_H))
 NATIVE_CXXFLAGS := $(NATIVE_CFLAGS) -std=c++17 -Wall -Wextra -Werror \
   $(if $(NATIVE_NODE),-DSUPERVISE_NODE='"$(NATIVE_NODE)"')
 # Static (start-up 1.5 ms vs 2.4 ms dynamic) where a static libc is installed; evaluated
@@ -45,9 +49,13 @@ $(DEPS): package.json
 	$(NPM) install --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-$(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(DEPS)
+$(ADDON): binding.gyp $(wildcard shim/*.cc shim/*.h) $(CONSTANTS_H) $(DEPS)
 	$(BIN)/node-gyp configure $(NODEDIR) --silent && $(BIN)/node-gyp build --silent
 	@touch $@
+
+$(CONSTANTS_H): scripts/constants-h.ts assembly/protocol.ts assembly/sys.ts bin/supervise-node $(DEPS)
+	@mkdir -p $(@D)
+	$(NODE) --import tsx scripts/constants-h.ts > $@.tmp && mv $@.tmp $@
 
 # asconfig.json's targets (flags, outFile, textFile): dist/codec.wasm and dist/core.wasm,
 # each with the types of its exports as asc generates them (dist/codec.d.ts, dist/core.d.ts,
@@ -95,14 +103,14 @@ $(NATIVE_DIR)/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_CFLAGS) -c $< -o $@
 
-$(NATIVE_DIR)/linux.o: shim/linux.cc shim/linux.h
+$(NATIVE_DIR)/linux.o: shim/linux.cc shim/linux.h $(CONSTANTS_H)
 	@mkdir -p $(@D)
 	$(CXX) $(NATIVE_CXXFLAGS) -c $< -o $@
 
-$(NATIVE_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h
+$(NATIVE_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h $(CONSTANTS_H)
 	$(CXX) $(NATIVE_CXXFLAGS) -c $< -o $@
 
-$(NATIVE_DIR)/native-fault.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h
+$(NATIVE_DIR)/native-fault.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h $(CONSTANTS_H)
 	$(CXX) $(NATIVE_CXXFLAGS) -DSUPERVISE_FAULT_INJECTION -c $< -o $@
 
 $(NATIVE): $(NATIVE_DIR)/native.o $(NATIVE_OBJ)
@@ -140,10 +148,10 @@ $(ARM64_DIR)/core.o: $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h | cross-arm64
 $(ARM64_DIR)/wasm-rt-impl.o: $(WASM_RT)/wasm-rt-impl.c | cross-arm64
 	@mkdir -p $(@D)
 	$(CROSS)gcc $(NATIVE_CFLAGS) -c $< -o $@
-$(ARM64_DIR)/linux.o: shim/linux.cc shim/linux.h | cross-arm64
+$(ARM64_DIR)/linux.o: shim/linux.cc shim/linux.h $(CONSTANTS_H) | cross-arm64
 	@mkdir -p $(@D)
 	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
-$(ARM64_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h | cross-arm64
+$(ARM64_DIR)/native.o: host/native.cc shim/linux.h $(NATIVE_DIR)/core.h $(CONSTANTS_H) | cross-arm64
 	@mkdir -p $(@D)
 	$(CROSS)g++ $(NATIVE_CXXFLAGS) -c $< -o $@
 build/supervise-linux-arm64: $(ARM64_OBJ)
@@ -298,13 +306,13 @@ $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h &: dist/codec.wasm | wabt
 	@mkdir -p $(@D)
 	$(WASM2C) $< -n codec -o $(FUZZ_DIR)/codec.c
 
-$(FUZZ_DIR)/protocol.h: fuzz/protocol-h.ts assembly/protocol.ts $(DEPS)
+$(FUZZ_DIR)/protocol.h: $(CONSTANTS_H)
 	@mkdir -p $(@D)
-	$(NODE) --import tsx fuzz/protocol-h.ts > $@.tmp && mv $@.tmp $@
+	cp $< $@
 
 $(FUZZ_DIR)/protocol.dict: fuzz/protocol-h.ts assembly/protocol.ts $(DEPS)
 	@mkdir -p $(@D)
-	$(NODE) --import tsx fuzz/protocol-h.ts --dict > $@.tmp && mv $@.tmp $@
+	$(NODE) --import tsx fuzz/protocol-h.ts > $@.tmp && mv $@.tmp $@
 
 # The replay tool: the system's compilers, no sanitizer; what make test runs.
 $(FUZZ_DIR)/replay/codec.o: $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h

@@ -5,7 +5,8 @@
     {
       'target_name': 'shim',
       'sources': ['shim/linux.cc', 'shim/addon.cc'],
-      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      # build/gen: constants.h, the numbers of assembly/protocol.ts and sys.ts (make writes it).
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")", 'build/gen'],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
       'cflags!': ['-fno-exceptions'],
       'cflags_cc!': ['-fno-exceptions'],

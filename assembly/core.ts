@@ -9,7 +9,7 @@ import {
   STATUS_SIZE, SI_PID, SI_CODE, SI_STATUS, SI_UTIME, SI_STIME, RUSAGE_SIZE, SIGNAL_MAX,
   P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT, ECHILD, EAGAIN, ENOENT,
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED,
-  SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL,
+  SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL, SIGWINCH, SIGPIPE, SIGXFSZ, EXIT_SIGNAL_BASE,
   SI_SIGNO, SI_ERRNO, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, CLD_EXITED,
   LAUNCH_START_GRACE, EXIT_TIMEOUT, EXIT_NOT_FOUND, EXIT_CANNOT_RUN,
   EVENTS_FLAG_TORN_DOWN, EVENTS_FLAG_GRACE_DEADLINE, EVENTS_FLAG_SIGNALLED,
@@ -20,7 +20,7 @@ import {
   REPORT_REFUSED_COUNT, REFUSALS_SHOWN,
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
-import { SI_KERNEL, SIGWINCH, SIGPIPE, SIGXFSZ } from './sys';
+import { SI_KERNEL } from './sys';
 import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify, logResources } from './io';
 import { report } from './say';
 import {
@@ -58,6 +58,15 @@ let readerGone = false;
 let childrenFailed = false;
 /** Bytes of `record` already written, or -1 when no record is pending. */
 let written: i32 = -1;
+/** supervise's own records waiting for `record` (si_code, si_errno, si_pid each), written
+ *  in order before the next reap: one slot would let a second own record overwrite the
+ *  first, or a record half written. A run queues at most one today (spawned or spawn
+ *  failed); a queue full means a new kind queues more than it should (an abort). */
+const OWN_MAX: i32 = 8;
+const OWN_ENTRY: i32 = 12;
+const ownQueue: usize = memory.data(OWN_MAX * OWN_ENTRY, 16);
+let ownHead: i32 = 0;
+let ownCount: i32 = 0;
 /** Control records refused as malformed (bad pid or signal) so far. */
 let refused: u32 = 0;
 
@@ -91,6 +100,8 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   readerGone = false;
   childrenFailed = false;
   written = -1;
+  ownHead = 0;
+  ownCount = 0;
   refused = 0;
   launchMode = false;
   waitAll = false;
@@ -227,7 +238,7 @@ export function exitCode(): i32 {
   if (timedOut) return EXIT_TIMEOUT;
   if (exitStatus != 0) return exitStatus;
   if (!mainReaped) return 0;
-  return mainCodeValue == CLD_EXITED ? mainStatusValue : 128 + mainStatusValue;
+  return mainCodeValue == CLD_EXITED ? mainStatusValue : EXIT_SIGNAL_BASE + mainStatusValue;
 }
 
 /** Called by the host in launch mode once FLAG_MAIN_EXITED is set: the main child's
@@ -267,14 +278,29 @@ export function spawnFailed(errno: i32): void {
   tearingDown = true;
 }
 
-/** One of supervise's own records (si_signo 0) as the pending record. */
+/** Queues one of supervise's own records (si_signo 0): sweep() writes it after the record
+ *  pending now, if any, and before it reaps again. */
 function queueOwn(code: i32, errno: i32, pid: i32): void {
+  assert(ownCount < OWN_MAX, 'own record queue full');
+  let at = ownQueue + <usize>(((ownHead + ownCount) % OWN_MAX) * OWN_ENTRY);
+  store<i32>(at, code);
+  store<i32>(at, errno, 4);
+  store<i32>(at, pid, 8);
+  ownCount++;
+}
+
+/** The oldest queued own record into `record`, pending. */
+function takeOwn(): void {
+  let at = ownQueue + <usize>(ownHead * OWN_ENTRY);
+  let pid = load<i32>(at, 8);
   memory.fill(record, 0, STATUS_SIZE);
   store<i32>(record + SI_SIGNO, SIGNO_SUPERVISE);
-  store<i32>(record + SI_ERRNO, errno);
-  store<i32>(record + SI_CODE, code);
+  store<i32>(record + SI_CODE, load<i32>(at));
+  store<i32>(record + SI_ERRNO, load<i32>(at, 4));
   store<i32>(record + SI_PID, pid);
-  logIdentify(pid); // the command just started (spawned); 0: unknown
+  ownHead = (ownHead + 1) % OWN_MAX;
+  ownCount--;
+  logIdentify(pid); // spawned: the command, just started; 0: unknown
   written = 0;
 }
 
@@ -347,7 +373,7 @@ function stopRequested(signo: i32): i32 {
 
 /** Tear-down forced by signal signo: the exit status says so (the first one wins). */
 function force(signo: i32): void {
-  if (exitStatus == 0) exitStatus = 128 + signo;
+  if (exitStatus == 0) exitStatus = EXIT_SIGNAL_BASE + signo;
   tearingDown = true;
 }
 
@@ -433,6 +459,10 @@ function sweep(): i32 {
       if (readerGone) written = -1;
       else if (!writeRest()) return result | FLAG_WANT_WRITABLE;
       continue; // finished or partly written: ask the reader again before reaping
+    }
+    if (ownCount > 0) {
+      takeOwn();
+      continue;
     }
     memory.fill(record, 0, STATUS_SIZE);
     memory.fill(rusage, 0, RUSAGE_SIZE);

@@ -1,17 +1,17 @@
 // Where status records go: the status fd (back-pressure: written only when it can take
 // one without blocking) and, with --events, the events log (each record with its time and
 // the identity of its process, identity.ts). core.ts calls statusReady(), writeStatus()
-// and, before it reaps a child or queues a record of its own, logging()/logIdentify();
+// and, before it reaps a child or writes a record of its own, logging()/logIdentify();
 // main.ts calls logStarted() and ioInit().
 
 import {
-  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE,
-  EVENTS_IDENTITY, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED, EVENTS_FLAGS, EVENTS_USER_CPU, EVENTS_SYSTEM_CPU,
-  EVENTS_MAX_RSS, EVENTS_MINOR_FAULTS, EVENTS_MAJOR_FAULTS, EVENTS_VOLUNTARY_CS,
+  STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE, ENOSPC,
+  EVENTS_IDENTITY, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED, EVENTS_FLAGS, EVENTS_USER_CPU,
+  EVENTS_SYSTEM_CPU, EVENTS_MAX_RSS, EVENTS_MINOR_FAULTS, EVENTS_MAJOR_FAULTS, EVENTS_VOLUNTARY_CS,
   EVENTS_INVOLUNTARY_CS, EVENTS_FS_READ, EVENTS_FS_WRITE, RU_UTIME, RU_STIME, RU_MAXRSS,
   RU_MINFLT, RU_MAJFLT, RU_NVCSW, RU_NIVCSW, RU_INBLOCK, RU_OUBLOCK,
 } from './protocol';
-import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, ENOSPC, SOCK_STREAM } from './sys';
+import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM } from './sys';
 import { poll, write, sendRecords, socketType, realtimeUs, boottimeUs, fileType } from './linux';
 import { identityInit, identify } from './identity';
 import { cannotWriteEvents } from './say';

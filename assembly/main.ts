@@ -9,7 +9,8 @@
 // pump(), whose result says what to wait for next.
 
 import {
-  SIGCHLD, SIGKILL, SIGNAL_MAX, EINTR, EAGAIN, EPERM, ENOENT, PID_MAX_LIMIT,
+  SIGCHLD, SIGKILL, SIGNAL_MAX, EINTR, EAGAIN, EPERM, ENOENT, EBADF, ENOSPC, PID_MAX_LIMIT,
+  SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGURG, SIGWINCH,
   FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE,
   EXIT_USAGE, EXIT_FAILURE, EXIT_FRONT_END,
   EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_VERSION_AT,
@@ -17,8 +18,7 @@ import {
 } from './protocol';
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
-  O_RDONLY, O_RDWR, O_CREAT, O_APPEND, EBADF, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
-  SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGURG, SIGWINCH,
+  O_RDONLY, O_RDWR, O_CREAT, O_APPEND, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
 } from './sys';
 import {
   getpid, getuid, geteuid, getgid, clockTicks, getChildSubreaper, setChildSubreaper,
@@ -231,7 +231,7 @@ function openEvents(): i32 {
     store<u32>(h, EVENTS_VERSION, EVENTS_VERSION_AT);
     store<u32>(h, EVENTS_ENTRY_SIZE, EVENTS_ENTRY_SIZE_AT);
     size = write(fd, h, EVENTS_HEADER_SIZE);
-    if (size >= 0 && size != EVENTS_HEADER_SIZE) size = -28; // ENOSPC
+    if (size >= 0 && size != EVENTS_HEADER_SIZE) size = -ENOSPC;
   } else if (size > 0) {
     let n = read(fd, h, EVENTS_HEADER_SIZE); // O_APPEND: the offset is still 0 for reading
     if (n >= 0 && !ourLog(h, n, size)) {

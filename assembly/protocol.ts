@@ -20,8 +20,7 @@ export const SI_STATUS = 24; // int32
 export const SI_UTIME = 32; // int64, clock ticks
 export const SI_STIME = 40; // int64, clock ticks
 
-/** si_signo of every record the kernel produces for a child. */
-export const SIGCHLD = 17;
+// si_signo: SIGCHLD (with the signals below) for every record the kernel produces for a child.
 /** si_signo of the records supervise adds itself (launch mode); si_code says which. */
 export const SIGNO_SUPERVISE = 0;
 
@@ -57,18 +56,25 @@ export const WNOWAIT = 0x1000000;
 /** Size of struct rusage on x86-64; ru_utime at 0, ru_stime at 16 (struct timeval). */
 export const RUSAGE_SIZE = 144;
 
-// errno values the core handles where they occur
+// The errno numbers (x86-64) the program, its hosts and the library name, all of them
+// here: a spawn-failed record carries one, and lib/ and web/ may import this file but not
+// sys.ts. Their names are in names.ts.
 export const EPERM = 1;
+export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const EIO = 5;
+export const EBADF = 9;
 export const ECHILD = 10;
 export const EAGAIN = 11;
-export const EPIPE = 32;
 export const EINVAL = 22;
-export const ENOENT = 2;
+export const ENFILE = 23;
+export const EMFILE = 24;
+export const ENOSPC = 28;
+export const EPIPE = 32;
 
 // What statusKind() (codec) makes of a status record: 1..6 are the si_code of a
-// SIGCHLD record, 16 and 17 supervise's own records. Negative = invalid (ERR_*).
+// SIGCHLD record, 16 and up supervise's own records. Negative = invalid (ERR_*).
 export const KIND_EXITED = 1;
 export const KIND_KILLED = 2;
 export const KIND_DUMPED = 3;
@@ -117,23 +123,40 @@ export const FLAG_MAIN_EXITED = 8;
 /** launchSignal()/timeout() result: the host starts its --grace timer, then calls
  *  graceExpired() when it fires. */
 export const LAUNCH_START_GRACE = 1;
-/** Exit statuses of launch mode (besides the command's own and 128 + signal). */
+/** Exit statuses (docs/cli.md, "Exit status"). Launch mode: the command's own, or
+ *  EXIT_SIGNAL_BASE + N when signal N killed it (protocol mode: when N tore it down). */
+export const EXIT_SIGNAL_BASE = 128;
 export const EXIT_TIMEOUT = 124;
 export const EXIT_CANNOT_RUN = 126;
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_USAGE = 2;
 /** Protocol mode's and launch mode's own failures (no /proc, cannot become a subreaper). */
 export const EXIT_FAILURE = 1;
+/** An internal error (a trap, an abort, an exception of a host): the shim's last resort
+ *  (shim/linux.h kLastResortStatus, EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
 /** main()'s result when the arguments are for the full command line (--help, a usage
  *  error, decode, send): the host hands them to the yargs CLI (cli/args.ts). */
 export const EXIT_FRONT_END = -1;
 
-// Signals the core handles by number (x86-64).
+// The signal numbers (x86-64) the program, its hosts and the library use by number, all of
+// them here: control records carry one, SIGCHLD is the si_signo of every record the kernel
+// produces for a child. Their names are in names.ts.
 export const SIGHUP = 1;
 export const SIGINT = 2;
 export const SIGQUIT = 3;
 export const SIGKILL = 9;
+export const SIGPIPE = 13;
 export const SIGTERM = 15;
+export const SIGCHLD = 17;
+export const SIGCONT = 18;
+export const SIGSTOP = 19;
+export const SIGTSTP = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
+export const SIGURG = 23;
+export const SIGXFSZ = 25;
+export const SIGWINCH = 28;
 
 /** Largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit): the most init() accepts. */
 export const PID_MAX_LIMIT = 4194304;

@@ -7,17 +7,10 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
   REFUSALS_SHOWN,
 } from './report';
-import { EPERM, EVENTS_VERSION } from './protocol';
-import { EMFILE, ENFILE, EBADF } from './sys';
+import { EPERM, EMFILE, ENFILE, EBADF, EVENTS_VERSION } from './protocol';
+import { ERRNO_NAMES } from './names';
 
-// errno -> name and text (the strerror wording), for the errnos supervise meets.
-const ERRNO_NAMES: string[] = [
-  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF',
-  'ECHILD', 'EAGAIN', 'ENOMEM', 'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV',
-  'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE',
-  'EROFS', 'EMLINK', 'EPIPE', 'EDOM', 'ERANGE', 'EDEADLK', 'ENAMETOOLONG', 'ENOLCK', 'ENOSYS', 'ENOTEMPTY',
-  'ELOOP',
-];
+// errno -> text (the strerror wording), for the errnos supervise meets; names.ts names them.
 const ERRNO_TEXTS: string[] = [
   '', 'Operation not permitted', 'No such file or directory', 'No such process',
   'Interrupted system call', 'Input/output error', 'No such device or address',
@@ -33,10 +26,10 @@ const ERRNO_TEXTS: string[] = [
   'Function not implemented', 'Directory not empty', 'Too many levels of symbolic links',
 ];
 
-/** "ENOENT" for 2 or -2; "E123" beyond the table. */
-function errnoName(e: i32): void {
+/** Writes "ENOENT" for 2 or -2; "E123" beyond the table (as codec/names.ts errnoName()). */
+function writeErrnoName(e: i32): void {
   let n = e < 0 ? -e : e;
-  if (n > 0 && n < ERRNO_NAMES.length) str(ERRNO_NAMES[n]);
+  if (n > 0 && n < ERRNO_NAMES.length && ERRNO_NAMES[n].length > 0) str(ERRNO_NAMES[n]);
   else {
     str('E');
     num(n);
@@ -67,16 +60,16 @@ export function report(what: i32, a: i32, b: i32): void {
   } else if (what == REPORT_BAD_SIGNAL) {
     str('refused a control record for pid '); num(a); str(': '); num(b); str(' is not a signal number');
   } else if (what == REPORT_KILL_FAILED) {
-    str('could not signal pid '); num(a); str(': '); errnoName(b); str('; going on');
+    str('could not signal pid '); num(a); str(': '); writeErrnoName(b); str('; going on');
   } else if (what == REPORT_REFUSED_COUNT) {
     str('refused '); num(<i64><u32>a); str(' malformed control records so far (only the first ');
     num(REFUSALS_SHOWN); str(' are shown one by one)');
   } else if (what == REPORT_PARTIAL_CONTROL) {
     str('the control stream ended inside a record ('); num(a); str(' of 8 bytes); ignored');
   } else if (what == REPORT_WAIT_FAILED) {
-    str('waitid failed: '); errnoName(a);
+    str('waitid failed: '); writeErrnoName(a);
   } else if (what == REPORT_CHILDREN_FAILED) {
-    str('cannot list children: '); errnoName(a);
+    str('cannot list children: '); writeErrnoName(a);
   } else {
     str('report '); num(what); str(' '); num(a); str(' '); num(b);
   }
@@ -90,7 +83,7 @@ export function stdioClosed(fd: i32, e: i32): void {
 }
 
 export function cannotCatchSignals(e: i32): void {
-  begin(); str('cannot install signal handlers: '); errnoName(e); end();
+  begin(); str('cannot install signal handlers: '); writeErrnoName(e); end();
 }
 
 export function noProc(): void {
@@ -98,7 +91,7 @@ export function noProc(): void {
 }
 
 export function cannotReadStat(e: i32): void {
-  begin(); str('cannot read /proc/self/stat: '); errnoName(e); tooManyFiles(e); end();
+  begin(); str('cannot read /proc/self/stat: '); writeErrnoName(e); tooManyFiles(e); end();
 }
 
 export function foreignProc(): void {
@@ -109,21 +102,21 @@ export function foreignProc(): void {
 
 export function cannotSubreap(e: i32): void {
   begin();
-  str('cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with '); errnoName(e);
+  str('cannot become a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) failed with '); writeErrnoName(e);
   if (e == -EPERM) str(' (a sandbox forbids it)');
   end();
 }
 
 export function cannotEpoll(e: i32): void {
-  begin(); str('epoll_create1: '); errnoName(e); end();
+  begin(); str('epoll_create1: '); writeErrnoName(e); end();
 }
 
 export function cannotWatchControl(fd: i32, e: i32): void {
-  begin(); str('cannot watch the control fd '); num(fd); str(': '); errnoName(e); end();
+  begin(); str('cannot watch the control fd '); num(fd); str(': '); writeErrnoName(e); end();
 }
 
 export function cannotListChildren(e: i32): void {
-  begin(); str('cannot list children: '); errnoName(e); tooManyFiles(e); end();
+  begin(); str('cannot list children: '); writeErrnoName(e); tooManyFiles(e); end();
 }
 
 /** --status-fd N / --control-fd N that cannot be used (name: "status-fd" or "control-fd"). */

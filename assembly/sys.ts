@@ -1,6 +1,7 @@
 // Linux numbers (x86-64) the program uses beyond those of the wire protocol (protocol.ts):
-// epoll, poll, open flags, clone flags, the errno values it names, and the structs of the
-// linux imports (linux.ts re-exports those). Plain constants, shared with the TypeScript
+// epoll, poll, open flags, clone flags, and the structs of the linux imports (linux.ts
+// re-exports those). Errno and signal numbers are all in protocol.ts (lib/ and web/ may
+// import it, not this file). Plain constants, shared with the TypeScript
 // hosts and tests (ARCHITECTURE.md, "The Wasm contract").
 
 export const EPOLL_CTL_ADD = 1;
@@ -26,22 +27,6 @@ export const O_APPEND = 0x400;
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
-
-export const EIO = 5;
-export const EBADF = 9;
-export const ENFILE = 23;
-export const EMFILE = 24;
-export const ENOSPC = 28;
-
-export const SIGPIPE = 13;
-export const SIGCONT = 18;
-export const SIGSTOP = 19;
-export const SIGTSTP = 20;
-export const SIGTTIN = 21;
-export const SIGTTOU = 22;
-export const SIGURG = 23;
-export const SIGXFSZ = 25;
-export const SIGWINCH = 28;
 
 /** siginfo si_code values: sent by kill(2), or by the kernel (a terminal's INT, QUIT, WINCH). */
 export const SI_USER = 0;

@@ -5,7 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
-import { EXIT_FRONT_END, SIGNAL_MAX } from '../assembly/protocol.ts';
+import { EXIT_FRONT_END, EXIT_INTERNAL, EXIT_USAGE, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, type LaunchOption } from '../assembly/options.ts';
 import { launchArgv as canonicalArgv } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
@@ -23,8 +23,6 @@ export interface LaunchOptions {
 
 /** The largest fd number the core's parser takes (9 digits; the kernel's nr_open is far below). */
 const FD_MAX = 999_999_999;
-/** What the core's internal-error path exits with (shim's last resort). */
-const EXIT_INTERNAL = 70;
 
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
@@ -147,7 +145,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
               : '';
         if (clash) {
           process.stderr.write(`supervise: decode: ${clash}\n`);
-          status = 2;
+          status = EXIT_USAGE;
           return;
         }
         const { decode } = await import('./decode.ts');
@@ -187,7 +185,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         const parsed = parseSend(String(args.pid), String(args.signal));
         if (typeof parsed === 'string') {
           process.stderr.write(`supervise: send: ${parsed}\n\nRun 'supervise --help' for usage.\n`);
-          status = 2;
+          status = EXIT_USAGE;
         } else {
           status = send(parsed.pid, parsed.signal);
         }
@@ -236,7 +234,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   try {
     args = await parser.parseAsync();
   } catch (err) {
-    if (err === USAGE_ERROR) return { status: 2 };
+    if (err === USAGE_ERROR) return { status: EXIT_USAGE };
     throw err;
   }
   if (ran || status !== 0 || args.help || args.version) return { status };
@@ -244,7 +242,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
   const usageError = (msg: string) => {
     process.stderr.write(`supervise: ${msg}\n\n`);
     parser.showHelp((s) => process.stderr.write(`${s}\n`));
-    return { status: 2 };
+    return { status: EXIT_USAGE };
   };
   if (args._.length > 0) return usageError(`unexpected argument '${args._[0]}': put the command after --`);
   if (cmd.length === 0 || cmd[0] === '') return usageError('missing the command: supervise [options] -- CMD [ARG...]');

@@ -9,7 +9,7 @@ import { openSync, fstatSync, writeSync } from 'node:fs';
 import { nodeFds } from '../pkg/fds.ts';
 import { hasShim, loadShim, type Shim, type SpawnOptions } from './shim.ts';
 import { loadCore, type CoreExports, type LinuxImports } from './wasm.ts';
-import { STATUS_SIZE, RUSAGE_SIZE, EINVAL } from '../assembly/protocol.ts';
+import { STATUS_SIZE, RUSAGE_SIZE, EINVAL, EIO, EBADF } from '../assembly/protocol.ts';
 import {
   SPAWN_SELF,
   SPAWN_MOUNT_PROC,
@@ -23,8 +23,6 @@ import {
   CALLER_SIGNALS_SIZE,
   CALLER_IGNORED,
   CALLER_BLOCKED,
-  EIO,
-  EBADF,
 } from '../assembly/sys.ts';
 
 /** Node marks the fds 0..16 it inherited close-on-exec before any of our code runs. */

@@ -64,6 +64,7 @@ import {
   EVENTS_FLAG_WAIT_ALL,
   EVENTS_FLAGS_KNOWN,
 } from '../assembly/protocol.ts';
+import type * as protocol from '../assembly/protocol.ts';
 import { errnoName, signalName } from './names.ts';
 
 export { errnoName, signalName, signalNumber } from './names.ts';
@@ -193,19 +194,14 @@ export async function loadCodec(source: WasmSource): Promise<CodecExports> {
 
 // --- decoded records
 
-export type StatusKindName =
-  | 'exited'
-  | 'killed'
-  | 'dumped'
-  | 'trapped'
-  | 'stopped'
-  | 'continued'
-  | 'spawned'
-  | 'spawn-failed'
-  | 'started';
+/** The value of every KIND_* constant of assembly/protocol.ts. */
+type KindNumber = (typeof protocol)[Extract<keyof typeof protocol, `KIND_${string}`>];
 
-/** The name of each KIND_* that statusKind() returns (assembly/protocol.ts). */
-export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
+/** The name of every record kind, by its KIND_* value. A KIND_* added to protocol.ts fails
+ *  to compile here until it has a name; a name added here fails to compile in every
+ *  `switch` that ends in unhandledKind() (the codec, describe(), the trace, the viewer,
+ *  the library) until each handles it (ARCHITECTURE.md, "Adding a record kind"). */
+const KIND_NAME_OF = {
   [KIND_EXITED]: 'exited',
   [KIND_KILLED]: 'killed',
   [KIND_DUMPED]: 'dumped',
@@ -215,7 +211,19 @@ export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = {
   [KIND_SPAWNED]: 'spawned',
   [KIND_SPAWN_FAILED]: 'spawn-failed',
   [KIND_STARTED]: 'started',
-};
+} as const satisfies Record<KindNumber, string>;
+
+export type StatusKindName = (typeof KIND_NAME_OF)[KindNumber];
+
+/** The name of each KIND_* that statusKind() returns (assembly/protocol.ts). */
+export const KIND_NAMES: Readonly<Record<number, StatusKindName>> = KIND_NAME_OF;
+
+/** The `default:` of a switch over record kinds: `kind` is `never` when every kind has its
+ *  case, so a kind without one is a compile error here; at run time (a kind from a newer
+ *  codec.wasm than this code) it throws. */
+export function unhandledKind(kind: never): never {
+  throw new Error(`record kind ${JSON.stringify(kind)} is not handled`);
+}
 
 /** Events logs version 2: the process as /proc/PID/stat showed it while supervise could
  *  still see it (a zombie not reaped yet; for `spawned`, just after the exec; for
@@ -371,8 +379,14 @@ export function describe(e: StatusEvent): string {
       return e.kind;
     case 'spawn-failed':
       return `spawn failed ${e.errnoName}`;
-    default:
+    case 'killed':
+    case 'dumped':
+    case 'trapped':
+    case 'stopped':
+    case 'continued':
       return `${e.kind} ${e.signal}`;
+    default:
+      return unhandledKind(e.kind);
   }
 }
 
@@ -642,11 +656,13 @@ function readIdentity(view: DataView, bytes: Uint8Array, at: number): ProcInfo |
 /** The status record at codec pointer `p`, decoded; throws a DecodeError naming
  *  `recordAt` if the codec rejects it. */
 function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offset): StatusEvent {
-  const kind = c.statusKind(p);
-  if (kind < 0) throw new DecodeError(recordAt, `invalid status record (${CODEC_ERRORS[kind] ?? `error ${kind}`})`);
+  const code = c.statusKind(p);
+  if (code < 0) throw new DecodeError(recordAt, `invalid status record (${CODEC_ERRORS[code] ?? `error ${code}`})`);
+  const kind = KIND_NAMES[code];
+  if (kind === undefined) throw new DecodeError(recordAt, `invalid status record (unknown kind ${code})`);
   const e: StatusEvent = {
     offset,
-    kind: KIND_NAMES[kind],
+    kind,
     pid: c.statusPid(p),
     signo: c.statusSigno(p),
     code: c.statusCode(p),
@@ -656,10 +672,28 @@ function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offse
     utime: exact(c.statusUtime(p)),
     stime: exact(c.statusStime(p)),
   };
-  if (kind === KIND_EXITED) e.exitCode = e.status;
-  else if (kind === KIND_TRAPPED) e.signal = signalName(e.status & 0x7f);
-  else if (kind === KIND_SPAWN_FAILED) e.errnoName = errnoName(e.errno);
-  else if (kind !== KIND_SPAWNED && kind !== KIND_STARTED) e.signal = signalName(e.status);
+  switch (kind) {
+    case 'exited':
+      e.exitCode = e.status;
+      break;
+    case 'trapped':
+      e.signal = signalName(e.status & 0x7f); // above: the ptrace event
+      break;
+    case 'killed':
+    case 'dumped':
+    case 'stopped':
+    case 'continued':
+      e.signal = signalName(e.status);
+      break;
+    case 'spawn-failed':
+      e.errnoName = errnoName(e.errno);
+      break;
+    case 'spawned':
+    case 'started':
+      break;
+    default:
+      unhandledKind(kind);
+  }
   return e;
 }
 

@@ -11,7 +11,7 @@
 // kill would have missed: escaped() in codec/index.ts), and the others (cat "process").
 // Processes of one kind share tracks ("lanes"), each lane holding bars that do not overlap,
 // so tens of thousands of processes take as many tracks as ever ran at once.
-import { describe, escaped, isoTime, type StatusEvent } from './index.ts';
+import { describe, escaped, isoTime, unhandledKind, type StatusEvent } from './index.ts';
 import { Lanes } from './lanes.ts';
 
 /** One event of the Trace Event Format (the fields this export writes). */
@@ -106,7 +106,9 @@ export class TraceBuilder {
       case 'dumped':
         out.push(this.complete(e, run));
         break;
-      default: // stopped, continued, trapped: not written by supervise (it waits for exits only)
+      case 'stopped':
+      case 'continued':
+      case 'trapped': // not written by supervise (it waits for exits only)
         out.push({
           name: `${this.name(e)} ${describe(e)}`,
           ph: 'i',
@@ -117,6 +119,9 @@ export class TraceBuilder {
           ts: e.time,
           args: this.args(e, run),
         });
+        break;
+      default:
+        unhandledKind(e.kind);
     }
     return out;
   }

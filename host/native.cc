@@ -23,13 +23,15 @@ struct Z_env_instance_t {};
 
 namespace {
 
-// assembly/protocol.ts EXIT_FRONT_END: this argv is for the full CLI (yargs).
-constexpr int kExitFrontEnd = -1;
-// assembly/sys.ts: struct SpawnOptions and its flag bits (test/layers.test.ts checks these
-// numbers against it, and kExitFrontEnd against protocol.ts).
-constexpr uint32_t kSpawnSelf = 1, kSpawnMountProc = 2;
-constexpr uint32_t kSpawnFlags = 0, kSpawnPdeathsig = 4, kSpawnCloneFlags = 8, kSpawnUidMap = 12,
-                   kSpawnGidMap = 16, kSpawnIgnored = 20, kSpawnMask = 28, kSpawnOptionsSize = 36;
+// The numbers of assembly/protocol.ts and sys.ts come from the generated constants.h
+// (through shim/linux.h): main()'s answer that this argv is for the full CLI (yargs),
+// struct SpawnOptions and its flag bits.
+constexpr int kExitFrontEnd = PROTO_EXIT_FRONT_END;
+constexpr uint32_t kSpawnSelf = SYS_SPAWN_SELF, kSpawnMountProc = SYS_SPAWN_MOUNT_PROC;
+constexpr uint32_t kSpawnFlags = SYS_SPAWN_FLAGS, kSpawnPdeathsig = SYS_SPAWN_PDEATHSIG,
+                   kSpawnCloneFlags = SYS_SPAWN_CLONE_FLAGS, kSpawnUidMap = SYS_SPAWN_UID_MAP,
+                   kSpawnGidMap = SYS_SPAWN_GID_MAP, kSpawnIgnored = SYS_SPAWN_IGNORED,
+                   kSpawnMask = SYS_SPAWN_MASK, kSpawnOptionsSize = SYS_SPAWN_OPTIONS_SIZE;
 
 int g_argc;
 char** g_argv;
@@ -333,17 +335,18 @@ int RunFrontEnd(char** argv) {
   snprintf(caller, sizeof caller, "%llx:%llx", static_cast<unsigned long long>(g_caller_ignored),
            static_cast<unsigned long long>(g_caller_blocked));
   setenv("SUPERVISE_CALLER_SIGNALS", caller, 1);
-  // node, the flags of bin/supervise-node's #! line, the script, ARGS, NULL.
-  const int head = 4;
+  // node, the flags of bin/supervise-node's #! line (constants.h), the script, ARGS, NULL.
+  static const char* const kNodeFlags[] = NODE_HOST_FLAGS;
+  constexpr int kFlags = sizeof kNodeFlags / sizeof kNodeFlags[0];
+  const int head = 2 + kFlags;
   char** args = static_cast<char**>(calloc(g_argc + head + 1, sizeof(char*)));
   if (args == nullptr) {
     Say("supervise: cannot run the full CLI: %s", strerror(ENOMEM));
     return 1;
   }
   args[0] = const_cast<char*>("node");
-  args[1] = const_cast<char*>("--disable-wasm-trap-handler");
-  args[2] = const_cast<char*>("--v8-pool-size=1");
-  args[3] = script;
+  for (int i = 0; i < kFlags; i++) args[1 + i] = const_cast<char*>(kNodeFlags[i]);
+  args[head - 1] = script;
   for (int i = 1; i < g_argc; i++) args[head + i - 1] = argv[i];
 #ifdef SUPERVISE_NODE
   if (access(SUPERVISE_NODE, X_OK) == 0) {

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { errnoName } from '../codec/index.ts';
+import { ESRCH } from '../assembly/protocol.ts';
 import type { ExitStatus } from './events.ts';
 import { signalDescription } from './signals.ts';
 
@@ -266,7 +267,7 @@ export function startFailure(errno: number, fallback?: string): { errno: number;
 export function esrch(pid: number | undefined): Error {
   return Object.assign(new Error(`kill ESRCH: process ${pid ?? '(never started)'} has been reaped`), {
     code: 'ESRCH',
-    errno: -3,
+    errno: -ESRCH,
     syscall: 'kill',
   });
 }

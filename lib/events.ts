@@ -1,7 +1,7 @@
 // Status records (fd 3, supervise -> us) decoded by the codec (codec/: the same decoder,
 // names and rules as `supervise decode`), control records encoded by it, and the log of
 // reaped processes that events() replays to every iterator.
-import { StreamDecoder, encodeControl, type CodecExports, type StatusEvent } from '../codec/index.ts';
+import { StreamDecoder, encodeControl, unhandledKind, type CodecExports, type StatusEvent } from '../codec/index.ts';
 import { loadCodec } from '../codec/node.ts';
 
 /** How one process of the tree ended. */
@@ -66,8 +66,13 @@ function toRecord(e: StatusEvent): Record {
     case 'killed':
     case 'dumped':
       return { type: 'reaped', status: { pid: e.pid, kind: e.kind, exitCode: e.exitCode, signal: e.signal } };
-    default:
+    case 'trapped':
+    case 'stopped':
+    case 'continued':
+    case 'started':
       return { type: 'other' };
+    default:
+      return unhandledKind(e.kind);
   }
 }
 

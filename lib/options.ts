@@ -2,7 +2,7 @@
 // child_process options. Named and behaving as execa 9's unless a guarantee of supervise
 // needs otherwise (each such case says so).
 import { signalNumber as codecSignalNumber } from '../codec/index.ts';
-import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { SIGNAL_MAX, SIGTERM } from '../assembly/protocol.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmRunPathEnv } from 'npm-run-path';
@@ -223,9 +223,6 @@ function isStdio(value: unknown): boolean {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
   return value !== null && typeof value === 'object' && typeof (value as Stream).pipe === 'function';
 }
-
-/** The default killSignal. */
-const SIGTERM = 15;
 
 function toPath(p: string | URL): string {
   return typeof p === 'string' ? p : fileURLToPath(p);

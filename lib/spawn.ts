@@ -3,7 +3,7 @@
 // go out on it, and its EOF is the end of the whole tree. Nothing here waits on the
 // supervise process itself: another part of the app may reap it.
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { findBinary, packageRoot } from '../pkg/binary.ts';
 import path from 'node:path';
 import type { Socket } from 'node:net';
@@ -487,8 +487,15 @@ function keepFlowing(stream: Readable): void {
   };
 }
 
-/** Node flags bin/supervise-node's shebang gives (no 10 GiB Wasm reservation, one V8 worker). */
-const NODE_FLAGS = ['--disable-wasm-trap-handler', '--v8-pool-size=1'];
+/** The Node flags of `script`'s `#!/usr/bin/env -S node FLAGS` line (bin/supervise-node's
+ *  are their one home: no 10 GiB Wasm reservation, one V8 worker). */
+function shebangFlags(script: string): string[] {
+  const line = readFileSync(script, 'utf8').split('\n', 1)[0];
+  return line
+    .replace(/^#!\/usr\/bin\/env -S node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
+}
 
 let command: string[] | undefined;
 /** How to start supervise: the native executable pkg/binary.ts findBinary() finds
@@ -500,13 +507,13 @@ export function superviseCommand(): string[] {
   if (command) return command;
   const want = process.env.SUPERVISE_HOST;
   const node = path.join(packageRoot(), 'bin/supervise-node');
-  const nodeHost = [process.execPath, ...NODE_FLAGS, node];
-  if (want === 'node') return (command = nodeHost);
+  const nodeHost = () => [process.execPath, ...shebangFlags(node), node];
+  if (want === 'node') return (command = nodeHost());
   try {
     return (command = [findBinary().file]);
   } catch (err) {
     if (want !== 'native' && existsSync(node) && existsSync(path.join(packageRoot(), 'build/Release/shim.node')))
-      return (command = nodeHost);
+      return (command = nodeHost());
     throw err;
   }
 }

@@ -10,7 +10,7 @@
 import { spawnSync as spawnSyncProcess } from 'node:child_process';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
-import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { EXIT_SIGNAL_BASE, SIGKILL, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
 import {
@@ -64,7 +64,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   const verbose = o.verbose !== 'none' ? new VerboseLog(o.reject) : undefined;
   verbose?.start(line.escapedCommand);
   const started = performance.now();
-  const byKill = o.killSignal === 9;
+  const byKill = o.killSignal === SIGKILL;
   const grace = byKill ? 0 : o.forceKillAfterDelay;
   const [host, ...hostArgs] = superviseCommand();
   const r = spawnSyncProcess(
@@ -168,8 +168,8 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
 }
 
 function fromExitStatus(pid: number, code: number): ExitStatus {
-  return code > 128 && code <= 128 + SIGNAL_MAX
-    ? { pid, kind: 'killed', exitCode: undefined, signal: signalName(code - 128) }
+  return code > EXIT_SIGNAL_BASE && code <= EXIT_SIGNAL_BASE + SIGNAL_MAX
+    ? { pid, kind: 'killed', exitCode: undefined, signal: signalName(code - EXIT_SIGNAL_BASE) }
     : { pid, kind: 'exited', exitCode: code, signal: undefined };
 }
 

@@ -9,7 +9,9 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const timeoutSec = Number(process.env.TEST_TIMEOUT || 900); // a bound for a loaded machine (CI)
+// A bound for a hung file, not a speed goal: the conformance matrix alone took 500 s per host
+// at load 200 on 2 cores, so the bound leaves room for a machine busier still.
+const timeoutSec = Number(process.env.TEST_TIMEOUT || 1800);
 const filters = process.argv.slice(2);
 const files = readdirSync(path.join(root, 'test'))
   .filter((f) => f.endsWith('.test.ts'))

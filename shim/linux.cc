@@ -244,7 +244,7 @@ int WriteFile(const char* path, const char* text) {
     // (In a new PID namespace getppid() is 0 and tells nothing.)
     if ((o.clone_flags & CLONE_NEWPID) == 0 && getppid() != plan.parent) {
       kill(getpid(), plan.options->pdeathsig);
-      _exit(127);
+      _exit(PROTO_EXIT_NOT_FOUND);  // what execvp callers exit with; the parent reads err
     }
   }
   {
@@ -272,13 +272,13 @@ int WriteFile(const char* path, const char* text) {
     if (write(plan.error_fd, &err, sizeof err) < 0) {
       // The parent is gone; nothing to tell.
     }
-    _exit(127);
+    _exit(PROTO_EXIT_NOT_FOUND);  // what execvp callers exit with; the parent reads err
   }
 fail:
   err = errno;
   if (write(plan.error_fd, &err, sizeof err) < 0) {
   }
-  _exit(127);
+  _exit(PROTO_EXIT_NOT_FOUND);  // what execvp callers exit with; the parent reads err
 }
 
 }  // namespace

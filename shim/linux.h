@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "constants.h"  // PROTO_* and SYS_*: assembly/protocol.ts and sys.ts (scripts/constants-h.ts)
+
 namespace shim {
 
 // Sizes of the kernel structs callers pass as raw bytes (x86-64).
-constexpr size_t kSiginfoSize = 128;
-constexpr size_t kRusageSize = 144;
+constexpr size_t kSiginfoSize = PROTO_STATUS_SIZE;
+constexpr size_t kRusageSize = PROTO_RUSAGE_SIZE;
 
 int GetPid();
 // getpgid(2): pid's process group (0: the caller's) | -errno. 0 when that group's leader
@@ -37,7 +39,7 @@ int ScanChildren(int32_t* out, size_t capacity);
 int ListChildren(int32_t* out, size_t capacity);
 
 // The exit status of LastResort (EX_SOFTWARE).
-constexpr int kLastResortStatus = 70;
+constexpr int kLastResortStatus = PROTO_EXIT_INTERNAL;
 // The tear-down after a failure of ours (a trap, an abort): SIGKILLs every child, reaps,
 // and repeats until waitid says ECHILD, so that orphans adopted as their parents die go
 // too. Blocks in waitid while a child lives (one that cannot be killed, or could not be
@@ -53,7 +55,7 @@ struct SignalRecord {
   int32_t pid;   // the sender's si_pid when si_code <= 0 (kill, sigqueue, tgkill), else 0
   int32_t unused;
 };
-static_assert(sizeof(SignalRecord) == 16, "assembly/sys.ts SIGNAL_RECORD_SIZE");
+static_assert(sizeof(SignalRecord) == SYS_SIGNAL_RECORD_SIZE, "assembly/sys.ts SIGNAL_RECORD_SIZE");
 
 // Installs a handler for each of `signals` that writes a SignalRecord to a non-blocking
 // CLOEXEC pipe, and unblocks them in the calling thread. The first call creates the

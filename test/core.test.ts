@@ -17,6 +17,7 @@ import {
   SUP_SPAWN_FAILED,
 } from '../assembly/protocol.ts';
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
+import { ERRNO_NAMED, errnoName } from '../codec/names.ts';
 import {
   FakeKernel,
   SENDER,
@@ -631,6 +632,17 @@ teardown('should report a children() failure once and keep reaping', () => {
   assert.is(h.pump(), FLAG_EXIT | FLAG_TEARDOWN);
 });
 
+teardown("should name every errno in its messages as the codec's errnoName() does", () => {
+  for (let errno = 1; errno <= ERRNO_NAMED + 2; errno++) {
+    const h = setup();
+    h.k.spawn();
+    h.k.childrenError = -errno;
+    h.core.controlEof();
+    h.pump();
+    assert.equal(h.k.stderr, [`supervise: cannot list children: ${errnoName(errno)}`]);
+  }
+});
+
 teardown('should report a child it cannot kill once, and exit when it dies', () => {
   const h = setup();
   const a = h.k.spawn();
@@ -895,6 +907,42 @@ launchPolicy('should write a spawn-failed record and exit 127 (ENOENT) or 126 (o
     );
     assert.is(h.core.exitCode(), code);
   }
+});
+
+launchPolicy('should write every own record queued, in order, none over another', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  h.core.launch(0, 0);
+  h.core.spawned();
+  h.core.spawnFailed(13); // never both in one run today: the second own record a slot would lose
+  h.k.exit(main, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.equal(summary(h.k), [
+    [main, SUP_SPAWNED, 0],
+    [0, SUP_SPAWN_FAILED, 0],
+    [main, CLD_EXITED, 0],
+  ]);
+  assert.is(decodeStatusRef(h.k.records()[1]).errno, 13);
+});
+
+launchPolicy('should queue an own record behind a half-written one, not over it', () => {
+  let main = 0;
+  const h = setup({ main: (k) => (main = k.spawn()) });
+  const orphan = h.k.spawn();
+  h.core.launch(1, 0);
+  h.k.exit(orphan, 3);
+  h.k.writeResults = [100, -EAGAIN];
+  assert.is(h.pump(), FLAG_WANT_WRITABLE);
+  assert.is(h.k.written.length, 100);
+  h.core.spawned();
+  h.k.exit(main, 0);
+  assert.is(h.pump() & FLAG_EXIT, FLAG_EXIT);
+  assert.equal(summary(h.k), [
+    [orphan, CLD_EXITED, 3],
+    [main, SUP_SPAWNED, 0],
+    [main, CLD_EXITED, 0],
+  ]);
+  assert.equal(h.k.violations, []);
 });
 
 // ---

@@ -2,6 +2,7 @@
 // imports only the layers below it, and what runs in a browser imports no Node API.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './procs.ts';
@@ -13,7 +14,7 @@ import * as protocol from '../assembly/protocol.ts';
 const ALLOWED: Record<string, string[]> = {
   'assembly/': ['assembly/'],
   'codec/index.ts': ['codec/names.ts', 'assembly/protocol.ts'],
-  'codec/names.ts': ['assembly/protocol.ts'],
+  'codec/names.ts': ['assembly/protocol.ts', 'assembly/names.ts'],
   'codec/trace.ts': ['codec/index.ts', 'codec/lanes.ts'],
   'codec/lanes.ts': [],
   'codec/report.ts': ['codec/index.ts'],
@@ -77,18 +78,29 @@ Layers('should leave no file of codec/, cli/, lib/, pkg/ or web/ outside the map
   for (const dir of ['codec/', 'cli/', 'lib/', 'pkg/', 'web/']) for (const f of files(dir)) assert.ok(mapped(f), f);
 });
 
-Layers('should give host/native.cc the numbers of assembly/sys.ts and protocol.ts', () => {
-  const native = readFileSync(path.join(ROOT, 'host/native.cc'), 'utf8');
+Layers('should give the C++ side the numbers of protocol.ts and sys.ts through the generated header', () => {
   const named = { ...sys, ...protocol } as Record<string, unknown>;
-  const constants = [...native.matchAll(/\bk([A-Z]\w*) = (-?\d+)/g)];
   let checked = 0;
-  for (const [, camel, value] of constants) {
-    const name = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-    if (!(name in named)) continue;
-    assert.is(Number(value), named[name], `k${camel} = ${value} in host/native.cc, ${name} = ${named[name]}`);
-    checked++;
+  for (const file of ['host/native.cc', 'shim/linux.h', 'shim/linux.cc', 'shim/addon.cc']) {
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    for (const [, camel, value] of text.matchAll(/\bk([A-Z]\w*) = ([^,;]+)/g)) {
+      const name = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+      if (!(name in named)) continue;
+      assert.match(value, /^(PROTO|SYS)_/, `k${camel} = ${value} in ${file}: restated, not from constants.h`);
+      checked++;
+    }
   }
   assert.ok(checked >= 9, `checked ${checked} constants`);
+  const header = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/constants-h.ts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const defines = [...header.matchAll(/^#define (PROTO|SYS)_(\w+) \((-?\d+)\)$/gm)];
+  for (const [, prefix, name, value] of defines) {
+    assert.is(Number(value), (prefix === 'SYS' ? sys : protocol)[name as never], `${prefix}_${name}`);
+  }
+  const numbers = (m: object) => Object.values(m).filter((v) => typeof v === 'number').length;
+  assert.is(defines.length, numbers(sys) + numbers(protocol));
 });
 
 Layers.run();

@@ -2,7 +2,7 @@
 // (one per pid lifetime: from its start to its reap), built incrementally as records arrive
 // (a dropped file, or `supervise view FILE` following a log), the filters, and the lanes
 // of the timeline (greedy interval packing). Browser-safe; no DOM.
-import { describe, escaped, type StatusEvent } from '../codec/index.ts';
+import { describe, escaped, unhandledKind, type StatusEvent } from '../codec/index.ts';
 import { Lanes as LanePacker } from '../codec/lanes.ts';
 
 /** How a process ended, which is its colour: the CSS class of its bar and legend swatch. */
@@ -140,8 +140,13 @@ export class LogModel {
         p.last = i;
         this.open.delete(e.pid);
         return;
+      case 'stopped':
+      case 'continued':
+      case 'trapped':
+        p.marks.push(at);
+        return;
       default:
-        p.marks.push(at); // stopped, continued, trapped
+        unhandledKind(e.kind);
     }
   }
 
