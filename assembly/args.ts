@@ -2,7 +2,7 @@
 // heap, and parsed by hand for the forms programs use:
 //   supervise                                   protocol mode
 //   supervise [options] -- CMD [ARG...]         launch mode
-// Anything else (--help, a usage error, decode, send, view) is for the full command line
+// Anything else (--help, a usage error, decode, report, send, view) is for the full command line
 // (cli/args.ts, yargs), which accepts the same forms with the same meaning.
 
 import { argLen, argRead } from './linux';

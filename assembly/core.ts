@@ -14,6 +14,7 @@ import {
   SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL, SIGWINCH, SIGPIPE, SIGXFSZ, EXIT_SIGNAL_BASE,
   SI_SIGNO, SI_ERRNO, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, CLD_EXITED,
   LAUNCH_START_GRACE, EXIT_TIMEOUT, EXIT_NOT_FOUND, EXIT_CANNOT_RUN,
+  EVENTS_FLAG_TORN_DOWN, EVENTS_FLAG_GRACE_DEADLINE, EVENTS_FLAG_SIGNALLED,
 } from './protocol';
 import {
   REPORT_BAD_PID, REPORT_BAD_SIGNAL, REPORT_KILL_FAILED, REPORT_PARTIAL_CONTROL,
@@ -22,13 +23,13 @@ import {
 } from './report';
 import { waitid, kill, children, getpgid } from './linux';
 import { SI_KERNEL } from './sys';
-import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify } from './io';
+import { statusReady, statusWake, statusFlush, writeStatus, logging, logIdentify, logResources } from './io';
 import { report } from './say';
 import {
   INPUT_CAPACITY, inputBuffer, controlFeed, controlNext, controlPending, controlReset,
   controlPid, controlSignal,
 } from './codec';
-import { pidsInit, isKilled, markKilled, forgetPid, tracked } from './pids';
+import { pidsInit, isKilled, markKilled, forgetPid, tracked, isSignalled, markSignalled } from './pids';
 import { cgroupKill } from './cgroup';
 
 /** Children listed per children() call at first; grown (doubling) up to CHILDREN_MAX. */
@@ -81,6 +82,8 @@ let pendingSignal: i32 = 0;
 /** TERM/INT (the timeout's signal included) received while the main child lived. */
 let stopRequests: i32 = 0;
 let timedOut = false;
+/** The tear-down began at the --grace deadline (graceExpired()). */
+let graceTeardown = false;
 
 /** With --grace, the TERM/INT that ends the wait at once (counting the first). */
 const FORCE_AT: i32 = 3;
@@ -109,6 +112,7 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   pendingSignal = 0;
   stopRequests = 0;
   timedOut = false;
+  graceTeardown = false;
   controlReset();
   pidsInit(pidMax);
 }
@@ -166,6 +170,7 @@ function signalChild(pid: i32, sig: i32): void {
   }
   r = kill(pid, sig);
   if (r < 0) report(REPORT_KILL_FAILED, pid, r);
+  else markSignalled(pid);
 }
 
 /** Reports a malformed record: one by one for the first REFUSALS_SHOWN, then only the
@@ -347,6 +352,7 @@ export function timeout(signo: i32): i32 {
  *  whatever is left. The exit status stays the main child's (128 + 9 when this killed
  *  it), or 124 after a timeout. */
 export function graceExpired(): void {
+  if (!tearingDown) graceTeardown = true;
   tearingDown = true;
 }
 
@@ -492,10 +498,17 @@ function lookThenReap(): i32 {
   return waitid(P_PID, pid, record, WEXITED | WNOHANG, rusage);
 }
 
-/** Bookkeeping for a child just reaped into `record`: CPU times, pid maps, main child. */
+/** Bookkeeping for a child just reaped into `record`: CPU times, the events log's
+ *  resources and flags, pid maps, main child. */
 function reaped(pid: i32): void {
   store<i64>(record + SI_UTIME, ticks(rusage));
   store<i64>(record + SI_STIME, ticks(rusage + 16));
+  if (logging()) {
+    let flags: u32 = 0;
+    if (isKilled(pid)) flags |= graceTeardown ? EVENTS_FLAG_TORN_DOWN | EVENTS_FLAG_GRACE_DEADLINE : EVENTS_FLAG_TORN_DOWN;
+    if (isSignalled(pid)) flags |= EVENTS_FLAG_SIGNALLED;
+    logResources(rusage, flags);
+  }
   forgetPid(pid);
   if (pid == mainPid && !mainReaped) {
     mainReaped = true;

@@ -6,7 +6,10 @@
 
 import {
   STATUS_SIZE, EVENTS_ENTRY_SIZE, EVENTS_TIME, EVENTS_RECORD, EINTR, EAGAIN, EPIPE, ENOSPC,
-  EVENTS_IDENTITY, EVENTS_IDENTITY_SIZE, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED,
+  EVENTS_IDENTITY, SI_SIGNO, SI_CODE, SI_PID, SIGNO_SUPERVISE, SUP_STARTED, EVENTS_FLAGS, EVENTS_USER_CPU,
+  EVENTS_SYSTEM_CPU, EVENTS_MAX_RSS, EVENTS_MINOR_FAULTS, EVENTS_MAJOR_FAULTS, EVENTS_VOLUNTARY_CS,
+  EVENTS_INVOLUNTARY_CS, EVENTS_FS_READ, EVENTS_FS_WRITE, RU_UTIME, RU_STIME, RU_MAXRSS,
+  RU_MINFLT, RU_MAJFLT, RU_NVCSW, RU_NIVCSW, RU_INBLOCK, RU_OUBLOCK,
 } from './protocol';
 import { POLLOUT, POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM } from './sys';
 import { poll, write, sendRecords, socketType, realtimeUs, boottimeUs, fileType } from './linux';
@@ -17,10 +20,16 @@ import { cannotWriteEvents } from './say';
 let statusFd: i32 = 1;
 /** The events log (--events) or -1. */
 let eventsFd: i32 = -1;
+/** Entries gathered for one write to the log: written when 32 are there and when a pump
+ *  ends (statusFlush()), so a burst costs one write per 32 entries, as on the status fd. */
+const EVENTS_BATCH: i32 = 32;
+const eventsBatch: usize = memory.data(EVENTS_BATCH * EVENTS_ENTRY_SIZE, 16);
+let eventsLen: i32 = 0;
 /** The status fd is gone (or there is none) while the events log still wants records. */
 let statusBroken = false;
 let eventsBroken = false;
-/** The next entry of the log; its identity is the pending record's process (logIdentify). */
+/** The next entry of the log; its identity is the pending record's process (logIdentify),
+ *  its resources and flags what reaping it said (logResources). */
 const entry: usize = memory.data(EVENTS_ENTRY_SIZE, 16);
 
 /** Records one "writable" answer of poll() lets through before the next poll. A pipe that
@@ -59,6 +68,7 @@ export function ioInit(status: i32, events: i32): void {
   eventsFd = events;
   statusBroken = status < 0;
   eventsBroken = false;
+  eventsLen = 0;
   let type = status >= 0 ? fileType(status) & S_IFMT : 0;
   framing = type == S_IFIFO ? BYTES : type != S_IFSOCK ? EACH : socketType(status) == SOCK_STREAM ? BYTES : MESSAGES;
   credit = 0;
@@ -128,6 +138,7 @@ export function writeStatus(ptr: usize, len: i32): i32 {
  *  1: nothing left to write; 0: a short write left some (wait for the fd to be writable);
  *  -errno: the reader is gone (the batch is dropped). */
 export function statusFlush(): i32 {
+  eventsFlush();
   if (stalled && batchSent < batchLen) {
     // Cut short before: the fd was full then. Write only once poll() says it has room.
     let revents: i32;
@@ -178,9 +189,10 @@ export function statusWritable(): bool {
 /** Called by main.ts once the log `fd` is open, before ioInit(): the time base of start
  *  times (boot time from CLOCK_REALTIME - CLOCK_BOOTTIME, `ticks` = sysconf(_SC_CLK_TCK)),
  *  then the `started` entry, whose identity is supervise's own (pid `self`). -> 0 or -errno. */
-export function logStarted(fd: i32, self: i32, ticks: i32): i32 {
+export function logStarted(fd: i32, self: i32, ticks: i32, flags: u32): i32 {
   identityInit(realtimeUs() - boottimeUs(), ticks);
   memory.fill(entry, 0, EVENTS_ENTRY_SIZE);
+  store<u32>(entry + EVENTS_FLAGS, flags);
   store<i64>(entry + EVENTS_TIME, realtimeUs());
   store<i32>(entry + EVENTS_RECORD + SI_SIGNO, SIGNO_SUPERVISE);
   store<i32>(entry + EVENTS_RECORD + SI_CODE, SUP_STARTED);
@@ -202,13 +214,43 @@ export function logIdentify(pid: i32): void {
   if (logging()) identify(pid, entry);
 }
 
+const USEC_PER_SEC: i64 = 1000000;
+
+/** Called by core.ts for the child it just reaped: the struct rusage at `ru` (waitid's) and
+ *  the EVENTS_FLAG_* bits of that child, for the pending record's entry. */
+export function logResources(ru: usize, flags: u32): void {
+  if (!logging()) return;
+  store<i64>(entry + EVENTS_USER_CPU, load<i64>(ru + RU_UTIME) * USEC_PER_SEC + load<i64>(ru + RU_UTIME, 8));
+  store<i64>(entry + EVENTS_SYSTEM_CPU, load<i64>(ru + RU_STIME) * USEC_PER_SEC + load<i64>(ru + RU_STIME, 8));
+  store<i64>(entry + EVENTS_MAX_RSS, load<i64>(ru + RU_MAXRSS));
+  store<i64>(entry + EVENTS_MINOR_FAULTS, load<i64>(ru + RU_MINFLT));
+  store<i64>(entry + EVENTS_MAJOR_FAULTS, load<i64>(ru + RU_MAJFLT));
+  store<i64>(entry + EVENTS_VOLUNTARY_CS, load<i64>(ru + RU_NVCSW));
+  store<i64>(entry + EVENTS_INVOLUNTARY_CS, load<i64>(ru + RU_NIVCSW));
+  store<i64>(entry + EVENTS_FS_READ, load<i64>(ru + RU_INBLOCK));
+  store<i64>(entry + EVENTS_FS_WRITE, load<i64>(ru + RU_OUBLOCK));
+  store<u32>(entry + EVENTS_FLAGS, flags);
+}
+
 function logRecord(record: usize): void {
   if (eventsBroken) return;
   store<i64>(entry + EVENTS_TIME, realtimeUs());
   memory.copy(entry + EVENTS_RECORD, record, STATUS_SIZE);
-  let r = write(eventsFd, entry, EVENTS_ENTRY_SIZE);
-  memory.fill(entry + EVENTS_IDENTITY, 0, EVENTS_IDENTITY_SIZE); // the next record's own, or unknown
-  if (r != EVENTS_ENTRY_SIZE) {
+  memory.copy(eventsBatch + <usize>eventsLen, entry, EVENTS_ENTRY_SIZE);
+  eventsLen += EVENTS_ENTRY_SIZE;
+  // The next record's own, or unknown (and nothing reaped, until logResources says so).
+  memory.fill(entry + EVENTS_IDENTITY, 0, EVENTS_ENTRY_SIZE - EVENTS_IDENTITY);
+  if (eventsLen == EVENTS_BATCH * EVENTS_ENTRY_SIZE) eventsFlush();
+}
+
+/** Appends the gathered entries to the log (one write). */
+function eventsFlush(): void {
+  if (eventsLen == 0) return;
+  let len = eventsLen;
+  eventsLen = 0;
+  if (eventsBroken) return;
+  let r = write(eventsFd, eventsBatch, len);
+  if (r != len) {
     cannotWriteEvents(r < 0 ? r : -ENOSPC); // a short write: the disk is full
     eventsBroken = true;
   }

@@ -14,7 +14,7 @@ import {
   FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE,
   EXIT_USAGE, EXIT_FAILURE, EXIT_FRONT_END,
   EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_VERSION_AT,
-  EVENTS_ENTRY_SIZE_AT,
+  EVENTS_ENTRY_SIZE_AT, EVENTS_FLAG_WAIT_ALL,
 } from './protocol';
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
@@ -278,7 +278,7 @@ function openEvents(): i32 {
     }
     if (n < 0) size = n;
   }
-  if (size >= 0) size = logStarted(fd, getpid(), clockTicks());
+  if (size >= 0) size = logStarted(fd, getpid(), clockTicks(), option(OPT_WAIT_ALL) != 0 ? EVENTS_FLAG_WAIT_ALL : 0);
   if (size < 0) {
     say.cannotOpenEvents(eventsFile, size);
     close(fd);

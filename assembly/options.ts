@@ -113,7 +113,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     kind: FILE,
     unset: 0,
     defaultText: 'none',
-    doc: 'append every status record with a timestamp to FILE and the name, start time, process group and session of its process (the events log)',
+    doc: 'append every status record with a timestamp to FILE and the name, start time, process group, session and resources (CPU, peak RSS, faults, context switches) of its process (the events log; `supervise report FILE` explains it)',
     readers: CORE,
   },
   {

@@ -5,6 +5,8 @@
 //
 // killed: SIGKILL already sent during this tear-down (cleared when the pid is reaped, so a
 //         recycled pid adopted later is killed again).
+// signalled: supervise sent it a signal of the owner's (forwarded, a control record's), for
+//         the events log's EVENTS_FLAG_SIGNALLED (cleared when the pid is reaped).
 
 import { PID_MAX_LIMIT } from './protocol';
 
@@ -12,7 +14,9 @@ import { PID_MAX_LIMIT } from './protocol';
 let limit: i32 = 0;
 /** The killed map: limit bits, rounded up to 8 bytes. */
 let killedMap: usize = 0;
-/** Bytes allocated for the map (kept across init() calls, reused when big enough). */
+/** The signalled map, the same size. */
+let signalledMap: usize = 0;
+/** Bytes allocated for each map (kept across init() calls, reused when big enough). */
 let mapBytes: usize = 0;
 
 // @ts-ignore: decorator
@@ -43,10 +47,24 @@ let mapBytes: usize = 0;
   if (tracked(pid)) store<u8>(byteOf(killedMap, pid), load<u8>(byteOf(killedMap, pid)) | bitOf(pid));
 }
 
+/** Whether supervise signalled pid since it was last reaped (false if pid is not tracked). */
+// @ts-ignore: decorator
+@inline export function isSignalled(pid: i32): bool {
+  return tracked(pid) && (load<u8>(byteOf(signalledMap, pid)) & bitOf(pid)) != 0;
+}
+
+/** Remembers that supervise sent pid a signal (no-op if pid is not tracked). */
+// @ts-ignore: decorator
+@inline export function markSignalled(pid: i32): void {
+  if (tracked(pid)) store<u8>(byteOf(signalledMap, pid), load<u8>(byteOf(signalledMap, pid)) | bitOf(pid));
+}
+
 /** Forgets everything about pid: it was reaped, its number may come back as another process. */
 // @ts-ignore: decorator
 @inline export function forgetPid(pid: i32): void {
-  if (tracked(pid)) store<u8>(byteOf(killedMap, pid), load<u8>(byteOf(killedMap, pid)) & ~bitOf(pid));
+  if (!tracked(pid)) return;
+  store<u8>(byteOf(killedMap, pid), load<u8>(byteOf(killedMap, pid)) & ~bitOf(pid));
+  store<u8>(byteOf(signalledMap, pid), load<u8>(byteOf(signalledMap, pid)) & ~bitOf(pid));
 }
 
 /** Sizes the maps for pids below pidMax (clamped to 2..PID_MAX_LIMIT; 0 or less means the
@@ -56,7 +74,9 @@ export function pidsInit(pidMax: i32): void {
   let bytes = ((<usize>limit + 63) >> 6) << 3;
   if (bytes > mapBytes) {
     killedMap = heap.alloc(bytes);
+    signalledMap = heap.alloc(bytes);
     mapBytes = bytes;
   }
   memory.fill(killedMap, 0, mapBytes);
+  memory.fill(signalledMap, 0, mapBytes);
 }

@@ -139,7 +139,7 @@ export const EXIT_FAILURE = 1;
  *  (shim/linux.h kLastResortStatus, EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 /** main()'s result when the arguments are for the full command line (--help, a usage
- *  error, decode, send, view): the host hands them to the yargs CLI (cli/args.ts). */
+ *  error, decode, report, send, view): the host hands them to the yargs CLI (cli/args.ts). */
 export const EXIT_FRONT_END = -1;
 
 // The signal numbers (x86-64) the program, its hosts and the library use by number, all of
@@ -164,29 +164,43 @@ export const SIGWINCH = 28;
 /** Largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit): the most init() accepts. */
 export const PID_MAX_LIMIT = 4194304;
 
-// The saved log of launch mode's `--events FILE` (read by `supervise decode` and web/):
-// a 16-byte header, then one entry per status record, appended as records are written.
+// The saved log of launch mode's `--events FILE` (read by `supervise decode`, `supervise
+// report` and web/): a 16-byte header, then one entry per status record, appended as records
+// are written. The one home of its layout (docs/protocol.md, "The events file").
 //   header: 8 bytes magic "SUPVEVTS", uint32 version, uint32 entry size
 //   entry, version 1 (136 bytes): int64 time in microseconds since the Unix epoch
 //           (CLOCK_REALTIME), then the 128-byte status record exactly as written on the
 //           status fd.
-//   entry, version 2 (176 bytes, what supervise writes): the version 1 entry, then the
-//           process's identity from /proc/PID/stat, read before it is reaped:
+//   entry, version 2 (176 bytes): the version 1 entry, then the process's identity from
+//           /proc/PID/stat, read before it is reaped:
 //           136 int64 start time, microseconds since the epoch (0 = unknown)
 //           144 int32 ppid, 148 int32 pgid, 152 int32 sid (0 = unknown)
 //           156 16 bytes comm, NUL-padded (all zero = unknown)
 //           172..175 zero (padding to a multiple of 8)
+//   entry, version 3 (256 bytes, what supervise writes): the version 2 entry, then what the
+//           process cost, from the struct rusage the reaping waitid filled (all int64; all
+//           zero on records that reaped nothing: spawned, spawn failed, started):
+//           176 user CPU time, µs          184 system CPU time, µs
+//           192 peak RSS (ru_maxrss), KiB  200 minor faults   208 major faults
+//           216 voluntary context switches 224 involuntary context switches
+//           232 blocks read (ru_inblock)   240 blocks written (ru_oublock)
+//           then 248 uint32 flags (EVENTS_FLAG_*), 252..255 zero.
+//           The names are those of Node's process.resourceUsage().
 /** "SUPVEVTS" as the 8 bytes of the header, in order. */
 export const EVENTS_MAGIC = [0x53, 0x55, 0x50, 0x56, 0x45, 0x56, 0x54, 0x53];
 /** The version supervise writes. */
-export const EVENTS_VERSION = 2;
+export const EVENTS_VERSION = 3;
 export const EVENTS_HEADER_SIZE = 16;
 export const EVENTS_VERSION_AT = 8; // uint32 within the header
 export const EVENTS_ENTRY_SIZE_AT = 12; // uint32 within the header
-/** Entry size of the version supervise writes (2). */
-export const EVENTS_ENTRY_SIZE = 176;
+/** Entry size of the version supervise writes (3). */
+export const EVENTS_ENTRY_SIZE = 256;
 export const EVENTS_V1 = 1;
 export const EVENTS_V1_ENTRY_SIZE = 136;
+export const EVENTS_V2 = 2;
+export const EVENTS_V2_ENTRY_SIZE = 176;
+export const EVENTS_V3 = 3;
+export const EVENTS_V3_ENTRY_SIZE = 256;
 export const EVENTS_TIME = 0; // int64 within an entry
 export const EVENTS_RECORD = 8; // the status record within an entry
 // Version 2: the identity within an entry.
@@ -199,3 +213,40 @@ export const EVENTS_COMM_SIZE = 16;
 /** Where the identity starts, and its size (start time to the end of comm). */
 export const EVENTS_IDENTITY = 136;
 export const EVENTS_IDENTITY_SIZE = 36;
+// Version 3: the resources within an entry (int64 each), then the flags.
+export const EVENTS_USER_CPU = 176; // µs
+export const EVENTS_SYSTEM_CPU = 184; // µs
+export const EVENTS_MAX_RSS = 192; // KiB
+export const EVENTS_MINOR_FAULTS = 200;
+export const EVENTS_MAJOR_FAULTS = 208;
+export const EVENTS_VOLUNTARY_CS = 216;
+export const EVENTS_INVOLUNTARY_CS = 224;
+export const EVENTS_FS_READ = 232; // 512-byte blocks
+export const EVENTS_FS_WRITE = 240; // 512-byte blocks
+/** Where the resources start, and their size (9 int64). */
+export const EVENTS_RESOURCES = 176;
+export const EVENTS_RESOURCES_SIZE = 72;
+export const EVENTS_FLAGS = 248; // uint32
+// Flags of a version 3 entry (a bit set).
+/** supervise SIGKILLed the process at tear-down (it was alive when tear-down reached it). */
+export const EVENTS_FLAG_TORN_DOWN = 1;
+/** That tear-down began at the --grace deadline (the main command had not ended in time). */
+export const EVENTS_FLAG_GRACE_DEADLINE = 2;
+/** supervise forwarded a signal to the process (a TERM/INT/... it caught, --timeout's, or a
+ *  control record's) before it died. */
+export const EVENTS_FLAG_SIGNALLED = 4;
+/** On a `started` entry: the run waits for every process (--wait-all). */
+export const EVENTS_FLAG_WAIT_ALL = 8;
+/** Every flag this version defines (a decoder rejects the others). */
+export const EVENTS_FLAGS_KNOWN = 15;
+
+// struct rusage (Linux, 64-bit: x86-64 and aarch64 alike), the fields the log keeps.
+export const RU_UTIME = 0; // struct timeval
+export const RU_STIME = 16; // struct timeval
+export const RU_MAXRSS = 32; // long, KiB
+export const RU_MINFLT = 64;
+export const RU_MAJFLT = 72;
+export const RU_INBLOCK = 88;
+export const RU_OUBLOCK = 96;
+export const RU_NVCSW = 128;
+export const RU_NIVCSW = 136;

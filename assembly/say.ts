@@ -7,7 +7,7 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
   REFUSALS_SHOWN,
 } from './report';
-import { EPERM, EMFILE, ENFILE, EBADF, ENOENT } from './protocol';
+import { EPERM, EMFILE, ENFILE, EBADF, ENOENT, EVENTS_VERSION } from './protocol';
 import { ERRNO_NAMES } from './names';
 
 // errno -> text (the strerror wording), for the errnos supervise meets; names.ts names them.
@@ -139,7 +139,8 @@ export function cannotOpenEvents(file: usize, e: i32): void {
 
 export function eventsNotOurs(file: usize): void {
   begin(); str('--events '); cstr(file);
-  str(': not an events log of version 2 with whole entries (supervise appends only to its own; use another file)');
+  str(': not an events log of version '); num(EVENTS_VERSION);
+  str(' with whole entries (supervise appends only to its own; use another file)');
   end();
 }
 

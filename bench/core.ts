@@ -5,9 +5,13 @@
 // pipe (the supervisor's own rate, not the scheduler's), and the
 // tear-down of 1,000 processes against the one-at-a-time C baseline (bench/onebyone.c).
 // Writes `protocol` into bench/results.json.
-// Usage: node --import tsx bench/core.ts [first|latency|throughput|teardown|teardown-cgroup]...
+// And the cost of launch mode's events log: the same burst of exits as launch mode's command,
+// with `--events FILE` and without, side by side (goal: the log costs <= 10%).
+// Usage: node --import tsx bench/core.ts [first|latency|throughput|events|teardown|teardown-cgroup]...
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { cHelper, hosts, median, r1, readResults, writeResults } from './hosts.ts';
 
 const loadAtStart = os
@@ -124,6 +128,49 @@ if (want('throughput')) {
       per(runs[fig], (xs, k) => `${median(xs)} (${median(cpu[fig][k])} us CPU/record)`),
     );
   }
+}
+
+if (want('events')) {
+  // Launch mode (`--status-fd 3 --wait-all [--events FILE] -- burst 5000`), the hosts only
+  // (the reference has no launch mode), rounds alternating off and on; a new log each run.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-events-'));
+  const runs: Record<string, Record<string, number[]>> = {},
+    cpu: Record<string, Record<string, number[]>> = {};
+  try {
+    for (let round = 0; round < 5; round++) {
+      for (const h of HOSTS) {
+        for (const on of [false, true]) {
+          const file = path.join(dir, `${h.key}-${round}.supv`);
+          const r = owner(`events_${on ? 'on' : 'off'}`, h.key, 'burst-launch', '5000', h.path, ...(on ? [file] : []));
+          rmSync(file, { force: true });
+          const key = on ? 'on' : 'off';
+          ((runs[h.key] ??= {})[key] ??= []).push(...(r ? [r.records_per_s] : []));
+          ((cpu[h.key] ??= {})[key] ??= []).push(...(r ? [r.cpu_us_per_record] : []));
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  out.events_log_records_per_s = Object.fromEntries(
+    Object.entries(runs).map(([k, byMode]) => [
+      k,
+      Object.fromEntries(
+        Object.entries(byMode)
+          .filter(([, xs]) => xs.length)
+          .map(([mode, xs]) => [mode, { median: median(xs), runs: xs, cpu_us_per_record: median(cpu[k][mode]) }]),
+      ),
+    ]),
+  );
+  log(
+    'launch mode records/s, 5,000 exits held back by the status pipe, --events off / on (median of 5)',
+    Object.fromEntries(
+      Object.entries(runs).map(([k, m]) => [
+        k,
+        `${median(m.off ?? [])} / ${median(m.on ?? [])} (${median(cpu[k].off ?? [])} / ${median(cpu[k].on ?? [])} us CPU/record)`,
+      ]),
+    ),
+  );
 }
 
 if (want('teardown')) {

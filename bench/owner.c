@@ -12,8 +12,13 @@
  *     owner teardown N PCT SUP    control EOF -> the last record, a tree of N (PCT% setsid)
  *     owner teardown-launch N PCT SUP [OPTION]   the same in launch mode (`SUP --status-fd 1
  *                                 --control-fd 0 [OPTION] -- tree N PCT`), e.g. --cgroup
+ *     owner burst-launch N SUP [EVENTS]  `burst` as launch mode's command (`SUP --status-fd 3
+ *                                 --wait-all [--events EVENTS] -- burst N`): records/s of its
+ *                                 N orphans' exits held back by a full status pipe, with or
+ *                                 without the events log (the log's cost)
  * A SUP of `-` in `first` is no supervisor at all: we fork `true` and waitid it ourselves. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -260,6 +266,60 @@ static void burst(int n, const char *sup) {
          last > first_at ? (got - first_chunk) * 1e9 / (last - first_at) : 0, got, got ? cpu_us / got : 0);
 }
 
+/* burst() in launch mode: SUP runs `burst` itself (no protocol mode, no control fd), with
+ * the status pipe as fd 3 and, when `events` is given, the events log. The oracle is a fifo
+ * burst opens (SUP never holds it), so its EOF says that every child of the burst is gone. */
+static void burst_launch(int n, const char *sup, const char *events) {
+  char dir[] = "/tmp/supervise-owner-XXXXXX", fifo[64], count[16];
+  if (!mkdtemp(dir)) exit(3);
+  snprintf(fifo, sizeof fifo, "%s/oracle", dir);
+  if (mkfifo(fifo, 0600)) exit(3);
+  /* No writer yet: a non-blocking open succeeds, and poll says nothing until one came and went. */
+  int oracle = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int st[2];
+  if (oracle < 0 || pipe2(st, O_CLOEXEC)) exit(3);
+  snprintf(count, sizeof count, "%d", n);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(st[1], 3);
+    char *argv[16];
+    int a = 0;
+    argv[a++] = (char *)sup;
+    argv[a++] = "--status-fd";
+    argv[a++] = "3";
+    argv[a++] = "--wait-all";
+    if (events) argv[a++] = "--events", argv[a++] = (char *)events;
+    argv[a++] = "--";
+    argv[a++] = helper("burst");
+    argv[a++] = count;
+    argv[a++] = "300";
+    argv[a++] = fifo;
+    argv[a] = NULL;
+    char *env[] = {NULL};
+    execve(sup, argv, env);
+    _exit(127);
+  }
+  close(st[1]);
+  struct run r = {pid, -1, st[0], -1};
+  char c[64];
+  for (ssize_t k; readable(oracle, "the burst to be over"), (k = read(oracle, c, sizeof c)) != 0;) {
+    if (k < 0 && errno != EAGAIN) break;
+  }
+  close(oracle);
+  unlink(fifo);
+  rmdir(dir);
+  long long last = 0;
+  first_at = 0;
+  first_chunk = 0;
+  int got = drain(&r, &last, stamp);
+  finish(&r);
+  printf("{\"records_per_s\": %.0f, \"records\": %d, \"cpu_us_per_record\": %.2f}\n",
+         last > first_at ? (got - first_chunk) * 1e9 / (last - first_at) : 0, got, got ? cpu_us / got : 0);
+}
+
 static void teardown(int n, int pct, const char *sup) {
   char count[16], percent[16], buf[64];
   snprintf(count, sizeof count, "%d", n);
@@ -320,7 +380,7 @@ static void teardown_launch(int n, int pct, const char *sup, char *option) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: owner first|latency|burst|burst-seqpacket N SUP | owner teardown N PCT SUP\n");
+    fprintf(stderr, "usage: owner first|latency|burst|burst-seqpacket N SUP | owner burst-launch N SUP [EVENTS] | owner teardown N PCT SUP\n");
     return 2;
   }
   ssize_t k = readlink("/proc/self/exe", helpers, sizeof helpers - 1);
@@ -337,6 +397,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "teardown") && argc > 4) teardown(n, atoi(argv[3]), argv[4]);
   else if (!strcmp(argv[1], "teardown-launch") && argc > 4)
     teardown_launch(n, atoi(argv[3]), argv[4], argc > 5 ? argv[5] : NULL);
+  else if (!strcmp(argv[1], "burst-launch")) burst_launch(n, argv[3], argc > 4 ? argv[4] : NULL);
   else return 2;
   kill_all(); /* nothing of ours outlives us */
   return 0;

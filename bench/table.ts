@@ -202,6 +202,22 @@ ratioGoal(
   'ratio>=',
   cpuPerRecord(tputSeq),
 );
+const ev = p.events_log_records_per_s ?? {};
+ratioGoal(
+  'events_on',
+  'events log cost',
+  'launch mode (`--status-fd 3 --wait-all -- burst`): records/s of 5,000 exits held back by the status pipe with `--events FILE`, against the same without, median of 5 each',
+  'records/s',
+  (host, key) => ev[host]?.[key === 'self' ? 'on' : key]?.median,
+  ['off', 'without --events'],
+  [],
+  0.9,
+  'ratio>=',
+  ` · CPU per record, off / on: ${['supervise', 'node']
+    .filter((k) => ev[k]?.off && ev[k]?.on)
+    .map((k) => `${k} ${ev[k].off.cpu_us_per_record} / ${ev[k].on.cpu_us_per_record} us`)
+    .join(', ')}`,
+);
 const td = p.teardown_1000_ms ?? {};
 ratioGoal(
   'teardown',

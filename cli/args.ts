@@ -1,5 +1,5 @@
 // The yargs front end of the supervise executable, for people at a shell: --help, usage
-// errors, decode, send, view, and any launch form the core's fast parser (assembly/args.ts) does
+// errors, decode, report, send, view, and any launch form the core's fast parser (assembly/args.ts) does
 // not take; a valid one runs in the core as its canonical argv. Loaded lazily: it costs
 // ~30 ms of start-up that programs driving supervise should not pay.
 import yargs, { type Argv } from 'yargs';
@@ -28,6 +28,7 @@ const FD_MAX = 999_999_999;
 const USAGE = `Usage: supervise
        supervise [options] -- CMD [ARG...]
        supervise decode [FILE|-] [--format text|json|trace] [--json] [--control]
+       supervise report [FILE|-] [--format text|json]
        supervise send PID SIGNAL
        supervise view [FILE] [--port N] [--no-open]
 
@@ -46,7 +47,10 @@ exits while a descendant lives. The stop keys (^Z) stop supervise and CMD togeth
 
 decode prints a status stream, an events log (--events) or a control stream one line per
 record (--format json: JSON lines; --format trace: an events log as a Chrome / Perfetto
-trace, JSON, for ui.perfetto.dev and chrome://tracing). send writes one control record to
+trace, JSON, for ui.perfetto.dev and chrome://tracing). report answers, for each run of an
+events log: the main command's status and duration, how many processes ran, which escaped,
+which supervise killed at tear-down, which outlived the --grace deadline, which kept a
+--wait-all run waiting, and the top processes by CPU time and peak memory. send writes one control record to
 stdout, e.g. into a fifo read by a supervise. view serves the log viewer for FILE on
 127.0.0.1 and follows FILE while supervise writes it.`;
 
@@ -60,7 +64,8 @@ signal N came after CMD's exit and cut --wait-all short. Both: 1 when supervise 
 (no /proc, cannot become a child subreaper); 125 on a usage error (as timeout and env
 do: 2 is too common an exit code of CMD to mean supervise's). decode exits 1 on
 unreadable, empty, truncated or corrupt input, after printing every whole record before
-it; send exits 1 rather than write to a terminal (--force writes it).`;
+it; report exits 1 on the same, after the report of the records before it; send exits 1
+rather than write to a terminal (--force writes it).`;
 
 /** yargs's coerce for an option of the table: its text -> its value, by kind (what the
  *  core's fast parser takes, in more spellings), or a usage error. */
@@ -117,12 +122,12 @@ const USAGE_ERROR = new Error('usage error');
  *  after --help/--version (printed on stdout), 2 after a usage error (printed on stderr). */
 export async function parseArgs(argv: string[]): Promise<{ status: number; options?: LaunchOptions }> {
   let status = 0;
-  let ran = false; // a command (decode, send, view) ran instead of launch mode
+  let ran = false; // a command (decode, report, send, view) ran instead of launch mode
   // `supervise help [CMD]` is `supervise [CMD] --help` (yargs takes a first `help` for its
   // own, prints the help and runs no handler).
   if (argv[0] === 'help') {
     if (argv.length === 1) return parseArgs(['--help']);
-    if (argv.length > 2 || !['decode', 'send', 'view'].includes(argv[1])) {
+    if (argv.length > 2 || !['decode', 'report', 'send', 'view'].includes(argv[1])) {
       process.stderr.write(say.usage(say.noSuchSubcommand(argv.slice(1).join(' '))));
       return { status: EXIT_USAGE };
     }
@@ -177,6 +182,21 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
         const { decode } = await import('./decode.ts');
         const format = args.json ? 'json' : args.format;
         status = await decode({ file: args.file, format, control: args.control });
+      },
+    )
+    .command(
+      'report [file]',
+      'Answer what happened in each run of an events log (--events FILE): main command, escapees, kills, waits, top CPU and memory',
+      (y) =>
+        y.positional('file', { type: 'string', describe: "the events log; '-' or none: stdin" }).option('format', {
+          choices: ['text', 'json'] as const,
+          default: 'text' as const,
+          describe: 'text: a screen per run; json: one document, {"runs": [...]}',
+        }),
+      async (args) => {
+        ran = true;
+        const { reportCommand } = await import('./report.ts');
+        status = await reportCommand({ file: args.file, format: args.format });
       },
     )
     .command(

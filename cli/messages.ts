@@ -7,7 +7,7 @@ import { EXIT_USAGE } from '../assembly/protocol.ts';
 
 /** The subcommands: a first argument naming none of them, without `--`, is a command that
  *  lacks its `--` (missingDashes()). */
-export const SUBCOMMANDS = ['decode', 'send', 'view', 'help'] as const;
+export const SUBCOMMANDS = ['decode', 'report', 'send', 'view', 'help'] as const;
 
 /** A usage error: what was wrong, and where help is (coreutils' two lines). Exit EXIT_USAGE. */
 export function usage(what: string): string {
@@ -54,7 +54,7 @@ export function missingDashes(options: string[], command: string[]): string {
 }
 
 /** `supervise help X` of no subcommand X. */
-export const noSuchSubcommand = (name: string) => `help: no subcommand '${name}' (decode, send, view)`;
+export const noSuchSubcommand = (name: string) => `help: no subcommand '${name}' (decode, report, send, view)`;
 
 /** Launch mode without CMD. */
 export const MISSING_COMMAND = 'missing the command: supervise [options] -- CMD [ARG...]';

@@ -44,6 +44,26 @@ import {
   EVENTS_COMM,
   EVENTS_COMM_SIZE,
   EVENTS_IDENTITY,
+  EVENTS_V2,
+  EVENTS_V2_ENTRY_SIZE,
+  EVENTS_V3,
+  EVENTS_V3_ENTRY_SIZE,
+  EVENTS_USER_CPU,
+  EVENTS_SYSTEM_CPU,
+  EVENTS_MAX_RSS,
+  EVENTS_MINOR_FAULTS,
+  EVENTS_MAJOR_FAULTS,
+  EVENTS_VOLUNTARY_CS,
+  EVENTS_INVOLUNTARY_CS,
+  EVENTS_FS_READ,
+  EVENTS_FS_WRITE,
+  EVENTS_RESOURCES,
+  EVENTS_FLAGS,
+  EVENTS_FLAG_TORN_DOWN,
+  EVENTS_FLAG_GRACE_DEADLINE,
+  EVENTS_FLAG_SIGNALLED,
+  EVENTS_FLAG_WAIT_ALL,
+  EVENTS_FLAGS_KNOWN,
 } from '../assembly/protocol.ts';
 import type * as protocol from '../assembly/protocol.ts';
 import { errnoName, signalName } from './names.ts';
@@ -220,6 +240,59 @@ export interface ProcInfo {
   sid: number;
 }
 
+/** Events logs version 3: what a reaped process cost, from the struct rusage of the
+ *  `waitid` that reaped it (its own figures: a child's children are theirs). The names
+ *  and units are those of Node's `process.resourceUsage()`. */
+export interface Resources {
+  /** User and system CPU time, microseconds. */
+  userCPUTime: number;
+  systemCPUTime: number;
+  /** Peak resident set size (ru_maxrss), KiB. */
+  maxRSS: number;
+  /** Page faults served without I/O (minor) and with it (major). */
+  minorPageFault: number;
+  majorPageFault: number;
+  /** Context switches: the process waited (voluntary), the scheduler took the CPU (involuntary). */
+  voluntaryContextSwitches: number;
+  involuntaryContextSwitches: number;
+  /** Blocks read and written by the file system (ru_inblock, ru_oublock), 512 bytes each. */
+  fsRead: number;
+  fsWrite: number;
+}
+
+/** The offset of each Resources field within a version 3 entry, in the order of the layout. */
+export const RESOURCE_FIELDS: ReadonlyArray<readonly [keyof Resources, number]> = [
+  ['userCPUTime', EVENTS_USER_CPU],
+  ['systemCPUTime', EVENTS_SYSTEM_CPU],
+  ['maxRSS', EVENTS_MAX_RSS],
+  ['minorPageFault', EVENTS_MINOR_FAULTS],
+  ['majorPageFault', EVENTS_MAJOR_FAULTS],
+  ['voluntaryContextSwitches', EVENTS_VOLUNTARY_CS],
+  ['involuntaryContextSwitches', EVENTS_INVOLUNTARY_CS],
+  ['fsRead', EVENTS_FS_READ],
+  ['fsWrite', EVENTS_FS_WRITE],
+];
+
+/** Events logs version 3: what supervise did to the process, and (on `started`) how the run
+ *  was launched; each present only when true. */
+export interface EntryFlags {
+  /** supervise SIGKILLed it at tear-down (it was alive when tear-down reached it). */
+  killedAtTeardown?: true;
+  /** ... at the tear-down the --grace deadline began (it outlived the deadline). */
+  graceDeadline?: true;
+  /** supervise forwarded it a signal (TERM, INT, --timeout's, a control record's). */
+  signalled?: true;
+  /** On `started`: the run waits for every process (--wait-all). */
+  waitAll?: true;
+}
+
+const FLAG_NAMES: ReadonlyArray<readonly [keyof EntryFlags, number]> = [
+  ['killedAtTeardown', EVENTS_FLAG_TORN_DOWN],
+  ['graceDeadline', EVENTS_FLAG_GRACE_DEADLINE],
+  ['signalled', EVENTS_FLAG_SIGNALLED],
+  ['waitAll', EVENTS_FLAG_WAIT_ALL],
+];
+
 /** One status record, decoded. Plain JSON-able data. */
 export interface StatusEvent {
   /** Byte offset of the record (of its entry, in an events log) in the input. */
@@ -246,6 +319,11 @@ export interface StatusEvent {
   /** Events logs version 2: the process's identity (absent in version 1 logs and raw
    *  streams, and where supervise could not read it). */
   proc?: ProcInfo;
+  /** Events logs version 3, records that reaped a process (exited, killed, dumped): what
+   *  it cost. */
+  resources?: Resources;
+  /** Events logs version 3: the entry's flags, when any is set. */
+  flags?: EntryFlags;
 }
 
 /** One control record, decoded. */
@@ -363,6 +441,10 @@ export class StreamDecoder {
   private headerDone = false;
   /** Events: the header's version and entry size. */
   private version = 0;
+  /** An events log's version (1, 2, 3), once its header is read; 0 before and for other formats. */
+  get eventsVersion(): number {
+    return this.version;
+  }
   private entrySize = EVENTS_ENTRY_SIZE;
   private failed: DecodeError | null = null;
 
@@ -504,7 +586,7 @@ export class StreamDecoder {
       if (expected === 0)
         throw new DecodeError(
           base + EVENTS_VERSION_AT,
-          `unsupported events log version ${version} (this decoder reads ${EVENTS_V1} and ${EVENTS_VERSION})`,
+          `unsupported events log version ${version} (this decoder reads ${VERSIONS_READ})`,
         );
       if (entry !== expected)
         throw new DecodeError(
@@ -531,6 +613,7 @@ export class StreamDecoder {
         const proc = readIdentity(view, buf.subarray(at, at + size), base + at);
         if (proc) e.proc = proc;
       }
+      if (this.version === EVENTS_V3) readResources(view, e, base + at);
       out.push(e);
     }
     this.head = buf.slice(at);
@@ -544,7 +627,44 @@ export class StreamDecoder {
 
 /** The entry size of events log version `version`, or 0 for a version this decoder does not read. */
 function entrySizeOf(version: number): number {
-  return version === EVENTS_V1 ? EVENTS_V1_ENTRY_SIZE : version === EVENTS_VERSION ? EVENTS_ENTRY_SIZE : 0;
+  return version === EVENTS_V1
+    ? EVENTS_V1_ENTRY_SIZE
+    : version === EVENTS_V2
+      ? EVENTS_V2_ENTRY_SIZE
+      : version === EVENTS_V3
+        ? EVENTS_V3_ENTRY_SIZE
+        : 0;
+}
+
+/** The versions this decoder reads, for its error message. */
+const VERSIONS_READ = `${EVENTS_V1}, ${EVENTS_V2} and ${EVENTS_V3}`;
+
+/** Kinds of record that reaped a process: only they carry resources. */
+const REAPED: ReadonlySet<StatusKindName> = new Set(['exited', 'killed', 'dumped']);
+
+/** The resources and flags of a version 3 entry (`view` over it, at input offset `at`)
+ *  into `e`; throws a DecodeError for a negative figure, figures on a record that reaped
+ *  nothing, an unknown flag or non-zero padding. */
+function readResources(view: DataView, e: StatusEvent, at: number): void {
+  const reaped = REAPED.has(e.kind);
+  const res = {} as Resources;
+  for (const [name, offset] of RESOURCE_FIELDS) {
+    const v = view.getBigInt64(offset, true);
+    if (v < 0n) throw new DecodeError(at + offset, 'invalid events entry (negative resource figure)');
+    if (!reaped && v !== 0n)
+      throw new DecodeError(at + offset, 'invalid events entry (resources on a record that reaped nothing)');
+    res[name] = Number(v);
+  }
+  if (reaped) e.resources = res;
+  const bits = view.getUint32(EVENTS_FLAGS, true);
+  if ((bits & ~EVENTS_FLAGS_KNOWN) !== 0)
+    throw new DecodeError(at + EVENTS_FLAGS, 'invalid events entry (unknown flag)');
+  if (view.getUint32(EVENTS_FLAGS + 4, true) !== 0)
+    throw new DecodeError(at + EVENTS_FLAGS + 4, 'invalid events entry (non-zero padding)');
+  if (bits === 0) return;
+  const flags: EntryFlags = {};
+  for (const [name, bit] of FLAG_NAMES) if (bits & bit) flags[name] = true;
+  e.flags = flags;
 }
 
 const utf8 = new TextDecoder();
@@ -554,7 +674,7 @@ const utf8 = new TextDecoder();
  *  that cannot be (a negative start time or id, bytes after comm's NUL, non-zero padding). */
 function readIdentity(view: DataView, bytes: Uint8Array, at: number): ProcInfo | undefined {
   let any = false;
-  for (let i = EVENTS_IDENTITY; i < bytes.length; i++) {
+  for (let i = EVENTS_IDENTITY; i < EVENTS_RESOURCES; i++) {
     if (bytes[i] === 0) continue;
     if (i >= EVENTS_COMM + EVENTS_COMM_SIZE) throw new DecodeError(at + i, 'invalid events entry (non-zero padding)');
     any = true;
@@ -685,17 +805,19 @@ export function encodeStatus(
 }
 
 /** One entry of an events log to encode: the time (µs since the epoch), the 128-byte
- *  record, and (version 2) the process's identity. */
+ *  record, (version 2) the process's identity, (version 3) its resources and flags. */
 export interface EventsLogEntry {
   time: number;
   record: Uint8Array;
   proc?: ProcInfo;
+  resources?: Resources;
+  flags?: EntryFlags;
 }
 
-/** An events log from its entries, in format `version` (2, what supervise writes, by
- *  default; 1 drops the identities). A comm longer than 15 bytes of UTF-8 is cut there, as
- *  the kernel does. */
-export function encodeEventsLog(entries: EventsLogEntry[], version: 1 | 2 = EVENTS_VERSION): Uint8Array {
+/** An events log from its entries, in format `version` (3, what supervise writes, by
+ *  default; 2 drops the resources and flags, 1 the identities too). A comm longer than 15
+ *  bytes of UTF-8 is cut there, as the kernel does. */
+export function encodeEventsLog(entries: EventsLogEntry[], version: 1 | 2 | 3 = EVENTS_VERSION): Uint8Array {
   const size = entrySizeOf(version);
   const out = new Uint8Array(EVENTS_HEADER_SIZE + entries.length * size);
   const view = new DataView(out.buffer);
@@ -708,6 +830,14 @@ export function encodeEventsLog(entries: EventsLogEntry[], version: 1 | 2 = EVEN
     const at = EVENTS_HEADER_SIZE + i * size;
     view.setBigInt64(at + EVENTS_TIME, BigInt(Math.round(e.time)), true);
     out.set(e.record.subarray(0, STATUS_SIZE), at + EVENTS_RECORD);
+    if (version === EVENTS_V3) {
+      if (e.resources) {
+        for (const [name, offset] of RESOURCE_FIELDS) view.setBigInt64(at + offset, BigInt(e.resources[name]), true);
+      }
+      let bits = 0;
+      for (const [name, bit] of FLAG_NAMES) if (e.flags?.[name]) bits |= bit;
+      view.setUint32(at + EVENTS_FLAGS, bits, true);
+    }
     const p = e.proc;
     if (version === EVENTS_V1 || !p) return;
     view.setBigInt64(at + EVENTS_START, BigInt(Math.round(p.start)), true);

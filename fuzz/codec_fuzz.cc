@@ -188,18 +188,20 @@ void Records(bool status, const uint8_t* data, size_t size, uint8_t seed, Result
   if (pending) r->error = size - pending;
 }
 
-// An events log (version 1 or 2): its header, then each entry's status record through the
-// input buffer, as StreamDecoder.pushEvents does. The identities of version 2 entries are
-// the JS decoder's alone (codec/index.ts readIdentity): codec.wasm never sees them.
+// An events log (version 1, 2 or 3): its header, then each entry's status record through the
+// input buffer, as StreamDecoder.pushEvents does. The identities of version 2 entries and the
+// resources of version 3 ones are the JS decoder's alone (codec/index.ts readIdentity,
+// readResources): codec.wasm never sees them.
 void Events(const uint8_t* data, size_t size, Result* r) {
   if (size < PROTO_EVENTS_HEADER_SIZE) {
     r->error = 0;
     return;
   }
   uint32_t version = Le32(data + PROTO_EVENTS_VERSION_AT);
-  size_t entry = version == PROTO_EVENTS_V1        ? PROTO_EVENTS_V1_ENTRY_SIZE
-                 : version == PROTO_EVENTS_VERSION ? PROTO_EVENTS_ENTRY_SIZE
-                                                   : 0;
+  size_t entry = version == PROTO_EVENTS_V1   ? PROTO_EVENTS_V1_ENTRY_SIZE
+                 : version == PROTO_EVENTS_V2 ? PROTO_EVENTS_V2_ENTRY_SIZE
+                 : version == PROTO_EVENTS_V3 ? PROTO_EVENTS_V3_ENTRY_SIZE
+                                              : 0;
   if (entry == 0) {
     r->error = PROTO_EVENTS_VERSION_AT;
     return;

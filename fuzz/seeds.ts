@@ -1,7 +1,7 @@
 // Writes the native fuzzer's seed inputs (fuzz/input.ts) to DIR: the byte strings of the JS
 // fuzzer's fixtures (test/fixtures/fuzz-*.json) and the native fuzzer's saved crashes
 // (test/fixtures/fuzz-native-*.bin), and a few valid streams made by the codec itself (raw
-// status records of every kind, events logs of them (versions 1 and 2), control records),
+// status records of every kind, events logs of them (versions 1, 2 and 3), control records),
 // whole and cut.
 // Usage: node --import tsx fuzz/seeds.ts DIR
 import { createHash } from 'node:crypto';
@@ -57,8 +57,25 @@ export function seeds(): Uint8Array[] {
     time: 1.7e15 + i * 1000,
     record,
     proc: i % 2 ? undefined : { comm: `sleep${i}`, start: 1.7e15 - 5e6, ppid: 4000, pgid: 4000 + i, sid: 4000 },
+    // Version 3: what the reaped ones (exited, killed, dumped: the first four) cost.
+    resources:
+      i < 4
+        ? {
+            userCPUTime: 120_000 * i,
+            systemCPUTime: 5_000,
+            maxRSS: 102_400 + i,
+            minorPageFault: 25_000,
+            majorPageFault: i,
+            voluntaryContextSwitches: 3,
+            involuntaryContextSwitches: 7 * i,
+            fsRead: 8,
+            fsWrite: 0,
+          }
+        : undefined,
+    flags: i === 2 ? { killedAtTeardown: true as const, signalled: true as const } : undefined,
   }));
   const events = encodeEventsLog(entries);
+  const eventsV2 = encodeEventsLog(entries, 2);
   const eventsV1 = encodeEventsLog(entries, 1);
   const control = Buffer.concat([
     encodeControl(c, 4242, 15),
@@ -70,6 +87,7 @@ export function seeds(): Uint8Array[] {
   for (const seed of [0, 7, 100]) {
     out.push(frame('status', seed, status), frame('auto', seed, status), frame('control', seed, control));
     out.push(frame('events', seed, events), frame('auto', seed, events), frame('auto', seed, eventsV1));
+    out.push(frame('auto', seed, eventsV2));
   }
   out.push(frame('auto', 3, status.subarray(0, 300)), frame('auto', 0, events.subarray(0, 200)));
   for (const file of readdirSync(FIXTURES).sort()) {

@@ -29,6 +29,7 @@ const BLACK_BOX = [
   'lib',
   'decode',
   'trace',
+  'report',
   'lib-pipe',
   'lib-template',
   'lib-api',

@@ -59,8 +59,8 @@ Usage('should name each wrong argument as typed, and say where help is', () => {
     [['send', '0', 'TERM'], "send: PID must be a positive integer, got '0'"],
     [['send', '12', 'NOPE'], "send: SIGNAL must be a signal name (TERM, SIGKILL, ...) or a number 0..64, got 'NOPE'"],
     [['view', '--port', 'x1', '--no-open'], "--port: 'x1' is not a port number (0..65535)"],
-    [['help', 'bogus'], "help: no subcommand 'bogus' (decode, send, view)"],
-    [['help', 'decode', 'x'], "help: no subcommand 'decode x' (decode, send, view)"],
+    [['help', 'bogus'], "help: no subcommand 'bogus' (decode, report, send, view)"],
+    [['help', 'decode', 'x'], "help: no subcommand 'decode x' (decode, report, send, view)"],
   ];
   for (const [args, what] of cases) {
     const r = run(args);

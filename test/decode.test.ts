@@ -18,7 +18,14 @@ import {
   type ControlEvent,
   type StatusEvent,
 } from '../codec/index.ts';
-import { encodeControlRef, encodeStatusRef, encodeEventsRef, concatBytes, type IdentityRef } from './helpers.ts';
+import {
+  encodeControlRef,
+  encodeStatusRef,
+  encodeEventsRef,
+  concatBytes,
+  type IdentityRef,
+  type ResourcesRef,
+} from './helpers.ts';
 import { syntheticLog } from './synthetic-log.ts';
 
 function run(args: string[], input?: Uint8Array) {
@@ -27,6 +34,19 @@ function run(args: string[], input?: Uint8Array) {
 }
 const lines = (s: string) => s.split('\n').filter(Boolean);
 const noStack = (stderr: string) => assert.not.match(stderr, /\n\s+at /, 'a stack trace on stderr');
+
+/** Each case of `cases` (a byte of `bytes` set to a value) makes decode stop with the error,
+ *  exit 1, after the good records before it (`good(offset)` of them). */
+function expectStops(bytes: Uint8Array, cases: Array<[number, number, RegExp]>, good: (offset: number) => number) {
+  for (const [offset, value, error] of cases) {
+    const bad = bytes.slice();
+    bad[offset] = value;
+    const r = run(['decode'], bad);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, error);
+    assert.equal(lines(r.stdout).length, good(offset), `the good records before it: ${r.stdout}`);
+  }
+}
 
 /** What each child of record-log.ts's tree ends with, in the order of its commands. */
 const ENDINGS = [
@@ -91,7 +111,7 @@ Real('should print JSON lines with the decoded fields with --json', () => {
   const exited = recs.find((x) => x.pid === log.pids[1] && x.kind === 'exited');
   assert.is(exited.exitCode, 3);
   assert.is(recs[0].offset, 16);
-  assert.is(recs[1].offset, 16 + 176);
+  assert.is(recs[1].offset, 16 + 256);
 });
 
 Real('should decode from a file path the same as from stdin', async () => {
@@ -183,11 +203,17 @@ Bad('should stop at a corrupt record, naming its offset and what is wrong with i
 
 Bad('should reject an events log of another version or entry size, and a cut header', () => {
   const good = encodeEventsRef(2, [{ time: 1, record: encodeStatusRef({ signo: 17, code: 1, pid: 5 }) }]);
-  const v3 = good.slice();
-  v3[8] = 3;
-  let r = run(['decode'], v3);
+  const v4 = good.slice();
+  v4[8] = 4;
+  let r = run(['decode'], v4);
   assert.is(r.status, 1);
-  assert.match(r.stderr, /unsupported events log version 3 \(this decoder reads 1 and 2\) at byte offset 8\n$/);
+  assert.match(r.stderr, /unsupported events log version 4 \(this decoder reads 1, 2 and 3\) at byte offset 8\n$/);
+  const v3 = good.slice();
+  v3[8] = 3; // a version 3 header with version 2's entry size
+  assert.match(
+    run(['decode'], v3).stderr,
+    /entry size 176 in an events log version 3 \(expected 256\) at byte offset 12\n$/,
+  );
   const big = good.slice();
   big[12] = 200;
   assert.match(
@@ -285,7 +311,7 @@ V2('should decode what the reference writes: the identity of each process, none 
   assert.equal(st[0].proc, { comm: 'supervise', start: T0 - 5000, ...SHELL });
   // The codec's own writer gives the same bytes; version 1 the same records without identity.
   const entries = v2Entries().map((e) => ({ ...e, proc: e.proc && { ...e.proc } }));
-  assert.equal(encodeEventsLog(entries), bytes);
+  assert.equal(encodeEventsLog(entries, 2), bytes);
   const v1 = decodeAll(nodeCodec(), encodeEventsRef(1, v2Entries()));
   assert.is(v1.error, null);
   assert.equal(
@@ -337,14 +363,7 @@ V2('should stop at a corrupt identity with its byte offset, after the good recor
     [at(3) + 151, 0xff, /negative process id\) at byte offset 692\n$/],
     [at(3) + 170, 0x41, /bytes after the end of comm\) at byte offset 714\n$/],
   ];
-  for (const [offset, value, error] of cases) {
-    const bad = bytes.slice();
-    bad[offset] = value;
-    const r = run(['decode'], bad);
-    assert.is(r.status, 1);
-    assert.match(r.stderr, error);
-    assert.equal(lines(r.stdout).length, 3, `the three good records before it: ${r.stdout}`);
-  }
+  expectStops(bytes, cases, () => 3);
   const cut = run(['decode'], bytes.subarray(0, at(2) + 150));
   assert.is(cut.status, 1);
   assert.is(lines(cut.stdout).length, 2);
@@ -384,7 +403,7 @@ V2('should stop quietly, status 0, when its reader leaves (| head -1), in every 
 
 V2('should decode a synthetic 100,000-record log, every split alike (test/synthetic-log.ts)', () => {
   const log = syntheticLog({ records: 100_000 });
-  assert.is(log.bytes.length, 16 + 100_000 * 176);
+  assert.is(log.bytes.length, 16 + 100_000 * 256);
   const codec = nodeCodec();
   const whole = decodeAll(codec, log.bytes);
   assert.is(whole.error, null);
@@ -408,6 +427,95 @@ V2('should decode a synthetic 100,000-record log, every split alike (test/synthe
 });
 
 V2.run();
+
+// ---
+const V3 = suite('events log version 3: resources and flags');
+
+const burner: ResourcesRef = {
+  utimeUs: 2_345_678,
+  stimeUs: 12_000,
+  maxrssKiB: 102_500,
+  minflt: 25_700,
+  majflt: 3,
+  nvcsw: 11,
+  nivcsw: 250,
+  inblock: 16,
+  oublock: 8,
+};
+const v3Entries = () => {
+  const [started, spawned, daemon, job, unknown, main] = v2Entries();
+  return [
+    { ...started, flags: 8 }, // --wait-all
+    spawned,
+    { ...daemon, res: { ...burner, utimeUs: 40 }, flags: 1 | 2 }, // killed at the grace deadline
+    { ...job, res: burner },
+    { ...unknown, res: { ...burner, maxrssKiB: 0 } },
+    { ...main, res: { ...burner, utimeUs: 1 }, flags: 4 },
+  ];
+};
+
+V3('should decode the resources of reaped processes and the flags, and encode the same bytes', () => {
+  const bytes = encodeEventsRef(3, v3Entries());
+  const { records, error } = decodeAll(nodeCodec(), bytes);
+  assert.is(error, null);
+  const st = records as StatusEvent[];
+  assert.equal(
+    st.map((e) => e.offset),
+    [0, 1, 2, 3, 4, 5].map((i) => 16 + i * 256),
+  );
+  assert.equal(st[3].resources, {
+    userCPUTime: 2_345_678,
+    systemCPUTime: 12_000,
+    maxRSS: 102_500,
+    minorPageFault: 25_700,
+    majorPageFault: 3,
+    voluntaryContextSwitches: 11,
+    involuntaryContextSwitches: 250,
+    fsRead: 16,
+    fsWrite: 8,
+  });
+  assert.is(st[0].resources, undefined, 'started reaped nothing');
+  assert.is(st[1].resources, undefined, 'spawned reaped nothing');
+  assert.equal(st[0].flags, { waitAll: true });
+  assert.equal(st[2].flags, { killedAtTeardown: true, graceDeadline: true });
+  assert.equal(st[5].flags, { signalled: true });
+  assert.is(st[3].flags, undefined);
+  assert.equal(st[2].proc, { comm: 'daemon', start: T0 + 1_000_000, ppid: 100, pgid: 102, sid: 102 });
+  const again = encodeEventsLog(
+    st.map((e, i) => ({ time: e.time!, record: bytes.subarray(16 + i * 256 + 8, 16 + i * 256 + 136), ...e })),
+  );
+  assert.equal(again, bytes);
+  // The same log as version 2: the same records, without resources or flags.
+  const v2 = decodeAll(nodeCodec(), encodeEventsRef(2, v3Entries())).records as StatusEvent[];
+  assert.equal(
+    v2,
+    st.map(({ resources: _r, flags: _f, offset, ...rest }, i) => ({ ...rest, offset: 16 + i * 176 })),
+  );
+});
+
+V3('should print the resources and flags in --json', () => {
+  const r = run(['decode', '--json'], encodeEventsRef(3, v3Entries()));
+  assert.is(r.status, 0);
+  const recs = lines(r.stdout).map((l) => JSON.parse(l));
+  assert.is(recs[3].resources.userCPUTime, 2_345_678);
+  assert.is(recs[3].resources.maxRSS, 102_500);
+  assert.equal(recs[2].flags, { killedAtTeardown: true, graceDeadline: true });
+  assert.ok(!('resources' in recs[1]), 'spawned: no resources');
+});
+
+V3('should stop at a corrupt resource figure or flag with its byte offset, after the good records', () => {
+  const bytes = encodeEventsRef(3, v3Entries());
+  const at = (i: number) => 16 + i * 256;
+  const cases: Array<[number, number, RegExp]> = [
+    [at(3) + 199, 0x80, new RegExp(`negative resource figure\\) at byte offset ${at(3) + 192}\n$`)],
+    [at(3) + 248, 0x10, new RegExp(`unknown flag\\) at byte offset ${at(3) + 248}\n$`)],
+    [at(3) + 253, 1, new RegExp(`non-zero padding\\) at byte offset ${at(3) + 252}\n$`)],
+    [at(1) + 176, 1, new RegExp(`resources on a record that reaped nothing\\) at byte offset ${at(1) + 176}\n$`)],
+  ];
+  expectStops(bytes, cases, (offset) => (offset > at(3) ? 3 : 1));
+});
+
+V3.run();
 
 // ---
 const Run = suite('the log of a real run: names, start times, escapes (supervise --events FILE -- ...)');

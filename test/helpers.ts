@@ -142,15 +142,32 @@ export interface IdentityRef {
   comm: string;
 }
 
-/** An events log, version 1 (entries of 136 bytes: int64 time@0, record@8) or 2 (176 bytes:
+/** What a process cost, in a version 3 entry (the reference's own type): int64 each at
+ *  176 user CPU µs, 184 system CPU µs, 192 maxrss KiB, 200 minflt, 208 majflt, 216 nvcsw,
+ *  224 nivcsw, 232 inblock, 240 oublock; then uint32 flags at 248 (1 torn down, 2 at the
+ *  grace deadline, 4 signalled, 8 wait-all), zero 252..255. */
+export interface ResourcesRef {
+  utimeUs: number;
+  stimeUs: number;
+  maxrssKiB: number;
+  minflt: number;
+  majflt: number;
+  nvcsw: number;
+  nivcsw: number;
+  inblock: number;
+  oublock: number;
+}
+
+/** An events log, version 1 (entries of 136 bytes: int64 time@0, record@8), 2 (176 bytes:
  *  the same, then int64 start@136, int32 ppid@144 pgid@148 sid@152, comm[16]@156, zero
- *  172..175), after the 16-byte header "SUPVEVTS", uint32 version@8, uint32 entry size@12.
+ *  172..175) or 3 (256 bytes: version 2's, then ResourcesRef and the flags), after the
+ *  16-byte header "SUPVEVTS", uint32 version@8, uint32 entry size@12.
  *  Offsets spelled out here, as for the records (docs/protocol.md, "The events file"). */
 export function encodeEventsRef(
-  version: 1 | 2,
-  entries: Array<{ time: number; record: Uint8Array; proc?: IdentityRef }>,
+  version: 1 | 2 | 3,
+  entries: Array<{ time: number; record: Uint8Array; proc?: IdentityRef; res?: ResourcesRef; flags?: number }>,
 ): Uint8Array {
-  const size = version === 1 ? 136 : 176;
+  const size = version === 1 ? 136 : version === 2 ? 176 : 256;
   const out = new Uint8Array(16 + entries.length * size);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode('SUPVEVTS'), 0);
@@ -160,6 +177,26 @@ export function encodeEventsRef(
     const at = 16 + i * size;
     view.setBigInt64(at, BigInt(e.time), true);
     out.set(e.record, at + 8);
+    if (version === 3) {
+      const r = e.res;
+      if (r) {
+        const figures = [
+          r.utimeUs,
+          r.stimeUs,
+          r.maxrssKiB,
+          r.minflt,
+          r.majflt,
+          r.nvcsw,
+          r.nivcsw,
+          r.inblock,
+          r.oublock,
+        ];
+        figures.forEach((v, k) => {
+          view.setBigInt64(at + 176 + 8 * k, BigInt(v), true);
+        });
+      }
+      view.setUint32(at + 248, e.flags ?? 0, true);
+    }
     if (version === 1 || !e.proc) return;
     view.setBigInt64(at + 136, BigInt(e.proc.start), true);
     view.setInt32(at + 144, e.proc.ppid, true);
@@ -231,6 +268,9 @@ export interface Proc {
   /** CPU time used, in microseconds (reported through rusage). */
   utimeUs: number;
   stimeUs: number;
+  /** Peak RSS in KiB and major faults (rusage's ru_maxrss, ru_majflt), set at its death. */
+  maxrssKiB: number;
+  majflt: number;
   /** Unique per process ever created: tells a recycled pid from the old process. */
   serial: number;
   /** Process group (getpgid): inherited from the parent at fork; tests move processes. */
@@ -508,6 +548,8 @@ export class FakeKernel {
       uid,
       utimeUs: 0,
       stimeUs: 0,
+      maxrssKiB: 0,
+      majflt: 0,
       serial: ++this.serials,
       ignores: new Set(),
       pgid: this.procs.get(ppid)?.pgid ?? pid,
@@ -651,6 +693,8 @@ export class FakeKernel {
     p.status = status;
     p.utimeUs = 1000 * (pid % 7) + 123;
     p.stimeUs = 1000000 * (pid % 3) + 4567;
+    p.maxrssKiB = 2048 + pid;
+    p.majflt = pid % 5;
     for (const c of this.procs.values()) {
       if (c.ppid === pid) {
         c.ppid = heir;
@@ -875,6 +919,8 @@ export class FakeKernel {
           view.setBigInt64(rusagePtr + 8, BigInt(zombie.utimeUs % 1e6), true);
           view.setBigInt64(rusagePtr + 16, BigInt(Math.floor(zombie.stimeUs / 1e6)), true);
           view.setBigInt64(rusagePtr + 24, BigInt(zombie.stimeUs % 1e6), true);
+          view.setBigInt64(rusagePtr + 32, BigInt(zombie.maxrssKiB), true); // ru_maxrss
+          view.setBigInt64(rusagePtr + 72, BigInt(zombie.majflt), true); // ru_majflt
         }
         if (!(options & WNOWAIT)) {
           this.procs.delete(zombie.pid);

@@ -471,12 +471,12 @@ Records('should write a spawned record first, then the exit of CMD, and log both
     );
     const log = readFileSync(events);
     assert.equal([...log.subarray(0, 8)], [...Buffer.from('SUPVEVTS')]);
-    assert.is(log.readUInt32LE(8), 2);
-    assert.is(log.readUInt32LE(12), 176);
-    assert.is(log.length, 16 + 3 * 176, 'started (the log only), then the two records');
+    assert.is(log.readUInt32LE(8), 3);
+    assert.is(log.readUInt32LE(12), 256);
+    assert.is(log.length, 16 + 3 * 256, 'started (the log only), then the two records');
     assert.is(log.readInt32LE(16 + 8 + 8), 0x5303);
     for (let i = 0; i < 2; i++) {
-      const at = 16 + (i + 1) * 176;
+      const at = 16 + (i + 1) * 256;
       const us = Number(log.readBigInt64LE(at));
       assert.ok(Math.abs(us / 1000 - Date.now()) < 60_000, 'a timestamp in microseconds');
       assert.ok(
@@ -484,9 +484,14 @@ Records('should write a spawned record first, then the exit of CMD, and log both
         `entry ${i} is the record`,
       );
     }
+    // Version 3: the exit's entry carries what sh cost (a real process has a peak RSS and
+    // minor faults), the spawned one nothing (it reaped nothing).
+    assert.ok(log.readBigInt64LE(16 + 2 * 256 + 192) > 0n, 'the peak RSS of sh, KiB');
+    assert.ok(log.readBigInt64LE(16 + 2 * 256 + 200) > 0n, 'its minor faults');
+    assert.is(log.readBigInt64LE(16 + 256 + 192), 0n, 'spawned: no resources');
     // A second run appends without a second header.
     assert.is(runSync(['--events', events, '--', 'true']).status, 0);
-    assert.is(readFileSync(events).length, 16 + 6 * 176);
+    assert.is(readFileSync(events).length, 16 + 6 * 256);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1243,8 +1243,8 @@ args("should parse durations as the front end's duration() says", () => {
 const events = suite('the events log');
 
 const EVENTS = '/tmp/run.ev';
-const HEADER = [...Buffer.from('SUPVEVTS'), 2, 0, 0, 0, 176, 0, 0, 0];
-const ENTRY = 176;
+const HEADER = [...Buffer.from('SUPVEVTS'), 3, 0, 0, 0, 0, 1, 0, 0]; // version 3, entries of 256 bytes
+const ENTRY = 256;
 
 interface Entry {
   time: bigint;
@@ -1255,6 +1255,12 @@ interface Entry {
   pgid: number;
   sid: number;
   comm: string;
+  /** The resources (version 3): user and system CPU µs, peak RSS KiB, major faults; the flags. */
+  utimeUs: bigint;
+  stimeUs: bigint;
+  maxrss: bigint;
+  majflt: bigint;
+  flags: number;
 }
 
 /** The entries of an events file after its header (offsets as in docs/protocol.md, "The events file"). */
@@ -1272,6 +1278,11 @@ function entries(data: number[], from = 16): Entry[] {
       pgid: view.getInt32(at + 148, true),
       sid: view.getInt32(at + 152, true),
       comm: Buffer.from(comm.subarray(0, comm.indexOf(0) < 0 ? 16 : comm.indexOf(0))).toString(),
+      utimeUs: view.getBigInt64(at + 176, true),
+      stimeUs: view.getBigInt64(at + 184, true),
+      maxrss: view.getBigInt64(at + 192, true),
+      majflt: view.getBigInt64(at + 208, true),
+      flags: view.getUint32(at + 248, true),
     });
   }
   return out;
@@ -1404,14 +1415,74 @@ events('should append to a log of its own version that has entries already, with
   );
 });
 
+events("should log each reaped process's rusage and what supervise did to it (version 3)", () => {
+  // A command that ignores TERM and a child of its own: supervise forwards the TERM to the
+  // command, the --grace deadline passes, tear-down SIGKILLs both.
+  let main = 0;
+  let child = 0;
+  const k = kernel(
+    { ...STATUS3, argv: ['--status-fd', '3', '--wait-all', '--grace=2s', '--events', EVENTS, '--', 'stubborn'] },
+    () => k.signalSupervise(SIGTERM),
+  );
+  k.onSpawn = (pid) => {
+    main = pid;
+    k.procs.get(pid)!.ignores.add(SIGTERM);
+    child = k.spawn(pid);
+  };
+  assert.is(run(k), 137);
+  const log = entries(k.files.get(EVENTS)!.data);
+  assert.equal(
+    log.map((e) => [decodeStatusRef(e.record).pid, e.flags]),
+    [
+      [k.self, 8], // started: --wait-all
+      [main, 0], // spawned
+      ...log.slice(2).map((e) => {
+        const pid = decodeStatusRef(e.record).pid;
+        return [pid, pid === main ? 1 | 2 | 4 : 1 | 2];
+      }),
+    ],
+  );
+  assert.equal(
+    log
+      .slice(2)
+      .map((e) => decodeStatusRef(e.record).pid)
+      .sort(),
+    [main, child].sort(),
+  );
+  for (const e of log.slice(2)) {
+    const pid = decodeStatusRef(e.record).pid;
+    // The fake kernel's rusage for pid (test/helpers.ts exit()): the figures, in µs and KiB.
+    assert.equal(
+      [e.utimeUs, e.stimeUs, e.maxrss, e.majflt],
+      [1000 * (pid % 7) + 123, 1000000 * (pid % 3) + 4567, 2048 + pid, pid % 5].map(BigInt),
+    );
+  }
+  assert.equal(
+    log.slice(0, 2).map((e) => [e.utimeUs, e.maxrss]),
+    [
+      [0n, 0n],
+      [0n, 0n],
+    ],
+    'no resources on records that reaped nothing',
+  );
+  assertClean(k);
+});
+
 events('should refuse to append to an older log, another file or one that ends in a partial entry (exit 1)', () => {
   const v1 = [...Buffer.from('SUPVEVTS'), 1, 0, 0, 0, 136, 0, 0, 0, ...new Array(136).fill(0)];
-  for (const data of [v1, [...Buffer.from('hello world, not a log\n')], [...HEADER, 1, 2, 3], HEADER.slice(0, 10)]) {
+  const v2 = [...Buffer.from('SUPVEVTS'), 2, 0, 0, 0, 176, 0, 0, 0, ...new Array(176).fill(0)];
+  for (const data of [
+    v1,
+    v2,
+    [...Buffer.from('hello world, not a log\n')],
+    [...HEADER, 1, 2, 3],
+    HEADER.slice(0, 10),
+  ]) {
     const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] });
     k.files.set(EVENTS, { data: [...data], writeResults: [] });
     assert.is(run(k), 1);
     assert.equal(k.stderr, [
-      `supervise: --events ${EVENTS}: not an events log of version 2 with whole entries (supervise appends only to its own; use another file)`,
+      `supervise: --events ${EVENTS}: not an events log of version 3 with whole entries (supervise appends only to its own; use another file)`,
     ]);
     assert.equal(k.files.get(EVENTS)!.data, data, 'left as it was');
     assert.equal(k.spawns, []);
@@ -1476,13 +1547,13 @@ events('should refuse to start when the log cannot be opened or its header writt
 events('should say once that an entry could not be written, and go on supervising', () => {
   let main = 0;
   const k = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--events', EVENTS, '--', 'job'] }, () => k.exit(main, 0));
-  k.files.set(EVENTS, { data: [], writeResults: [16, 176, -ENOSPC] });
+  k.files.set(EVENTS, { data: [], writeResults: [16, 256, -ENOSPC] });
   k.onSpawn = (pid) => (main = pid);
   assert.is(run(k), 0);
   assert.equal(k.stderr, [
     'supervise: cannot write the events file: No space left on device (no more entries are written)',
   ]);
-  assert.is(k.files.get(EVENTS)!.data.length, 16 + 176, 'the header and the started entry');
+  assert.is(k.files.get(EVENTS)!.data.length, 16 + 256, 'the header and the started entry');
   assert.equal(summary(k), [spawnedRecord(main), exited(main, 0)]);
   assertClean(k);
 });

@@ -264,7 +264,7 @@ Edges('should refuse a raw status stream (no times) with exit 1 and say why, wri
 Edges(
   'should end a truncated or corrupt log with a valid trace of the records before, then exit 1 with the offset',
   () => {
-    const bytes = encodeEventsLog(runOf(100, T0));
+    const bytes = encodeEventsLog(runOf(100, T0), 2); // offsets below: version 2's 176-byte entries
     const cut = run(['decode', '--format', 'trace'], bytes.subarray(0, 16 + 3 * 176 + 20));
     assert.is(cut.status, 1);
     assert.is(
