@@ -155,7 +155,7 @@ function codecImports() {
 
 /** The AssemblyScript string at `ptr` in `memory` (UTF-16LE, its byte length as a u32 at
  *  ptr - 4), or '' for 0. The one decoder of them: the codec's abort, the Node host's
- *  (cli/wasm.ts) and the fake kernel's (test/helpers.ts) use it. */
+ *  (cli/wasm.ts) and the fake kernel's (test/fake-kernel.ts) use it. */
 function wasmString(memory: WebAssembly.Memory | undefined, ptr: number): string {
   if (!ptr || !memory) return '';
   const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0];

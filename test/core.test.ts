@@ -1,4 +1,4 @@
-// core.wasm's decisions (init, control, pump, ...) against a fake kernel (test/helpers.ts),
+// core.wasm's decisions (init, control, pump, ...) against a fake kernel (test/fake-kernel.ts),
 // called one by one as main() would: scripted cases, then random histories. Its messages
 // are the exact lines it writes to fd 2 (assembly/say.ts); test/loop.test.ts runs main().
 import { suite } from 'uvu';
@@ -18,15 +18,11 @@ import {
 } from '../assembly/protocol.ts';
 import { REFUSALS_SHOWN } from '../assembly/report.ts';
 import { ERRNO_NAMED, errnoName } from '../codec/names.ts';
+import { encodeControlRef, decodeStatusRef, statusPaddingIsZero, concatBytes, statusKindRef } from './helpers.ts';
 import {
   FakeKernel,
   SENDER,
   coreModule,
-  encodeControlRef,
-  decodeStatusRef,
-  statusPaddingIsZero,
-  concatBytes,
-  statusKindRef,
   EAGAIN,
   EPIPE,
   ENOENT,
@@ -35,7 +31,7 @@ import {
   plain,
   type WorldAction,
   type CoreWasm,
-} from './helpers.ts';
+} from './fake-kernel.ts';
 
 const TICKS = 100;
 const INT_MIN = -0x80000000;

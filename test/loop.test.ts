@@ -1,17 +1,15 @@
-// main() of core.wasm, the whole program, against the fake kernel of test/helpers.ts: set-up,
+// main() of core.wasm, the whole program, against the fake kernel of test/fake-kernel.ts: set-up,
 // the epoll loop, timers, back-pressure, launch mode, the argument parser and the events
 // log. The fake advances its world at each epollWait() from a script (FakeKernel.script).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
+import { decodeStatusRef, concatBytes, encodeControlRef } from './helpers.ts';
 import {
   FakeKernel,
   World,
   worldActions,
   plain,
-  decodeStatusRef,
-  concatBytes,
-  encodeControlRef,
   EPOLLIN,
   EPOLLOUT,
   EACCES,
@@ -27,7 +25,7 @@ import {
   type FakeKernelOptions,
   type Step,
   type WorldAction,
-} from './helpers.ts';
+} from './fake-kernel.ts';
 import { launchArgv } from '../codec/argv.ts';
 import {
   LAUNCH_OPTIONS,
@@ -1451,7 +1449,7 @@ events("should log each reaped process's rusage and what supervise did to it (ve
   );
   for (const e of log.slice(2)) {
     const pid = decodeStatusRef(e.record).pid;
-    // The fake kernel's rusage for pid (test/helpers.ts exit()): the figures, in µs and KiB.
+    // The fake kernel's rusage for pid (test/fake-kernel.ts exit()): the figures, in µs and KiB.
     assert.equal(
       [e.utimeUs, e.stimeUs, e.maxrss, e.majflt],
       [1000 * (pid % 7) + 123, 1000000 * (pid % 3) + 4567, 2048 + pid, pid % 5].map(BigInt),
