@@ -21,6 +21,8 @@ FUZZ_SECONDS ?= 60
 # injection of the tests. Bounds checks in the translated code instead of the runtime's
 # SIGSEGV handler and its 8 GiB reservation per memory (WASM_RT_MEMCHECK_SIGNAL_HANDLER=0).
 WASM2C    ?= wasm2c
+# Debian packages for the commands a target needs, installed when missing and root.
+APT_INSTALL := sh scripts/apt-install.sh
 WASM_RT   := /usr/share/wabt/wasm2c
 NATIVE    := build/supervise
 NATIVE_FAULT := build/supervise-fault
@@ -86,10 +88,7 @@ fault-host: bin/supervise
 
 # wasm2c for the native host: installed when missing and we can (root), as chromium is.
 wabt:
-	@if ! command -v $(WASM2C) >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing wabt (wasm2c) for the native host"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wabt >/dev/null || true; \
-	fi
+	@$(APT_INSTALL) build "bin/supervise is the Node host" $(WASM2C)=wabt
 
 $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h &: dist/core.wasm
 	@mkdir -p $(@D)
@@ -132,15 +131,8 @@ build/supervise-linux-x64: $(NATIVE)
 	$(STRIP) -o $@ $<
 
 cross-arm64:
-	@if ! command -v $(CROSS)g++ >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "arm64: installing gcc-aarch64-linux-gnu g++-aarch64-linux-gnu"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      gcc-aarch64-linux-gnu g++-aarch64-linux-gnu; } >/dev/null 2>&1; \
-	  fi; \
-	  command -v $(CROSS)g++ >/dev/null 2>&1 || \
-	    { echo "arm64: needs $(CROSS)g++ (Debian: apt-get install g++-aarch64-linux-gnu)"; exit 1; }; \
-	fi
+	@$(APT_INSTALL) --required arm64 "needed for the arm64 executable" \
+	  $(CROSS)g++=gcc-aarch64-linux-gnu,g++-aarch64-linux-gnu
 
 $(ARM64_DIR)/core.o: $(NATIVE_DIR)/core.c $(NATIVE_DIR)/core.h | cross-arm64
 	@mkdir -p $(@D)
@@ -249,24 +241,10 @@ web: build
 
 # test/web.test.ts drives Debian's chromium; install it when missing and we can (root).
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium for the browser test"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-	      || echo "could not install chromium: the browser test will skip"; \
-	  else echo "chromium missing and not root: the browser test will skip"; fi; \
-	fi
+	@$(APT_INSTALL) test "the browser test will skip" chromium
 
-# $(call apt-tools,WHO,TOOLS,ELSE): the TOOLS missing from PATH, installed with apt-get
-# (Debian packages of those names) when root, else WHO says ELSE happens without them.
-apt-tools = missing=$$(for t in $(2); do command -v $$t >/dev/null 2>&1 || printf ' %s' $$t; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "$(1): installing$$missing"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null 2>&1 \
-	      || echo "$(1): could not install$$missing: $(3)"; \
-	  else echo "$(1):$$missing missing and not root: $(3)"; fi; \
-	fi
+# $(call apt-tools,WHO,TOOLS,ELSE): scripts/apt-install.sh for TOOLS named as their packages.
+apt-tools = $(APT_INSTALL) $(1) "$(3)" $(2)
 
 # test/dropin.test.ts runs its scenarios against tini and dumb-init too.
 PEERS := tini dumb-init
@@ -331,13 +309,8 @@ fuzz-replay: | wabt
 	else echo "fuzz-replay: no wasm2c: the native replay of the fuzz fixtures is skipped"; fi
 
 fuzz-tools:
-	@if ! command -v $(FUZZ_CLANG)++ >/dev/null 2>&1 || ! command -v llvm-cov >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "fuzz-native: installing clang and llvm"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm; } >/dev/null 2>&1; \
-	  fi; \
-	  command -v $(FUZZ_CLANG)++ >/dev/null 2>&1 || { echo "fuzz-native: needs clang (Debian: apt-get install clang llvm)"; exit 1; }; \
-	fi
+	@$(APT_INSTALL) --required fuzz-native "needed for the native fuzzer" $(FUZZ_CLANG)++=clang,llvm
+	@$(APT_INSTALL) fuzz-native "no coverage report" llvm-cov=llvm llvm-profdata=llvm
 
 # The fuzzer: coverage on the translated codec alone, the sanitizers everywhere.
 $(FUZZ_DIR)/fuzzer/codec.o: $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/codec.h | fuzz-tools
