@@ -8,8 +8,9 @@
 // (build/fuzz/protocol.h, written by fuzz/protocol-h.ts).
 //
 // The input (fuzz/input.ts says the same for the TypeScript side):
-//   byte 0: the format, byte & 3: 0 auto (events log when it starts with the magic, else raw
-//           status records), 1 status, 2 control, 3 events;
+//   byte 0: the format, byte & 3: 0 auto (events log when it starts with the magic, raw status
+//           records when si_signo is SIGCHLD or 0, else "none": not a log), 1 status,
+//           2 control, 3 events;
 //   byte 1: the split seed: 0 = the stream in one piece; n > 0 = pieces of length
 //           xorshift32() % (2n + 1), empty ones included, seeded with n * 0x9e3779b9 | 1;
 //   the rest: the stream.
@@ -231,8 +232,19 @@ Result Decode(const uint8_t* data, size_t size) {
   const uint8_t* stream = data + (size < 2 ? size : 2);
   size_t length = size < 2 ? 0 : size - 2;
   if (format == 0) {
-    bool events = length >= sizeof magic && memcmp(stream, magic, sizeof magic) == 0;
-    format = events ? 3 : 1;  // a short prefix of the magic: a truncated status record
+    size_t shown = length < sizeof magic ? length : sizeof magic;
+    bool magicPrefix = memcmp(stream, magic, shown) == 0;
+    if (magicPrefix && length >= sizeof magic) {
+      format = 3;
+    } else if (!magicPrefix) {
+      // Neither an events log nor status records (si_signo SIGCHLD or supervise's own): the
+      // stream decoder refuses it from its first bytes (codec/index.ts notALogReason()).
+      int32_t signo = length >= 4 ? static_cast<int32_t>(Le32(stream)) : -1;
+      if (signo != PROTO_SIGCHLD && signo != PROTO_SIGNO_SUPERVISE) return Result{"none", 0, 0};
+      format = 1;
+    } else {
+      format = 1;  // a short prefix of the magic: a truncated status record
+    }
   }
   Result r = {nullptr, 0, -1};
   Z_codecZ_statusReset(&g_codec);

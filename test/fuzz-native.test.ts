@@ -154,7 +154,7 @@ Replay('should replay every saved crash in the JS decoder', () => {
 Replay('should decode the seeds and corrupt streams in the JS decoder, whole as split', () => {
   const all = [...seeds(), ...corrupt()].map(replayJs);
   const formats = new Set(all.map((s) => s.format));
-  assert.equal([...formats].sort(), ['control', 'events', 'status']);
+  assert.equal([...formats].sort(), ['control', 'events', 'none', 'status']); // none: not a log
   assert.ok(all.some((s) => s.error === -1) && all.some((s) => s.error >= 0), 'valid and invalid inputs');
   assert.ok(
     all.some((s) => s.reason?.startsWith('invalid events entry')),
