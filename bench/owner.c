@@ -266,6 +266,25 @@ static void burst(int n, const char *sup) {
          last > first_at ? (got - first_chunk) * 1e9 / (last - first_at) : 0, got, got ? cpu_us / got : 0);
 }
 
+/* Control EOF -> the last status record of the tree `r` runs (it writes "ready N" on the
+ * oracle once all N exist): prints the milliseconds and the records counted. */
+static void time_teardown(struct run r, const char *sup) {
+  char buf[64];
+  readable(r.oracle, "the tree to be ready");
+  ssize_t k = read(r.oracle, buf, sizeof buf - 1); /* "ready N" once all N exist */
+  if (k <= 0) {
+    fprintf(stderr, "owner: the tree never got ready under %s\n", sup);
+    kill_all();
+    exit(1);
+  }
+  long long t0 = now_ns(), last = t0;
+  close(r.control);
+  r.control = -1;
+  int got = drain(&r, &last, NULL);
+  finish(&r);
+  printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
+}
+
 /* burst() in launch mode: SUP runs `burst` itself (no protocol mode, no control fd), with
  * the status pipe as fd 3 and, when `events` is given, the events log. The oracle is a fifo
  * burst opens (SUP never holds it), so its EOF says that every child of the burst is gone. */
@@ -321,29 +340,17 @@ static void burst_launch(int n, const char *sup, const char *events) {
 }
 
 static void teardown(int n, int pct, const char *sup) {
-  char count[16], percent[16], buf[64];
+  char count[16], percent[16];
   snprintf(count, sizeof count, "%d", n);
   snprintf(percent, sizeof percent, "%d", pct);
   char *argv[] = {helper("tree"), count, percent, NULL};
   struct run r = start(sup, argv, 1);
-  readable(r.oracle, "the tree to be ready");
-  ssize_t k = read(r.oracle, buf, sizeof buf - 1); /* "ready N" once all N exist */
-  if (k <= 0) {
-    fprintf(stderr, "owner: the tree never got ready under %s\n", sup);
-    kill_all();
-    exit(1);
-  }
-  long long t0 = now_ns(), last = t0;
-  close(r.control);
-  r.control = -1;
-  int got = drain(&r, &last, NULL);
-  finish(&r);
-  printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
+  time_teardown(r, sup);
 }
 
 /* teardown in launch mode: CMD is the tree, with `option` (e.g. --cgroup) when given. */
 static void teardown_launch(int n, int pct, const char *sup, char *option) {
-  char count[16], percent[16], buf[64];
+  char count[16], percent[16];
   snprintf(count, sizeof count, "%d", n);
   snprintf(percent, sizeof percent, "%d", pct);
   int ctl[2], st[2], orc[2];
@@ -353,9 +360,10 @@ static void teardown_launch(int n, int pct, const char *sup, char *option) {
     dup2(ctl[0], 0);
     dup2(st[1], 1);
     dup2(orc[1], 3);
-    char *argv[] = {(char *)sup, "--status-fd", "1", "--control-fd", "0", option ? option : "--",
-                    option ? "--" : helper("tree"), option ? helper("tree") : count,
-                    option ? count : percent, option ? percent : NULL, NULL};
+    char *argv[10], **a = argv;
+    *a++ = (char *)sup, *a++ = "--status-fd", *a++ = "1", *a++ = "--control-fd", *a++ = "0";
+    if (option) *a++ = option;
+    *a++ = "--", *a++ = helper("tree"), *a++ = count, *a++ = percent, *a = NULL;
     execv(sup, argv);
     _exit(127);
   }
@@ -363,19 +371,7 @@ static void teardown_launch(int n, int pct, const char *sup, char *option) {
   close(st[1]);
   close(orc[1]);
   struct run r = {pid, ctl[1], st[0], orc[0]};
-  readable(r.oracle, "the tree to be ready");
-  ssize_t k = read(r.oracle, buf, sizeof buf - 1);
-  if (k <= 0) {
-    fprintf(stderr, "owner: the tree never got ready under %s\n", sup);
-    kill_all();
-    exit(1);
-  }
-  long long t0 = now_ns(), last = t0;
-  close(r.control);
-  r.control = -1;
-  int got = drain(&r, &last, NULL);
-  finish(&r);
-  printf("{\"ms\": %.1f, \"records\": %d}\n", (last - t0) / 1e6, got);
+  time_teardown(r, sup);
 }
 
 int main(int argc, char **argv) {
