@@ -26,6 +26,7 @@ import {
   until,
   within,
   type StatusRecord,
+  stillAlive,
 } from './procs.ts';
 
 const shim = loadShim();
@@ -310,7 +311,7 @@ for (const kind of KINDS) {
       o.pause();
       await until(() => o.announced.length >= 300, 15_000, 'the burst');
       await until(
-        () => statFields(o.announced[299]) === undefined || alive(o.announced[299]) === false,
+        () => statFields(o.announced[299]) === undefined || stillAlive(o.announced[299]) === false,
         15_000,
         'exits',
       );

@@ -23,6 +23,7 @@ import {
   piped,
   until,
   within,
+  stillAlive,
 } from './procs.ts';
 
 const PTY = path.join(ROOT, 'test/fixtures/pty.py');
@@ -209,7 +210,7 @@ Stop('should SIGKILL the whole tree --grace 1s after a TERM that CMD ignores, an
           const t0 = Date.now();
           process.kill(s.pid, 'SIGTERM');
           const { code, at } = await within(s.exited, 10_000, 'exit');
-          const left = s.announced.filter(alive);
+          const left = s.announced.filter(stillAlive);
           const ms = at - t0;
           console.log(`[figure] --grace 1s: exit ${ms} ms after TERM`);
           return {

@@ -193,7 +193,7 @@ Teardown('should wait with --wait-all until the last descendant exits on its own
   await until(() => r.announced.length >= 7, 10_000, 'the tree');
   // Which descendants live when Node hears of supervise's exit (not a time gap between the
   // exit and the oracle's EOF: a loaded machine can hold Node between the two events).
-  const livingAtExit = r.exited.then(() => r.announced.filter(alive));
+  const livingAtExit = r.exited.then(() => r.announced.filter(stillAlive));
   const { code, at } = await within(r.exited, 10_000, 'exit');
   assert.is(code, 4);
   assert.equal(await livingAtExit, [], 'supervise exited while a descendant lived');
@@ -623,7 +623,7 @@ Kill('should kill CMD by pdeathsig; grandchildren that escaped survive (without 
   process.kill(r.pid, 'SIGKILL');
   await until(() => !alive(cmd), 5000, 'CMD to die of pdeathsig');
   await sleep(200);
-  const survivors = r.announced.slice(1).filter(alive);
+  const survivors = r.announced.slice(1).filter(stillAlive);
   assert.ok(survivors.length > 0, 'escaped grandchildren survive a SIGKILL of supervise without --pid-ns');
 });
 
@@ -672,7 +672,7 @@ Kill('should leave nothing alive after a SIGKILL of supervise with --pid-ns', as
   process.kill(r.pid, 'SIGKILL');
   await within(r.oracleClosed, 10_000, 'every process of the namespace to die');
   // Their files close early in exit: give the last ones a moment to become zombies.
-  await until(() => before.filter(alive).length === 0, 2000, `no survivor (${before.filter(alive)})`);
+  await until(() => before.filter(stillAlive).length === 0, 2000, `no survivor (${before.filter(stillAlive)})`);
 });
 
 Kill('should forward TERM to a shell CMD with --pid-ns (it is not PID 1) and report its status', async () => {

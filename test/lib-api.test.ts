@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { $, spawn, spawnSync, SubprocessError, type Result, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
-import { alive, killQuietly, stderrOf, until, within } from './procs.ts';
+import { ANNOUNCE, stillAlive, announcedIn, killQuietly, noteBirth, stderrOf, until, within } from './procs.ts';
 
 const started = new Set<number>();
 function cleanup(): void {
@@ -20,10 +20,7 @@ function cleanup(): void {
 }
 
 function pidsIn(text: string): number[] {
-  const pids = text
-    .split('\n')
-    .filter((l) => /^\d+$/.test(l.trim()))
-    .map(Number);
+  const pids = announcedIn(text);
   for (const p of pids) started.add(p);
   return pids;
 }
@@ -77,7 +74,7 @@ Buffer_('should tear the whole tree down past maxBuffer, keep the output truncat
   );
   assert.is(e.signal, 'SIGKILL');
   assert.is(e.isTerminated, true);
-  await until(() => ![sub.pid!, ...pids].some(alive), 3000, 'every pid of the tree to be gone');
+  await until(() => ![sub.pid!, ...pids].some(stillAlive), 3000, 'every pid of the tree to be gone');
   console.log(`  peak RSS grew ${grewKiB} KiB while the child wrote up to ${(100 * limit) / 1e6} MB`);
   assert.ok(grewKiB < 60 * 1024, `peak RSS grew ${grewKiB} KiB`);
 });
@@ -201,9 +198,9 @@ Run('should run the command through a shell with shell: true or a path, and end 
   assert.is(r.stdout, '/bin/sh');
   assert.is(r.command, 'echo $0');
   // The shell's own escapee: gone when await settles.
-  const tree = await spawn('setsid sleep 31.71 >/dev/null & echo $!', [], { shell: true });
+  const tree = await spawn(`${ANNOUNCE}; setsid sleep 31.71 >/dev/null & announce $!`, [], { shell: true });
   const [pid] = pidsIn(tree.stdout as string);
-  await until(() => !alive(pid), 3000, `the shell's setsid child ${pid} to be gone`);
+  await until(() => !stillAlive(pid), 3000, `the shell's setsid child ${pid} to be gone`);
 });
 
 Run('should find node_modules/.bin of localDir and its parents first with preferLocal', async () => {
@@ -391,7 +388,7 @@ Sync('should return once the whole tree is gone: a setsid grandchild included', 
   const pids = pidsIn(r.stderr as string);
   assert.is(pids.length, ESCAPE_PIDS);
   assert.is(r.stdout, 'main');
-  const left = pids.filter(alive);
+  const left = pids.filter(stillAlive);
   assert.equal(left, [], `alive when spawnSync returned: ${left}`);
   assert.equal(ending(r), OK);
   assert.is(r.status?.kind, 'exited');
@@ -427,14 +424,14 @@ Sync('should time out, SIGKILL a tree that ignores SIGTERM after forceKillAfterD
   const timedOut = thrown(() => spawnSync('sleep', ['31.75'], { timeout: 2000 }));
   assert.equal(ending(timedOut), killedBy('SIGTERM', 'Termination', { timedOut: true }));
   const forced = thrown(() =>
-    spawnSync('sh', ['-c', 'trap "" TERM; setsid sleep 31.76 & echo $! >&2; sleep 31.77'], {
+    spawnSync('sh', ['-c', `${ANNOUNCE}; trap "" TERM; setsid sleep 31.76 & announce $! >&2; sleep 31.77`], {
       timeout: 3000,
       forceKillAfterDelay: 200,
     }),
   );
   const [escapee] = pidsIn(forced.stderr as string);
   assert.ok(escapee > 0);
-  assert.is(alive(escapee), false);
+  assert.is(stillAlive(escapee), false);
   assert.equal(ending(forced), killedBy('SIGKILL', 'Forced termination', FORCED));
   const over = thrown(() => spawnSync('yes', [], { maxBuffer: 10 }));
   assert.is(over.isMaxBuffer, true);
@@ -453,6 +450,7 @@ async function running(sub: Subprocess): Promise<number> {
   sub.catch(() => {});
   const pid = await within(sub.spawned, 10_000, 'the command to start');
   started.add(pid);
+  noteBirth(pid);
   return pid;
 }
 
@@ -467,7 +465,7 @@ Execa('should stop an endless command when cancelSignal aborts, with the reason 
   assert.is(e.cause, reason);
   assert.is(e.originalMessage, 'the user changed their mind');
   assert.is(e.shortMessage, 'Command was canceled: sleep 41.21\nthe user changed their mind');
-  assert.is(alive(pid), false);
+  assert.is(stillAlive(pid), false);
   // execa 8's name still works
   const old = new AbortController();
   const sub8 = spawn('sleep', ['41.22'], { signal: old.signal });
@@ -493,7 +491,7 @@ Execa('should reject and stop an endless command whose stdout emits an error', a
   const e = await within(rejection(sub), 10_000, 'the rejection');
   assert.is(e.cause, failure);
   assert.is(e.originalMessage, 'the reader broke');
-  assert.is(alive(pid), false);
+  assert.is(stillAlive(pid), false);
 });
 
 Execa('should keep the cause of stdout.destroy(cause)', async () => {
@@ -504,7 +502,7 @@ Execa('should keep the cause of stdout.destroy(cause)', async () => {
   const e = await within(rejection(sub), 10_000, 'the rejection');
   assert.is(e.cause, cause);
   assert.match(e.shortMessage, /: yes 41\.24\nenough of that$/);
-  assert.is(alive(pid), false);
+  assert.is(stillAlive(pid), false);
 });
 
 Execa('should settle after stdout.pipe(stream) then unpipe() of a stream that stopped reading', async () => {
@@ -545,7 +543,7 @@ Execa('should send killSignal from kill(), and escalate to SIGKILL after forceKi
     forced.shortMessage,
     `Command was killed with SIGTERM (Termination) and was forcefully terminated after 300 milliseconds: ${stubborn.escapedCommand}`,
   );
-  assert.is(alive(pid), false);
+  assert.is(stillAlive(pid), false);
 });
 
 Execa('should fail with the error given to kill(error) and kill(signal, error)', async () => {

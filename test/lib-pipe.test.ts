@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { spawn, SubprocessError, type PipedResult, type Subprocess } from '../lib/index.ts';
-import { alive, killQuietly, until, within } from './procs.ts';
+import { ANNOUNCE, alive, stillAlive, announcedIn, killQuietly, noteBirth, until, within } from './procs.ts';
 
 const started = new Set<number>();
 function cleanup(): void {
@@ -18,21 +18,15 @@ function cleanup(): void {
  *  keeping every fd (stdin and stdout are the pipeline's pipes, stderr the oracle), then
  *  `grep 7` as the main child. */
 const MIDDLE = [
-  'sleep 31.71 & echo $! >&2',
-  'setsid sleep 31.72 & echo $! >&2',
-  "sh -c 'sleep 31.73 & echo $! >&2'",
-  'nohup sleep 31.74 & echo $! >&2',
+  ANNOUNCE,
+  'sleep 31.71 & announce $! >&2',
+  'setsid sleep 31.72 & announce $! >&2',
+  `sh -c '${ANNOUNCE}; sleep 31.73 & announce $! >&2'`,
+  'nohup sleep 31.74 & announce $! >&2',
   'echo ready >&2',
   'exec grep 7',
 ].join('\n');
 const MIDDLE_PIDS = 4;
-
-function pidsIn(text: string): number[] {
-  return text
-    .split('\n')
-    .filter((l) => /^\d+$/.test(l.trim()))
-    .map(Number);
-}
 
 /** Text written to a stage's stderr so far, and EOF on it (every process holding it dead). */
 function watch(sub: Subprocess): { text: () => string; eof: Promise<void> } {
@@ -61,18 +55,21 @@ Stages('should give what the shell pipeline gives, and leave nothing of any stag
   const middle = first.pipe('sh', ['-c', MIDDLE]);
   const last = middle.pipe('sort', ['-r']);
   const watched = [first, middle, last].map(watch);
-  for (const s of [first, middle, last]) started.add(await within(s.spawned, 10_000, 'a stage to start'));
+  for (const s of [first, middle, last]) {
+    started.add(await within(s.spawned, 10_000, 'a stage to start'));
+    noteBirth(s.pid!);
+  }
   middle.stderr!.on('data', () => {
-    for (const p of pidsIn(watched[1].text())) started.add(p);
+    for (const p of announcedIn(watched[1].text())) started.add(p);
   });
   const r = await within(Promise.resolve(last), 20_000, 'the pipeline');
   const shell = execFileSync('sh', ['-c', 'seq 3000 | grep 7 | sort -r'], { encoding: 'utf8' });
   assert.is(String(r.stdout).replace(/\n$/, ''), shell.replace(/\n$/, ''));
-  const escapees = pidsIn(watched[1].text());
+  const escapees = announcedIn(watched[1].text());
   assert.is(escapees.length, MIDDLE_PIDS, `the middle's escapees: ${watched[1].text()}`);
   // When the last settles every stage has settled, so every tree is gone, none left to reap.
   const pids = [first.pid!, middle.pid!, last.pid!, ...escapees];
-  assert.equal(pids.filter(alive), [], 'a process of the pipeline is alive after it settled');
+  assert.equal(pids.filter(stillAlive), [], 'a process of the pipeline is alive after it settled');
   await within(Promise.all(watched.map((w) => w.eof)), 1000, "EOF on every stage's stderr");
 });
 
@@ -81,11 +78,14 @@ Stages('should end the whole pipeline, and reject, when the first stage is kille
   const middle = first.pipe('sh', ['-c', MIDDLE]);
   const last = middle.pipe('cat');
   const watched = [first, middle, last].map(watch);
-  for (const s of [first, middle, last]) started.add(await within(s.spawned, 10_000, 'a stage to start'));
+  for (const s of [first, middle, last]) {
+    started.add(await within(s.spawned, 10_000, 'a stage to start'));
+    noteBirth(s.pid!);
+  }
   // Killed only once it has written its line (else grep would find nothing and fail).
   await until(() => watched[0].text().includes('wrote'), 10_000, 'the first stage to write');
   await until(() => watched[1].text().includes('ready'), 10_000, 'the middle stage to start its escapees');
-  const escapees = pidsIn(watched[1].text());
+  const escapees = announcedIn(watched[1].text());
   for (const p of escapees) started.add(p);
   assert.is(escapees.length, MIDDLE_PIDS);
   const pids = [first.pid!, middle.pid!, last.pid!, ...escapees];
@@ -101,7 +101,7 @@ Stages('should end the whole pipeline, and reject, when the first stage is kille
   assert.instance(e, SubprocessError);
   assert.is(e.signal, 'SIGTERM');
   assert.match(e.command, 'sleep 31.75');
-  assert.equal(pids.filter(alive), [], 'a process of the pipeline outlived the first stage');
+  assert.equal(pids.filter(stillAlive), [], 'a process of the pipeline outlived the first stage');
   await within(Promise.all(watched.map((w) => w.eof)), 1000, "EOF on every stage's stderr");
   // The later stages read to EOF and exited 0; awaiting the middle gives the first's error too.
   assert.is(middle.status?.exitCode, 0);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { $, spawn } from '../lib/index.ts';
 import { parseTemplate } from '../lib/template.ts';
-import { alive, killQuietly } from './procs.ts';
+import { ANNOUNCE, stillAlive, announcedIn, killQuietly } from './procs.ts';
 
 const parse = (t: TemplateStringsArray, ...v: unknown[]) => parseTemplate(t, v);
 
@@ -126,10 +126,10 @@ Sync('should run a template synchronously, with arrays and bound options', () =>
 });
 
 Sync('should return only once its tree is gone: a setsid grandchild included', () => {
-  const r = $.sync`sh -c ${'setsid sleep 31.91 >/dev/null 2>&1 & echo $!'}`;
-  const pid = Number(r.stdout);
+  const r = $.sync`sh -c ${`${ANNOUNCE}; setsid sleep 31.91 >/dev/null 2>&1 & announce $!`}`;
+  const [pid] = announcedIn(String(r.stdout));
   assert.ok(pid > 0, `the grandchild's pid: ${r.stdout}`);
-  const left = alive(pid);
+  const left = stillAlive(pid);
   killQuietly(pid);
   assert.is(left, false, `setsid sleep 31.91 (${pid}) outlived $.sync`);
 });

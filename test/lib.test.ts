@@ -10,7 +10,20 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { spawn, SubprocessError, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
-import { ROOT, alive, bystander, isRoot, killQuietly, noteBirth, sleep, stillAlive, until, within } from './procs.ts';
+import {
+  ANNOUNCE,
+  ROOT,
+  alive,
+  stillAlive,
+  announcedIn,
+  bystander,
+  isRoot,
+  killQuietly,
+  noteBirth,
+  sleep,
+  until,
+  within,
+} from './procs.ts';
 
 const started = new Set<number>();
 /** Kills every pid a test saw, whatever happened to the test. */
@@ -36,13 +49,6 @@ function rejection(sub: PromiseLike<unknown>): Promise<SubprocessError> {
   );
 }
 
-function pidsIn(text: string): number[] {
-  return text
-    .split('\n')
-    .filter((l) => /^\d+$/.test(l.trim()))
-    .map(Number);
-}
-
 /** The escape set under the library, once every escapee has announced itself. */
 async function escapeTree(options: Parameters<typeof spawn>[2] = {}, script = ESCAPE_SCRIPT): Promise<Escape> {
   const sub = spawn('sh', ['-c', script], { stdin: 'ignore', ...options });
@@ -53,12 +59,10 @@ async function escapeTree(options: Parameters<typeof spawn>[2] = {}, script = ES
   });
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
   started.add(await within(sub.spawned, 10_000, 'the spawned record'));
+  noteBirth(sub.pid!);
   await until(() => err.includes('ready'), 10_000, 'the escape set to start');
-  const pids = pidsIn(err);
-  for (const p of pids) {
-    started.add(p);
-    noteBirth(p);
-  }
+  const pids = announcedIn(err);
+  for (const p of pids) started.add(p);
   assert.is(pids.length, ESCAPE_PIDS);
   return { sub, pids: [sub.pid!, ...pids], oracle };
 }
@@ -66,7 +70,7 @@ async function escapeTree(options: Parameters<typeof spawn>[2] = {}, script = ES
 async function assertNoSurvivors(pids: number[], oracle: Promise<void>, how: string): Promise<void> {
   await within(oracle, 10_000, `every process of the tree to die (${how})`);
   // The oracle closes as a process starts exiting, a moment before it is a zombie.
-  await until(() => !pids.some(stillAlive), 3000, `no pid alive after ${how}: ${pids.filter(stillAlive)}`);
+  await until(() => !pids.some(stillAlive), 3000, `no pid stillAlive after ${how}: ${pids.filter(stillAlive)}`);
 }
 
 const Basics = suite('lib: results');
@@ -237,24 +241,29 @@ Escapes('a timeout: 0 survivors, timedOut', async () => {
 
 Escapes('forceKillAfterDelay: a main child that ignores killSignal, and its tree, are SIGKILLed', async () => {
   const ac = new AbortController();
-  const sub = spawn('sh', ['-c', 'trap "" TERM; sleep 7.84 & echo $! >&2; while :; do sleep 0.05; done'], {
-    signal: ac.signal,
-    forceKillAfterDelay: 300,
-  });
+  const sub = spawn(
+    'sh',
+    ['-c', `${ANNOUNCE}; trap "" TERM; sleep 7.84 & announce $! >&2; while :; do sleep 0.05; done`],
+    {
+      signal: ac.signal,
+      forceKillAfterDelay: 300,
+    },
+  );
   let err = '';
   sub.stderr!.on('data', (d) => {
     err += d;
   });
   const oracle = new Promise<void>((r) => sub.stdout!.on('close', () => r()));
   started.add(await sub.spawned);
-  await until(() => pidsIn(err).length === 1, 10_000, 'the trap to be set'); // SIGTERM is ignored from now on
+  noteBirth(sub.pid!);
+  await until(() => announcedIn(err).length === 1, 10_000, 'the trap to be set'); // SIGTERM is ignored from now on
   const t = Date.now();
   ac.abort();
   const e = await within(rejection(sub), 10_000, 'await');
   assert.ok(Date.now() - t >= 250, `SIGKILL came after the delay (${Date.now() - t} ms)`);
   assert.is(e.isCanceled, true);
   assert.is(e.signal, 'SIGKILL');
-  await assertNoSurvivors([sub.pid!, ...pidsIn(err)], oracle, 'forceKillAfterDelay');
+  await assertNoSurvivors([sub.pid!, ...announcedIn(err)], oracle, 'forceKillAfterDelay');
 });
 
 /** The owner of the tree as a separate Node process (test/fixtures/parent.ts). */
@@ -272,7 +281,9 @@ async function parentTree(): Promise<{ parent: ChildProcess; pids: number[]; ora
   const oracle = new Promise<void>((r) => parent.stdout!.on('close', () => r()));
   await until(() => err.includes('ready') && err.includes('child:'), 15_000, `the parent's tree to start: ${err}`);
   const main = Number(/child:(\d+)/.exec(err)![1]);
-  const pids = [main, ...pidsIn(err)];
+  noteBirth(parent.pid!);
+  noteBirth(main);
+  const pids = [main, ...announcedIn(err)];
   for (const p of pids) started.add(p);
   assert.is(pids.length, ESCAPE_PIDS + 1);
   return { parent, pids, oracle };

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ROOT, alive, killQuietly, newlyAnnounced, until, within } from './procs.ts';
+import { ROOT, killQuietly, newlyAnnounced, stillAlive, until, within } from './procs.ts';
 import { loadCore, type LinuxImports } from '../cli/wasm.ts';
 
 const FAULT = path.join(ROOT, 'test/fixtures/node-fault.ts');
@@ -77,7 +77,7 @@ Fault('should kill the whole tree and exit 70 when a forwarding kill throws', as
     process.kill(run.pid, 'SIGWINCH'); // forwarded to CMD: the first kill() throws
     assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
     await within(run.oracleClosed, 5_000, 'every tree process to die');
-    assert.equal(run.announced.filter(alive), []);
+    assert.equal(run.announced.filter(stillAlive), []);
     assert.is(run.stderr(), 'supervise: internal error: injected fault in kill (call 1)\n');
   } finally {
     run.kill();
@@ -107,7 +107,7 @@ for (const [kind, sig] of [
       process.kill(run.pid, 'SIGWINCH'); // forwarded to CMD: the first kill() faults
       assert.is(await within(run.exited, 10_000, 'supervise to exit'), 70);
       await within(run.oracleClosed, 5_000, 'every tree process to die');
-      assert.equal(run.announced.filter(alive), []);
+      assert.equal(run.announced.filter(stillAlive), []);
       assert.match(
         run.stderr(),
         // (process.abort() prints Node's own stack traces first)

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ELF_MACHINES, PLATFORM_BINARY, elfMachine } from '../pkg/binary.ts';
-import { ROOT, alive, isElf } from './procs.ts';
+import { ANNOUNCE, ROOT, stillAlive, announcedIn, isElf } from './procs.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'supervise-package-'));
 const packDir = path.join(tmp, 'pack');
@@ -180,11 +180,12 @@ Pack('should install with npm, run no script, and run without the addon', () => 
       timeout: 60_000,
       env: { ...process.env, SUPERVISE_HOST: '' },
     });
-  const hi = run(['--', 'sh', '-c', 'echo hi; sleep 37.91 & echo $!']);
+  const hi = run(['--', 'sh', '-c', `${ANNOUNCE}; echo hi; sleep 37.91 & announce $!`]);
   assert.is(hi.status, 0, hi.stderr);
-  const [line, pid] = hi.stdout.trim().split('\n');
+  const [line, announced] = hi.stdout.trim().split('\n');
   assert.is(line, 'hi');
-  assert.not.ok(alive(Number(pid)), `the sleep ${pid} outlived supervise`);
+  const [pid] = announcedIn(announced);
+  assert.not.ok(stillAlive(pid), `the sleep ${pid} outlived supervise`);
   const version = run(['--version']);
   assert.is(version.stdout.trim(), pkg.version, 'the package own version, not the project one (7.7.7)');
   const help = run(['--help']);
@@ -205,14 +206,15 @@ Pack('should install with npm, run no script, and run without the addon', () => 
     path.join(project, 'lib.mjs'),
     "import { spawn, $ } from 'supervise';\n" +
       'const a = await $`echo from-dollar`;\n' +
-      "const b = await spawn('sh', ['-c', 'echo from-spawn; sleep 37.93 & echo $!']);\n" +
+      `const b = await spawn('sh', ['-c', ${JSON.stringify(`${ANNOUNCE}; echo from-spawn; sleep 37.93 & announce $!`)}]);\n` +
       'console.log(a.stdout, b.stdout.split("\\n").join(" "));\n',
   );
   const lib = spawnSync(process.execPath, ['lib.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
   assert.is(lib.status, 0, lib.stderr);
-  const [dollar, spawned, sleepPid] = lib.stdout.trim().split(/\s+/);
+  const [dollar, spawned, announcedSleep] = lib.stdout.trim().split(/\s+/);
   assert.equal([dollar, spawned], ['from-dollar', 'from-spawn']);
-  assert.not.ok(alive(Number(sleepPid)), `the sleep ${sleepPid} outlived the library's supervise`);
+  const [sleepPid] = announcedIn(announcedSleep);
+  assert.not.ok(stillAlive(sleepPid), `the sleep ${sleepPid} outlived the library's supervise`);
 });
 
 Pack.run();

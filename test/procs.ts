@@ -55,15 +55,6 @@ export function controlRecord(pid: number, sig: number): Buffer {
 }
 let controlCodec: CodecExports | undefined;
 
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** The start time of `pid` (field 22 of /proc/PID/stat, clock ticks since boot), 0 once gone. */
 export function startTime(pid: number): number {
   try {
@@ -76,9 +67,47 @@ export function startTime(pid: number): number {
 
 const births = new Map<number, number>();
 
-/** Notes who `pid` is now (its start time): call it when the process announces itself. */
-export function noteBirth(pid: number): void {
-  births.set(pid, startTime(pid));
+/** Notes who `pid` is (its start time, or `start` when the process announced its own):
+ *  call it when the process announces itself, while it is surely alive. */
+export function noteBirth(pid: number, start = startTime(pid)): void {
+  births.set(pid, start);
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** alive(), and still the process noteBirth() (or announcedIn()) saw: the check for "is it
+ *  dead now". On a busy machine pids wrap within seconds (pid_max 32,768; one burst of 5,000
+ *  processes beside a test is enough), so after a tree ended its pids may be other
+ *  processes' already. */
+export function stillAlive(pid: number): boolean {
+  const born = births.get(pid);
+  return alive(pid) && (born === undefined || startTime(pid) === born);
+}
+
+/** A shell function for tree scripts whose output is read only after the tree ended:
+ *  `announce PID` prints `PID@START` (START: field 22 of /proc/PID/stat, read while the
+ *  process lives), so that announcedIn() can tell the process from a later owner of its pid.
+ *  For commands without a space in their name (sh, sleep, nohup). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: ${22} is the shell's 22nd field
+export const ANNOUNCE = 'announce() { read -r s < /proc/$1/stat; set -- $s; echo "$1@${22}"; }';
+
+/** The pids in `text`, one per line as `PID` or `announce`'s `PID@START` (the birth noted). */
+export function announcedIn(text: string): number[] {
+  const pids: number[] = [];
+  for (const l of text.split('\n')) {
+    const m = /^(\d+)(?:@(\d+))?$/.exec(l.trim());
+    if (!m) continue;
+    if (m[2] !== undefined) noteBirth(Number(m[1]), Number(m[2]));
+    pids.push(Number(m[1]));
+  }
+  return pids;
 }
 
 /** The pids announced one per line in `text` (a tree's oracle) that are not in `known` yet,
@@ -93,14 +122,6 @@ export function newlyAnnounced(text: string, known: readonly number[]): number[]
     fresh.push(pid);
   }
   return fresh;
-}
-
-/** alive(), and still the process noteBirth() saw: on a busy machine pids wrap within
- *  seconds (pid_max 32,768), so after a tree's oracle closed its pids may be other
- *  processes' already. */
-export function stillAlive(pid: number): boolean {
-  const born = births.get(pid);
-  return alive(pid) && (born === undefined || startTime(pid) === born);
 }
 
 /** Whether process `pid` has a handler for signal `sig` (SigCgt in /proc/PID/status). */
@@ -409,9 +430,12 @@ export function bystander(python = 'python3', takePid = 0) {
   p.stdout!.on('data', (d) => {
     out += d;
   });
-  const ready = until(() => out.includes('ready') || out.includes('missed'), 10_000, 'the bystander');
-  ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
   const pid = () => Number(/ready (\d+)/.exec(out)?.[1] ?? (takePid ? 0 : p.pid));
+  // Once ready it is who holds its pid now (a pid it took may be noted as a dead process's).
+  const ready = until(() => out.includes('ready') || out.includes('missed'), 10_000, 'the bystander').then(() => {
+    if (pid() > 0) noteBirth(pid());
+  });
+  ready.catch(() => {}); // a bystander killed unawaited must not end the test file later
   return {
     /** Its pid (with takePid: 0 until ready, then takePid, or 0 if it missed). */
     get pid() {

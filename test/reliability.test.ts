@@ -28,6 +28,7 @@ import {
   within,
   type Tree,
   SLACK,
+  stillAlive,
 } from './procs.ts';
 import { loadShim } from '../cli/shim.ts';
 
@@ -129,7 +130,7 @@ Storms('should leave no survivor when a fork storm is torn down mid-storm', asyn
   await allDead(t, 'control EOF mid-storm', 60_000);
   const ms = Date.now() - t0;
   assert.is((await within(t.exited, 10_000, 'exit')).code, 0);
-  for (const pid of t.announced.slice(-50)) assert.not.ok(alive(pid), `pid ${pid} survived`);
+  for (const pid of t.announced.slice(-50)) assert.not.ok(stillAlive(pid), `pid ${pid} survived`);
   report(
     `fork storm: ${before} processes announced at EOF, ${t.announced.length} in all (cap 2047), ` +
       `tear-down ${ms} ms, ${t.records.length} records`,
@@ -497,7 +498,11 @@ RootOnly(
     );
     t.closeControl();
     await until(() => new RegExp(`could not signal pid ${root}: EPERM`).test(t.stderr), 10_000, 'the EPERM report');
-    await until(() => t.announced.every((pid) => pid === root || !alive(pid)), 5000, 'the rest of the tree to die');
+    await until(
+      () => t.announced.every((pid) => pid === root || !stillAlive(pid)),
+      5000,
+      'the rest of the tree to die',
+    );
     assert.ok(alive(root), 'the setuid-root process survives a non-root supervise');
     assert.ok(alive(t.pid), 'supervise keeps waiting for it');
     report(
@@ -572,7 +577,7 @@ Death('protocol mode: SIGKILL of supervise leaves every descendant alive (nobody
   await within(t.exited, 5000, 'supervise to die');
   await sleep(300);
   const pids = [...t.announced, ...t.children];
-  const survivors = pids.filter(alive);
+  const survivors = pids.filter(stillAlive);
   report(
     `supervisor SIGKILLed (protocol mode): ${survivors.length} of ${new Set(pids).size} descendants survive; ` +
       `re-parented to ${[...new Set(survivors.map((p) => statFields(p)?.[1]))].join(', ')}`,
