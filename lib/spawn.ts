@@ -174,7 +174,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
           () =>
             this.#stop(() => {
               this.#timedOut = true;
-            }),
+            }, o.timeoutSignal),
           o.timeout,
         ),
       );
@@ -304,12 +304,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     if (this.#fd3 && !this.#fd3.writableEnded && !this.#fd3.destroyed) this.#fd3.write(record);
   }
 
-  /** Timeout, abort or a stream's error: killSignal now, the whole tree after
-   *  forceKillAfterDelay. */
-  #stop(mark: () => void): void {
+  /** Timeout (timeoutSignal), abort or a stream's error (killSignal): the signal now, the
+   *  whole tree after forceKillAfterDelay whatever the signal was. */
+  #stop(mark: () => void, signal = this.#o.killSignal): void {
     if (this.#over || this.status) return;
     mark();
-    this.kill();
+    if (this.kill(signal)) this.#forceKillLater();
   }
 
   /** forceKillAfterDelay after killSignal: the whole tree is SIGKILLed if the main child is
