@@ -79,7 +79,8 @@ export interface Options {
   cancelSignal?: AbortSignal;
   /** execa 8's name of `cancelSignal` (cancelSignal wins when both are given). */
   signal?: AbortSignal;
-  /** Sent to the main child on timeout, abort and by `kill()` without a signal (default 'SIGTERM'). */
+  /** Sent to the main child on abort, on timeout (unless `timeoutSignal`) and by `kill()`
+   *  without a signal (default 'SIGTERM'). */
   killSignal?: NodeJS.Signals | string | number;
   /** Sent to the main child when `timeout` expires, as `timeout -s` (supervise's
    *  `--timeout-signal`): takes precedence over `killSignal` for the timeout alone (default:
