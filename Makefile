@@ -214,7 +214,7 @@ dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts 
 dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts pkg/*.ts) \
     assembly/protocol.ts assembly/options.ts tsconfig.lib.json $(DEPS)
 	$(BIN)/tsc -p tsconfig.lib.json
-	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
+	sed -i -E "s#((from|import) '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
 
 # The codec as an ES module without Node APIs (package.json exports "./codec").
 dist/lib/codec.js: $(wildcard codec/*.ts) assembly/protocol.ts $(DEPS)
