@@ -214,7 +214,7 @@ dist/lib/index.js: $(wildcard lib/*.ts codec/*.ts pkg/*.ts assembly/protocol.ts 
 dist/types/lib/index.d.ts dist/types/codec/index.d.ts &: $(wildcard lib/*.ts codec/*.ts pkg/*.ts) \
     assembly/protocol.ts assembly/options.ts tsconfig.lib.json $(DEPS)
 	$(BIN)/tsc -p tsconfig.lib.json
-	sed -i -E "s#(from '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
+	sed -i -E "s#((from|import) '\.\.?/[^']*)\.ts'#\1.js'#" dist/types/*/*.d.ts
 
 # The codec as an ES module without Node APIs (package.json exports "./codec").
 dist/lib/codec.js: $(wildcard codec/*.ts) assembly/protocol.ts $(DEPS)
@@ -263,9 +263,10 @@ fuzz: build
 # test/fixtures/ and valid streams the codec makes), a crash is saved as
 # test/fixtures/fuzz-native-<sha1>.bin, which make test replays in the JS decoder and in
 # build/fuzz/codec-replay (the same harness with a main(), built by any C++ compiler); then the
-# figures: executions, executions per second, crashes, libFuzzer's cov/ft, and llvm-cov's
-# coverage of the translated codec over the corpus. clang and llvm are installed with apt-get
-# when missing (root).
+# figures (scripts/fuzz-native.sh, which runs the fuzzer and reports; `sh
+# scripts/fuzz-native.sh report` says them again): executions, executions per second,
+# crashes, libFuzzer's cov/ft, and llvm-cov's coverage of the translated codec over the
+# corpus. clang and llvm are installed with apt-get when missing (root).
 FUZZ_DIR    := build/fuzz
 FUZZ_CORPUS := build/fuzz-corpus
 FUZZ_MAX_LEN ?= 512
@@ -334,36 +335,8 @@ $(FUZZ_DIR)/codec-cov: $(FUZZ_HARNESS) $(FUZZ_DIR)/codec.c $(FUZZ_DIR)/replay/wa
 	  $(FUZZ_DIR)/cov/codec.o $(FUZZ_DIR)/replay/wasm-rt-impl.o -o $@
 
 fuzz-native: $(FUZZ_DIR)/codec-fuzz $(FUZZ_DIR)/codec-cov $(FUZZ_DIR)/protocol.dict
-	@rm -rf $(FUZZ_DIR)/seeds $(FUZZ_DIR)/artifacts $(FUZZ_DIR)/profile && mkdir -p $(FUZZ_CORPUS) $(FUZZ_DIR)/artifacts
-	@$(NODE) --import tsx fuzz/seeds.ts $(FUZZ_DIR)/seeds
-	@echo "fuzz-native: $(FUZZ_DIR)/codec-fuzz for $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/fuzz.log)"
-	@$(FUZZ_DIR)/codec-fuzz $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=$(FUZZ_MAX_LEN) -dict=$(FUZZ_DIR)/protocol.dict -print_final_stats=1 \
-	  -artifact_prefix=$(FUZZ_DIR)/artifacts/ > $(FUZZ_DIR)/fuzz.log 2>&1; \
-	rc=$$?; crashes=0; \
-	times > $(FUZZ_DIR)/times; \
-	cpu=$$(tail -1 $(FUZZ_DIR)/times | awk '{ split($$1, u, /[ms]/); split($$2, s, /[ms]/); printf("%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2]) }'); \
-	for f in $(FUZZ_DIR)/artifacts/*; do [ -f "$$f" ] || continue; crashes=$$((crashes + 1)); \
-	  fixture=test/fixtures/fuzz-native-$$(sha1sum "$$f" | cut -c1-12).bin; cp "$$f" $$fixture; \
-	  echo "fuzz-native: $$(basename $$f) saved as $$fixture (replayed by make test)"; done; \
-	grep -E '^(==[0-9]+==|SUMMARY|codec-fuzz:)' $(FUZZ_DIR)/fuzz.log | head -20; \
-	runs=$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$'); \
-	echo "fuzz-native: $$runs executions in $(FUZZ_SECONDS) s," \
-	  "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') per second" \
-	  "($$cpu s of CPU: $$(awk -v n=$$runs -v t=$$cpu 'BEGIN { printf("%d", t ? n / t : 0) }') per CPU second)," \
-	  "$$crashes crashes; libFuzzer's last line: $$(grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz.log | tail -1)" \
-	  "(cov of the $$(grep -o '[0-9]* inline 8-bit counters' $(FUZZ_DIR)/fuzz.log | head -1 | cut -d' ' -f1) edges of codec.c)"; \
-	if command -v llvm-profdata >/dev/null 2>&1 && command -v llvm-cov >/dev/null 2>&1; then \
-	  find $(FUZZ_CORPUS) $(FUZZ_DIR)/seeds -type f | \
-	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/profile/%p.profraw xargs -r $(FUZZ_DIR)/codec-cov > /dev/null || rc=1; \
-	  llvm-profdata merge -sparse $(FUZZ_DIR)/profile/*.profraw -o $(FUZZ_DIR)/codec.profdata && \
-	  llvm-cov report -show-functions $(FUZZ_DIR)/codec-cov -instr-profile=$(FUZZ_DIR)/codec.profdata \
-	    $(FUZZ_DIR)/codec.c > $(FUZZ_DIR)/coverage.txt && \
-	  awk -v inputs=$$(ls $(FUZZ_CORPUS) | wc -l) '$$1 ~ /:w2c_/ { n++; l += $$5; lm += $$6; b += $$8; bm += $$9 } \
-	    END { printf "fuzz-native: llvm-cov over the %d corpus inputs: the %d functions of codec.wasm in C cover %d of %d lines (%.1f%%), %d of %d branches (%.1f%%); by function: $(FUZZ_DIR)/coverage.txt\n", \
-	    inputs, n, l - lm, l, 100 * (l - lm) / l, b - bm, b, 100 * (b - bm) / b }' $(FUZZ_DIR)/coverage.txt; \
-	fi; \
-	exit $$rc
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_CORPUS=$(FUZZ_CORPUS) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) NODE=$(NODE) sh scripts/fuzz-native.sh
 
 # The long suites: a soak of STRESS_SECONDS (default 60) under one supervise.
 STRESS_SECONDS ?= 60

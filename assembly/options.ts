@@ -98,7 +98,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "`--timeout-signal` (SIGTERM) to CMD when DURATION expires, then wait for it as after any TERM (with `--grace`'s deadline if given, like `timeout -k`); exit 124",
-    readers: CORE,
+    readers: LIBRARY,
   },
   {
     name: 'timeout-signal',
@@ -106,7 +106,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 15,
     defaultText: 'TERM',
     doc: 'the signal `--timeout` sends CMD, as `timeout -s`: a name (`INT`, `SIGINT`) or a number',
-    readers: CORE,
+    readers: LIBRARY,
   },
   {
     name: 'events',

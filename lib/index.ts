@@ -11,33 +11,10 @@
 //      supervise SIGKILLs the tree);
 //   4. EOF on fd 3 means supervise has exited, which it does only once no child is left:
 //      that, and the end of piped stdout/stderr, settles `await`.
-import { Subprocess } from './spawn.ts';
-import {
-  checkArguments,
-  splitArguments,
-  type AllOutput,
-  type NoOptions,
-  type Options,
-  type ResultOutput,
-} from './options.ts';
+// .pipe() is lib/pipe.ts's, which registers itself with Subprocess as it loads.
+import './pipe.ts';
 
-/** Starts `file` with `args` under its own supervise. See Subprocess and Options.
- *  `spawn(file, options)` without args works too, as with execa. */
-export function spawn<const O extends Options = NoOptions>(
-  file: string,
-  options: O,
-): Subprocess<ResultOutput<O>, AllOutput<O>>;
-export function spawn<const O extends Options = NoOptions>(
-  file: string,
-  args?: readonly string[],
-  options?: O,
-): Subprocess<ResultOutput<O>, AllOutput<O>>;
-export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
-  const [argv, o] = splitArguments(args, options);
-  return new Subprocess(file, checkArguments('spawn', file, argv), o);
-}
-
-export { Subprocess, type IterableOptions } from './spawn.ts';
+export { spawn, Subprocess, type IterableOptions } from './spawn.ts';
 export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
 export type { ExitStatus } from './events.ts';

@@ -71,15 +71,21 @@ export interface Options {
    *  duration; 'full': also every line of its piped stdout and stderr (default 'none').
    *  As execa prints them: `[HH:MM:SS.mmm] [N] $ command`, `[..] [N] ✔ (done in 12ms)`. */
   verbose?: Verbose;
-  /** Milliseconds; then `killSignal`, and `forceKillAfterDelay` later close(). */
+  /** Milliseconds; then `timeoutSignal` (default `killSignal`), and `forceKillAfterDelay`
+   *  later close(). */
   timeout?: number;
   /** Aborting it does what `timeout` does, and marks the result isCanceled; the abort's
    *  reason is the error's `cause` and its message the error's `originalMessage` (execa 9). */
   cancelSignal?: AbortSignal;
   /** execa 8's name of `cancelSignal` (cancelSignal wins when both are given). */
   signal?: AbortSignal;
-  /** Sent to the main child on timeout, abort and by `kill()` without a signal (default 'SIGTERM'). */
+  /** Sent to the main child on abort, on timeout (unless `timeoutSignal`) and by `kill()`
+   *  without a signal (default 'SIGTERM'). */
   killSignal?: NodeJS.Signals | string | number;
+  /** Sent to the main child when `timeout` expires, as `timeout -s` (supervise's
+   *  `--timeout-signal`): takes precedence over `killSignal` for the timeout alone (default:
+   *  `killSignal`); `forceKillAfterDelay` later the whole tree, whatever the signal. Not execa's. */
+  timeoutSignal?: NodeJS.Signals | string | number;
   /** Milliseconds after killSignal before the whole tree is SIGKILLed (default 5000;
    *  false: never). When it fires, `isForcefullyTerminated` is true. */
   forceKillAfterDelay?: number | false;
@@ -179,6 +185,8 @@ export interface Normalized {
   timeout: number;
   signal: AbortSignal | undefined;
   killSignal: number;
+  /** What the timeout sends: `timeoutSignal`, else killSignal. */
+  timeoutSignal: number;
   forceKillAfterDelay: number | false;
   waitAll: boolean;
   cgroup: boolean;
@@ -260,6 +268,7 @@ export function normalize(o: Options = {}): Normalized {
   if (verbose !== 'none' && verbose !== 'short' && verbose !== 'full') {
     throw new TypeError(`spawn(): verbose must be 'none', 'short' or 'full', not ${String(verbose)}`);
   }
+  const killSignal = killSignalNumber(o.killSignal ?? SIGTERM); // a number: no name to look up
   const spawnCwd = o.cwd === undefined ? undefined : toPath(o.cwd);
   const cwd = spawnCwd === undefined ? process.cwd() : path.resolve(spawnCwd);
   const given = o.env === undefined || o.extendEnv === false ? o.env : { ...process.env, ...o.env };
@@ -279,7 +288,8 @@ export function normalize(o: Options = {}): Normalized {
     verbose,
     timeout,
     signal,
-    killSignal: killSignalNumber(o.killSignal ?? SIGTERM), // a number: no name to look up
+    killSignal,
+    timeoutSignal: o.timeoutSignal === undefined ? killSignal : timeoutSignalNumber(o.timeoutSignal),
     forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
     cgroup: o.cgroup === true,
@@ -298,6 +308,14 @@ function isStdio(value: unknown): boolean {
 
 function toPath(p: string | URL): string {
   return typeof p === 'string' ? p : fileURLToPath(p);
+}
+
+/** As killSignalNumber(), but 1 and up: 0 sends nothing (supervise's `--timeout-signal`
+ *  refuses it as well). */
+function timeoutSignalNumber(sig: NodeJS.Signals | string | number): number {
+  const n = killSignalNumber(sig);
+  if (n === 0) throw new TypeError('spawn(): timeoutSignal must be a signal, not 0');
+  return n;
 }
 
 /** 'SIGTERM' (or any name `supervise send` takes, 'SIGRTMIN+2' included) or 15 -> 15;

@@ -16,9 +16,8 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Output, Result } from './errors.ts';
-import { spawn } from './index.ts';
 import type { AllOutput, NoOptions, Options, ResultOutput } from './options.ts';
-import { Subprocess } from './spawn.ts';
+import { definePipe, spawn, Subprocess } from './spawn.ts';
 import { PIPED } from './verbose.ts';
 import {
   isOptions,
@@ -77,7 +76,8 @@ export interface PipeMethod {
   <const O extends Options & PipeOptions>(options: O): PipeTemplate<ResultOutput<O>, AllOutput<O>>;
 }
 
-/** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field). */
+/** The `pipe` method of `source` (Subprocess calls it once, for its own `pipe` field,
+ *  through definePipe below: lib/spawn.ts cannot import this file, which imports it). */
 export function pipeMethod(source: Subprocess): PipeMethod {
   function pipe(first: unknown, ...rest: unknown[]): unknown {
     if (isTemplate(first)) return pipeFile(source, ...parseTemplate(first, rest), pipeTemplateOptions(source));
@@ -254,3 +254,5 @@ async function settlePipeline(own: Promise<Result>, sources: Subprocess[]): Prom
   if (failed) throw value(failed);
   return result;
 }
+
+definePipe(pipeMethod);

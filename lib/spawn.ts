@@ -22,9 +22,19 @@ import {
   type Overflow,
   type Result,
 } from './errors.ts';
-import { normalize, killSignalNumber, type Normalized, type Options } from './options.ts';
+import {
+  checkArguments,
+  killSignalNumber,
+  normalize,
+  splitArguments,
+  type AllOutput,
+  type NoOptions,
+  type Normalized,
+  type Options,
+  type ResultOutput,
+} from './options.ts';
 import { Collector, HELD, streamLines } from './output.ts';
-import { pipeMethod, type PipeMethod } from './pipe.ts';
+import type { PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
 import { killLeaf, leafOf } from './cgroup.ts';
@@ -62,6 +72,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
   status: ExitStatus | undefined;
   /** Connects this subprocess's stdout to another's stdin and returns that one: see lib/pipe.ts. */
   get pipe(): PipeMethod {
+    if (!pipeMethod) throw new Error('.pipe() needs lib/pipe.ts loaded (lib/index.ts loads it)');
     return (this.#pipe ??= pipeMethod(this));
   }
   #pipe: PipeMethod | undefined;
@@ -174,7 +185,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
           () =>
             this.#stop(() => {
               this.#timedOut = true;
-            }),
+            }, o.timeoutSignal),
           o.timeout,
         ),
       );
@@ -304,12 +315,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     if (this.#fd3 && !this.#fd3.writableEnded && !this.#fd3.destroyed) this.#fd3.write(record);
   }
 
-  /** Timeout, abort or a stream's error: killSignal now, the whole tree after
-   *  forceKillAfterDelay. */
-  #stop(mark: () => void): void {
+  /** Timeout (timeoutSignal), abort or a stream's error (killSignal): the signal now, the
+   *  whole tree after forceKillAfterDelay whatever the signal was. */
+  #stop(mark: () => void, signal = this.#o.killSignal): void {
     if (this.#over || this.status) return;
     mark();
-    this.kill();
+    if (this.kill(signal)) this.#forceKillLater();
   }
 
   /** forceKillAfterDelay after killSignal: the whole tree is SIGKILLed if the main child is
@@ -533,4 +544,28 @@ export function superviseCommand(): string[] {
       return (command = nodeHost());
     throw err;
   }
+}
+
+/** Starts `file` with `args` under its own supervise. See Subprocess and Options.
+ *  `spawn(file, options)` without args works too, as with execa. */
+export function spawn<const O extends Options = NoOptions>(
+  file: string,
+  options: O,
+): Subprocess<ResultOutput<O>, AllOutput<O>>;
+export function spawn<const O extends Options = NoOptions>(
+  file: string,
+  args?: readonly string[],
+  options?: O,
+): Subprocess<ResultOutput<O>, AllOutput<O>>;
+export function spawn(file: string, args?: readonly string[] | Options, options: Options = {}): Subprocess {
+  const [argv, o] = splitArguments(args, options);
+  return new Subprocess(file, checkArguments('spawn', file, argv), o);
+}
+
+/** `.pipe()`'s maker, which lib/pipe.ts hands in as it loads: it starts destinations with
+ *  spawn() and tells a Subprocess by its class, so this file cannot import it back (no
+ *  import circle in lib/: test/layers.test.ts). */
+let pipeMethod: ((source: Subprocess) => PipeMethod) | undefined;
+export function definePipe(make: (source: Subprocess) => PipeMethod): void {
+  pipeMethod = make;
 }

@@ -4,13 +4,16 @@
 // behind and exits only once no descendant is left) with fd 3 a pipe whose bytes, the
 // status records, spawnSync returns; the codec decodes them. spawnSync itself returns
 // only once supervise has exited and every pipe is closed, so the tree is gone when it
-// returns. `timeout` and `maxBuffer` are spawnSync's: it signals supervise, which
-// forwards the signal to the main child, and `--grace` (forceKillAfterDelay) SIGKILLs the
-// tree if the main child outlives a SIGTERM by that long.
+// returns. `timeout` is supervise's own (`--timeout`, `--timeout-signal`: the table's
+// options, through launchArgv), so the timeout signal reaches the main child even when it
+// is one supervise cannot catch (SIGKILL), and the clock starts when the command does.
+// `maxBuffer` is spawnSync's: it signals supervise, which forwards the signal to the main
+// child. Either way `--grace` (forceKillAfterDelay) SIGKILLs the tree if the main child
+// outlives the signal by that long.
 import { spawnSync as spawnSyncProcess } from 'node:child_process';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
-import { EXIT_SIGNAL_BASE, SIGKILL, SIGNAL_MAX } from '../assembly/protocol.ts';
+import { EXIT_SIGNAL_BASE, EXIT_TIMEOUT, SIGKILL, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
 import {
@@ -45,8 +48,9 @@ const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
  *  an fd (no streams), `signal` (AbortSignal) and `all` ordering are not available (`all`
  *  is stdout then stderr), and `maxBuffer` stops the command once a pipe holds
  *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
- *  truncated to maxBuffer in its unit. `killSignal` SIGKILL is sent as SIGTERM with no
- *  grace (supervise cannot forward what it cannot catch). */
+ *  truncated to maxBuffer in its unit. For maxBuffer, `killSignal` SIGKILL is sent as
+ *  SIGTERM with no grace (supervise cannot forward what it cannot catch); the timeout is
+ *  supervise's (`--timeout`), which sends `timeoutSignal`, SIGKILL included, itself. */
 export function spawnSync<const O extends Options = NoOptions>(
   file: string,
   options: O,
@@ -69,13 +73,22 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   verbose?.start(line.escapedCommand);
   const started = performance.now();
   const byKill = o.killSignal === SIGKILL;
-  const grace = byKill ? 0 : o.forceKillAfterDelay;
+  // killSignal SIGKILL: no grace (for maxBuffer it is sent as SIGTERM, below), unless a
+  // timeout sends another signal, which forceKillAfterDelay then backs.
+  const grace = byKill && (o.timeout === 0 || o.timeoutSignal === SIGKILL) ? 0 : o.forceKillAfterDelay;
   const [host, ...hostArgs] = superviseCommand();
   const r = spawnSyncProcess(
     host,
     [
       ...hostArgs,
-      ...launchArgv({ 'status-fd': 3, 'wait-all': o.waitAll, grace: grace || 0, cgroup: o.cgroup }),
+      ...launchArgv({
+        'status-fd': 3,
+        'wait-all': o.waitAll,
+        grace: grace || 0,
+        timeout: Math.ceil(o.timeout),
+        'timeout-signal': o.timeout > 0 ? o.timeoutSignal : undefined,
+        cgroup: o.cgroup,
+      }),
       '--',
       ...line.argv,
     ],
@@ -84,7 +97,6 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
       env: o.env,
       stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe'],
       input: o.input,
-      timeout: o.timeout || undefined,
       killSignal: byKill ? 'SIGTERM' : o.killSignal,
       maxBuffer: Math.max(o.streams.stdout.maxBuffer, o.streams.stderr.maxBuffer, SYNC_BUFFER_FLOOR),
       windowsHide: true,
@@ -142,7 +154,9 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     }
     all = c.result();
   }
-  const timedOut = error?.code === 'ETIMEDOUT';
+  // supervise exits 124 after its timeout, and when CMD itself exits 124: the latter ends
+  // before the timeout's time has passed (a monotonic clock; supervise's started later).
+  const timedOut = o.timeout > 0 && r.status === EXIT_TIMEOUT && performance.now() - started >= o.timeout;
   // A timeout can stop supervise before it reports anything: that is the timeout, not a loss.
   const lost =
     !status && !start && !timedOut
@@ -165,7 +179,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     all: all as Output | undefined,
     timedOut,
     isCanceled: false,
-    isForcefullyTerminated: error?.code === 'ETIMEDOUT' && !byKill && grace !== false && status?.signal === 'SIGKILL',
+    isForcefullyTerminated: timedOut && o.timeoutSignal !== SIGKILL && grace !== false && status?.signal === 'SIGKILL',
     overflow,
     start,
     cause: start && error ? error : why,

@@ -5,9 +5,8 @@
 // argument (an array several), glued to any literal text it touches. Nothing is quoted or
 // unquoted: there is no shell to quote for.
 import type { Result } from './errors.ts';
-import { spawn } from './index.ts';
 import type { AllOutput, NoOptions, Options, ResultOutput } from './options.ts';
-import type { Subprocess } from './spawn.ts';
+import { spawn, type Subprocess } from './spawn.ts';
 import { spawnSync } from './sync.ts';
 
 /** What `${...}` may hold in a template: a string or number (one argument), a Result (its

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { ROOT } from './procs.ts';
 import * as sys from '../assembly/sys.ts';
 import * as protocol from '../assembly/protocol.ts';
@@ -72,6 +73,56 @@ for (const [layer, allowed] of Object.entries(ALLOWED)) {
     }
   });
 }
+
+/** The files of `dir` that `file` imports at run time: `import type` and `export type`
+ *  are erased, so a circle made of them alone is no circle; `import { type X }` is kept
+ *  (a side-effect import under verbatimModuleSyntax). */
+function runtimeImports(file: string, dir: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const add = (spec: ts.Expression | undefined) => {
+    if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) return;
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec.text));
+    if (target.startsWith(dir)) found.push(target);
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) add(node.moduleSpecifier);
+    else if (ts.isExportDeclaration(node) && !node.isTypeOnly) add(node.moduleSpecifier);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0]);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** An import circle among the files of `dir` (run-time imports), as the path that closes
+ *  it (`a.ts -> b.ts -> a.ts`), or undefined when there is none. */
+function importCircle(dir: string): string | undefined {
+  const graph = new Map(files(dir).map((f) => [f, runtimeImports(f, dir)]));
+  const done = new Set<string>();
+  const walk = (file: string, trail: string[]): string | undefined => {
+    const at = trail.indexOf(file);
+    if (at >= 0) return [...trail.slice(at), file].join(' -> ');
+    if (done.has(file)) return undefined;
+    for (const next of graph.get(file) ?? []) {
+      const circle = walk(next, [...trail, file]);
+      if (circle) return circle;
+    }
+    done.add(file);
+    return undefined;
+  };
+  for (const file of graph.keys()) {
+    const circle = walk(file, []);
+    if (circle) return circle;
+  }
+  return undefined;
+}
+
+Layers('should find no import circle in lib/ (modules a circle joins can see each other half loaded)', () => {
+  assert.ok(runtimeImports('lib/index.ts', 'lib/').includes('lib/spawn.ts'), 'the check sees the imports');
+  assert.ok(!runtimeImports('lib/template.ts', 'lib/').includes('lib/errors.ts'), '`import type` is erased');
+  assert.is(importCircle('lib/'), undefined);
+});
 
 Layers('should leave no file of codec/, cli/, lib/, pkg/ or web/ outside the map', () => {
   const mapped = (f: string) => Object.keys(ALLOWED).some((l) => (l.endsWith('/') ? f.startsWith(l) : f === l));

@@ -740,8 +740,56 @@ Execa("should start a pipe destination's verbose line with '|', as execa does", 
 });
 
 Buffer_.run();
+// ---
+const Timeout = suite('lib api: timeoutSignal (timeout -s)');
+Timeout.after.each(cleanup);
+
+Timeout('should send timeoutSignal on timeout and killSignal on kill(), in spawn()', async () => {
+  const options = { timeoutSignal: 'SIGINT', killSignal: 'SIGHUP' } as const;
+  const timedOut = await within(rejection(spawn('sleep', ['41.61'], { ...options, timeout: 50 })), 10_000, 'timeout');
+  assert.equal(ending(timedOut), killedBy('SIGINT', 'User interruption with CTRL-C', { timedOut: true }));
+  assert.is(timedOut.shortMessage, 'Command timed out after 50 milliseconds: sleep 41.61');
+  const sub = spawn('sleep', ['41.62'], options);
+  await running(sub);
+  sub.kill();
+  assert.equal(ending(await rejection(sub)), killedBy('SIGHUP', 'Terminal closed'));
+  // Without timeoutSignal the timeout sends killSignal, as execa's.
+  const byKill = await rejection(spawn('sleep', ['41.63'], { killSignal: 'SIGHUP', timeout: 50 }));
+  assert.equal(ending(byKill), killedBy('SIGHUP', 'Terminal closed', { timedOut: true }));
+});
+
+Timeout('should SIGKILL the tree forceKillAfterDelay after a timeoutSignal the child ignores', async () => {
+  // sleep ignores SIGWINCH from the start (its default action): no trap to wait for.
+  const sub = spawn('sleep', ['41.64'], { timeout: 50, timeoutSignal: 'SIGWINCH', forceKillAfterDelay: 100 });
+  const pid = await running(sub);
+  const e = await within(rejection(sub), 10_000, 'the forced kill');
+  assert.equal(ending(e), killedBy('SIGKILL', 'Forced termination', FORCED));
+  assert.is(alive(pid), false);
+});
+
+Timeout("should send timeoutSignal through supervise's --timeout in spawnSync, SIGKILL included", () => {
+  const killed = thrown(() => spawnSync('sleep', ['41.65'], { timeout: 100, timeoutSignal: 'SIGKILL' }));
+  assert.equal(ending(killed), killedBy('SIGKILL', 'Forced termination', { timedOut: true }));
+  assert.is(killed.shortMessage, 'Command timed out after 100 milliseconds: sleep 41.65\nspawnSync sleep ETIMEDOUT');
+  const int = thrown(() => spawnSync('sleep', ['41.66'], { timeout: 100, timeoutSignal: 2, killSignal: 'SIGHUP' }));
+  assert.equal(ending(int), killedBy('SIGINT', 'User interruption with CTRL-C', { timedOut: true }));
+  const forced = thrown(() =>
+    spawnSync('sleep', ['41.67'], { timeout: 100, timeoutSignal: 'SIGWINCH', forceKillAfterDelay: 100 }),
+  );
+  assert.equal(ending(forced), killedBy('SIGKILL', 'Forced termination', FORCED));
+  // supervise exits 124 after a timeout, and when the command does: the command's is no timeout.
+  const own = spawnSync('sh', ['-c', 'exit 124'], { timeout: 600_000, reject: false });
+  assert.equal(ending(own), { ...OK, failed: true, exitCode: 124 });
+});
+
+Timeout('should refuse a timeoutSignal that is no signal, at once', () => {
+  assert.throws(() => spawn('true', [], { timeoutSignal: 'SIGNOPE' }), /unknown signal: SIGNOPE/);
+  assert.throws(() => spawnSync('true', [], { timeoutSignal: 0 }), /timeoutSignal must be a signal, not 0/);
+});
+
 Output.run();
 Run.run();
 Fields.run();
 Sync.run();
 Execa.run();
+Timeout.run();

@@ -84,6 +84,7 @@ export async function consumer(): Promise<void> {
     cancelSignal: AbortSignal.timeout(1000),
     signal: AbortSignal.timeout(1000),
     killSignal: 'SIGINT',
+    timeoutSignal: 'SIGHUP',
     forceKillAfterDelay: false,
     onMainExit: 'wait-tree',
     cgroup: true,
@@ -91,7 +92,14 @@ export async function consumer(): Promise<void> {
   };
   const v: Verbose[] = ['none', 'short', 'full'];
   const s: StdioOption[] = ['pipe', 'inherit', 'ignore', 3, new Readable(), new Writable()];
-  void [all, v, s, { shell: true } satisfies Options, { killSignal: 9 } satisfies Options];
+  void [
+    all,
+    v,
+    s,
+    { shell: true } satisfies Options,
+    { killSignal: 9 } satisfies Options,
+    { timeoutSignal: 9 } satisfies Options,
+  ];
 
   // Subprocess: fields and methods.
   const sub = spawn('sh', ['-c', 'echo a; echo b >&2'], { all: true, timeout: 5000 });
