@@ -233,9 +233,8 @@ function statusMatches(m: LogModel, p: Proc, s: string): boolean {
 // --- lanes
 
 /** The lanes of the timeline: every shown process in one, none overlapping another in its
- *  lane: the processes in order of start through codec/lanes.ts (the rule the trace
- *  export's tracks follow too), which takes as many lanes as processes overlap at the
- *  busiest instant. */
+ *  lane: the processes in order of start through codec/lanes.ts, which takes as many lanes
+ *  as processes overlap at the busiest instant. */
 export interface TimelineLanes {
   count: number;
   /** Per lane: process indices in order of start (and so of end). */
