@@ -1,11 +1,11 @@
-// Lanes: how bars of processes share rows without overlapping, the one rule behind the
-// viewer's timeline (web/model.ts) and the tracks of `supervise decode --format trace`
-// (codec/trace.ts). No Node API.
+// Lanes: how bars of processes share rows without overlapping, the rule behind the viewer's
+// timeline (web/model.ts). (`supervise decode --format trace` gives each process a track of
+// its own instead: codec/trace.ts.) No Node API.
 //
 // A bar goes to the lane whose last bar ended first, if that bar ended before this one
 // starts; otherwise to a new lane. Fed in order of start (the viewer), this uses as many
-// lanes as bars overlap at the busiest instant; fed in any other order (the trace, in reap
-// order), the lanes are still free of overlaps, only perhaps more of them.
+// lanes as bars overlap at the busiest instant; fed in any other order, the lanes are
+// still free of overlaps, only perhaps more of them.
 
 /** Assigns lanes to bars, one take() per bar. */
 export class Lanes {

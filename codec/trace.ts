@@ -4,15 +4,16 @@
 //
 // The layout (docs/protocol.md, "`--format trace`"): each run of supervise (a `started` record, or in a
 // version 1 log a `spawned` one) is one trace process, named after supervise's pid and the
-// run's start; in it, one complete event (ph "X") per process supervise reaped, from the
-// process's start time (/proc/PID/stat, events log version 2) to its reap, all in µs since
-// the Unix epoch, on one of three kinds of track: the main command (cat "main"), the
-// processes that left its session or process group (cat "escaped", the ones a process-group
-// kill would have missed: escaped() in codec/index.ts), and the others (cat "process").
-// Processes of one kind share tracks ("lanes"), each lane holding bars that do not overlap,
-// so tens of thousands of processes take as many tracks as ever ran at once.
+// run's start; in it, each process supervise reaped is a thread of its own (tid: its pid;
+// a later process with a recycled pid in the same run gets a spare tid, so two processes
+// never share a track), named after its comm by thread_name metadata (Perfetto and DevTools
+// show the tid, the pid, beside the name) and ordered by
+// thread_sort_index: the main command first, then the processes that left its session or
+// process group (escaped() in codec/index.ts), then the others, each by start. On its
+// track one complete event (ph "X") from the process's start time (/proc/PID/stat, events
+// log version 2) to its reap, in µs since the Unix epoch, its args what the log knows: how
+// it ended, its parent at death, resources (version 3), what supervise did to it.
 import { describe, escaped, isoTime, unhandledKind, type StatusEvent } from './index.ts';
-import { Lanes } from './lanes.ts';
 
 /** One event of the Trace Event Format (the fields this export writes). */
 export interface TraceEvent {
@@ -37,11 +38,22 @@ export interface TraceFile {
   displayTimeUnit: 'ms';
 }
 
-/** Tracks within a run's trace process: the main command, then the lanes of each kind. */
-const TID_MAIN = 1;
-const laneTid = (kind: 'escaped' | 'process', lane: number) => (kind === 'escaped' ? 2 : 3) + 2 * lane;
-/** Trace pids for runs whose supervise pid is unknown or taken already: above every real pid. */
+/** Tracks of a run without a pid of their own: supervise's instants (started, spawn failed). */
+const TID_SUPERVISE = 0;
+/** Trace pids for runs whose supervise pid is unknown or taken already, and tids for a pid's
+ *  later generations within a run: above every real pid (pid_max is at most 2^22). */
 const PID_SPARE = 1 << 23;
+
+/** One process of a run, one generation of a pid: its own track. */
+interface Track {
+  tid: number;
+  pid: number;
+  /** Its name on the track: comm and pid. */
+  name: string;
+  /** 0 the main command, 1 escaped, 2 the others: the order of the tracks, then by start. */
+  rank: number;
+  start: number;
+}
 
 interface Run {
   pid: number;
@@ -51,7 +63,14 @@ interface Run {
   mainPid: number;
   mainOpen?: StatusEvent;
   mainDone: boolean;
-  lanes: { escaped: Lanes; process: Lanes };
+  /** Pids seen alive (spawned, stopped) and not reaped yet: their track. */
+  live: Map<number, Track>;
+  /** Every pid the run has given a track, for the generations after the first. */
+  used: Set<number>;
+  tracks: Track[];
+  /** supervise's own track carries an instant. */
+  superviseTrack: boolean;
+  spare: number;
   last: number;
 }
 
@@ -72,13 +91,15 @@ export class TraceBuilder {
     run.last = Math.max(run.last, e.time);
     switch (e.kind) {
       case 'started':
+      case 'spawn-failed':
+        run.superviseTrack = true;
         out.push({
-          name: 'supervise started',
+          name: e.kind === 'started' ? 'supervise started' : describe(e),
           ph: 'i',
-          s: 'p',
-          cat: 'supervise',
+          s: e.kind === 'started' ? 'p' : 't',
+          cat: e.kind === 'started' ? 'supervise' : 'main',
           pid: run.pid,
-          tid: TID_MAIN,
+          tid: TID_SUPERVISE,
           ts: e.time,
           args: this.args(e, run),
         });
@@ -87,19 +108,20 @@ export class TraceBuilder {
         if (run.mainPid === 0) {
           run.mainPid = e.pid;
           run.mainOpen = e;
+          // A zero-length bar where supervise spawned it: what it is, and (DevTools orders a
+          // process's threads by their first complete event in the file, not by
+          // thread_sort_index) what puts the main command's track first there too.
+          out.push({
+            name: 'spawned',
+            ph: 'X',
+            cat: 'spawned',
+            pid: run.pid,
+            tid: this.track(run, e, 0).tid,
+            ts: e.time,
+            dur: 0,
+            args: this.args(e, run),
+          });
         }
-        break;
-      case 'spawn-failed':
-        out.push({
-          name: describe(e),
-          ph: 'i',
-          s: 't',
-          cat: 'main',
-          pid: run.pid,
-          tid: TID_MAIN,
-          ts: e.time,
-          args: this.args(e, run),
-        });
         break;
       case 'exited':
       case 'killed':
@@ -110,12 +132,12 @@ export class TraceBuilder {
       case 'continued':
       case 'trapped': // not written by supervise (it waits for exits only)
         out.push({
-          name: `${this.name(e)} ${describe(e)}`,
+          name: describe(e),
           ph: 'i',
-          s: 'p',
+          s: 't',
           cat: 'process',
           pid: run.pid,
-          tid: TID_MAIN,
+          tid: this.track(run, e, e.pid === run.mainPid && !run.mainDone ? 0 : 2).tid,
           ts: e.time,
           args: this.args(e, run),
         });
@@ -139,7 +161,7 @@ export class TraceBuilder {
           ph: 'X',
           cat: 'main',
           pid: run.pid,
-          tid: TID_MAIN,
+          tid: this.track(run, open, 0).tid,
           ts: start,
           dur: Math.max(0, run.last - start),
           args: { ...this.args(open, run), status: 'running when the log ends' },
@@ -149,18 +171,17 @@ export class TraceBuilder {
       const title = run.ref?.kind === 'started' ? `supervise ${run.ref.pid}` : 'supervise';
       out.push(meta('process_name', run.pid, 0, { name: `${title}, run of ${isoTime(when)}` }));
       out.push(meta('process_sort_index', run.pid, 0, { sort_index: i }));
-      out.push(meta('thread_name', run.pid, TID_MAIN, { name: 'main command' }));
-      out.push(meta('thread_sort_index', run.pid, TID_MAIN, { sort_index: 0 }));
-      for (const kind of ['escaped', 'process'] as const) {
-        for (let lane = 0; lane < run.lanes[kind].count; lane++) {
-          const tid = laneTid(kind, lane);
-          const label = kind === 'escaped' ? 'escaped (left the session or group)' : 'processes';
-          out.push(meta('thread_name', run.pid, tid, { name: `${label} ${lane + 1}` }));
-          out.push(
-            meta('thread_sort_index', run.pid, tid, { sort_index: (kind === 'escaped' ? 1 : 2) * 1_000_000 + lane }),
-          );
-        }
+      // The main command first, then the escapees, then the others, each by start (a stable
+      // sort: tracks were made in log order).
+      const tracks = run.tracks.slice().sort((a, b) => a.rank - b.rank || a.start - b.start);
+      if (run.superviseTrack) {
+        out.push(meta('thread_name', run.pid, TID_SUPERVISE, { name: title }));
+        out.push(meta('thread_sort_index', run.pid, TID_SUPERVISE, { sort_index: tracks.length }));
       }
+      tracks.forEach((t, j) => {
+        out.push(meta('thread_name', run.pid, t.tid, { name: t.name }));
+        out.push(meta('thread_sort_index', run.pid, t.tid, { sort_index: j }));
+      });
     });
     return out;
   }
@@ -171,14 +192,47 @@ export class TraceBuilder {
       pid = PID_SPARE + this.runs.length;
     }
     this.pids.add(pid);
-    const lanes = { escaped: new Lanes(), process: new Lanes() };
-    const run: Run = { pid, ref, start: time, mainPid: 0, mainDone: false, lanes, last: time };
+    const run: Run = {
+      pid,
+      ref,
+      start: time,
+      mainPid: 0,
+      mainDone: false,
+      live: new Map(),
+      used: new Set(),
+      tracks: [],
+      superviseTrack: false,
+      spare: PID_SPARE,
+      last: time,
+    };
     this.runs.push(run);
     this.run = run;
     return run;
   }
 
-  /** The bar of a process reaped at e.time. */
+  /** The track of e.pid's current generation in the run: the one it has (spawned, stopped),
+   *  or a new one, its tid the pid (a later generation of a pid: a spare tid). */
+  private track(run: Run, e: StatusEvent, rank: number): Track {
+    const had = run.live.get(e.pid);
+    if (had) {
+      had.rank = Math.min(had.rank, rank);
+      return had;
+    }
+    const tid = e.pid > 0 && !run.used.has(e.pid) ? e.pid : run.spare++;
+    run.used.add(e.pid);
+    const t: Track = {
+      tid,
+      pid: e.pid,
+      name: this.trackName(e, tid, rank === 0),
+      rank,
+      start: e.proc?.start || e.time!,
+    };
+    run.live.set(e.pid, t);
+    run.tracks.push(t);
+    return t;
+  }
+
+  /** The bar of a process reaped at e.time, on its own track. */
   private complete(e: StatusEvent, run: Run): TraceEvent {
     const end = e.time!;
     const isMain = e.pid === run.mainPid && !run.mainDone;
@@ -190,31 +244,31 @@ export class TraceBuilder {
       args.start = isMain ? 'unknown: from the spawned record' : "unknown: from the run's start";
     }
     start = Math.min(start, end);
-    if (isMain) {
-      run.mainDone = true;
-      return {
-        name: this.name(e),
-        ph: 'X',
-        cat: 'main',
-        pid: run.pid,
-        tid: TID_MAIN,
-        ts: start,
-        dur: end - start,
-        args,
-      };
-    }
-    const kind = args.escaped ? 'escaped' : 'process';
-    const lane = run.lanes[kind].take(start, end);
+    if (isMain) run.mainDone = true;
+    const kind = isMain ? 'main' : args.escaped ? 'escaped' : 'process';
+    const track = this.track(run, e, isMain ? 0 : args.escaped ? 1 : 2);
+    // The reaped record names it (a stopped record before may have had no identity).
+    track.name = this.trackName(e, track.tid, isMain);
+    track.start = start;
+    if (!isMain) track.rank = args.escaped ? 1 : 2;
+    run.live.delete(e.pid);
     return {
       name: this.name(e),
       ph: 'X',
       cat: kind,
       pid: run.pid,
-      tid: laneTid(kind, lane),
+      tid: track.tid,
       ts: start,
       dur: end - start,
       args,
     };
+  }
+
+  /** A track's name: its comm (Perfetto and DevTools show the tid, the pid, beside it),
+   *  with the pid when the tid is a spare one (a recycled pid's later generation). */
+  private trackName(e: StatusEvent, tid: number, isMain: boolean): string {
+    const pid = tid === e.pid ? '' : `, pid ${e.pid}`;
+    return `${this.name(e)}${pid}${isMain ? ' (main command)' : ''}`;
   }
 
   private name(e: StatusEvent): string {
@@ -227,12 +281,29 @@ export class TraceBuilder {
     if (e.signal !== undefined) a.signal = e.signal;
     if (e.errnoName !== undefined) a.errno = e.errnoName;
     if (e.proc) {
+      // At the reap: the parent at death (an orphan's is supervise, which adopted it).
       a.ppid = e.proc.ppid;
       a.pgid = e.proc.pgid;
       a.sid = e.proc.sid;
     }
     a.escaped = escaped(e, run.ref);
     a.main = isMain && e.kind !== 'started';
+    const r = e.resources;
+    if (r) {
+      a.cpuMs = (r.userCPUTime + r.systemCPUTime) / 1000;
+      a.userCPUMs = r.userCPUTime / 1000;
+      a.systemCPUMs = r.systemCPUTime / 1000;
+      a.maxRSSKiB = r.maxRSS;
+      a.minorPageFaults = r.minorPageFault;
+      a.majorPageFaults = r.majorPageFault;
+      a.voluntaryContextSwitches = r.voluntaryContextSwitches;
+      a.involuntaryContextSwitches = r.involuntaryContextSwitches;
+      a.fsReadBlocks = r.fsRead;
+      a.fsWriteBlocks = r.fsWrite;
+    }
+    if (e.flags?.killedAtTeardown) a.killedAtTeardown = true;
+    if (e.flags?.graceDeadline) a.killedAtGraceDeadline = true;
+    if (e.flags?.signalled) a.signalled = true;
     return a;
   }
 }

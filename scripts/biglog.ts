@@ -3,14 +3,16 @@
 // names, start times, process groups and sessions (about 8% escaped into a session of their
 // own, 4% into a process group of their own), ended every way there is; half of them also
 // stopped and continued once. PROCESSES = 50,000 gives 100,000 records (13.6 MB as v1,
-// 17.6 MB as v2): the size of a 60 s soak. Encoded by the codec (encodeStatus,
-// encodeEventsLog); deterministic for a seed.
+// 17.6 MB as v2, 25.6 MB as v3): the size of a 60 s soak. As v3, each reaped process also
+// has resources (CPU, peak RSS, faults, context switches: from a PRNG of its own, so the
+// rest is the same as v2's) and the processes still alive at the end were killed at
+// tear-down. Encoded by the codec (encodeStatus, encodeEventsLog); deterministic for a seed.
 //
-//   node --import tsx scripts/biglog.ts OUT [PROCESSES] [--v1]
+//   node --import tsx scripts/biglog.ts OUT [PROCESSES] [--v1|--v3]
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeEventsLog, encodeStatus, type EventsLogEntry, type ProcInfo } from '../codec/index.ts';
+import { encodeEventsLog, encodeStatus, type EventsLogEntry, type ProcInfo, type Resources } from '../codec/index.ts';
 import { nodeCodec } from '../codec/node.ts';
 import {
   CLD_CONTINUED,
@@ -34,6 +36,9 @@ export interface BigLog {
   /** The main command's pid and name; one escapee's pid and name. */
   main: { pid: number; comm: string };
   escapee: { pid: number; comm: string };
+  /** v3: the process with the most CPU time and the one with the largest peak RSS. */
+  topCpu: { pid: number; comm: string; cpuUs: number } | null;
+  topRss: { pid: number; comm: string; maxRSS: number } | null;
 }
 
 const SIGCHLD = 17;
@@ -60,9 +65,31 @@ function random(seed: number): () => number {
   };
 }
 
-export function bigLog(processes = 50_000, version: 1 | 2 = 2, seed = 12): BigLog {
+export function bigLog(processes = 50_000, version: 1 | 2 | 3 = 2, seed = 12): BigLog {
   const codec = nodeCodec();
   const rnd = random(seed);
+  const cost = random(seed + 1);
+  let topCpu: BigLog['topCpu'] = null;
+  let topRss: BigLog['topRss'] = null;
+  /** What process pid (comm) cost in its life (µs): mostly little, a few a lot. */
+  const resources = (pid: number, comm: string, life: number): Resources => {
+    const user = Math.floor(cost() ** 4 * life);
+    const system = Math.floor(cost() ** 2 * 0.1 * (life - user));
+    const maxRSS = 1024 + Math.floor(cost() ** 6 * 4_000_000);
+    if (!topCpu || user + system > topCpu.cpuUs) topCpu = { pid, comm, cpuUs: user + system };
+    if (!topRss || maxRSS > topRss.maxRSS) topRss = { pid, comm, maxRSS };
+    return {
+      userCPUTime: user,
+      systemCPUTime: system,
+      maxRSS,
+      minorPageFault: 100 + Math.floor(maxRSS / 4),
+      majorPageFault: Math.floor(cost() ** 8 * 50),
+      voluntaryContextSwitches: Math.floor(cost() * 2000),
+      involuntaryContextSwitches: Math.floor(cost() ** 2 * 500),
+      fsRead: 0,
+      fsWrite: Math.floor(cost() * 64),
+    };
+  };
   const t0 = Date.UTC(2026, 11, 1, 9, 0, 0) * 1000; // µs
   const SUP = 4000;
   const sup: ProcInfo = { comm: 'supervise', start: t0 - 2000, ppid: 3999, pgid: SUP, sid: 3990 };
@@ -76,7 +103,12 @@ export function bigLog(processes = 50_000, version: 1 | 2 = 2, seed = 12): BigLo
   const main: ProcInfo = { comm: 'make', start: t0 + 500, ppid: SUP, pgid: SUP, sid: sup.sid };
   const mainPid = SUP + 1;
   entries.push({ time: t0 + 800, record: rec(SUP_SPAWNED, mainPid, 0, SIGNO_SUPERVISE), proc: main });
-  entries.push({ time: t0 + span + 400_000, record: rec(CLD_EXITED, mainPid), proc: main });
+  entries.push({
+    time: t0 + span + 400_000,
+    record: rec(CLD_EXITED, mainPid),
+    proc: main,
+    ...(version === 3 ? { resources: resources(mainPid, main.comm, span) } : {}),
+  });
   ends['exited 0'] = 1;
   let escapee = { pid: 0, comm: '' };
   for (let i = 1; i < processes; i++) {
@@ -104,7 +136,12 @@ export function bigLog(processes = 50_000, version: 1 | 2 = 2, seed = 12): BigLo
       entries.push({ time: start + Math.floor(life / 3), record: rec(CLD_STOPPED, pid, 19), proc });
       entries.push({ time: start + Math.floor(life / 2), record: rec(CLD_CONTINUED, pid, 18), proc });
     }
-    entries.push({ time: start + life, record: rec(ending[1], pid, ending[2]), proc });
+    const reap: EventsLogEntry = { time: start + life, record: rec(ending[1], pid, ending[2]), proc };
+    if (version === 3) {
+      reap.resources = resources(pid, comm, life);
+      if (ending[3] === 'killed SIGKILL' && start + life > t0 + span + 400_000) reap.flags = { killedAtTeardown: true };
+    }
+    entries.push(reap);
   }
   // Written in the order of their times, as supervise appends them.
   entries.sort((a, b) => a.time - b.time);
@@ -112,10 +149,12 @@ export function bigLog(processes = 50_000, version: 1 | 2 = 2, seed = 12): BigLo
     bytes: encodeEventsLog(entries, version),
     records: entries.length,
     processes,
-    escapees: version === 2 ? escapees : 0,
+    escapees: version >= 2 ? escapees : 0,
     ends,
     main: { pid: mainPid, comm: main.comm },
     escapee,
+    topCpu,
+    topRss,
   };
 }
 
@@ -125,7 +164,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write('usage: node --import tsx scripts/biglog.ts OUT [PROCESSES] [--v1]\n');
     process.exit(2);
   }
-  const log = bigLog(Number(n ?? 50_000), process.argv.includes('--v1') ? 1 : 2);
+  const log = bigLog(Number(n ?? 50_000), process.argv.includes('--v1') ? 1 : process.argv.includes('--v3') ? 3 : 2);
   writeFileSync(out, log.bytes);
   process.stdout.write(
     `${out}: ${log.records} records, ${log.processes} processes, ${log.escapees} escapees, ${log.bytes.length} bytes\n`,

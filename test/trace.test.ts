@@ -2,11 +2,14 @@
 // Format, checked against the format's rules (the JSON object form: traceEvents and
 // displayTimeUnit; each event's required fields and their types; complete events with ts
 // and dur in microseconds; metadata events naming processes and threads), on synthetic
-// logs (v2 and v1), a real run, and bad input.
+// logs (v3, v2 and v1), a real run, and bad input; then opened in Chromium's DevTools
+// Performance panel (the test of record: the tracks it shows, by name and count).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { nodeCodec } from '../codec/node.ts';
 import { decodeAll, encodeEventsLog, type StatusEvent } from '../codec/index.ts';
 import { toTrace, type TraceEvent } from '../codec/trace.ts';
@@ -54,13 +57,14 @@ function checkTrace(text: string): TraceEvent[] {
     if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && Number.isFinite(e.dur) && e.dur >= 0, `dur: ${where}`);
     else assert.ok(e.s === 't' || e.s === 'p', `instant scope: ${where}`);
   }
-  // Every track and process drawn on is named; bars on one track never overlap.
+  // Every track and process drawn on is named; bars of processes on one track never overlap.
   const tracks = new Map<string, TraceEvent[]>();
   for (const e of events.filter((x) => x.ph !== 'M')) {
     assert.ok(processes.has(e.pid), `process ${e.pid} named`);
     if (e.ph !== 'X') continue;
     const key = `${e.pid}/${e.tid}`;
     assert.ok(named.has(key), `track ${key} named`);
+    if (e.cat === 'spawned') continue; // a zero-length mark on the main command's track
     tracks.set(key, [...(tracks.get(key) ?? []), e]);
   }
   for (const [key, bars] of tracks) {
@@ -72,13 +76,26 @@ function checkTrace(text: string): TraceEvent[] {
   return events;
 }
 
-const bars = (events: TraceEvent[]) => events.filter((e) => e.ph === 'X');
+/** The bars of reaped processes (and of a main command still running): not the
+ *  zero-length `spawned` marks. */
+const bars = (events: TraceEvent[]) => events.filter((e) => e.ph === 'X' && e.cat !== 'spawned');
+/** Each track's name, by "pid/tid". */
+const trackNames = (events: TraceEvent[]) =>
+  new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}/${e.tid}`, e.args!.name as string]));
+/** The tracks in thread_sort_index order, by name. */
+function sortedTracks(events: TraceEvent[], pid: number): string[] {
+  const names = trackNames(events);
+  return events
+    .filter((e) => e.name === 'thread_sort_index' && e.pid === pid)
+    .sort((a, b) => (a.args!.sort_index as number) - (b.args!.sort_index as number))
+    .map((e) => names.get(`${e.pid}/${e.tid}`)!);
+}
 
 // ---
-const Synthetic = suite('a synthetic events log (v2, 100,000 records)');
+const Synthetic = suite('a synthetic events log (v3, 100,000 records)');
 
 Synthetic(
-  'should draw one bar per process from its start to its reap, in µs, escapees and the main command apart',
+  'should draw each process on a track of its own named after it, from its start to its reap, in µs, the main command first',
   () => {
     const log = syntheticLog({ records: 100_000 });
     const t = Date.now();
@@ -101,27 +118,39 @@ Synthetic(
     const main = x.filter((e) => e.cat === 'main');
     assert.equal(
       main.map((e) => [e.args!.pid, e.tid, e.args!.main]),
-      [[log.mainPid, 1, true]],
+      [[log.mainPid, log.mainPid, true]],
     );
     const escapees = x.filter((e) => e.cat === 'escaped');
     assert.equal(escapees.map((e) => e.args!.pid).sort(), [...log.escaped].sort());
     assert.ok(escapees.every((e) => e.args!.escaped === true));
-    const escTracks = new Set(escapees.map((e) => e.tid));
     const others = x.filter((e) => e.cat === 'process');
+    assert.ok(others.every((e) => e.args!.escaped === false));
+    // One track per process: its pid the tid (a recycled pid's later process: a spare tid
+    // above every pid, its name saying the pid), its name the process's comm.
+    const tracks = new Set(x.map((e) => e.tid)).size;
+    assert.is(tracks, x.length, 'one track per process');
+    const names = trackNames(events);
+    for (const e of x) {
+      const name = names.get(`${e.pid}/${e.tid}`);
+      const own = e.tid === e.args!.pid ? '' : `, pid ${e.args!.pid}`;
+      assert.ok(e.tid === e.args!.pid || e.tid >= 1 << 23, `tid ${e.tid} of pid ${e.args!.pid}`);
+      assert.is(name, `${e.name}${own}${e.cat === 'main' ? ' (main command)' : ''}`);
+    }
+    const order = sortedTracks(events, log.supervisePid);
+    assert.is(order[0], `${main[0].name} (main command)`);
+    const escNames = new Set(escapees.map((e) => names.get(`${e.pid}/${e.tid}`)));
     assert.ok(
-      others.every((e) => !escTracks.has(e.tid) && e.tid !== 1 && e.args!.escaped === false),
-      'tracks of their own',
+      order.slice(1, 1 + escapees.length).every((n) => escNames.has(n)),
+      'then the escapees',
     );
-    // As many tracks as processes ran at once, not one per process.
-    const tracks = new Set(others.map((e) => e.tid)).size;
-    assert.ok(tracks < others.length / 5, `${tracks} tracks for ${others.length} processes`);
+    // The main command's spawn: a zero-length bar on its track, the file's first complete event.
+    const first = events.find((e) => e.ph === 'X')!;
+    assert.equal([first.name, first.cat, first.tid, first.dur], ['spawned', 'spawned', log.mainPid, 0]);
     assert.equal(
       events.filter((e) => e.name === 'process_name').map((e) => e.args!.name),
       [`supervise ${log.supervisePid}, run of 2026-12-01T09:00:00.000Z`],
     );
-    process.stdout.write(
-      `  (100,000 records: ${r.stdout.length} bytes of trace, ${tracks} + ${escTracks.size} tracks, ${ms} ms)\n`,
-    );
+    process.stdout.write(`  (100,000 records: ${r.stdout.length} bytes of trace, ${tracks} tracks, ${ms} ms)\n`);
   },
 );
 
@@ -153,6 +182,19 @@ Real('should mark the setsid member escaped, the double-forked one not, and the 
     }
     assert.is(new Set(x.map((e) => e.pid)).size, 1);
     assert.is(x[0].pid, r.supervisePid, 'the trace process is the run of supervise');
+    // Each on its own track, its tid its pid; what it cost (events log version 3), its
+    // parent at death (the orphan's: supervise, which adopted it), what supervise did.
+    const names = trackNames(checkTrace(out.stdout));
+    for (const e of x) {
+      assert.is(e.tid, e.args!.pid, `${e.name}: tid`);
+      assert.is(names.get(`${e.pid}/${e.tid}`), e.name === 'sh' ? 'sh (main command)' : e.name);
+      assert.ok((e.args!.maxRSSKiB as number) > 0, `${e.name}: peak RSS ${e.args!.maxRSSKiB}`);
+      assert.type(e.args!.cpuMs, 'number');
+      assert.ok((e.args!.minorPageFaults as number) > 0, `${e.name}: faults`);
+    }
+    assert.is(of(DOUBLE_FORKED).args!.ppid, r.supervisePid, 'the orphan died a child of supervise');
+    assert.equal([of(ESCAPEE).args!.killedAtTeardown, of(DOUBLE_FORKED).args!.killedAtTeardown], [true, true]);
+    assert.is(of('sh').args!.killedAtTeardown, undefined);
   } finally {
     r.cleanup();
   }
@@ -242,6 +284,81 @@ Edges('should make each appended run a trace process of its own, and draw a comm
   );
 });
 
+Edges(
+  'should give each process of a recycled pid a track of its own, the later one a spare tid that names the pid',
+  () => {
+    const base = runOf(100, T0);
+    const again = {
+      time: T0 + 1_500_000,
+      record: encodeStatusRef({ signo: 17, code: 1, pid: 102, status: 0 }),
+      proc: { start: T0 + 1_200_000, comm: 'as', ...SHELL, ppid: 100 },
+    };
+    const r = run(['decode', '--format', 'trace'], encodeEventsRef(2, [...base.slice(0, 3), again, base[3]]));
+    assert.is(r.status, 0, r.stderr);
+    const events = checkTrace(r.stdout);
+    const names = trackNames(events);
+    assert.equal(
+      bars(events).map((e) => [e.name, e.tid, names.get(`${e.pid}/${e.tid}`)]),
+      [
+        ['cc1', 102, 'cc1'],
+        ['as', 1 << 23, 'as, pid 102'],
+        ['make', 101, 'make (main command)'],
+      ],
+    );
+    assert.equal(sortedTracks(events, 100), ['make (main command)', 'cc1', 'as, pid 102', 'supervise 100']);
+  },
+);
+
+Edges("should put a version 3 entry's resources and flags in the args of its bar", () => {
+  const [started, spawned, cc1, make] = runOf(100, T0);
+  const res = {
+    utimeUs: 1_250_000,
+    stimeUs: 250_000,
+    maxrssKiB: 102_400,
+    minflt: 25_700,
+    majflt: 3,
+    nvcsw: 12,
+    nivcsw: 340,
+    inblock: 8,
+    oublock: 16,
+  };
+  const log = encodeEventsRef(3, [
+    { ...started, flags: 8 },
+    spawned,
+    { ...cc1, res, flags: 1 | 4 },
+    { ...make, res: { ...res, maxrssKiB: 2048 }, flags: 1 | 2 | 4 },
+  ]);
+  const r = run(['decode', '--format', 'trace'], log);
+  assert.is(r.status, 0, r.stderr);
+  const [c, m] = bars(checkTrace(r.stdout));
+  assert.equal(c.args, {
+    pid: 102,
+    status: 'exited 2',
+    exitCode: 2,
+    ppid: 100,
+    pgid: 90,
+    sid: 80,
+    escaped: false,
+    main: false,
+    cpuMs: 1500,
+    userCPUMs: 1250,
+    systemCPUMs: 250,
+    maxRSSKiB: 102_400,
+    minorPageFaults: 25_700,
+    majorPageFaults: 3,
+    voluntaryContextSwitches: 12,
+    involuntaryContextSwitches: 340,
+    fsReadBlocks: 8,
+    fsWriteBlocks: 16,
+    killedAtTeardown: true,
+    signalled: true,
+  });
+  assert.equal(
+    [m.args!.main, m.args!.maxRSSKiB, m.args!.killedAtTeardown, m.args!.killedAtGraceDeadline, m.args!.signalled],
+    [true, 2048, true, true, true],
+  );
+});
+
 Edges('should refuse a raw status stream (no times) with exit 1 and say why, writing nothing', () => {
   const raw = encodeStatusRef({ signo: 17, code: 1, pid: 5 });
   const r = run(['decode', '--format', 'trace'], raw);
@@ -304,6 +421,12 @@ const noBrowser = existsSync(CHROMIUM)
   ? null
   : `no browser at ${CHROMIUM} (run \`make test\` as root to install chromium)`;
 
+/** Debian's chromium, headless (no sandbox: tests may run as root). */
+async function launch() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'], timeout: 30_000 * SLACK });
+}
+
 Chromium('should import every bar on its named track, with its time and duration', async () => {
   if (noBrowser) {
     process.stdout.write(`  skipped: ${noBrowser}\n`);
@@ -313,13 +436,7 @@ Chromium('should import every bar on its named track, with its time and duration
   const r = run(['decode', '--format', 'trace'], log.bytes);
   assert.is(r.status, 0, r.stderr);
   const trace = JSON.parse(r.stdout) as { traceEvents: TraceEvent[] };
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox'],
-    timeout: 30_000 * SLACK,
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     await page.goto('devtools://devtools/bundled/trace_app.html', { timeout: 30_000 * SLACK });
@@ -360,5 +477,103 @@ Chromium('should import every bar on its named track, with its time and duration
     await browser.close();
   }
 });
+
+/** The tracks DevTools' Performance panel shows for a trace file it loaded as a user does
+ *  (the panel's "Load trace…" button, a file chooser): the flame chart's groups, each a
+ *  header drawn on the canvas, with its nesting (0 a trace process, 1 a thread in it). */
+async function devtoolsTracks(file: string): Promise<Array<{ name: string; nesting: number }>> {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const timeout = 60_000 * SLACK;
+    await page.goto('devtools://devtools/bundled/trace_app.html', { timeout });
+    // The frontend has no page to debug here: it says so in a dialog, which Escape closes.
+    const dialog = page.getByText('Debugging connection was closed');
+    await dialog.waitFor({ timeout });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout });
+    await page.getByText('Performance', { exact: true }).first().click({ timeout });
+    const chooser = page.waitForEvent('filechooser', { timeout });
+    await page.locator('[aria-label="Load trace…"]').first().click({ timeout });
+    await (await chooser).setFiles(file);
+    // The panel's flame chart once it has drawn the trace (a module of the DevTools bundle,
+    // resolved in the page: the one instance the panel runs).
+    await page.evaluate(async () => {
+      const mod = './panels/timeline/timeline.js';
+      (globalThis as Record<string, unknown>).timelineModule = await import(mod);
+    });
+    const groups = await page.waitForFunction(
+      () => {
+        // biome-ignore lint/suspicious/noExplicitAny: DevTools' own module, untyped here
+        const T = (globalThis as any).timelineModule;
+        const chart = T.TimelinePanel.TimelinePanel.instance().flameChart?.mainFlameChart;
+        const groups = chart?.timelineData()?.groups as Array<{ name: string; style: { nestingLevel: number } }>;
+        return groups?.length ? groups.map((g) => ({ name: g.name, nesting: g.style.nestingLevel })) : null;
+      },
+      undefined,
+      { timeout, polling: 250 },
+    );
+    return (await groups.jsonValue()) as Array<{ name: string; nesting: number }>;
+  } finally {
+    await browser.close();
+  }
+}
+
+Chromium(
+  "should show, in DevTools' Performance panel, one track per process, named after it and its pid, the main command first",
+  async () => {
+    if (noBrowser) {
+      process.stdout.write(`  skipped: ${noBrowser}\n`);
+      return;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'supervise-trace-'));
+    try {
+      const log = syntheticLog({ records: 600, seed: 11 });
+      const file = path.join(dir, 'run.json');
+      const r = run(['decode', '--format', 'trace'], log.bytes);
+      assert.is(r.status, 0, r.stderr);
+      writeFileSync(file, r.stdout);
+      const events = checkTrace(r.stdout);
+      const x = bars(events);
+      const tracks = await devtoolsTracks(file);
+      // DevTools writes a thread's tid after its name: the pid.
+      assert.equal(tracks[0], {
+        name: `supervise ${log.supervisePid}, run of 2026-12-01T09:00:00.000Z (${log.supervisePid})`,
+        nesting: 0,
+      });
+      const threads = tracks.filter((t) => t.nesting === 1).map((t) => t.name);
+      assert.is(threads.length, x.length, 'as many tracks as processes');
+      assert.is(threads[0], `sh (main command) (${log.mainPid})`);
+      const names = trackNames(events);
+      assert.equal(threads.slice().sort(), x.map((e) => `${names.get(`${e.pid}/${e.tid}`)} (${e.tid})`).sort());
+      for (const e of x) assert.is(e.tid, e.args!.pid);
+      assert.is(tracks.length, 1 + x.length, 'nothing else');
+
+      // A real run: the setsid member and the double-forked one on tracks of their own.
+      const real = await realRun();
+      try {
+        const out = run(['decode', '--format', 'trace', real.file]);
+        assert.is(out.status, 0, out.stderr);
+        const file2 = path.join(dir, 'real.json');
+        writeFileSync(file2, out.stdout);
+        const shown = (await devtoolsTracks(file2)).map((t) => t.name);
+        assert.equal(shown, [
+          `supervise ${real.supervisePid}, run of ${shown[0].slice(shown[0].indexOf('run of ') + 7, -` (${real.supervisePid})`.length)} (${real.supervisePid})`,
+          `sh (main command) (${bars(checkTrace(out.stdout)).find((e) => e.cat === 'main')!.tid})`,
+          ...bars(checkTrace(out.stdout))
+            .filter((e) => e.cat !== 'main')
+            .map((e) => `${e.name} (${e.tid})`),
+        ]);
+        assert.ok(
+          shown.includes(`${ESCAPEE} (${real.escapee})`) && shown.includes(`${DOUBLE_FORKED} (${real.doubleForked})`),
+        );
+      } finally {
+        real.cleanup();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 Chromium.run();

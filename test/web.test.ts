@@ -346,12 +346,15 @@ if (why) {
 } else {
   let v2: BigLog;
   let v1: BigLog;
+  let v3: BigLog;
   Big.before(async () => {
     mkdirSync(OUT, { recursive: true });
     v2 = bigLog(50_000, 2);
     v1 = bigLog(50_000, 1);
     writeFileSync(path.join(OUT, 'big-v2.supv'), v2.bytes);
     writeFileSync(path.join(OUT, 'big-v1.supv'), v1.bytes);
+    v3 = bigLog(50_000, 3);
+    writeFileSync(path.join(OUT, 'big-v3.supv'), v3.bytes);
     server = await serveViewer({ dir: path.join(ROOT, 'dist/web') });
     url = server.url;
     await launch();
@@ -613,6 +616,70 @@ if (why) {
     assertPacked(list);
     assert.equal(consoleErrors, []);
   });
+
+  Big(
+    "should load the v3 log: each process's resources in its row and tooltip, the report's answers in cards",
+    async () => {
+      await loadBig('big-v3.supv', v3);
+      // The report's answers come after the first frame: wait for them.
+      await page.waitForSelector('body[data-answers="shown"]', { timeout: 60_000 * SLACK });
+      const answers = await page.evaluate(() => window.superviseTiming?.answers);
+      process.stdout.write(`  (the report's answers: ${answers === undefined ? '?' : Math.round(answers)} ms more)\n`);
+      const cards = await page.$$eval('#summary .card', (cs) =>
+        cs.map((c) => [(c as HTMLElement).dataset.label, c.querySelector('b')!.textContent, (c as HTMLElement).title]),
+      );
+      const card = (label: RegExp) => cards.find(([l]) => label.test(l!));
+      const top = v3.topCpu!;
+      const big = v3.topRss!;
+      const kibText = (n: number) => `${(n / 1024 / 1024).toFixed(2)} GiB`;
+      assert.ok(
+        cards.some(([, value]) => value === 'events log v3'),
+        'the format card',
+      );
+      assert.equal(card(/^most CPU/)!.slice(0, 2), [
+        `most CPU: ${top.comm} (pid ${top.pid})`,
+        `${(top.cpuUs / 1e6).toFixed(2)} s`,
+      ]);
+      assert.equal(card(/^largest peak RSS/)!.slice(0, 2), [
+        `largest peak RSS: ${big.comm} (pid ${big.pid})`,
+        big.maxRSS >= 1 << 20 ? kibText(big.maxRSS) : `${(big.maxRSS / 1024).toFixed(1)} MiB`,
+      ]);
+      assert.match(card(/^most CPU/)![2]!, new RegExp(`^${top.comm} \\(pid ${top.pid}\\): `));
+      assert.equal(card(/^main command/)!.slice(0, 2), [
+        `main command (pid ${v3.main.pid}), 1 min 00 s`,
+        `${v3.main.comm}: exited 0`,
+      ]);
+      const killed = card(/^killed at tear-down$/)!;
+      assert.ok(Number(killed[1]) > 0, `${killed[1]} killed at tear-down`);
+      assert.is(killed[2]!.split('\n').length, Math.min(Number(killed[1]), 20) + (Number(killed[1]) > 20 ? 1 : 0));
+      // The table: the top CPU process's reaping row has its figures.
+      await page.fill('#f-pid', String(top.pid));
+      await page.evaluate(() => window.superviseView!.refresh());
+      const rows = await tableRows();
+      const reaped = rows.find((r) => /\t(exited|killed|dumped) /.test(r))!;
+      assert.ok(reaped, `a reaping row of pid ${top.pid}: ${rows}`);
+      const cells = reaped.split('\t');
+      assert.is(cells[9], `${(top.cpuUs / 1e6).toFixed(2)} s`);
+      assert.match(cells[10], /(KiB|MiB|GiB)$/);
+      assert.match(cells[11], /^\d+ \/ \d+$/);
+      assert.match(cells[12], /^\d+ \/ \d+$/);
+      // The tooltip of its bar.
+      const lines = await page.evaluate((pid) => {
+        const v = window.superviseView!;
+        return v.describe(v.model.procs.findIndex((p) => p.pid === pid));
+      }, top.pid);
+      assert.ok(
+        lines.some((l) => l.startsWith(`CPU: ${(top.cpuUs / 1e6).toFixed(3)} s (user `)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => /^peak RSS: \d/.test(l)) && lines.some((l) => /^faults: \d+ minor, \d+ major$/.test(l)),
+      );
+      assert.ok(lines.some((l) => /^context switches: \d+ voluntary, \d+ involuntary$/.test(l)));
+      assert.equal(consoleErrors, []);
+      await page.screenshot({ path: path.join(OUT, 'web-big-v3.png'), fullPage: true });
+    },
+  );
 }
 
 // --- supervise view: the server, and following a log supervise is writing

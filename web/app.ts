@@ -15,9 +15,10 @@ import {
   KIND_NAMES,
 } from '../codec/index.ts';
 import { toTrace } from '../codec/trace.ts';
+import { duration, kib, report, type ReportProc, type RunReport } from '../codec/report.ts';
 import { EVENTS_VERSION_AT } from '../assembly/protocol.ts';
 import { LogModel, NO_FILTERS, applyFilters, packLanes, type Filters } from './model.ts';
-import { Timeline } from './timeline.ts';
+import { Timeline, describeProc } from './timeline.ts';
 import { RecordTable } from './table.ts';
 
 interface Result {
@@ -37,12 +38,22 @@ interface Timing {
   draw: number;
   /** From the event to the first frame painted with the log in it. */
   interactive: number;
+  /** What `supervise report`'s answers (the summary's last cards, computed after that
+   *  frame) took; absent until they are shown. */
+  answers?: number;
 }
 declare global {
   interface Window {
     superviseLog?: Result;
     superviseTiming?: Timing;
-    superviseView?: { model: LogModel; timeline: Timeline; table: RecordTable; refresh(): void };
+    superviseView?: {
+      model: LogModel;
+      timeline: Timeline;
+      table: RecordTable;
+      refresh(): void;
+      /** The tooltip's lines for process i. */
+      describe(i: number): string[];
+    };
   }
 }
 
@@ -329,10 +340,13 @@ function renderSummary(s: Session): void {
     [timed ? `${((last - first) / 1e6).toFixed(3)} s` : 'no timestamps', 'duration'],
     [timed ? isoTime(first) : '-', 'first record'],
   );
+  const answers = s.format === 'events' ? answerCards(reportOf(s)) : [];
+  document.body.dataset.answers = s.format !== 'events' || reported?.records === s.model.records ? 'shown' : 'pending';
   $('summary').replaceChildren(
-    ...cards.map(([value, label]) => {
+    ...[...cards.map(([value, label]): Answer => [value, label, '']), ...answers].map(([value, label, title]) => {
       const card = el('div', 'card');
       card.dataset.label = label;
+      if (title) card.title = title;
       card.append(el('b', '', value), el('span', '', label));
       return card;
     }),
@@ -346,6 +360,89 @@ function renderSummary(s: Session): void {
     : identities
       ? "No process left the main command's session or process group."
       : 'This log does not say which processes left the session or process group (no process identities: an events log v1 or a raw status stream).';
+}
+
+/** A summary card: its value, its label, the lines its tooltip lists. */
+type Answer = [string, string, string];
+
+let reported: { records: StatusEvent[]; count: number; runs: RunReport[] } | null = null;
+let reportTimer = 0;
+
+/** `supervise report`'s answers for the session's log (codec/report.ts), or null until they
+ *  are computed: after the frame that shows the log (they take a few hundred ms on 100,000
+ *  records, which the page need not wait for), and again when records arrived since; the
+ *  summary is drawn again then. */
+function reportOf(s: Session): RunReport | null {
+  const recs = s.model.records;
+  const fresh = reported?.records === recs && reported.count === recs.length;
+  if (!fresh && !reportTimer) {
+    reportTimer = window.setTimeout(() => {
+      reportTimer = 0;
+      if (session !== s) return;
+      const t = performance.now();
+      reported = { records: recs, count: recs.length, runs: report(recs, s.version) };
+      if (window.superviseTiming) window.superviseTiming.answers = performance.now() - t;
+      renderSummary(s);
+    }, 50);
+  }
+  return reported?.records === recs ? (reported.runs.at(-1) ?? null) : null;
+}
+
+/** The report's answers for the log's last run, as cards: the main command, who supervise
+ *  killed at tear-down, who outlived the --grace deadline, who kept a --wait-all run
+ *  waiting, the top by CPU and by peak RSS. An answer the log cannot give (its version) is
+ *  left out; the card's tooltip lists the processes. */
+function answerCards(r: RunReport | null): Answer[] {
+  if (!r) return [];
+  const who = (p: ReportProc) => `${p.comm || '?'} (pid ${p.pid})`;
+  const age = (p: ReportProc) => (p.lifetimeUs === null ? 'age unknown' : duration(p.lifetimeUs));
+  const lines = <P extends ReportProc>(ps: P[], more: (p: P) => string) =>
+    ps
+      .slice(0, 20)
+      .map((p) => `${who(p)}: ${more(p)}`)
+      .concat(ps.length > 20 ? [`... and ${ps.length - 20} more`] : [])
+      .join('\n');
+  const out: Answer[] = [];
+  const run = r.supervisePid ? `supervise ${r.supervisePid}'s run` : 'the run';
+  if (r.main) {
+    out.push([
+      `${r.main.comm || '?'}: ${r.main.status}`,
+      `main command (pid ${r.main.pid}), ${duration(r.main.durationUs)}`,
+      `${run}: its main command ${r.main.killedAtGraceDeadline ? 'was killed at the --grace deadline' : r.main.status}`,
+    ]);
+  }
+  if (r.killedAtTeardown) {
+    out.push([
+      String(r.killedAtTeardown.length),
+      'killed at tear-down',
+      lines(r.killedAtTeardown, (p) => `${age(p)} old`),
+    ]);
+  }
+  if (r.aliveAtGraceDeadline && r.graceDeadline) {
+    const ignored = r.aliveAtGraceDeadline.filter((p) => p.signalled);
+    out.push([String(ignored.length), 'ignored TERM (alive at the --grace deadline)', lines(ignored, age)]);
+  }
+  if (r.keptWaiting?.length) {
+    const [last] = r.keptWaiting;
+    out.push([
+      `${duration(last.waitedUs)}`,
+      `kept waiting after the main command (--wait-all), by ${who(last)}`,
+      lines(r.keptWaiting, (p) => `${duration(p.waitedUs)} after`),
+    ]);
+  }
+  const top = r.topCpu?.[0];
+  if (top?.cpuUs !== undefined) {
+    out.push([duration(top.cpuUs), `most CPU: ${who(top)}`, lines(r.topCpu!, (p) => duration(p.cpuUs ?? 0))]);
+  }
+  const big = r.topRss?.[0];
+  if (big?.resources) {
+    out.push([
+      kib(big.resources.maxRSS),
+      `largest peak RSS: ${who(big)}`,
+      lines(r.topRss!, (p) => kib(p.resources?.maxRSS ?? 0)),
+    ]);
+  }
+  return out;
 }
 
 function el(tag: string, cls = '', content = ''): HTMLElement {
@@ -384,6 +481,7 @@ window.superviseView = {
   timeline,
   table,
   refresh,
+  describe: (i: number) => (session ? describeProc(session.model, i) : []),
 };
 
 let filterTimer = 0;

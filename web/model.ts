@@ -2,7 +2,7 @@
 // (one per pid lifetime: from its start to its reap), built incrementally as records arrive
 // (a dropped file, or `supervise view FILE` following a log), the filters, and the lanes
 // of the timeline (greedy interval packing). Browser-safe; no DOM.
-import { describe, escaped, unhandledKind, type StatusEvent } from '../codec/index.ts';
+import { describe, escaped, unhandledKind, type EntryFlags, type Resources, type StatusEvent } from '../codec/index.ts';
 import { Lanes } from '../codec/lanes.ts';
 
 /** How a process ended, which is its colour: the CSS class of its bar and legend swatch. */
@@ -36,6 +36,9 @@ export interface Proc {
   last: number;
   /** Stops, continues, traps: times of the ticks on its bar. */
   marks: number[];
+  /** Events logs version 3: what it cost, and what supervise did to it (its end record's). */
+  resources?: Resources;
+  flags?: EntryFlags;
 }
 
 const ENDS: Record<string, EndClass | undefined> = { killed: 'killed', dumped: 'dumped' };
@@ -138,6 +141,8 @@ export class LogModel {
         p.cls = ENDS[e.kind] ?? (e.exitCode === 0 ? 'ok' : 'fail');
         p.ended = describe(e);
         p.last = i;
+        if (e.resources) p.resources = e.resources;
+        if (e.flags) p.flags = e.flags;
         this.open.delete(e.pid);
         return;
       case 'stopped':
@@ -228,9 +233,8 @@ function statusMatches(m: LogModel, p: Proc, s: string): boolean {
 // --- lanes
 
 /** The lanes of the timeline: every shown process in one, none overlapping another in its
- *  lane: the processes in order of start through codec/lanes.ts (the rule the trace
- *  export's tracks follow too), which takes as many lanes as processes overlap at the
- *  busiest instant. */
+ *  lane: the processes in order of start through codec/lanes.ts, which takes as many lanes
+ *  as processes overlap at the busiest instant. */
 export interface TimelineLanes {
   count: number;
   /** Per lane: process indices in order of start (and so of end). */

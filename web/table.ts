@@ -1,7 +1,8 @@
 // The records table, virtualized: rows of a fixed height, a spacer above and below, and only
 // the rows in (or near) the scrolled window in the DOM, redrawn on scroll. A row click
 // selects its record.
-import { describe, isoTime } from '../codec/index.ts';
+import { describe, isoTime, type Resources } from '../codec/index.ts';
+import { duration, kib } from '../codec/report.ts';
 import type { LogModel } from './model.ts';
 
 export const ROW_H = 22; // px: web/style.css gives every row this height
@@ -17,6 +18,10 @@ export const COLUMNS = [
   'pgid',
   'sid',
   'escaped',
+  'CPU',
+  'peak RSS',
+  'faults',
+  'ctx switches',
   'si_code',
   'si_status',
   'uid',
@@ -103,6 +108,7 @@ export class RecordTable {
         [id ? String(id.pgid) : '', ''],
         [id ? String(id.sid) : '', ''],
         [esc ? 'escaped' : '', esc ? 'escaped' : ''],
+        ...resourceCells(e.resources),
         [e.code > 255 ? `0x${e.code.toString(16)}` : String(e.code), ''],
         [String(e.status), ''],
         [String(e.uid), ''],
@@ -119,6 +125,24 @@ export class RecordTable {
     out.push(spacer((n - last) * ROW_H));
     this.body.replaceChildren(...out);
   }
+}
+
+/** The CPU, peak RSS, faults and context switches cells of a record that reaped a process
+ *  (events log version 3; empty otherwise). */
+function resourceCells(r: Resources | undefined): Array<[string, string]> {
+  if (!r)
+    return [
+      ['', ''],
+      ['', ''],
+      ['', ''],
+      ['', ''],
+    ];
+  return [
+    [duration(r.userCPUTime + r.systemCPUTime), 'num'],
+    [kib(r.maxRSS), 'num'],
+    [`${r.minorPageFault} / ${r.majorPageFault}`, 'num'],
+    [`${r.voluntaryContextSwitches} / ${r.involuntaryContextSwitches}`, 'num'],
+  ];
 }
 
 function spacer(height: number): HTMLElement {

@@ -3,6 +3,7 @@
 // name where it is wide enough; escapees hatched and outlined. Wheel zooms at the cursor,
 // drag pans, keys: + - zoom, arrows pan, 0 resets. Hover shows a tooltip; a click selects.
 import { isoTime } from '../codec/index.ts';
+import { kib } from '../codec/report.ts';
 import type { EndClass, TimelineLanes, LogModel } from './model.ts';
 
 const COLOURS: Record<EndClass, string> = {
@@ -535,6 +536,20 @@ export function describeProc(m: LogModel, pi: number): string[] {
   lines.push(`ended: ${p.ended}`);
   if (p.sid || p.pgid) lines.push(`ppid ${p.ppid}, pgid ${p.pgid}, sid ${p.sid}`);
   if (p.escaped) lines.push('escaped: left the session or process group of supervise');
+  const r = p.resources;
+  if (r) {
+    const cpu = r.userCPUTime + r.systemCPUTime;
+    lines.push(`CPU: ${duration(cpu)} (user ${duration(r.userCPUTime)}, system ${duration(r.systemCPUTime)})`);
+    lines.push(`peak RSS: ${kib(r.maxRSS)}`);
+    lines.push(`faults: ${r.minorPageFault} minor, ${r.majorPageFault} major`);
+    lines.push(
+      `context switches: ${r.voluntaryContextSwitches} voluntary, ${r.involuntaryContextSwitches} involuntary`,
+    );
+  }
+  const f = p.flags;
+  if (f?.graceDeadline) lines.push('killed by supervise at the --grace deadline (it outlived its TERM)');
+  else if (f?.killedAtTeardown) lines.push('killed by supervise at tear-down');
+  if (f?.signalled) lines.push('supervise had forwarded it a signal');
   return lines;
 }
 
