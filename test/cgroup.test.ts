@@ -23,7 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
-import { spawn as superviseSpawn } from '../lib/index.ts';
+import { spawn as superviseSpawn, spawnSync as superviseSpawnSync } from '../lib/index.ts';
+import { decodeAll, type StatusEvent } from '../codec/index.ts';
+import { nodeCodec } from '../codec/node.ts';
 
 /** The directory of this process's cgroup v2, from /proc/self/cgroup's `0::PATH` and the
  *  cgroup2 line of /proc/self/mountinfo (ROOT, MOUNTPOINT), or null. */
@@ -182,6 +184,69 @@ Cgroup('should run CMD in a leaf of its own cgroup and remove the leaf at exit',
   assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'the leaf is removed');
   assert.is(r.stderr, '');
 });
+
+/** A shell loop that burns some CPU (a fixed amount of work, not of time), in CMD and in a
+ *  grandchild of it. */
+const BURN = 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done';
+
+Cgroup(
+  'should write the layers record first and the totals record last, on the status fd and in the events log',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const dir = tempDir();
+    dirsToRemove.push(dir);
+    const log = path.join(dir, 'events.log');
+    const status = path.join(dir, 'status.bin');
+    const r = run([
+      'sh',
+      '-c',
+      `exec ${SUPERVISE} --cgroup --events ${log} --status-fd 4 -- sh -c '(${BURN}) & ${BURN}; wait' 4>${status}`,
+    ]);
+    assert.is(await within(r.exited, 60_000, 'supervise to exit'), 0, r.stderr);
+    const events = decodeAll(nodeCodec(), readFileSync(log));
+    assert.is(events.error, null);
+    const entries = events.records as StatusEvent[];
+    const sup = entries[0].pid;
+    const leaf = path.join(OWN!, `supervise.${sup}`);
+    assert.equal(
+      entries.map((e) => e.kind),
+      ['started', 'layers', 'spawned', 'exited', 'totals'], // sh waits for its subshell itself
+    );
+    assert.equal(entries[1].layers, {
+      subreaper: true,
+      cgroup: true,
+      pidNamespace: false,
+      pathLength: Buffer.byteLength(leaf),
+      pathOffset: 0,
+      path: leaf,
+    });
+    const totals = entries.at(-1)!;
+    assert.is(totals.pid, sup);
+    // The tree's CPU time covers every process of it: at least what the reaped ones cost each.
+    const own = entries.reduce(
+      (n, e) => n + (e.resources ? e.resources.userCPUTime + e.resources.systemCPUTime : 0),
+      0,
+    );
+    const t = totals.totals!;
+    assert.ok(t.cpuTime > 0 && t.cpuTime >= own * 0.9, `tree ${t.cpuTime} us, processes ${own} us`);
+    assert.ok(
+      t.userCPUTime + t.systemCPUTime > 0 && t.userCPUTime + t.systemCPUTime <= t.cpuTime * 1.1 + 10_000,
+      JSON.stringify(t),
+    );
+    // Where the memory and pids controllers are not enabled for the leaf, no peak is claimed.
+    const controllers = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8');
+    if (!/\bmemory\b/.test(controllers)) assert.is(t.memoryPeak, undefined);
+    if (!/\bpids\b/.test(controllers)) assert.is(t.pidsPeak, undefined);
+    // The status fd says the same, without the events log's own `started`.
+    const st = decodeAll(nodeCodec(), readFileSync(status), 'status').records as StatusEvent[];
+    assert.equal(
+      st.map((e) => e.kind),
+      entries.slice(1).map((e) => e.kind),
+    );
+    assert.equal(st.at(-1)!.totals, t);
+    assert.not.ok(existsSync(leaf), 'the leaf is removed');
+  },
+);
 
 Cgroup('should stop a fork storm with cgroup.kill: no survivor, the leaf removed', async () => {
   if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
@@ -385,6 +450,20 @@ Library("should say which layers hold the tree in verbose's log", async () => {
   }
   const layers = lines.find((l) => l.includes('layers:'));
   assert.ok(layers?.includes(`layers: subreaper, cgroup v2 (${OWN}/supervise.`), lines.join(''));
+});
+
+Library("should give the leaf's path and the tree's totals in the Result (spawn and spawnSync)", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const r = await superviseSpawn('sh', ['-c', `(${BURN}) & ${BURN}; wait`], { cgroup: true });
+  const cg = r.cgroup!;
+  assert.ok(cg, 'result.cgroup');
+  assert.match(cg.path, new RegExp(`^${OWN!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/supervise\\.\\d+$`));
+  assert.not.ok(existsSync(cg.path), 'the leaf is removed');
+  assert.ok(cg.cpuTime! > 0 && cg.userCPUTime! >= 0 && cg.systemCPUTime! >= 0, JSON.stringify(cg));
+  const s = superviseSpawnSync('sh', ['-c', BURN], { cgroup: true });
+  assert.ok(s.cgroup && s.cgroup.cpuTime! > 0, JSON.stringify(s.cgroup));
+  const without = await superviseSpawn('true', [], {});
+  assert.is(without.cgroup, undefined);
 });
 
 Cgroup.run();
