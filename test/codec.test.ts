@@ -756,7 +756,7 @@ function layersRecords(path: string, bits: number, pid = 42): Uint8Array[] {
 function totalsRecord(cpu: bigint[], pid = 42): Uint8Array {
   const r = encodeStatusRef({ signo: 0, code: 0x5305, pid });
   const view = new DataView(r.buffer);
-  cpu.forEach((v, i) => view.setBigInt64(48 + 8 * i, v, true));
+  for (const [i, v] of cpu.entries()) view.setBigInt64(48 + 8 * i, v, true);
   return r;
 }
 
