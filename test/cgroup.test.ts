@@ -248,6 +248,31 @@ Cgroup(
   },
 );
 
+Cgroup("should say which layers held in --verbose's line and in supervise report", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const dir = tempDir();
+  dirsToRemove.push(dir);
+  const log = path.join(dir, 'events.log');
+  const r = run([SUPERVISE, '--verbose', '--cgroup', '--events', log, '--', 'sh', '-c', BURN]);
+  assert.is(await within(r.exited, 60_000, 'supervise to exit'), 0, r.stderr);
+  const leaf = path.join(OWN!, `supervise.${r.proc.pid}`);
+  assert.is(r.stderr, `supervise: layers: subreaper, cgroup v2 ${leaf}\n`);
+  const rep = run([SUPERVISE, 'report', log]);
+  assert.is(await within(rep.exited, 60_000, 'report'), 0, rep.stderr);
+  assert.ok(rep.stdout.includes(`layers: subreaper, cgroup v2 ${leaf}\n`), rep.stdout);
+  assert.match(rep.stdout, /\nwhole tree \(its cgroup\): cpu \d+\.\d{6}s \(user \d+\.\d{6}s, system \d+\.\d{6}s\)/);
+  // Without a mechanism beyond the subreaper: no layers record, the line says so.
+  const plain = run([SUPERVISE, '--verbose', '--events', log, '--', 'true']);
+  assert.is(await within(plain.exited, 60_000, 'supervise to exit'), 0);
+  assert.is(plain.stderr, 'supervise: layers: subreaper\n');
+  const json = run([SUPERVISE, 'report', '--format', 'json', log]);
+  assert.is(await within(json.exited, 60_000, 'report'), 0, json.stderr);
+  const runs = JSON.parse(json.stdout).runs;
+  assert.is(runs[0].layers.path, leaf);
+  assert.ok(runs[0].tree.cpuTime > 0);
+  assert.equal([runs[1].layers, runs[1].tree], [null, null]);
+});
+
 Cgroup('should stop a fork storm with cgroup.kill: no survivor, the leaf removed', async () => {
   if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
   // The storm outlives CMD (the outer sh, which TERM ends): supervise's tear-down races it.
