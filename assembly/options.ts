@@ -139,7 +139,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most N processes in the tree at once (the leaf's `pids.max`; implies `--cgroup`). Where there is no writable cgroup v2, or the pids controller is not enabled for the leaf, supervise says which and exits 1",
-    readers: CORE,
+    readers: LIBRARY,
   },
   {
     name: 'max-memory',
@@ -147,7 +147,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most SIZE (`512M`, `2G`, `100K`) of memory for the whole tree (the leaf's `memory.max`: past it the kernel reclaims, then OOM-kills inside the tree; implies `--cgroup`). Where there is no writable cgroup v2, or the memory controller is not enabled for the leaf, supervise says which and exits 1",
-    readers: CORE,
+    readers: LIBRARY,
   },
   {
     name: 'verbose',

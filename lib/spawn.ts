@@ -131,7 +131,14 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
         host,
         [
           ...hostArgs,
-          ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll, cgroup: o.cgroup }),
+          ...launchArgv({
+            'status-fd': 3,
+            'control-fd': 3,
+            'wait-all': o.waitAll,
+            cgroup: o.cgroup,
+            'max-pids': o.maxPids,
+            'max-memory': o.maxMemoryKiB,
+          }),
           '--',
           ...line.argv,
         ],

@@ -77,7 +77,14 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     host,
     [
       ...hostArgs,
-      ...launchArgv({ 'status-fd': 3, 'wait-all': o.waitAll, grace: grace || 0, cgroup: o.cgroup }),
+      ...launchArgv({
+        'status-fd': 3,
+        'wait-all': o.waitAll,
+        grace: grace || 0,
+        cgroup: o.cgroup,
+        'max-pids': o.maxPids,
+        'max-memory': o.maxMemoryKiB,
+      }),
       '--',
       ...line.argv,
     ],

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
-import { spawn as superviseSpawn, spawnSync as superviseSpawnSync } from '../lib/index.ts';
+import { spawn as superviseSpawn, spawnSync as superviseSpawnSync, type SubprocessError } from '../lib/index.ts';
 import { decodeAll, type StatusEvent } from '../codec/index.ts';
 import { nodeCodec } from '../codec/node.ts';
 
@@ -490,6 +490,44 @@ Library("should give the leaf's path and the tree's totals in the Result (spawn 
   const without = await superviseSpawn('true', [], {});
   assert.is(without.cgroup, undefined);
 });
+
+Library(
+  'should take maxPids and maxMemory (the table, --max-pids/--max-memory): the limit, or the error naming the missing controller',
+  async () => {
+    const controllers =
+      OWN && existsSync(path.join(OWN, 'cgroup.subtree_control'))
+        ? readFileSync(path.join(OWN, 'cgroup.subtree_control'), 'utf8')
+        : '';
+    for (const [option, controller] of [
+      ['maxPids', 'pids'],
+      ['maxMemory', 'memory'],
+    ] as const) {
+      const value = option === 'maxPids' ? 4 : 64 << 20;
+      if (WRITABLE && new RegExp(`\\b${controller}\\b`).test(controllers)) {
+        // The controller is there: the leaf's pids.max / memory.max holds the value while
+        // the tree runs (memory in bytes: the KiB supervise wrote).
+        const file = controller === 'pids' ? 'pids.max' : 'memory.max';
+        const opts = option === 'maxPids' ? { maxPids: value } : { maxMemory: value };
+        const r = await superviseSpawn('sh', ['-c', `cat ${OWN}/supervise.$PPID/${file}`], { ...opts, reject: false });
+        assert.is(r.stdout, String(value), `${option}: ${r.stderr}`);
+        continue;
+      }
+      const opts = option === 'maxPids' ? { maxPids: value } : { maxMemory: value };
+      const r = (await superviseSpawn('true', [], { ...opts, reject: false })) as SubprocessError<string>;
+      assert.ok(r.failed, option);
+      assert.is(r.status, undefined, `${option}: the command never started`);
+      const why = WRITABLE
+        ? `the ${controller} controller is not enabled for cgroups under ${OWN}`
+        : `--${controller === 'pids' ? 'max-pids' : 'max-memory'}: `;
+      assert.ok(r.stderr.includes(why), `${option}: ${r.stderr}`);
+      assert.ok(r.message.includes(why), "the error message carries supervise's");
+      const s = superviseSpawnSync('true', [], { ...opts, reject: false });
+      assert.ok(s.failed && String(s.stderr).includes(why), `spawnSync ${option}: ${s.stderr}`);
+    }
+    assert.throws(() => superviseSpawn('true', [], { maxPids: 0 }), /maxPids must be a positive integer/);
+    assert.throws(() => superviseSpawnSync('true', [], { maxMemory: 1.5 }), /maxMemory must be a positive integer/);
+  },
+);
 
 Cgroup.run();
 Library.run();
