@@ -10,7 +10,9 @@
 
 import { open, read, write, close, mkdir, rmdir, poll, getpid, monotonicMs } from './linux';
 import { O_RDONLY, O_WRONLY, POLLPRI } from './sys';
-import { ENOENT, EEXIST } from './protocol';
+import {
+  ENOENT, EEXIST, TOTALS_CPU, TOTALS_USER_CPU, TOTALS_SYSTEM_CPU, TOTALS_MEMORY_PEAK, TOTALS_PIDS_PEAK,
+} from './protocol';
 
 /** The directory the leaf is made in (supervise's own cgroup), NUL-terminated, or 0. */
 let parent: usize = 0;
@@ -101,6 +103,56 @@ export function cgroupRemove(): i32 {
   let r = rmdir(leaf);
   if (r == 0) leaf = 0;
   return r;
+}
+
+/** Called by core.ts when the last child is reaped, before main.ts removes the leaf: what
+ *  the whole tree cost, into the totals record at `rec` (TOTALS_*): cpu.stat's
+ *  usage_usec, user_usec and system_usec (every cgroup v2 has them, with or without the cpu
+ *  controller), memory.peak and pids.peak (-1 where the controller is not enabled for the
+ *  leaf, or the kernel has no such file). false without a leaf, or when cpu.stat cannot be
+ *  read (nothing is written then). */
+export function cgroupTotals(rec: usize): bool {
+  if (leaf == 0) return false;
+  let stat = readAll(join(leaf, '/cpu.stat'));
+  if (stat == 0) return false;
+  store<i64>(rec + TOTALS_CPU, statField(stat, lastLen, 'usage_usec'));
+  store<i64>(rec + TOTALS_USER_CPU, statField(stat, lastLen, 'user_usec'));
+  store<i64>(rec + TOTALS_SYSTEM_CPU, statField(stat, lastLen, 'system_usec'));
+  store<i64>(rec + TOTALS_MEMORY_PEAK, numberFile(join(leaf, '/memory.peak')));
+  store<i64>(rec + TOTALS_PIDS_PEAK, numberFile(join(leaf, '/pids.peak')));
+  return true;
+}
+
+/** The number after `key ` at the start of a line of the `len` bytes at p; 0 without one. */
+function statField(p: usize, len: i32, key: string): i64 {
+  let at = 0;
+  while (at < len) {
+    let end = lineEnd(p, at, len);
+    if (end - at > key.length && same(p + <usize>at, key.length, key) && load<u8>(p + <usize>(at + key.length)) == 0x20) {
+      return max<i64>(0, decimal(p + <usize>(at + key.length + 1), end - at - key.length - 1));
+    }
+    at = end + 1;
+  }
+  return 0;
+}
+
+/** The number a (NUL-terminated path) file holds, or -1 when it cannot be read. */
+function numberFile(path: usize): i64 {
+  let p = readAll(path);
+  if (p == 0 || lastLen == 0) return -1;
+  let n = decimal(p, lastLen);
+  return n;
+}
+
+/** The decimal digits at the start of the `len` bytes at p (-1 when there are none). */
+function decimal(p: usize, len: i32): i64 {
+  let n: i64 = -1;
+  for (let i = 0; i < len && i < 19; i++) {
+    let c = <i32>load<u8>(p + <usize>i) - 0x30;
+    if (c < 0 || c > 9) break;
+    n = (n < 0 ? 0 : n * 10) + <i64>c;
+  }
+  return n;
 }
 
 /** Called by main.ts for a limit (--max-pids: `pids.max`, --max-memory: `memory.max`):
@@ -231,8 +283,8 @@ function cgroup2Dir(line: usize, len: i32, path: usize, pathLen: i32): usize {
 let lastLen: i32 = 0;
 
 /** A whole (small) file into a fresh buffer -> its address (length in lastLen), or 0. */
-function readAll(path: string): usize {
-  let fd = open(join(0, path), O_RDONLY, 0);
+function readAll<T>(path: T): usize {
+  let fd = open(isString<T>() ? join(0, changetype<string>(path)) : changetype<usize>(path), O_RDONLY, 0);
   if (fd < 0) return 0;
   let cap = 16384;
   let buf = heap.alloc(<usize>cap);

@@ -10,10 +10,12 @@
 import {
   CONTROL_SIZE, CONTROL_PID, CONTROL_SIGNAL,
   STATUS_SIZE, SI_SIGNO, SI_ERRNO, SI_CODE, SI_PID, SI_UID, SI_STATUS, SI_UTIME, SI_STIME,
-  SIGCHLD, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, SUP_STARTED, SIGNAL_MAX, ERRNO_MAX,
+  SIGCHLD, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, SUP_STARTED, SUP_LAYERS, SUP_TOTALS, SIGNAL_MAX, ERRNO_MAX,
   CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED,
-  KIND_SPAWNED, KIND_SPAWN_FAILED, KIND_STARTED,
-  ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
+  KIND_SPAWNED, KIND_SPAWN_FAILED, KIND_STARTED, KIND_LAYERS, KIND_TOTALS,
+  LAYER_SUBREAPER, LAYERS_KNOWN, LAYERS_PATH, LAYERS_CHUNK, LAYERS_PATH_MAX,
+  TOTALS_CPU, TOTALS_USER_CPU, TOTALS_SYSTEM_CPU, TOTALS_MEMORY_PEAK, TOTALS_PIDS_PEAK, TOTALS_END,
+  ERR_FIELD, ERR_SIGNO, ERR_CODE, ERR_PADDING, ERR_PID, ERR_ERRNO, ERR_EXIT_STATUS, ERR_SIGNAL, ERR_TIME,
   ERR_LENGTH,
 } from './protocol';
 
@@ -229,6 +231,8 @@ export function statusKind(p: usize): i32 {
   let errno = load<i32>(p + SI_ERRNO);
   let status = load<i32>(p + SI_STATUS);
   if (signo == SIGNO_SUPERVISE) {
+    if (code == SUP_LAYERS) return layersKind(p, pid, errno, status);
+    if (code == SUP_TOTALS) return totalsKind(p, pid, errno, status);
     if (code != SUP_SPAWNED && code != SUP_SPAWN_FAILED && code != SUP_STARTED) return ERR_CODE;
     if (!paddingIsZero(p)) return ERR_PADDING;
     if (code != SUP_SPAWN_FAILED) { // spawned, started: si_pid is a process
@@ -256,3 +260,33 @@ export function statusKind(p: usize): i32 {
   return code; // KIND_EXITED..KIND_CONTINUED equal CLD_EXITED..CLD_CONTINUED (protocol.ts)
 }
 
+/** A layers record (SUP_LAYERS): the bytes before the chunk that siginfo leaves unused and
+ *  si_stime zero, a process in si_pid, the subreaper among the layers, a path length and a
+ *  chunk offset that agree, the chunk without a NUL and zero after the path's end. */
+function layersKind(p: usize, pid: i32, errno: i32, bits: i32): i32 {
+  if (load<u32>(p + 12) | load<u32>(p + 28) || load<u64>(p + SI_STIME)) return ERR_PADDING;
+  let len = load<i32>(p + SI_UID);
+  let at = load<i64>(p + SI_UTIME);
+  let here = len > 0 && at >= 0 && at < <i64>len ? min(<i32>(<i64>len - at), LAYERS_CHUNK) : 0;
+  for (let i = here; i < LAYERS_CHUNK; i++) if (load<u8>(p + <usize>(LAYERS_PATH + i))) return ERR_PADDING;
+  if (pid <= 0) return ERR_PID;
+  if (errno != 0) return ERR_ERRNO;
+  if ((bits & LAYER_SUBREAPER) == 0 || (bits & ~LAYERS_KNOWN) != 0) return ERR_FIELD;
+  if (len < 0 || len > LAYERS_PATH_MAX || at < 0 || at % LAYERS_CHUNK != 0) return ERR_FIELD;
+  if (len == 0 ? at != 0 : at >= <i64>len) return ERR_FIELD;
+  for (let i = 0; i < here; i++) if (load<u8>(p + <usize>(LAYERS_PATH + i)) == 0) return ERR_FIELD;
+  return KIND_LAYERS;
+}
+
+/** A totals record (SUP_TOTALS): zero outside its fields, a process in si_pid, CPU times
+ *  not negative, each peak -1 (unknown) or more. */
+function totalsKind(p: usize, pid: i32, errno: i32, status: i32): i32 {
+  if (load<u32>(p + 12) | load<u32>(p + 28) || load<u64>(p + SI_UTIME) || load<u64>(p + SI_STIME)) return ERR_PADDING;
+  for (let o: usize = TOTALS_END; o < <usize>STATUS_SIZE; o += 8) if (load<u64>(p + o)) return ERR_PADDING;
+  if (pid <= 0) return ERR_PID;
+  if (errno != 0) return ERR_ERRNO;
+  if (load<i64>(p + TOTALS_CPU) < 0 || load<i64>(p + TOTALS_USER_CPU) < 0 || load<i64>(p + TOTALS_SYSTEM_CPU) < 0) return ERR_TIME;
+  if (status != 0 || load<i32>(p + SI_UID) != 0) return ERR_FIELD;
+  if (load<i64>(p + TOTALS_MEMORY_PEAK) < -1 || load<i64>(p + TOTALS_PIDS_PEAK) < -1) return ERR_FIELD;
+  return KIND_TOTALS;
+}

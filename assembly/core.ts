@@ -13,6 +13,7 @@ import {
   FLAG_EXIT, FLAG_WANT_WRITABLE, FLAG_TEARDOWN, FLAG_MAIN_EXITED,
   SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGKILL, SIGWINCH, SIGPIPE, SIGXFSZ, EXIT_SIGNAL_BASE,
   SI_SIGNO, SI_ERRNO, SIGNO_SUPERVISE, SUP_SPAWNED, SUP_SPAWN_FAILED, CLD_EXITED,
+  SUP_LAYERS, SUP_TOTALS, SI_UID, LAYERS_PATH, LAYERS_CHUNK, LAYERS_PATH_MAX,
   LAUNCH_START_GRACE, EXIT_TIMEOUT, EXIT_NOT_FOUND, EXIT_CANNOT_RUN,
   EVENTS_FLAG_TORN_DOWN, EVENTS_FLAG_GRACE_DEADLINE, EVENTS_FLAG_SIGNALLED,
 } from './protocol';
@@ -30,7 +31,7 @@ import {
   controlPid, controlSignal,
 } from './codec';
 import { pidsInit, isKilled, markKilled, forgetPid, tracked, isSignalled, markSignalled } from './pids';
-import { cgroupKill } from './cgroup';
+import { cgroupKill, cgroupTotals } from './cgroup';
 
 /** Children listed per children() call at first; grown (doubling) up to CHILDREN_MAX. */
 const CHILDREN_INITIAL: i32 = 1024;
@@ -61,17 +62,20 @@ let readerGone = false;
 let childrenFailed = false;
 /** Bytes of `record` already written, or -1 when no record is pending. */
 let written: i32 = -1;
-/** supervise's own records waiting for `record` (si_code, si_errno, si_pid each), written
- *  in order before the next reap: one slot would let a second own record overwrite the
- *  first, or a record half written. A run queues at most one today (spawned or spawn
- *  failed); a queue full means a new kind queues more than it should (an abort). */
-const OWN_MAX: i32 = 8;
-const OWN_ENTRY: i32 = 12;
+/** supervise's own records waiting for `record` (whole records), written in order before
+ *  the next reap: one slot would let a second own record overwrite the first, or a record
+ *  half written. A run queues at most 54: the layers records of a 4095-byte leaf path (52),
+ *  spawned or spawn failed, the totals; a queue full means a new kind queues more than it
+ *  should (an abort). */
+const OWN_MAX: i32 = 64;
+const OWN_ENTRY: i32 = STATUS_SIZE;
 const ownQueue: usize = memory.data(OWN_MAX * OWN_ENTRY, 16);
 let ownHead: i32 = 0;
 let ownCount: i32 = 0;
 /** Control records refused as malformed (bad pid or signal) so far. */
 let refused: u32 = 0;
+/** The totals record (--cgroup) is queued: the next ECHILD ends the run. */
+let totalsDone = false;
 
 // Launch mode (launch() called): the policy of `supervise -- CMD`.
 let launchMode = false;
@@ -106,6 +110,7 @@ export function init(self: i32, main: i32, clockTicks: i32, pidMax: i32): void {
   ownHead = 0;
   ownCount = 0;
   refused = 0;
+  totalsDone = false;
   launchMode = false;
   waitAll = false;
   hasGrace = false;
@@ -276,29 +281,47 @@ export function spawnFailed(errno: i32): void {
   tearingDown = true;
 }
 
+/** Called by the host in launch mode before spawned()/spawnFailed() when a mechanism
+ *  beyond the subreaper was asked for: queues the layers records (SUP_LAYERS): `bits`
+ *  (LAYER_*) and the leaf's path (`len` bytes at `path`; 0 without a leaf), 80 bytes per
+ *  record (docs/protocol.md, "supervise's own records"). */
+export function layers(bits: i32, path: usize, len: i32): void {
+  if (len > LAYERS_PATH_MAX) len = 0; // the kernel's PATH_MAX: never longer
+  let at = 0;
+  do {
+    let rec = queueOwn(SUP_LAYERS, 0, selfPid);
+    store<i32>(rec + SI_STATUS, bits);
+    store<i32>(rec + SI_UID, len);
+    store<i64>(rec + SI_UTIME, <i64>at);
+    memory.copy(rec + LAYERS_PATH, path + <usize>at, <usize>min(len - at, LAYERS_CHUNK));
+    at += LAYERS_CHUNK;
+  } while (at < len);
+}
+
 /** Queues one of supervise's own records (si_signo 0): sweep() writes it after the record
- *  pending now, if any, and before it reaps again. */
-function queueOwn(code: i32, errno: i32, pid: i32): void {
+ *  pending now, if any, and before it reaps again. -> the queued record (zero beyond
+ *  these fields), for the kinds with more. */
+function queueOwn(code: i32, errno: i32, pid: i32): usize {
   assert(ownCount < OWN_MAX, 'own record queue full');
   let at = ownQueue + <usize>(((ownHead + ownCount) % OWN_MAX) * OWN_ENTRY);
-  store<i32>(at, code);
-  store<i32>(at, errno, 4);
-  store<i32>(at, pid, 8);
+  memory.fill(at, 0, STATUS_SIZE);
+  store<i32>(at + SI_SIGNO, SIGNO_SUPERVISE);
+  store<i32>(at + SI_CODE, code);
+  store<i32>(at + SI_ERRNO, errno);
+  store<i32>(at + SI_PID, pid);
   ownCount++;
+  return at;
 }
 
 /** The oldest queued own record into `record`, pending. */
 function takeOwn(): void {
   let at = ownQueue + <usize>(ownHead * OWN_ENTRY);
-  let pid = load<i32>(at, 8);
-  memory.fill(record, 0, STATUS_SIZE);
-  store<i32>(record + SI_SIGNO, SIGNO_SUPERVISE);
-  store<i32>(record + SI_CODE, load<i32>(at));
-  store<i32>(record + SI_ERRNO, load<i32>(at, 4));
-  store<i32>(record + SI_PID, pid);
+  memory.copy(record, at, STATUS_SIZE);
   ownHead = (ownHead + 1) % OWN_MAX;
   ownCount--;
-  logIdentify(pid); // spawned: the command, just started; 0: unknown
+  // spawned: the command, just started; the others: unknown (layers and totals are
+  // supervise's, whose identity the `started` entry has).
+  logIdentify(load<i32>(record + SI_CODE) == SUP_SPAWNED ? load<i32>(record + SI_PID) : 0);
   written = 0;
 }
 
@@ -469,7 +492,16 @@ function sweep(): i32 {
     memory.fill(record, 0, STATUS_SIZE);
     memory.fill(rusage, 0, RUSAGE_SIZE);
     let r = logging() ? lookThenReap() : waitid(P_ALL, 0, record, WEXITED | WNOHANG, rusage);
-    if (r == -ECHILD) return result | FLAG_EXIT;
+    if (r == -ECHILD) {
+      // With a cgroup leaf, what the whole tree cost goes last, before the leaf is removed.
+      if (launchMode && !totalsDone) {
+        totalsDone = true;
+        let rec = queueOwn(SUP_TOTALS, 0, selfPid);
+        if (cgroupTotals(rec)) continue;
+        ownCount--; // no leaf: nothing to say
+      }
+      return result | FLAG_EXIT;
+    }
     if (r < 0) {
       report(REPORT_WAIT_FAILED, r, 0);
       return result;

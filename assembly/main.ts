@@ -14,7 +14,7 @@ import {
   FLAG_EXIT, FLAG_WANT_WRITABLE, LAUNCH_START_GRACE,
   EXIT_USAGE, EXIT_FAILURE, EXIT_FRONT_END,
   EVENTS_MAGIC, EVENTS_VERSION, EVENTS_HEADER_SIZE, EVENTS_ENTRY_SIZE, EVENTS_VERSION_AT,
-  EVENTS_ENTRY_SIZE_AT, EVENTS_FLAG_WAIT_ALL,
+  EVENTS_ENTRY_SIZE_AT, EVENTS_FLAG_WAIT_ALL, LAYER_SUBREAPER, LAYER_CGROUP, LAYER_PID_NS,
 } from './protocol';
 import {
   EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP,
@@ -31,12 +31,12 @@ import {
 import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
-  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY,
+  OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY, OPT_VERBOSE,
 } from './options';
-import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupLimit, cgroupParent } from './cgroup';
+import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
-  spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode,
+  spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode, layers,
 } from './core';
 import { ioInit, statusWritable, logStarted } from './io';
 import * as say from './say';
@@ -107,6 +107,13 @@ export function main(): i32 {
   ioInit(outFd, eventsFd);
   if (launchMode) {
     launch(option(OPT_WAIT_ALL), option(OPT_GRACE) > 0 ? 1 : 0);
+    // Which kill mechanisms hold the tree: a record when one beyond the subreaper was asked
+    // for, and a line with --verbose.
+    let cgroupAsked = option(OPT_CGROUP) != 0 || option(OPT_MAX_PIDS) > 0 || option(OPT_MAX_MEMORY) > 0;
+    let leaf = cgroupPath();
+    let bits = LAYER_SUBREAPER | (leaf != 0 ? LAYER_CGROUP : 0) | (option(OPT_PID_NS) != 0 && pid > 0 ? LAYER_PID_NS : 0);
+    if (cgroupAsked || option(OPT_PID_NS) != 0) layers(bits, leaf, leaf != 0 ? cgroupPathLength() : 0);
+    if (option(OPT_VERBOSE) != 0 && pid > 0) say.layers(bits, leaf);
     if (pid < 0) {
       if (option(OPT_PID_NS) != 0) say.cannotSpawnInNamespace(arg(cmdIndex), argLength(cmdIndex), pid);
       else say.cannotSpawn(arg(cmdIndex), argLength(cmdIndex), pid);

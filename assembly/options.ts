@@ -57,6 +57,7 @@ export const OPT_PID_NS = 7;
 export const OPT_CGROUP = 8;
 export const OPT_MAX_PIDS = 9;
 export const OPT_MAX_MEMORY = 10;
+export const OPT_VERBOSE = 11;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -138,7 +139,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most N processes in the tree at once (the leaf's `pids.max`; implies `--cgroup`). Where there is no writable cgroup v2, or the pids controller is not enabled for the leaf, supervise says which and exits 1",
-    readers: CORE,
+    readers: LIBRARY,
   },
   {
     name: 'max-memory',
@@ -146,6 +147,14 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most SIZE (`512M`, `2G`, `100K`) of memory for the whole tree (the leaf's `memory.max`: past it the kernel reclaims, then OOM-kills inside the tree; implies `--cgroup`). Where there is no writable cgroup v2, or the memory controller is not enabled for the leaf, supervise says which and exits 1",
+    readers: LIBRARY,
+  },
+  {
+    name: 'verbose',
+    kind: FLAG,
+    unset: 0,
+    defaultText: 'off',
+    doc: "say on stderr, once CMD started, which kill mechanisms hold the tree: `supervise: layers: subreaper, cgroup v2 PATH, pid namespace` (the ones that hold)",
     readers: CORE,
   },
 ];

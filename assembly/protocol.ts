@@ -40,6 +40,41 @@ export const SUP_SPAWN_FAILED = 0x5302;
 /** Events log only (version 2), never on the status fd: supervise opened the log, once per
  *  run; si_pid = supervise's own pid (its identity is the reference for escapes). */
 export const SUP_STARTED = 0x5303;
+/** Launch mode with a kill mechanism beyond the subreaper asked for (--cgroup, --max-pids,
+ *  --max-memory, --pid-ns), before `spawned`: which mechanisms hold the tree
+ *  (si_status = LAYER_* bits) and the cgroup leaf's path, LAYERS_CHUNK bytes per record
+ *  (si_uid = the path's length, 0 without a leaf; si_utime = this chunk's offset in it;
+ *  bytes 48..127 the chunk, NUL-padded): ceil(length / 80) records, one when it is 0. */
+export const SUP_LAYERS = 0x5304;
+/** Launch mode with a cgroup leaf: what the whole tree cost (the leaf's cpu.stat,
+ *  memory.peak, pids.peak), read before the leaf is removed; the run's last record.
+ *  si_pid = supervise's own pid; int64 fields at TOTALS_*. */
+export const SUP_TOTALS = 0x5305;
+
+// The layers record (SUP_LAYERS): which kill mechanisms hold the tree (a bit set in si_status).
+/** The subreaper: always. */
+export const LAYER_SUBREAPER = 1;
+/** A cgroup v2 leaf of the tree's own (cgroup.kill at tear-down). */
+export const LAYER_CGROUP = 2;
+/** A PID namespace whose init is the inner supervise (--pid-ns). */
+export const LAYER_PID_NS = 4;
+export const LAYERS_KNOWN = 7;
+/** Where a chunk of the path is within the record, and how long a chunk is at most. */
+export const LAYERS_PATH = 48;
+export const LAYERS_CHUNK = 80;
+/** The longest leaf path a layers record carries (PATH_MAX less its NUL). */
+export const LAYERS_PATH_MAX = 4095;
+
+// The totals record (SUP_TOTALS): int64 fields within the record.
+/** cpu.stat usage_usec, user_usec, system_usec: CPU time of the whole tree, µs. */
+export const TOTALS_CPU = 48;
+export const TOTALS_USER_CPU = 56;
+export const TOTALS_SYSTEM_CPU = 64;
+/** memory.peak in bytes, pids.peak: -1 where the controller is not enabled for the leaf. */
+export const TOTALS_MEMORY_PEAK = 72;
+export const TOTALS_PIDS_PEAK = 80;
+/** The bytes after the last field (88..127), zero. */
+export const TOTALS_END = 88;
 
 /** Largest valid signal number on Linux (SIGRTMAX). 0 is the null signal. */
 export const SIGNAL_MAX = 64;
@@ -85,6 +120,8 @@ export const KIND_CONTINUED = 6;
 export const KIND_SPAWNED = 16;
 export const KIND_SPAWN_FAILED = 17;
 export const KIND_STARTED = 18;
+export const KIND_LAYERS = 19;
+export const KIND_TOTALS = 20;
 
 // Why the codec rejects a record or a call (always negative; checked in this order).
 /** si_signo is neither SIGCHLD nor SIGNO_SUPERVISE. */
@@ -106,6 +143,10 @@ export const ERR_SIGNAL = -7;
 export const ERR_TIME = -8;
 /** A feed length outside 0..inputCapacity(). */
 export const ERR_LENGTH = -9;
+/** A field of supervise's own layers or totals record out of range (layer bits, the path's
+ *  length or a chunk's offset, a NUL inside the path, a peak below -1, si_uid or si_status
+ *  of a totals record not 0). */
+export const ERR_FIELD = -10;
 
 /** Largest errno a "spawn failed" record may carry (the kernel's MAX_ERRNO). */
 export const ERRNO_MAX = 4095;

@@ -7,7 +7,7 @@ import {
   REPORT_STATUS_GONE, REPORT_WAIT_FAILED, REPORT_CHILDREN_FAILED, REPORT_REFUSED_COUNT,
   REFUSALS_SHOWN,
 } from './report';
-import { EPERM, EMFILE, ENFILE, EBADF, ENOENT, EVENTS_VERSION } from './protocol';
+import { EPERM, EMFILE, ENFILE, EBADF, ENOENT, EVENTS_VERSION, LAYER_CGROUP, LAYER_PID_NS } from './protocol';
 import { ERRNO_NAMES } from './names';
 
 // errno -> text (the strerror wording), for the errnos supervise meets; names.ts names them.
@@ -166,6 +166,16 @@ export function noCgroup(e: i32): void {
     str('cannot make a leaf cgroup here: '); errnoText(e);
   }
   str('; going on with the subreaper alone');
+  end();
+}
+
+/** --verbose: which kill mechanisms hold the tree (LAYER_* bits), and the leaf's path. */
+export function layers(bits: i32, leaf: usize): void {
+  begin(); str('layers: subreaper');
+  if ((bits & LAYER_CGROUP) != 0) {
+    str(', cgroup v2 '); cstr(leaf);
+  }
+  if ((bits & LAYER_PID_NS) != 0) str(', pid namespace');
   end();
 }
 

@@ -18,6 +18,18 @@ import {
   KIND_SPAWNED,
   KIND_SPAWN_FAILED,
   KIND_STARTED,
+  KIND_LAYERS,
+  KIND_TOTALS,
+  LAYER_CGROUP,
+  LAYER_PID_NS,
+  LAYERS_PATH,
+  LAYERS_CHUNK,
+  TOTALS_CPU,
+  TOTALS_USER_CPU,
+  TOTALS_SYSTEM_CPU,
+  TOTALS_MEMORY_PEAK,
+  TOTALS_PIDS_PEAK,
+  ERR_FIELD,
   ERR_SIGNO,
   ERR_CODE,
   ERR_PADDING,
@@ -127,6 +139,7 @@ export const CODEC_ERRORS: Readonly<Record<number, string>> = {
   [ERR_SIGNAL]: 'invalid signal number in si_status',
   [ERR_TIME]: 'negative CPU time',
   [ERR_LENGTH]: 'chunk length out of range',
+  [ERR_FIELD]: 'invalid field of a layers or totals record',
 };
 
 // --- loading codec.wasm
@@ -212,6 +225,8 @@ const KIND_NAME_OF = {
   [KIND_SPAWNED]: 'spawned',
   [KIND_SPAWN_FAILED]: 'spawn-failed',
   [KIND_STARTED]: 'started',
+  [KIND_LAYERS]: 'layers',
+  [KIND_TOTALS]: 'totals',
 } as const satisfies Record<KindNumber, string>;
 
 export type StatusKindName = (typeof KIND_NAME_OF)[KindNumber];
@@ -293,6 +308,35 @@ const FLAG_NAMES: ReadonlyArray<readonly [keyof EntryFlags, number]> = [
   ['waitAll', EVENTS_FLAG_WAIT_ALL],
 ];
 
+/** A `layers` record: which kill mechanisms hold the tree (docs/guarantees.md, "Layers"),
+ *  and the cgroup leaf's path, carried 80 bytes per record. */
+export interface Layers {
+  /** The subreaper: always. */
+  subreaper: true;
+  /** A cgroup v2 leaf of the tree's own (--cgroup). */
+  cgroup: boolean;
+  /** A PID namespace (--pid-ns). */
+  pidNamespace: boolean;
+  /** The leaf path's length in bytes (0 without a leaf), and where this record's part of it starts. */
+  pathLength: number;
+  pathOffset: number;
+  /** The whole path (UTF-8), on the record that completes it (the only one when it fits in
+   *  80 bytes); '' without a leaf; absent on the records before. */
+  path?: string;
+}
+
+/** A `totals` record: what the whole tree cost, from its cgroup leaf, read before the leaf
+ *  was removed (names and units of Node's process.resourceUsage() where it has them). */
+export interface Totals {
+  /** cpu.stat usage_usec, user_usec, system_usec: microseconds. */
+  cpuTime: number;
+  userCPUTime: number;
+  systemCPUTime: number;
+  /** memory.peak in bytes and pids.peak; undefined where the controller was not enabled. */
+  memoryPeak?: number;
+  pidsPeak?: number;
+}
+
 /** One status record, decoded. Plain JSON-able data. */
 export interface StatusEvent {
   /** Byte offset of the record (of its entry, in an events log) in the input. */
@@ -324,6 +368,10 @@ export interface StatusEvent {
   resources?: Resources;
   /** Events logs version 3: the entry's flags, when any is set. */
   flags?: EntryFlags;
+  /** `layers` records: the mechanisms and the leaf's path. */
+  layers?: Layers;
+  /** `totals` records: the tree's CPU time and peaks. */
+  totals?: Totals;
 }
 
 /** One control record, decoded. */
@@ -380,6 +428,10 @@ export function describe(e: StatusEvent): string {
       return e.kind;
     case 'spawn-failed':
       return `spawn failed ${e.errnoName}`;
+    case 'layers':
+      return `layers ${layerNames(e.layers!)}`;
+    case 'totals':
+      return `totals ${totalsText(e.totals!)}`;
     case 'killed':
     case 'dumped':
     case 'trapped':
@@ -389,6 +441,26 @@ export function describe(e: StatusEvent): string {
     default:
       return unhandledKind(e.kind);
   }
+}
+
+/** "subreaper, cgroup v2 /sys/fs/cgroup/x/supervise.42, pid namespace"; a part of a long
+ *  path before the record that completes it: "(leaf path bytes 0..79 of 130)". */
+export function layerNames(l: Layers): string {
+  if (l.path === undefined)
+    return `(leaf path bytes ${l.pathOffset}..${l.pathOffset + LAYERS_CHUNK - 1} of ${l.pathLength})`;
+  const names = ['subreaper'];
+  if (l.cgroup) names.push(`cgroup v2 ${l.path}`);
+  if (l.pidNamespace) names.push('pid namespace');
+  return names.join(', ');
+}
+
+/** "cpu 1.234567s (user 1.000000s, system 0.234567s), memory peak 5242880 bytes, pids peak 3". */
+export function totalsText(t: Totals): string {
+  const s = (us: number) => `${(us / 1e6).toFixed(6)}s`;
+  let text = `cpu ${s(t.cpuTime)} (user ${s(t.userCPUTime)}, system ${s(t.systemCPUTime)})`;
+  if (t.memoryPeak !== undefined) text += `, memory peak ${t.memoryPeak} bytes`;
+  if (t.pidsPeak !== undefined) text += `, pids peak ${t.pidsPeak}`;
+  return text;
 }
 
 /** ISO 8601 with milliseconds, from microseconds since the epoch. */
@@ -621,7 +693,36 @@ export class StreamDecoder {
 
   /** Decodes the status record at codec pointer p (entry at `offset`, record at `recordAt`). */
   private statusEvent(p: number, offset: number, recordAt = offset): StatusEvent {
-    return decodeStatusAt(this.codec, p, offset, recordAt);
+    const e = decodeStatusAt(this.codec, p, offset, recordAt);
+    if (e.kind === 'layers') this.joinPath(e.layers!, p);
+    return e;
+  }
+
+  /** The parts of a leaf path so far (layers records), and where the next one starts. */
+  private path: Uint8Array | null = null;
+  private pathNext = 0;
+
+  /** A layers record's part of the path: the record that completes it gets `path`. */
+  private joinPath(l: Layers, p: number): void {
+    if (l.pathLength === 0) {
+      l.path = '';
+      return;
+    }
+    if (l.pathOffset === 0) {
+      this.path = new Uint8Array(l.pathLength);
+      this.pathNext = 0;
+    }
+    if (!this.path || this.path.length !== l.pathLength || l.pathOffset !== this.pathNext) {
+      this.path = null; // a part out of order: this path stays unknown
+      return;
+    }
+    const n = Math.min(LAYERS_CHUNK, l.pathLength - l.pathOffset);
+    this.path.set(new Uint8Array(this.codec.memory.buffer, p + LAYERS_PATH, n), l.pathOffset);
+    this.pathNext += n;
+    if (this.pathNext === l.pathLength) {
+      l.path = utf8.decode(this.path);
+      this.path = null;
+    }
   }
 }
 
@@ -735,6 +836,24 @@ function decodeStatusAt(c: CodecExports, p: number, offset = 0, recordAt = offse
     case 'spawned':
     case 'started':
       break;
+    case 'layers':
+      e.layers = {
+        subreaper: true,
+        cgroup: (e.status & LAYER_CGROUP) !== 0,
+        pidNamespace: (e.status & LAYER_PID_NS) !== 0,
+        pathLength: e.uid,
+        pathOffset: Number(c.statusUtime(p)),
+      };
+      break;
+    case 'totals': {
+      const view = new DataView(c.memory.buffer, p, STATUS_SIZE);
+      const at = (o: number) => Number(view.getBigInt64(o, true));
+      const peak = (o: number) => (at(o) < 0 ? undefined : at(o));
+      e.totals = { cpuTime: at(TOTALS_CPU), userCPUTime: at(TOTALS_USER_CPU), systemCPUTime: at(TOTALS_SYSTEM_CPU) };
+      if (peak(TOTALS_MEMORY_PEAK) !== undefined) e.totals.memoryPeak = peak(TOTALS_MEMORY_PEAK);
+      if (peak(TOTALS_PIDS_PEAK) !== undefined) e.totals.pidsPeak = peak(TOTALS_PIDS_PEAK);
+      break;
+    }
     default:
       unhandledKind(kind);
   }

@@ -9,7 +9,17 @@
 // names, lifetimes, escapes), resources and flags (version 3: CPU, peak RSS, who supervise
 // killed at tear-down, the --grace deadline, --wait-all). An answer a log cannot give is
 // null in the data and "unknown (events log version N)" in the text, never a guess.
-import { describe, escaped, isoTime, type Resources, type StatusEvent } from './index.ts';
+import {
+  describe,
+  escaped,
+  isoTime,
+  layerNames,
+  totalsText,
+  type Layers,
+  type Resources,
+  type StatusEvent,
+  type Totals,
+} from './index.ts';
 
 /** One process of a run, as the report names it. */
 export interface ReportProc {
@@ -79,6 +89,11 @@ export interface RunReport {
    *  null before version 3. */
   topCpu: ReportProc[] | null;
   topRss: ReportProc[] | null;
+  /** Which kill mechanisms held the tree (the run's layers record): null when the run has
+   *  none, i.e. nothing beyond the subreaper was asked for (or supervise predates it). */
+  layers: Layers | null;
+  /** What the whole tree cost, from its cgroup leaf (the totals record); null without one. */
+  tree: Totals | null;
 }
 
 /** How many processes the top lists hold. */
@@ -152,6 +167,8 @@ function runReport(run: StatusEvent[], version: number): RunReport {
     [...ps].sort(
       (a, b) => (a.start || Number.MAX_SAFE_INTEGER) - (b.start || Number.MAX_SAFE_INTEGER) || a.pid - b.pid,
     );
+  const layers = run.find((e) => e.kind === 'layers' && e.layers?.path !== undefined)?.layers ?? null;
+  const tree = run.find((e) => e.kind === 'totals')?.totals ?? null;
   return {
     supervisePid: started?.pid ?? 0,
     start: start === Number.MAX_SAFE_INTEGER ? 0 : start,
@@ -170,6 +187,8 @@ function runReport(run: StatusEvent[], version: number): RunReport {
     topRss: v3
       ? [...withRes].sort((a, b) => (b.resources?.maxRSS ?? 0) - (a.resources?.maxRSS ?? 0)).slice(0, TOP)
       : null,
+    layers,
+    tree,
   };
 }
 
@@ -245,6 +264,8 @@ export function formatReport(r: RunReport): string {
     lines.push(text);
   }
   lines.push(`processes: ${r.processes} reaped`);
+  lines.push(`layers: ${r.layers ? layerNames(r.layers) : 'subreaper (no other was asked for)'}`);
+  if (r.tree) lines.push(`whole tree (its cgroup): ${totalsText(r.tree)}`);
   if (r.escapees === null) lines.push(`escaped the main command's session or process group: ${unknown(2)}`);
   else {
     lines.push(`escaped the main command's session or process group: ${r.escapees.length}`);

@@ -90,6 +90,20 @@ export class TraceBuilder {
     const run = this.run ?? this.open(undefined, e.time);
     run.last = Math.max(run.last, e.time);
     switch (e.kind) {
+      case 'layers':
+      case 'totals':
+        if (e.kind === 'layers' && e.layers?.path === undefined) break; // a part of a long path
+        out.push({
+          name: `supervise ${describe(e)}`,
+          ph: 'i',
+          s: 'p',
+          cat: 'supervise',
+          pid: run.pid,
+          tid: TID_MAIN,
+          ts: e.time,
+          args: this.args(e, run),
+        });
+        break;
       case 'started':
       case 'spawn-failed':
         run.superviseTrack = true;

@@ -21,6 +21,8 @@ import {
   SUP_SPAWN_FAILED,
   SUP_SPAWNED,
   SUP_STARTED,
+  SUP_LAYERS,
+  SUP_TOTALS,
 } from '../assembly/protocol.ts';
 import { frame } from './input.ts';
 
@@ -51,6 +53,9 @@ export function seeds(): Uint8Array[] {
     encodeStatus(c, { signo: SIGNO_SUPERVISE, code: SUP_SPAWNED, pid: 4247 }),
     encodeStatus(c, { signo: SIGNO_SUPERVISE, code: SUP_SPAWN_FAILED, errno: 2 }),
     encodeStatus(c, { signo: SIGNO_SUPERVISE, code: SUP_STARTED, pid: 4000 }),
+    // layers (subreaper, pid namespace; no leaf: a path of length 0) and totals (all zero)
+    encodeStatus(c, { signo: SIGNO_SUPERVISE, code: SUP_LAYERS, pid: 4000, status: 5 }),
+    encodeStatus(c, { signo: SIGNO_SUPERVISE, code: SUP_TOTALS, pid: 4000 }),
   ];
   const status = Buffer.concat(records);
   const entries = records.map((record, i) => ({

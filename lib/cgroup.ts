@@ -6,6 +6,8 @@
 // with the leaf's cgroup.kill.
 import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CgroupTotals } from './errors.ts';
+import type { ChannelRecord } from './events.ts';
 
 /** The directory of this process's cgroup v2 (the `0::PATH` line of /proc/self/cgroup
  *  under the cgroup2 mount of /proc/self/mountinfo), or undefined. */
@@ -31,7 +33,36 @@ export function ownCgroup(): string | undefined {
   return undefined;
 }
 
-/** The leaf supervise `pid`, started by this process, makes with --cgroup. */
+/** What a layers or totals record says of the tree's leaf, added to `cg` -> the new state:
+ *  a layers record with a leaf starts it (its path), a totals record fills the figures. */
+export function cgroupRecord(cg: CgroupTotals | undefined, r: ChannelRecord): CgroupTotals | undefined {
+  if (r.type === 'layers')
+    return r.layers.cgroup
+      ? {
+          path: r.layers.path!,
+          cpuTime: undefined,
+          userCPUTime: undefined,
+          systemCPUTime: undefined,
+          memoryPeak: undefined,
+          pidsPeak: undefined,
+        }
+      : cg;
+  if (r.type === 'totals' && cg) {
+    const t = r.totals;
+    return {
+      ...cg,
+      cpuTime: t.cpuTime,
+      userCPUTime: t.userCPUTime,
+      systemCPUTime: t.systemCPUTime,
+      memoryPeak: t.memoryPeak,
+      pidsPeak: t.pidsPeak,
+    };
+  }
+  return cg;
+}
+
+/** The leaf supervise `pid`, started by this process, makes with --cgroup: what the owner
+ *  falls back on when supervise died before its layers record said where the leaf is. */
 export function leafOf(pid: number): string | undefined {
   const own = ownCgroup();
   return own === undefined ? undefined : path.join(own, `supervise.${pid}`);

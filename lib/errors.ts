@@ -56,6 +56,24 @@ export interface Result<
   isMaxBuffer: boolean;
   /** The main child's status; undefined if it could not be started. */
   status: ExitStatus | undefined;
+  /** With `cgroup: true` where the tree ran in a cgroup v2 leaf of its own: the leaf's
+   *  path and what the whole tree cost (every process, reaped by supervise or not), read
+   *  by supervise before it removed the leaf; undefined otherwise. */
+  cgroup: CgroupTotals | undefined;
+}
+
+/** The tree's cgroup v2 leaf and its totals (supervise's `layers` and `totals` records). */
+export interface CgroupTotals {
+  /** The leaf's path (supervise removed it at exit). */
+  path: string;
+  /** CPU time of the whole tree (cpu.stat usage_usec, user_usec, system_usec), microseconds;
+   *  undefined when supervise ended before it read them. */
+  cpuTime: number | undefined;
+  userCPUTime: number | undefined;
+  systemCPUTime: number | undefined;
+  /** memory.peak (bytes) and pids.peak, where their controllers were enabled for the leaf. */
+  memoryPeak: number | undefined;
+  pidsPeak: number | undefined;
 }
 
 /** Thrown by `await spawn(...)` (and spawnSync()) on a non-zero exit, a signal, a timeout,
@@ -87,6 +105,7 @@ export class SubprocessError<
   isForcefullyKilled!: boolean;
   isMaxBuffer!: boolean;
   status!: ExitStatus | undefined;
+  cgroup!: CgroupTotals | undefined;
   /** What happened and the command, without the output: 'Command failed with exit code 3: false'. */
   shortMessage!: string;
   /** The message of the underlying error ('spawn nosuchcmd ENOENT'), when there is one. */
@@ -129,6 +148,8 @@ export interface Outcome<T extends Output | undefined = Output | undefined> {
   /** A failed start ('spawn-failed' record, or Node's own spawn error): errno (positive)
    *  and its name. */
   start?: { errno: number; code: string };
+  /** The tree's cgroup leaf and totals, with `cgroup: true` where it had one. */
+  cgroup?: CgroupTotals;
   /** The error behind the failure, if any (Node's spawn error, supervise lost, an abort's
    *  reason, a stream's error, kill(error)). */
   cause?: unknown;
@@ -164,6 +185,7 @@ export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> |
     isForcefullyKilled: o.isForcefullyTerminated,
     isMaxBuffer: o.overflow !== undefined,
     status: o.status,
+    cgroup: o.cgroup,
   };
   const code = o.start?.code;
   const prefix = why(o, result, code);

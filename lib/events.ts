@@ -1,7 +1,15 @@
 // Status records (fd 3, supervise -> us) decoded by the codec (codec/: the same decoder,
 // names and rules as `supervise decode`), control records encoded by it, and the log of
 // reaped processes that events() replays to every iterator.
-import { StreamDecoder, encodeControl, unhandledKind, type CodecExports, type StatusEvent } from '../codec/index.ts';
+import {
+  StreamDecoder,
+  encodeControl,
+  unhandledKind,
+  type CodecExports,
+  type Layers,
+  type StatusEvent,
+  type Totals,
+} from '../codec/index.ts';
 import { nodeCodec } from '../codec/node.ts';
 
 /** How one process of the tree ended. */
@@ -20,6 +28,8 @@ export type ChannelRecord =
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; errno: number }
   | { type: 'reaped'; status: ExitStatus }
+  | { type: 'layers'; layers: Layers }
+  | { type: 'totals'; totals: Totals }
   | { type: 'other' }; // stopped/continued/trapped: supervise does not send them today
 
 /** Codec instances no Channel is using. Instantiating codec.wasm takes ~0.2 ms, a tenth
@@ -66,6 +76,10 @@ function toRecord(e: StatusEvent): ChannelRecord {
     case 'killed':
     case 'dumped':
       return { type: 'reaped', status: { pid: e.pid, kind: e.kind, exitCode: e.exitCode, signal: e.signal } };
+    case 'layers':
+      return e.layers!.path === undefined ? { type: 'other' } : { type: 'layers', layers: e.layers! };
+    case 'totals':
+      return { type: 'totals', totals: e.totals! };
     case 'trapped':
     case 'stopped':
     case 'continued':

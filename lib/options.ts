@@ -96,6 +96,14 @@ export interface Options {
    *  `--cgroup`; docs/cli.md): the kernel's `cgroup.kill` ends it, setuid members included,
    *  and if supervise itself is SIGKILLed the library kills the leaf. Default false. */
   cgroup?: boolean;
+  /** At most this many processes in the tree at once (supervise's `--max-pids`: the leaf's
+   *  `pids.max`; implies `cgroup`). Where it cannot be set (no writable cgroup v2, or the
+   *  pids controller not enabled for the leaf) the command fails without starting, and
+   *  supervise's message, which names what is missing, is in its stderr. */
+  maxPids?: number;
+  /** At most this many bytes of memory for the whole tree (supervise's `--max-memory`, in
+   *  KiB rounded up: the leaf's `memory.max`; implies `cgroup`); fails like maxPids. */
+  maxMemory?: number;
   /** Reject on failure (default true); false: always resolve, on failure with the
    *  SubprocessError itself (`failed: true`), as execa does. */
   reject?: boolean;
@@ -190,6 +198,9 @@ export interface Normalized {
   forceKillAfterDelay: number | false;
   waitAll: boolean;
   cgroup: boolean;
+  /** --max-pids, --max-memory (KiB); 0: none. */
+  maxPids: number;
+  maxMemoryKiB: number;
   reject: boolean;
 }
 
@@ -292,9 +303,19 @@ export function normalize(o: Options = {}): Normalized {
     timeoutSignal: o.timeoutSignal === undefined ? killSignal : timeoutSignalNumber(o.timeoutSignal),
     forceKillAfterDelay: force,
     waitAll: o.onMainExit === 'wait-tree',
-    cgroup: o.cgroup === true,
+    cgroup: o.cgroup === true || o.maxPids !== undefined || o.maxMemory !== undefined,
+    maxPids: positive('maxPids', o.maxPids),
+    maxMemoryKiB: Math.ceil(positive('maxMemory', o.maxMemory) / 1024),
     reject: o.reject ?? true,
   };
+}
+
+/** A limit's value: a positive safe integer, or 0 when not given. */
+function positive(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw new TypeError(`spawn(): ${name} must be a positive integer, not ${String(v)}`);
+  return v;
 }
 
 const STDIO_NAMES = ['stdin', 'stdout', 'stderr'];

@@ -19,6 +19,7 @@ import {
   SubprocessError,
   type Outcome,
   type Output,
+  type CgroupTotals,
   type Overflow,
   type Result,
 } from './errors.ts';
@@ -37,7 +38,7 @@ import { Collector, HELD, streamLines } from './output.ts';
 import type { PipeMethod } from './pipe.ts';
 import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
-import { killLeaf, leafOf } from './cgroup.ts';
+import { cgroupRecord, killLeaf, leafOf } from './cgroup.ts';
 import { PIPED, VerboseLog } from './verbose.ts';
 
 /** Options of subprocess.iterable(). */
@@ -141,7 +142,14 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
         host,
         [
           ...hostArgs,
-          ...launchArgv({ 'status-fd': 3, 'control-fd': 3, 'wait-all': o.waitAll, cgroup: o.cgroup }),
+          ...launchArgv({
+            'status-fd': 3,
+            'control-fd': 3,
+            'wait-all': o.waitAll,
+            cgroup: o.cgroup,
+            'max-pids': o.maxPids,
+            'max-memory': o.maxMemoryKiB,
+          }),
           '--',
           ...line.argv,
         ],
@@ -344,6 +352,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     this.#stop(() => {});
   }
 
+  /** The tree's cgroup leaf and totals (layers and totals records), with `cgroup: true`. */
+  #cgroup: CgroupTotals | undefined;
+  #layersSeen = false;
+
   #onData(chunk: Buffer): void {
     let records: ChannelRecord[];
     try {
@@ -353,12 +365,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       return;
     }
     for (const r of records) {
-      if (r.type === 'spawned') {
+      if (r.type === 'layers' || r.type === 'totals') {
+        this.#layersSeen ||= r.type === 'layers';
+        this.#cgroup = cgroupRecord(this.#cgroup, r);
+        if (r.type === 'layers') this.#verbose?.layers(r.layers);
+      } else if (r.type === 'spawned') {
         this.pid = r.pid;
-        if (this.#o.cgroup && this.#verbose && this.#child?.pid !== undefined) {
-          const leaf = leafOf(this.#child.pid);
-          this.#verbose.layers(leaf && existsSync(leaf) ? leaf : undefined);
-        }
         this.#settleSpawned(r.pid);
         for (const sig of this.#queued.splice(0)) this.#send(r.pid, sig);
       } else if (r.type === 'spawn-failed') {
@@ -394,7 +406,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
     this.#child?.unref(); // its exit may never be seen (someone else may reap it)
     // With `cgroup`, a leaf left behind means supervise died before its tear-down (SIGKILL,
     // the OOM killer): the tree may live on, and the kernel kills it for the owner.
-    const leaf = this.#o.cgroup && this.#child?.pid !== undefined ? leafOf(this.#child.pid) : undefined;
+    // The path is the layers record's; derived only if supervise died before writing it.
+    const leaf =
+      this.#cgroup?.path ??
+      (this.#o.cgroup && !this.#layersSeen && this.#child?.pid !== undefined ? leafOf(this.#child.pid) : undefined);
     if (leaf) void killLeaf(leaf).finally(() => this.#endTree());
     else this.#endTree();
   }
@@ -467,6 +482,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       cwd: o.cwd,
       durationMs: performance.now() - this.#started,
       status: this.status,
+      cgroup: this.#cgroup,
       stdout: stdout as T | undefined,
       stderr: stderr as T | undefined,
       all: all as T | undefined,

@@ -16,12 +16,14 @@ import { launchArgv } from '../codec/argv.ts';
 import { EXIT_SIGNAL_BASE, EXIT_TIMEOUT, SIGKILL, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
 import { Channel, type ExitStatus } from './events.ts';
+import { cgroupRecord } from './cgroup.ts';
 import {
   maxBufferError,
   settle,
   startFailure,
   SubprocessError,
   type Output,
+  type CgroupTotals,
   type Overflow,
   type Result,
 } from './errors.ts';
@@ -88,6 +90,8 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
         timeout: Math.ceil(o.timeout),
         'timeout-signal': o.timeout > 0 ? o.timeoutSignal : undefined,
         cgroup: o.cgroup,
+        'max-pids': o.maxPids,
+        'max-memory': o.maxMemoryKiB,
       }),
       '--',
       ...line.argv,
@@ -107,11 +111,16 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   let pid: number | undefined;
   let status: ExitStatus | undefined;
   let start: { errno: number; code: string } | undefined;
+  let cgroup: CgroupTotals | undefined;
   const fd3 = r.output?.[3] as Buffer | null | undefined;
   for (const rec of fd3 ? channel.feed(fd3) : []) {
     if (rec.type === 'spawned') pid = rec.pid;
     else if (rec.type === 'spawn-failed') start = startFailure(rec.errno);
     else if (rec.type === 'reaped' && rec.status.pid === pid && !status) status = rec.status;
+    else if (rec.type === 'layers' || rec.type === 'totals') {
+      cgroup = cgroupRecord(cgroup, rec);
+      if (rec.type === 'layers') verbose?.layers(rec.layers);
+    }
   }
   channel.release();
   if (!fd3 && error) start = startFailure(Math.abs(Number(error.errno) || 0), error.code);
@@ -174,6 +183,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     cwd: o.cwd,
     durationMs: performance.now() - started,
     status,
+    cgroup,
     stdout: stdout as Output | undefined,
     stderr: stderr as Output | undefined,
     all: all as Output | undefined,

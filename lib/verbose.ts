@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Result } from './errors.ts';
 import type { SubprocessError } from './errors.ts';
 import { LineSplitter } from './output.ts';
+import type { Layers } from '../codec/index.ts';
 
 let nextId = 0;
 
@@ -37,13 +38,14 @@ export class VerboseLog {
     };
   }
 
-  /** Which kill mechanisms hold the tree (with `cgroup: true`), once it started. */
-  layers(leaf: string | undefined): void {
+  /** Which kill mechanisms hold the tree (supervise's layers record, with `cgroup: true`). */
+  layers(l: Layers): void {
+    const names = ['subreaper'];
+    if (l.cgroup) names.push(`cgroup v2 (${l.path})`);
+    if (l.pidNamespace) names.push('pid namespace');
     this.#print(
       ' ',
-      leaf
-        ? `layers: subreaper, cgroup v2 (${leaf})`
-        : "layers: subreaper; no cgroup v2 leaf seen (none was writable: see supervise's message; or the tree had ended)",
+      `layers: ${names.join(', ')}${l.cgroup ? '' : "; no cgroup v2 leaf (none was writable: see supervise's message)"}`,
     );
   }
 

@@ -23,7 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
-import { spawn as superviseSpawn } from '../lib/index.ts';
+import { spawn as superviseSpawn, spawnSync as superviseSpawnSync, type SubprocessError } from '../lib/index.ts';
+import { decodeAll, type StatusEvent } from '../codec/index.ts';
+import { nodeCodec } from '../codec/node.ts';
 
 /** The directory of this process's cgroup v2, from /proc/self/cgroup's `0::PATH` and the
  *  cgroup2 line of /proc/self/mountinfo (ROOT, MOUNTPOINT), or null. */
@@ -181,6 +183,94 @@ Cgroup('should run CMD in a leaf of its own cgroup and remove the leaf at exit',
   assert.is(line, `0::${path.join(own, `supervise.${r.proc.pid}`)}`);
   assert.not.ok(existsSync(path.join(OWN!, `supervise.${r.proc.pid}`)), 'the leaf is removed');
   assert.is(r.stderr, '');
+});
+
+/** A shell loop that burns some CPU (a fixed amount of work, not of time), in CMD and in a
+ *  grandchild of it. */
+const BURN = 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done';
+
+Cgroup(
+  'should write the layers record first and the totals record last, on the status fd and in the events log',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const dir = tempDir();
+    dirsToRemove.push(dir);
+    const log = path.join(dir, 'events.log');
+    const status = path.join(dir, 'status.bin');
+    const r = run([
+      'sh',
+      '-c',
+      `exec ${SUPERVISE} --cgroup --events ${log} --status-fd 4 -- sh -c '(${BURN}) & ${BURN}; wait' 4>${status}`,
+    ]);
+    assert.is(await within(r.exited, 60_000, 'supervise to exit'), 0, r.stderr);
+    const events = decodeAll(nodeCodec(), readFileSync(log));
+    assert.is(events.error, null);
+    const entries = events.records as StatusEvent[];
+    const sup = entries[0].pid;
+    const leaf = path.join(OWN!, `supervise.${sup}`);
+    assert.equal(
+      entries.map((e) => e.kind),
+      ['started', 'layers', 'spawned', 'exited', 'totals'], // sh waits for its subshell itself
+    );
+    assert.equal(entries[1].layers, {
+      subreaper: true,
+      cgroup: true,
+      pidNamespace: false,
+      pathLength: Buffer.byteLength(leaf),
+      pathOffset: 0,
+      path: leaf,
+    });
+    const totals = entries.at(-1)!;
+    assert.is(totals.pid, sup);
+    // The tree's CPU time covers every process of it: at least what the reaped ones cost each.
+    const own = entries.reduce(
+      (n, e) => n + (e.resources ? e.resources.userCPUTime + e.resources.systemCPUTime : 0),
+      0,
+    );
+    const t = totals.totals!;
+    assert.ok(t.cpuTime > 0 && t.cpuTime >= own * 0.9, `tree ${t.cpuTime} us, processes ${own} us`);
+    assert.ok(
+      t.userCPUTime + t.systemCPUTime > 0 && t.userCPUTime + t.systemCPUTime <= t.cpuTime * 1.1 + 10_000,
+      JSON.stringify(t),
+    );
+    // Where the memory and pids controllers are not enabled for the leaf, no peak is claimed.
+    const controllers = readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8');
+    if (!/\bmemory\b/.test(controllers)) assert.is(t.memoryPeak, undefined);
+    if (!/\bpids\b/.test(controllers)) assert.is(t.pidsPeak, undefined);
+    // The status fd says the same, without the events log's own `started`.
+    const st = decodeAll(nodeCodec(), readFileSync(status), 'status').records as StatusEvent[];
+    assert.equal(
+      st.map((e) => e.kind),
+      entries.slice(1).map((e) => e.kind),
+    );
+    assert.equal(st.at(-1)!.totals, t);
+    assert.not.ok(existsSync(leaf), 'the leaf is removed');
+  },
+);
+
+Cgroup("should say which layers held in --verbose's line and in supervise report", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const dir = tempDir();
+  dirsToRemove.push(dir);
+  const log = path.join(dir, 'events.log');
+  const r = run([SUPERVISE, '--verbose', '--cgroup', '--events', log, '--', 'sh', '-c', BURN]);
+  assert.is(await within(r.exited, 60_000, 'supervise to exit'), 0, r.stderr);
+  const leaf = path.join(OWN!, `supervise.${r.proc.pid}`);
+  assert.is(r.stderr, `supervise: layers: subreaper, cgroup v2 ${leaf}\n`);
+  const rep = run([SUPERVISE, 'report', log]);
+  assert.is(await within(rep.exited, 60_000, 'report'), 0, rep.stderr);
+  assert.ok(rep.stdout.includes(`layers: subreaper, cgroup v2 ${leaf}\n`), rep.stdout);
+  assert.match(rep.stdout, /\nwhole tree \(its cgroup\): cpu \d+\.\d{6}s \(user \d+\.\d{6}s, system \d+\.\d{6}s\)/);
+  // Without a mechanism beyond the subreaper: no layers record, the line says so.
+  const plain = run([SUPERVISE, '--verbose', '--events', log, '--', 'true']);
+  assert.is(await within(plain.exited, 60_000, 'supervise to exit'), 0);
+  assert.is(plain.stderr, 'supervise: layers: subreaper\n');
+  const json = run([SUPERVISE, 'report', '--format', 'json', log]);
+  assert.is(await within(json.exited, 60_000, 'report'), 0, json.stderr);
+  const runs = JSON.parse(json.stdout).runs;
+  assert.is(runs[0].layers.path, leaf);
+  assert.ok(runs[0].tree.cpuTime > 0);
+  assert.equal([runs[1].layers, runs[1].tree], [null, null]);
 });
 
 Cgroup('should stop a fork storm with cgroup.kill: no survivor, the leaf removed', async () => {
@@ -386,6 +476,58 @@ Library("should say which layers hold the tree in verbose's log", async () => {
   const layers = lines.find((l) => l.includes('layers:'));
   assert.ok(layers?.includes(`layers: subreaper, cgroup v2 (${OWN}/supervise.`), lines.join(''));
 });
+
+Library("should give the leaf's path and the tree's totals in the Result (spawn and spawnSync)", async () => {
+  if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+  const r = await superviseSpawn('sh', ['-c', `(${BURN}) & ${BURN}; wait`], { cgroup: true });
+  const cg = r.cgroup!;
+  assert.ok(cg, 'result.cgroup');
+  assert.match(cg.path, new RegExp(`^${OWN!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/supervise\\.\\d+$`));
+  assert.not.ok(existsSync(cg.path), 'the leaf is removed');
+  assert.ok(cg.cpuTime! > 0 && cg.userCPUTime! >= 0 && cg.systemCPUTime! >= 0, JSON.stringify(cg));
+  const s = superviseSpawnSync('sh', ['-c', BURN], { cgroup: true });
+  assert.ok(s.cgroup && s.cgroup.cpuTime! > 0, JSON.stringify(s.cgroup));
+  const without = await superviseSpawn('true', [], {});
+  assert.is(without.cgroup, undefined);
+});
+
+Library(
+  'should take maxPids and maxMemory (the table, --max-pids/--max-memory): the limit, or the error naming the missing controller',
+  async () => {
+    const controllers =
+      OWN && existsSync(path.join(OWN, 'cgroup.subtree_control'))
+        ? readFileSync(path.join(OWN, 'cgroup.subtree_control'), 'utf8')
+        : '';
+    for (const [option, controller] of [
+      ['maxPids', 'pids'],
+      ['maxMemory', 'memory'],
+    ] as const) {
+      const value = option === 'maxPids' ? 4 : 64 << 20;
+      if (WRITABLE && new RegExp(`\\b${controller}\\b`).test(controllers)) {
+        // The controller is there: the leaf's pids.max / memory.max holds the value while
+        // the tree runs (memory in bytes: the KiB supervise wrote).
+        const file = controller === 'pids' ? 'pids.max' : 'memory.max';
+        const opts = option === 'maxPids' ? { maxPids: value } : { maxMemory: value };
+        const r = await superviseSpawn('sh', ['-c', `cat ${OWN}/supervise.$PPID/${file}`], { ...opts, reject: false });
+        assert.is(r.stdout, String(value), `${option}: ${r.stderr}`);
+        continue;
+      }
+      const opts = option === 'maxPids' ? { maxPids: value } : { maxMemory: value };
+      const r = (await superviseSpawn('true', [], { ...opts, reject: false })) as SubprocessError<string>;
+      assert.ok(r.failed, option);
+      assert.is(r.status, undefined, `${option}: the command never started`);
+      const why = WRITABLE
+        ? `the ${controller} controller is not enabled for cgroups under ${OWN}`
+        : `--${controller === 'pids' ? 'max-pids' : 'max-memory'}: `;
+      assert.ok(r.stderr.includes(why), `${option}: ${r.stderr}`);
+      assert.ok(r.message.includes(why), "the error message carries supervise's");
+      const s = superviseSpawnSync('true', [], { ...opts, reject: false });
+      assert.ok(s.failed && String(s.stderr).includes(why), `spawnSync ${option}: ${s.stderr}`);
+    }
+    assert.throws(() => superviseSpawn('true', [], { maxPids: 0 }), /maxPids must be a positive integer/);
+    assert.throws(() => superviseSpawnSync('true', [], { maxMemory: 1.5 }), /maxMemory must be a positive integer/);
+  },
+);
 
 Cgroup.run();
 Library.run();

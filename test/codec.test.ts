@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { nodeCodec, wasmFile, wasmModule } from '../codec/node.ts';
 import type { CodecExports } from '../codec/index.ts';
+import { StreamDecoder, describe, type StatusEvent } from '../codec/index.ts';
 import type { CoreExports } from '../cli/wasm.ts';
 import type { instantiate as codecBindings } from '../dist/codec.js';
 import type { instantiate as coreBindings } from '../dist/core.js';
@@ -39,6 +40,7 @@ import {
   ERR_SIGNAL,
   ERR_TIME,
   ERR_LENGTH,
+  ERR_FIELD,
 } from '../assembly/protocol.ts';
 import {
   encodeStatusRef,
@@ -732,8 +734,133 @@ props('should decode what it encodes for valid records', () => {
   );
 });
 
+// --- supervise's layers and totals records (--cgroup, --pid-ns)
+
+const own = suite('layers and totals records');
+
+/** Layers records for `path` (bits: 1 subreaper, 2 cgroup, 4 pid namespace), as supervise
+ *  writes them: 80 bytes of the path per record, written here from the layout alone. */
+function layersRecords(path: string, bits: number, pid = 42): Uint8Array[] {
+  const bytes = new TextEncoder().encode(path);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  do {
+    const r = encodeStatusRef({ signo: 0, code: 0x5304, pid, status: bits, uid: bytes.length, utime: BigInt(at) });
+    r.set(bytes.subarray(at, at + 80), 48);
+    out.push(r);
+    at += 80;
+  } while (at < bytes.length);
+  return out;
+}
+
+function totalsRecord(cpu: bigint[], pid = 42): Uint8Array {
+  const r = encodeStatusRef({ signo: 0, code: 0x5305, pid });
+  const view = new DataView(r.buffer);
+  for (const [i, v] of cpu.entries()) view.setBigInt64(48 + 8 * i, v, true);
+  return r;
+}
+
+own('should classify layers and totals records as the reference does, valid and not', () => {
+  const codec = nodeCodec();
+  const path = `/sys/fs/cgroup/${'a/'.repeat(60)}supervise.42`;
+  const valid = [
+    ...layersRecords('', 1),
+    ...layersRecords('/sys/fs/cgroup/unified/supervise.42', 3),
+    ...layersRecords(path, 7),
+    totalsRecord([1000n, 600n, 400n, -1n, -1n]),
+    totalsRecord([0n, 0n, 0n, 5n << 20n, 3n]),
+  ];
+  assert.is(layersRecords(path, 7).length, Math.ceil(new TextEncoder().encode(path).length / 80));
+  for (const r of valid) {
+    assert.ok(kindOf(codec, r) === 19 || kindOf(codec, r) === 20, `valid: ${kindOf(codec, r)}`);
+    assert.is(kindOf(codec, r), statusKindRef(r));
+  }
+  const edit = (r: Uint8Array, f: (v: DataView, b: Uint8Array) => void) => {
+    const c = r.slice();
+    f(new DataView(c.buffer), c);
+    return c;
+  };
+  const [one] = layersRecords('/x/supervise.42', 3);
+  const cases: Array<[string, Uint8Array, number]> = [
+    ['layers without the subreaper', edit(one, (v) => v.setInt32(24, 2, true)), ERR_FIELD],
+    ['layers bit 8', edit(one, (v) => v.setInt32(24, 9, true)), ERR_FIELD],
+    ['layers pid 0', edit(one, (v) => v.setInt32(16, 0, true)), ERR_PID],
+    ['layers errno', edit(one, (v) => v.setInt32(4, 1, true)), ERR_ERRNO],
+    ['layers stime', edit(one, (v) => v.setBigInt64(40, 1n, true)), ERR_PADDING],
+    ['a byte after the path', edit(one, (_, b) => (b[48 + 20] = 1)), ERR_PADDING],
+    ['a NUL in the path', edit(one, (_, b) => (b[50] = 0)), ERR_FIELD],
+    ['offset 80 of a 15-byte path', edit(one, (v) => v.setBigInt64(32, 80n, true)), ERR_PADDING],
+    ['length 4096', edit(one, (v) => v.setInt32(20, 4096, true)), ERR_FIELD],
+    ['totals negative cpu', totalsRecord([-1n]), ERR_TIME],
+    ['totals peak -2', totalsRecord([0n, 0n, 0n, -2n]), ERR_FIELD],
+    ['totals byte 88', edit(totalsRecord([1n]), (_, b) => (b[88] = 1)), ERR_PADDING],
+    ['totals utime', edit(totalsRecord([1n]), (v) => v.setBigInt64(32, 1n, true)), ERR_PADDING],
+    ['totals si_status', edit(totalsRecord([1n]), (v) => v.setInt32(24, 1, true)), ERR_FIELD],
+  ];
+  for (const [name, bytes, err] of cases) {
+    assert.is(kindOf(codec, bytes), err, name);
+    assert.is(statusKindRef(bytes), err, `reference: ${name}`);
+  }
+});
+
+own('should classify mutated layers and totals records as the reference does', () => {
+  const codec = nodeCodec();
+  const record = fc.oneof(
+    fc
+      .tuple(fc.string({ maxLength: 300 }), fc.integer({ min: 0, max: 7 }))
+      .chain(([p, bits]) => fc.constantFrom(...layersRecords(p.replaceAll('\0', '/'), bits | 1))),
+    fc.array(fc.bigInt({ min: -2n, max: 2n ** 40n }), { maxLength: 5 }).map((v) => totalsRecord(v)),
+  );
+  const mutated = fc.tuple(
+    record,
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+  );
+  fc.assert(
+    fc.property(mutated, ([r, edits]) => {
+      const bytes = r.slice();
+      for (const [at, v] of edits) bytes[at] = v;
+      assert.is(kindOf(codec, bytes), statusKindRef(bytes));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+own('should join a long leaf path across its records, for any split of the stream', () => {
+  const path = `/sys/fs/cgroup/unified/${'dir é/'.repeat(40)}supervise.42`;
+  const stream = concatBytes([...layersRecords(path, 3), totalsRecord([9n, 5n, 4n, -1n, 7n])]);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: stream.length }), { maxLength: 8 }), (cuts) => {
+      const d = new StreamDecoder(nodeCodec(), 'status');
+      const events = splitAt(
+        stream,
+        cuts.sort((a, b) => a - b),
+      ).flatMap((c) => d.push(c)) as StatusEvent[];
+      const layers = events.filter((e) => e.kind === 'layers');
+      assert.is(layers.length, Math.ceil(new TextEncoder().encode(path).length / 80));
+      assert.equal(
+        layers.map((e) => e.layers!.path),
+        [...layers.slice(1).map(() => undefined), path],
+      );
+      assert.equal(layers.at(-1)!.layers, {
+        subreaper: true,
+        cgroup: true,
+        pidNamespace: false,
+        pathLength: new TextEncoder().encode(path).length,
+        pathOffset: (layers.length - 1) * 80,
+        path,
+      });
+      const totals = events.at(-1)!;
+      assert.equal(totals.totals, { cpuTime: 9, userCPUTime: 5, systemCPUTime: 4, pidsPeak: 7 });
+      assert.is(describe(totals), 'totals cpu 0.000009s (user 0.000005s, system 0.000004s), pids peak 7');
+      assert.is(describe(layers.at(-1)!), `layers subreaper, cgroup v2 ${path}`);
+    }),
+    { numRuns: 100 },
+  );
+});
+
 modules.run();
 roundTrip.run();
 streams.run();
 classify.run();
 props.run();
+own.run();

@@ -74,6 +74,8 @@ export function statusKindRef(bytes: Uint8Array, offset = 0): number {
   const f = decodeStatusRef(bytes, offset);
   const signal = (n: number) => n >= 1 && n <= 64;
   if (f.signo === 0) {
+    if (f.code === 0x5304) return layersKindRef(bytes, offset, f);
+    if (f.code === 0x5305) return totalsKindRef(bytes, offset, f);
     if (f.code !== 0x5301 && f.code !== 0x5302 && f.code !== 0x5303) return -2;
     if (!statusPaddingIsZero(bytes, offset)) return -3;
     if (f.code === 0x5301) return f.pid <= 0 ? -4 : f.errno !== 0 ? -5 : 16;
@@ -90,6 +92,42 @@ export function statusKindRef(bytes: Uint8Array, offset = 0): number {
   if (f.code !== 1 && f.code !== 4 && !signal(f.status)) return -7;
   if (f.utime < 0n || f.stime < 0n) return -8;
   return f.code;
+}
+
+/** The reference for a layers record (si_code 0x5304): si_status = layer bits (1 subreaper,
+ *  required; 2 cgroup; 4 pid namespace), si_uid = the leaf path's length (0..4095),
+ *  si_utime = this part's offset (a multiple of 80 below the length; 0 when it is 0),
+ *  bytes 48..127 the part (no NUL within it, zero after the path's end). */
+function layersKindRef(bytes: Uint8Array, offset: number, f: StatusFields): number {
+  const b = (i: number) => bytes[offset + i];
+  for (const i of [12, 13, 14, 15, 28, 29, 30, 31, 40, 41, 42, 43, 44, 45, 46, 47]) if (b(i) !== 0) return -3;
+  const len = f.uid;
+  const at = f.utime;
+  const here = len > 0 && at >= 0n && at < BigInt(len) ? Math.min(len - Number(at), 80) : 0;
+  for (let i = here; i < 80; i++) if (b(48 + i) !== 0) return -3;
+  if (f.pid <= 0) return -4;
+  if (f.errno !== 0) return -5;
+  if ((f.status & 1) === 0 || (f.status & ~7) !== 0) return -10;
+  if (len < 0 || len > 4095 || at < 0n || at % 80n !== 0n) return -10;
+  if (len === 0 ? at !== 0n : at >= BigInt(len)) return -10;
+  for (let i = 0; i < here; i++) if (b(48 + i) === 0) return -10;
+  return 19;
+}
+
+/** The reference for a totals record (si_code 0x5305): int64 CPU times at 48, 56, 64 (not
+ *  negative), peaks at 72 and 80 (-1 or more), everything else zero but si_pid (> 0). */
+function totalsKindRef(bytes: Uint8Array, offset: number, f: StatusFields): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, STATUS_BYTES);
+  for (let i = 0; i < STATUS_BYTES; i++) {
+    const unused = (i >= 12 && i < 16) || (i >= 28 && i < 48) || i >= 88;
+    if (unused && bytes[offset + i] !== 0) return -3;
+  }
+  if (f.pid <= 0) return -4;
+  if (f.errno !== 0) return -5;
+  if ([48, 56, 64].some((o) => view.getBigInt64(o, true) < 0n)) return -8;
+  if (f.status !== 0 || f.uid !== 0) return -10;
+  if ([72, 80].some((o) => view.getBigInt64(o, true) < -1n)) return -10;
+  return 20;
 }
 
 /** 8 bytes: int32 pid, int32 signal, little-endian. */

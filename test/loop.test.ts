@@ -775,6 +775,38 @@ launch(
     assert.equal(k.stderr, []);
     assertClean(k);
 
+    // With a status fd: the layers record first (the leaf's path), the totals record last
+    // (the leaf's cpu.stat, read before the leaf goes; no memory.peak or pids.peak here: -1).
+    let main2 = 0;
+    const w = kernel({ ...STATUS3, argv: ['--status-fd', '3', '--verbose', '--cgroup', '--', 'sh'] }, () =>
+      w.exit(main2, 0),
+    );
+    w.onSpawn = (pid) => (main2 = pid);
+    w.files.set('/proc/self/cgroup', text('0::/u\n'));
+    w.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
+    const leaf2 = `/cg/u/supervise.${w.self}`;
+    for (const f of ['cgroup.procs', 'cgroup.kill']) w.files.set(`${leaf2}/${f}`, text(''));
+    w.files.set(`${leaf2}/cgroup.events`, text('populated 0\n'));
+    w.files.set(`${leaf2}/cpu.stat`, text('usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 0\n'));
+    assert.is(run(w), 0);
+    const recs = w.records();
+    assert.equal(summary(w), [
+      [0, 0x5304, w.self, 3, 0],
+      spawnedRecord(main2),
+      exited(main2, 0),
+      [0, 0x5305, w.self, 0, 0],
+    ]);
+    const layers = decodeStatusRef(recs[0]);
+    assert.is(layers.uid, leaf2.length, 'the path length');
+    assert.is(Buffer.from(recs[0].subarray(48, 48 + leaf2.length)).toString(), leaf2);
+    const totals = new DataView(recs[3].buffer, recs[3].byteOffset, 128);
+    assert.equal(
+      [48, 56, 64, 72, 80].map((o) => Number(totals.getBigInt64(o, true))),
+      [1500, 1000, 500, -1, -1],
+    );
+    assert.equal(w.stderr, [`supervise: layers: subreaper, cgroup v2 ${leaf2}`]);
+    assertClean(w);
+
     // Not writable: one line, and the subreaper alone.
     const denied = kernel({ argv: ['--cgroup', '--', 'true'] });
     denied.onSpawn = (pid) => denied.exit(pid, 0);

@@ -84,6 +84,10 @@ export class LogModel {
       this.recProc.push(-1);
       return;
     }
+    if (e.kind === 'layers' || e.kind === 'totals') {
+      this.recProc.push(-1); // supervise's, about the whole tree: no process of its own
+      return;
+    }
     let pi = e.kind === 'spawned' || e.kind === 'spawn-failed' ? undefined : this.open.get(e.pid);
     if (pi === undefined) {
       pi = this.procs.length;

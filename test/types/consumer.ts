@@ -88,6 +88,8 @@ export async function consumer(): Promise<void> {
     forceKillAfterDelay: false,
     onMainExit: 'wait-tree',
     cgroup: true,
+    maxPids: 100,
+    maxMemory: 512 * 1024 * 1024,
     reject: false,
   };
   const v: Verbose[] = ['none', 'short', 'full'];
