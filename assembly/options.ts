@@ -57,6 +57,7 @@ export const OPT_PID_NS = 7;
 export const OPT_CGROUP = 8;
 export const OPT_MAX_PIDS = 9;
 export const OPT_MAX_MEMORY = 10;
+export const OPT_EVENTS_FD = 11;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -147,5 +148,13 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     defaultText: 'none',
     doc: "at most SIZE (`512M`, `2G`, `100K`) of memory for the whole tree (the leaf's `memory.max`: past it the kernel reclaims, then OOM-kills inside the tree; implies `--cgroup`). Where there is no writable cgroup v2, or the memory controller is not enabled for the leaf, supervise says which and exits 1",
     readers: CORE,
+  },
+  {
+    name: 'events-fd',
+    kind: FD,
+    unset: -1,
+    defaultText: 'none',
+    doc: "the events log (`--events`'s entries, from its header on) written to fd N, a pipe or socket the caller reads, made CLOEXEC for CMD (the library's per-process resources). Not with `--events`",
+    readers: LIBRARY,
   },
 ];

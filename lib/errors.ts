@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { errnoName } from '../codec/index.ts';
 import { ESRCH } from '../assembly/protocol.ts';
-import type { ExitStatus } from './events.ts';
+import type { ExitStatus, Resources } from './events.ts';
 import { signalDescription } from './signals.ts';
 
 /** Collected output: a string, a Uint8Array (`encoding: 'buffer'`) or lines (`lines: true`). */
@@ -56,6 +56,10 @@ export interface Result<
   isMaxBuffer: boolean;
   /** The main child's status; undefined if it could not be started. */
   status: ExitStatus | undefined;
+  /** What the main child cost (user and system CPU µs, peak RSS KiB, faults, context
+   *  switches, blocks: Node's process.resourceUsage() names), from the rusage of its
+   *  reaping; undefined if it never ran. */
+  resources: Resources | undefined;
 }
 
 /** Thrown by `await spawn(...)` (and spawnSync()) on a non-zero exit, a signal, a timeout,
@@ -87,6 +91,7 @@ export class SubprocessError<
   isForcefullyKilled!: boolean;
   isMaxBuffer!: boolean;
   status!: ExitStatus | undefined;
+  resources!: Resources | undefined;
   /** What happened and the command, without the output: 'Command failed with exit code 3: false'. */
   shortMessage!: string;
   /** The message of the underlying error ('spawn nosuchcmd ENOENT'), when there is one. */
@@ -164,6 +169,7 @@ export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> |
     isForcefullyKilled: o.isForcefullyTerminated,
     isMaxBuffer: o.overflow !== undefined,
     status: o.status,
+    resources: o.status?.resources,
   };
   const code = o.start?.code;
   const prefix = why(o, result, code);

@@ -40,7 +40,7 @@ export function spawn(file: string, args?: readonly string[] | Options, options:
 export { Subprocess, type IterableOptions } from './spawn.ts';
 export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
-export type { ExitStatus } from './events.ts';
+export type { ExitStatus, Resources } from './events.ts';
 export type { AllOutput, Options, OutputOf, PerStream, ResultOutput, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template
 export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';
