@@ -1355,10 +1355,15 @@ events('should name each process, its start time, group and session, read before
 events('should take comm from the first ( to the last ) of /proc/PID/stat, and zeros where it cannot be read', () => {
   let main = 0;
   let gone = 0;
+  let full = 0;
   const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] }, () => {
     k.procs.get(main)!.comm = 'a) b (c';
     gone = k.spawn(main);
     k.openErrors.set(`/proc/${gone}/stat`, -EACCES);
+    // The longest name (15 bytes), all of it ')': the last ')' within 16 bytes of the '('.
+    full = k.spawn(main);
+    k.procs.get(full)!.comm = ')'.repeat(15);
+    k.exit(full, 0);
     k.exit(main, 0);
   });
   k.onSpawn = (pid) => (main = pid);
@@ -1369,6 +1374,7 @@ events('should take comm from the first ( to the last ) of /proc/PID/stat, and z
     [
       [k.self, 'supervise', true, true],
       [main, 'job', true, true],
+      [full, ')'.repeat(15), true, true],
       [main, 'a) b (c', true, true],
       [gone, '', false, false],
     ],
