@@ -37,15 +37,26 @@ export function identify(pid: i32, entry: usize): void {
   if (pid <= 0) return;
   let n = readStat(pid);
   if (n <= 0) return;
-  // comm: between the first '(' and the last ')' (a name may hold either).
+  // comm: between the first '(' and the last ')' before the fields (a name may hold
+  // either). The name is at most EVENTS_COMM_SIZE - 1 bytes, so its ')' is within that
+  // many bytes after the '(' (what follows, ") S 1 ...", holds no ')'): only that window
+  // is searched, not the whole line (a third of the log's instructions per entry).
   let lp = -1;
-  let rp = -1;
   for (let i = 0; i < n; i++) {
-    let c = load<u8>(stat + <usize>i);
-    if (c == 0x28 && lp < 0) lp = i;
-    else if (c == 0x29) rp = i;
+    if (load<u8>(stat + <usize>i) == 0x28) {
+      lp = i;
+      break;
+    }
   }
-  if (lp < 0 || rp <= lp) return;
+  if (lp < 0) return;
+  let rp = -1;
+  for (let i = min(n - 1, lp + EVENTS_COMM_SIZE); i > lp; i--) {
+    if (load<u8>(stat + <usize>i) == 0x29) {
+      rp = i;
+      break;
+    }
+  }
+  if (rp <= lp) return;
   // The fields after ") ": state, ppid, pgrp, session, ..., starttime.
   let at = rp + 1;
   let ppid: i64 = -1;

@@ -249,9 +249,19 @@ function eventsFlush(): void {
   let len = eventsLen;
   eventsLen = 0;
   if (eventsBroken) return;
-  let r = write(eventsFd, eventsBatch, len);
-  if (r != len) {
-    cannotWriteEvents(r < 0 ? r : -ENOSPC); // a short write: the disk is full
+  // A pipe or socket (--events-fd) may take part of a batch (a signal in a blocking
+  // write) or none yet (non-blocking): the rest follows, once it can (the reader reads). A file takes it all, or the disk is full (-ENOSPC next).
+  let done = 0;
+  let r = 0;
+  while (done < len) {
+    r = write(eventsFd, eventsBatch + <usize>done, len - done);
+    if (r == -EINTR) continue;
+    if (r == -EAGAIN && poll(eventsFd, POLLOUT, -1) >= 0) continue; // a non-blocking one: wait
+    if (r <= 0) break;
+    done += r;
+  }
+  if (done != len) {
+    cannotWriteEvents(r < 0 ? r : -ENOSPC);
     eventsBroken = true;
   }
 }

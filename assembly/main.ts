@@ -32,6 +32,7 @@ import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, 
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
   OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY, OPT_VERBOSE,
+  OPT_EVENTS_FD,
 } from './options';
 import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
 import {
@@ -82,6 +83,11 @@ export function main(): i32 {
     outFd = option(OPT_STATUS_FD);
     // The protocol fds are ours: CMD must not inherit them (it would keep EOF away).
     if (!ownFd('status-fd', outFd) || !ownFd('control-fd', ctlFd)) return EXIT_USAGE;
+    if (option(OPT_EVENTS_FD) >= 0 && option(OPT_EVENTS) != 0) {
+      say.eventsTwice();
+      return EXIT_USAGE;
+    }
+    if (!ownFd('events-fd', option(OPT_EVENTS_FD))) return EXIT_USAGE;
   } else {
     ctlFd = 0;
     outFd = 1;
@@ -97,6 +103,9 @@ export function main(): i32 {
   let eventsFd = -1;
   if (launchMode && option(OPT_EVENTS) != 0) {
     eventsFd = openEvents();
+    if (eventsFd < 0) return EXIT_FAILURE;
+  } else if (launchMode && option(OPT_EVENTS_FD) >= 0) {
+    eventsFd = eventsStream(option(OPT_EVENTS_FD));
     if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
@@ -289,6 +298,23 @@ function openEvents(): i32 {
   if (size < 0) {
     say.cannotOpenEvents(eventsFile, size);
     close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/** --events-fd: the log is a stream the caller reads (made CLOEXEC by ownFd()), so it
+ *  starts with the header, then the `started` entry of this run, as a new file would. */
+function eventsStream(fd: i32): i32 {
+  let h = scratch;
+  for (let i = 0; i < 8; i++) store<u8>(h + <usize>i, <u8>EVENTS_MAGIC[i]);
+  store<u32>(h, EVENTS_VERSION, EVENTS_VERSION_AT);
+  store<u32>(h, EVENTS_ENTRY_SIZE, EVENTS_ENTRY_SIZE_AT);
+  let r = write(fd, h, EVENTS_HEADER_SIZE);
+  if (r >= 0 && r != EVENTS_HEADER_SIZE) r = -ENOSPC;
+  if (r >= 0) r = logStarted(fd, getpid(), clockTicks(), option(OPT_WAIT_ALL) != 0 ? EVENTS_FLAG_WAIT_ALL : 0);
+  if (r < 0) {
+    say.cannotWriteEvents(r);
     return -1;
   }
   return fd;

@@ -58,6 +58,7 @@ export const OPT_CGROUP = 8;
 export const OPT_MAX_PIDS = 9;
 export const OPT_MAX_MEMORY = 10;
 export const OPT_VERBOSE = 11;
+export const OPT_EVENTS_FD = 12;
 
 /** In the order of the canonical argv, of docs/cli.md's table and of --help. */
 export const LAUNCH_OPTIONS: LaunchOption[] = [
@@ -156,5 +157,13 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     defaultText: 'off',
     doc: "say on stderr, once CMD started, which kill mechanisms hold the tree: `supervise: layers: subreaper, cgroup v2 PATH, pid namespace` (the ones that hold)",
     readers: CORE,
+  },
+  {
+    name: 'events-fd',
+    kind: FD,
+    unset: -1,
+    defaultText: 'none',
+    doc: "the events log (`--events`'s entries, from its header on) written to fd N, a pipe or socket the caller reads, made CLOEXEC for CMD (the library's per-process resources). Not with `--events`",
+    readers: LIBRARY,
   },
 ];

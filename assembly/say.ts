@@ -128,6 +128,11 @@ export function badFd(name: string, fd: i32, e: i32): void {
   tryHelp();
 }
 
+export function eventsTwice(): void {
+  begin(); str('--events and --events-fd: give one of them'); end();
+  tryHelp();
+}
+
 /** The second line of a usage error (EXIT_USAGE), as the front end's (cli/messages.ts). */
 function tryHelp(): void {
   beginPlain(); str("Try 'supervise --help' for more information."); end();

@@ -93,13 +93,14 @@ export class TraceBuilder {
       case 'layers':
       case 'totals':
         if (e.kind === 'layers' && e.layers?.path === undefined) break; // a part of a long path
+        run.superviseTrack = true;
         out.push({
           name: `supervise ${describe(e)}`,
           ph: 'i',
           s: 'p',
           cat: 'supervise',
           pid: run.pid,
-          tid: TID_MAIN,
+          tid: TID_SUPERVISE,
           ts: e.time,
           args: this.args(e, run),
         });

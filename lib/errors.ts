@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { errnoName } from '../codec/index.ts';
 import { ESRCH } from '../assembly/protocol.ts';
-import type { ExitStatus } from './events.ts';
+import type { ExitStatus, Resources } from './events.ts';
 import { signalDescription } from './signals.ts';
 
 /** Collected output: a string, a Uint8Array (`encoding: 'buffer'`) or lines (`lines: true`). */
@@ -56,6 +56,10 @@ export interface Result<
   isMaxBuffer: boolean;
   /** The main child's status; undefined if it could not be started. */
   status: ExitStatus | undefined;
+  /** What the main child cost (user and system CPU µs, peak RSS KiB, faults, context
+   *  switches, blocks: Node's process.resourceUsage() names), from the rusage of its
+   *  reaping; undefined if it never ran. */
+  resources: Resources | undefined;
   /** With `cgroup: true` where the tree ran in a cgroup v2 leaf of its own: the leaf's
    *  path and what the whole tree cost (every process, reaped by supervise or not), read
    *  by supervise before it removed the leaf; undefined otherwise. */
@@ -106,6 +110,7 @@ export class SubprocessError<
   isMaxBuffer!: boolean;
   status!: ExitStatus | undefined;
   cgroup!: CgroupTotals | undefined;
+  resources!: Resources | undefined;
   /** What happened and the command, without the output: 'Command failed with exit code 3: false'. */
   shortMessage!: string;
   /** The message of the underlying error ('spawn nosuchcmd ENOENT'), when there is one. */
@@ -186,6 +191,7 @@ export function settle<T extends Output | undefined>(o: Outcome<T>): Result<T> |
     isMaxBuffer: o.overflow !== undefined,
     status: o.status,
     cgroup: o.cgroup,
+    resources: o.status?.resources,
   };
   const code = o.start?.code;
   const prefix = why(o, result, code);

@@ -7,6 +7,7 @@ import {
   unhandledKind,
   type CodecExports,
   type Layers,
+  type Resources,
   type StatusEvent,
   type Totals,
 } from '../codec/index.ts';
@@ -21,7 +22,13 @@ export interface ExitStatus {
   /** Set when kind is 'killed' or 'dumped': the name `supervise decode` prints ('SIGKILL',
    *  'SIGRTMIN+2'). */
   signal: string | undefined;
+  /** What the process cost (CPU, peak RSS, faults, context switches, blocks), as the
+   *  rusage of its reaping says it, with Node's process.resourceUsage() names; undefined
+   *  when supervise could not say (its events stream ended first). */
+  resources?: Resources;
 }
+
+export type { Resources };
 
 /** One decoded record: the main child started or failed to, or a process was reaped. */
 export type ChannelRecord =
@@ -87,6 +94,74 @@ function toRecord(e: StatusEvent): ChannelRecord {
       return { type: 'other' };
     default:
       return unhandledKind(e.kind);
+  }
+}
+
+/** fd 4, the events log of the run (`--events-fd 4`): the resources of each reaped
+ *  process, joined to fd 3's reaped records in order (supervise logs a record once it has
+ *  written it to fd 3, so both streams hold the same reaped processes in the same order).
+ *  status() takes fd 3's, feed() fd 4's bytes; `out` gets each status once its entry has
+ *  come (or once fd 4 has ended, then without resources). */
+export class Costs {
+  readonly #codec: CodecExports = idle.pop() ?? nodeCodec();
+  readonly #decoder = new StreamDecoder(this.#codec, 'events');
+  readonly #out: (status: ExitStatus) => void;
+  #statuses: ExitStatus[] = [];
+  #costs: Array<{ pid: number; resources: Resources | undefined }> = [];
+  #ended = false;
+
+  constructor(out: (status: ExitStatus) => void) {
+    this.#out = out;
+  }
+
+  /** A reaped record of fd 3. */
+  status(status: ExitStatus): void {
+    if (this.#ended) this.#out(status);
+    else {
+      this.#statuses.push(status);
+      this.#match();
+    }
+  }
+
+  /** A chunk of fd 4: an events log from its header on. Bytes that are not one end the
+   *  join (the statuses go on, without resources). */
+  feed(chunk: Uint8Array): void {
+    if (this.#ended) return;
+    let events: StatusEvent[];
+    try {
+      events = this.#decoder.push(chunk) as StatusEvent[];
+    } catch {
+      this.end();
+      return;
+    }
+    for (const e of events)
+      if (e.kind === 'exited' || e.kind === 'killed' || e.kind === 'dumped')
+        this.#costs.push({ pid: e.pid, resources: e.resources });
+    this.#match();
+  }
+
+  /** fd 4 has ended (or never was): what waits goes out as it is. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const s of this.#statuses.splice(0)) this.#out(s);
+    this.#costs = [];
+    if (idle.length < IDLE_MAX) idle.push(this.#codec);
+  }
+
+  #match(): void {
+    while (this.#statuses.length > 0 && this.#costs.length > 0) {
+      const s = this.#statuses.shift()!;
+      const c = this.#costs.shift()!;
+      if (c.pid !== s.pid) {
+        // Not the same order after all: no guess at whose figures these are.
+        this.#statuses.unshift(s);
+        this.end();
+        return;
+      }
+      if (c.resources) s.resources = c.resources;
+      this.#out(s);
+    }
   }
 }
 

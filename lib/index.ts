@@ -17,7 +17,7 @@ import './pipe.ts';
 export { spawn, Subprocess, type IterableOptions } from './spawn.ts';
 export { spawnSync } from './sync.ts';
 export { SubprocessError, type Output, type Result } from './errors.ts';
-export type { ExitStatus } from './events.ts';
+export type { ExitStatus, Resources } from './events.ts';
 export type { AllOutput, Options, OutputOf, PerStream, ResultOutput, StdioOption, Verbose } from './options.ts';
 // .pipe() and the $ template
 export { $, type SyncTemplateFunction, type TemplateFunction, type TemplateValue } from './template.ts';

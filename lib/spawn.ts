@@ -1,6 +1,7 @@
 // Subprocess: one command under its own supervise, driven through fd 3 (a socketpair
 // libuv makes for the fourth stdio entry). Status records come in on it, control records
-// go out on it, and its EOF is the end of the whole tree. Nothing here waits on the
+// go out on it, and its EOF is the end of the whole tree. Fd 4 (a fifth stdio entry) carries
+// the run's events log (`--events-fd 4`): what each reaped process cost. Nothing here waits on the
 // supervise process itself: another part of the app may reap it.
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { commandLine } from './command.ts';
-import { Channel, EventLog, type ExitStatus, type ChannelRecord } from './events.ts';
+import { Channel, Costs, EventLog, type ExitStatus, type ChannelRecord } from './events.ts';
 import {
   esrch,
   maxBufferError,
@@ -85,6 +86,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
   readonly #fd3: Socket | undefined;
   readonly #channel = new Channel();
   readonly #log = new EventLog();
+  readonly #costs = new Costs((s) => {
+    if (s === this.status) this.#settleWait(s); // with its resources
+    this.#log.push(s);
+  });
+  #fd3Ended = false;
+  #fd4Ended = false;
   readonly #started = performance.now();
   readonly #wait: Promise<ExitStatus>;
   readonly #ended: Promise<void>;
@@ -149,11 +156,12 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
             cgroup: o.cgroup,
             'max-pids': o.maxPids,
             'max-memory': o.maxMemoryKiB,
+            'events-fd': 4,
           }),
           '--',
           ...line.argv,
         ],
-        { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe'], windowsHide: true },
+        { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe', 'pipe'], windowsHide: true },
       );
     } catch (error) {
       early = error as NodeJS.ErrnoException;
@@ -171,6 +179,17 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       queueMicrotask(() => this.#nodeFailed(error));
     }
     child?.on('error', (error: NodeJS.ErrnoException) => this.#nodeFailed(error));
+    const fd4 = child?.stdio[4] as Socket | undefined;
+    if (fd4) {
+      fd4.on('data', (chunk: Buffer) => this.#costs.feed(chunk));
+      fd4.on('error', () => {});
+      fd4.on('end', () => fd4.destroy());
+      fd4.on('close', () => {
+        this.#costs.end();
+        this.#fd4Ended = true;
+        if (this.#fd3Ended) this.#onEnd();
+      });
+    } else this.#fd4Ended = true;
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree
@@ -178,10 +197,10 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       // at once (no shutdown of our half first). 'close' alone: after an error.
       const fd3 = this.#fd3;
       fd3.on('end', () => {
-        this.#onEnd();
+        this.#fd3Done();
         fd3.destroy();
       });
-      fd3.on('close', () => this.#onEnd());
+      fd3.on('close', () => this.#fd3Done());
     }
     if (this.stdin) {
       this.stdin.on('error', () => {}); // EPIPE when the child does not read its input
@@ -379,13 +398,17 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
         this.#settleSpawned(error);
         this.#settleWait(error);
       } else if (r.type === 'reaped') {
-        if (r.status.pid === this.pid && !this.status) {
-          this.status = r.status;
-          this.#settleWait(r.status);
-        }
-        this.#log.push(r.status);
+        if (r.status.pid === this.pid && !this.status) this.status = r.status; // wait(): once joined
+        this.#costs.status(r.status);
       }
     }
+  }
+
+  /** EOF on fd 3; the tree is over once fd 4 has ended too (supervise closes both as it
+   *  exits), so that every status has its resources. */
+  #fd3Done(): void {
+    this.#fd3Ended = true;
+    if (this.#fd4Ended) this.#onEnd();
   }
 
   /** EOF on fd 3: supervise has exited, so no process of the tree is left. */
@@ -401,6 +424,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
       this.#settleSpawned(lost);
       this.#settleWait(lost);
     }
+    this.#costs.end();
     this.#log.end();
     this.#channel.release();
     this.#child?.unref(); // its exit may never be seen (someone else may reap it)

@@ -15,7 +15,7 @@ import { signalName } from '../codec/index.ts';
 import { launchArgv } from '../codec/argv.ts';
 import { EXIT_SIGNAL_BASE, EXIT_TIMEOUT, SIGKILL, SIGNAL_MAX } from '../assembly/protocol.ts';
 import { commandLine } from './command.ts';
-import { Channel, type ExitStatus } from './events.ts';
+import { Channel, Costs, type ExitStatus } from './events.ts';
 import { cgroupRecord } from './cgroup.ts';
 import {
   maxBufferError,
@@ -41,16 +41,17 @@ import { superviseCommand } from './spawn.ts';
 import { VerboseLog } from './verbose.ts';
 
 /** The least spawnSync's own maxBuffer (bytes, per pipe) is given: fd 3 carries 128
- *  bytes per process of the tree, and must not overflow before stdout does. */
-const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
+ *  bytes per process of the tree and fd 4 (the events log: resources) 256, and neither
+ *  must overflow before stdout does (32,768 processes). */
+const SYNC_BUFFER_FLOOR = 8 * 1024 * 1024;
 
 /** Runs `file` with `args` under its own supervise and returns once its whole tree is
  *  gone: the same Result as `await spawn(...)`, or throws the same SubprocessError.
  *  As execa's sync methods: `stdin`/`stdout`/`stderr` take 'pipe', 'inherit', 'ignore' or
  *  an fd (no streams), `signal` (AbortSignal) and `all` ordering are not available (`all`
  *  is stdout then stderr), and `maxBuffer` stops the command once a pipe holds
- *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares); the output is still
- *  truncated to maxBuffer in its unit. For maxBuffer, `killSignal` SIGKILL is sent as
+ *  max(maxBuffer, 8 MiB) bytes (spawnSync's limit, which fds 3 and 4 share); the output is
+ *  still truncated to maxBuffer in its unit. For maxBuffer, `killSignal` SIGKILL is sent as
  *  SIGTERM with no grace (supervise cannot forward what it cannot catch); the timeout is
  *  supervise's (`--timeout`), which sends `timeoutSignal`, SIGKILL included, itself. */
 export function spawnSync<const O extends Options = NoOptions>(
@@ -92,6 +93,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
         cgroup: o.cgroup,
         'max-pids': o.maxPids,
         'max-memory': o.maxMemoryKiB,
+        'events-fd': 4,
       }),
       '--',
       ...line.argv,
@@ -99,7 +101,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     {
       cwd: o.spawnCwd,
       env: o.env,
-      stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe'],
+      stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe', 'pipe'],
       input: o.input,
       killSignal: byKill ? 'SIGTERM' : o.killSignal,
       maxBuffer: Math.max(o.streams.stdout.maxBuffer, o.streams.stderr.maxBuffer, SYNC_BUFFER_FLOOR),
@@ -113,15 +115,22 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   let start: { errno: number; code: string } | undefined;
   let cgroup: CgroupTotals | undefined;
   const fd3 = r.output?.[3] as Buffer | null | undefined;
+  const fd4 = r.output?.[4] as Buffer | null | undefined;
+  // fd 4's resources join fd 3's statuses (lib/events.ts Costs), all there already.
+  const reaped: ExitStatus[] = [];
+  const costs = new Costs((s) => reaped.push(s));
   for (const rec of fd3 ? channel.feed(fd3) : []) {
     if (rec.type === 'spawned') pid = rec.pid;
     else if (rec.type === 'spawn-failed') start = startFailure(rec.errno);
-    else if (rec.type === 'reaped' && rec.status.pid === pid && !status) status = rec.status;
+    else if (rec.type === 'reaped') costs.status(rec.status);
     else if (rec.type === 'layers' || rec.type === 'totals') {
       cgroup = cgroupRecord(cgroup, rec);
       if (rec.type === 'layers') verbose?.layers(rec.layers);
     }
   }
+  if (fd4) costs.feed(fd4);
+  costs.end();
+  status = reaped.find((s) => s.pid === pid);
   channel.release();
   if (!fd3 && error) start = startFailure(Math.abs(Number(error.errno) || 0), error.code);
   // After a timeout or ENOBUFS spawnSync stops reading fd 3 (supervise carries on, EPIPE):

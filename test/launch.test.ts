@@ -500,6 +500,37 @@ Records('should write a spawned record first, then the exit of CMD, and log both
   }
 });
 
+Records('should write the events log to --events-fd, which CMD does not inherit', () => {
+  // fd 5 a pipe spawnSync reads: the log from its header on; CMD lists its own fds.
+  const r = spawnSync(SUPERVISE, ['--events-fd', '5', '--', 'sh', '-c', 'ls /proc/self/fd; exit 4'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'],
+    timeout: 15_000 * SLACK,
+  });
+  assert.is(r.status, 4, String(r.stderr));
+  const fds = String(r.stdout).split('\n').filter(Boolean);
+  assert.ok(fds.includes('1') && fds.includes('2'), fds.join(' '));
+  assert.not.ok(fds.includes('5'), `CMD holds the events fd: ${fds.join(' ')}`);
+  const log = r.output[5] as Buffer;
+  assert.equal([...log.subarray(0, 8)], [...Buffer.from('SUPVEVTS')]);
+  assert.is(log.readUInt32LE(8), 3);
+  assert.is(log.readUInt32LE(12), 256);
+  assert.is(log.length, 16 + 3 * 256, 'started, spawned, exited');
+  assert.equal(
+    [0, 1, 2].map((i) => log.readInt32LE(16 + i * 256 + 8 + 8)),
+    [0x5303, 0x5301, CLD_EXITED],
+  );
+  assert.is(log.readInt32LE(16 + 2 * 256 + 8 + 24), 4, 'the exit status');
+  assert.ok(log.readBigInt64LE(16 + 2 * 256 + 192) > 0n, 'the peak RSS of sh, KiB');
+  // One log only: --events and --events-fd together are a usage error.
+  const both = spawnSync(SUPERVISE, ['--events-fd', '5', '--events', '/dev/null', '--', 'true'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: 15_000 * SLACK,
+  });
+  assert.is(both.status, 125);
+  assert.match(both.stderr, /--events and --events-fd/);
+});
+
 Records('should write a spawn-failed record with the errno and exit 127', async () => {
   const r = await launch(['--status-fd', '4', '--', 'no-such-command-4712'], { statusFd: true, waitReady: false });
   assert.is((await within(r.exited, 10_000, 'exit')).code, 127);

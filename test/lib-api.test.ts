@@ -764,7 +764,7 @@ Timeout('should SIGKILL the tree forceKillAfterDelay after a timeoutSignal the c
   const pid = await running(sub);
   const e = await within(rejection(sub), 10_000, 'the forced kill');
   assert.equal(ending(e), killedBy('SIGKILL', 'Forced termination', FORCED));
-  assert.is(alive(pid), false);
+  assert.is(stillAlive(pid), false);
 });
 
 Timeout("should send timeoutSignal through supervise's --timeout in spawnSync, SIGKILL included", () => {

@@ -8,7 +8,7 @@ import { spawn as spawnNode, spawnSync as spawnSyncNode, type ChildProcess } fro
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { spawn, SubprocessError, type Subprocess } from '../lib/index.ts';
+import { spawn, spawnSync, SubprocessError, type Subprocess } from '../lib/index.ts';
 import { ESCAPE_PIDS, ESCAPE_SCRIPT } from './fixtures/escape.ts';
 import {
   ANNOUNCE,
@@ -87,7 +87,10 @@ Basics('should resolve with stdout, stderr, exit code and the main status', asyn
   assert.ok(r.durationMs >= 0);
   assert.is(r.timedOut, false);
   assert.is(r.isCanceled, false);
-  assert.equal(sub.status, { pid: sub.pid!, kind: 'exited', exitCode: 0, signal: undefined });
+  const { resources, ...status } = sub.status!;
+  assert.equal(status, { pid: sub.pid!, kind: 'exited', exitCode: 0, signal: undefined });
+  assert.ok(resources && resources.maxRSS > 0, 'the peak RSS of sh');
+  assert.is(r.resources, resources);
   assert.is(sub.wait(), sub.wait());
   assert.equal(await sub.wait(), sub.status);
 });
@@ -141,7 +144,9 @@ Basics('should send kill() to the main child, then return false and make signal(
   const e = await rejection(sub);
   assert.is(e.signal, 'SIGTERM');
   assert.match(e.message, 'was killed with SIGTERM');
-  assert.equal(sub.status, { pid: sub.pid!, kind: 'killed', exitCode: undefined, signal: 'SIGTERM' });
+  const { resources, ...status } = sub.status!;
+  assert.equal(status, { pid: sub.pid!, kind: 'killed', exitCode: undefined, signal: 'SIGTERM' });
+  assert.ok(resources && resources.minorPageFault > 0, 'what sleep cost');
   assert.is(sub.kill('SIGKILL'), false);
   assert.throws(
     () => sub.signal('SIGKILL'),
@@ -182,6 +187,53 @@ Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for
   const r2 = await sub;
   assert.is(r2.stdout, 'main\nlate');
   assert.ok(Date.now() - t >= 450);
+});
+
+// What each process cost, on fd 4 (supervise --events-fd 4): a CPU burner and a 100 MiB
+// allocator whose figures the test knows, the main child's on the Result, each reaped
+// process's on events(); in spawn and spawnSync.
+const BURN = 'sum(i * i for i in range(3_000_000))'; // ~0.3 s of user CPU
+const ALLOCATE = "b = b'x' * (100 << 20); print(len(b))"; // 100 MiB, every page written
+
+Basics('should report the resources of the main child and of every reaped process', async () => {
+  const burner = await spawn('python3', ['-c', BURN]);
+  assert.ok(burner.resources!.userCPUTime > 0, `user CPU ${burner.resources!.userCPUTime} us`);
+  assert.ok(burner.resources!.userCPUTime >= burner.resources!.systemCPUTime, 'a burner is user time');
+  const allocator = await spawn('python3', ['-c', ALLOCATE]);
+  assert.is(allocator.stdout, String(100 << 20));
+  assert.ok(allocator.resources!.maxRSS >= 100 * 1024, `peak RSS ${allocator.resources!.maxRSS} KiB`);
+  assert.is(allocator.status!.resources, allocator.resources);
+  // An orphan (its subshell exits at once), which supervise adopts and reaps: its status
+  // on events() has its figures too.
+  const tree = spawn('sh', ['-c', `(python3 -c "${ALLOCATE}" >/dev/null &); exit 0`], { onMainExit: 'wait-tree' });
+  const seen = [];
+  for await (const e of tree.events()) seen.push(e);
+  const r = await tree;
+  assert.is(r.exitCode, 0);
+  assert.is(seen.length, 2, JSON.stringify(seen));
+  for (const e of seen) assert.ok(e.resources && e.resources.maxRSS > 0, JSON.stringify(e));
+  assert.ok(
+    seen.some((e) => e.resources!.maxRSS >= 100 * 1024),
+    `the allocator among them: ${seen.map((e) => e.resources!.maxRSS)}`,
+  );
+});
+
+Basics('should report resources from spawnSync too', () => {
+  const burner = spawnSync('python3', ['-c', BURN]);
+  assert.ok(burner.resources!.userCPUTime > 0, `user CPU ${burner.resources!.userCPUTime} us`);
+  const allocator = spawnSync('python3', ['-c', ALLOCATE]);
+  assert.ok(allocator.resources!.maxRSS >= 100 * 1024, `peak RSS ${allocator.resources!.maxRSS} KiB`);
+  assert.is(allocator.status!.resources, allocator.resources);
+});
+
+Basics('should keep fd 4 (the events log) and fd 3 from the command', async () => {
+  // sh lists its own fds: 0, 1, 2 and nothing of supervise's.
+  const check = 'for n in 3 4 5; do [ -e /proc/$$/fd/$n ] && echo "fd $n: $(readlink /proc/$$/fd/$n)"; done; exit 0';
+  const r = await spawn('sh', ['-c', check]);
+  assert.is(r.stdout, '');
+  const s = spawnSync('sh', ['-c', check]);
+  assert.is(s.stdout, '');
+  assert.ok(s.resources!.maxRSS > 0);
 });
 
 const Escapes = suite('lib: no survivors');

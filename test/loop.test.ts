@@ -1168,7 +1168,8 @@ args('should accept every canonical argv the front end builds, with its meaning'
   // codec/argv.ts's launchArgv() (the front end's, the library's) over the table's options,
   // each with values by kind; an fd option names an fd the fake kernel has.
   const word = fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }).filter((w) => !w.includes('\0'));
-  const fds: Record<string, number[]> = { 'status-fd': [3, 5], 'control-fd': [4] };
+  // --events-fd: its black-box case (test/launch.test.ts); the fake kernel keeps no log.
+  const fds: Record<string, number[]> = { 'status-fd': [3, 5], 'control-fd': [4], 'events-fd': [] };
   const valuesOf = (o: LaunchOption): fc.Arbitrary<number | string | boolean> => {
     if (o.kind === FLAG) return fc.boolean();
     if (o.kind === FD) return fc.constantFrom(o.unset, ...fds[o.name]);
@@ -1386,10 +1387,15 @@ events('should name each process, its start time, group and session, read before
 events('should take comm from the first ( to the last ) of /proc/PID/stat, and zeros where it cannot be read', () => {
   let main = 0;
   let gone = 0;
+  let full = 0;
   const k = kernel({ argv: ['--events', EVENTS, '--', 'job'] }, () => {
     k.procs.get(main)!.comm = 'a) b (c';
     gone = k.spawn(main);
     k.openErrors.set(`/proc/${gone}/stat`, -EACCES);
+    // The longest name (15 bytes), all of it ')': the last ')' within 16 bytes of the '('.
+    full = k.spawn(main);
+    k.procs.get(full)!.comm = ')'.repeat(15);
+    k.exit(full, 0);
     k.exit(main, 0);
   });
   k.onSpawn = (pid) => (main = pid);
@@ -1400,6 +1406,7 @@ events('should take comm from the first ( to the last ) of /proc/PID/stat, and z
     [
       [k.self, 'supervise', true, true],
       [main, 'job', true, true],
+      [full, ')'.repeat(15), true, true],
       [main, 'a) b (c', true, true],
       [gone, '', false, false],
     ],

@@ -5,6 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import {
   $,
   type ExitStatus,
+  type Resources,
   type IterableOptions,
   type Options,
   type Output,
@@ -154,6 +155,7 @@ export async function consumer(): Promise<void> {
     boolean,
     boolean,
     ExitStatus | undefined,
+    Resources | undefined,
   ] = [
     res.command,
     res.escapedCommand,
@@ -173,7 +175,24 @@ export async function consumer(): Promise<void> {
     res.isForcefullyKilled,
     res.isMaxBuffer,
     res.status,
+    res.resources,
   ];
+  // What a process cost: Node's process.resourceUsage() names, numbers.
+  const cost: Resources | undefined = status.resources;
+  if (cost) {
+    const figures: number[] = [
+      cost.userCPUTime,
+      cost.systemCPUTime,
+      cost.maxRSS,
+      cost.minorPageFault,
+      cost.majorPageFault,
+      cost.voluntaryContextSwitches,
+      cost.involuntaryContextSwitches,
+      cost.fsRead,
+      cost.fsWrite,
+    ];
+    void figures;
+  }
   try {
     await spawn('false');
   } catch (e) {
