@@ -14,7 +14,6 @@ import {
   escaped,
   isoTime,
   layerNames,
-  totalsText,
   type Layers,
   type Resources,
   type StatusEvent,
@@ -265,7 +264,14 @@ export function formatReport(r: RunReport): string {
   }
   lines.push(`processes: ${r.processes} reaped`);
   lines.push(`layers: ${r.layers ? layerNames(r.layers) : 'subreaper (no other was asked for)'}`);
-  if (r.tree) lines.push(`whole tree (its cgroup): ${totalsText(r.tree)}`);
+  if (r.tree) {
+    // In the units of the lines above (decode's totals line keeps the exact microseconds).
+    const t = r.tree;
+    let text = `whole tree (its cgroup): CPU ${duration(t.cpuTime)} (user ${duration(t.userCPUTime)}, system ${duration(t.systemCPUTime)})`;
+    if (t.memoryPeak !== undefined) text += `, peak memory ${kib(Math.ceil(t.memoryPeak / 1024))}`;
+    if (t.pidsPeak !== undefined) text += `, at most ${t.pidsPeak} processes at once`;
+    lines.push(text);
+  }
   if (r.escapees === null) lines.push(`escaped the main command's session or process group: ${unknown(2)}`);
   else {
     lines.push(`escaped the main command's session or process group: ${r.escapees.length}`);

@@ -153,8 +153,18 @@ Report('should answer for the --grace run: main command, escapee, kills, deadlin
     'supervise forwarded the TERM to the main command only',
   );
   assert.is(r.keptWaiting, null);
-  assert.is(r.topCpu![0].pid, burner, 'the burner used the most CPU');
-  assert.ok(r.topCpu![0].cpuUs! >= 600_000, `at least the 0.6 s it burned: ${r.topCpu![0].cpuUs}`);
+  // The burner is first, or second behind the allocator: filling 100 MiB took more than the
+  // burner's 0.6 s of CPU once at load ~50 (page faults), so only the order is asserted.
+  const cpus = r.topCpu!.map((p) => p.cpuUs!);
+  assert.equal(
+    cpus,
+    [...cpus].sort((a, b) => b - a),
+    'the list is by CPU time, most first',
+  );
+  const top2 = r.topCpu!.slice(0, 2).map((p) => p.pid);
+  assert.ok(top2[0] === burner || (top2[0] === allocator && top2[1] === burner), `top by CPU: ${top2}`);
+  const burned = r.topCpu!.find((p) => p.pid === burner)!;
+  assert.ok(burned.cpuUs! >= 600_000, `at least the 0.6 s it burned: ${burned.cpuUs}`);
   assert.is(r.topRss![0].pid, allocator, 'the allocator had the largest peak RSS');
   assert.ok(r.topRss![0].resources!.maxRSS >= 100 * 1024, `at least 100 MiB: ${r.topRss![0].resources!.maxRSS} KiB`);
   const killed = r.topCpu!.find((p) => p.pid === escapee);
@@ -185,7 +195,7 @@ Report('should say the same as text, one answer per line', () => {
     new RegExp(`stubborn \\(pid ${stubborn}\\) aged [^\\n]*, ignored the TERM supervise forwarded\\n`),
   );
   assert.match(text, /\nkept the run waiting: no one \(not --wait-all/);
-  assert.match(text, /\ntop by CPU time[^\n]*:\n {4}cpu-burner \(pid \d+\) /);
+  assert.match(text, /\ntop by CPU time[^\n]*:\n( {4}allocator \(pid \d+\) [^\n]*\n)? {4}cpu-burner \(pid \d+\) /);
   assert.match(text, /\ntop by peak RSS:\n {4}allocator \(pid \d+\) 1\d\d\.\d MiB\n/);
 });
 
