@@ -144,8 +144,9 @@ function numberFile(path: usize): i64 {
   return n;
 }
 
-/** The decimal digits at the start of the `len` bytes at p (-1 when there are none). */
-function decimal(p: usize, len: i32): i64 {
+/** The decimal digits at the start of the `len` bytes at p (-1 when there are none); main.ts
+ *  reads /proc numbers with it too. */
+export function decimal(p: usize, len: i32): i64 {
   let n: i64 = -1;
   for (let i = 0; i < len && i < 19; i++) {
     let c = <i32>load<u8>(p + <usize>i) - 0x30;

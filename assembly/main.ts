@@ -34,7 +34,7 @@ import {
   OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY, OPT_VERBOSE,
   OPT_EVENTS_FD,
 } from './options';
-import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
+import { decimal, cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode, layers,
@@ -206,7 +206,7 @@ function prepare(): bool {
     return false;
   }
   // In a PID namespace with the parent's /proc, the pids there are not the ones kill() takes.
-  if (leadingNumber(scratch, n) != <i64>getpid()) {
+  if (decimal(scratch, n) != <i64>getpid()) {
     say.foreignProc();
     return false;
   }
@@ -517,16 +517,6 @@ function cstring(s: string): usize {
   return p;
 }
 
-/** The decimal number at the start of [p, p + len), or -1. */
-function leadingNumber(p: usize, len: i32): i64 {
-  let n: i64 = -1;
-  for (let i = 0; i < len && i < 19; i++) {
-    let c = <i32>load<u8>(p + <usize>i) - 0x30;
-    if (c < 0 || c > 9) break;
-    n = (n < 0 ? 0 : n * 10) + c;
-  }
-  return n;
-}
 
 /** The number a /proc file starts with, or `fallback` if it cannot be read. */
 function readNumber(path: string, fallback: i32): i32 {
@@ -534,6 +524,6 @@ function readNumber(path: string, fallback: i32): i32 {
   if (fd < 0) return fallback;
   let n = read(fd, scratch, 32);
   close(fd);
-  let v = n > 0 ? leadingNumber(scratch, n) : -1;
+  let v = n > 0 ? decimal(scratch, n) : -1;
   return v > 0 && v <= 0x7fffffff ? <i32>v : fallback;
 }
