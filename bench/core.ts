@@ -162,6 +162,49 @@ if (want('events')) {
       ),
     ]),
   );
+  // The same log on a tree that does work between exits: a shell running `/bin/true` 500
+  // times one after another (fork, exec, exit, reap), wall time of the whole run, off and on
+  // alternating. What --events costs a run, beside what it costs supervise's ceiling above.
+  const work: Record<string, Record<string, number[]>> = {};
+  const loop = 'i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done';
+  const wdir = mkdtempSync(path.join(os.tmpdir(), 'supervise-bench-events-'));
+  try {
+    for (let round = 0; round < 5; round++) {
+      for (const h of HOSTS) {
+        for (const on of [false, true]) {
+          const file = path.join(wdir, `${h.key}-${round}.supv`);
+          const args = [...(on ? ['--events', file] : []), '--', '/bin/sh', '-c', loop];
+          const t0 = process.hrtime.bigint();
+          try {
+            execFileSync(h.path, args, { stdio: 'ignore', timeout: 120_000 });
+            ((work[h.key] ??= {})[on ? 'on' : 'off'] ??= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
+          } catch (e) {
+            (failures[h.key] ??= {})[`events_workload_${on ? 'on' : 'off'}`] = String((e as Error).message).slice(
+              0,
+              300,
+            );
+          }
+          rmSync(file, { force: true });
+        }
+      }
+    }
+  } finally {
+    rmSync(wdir, { recursive: true, force: true });
+  }
+  out.events_workload_ms = Object.fromEntries(
+    Object.entries(work).map(([k, byMode]) => [
+      k,
+      Object.fromEntries(
+        Object.entries(byMode).map(([mode, xs]) => [mode, { median: r1(median(xs)), runs: xs.map(r1) }]),
+      ),
+    ]),
+  );
+  log(
+    'launch mode, 500 `/bin/true` run one after another by a shell, wall ms, --events off / on (median of 5)',
+    Object.fromEntries(
+      Object.entries(work).map(([k, m]) => [k, `${r1(median(m.off ?? []))} / ${r1(median(m.on ?? []))}`]),
+    ),
+  );
   log(
     'launch mode records/s, 5,000 exits held back by the status pipe, --events off / on (median of 5)',
     Object.fromEntries(
