@@ -56,9 +56,9 @@ export interface Result<
   isMaxBuffer: boolean;
   /** The main child's status; undefined if it could not be started. */
   status: ExitStatus | undefined;
-  /** What the main child cost (user and system CPU µs, peak RSS KiB, faults, context
-   *  switches, blocks: Node's process.resourceUsage() names), from the rusage of its
-   *  reaping; undefined if it never ran. */
+  /** With the `resources` option, what the main child cost (user and system CPU µs, peak
+   *  RSS KiB, faults, context switches, blocks: Node's process.resourceUsage() names), from
+   *  the rusage of its reaping; undefined without the option or if it never ran. */
   resources: Resources | undefined;
   /** With `cgroup: true` where the tree ran in a cgroup v2 leaf of its own: the leaf's
    *  path and what the whole tree cost (every process, reaped by supervise or not), read

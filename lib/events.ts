@@ -22,9 +22,10 @@ export interface ExitStatus {
   /** Set when kind is 'killed' or 'dumped': the name `supervise decode` prints ('SIGKILL',
    *  'SIGRTMIN+2'). */
   signal: string | undefined;
-  /** What the process cost (CPU, peak RSS, faults, context switches, blocks), as the
-   *  rusage of its reaping says it, with Node's process.resourceUsage() names; undefined
-   *  when supervise could not say (its events stream ended first). */
+  /** With the `resources` option, what the process cost (CPU, peak RSS, faults, context
+   *  switches, blocks), as the rusage of its reaping says it, with Node's
+   *  process.resourceUsage() names; absent without the option, or when supervise could not
+   *  say (its events stream ended first). */
   resources?: Resources;
 }
 
@@ -103,8 +104,9 @@ function toRecord(e: StatusEvent): ChannelRecord {
  *  status() takes fd 3's, feed() fd 4's bytes; `out` gets each status once its entry has
  *  come (or once fd 4 has ended, then without resources). */
 export class Costs {
-  readonly #codec: CodecExports = idle.pop() ?? nodeCodec();
-  readonly #decoder = new StreamDecoder(this.#codec, 'events');
+  // Taken at the first chunk of fd 4: without the `resources` option there is none.
+  #codec: CodecExports | undefined;
+  #decoder: StreamDecoder | undefined;
   readonly #out: (status: ExitStatus) => void;
   #statuses: ExitStatus[] = [];
   #costs: Array<{ pid: number; resources: Resources | undefined }> = [];
@@ -129,6 +131,10 @@ export class Costs {
     if (this.#ended) return;
     let events: StatusEvent[];
     try {
+      if (!this.#decoder) {
+        this.#codec = idle.pop() ?? nodeCodec();
+        this.#decoder = new StreamDecoder(this.#codec, 'events');
+      }
       events = this.#decoder.push(chunk) as StatusEvent[];
     } catch {
       this.end();
@@ -146,7 +152,7 @@ export class Costs {
     this.#ended = true;
     for (const s of this.#statuses.splice(0)) this.#out(s);
     this.#costs = [];
-    if (idle.length < IDLE_MAX) idle.push(this.#codec);
+    if (this.#codec && idle.length < IDLE_MAX) idle.push(this.#codec);
   }
 
   #match(): void {

@@ -107,6 +107,11 @@ export interface Options {
   /** Reject on failure (default true); false: always resolve, on failure with the
    *  SubprocessError itself (`failed: true`), as execa does. */
   reject?: boolean;
+  /** Fill `result.resources` and each status's `resources` (CPU, peak RSS, faults, context
+   *  switches of every reaped process): supervise writes its events log on a fifth pipe,
+   *  fd 4 (`--events-fd 4`). Default false: no fd 4, and `resources` is undefined
+   *  everywhere. Named after the field it fills, as execa's `all` fills `result.all`. */
+  resources?: boolean;
 }
 
 /** The type of `stdout`, `stderr` and `all` that options `O` give: Uint8Array with
@@ -202,6 +207,8 @@ export interface Normalized {
   maxPids: number;
   maxMemoryKiB: number;
   reject: boolean;
+  /** Whether supervise writes the events log on fd 4 (the `resources` option). */
+  resources: boolean;
 }
 
 /** The options of one collected stream. */
@@ -307,6 +314,7 @@ export function normalize(o: Options = {}): Normalized {
     maxPids: positive('maxPids', o.maxPids),
     maxMemoryKiB: Math.ceil(positive('maxMemory', o.maxMemory) / 1024),
     reject: o.reject ?? true,
+    resources: o.resources === true,
   };
 }
 

@@ -1,8 +1,9 @@
 // Subprocess: one command under its own supervise, driven through fd 3 (a socketpair
 // libuv makes for the fourth stdio entry). Status records come in on it, control records
-// go out on it, and its EOF is the end of the whole tree. Fd 4 (a fifth stdio entry) carries
-// the run's events log (`--events-fd 4`): what each reaped process cost. Nothing here waits on the
-// supervise process itself: another part of the app may reap it.
+// go out on it, and its EOF is the end of the whole tree. With the `resources` option, fd 4
+// (a fifth stdio entry) carries the run's events log (`--events-fd 4`): what each reaped
+// process cost. Nothing here waits on the supervise process itself: another part of the
+// app may reap it.
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { findBinary, packageRoot } from '../pkg/binary.ts';
@@ -156,12 +157,17 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
             cgroup: o.cgroup,
             'max-pids': o.maxPids,
             'max-memory': o.maxMemoryKiB,
-            'events-fd': 4,
+            'events-fd': o.resources ? 4 : undefined,
           }),
           '--',
           ...line.argv,
         ],
-        { cwd: o.spawnCwd, env: o.env, stdio: [...o.stdio, 'pipe', 'pipe'], windowsHide: true },
+        {
+          cwd: o.spawnCwd,
+          env: o.env,
+          stdio: o.resources ? [...o.stdio, 'pipe', 'pipe'] : [...o.stdio, 'pipe'],
+          windowsHide: true,
+        },
       );
     } catch (error) {
       early = error as NodeJS.ErrnoException;
@@ -189,7 +195,11 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
         this.#fd4Ended = true;
         if (this.#fd3Ended) this.#onEnd();
       });
-    } else this.#fd4Ended = true;
+    } else {
+      // No fd 4 (without `resources`): each status goes out as it comes.
+      this.#fd4Ended = true;
+      this.#costs.end();
+    }
     if (this.#fd3) {
       this.#fd3.on('data', (chunk: Buffer) => this.#onData(chunk));
       this.#fd3.on('error', () => {}); // EPIPE/ECONNRESET: the 'close' that follows ends the tree

@@ -41,16 +41,18 @@ import { superviseCommand } from './spawn.ts';
 import { VerboseLog } from './verbose.ts';
 
 /** The least spawnSync's own maxBuffer (bytes, per pipe) is given: fd 3 carries 128
- *  bytes per process of the tree and fd 4 (the events log: resources) 256, and neither
- *  must overflow before stdout does (32,768 processes). */
-const SYNC_BUFFER_FLOOR = 8 * 1024 * 1024;
+ *  bytes per process of the tree, and must not overflow before stdout does (32,768
+ *  processes); with `resources`, fd 4 (the events log) carries 256, so twice as much. */
+const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
+const SYNC_BUFFER_FLOOR_RESOURCES = 8 * 1024 * 1024;
 
 /** Runs `file` with `args` under its own supervise and returns once its whole tree is
  *  gone: the same Result as `await spawn(...)`, or throws the same SubprocessError.
  *  As execa's sync methods: `stdin`/`stdout`/`stderr` take 'pipe', 'inherit', 'ignore' or
  *  an fd (no streams), `signal` (AbortSignal) and `all` ordering are not available (`all`
  *  is stdout then stderr), and `maxBuffer` stops the command once a pipe holds
- *  max(maxBuffer, 8 MiB) bytes (spawnSync's limit, which fds 3 and 4 share); the output is
+ *  max(maxBuffer, 4 MiB) bytes (spawnSync's limit, which fd 3 shares; 8 MiB with
+ *  `resources`, which fd 4 shares too); the output is
  *  still truncated to maxBuffer in its unit. For maxBuffer, `killSignal` SIGKILL is sent as
  *  SIGTERM with no grace (supervise cannot forward what it cannot catch); the timeout is
  *  supervise's (`--timeout`), which sends `timeoutSignal`, SIGKILL included, itself. */
@@ -93,7 +95,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
         cgroup: o.cgroup,
         'max-pids': o.maxPids,
         'max-memory': o.maxMemoryKiB,
-        'events-fd': 4,
+        'events-fd': o.resources ? 4 : undefined,
       }),
       '--',
       ...line.argv,
@@ -101,10 +103,18 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     {
       cwd: o.spawnCwd,
       env: o.env,
-      stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe', 'pipe'],
+      stdio: [
+        ...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>),
+        'pipe',
+        ...(o.resources ? ['pipe' as const] : []),
+      ],
       input: o.input,
       killSignal: byKill ? 'SIGTERM' : o.killSignal,
-      maxBuffer: Math.max(o.streams.stdout.maxBuffer, o.streams.stderr.maxBuffer, SYNC_BUFFER_FLOOR),
+      maxBuffer: Math.max(
+        o.streams.stdout.maxBuffer,
+        o.streams.stderr.maxBuffer,
+        o.resources ? SYNC_BUFFER_FLOOR_RESOURCES : SYNC_BUFFER_FLOOR,
+      ),
       windowsHide: true,
     },
   );
@@ -116,7 +126,8 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
   let cgroup: CgroupTotals | undefined;
   const fd3 = r.output?.[3] as Buffer | null | undefined;
   const fd4 = r.output?.[4] as Buffer | null | undefined;
-  // fd 4's resources join fd 3's statuses (lib/events.ts Costs), all there already.
+  // fd 4's resources (with `resources`) join fd 3's statuses (lib/events.ts Costs), all there
+  // already; without fd 4, Costs passes the statuses on as they are.
   const reaped: ExitStatus[] = [];
   const costs = new Costs((s) => reaped.push(s));
   for (const rec of fd3 ? channel.feed(fd3) : []) {

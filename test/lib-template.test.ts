@@ -79,6 +79,16 @@ Run('should bind options with $(options), merging env key by key, and take a fil
   assert.throws(() => ($ as unknown as (x: number) => unknown)(1), /first argument must be/);
 });
 
+Run('should give resources with $({ resources: true }) (bound, and to $.sync), and none without', async () => {
+  const $r = $({ resources: true });
+  const r = await $r`sh -c ${'exit 0'}`;
+  assert.ok(r.resources && r.resources.maxRSS > 0, JSON.stringify(r.resources));
+  const s = $r.sync`true`;
+  assert.ok(s.resources && s.resources.maxRSS > 0, JSON.stringify(s.resources));
+  assert.is((await $`true`).resources, undefined);
+  assert.is($.sync`true`.resources, undefined);
+});
+
 Run('should pipe between $ results, and take a Result as an argument', async () => {
   const r = await $`seq 200`.pipe`grep 7`.pipe`wc -l`;
   assert.is(String(r.stdout).trim(), '38');

@@ -77,7 +77,7 @@ const Basics = suite('lib: results');
 Basics.after.each(cleanup);
 
 Basics('should resolve with stdout, stderr, exit code and the main status', async () => {
-  const sub = spawn('sh', ['-c', 'echo out; echo err >&2']);
+  const sub = spawn('sh', ['-c', 'echo out; echo err >&2'], { resources: true });
   const r = await sub;
   assert.is(r.exitCode, 0);
   assert.is(r.signal, undefined);
@@ -138,7 +138,7 @@ Basics('should reject a missing command with code ENOENT and its name, as child_
 });
 
 Basics('should send kill() to the main child, then return false and make signal() throw ESRCH', async () => {
-  const sub = spawn('sleep', ['7.81']);
+  const sub = spawn('sleep', ['7.81'], { resources: true });
   started.add(await sub.spawned);
   assert.is(sub.kill(), true);
   const e = await rejection(sub);
@@ -189,9 +189,10 @@ Basics('should not hang on a pipe held by a grandchild (kill-tree), and wait for
   assert.ok(Date.now() - t >= 450);
 });
 
-// What each process cost, on fd 4 (supervise --events-fd 4): a CPU burner and a 100 MiB
-// allocator whose figures the test knows, the main child's on the Result, each reaped
-// process's on events(); in spawn and spawnSync.
+// What each process cost, on fd 4 (supervise --events-fd 4) with `resources: true`: a CPU
+// burner and a 100 MiB allocator whose figures the test knows, the main child's on the
+// Result, each reaped process's on events(); in spawn and spawnSync. Without the option:
+// no fd 4 and no resources anywhere.
 // The burner spins until its own CPU clock (user + system) has 0.3 s: a figure the test
 // knows at any load (how the kernel splits it into user and system is sampled by ticks,
 // and a loaded machine once gave this loop more system than user time).
@@ -199,17 +200,20 @@ const BURN = 'import time\nt = time.process_time()\nwhile time.process_time() - 
 const ALLOCATE = "b = b'x' * (100 << 20); print(len(b))"; // 100 MiB, every page written
 
 Basics('should report the resources of the main child and of every reaped process', async () => {
-  const burner = await spawn('python3', ['-c', BURN]);
+  const burner = await spawn('python3', ['-c', BURN], { resources: true });
   const { userCPUTime, systemCPUTime } = burner.resources!;
   assert.ok(userCPUTime > 0, `user CPU ${userCPUTime} us`);
   assert.ok(userCPUTime + systemCPUTime >= 300_000, `CPU ${userCPUTime} + ${systemCPUTime} us, burned 0.3 s`);
-  const allocator = await spawn('python3', ['-c', ALLOCATE]);
+  const allocator = await spawn('python3', ['-c', ALLOCATE], { resources: true });
   assert.is(allocator.stdout, String(100 << 20));
   assert.ok(allocator.resources!.maxRSS >= 100 * 1024, `peak RSS ${allocator.resources!.maxRSS} KiB`);
   assert.is(allocator.status!.resources, allocator.resources);
   // An orphan (its subshell exits at once), which supervise adopts and reaps: its status
   // on events() has its figures too.
-  const tree = spawn('sh', ['-c', `(python3 -c "${ALLOCATE}" >/dev/null &); exit 0`], { onMainExit: 'wait-tree' });
+  const tree = spawn('sh', ['-c', `(python3 -c "${ALLOCATE}" >/dev/null &); exit 0`], {
+    onMainExit: 'wait-tree',
+    resources: true,
+  });
   const seen = [];
   for await (const e of tree.events()) seen.push(e);
   const r = await tree;
@@ -223,9 +227,9 @@ Basics('should report the resources of the main child and of every reaped proces
 });
 
 Basics('should report resources from spawnSync too', () => {
-  const burner = spawnSync('python3', ['-c', BURN]);
+  const burner = spawnSync('python3', ['-c', BURN], { resources: true });
   assert.ok(burner.resources!.userCPUTime > 0, `user CPU ${burner.resources!.userCPUTime} us`);
-  const allocator = spawnSync('python3', ['-c', ALLOCATE]);
+  const allocator = spawnSync('python3', ['-c', ALLOCATE], { resources: true });
   assert.ok(allocator.resources!.maxRSS >= 100 * 1024, `peak RSS ${allocator.resources!.maxRSS} KiB`);
   assert.is(allocator.status!.resources, allocator.resources);
 });
@@ -233,11 +237,47 @@ Basics('should report resources from spawnSync too', () => {
 Basics('should keep fd 4 (the events log) and fd 3 from the command', async () => {
   // sh lists its own fds: 0, 1, 2 and nothing of supervise's.
   const check = 'for n in 3 4 5; do [ -e /proc/$$/fd/$n ] && echo "fd $n: $(readlink /proc/$$/fd/$n)"; done; exit 0';
-  const r = await spawn('sh', ['-c', check]);
+  const r = await spawn('sh', ['-c', check], { resources: true });
   assert.is(r.stdout, '');
-  const s = spawnSync('sh', ['-c', check]);
+  assert.ok(r.resources!.maxRSS > 0);
+  const s = spawnSync('sh', ['-c', check], { resources: true });
   assert.is(s.stdout, '');
   assert.ok(s.resources!.maxRSS > 0);
+});
+
+/** The fds from 3 to 9 that supervise (the command's parent) holds as sockets, one a line:
+ *  libuv's socketpairs for fd 3 (status and control) and, with `resources`, fd 4 (the events
+ *  log), in spawn and spawnSync alike. Neither host opens a socket of its own (its epoll,
+ *  signalfd, pipes come after the inherited fds: the native host's at 4 when fd 4 is free). */
+const SUPERVISE_SOCKETS =
+  'p=$(cut -d" " -f4 /proc/$$/stat); for n in 3 4 5 6 7 8 9; do case $(readlink /proc/$p/fd/$n) in socket:*) echo $n;; esac; done';
+
+Basics('should not create fd 4 nor give resources without the `resources` option', async () => {
+  // With it (the case that shows the listing sees fd 4 when it is there): fds 3 and 4.
+  assert.is((await spawn('sh', ['-c', SUPERVISE_SOCKETS], { resources: true })).stdout, '3\n4');
+  assert.is(spawnSync('sh', ['-c', SUPERVISE_SOCKETS], { resources: true }).stdout, '3\n4');
+  // Without: fd 3 alone, and no resources on the Result, the status, events() or the error.
+  // An orphan (its subshell exits at once), which supervise adopts and reaps: events() has
+  // the shell's status and its.
+  const sub = spawn('sh', ['-c', `${SUPERVISE_SOCKETS}; (sleep 0.137 &); exit 0`], { onMainExit: 'wait-tree' });
+  const seen = [];
+  for await (const e of sub.events()) seen.push(e);
+  const r = await sub;
+  assert.is(r.stdout, '3');
+  assert.is(r.resources, undefined);
+  assert.ok(!('resources' in r.status!), JSON.stringify(r.status));
+  assert.is(seen.length, 2, JSON.stringify(seen));
+  for (const x of seen) assert.ok(!('resources' in x), JSON.stringify(x));
+  const e = await rejection(spawn('sh', ['-c', 'exit 4']));
+  assert.is(e.exitCode, 4);
+  assert.is(e.resources, undefined);
+  const s = spawnSync('sh', ['-c', SUPERVISE_SOCKETS]);
+  assert.is(s.stdout, '3');
+  assert.is(s.resources, undefined);
+  assert.ok(!('resources' in s.status!), JSON.stringify(s.status));
+  const se = spawnSync('sh', ['-c', 'exit 5'], { reject: false });
+  assert.is(se.exitCode, 5);
+  assert.is(se.resources, undefined);
 });
 
 const Escapes = suite('lib: no survivors');

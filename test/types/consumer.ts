@@ -92,6 +92,7 @@ export async function consumer(): Promise<void> {
     maxPids: 100,
     maxMemory: 512 * 1024 * 1024,
     reject: false,
+    resources: true,
   };
   const v: Verbose[] = ['none', 'short', 'full'];
   const s: StdioOption[] = ['pipe', 'inherit', 'ignore', 3, new Readable(), new Writable()];
@@ -177,7 +178,8 @@ export async function consumer(): Promise<void> {
     res.status,
     res.resources,
   ];
-  // What a process cost: Node's process.resourceUsage() names, numbers.
+  // What a process cost (with `resources: true`; optional, undefined without it): Node's
+  // process.resourceUsage() names, numbers.
   const cost: Resources | undefined = status.resources;
   if (cost) {
     const figures: number[] = [
