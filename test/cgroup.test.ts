@@ -497,10 +497,10 @@ function owned(args: string[], cmds: string[]): Owned {
 }
 
 /** The tree the owner starts before it execs supervise: a shell (which becomes `sleep
- *  41.36`) with a background child and a setsid double-forked grandchild, which re-parents
+ *  4141.36`) with a background child and a setsid double-forked grandchild, which re-parents
  *  to the owner (a subreaper: supervise, once it execs). Each announces its pid on the
- *  oracle. */
-const TREE = `echo $$ >&3; sleep 41.37 & echo $! >&3; setsid sh -c 'sleep 41.38 & echo $! >&3'; exec sleep 41.36`;
+ *  oracle. The sleeps outlast every bound of the tests: only a kill ends them. */
+const TREE = `echo $$ >&3; sleep 4141.37 & echo $! >&3; setsid sh -c 'sleep 4141.38 & echo $! >&3'; exec sleep 4141.36`;
 
 /** Waits for the tree's three pids and supervise's first record -> the pids and the records. */
 async function treeUp(o: Owned): Promise<{ pids: number[]; records: StatusEvent[] }> {
