@@ -574,7 +574,7 @@ Protocol(
           all.some((e) => e.kind === 'totals'),
           'no totals record',
         );
-        const leaf = all[0].layers!.path;
+        const leaf = all[0].layers!.path!;
         dirsToRemove.push(leaf);
         writeFileSync(path.join(leaf, 'cgroup.kill'), '1');
         await within(o.oracleClosed, 10_000, 'every process of the tree to die (the oracle pipe closed)');
