@@ -77,7 +77,9 @@ export function cgroupProcs(): i32 {
  *  without moving a process that is exiting. */
 export function cgroupJoin(pid: i32): i32 {
   if (procsFd < 0) return -EBADF;
-  let r = write(procsFd, joinBuf, digits(joinBuf, pid));
+  let n = digits(joinBuf, pid);
+  store<u8>(joinBuf + <usize>n, 0x0a); // as `echo PID > cgroup.procs` writes it
+  let r = write(procsFd, joinBuf, n + 1);
   return r < 0 ? r : 0;
 }
 const joinBuf: usize = memory.data(16);
