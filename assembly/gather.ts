@@ -29,9 +29,6 @@ let refused: usize = 0;
 /** The pids of this pass, breadth first: supervise's children, then theirs, ... */
 let tree: usize = 0;
 let treeCap: i32 = 0;
-/** What gather() did, for --verbose and the tests' messages: processes moved, passes. */
-export let gatherMoved: i32 = 0;
-export let gatherPasses: i32 = 0;
 
 const BUF: i32 = 65536;
 let buf: usize = 0;
@@ -54,7 +51,6 @@ export function gather(): bool {
   }
   let procs = cgroupProcsFile();
   for (let pass = 1; pass <= GATHER_PASSES; pass++) {
-    gatherPasses = pass;
     memory.fill(inLeaf, 0, bytes);
     memory.fill(seen, 0, bytes);
     readMembers(procs);
@@ -74,7 +70,6 @@ export function gather(): bool {
         say.cannotGather(pid, cgroupPath(), r);
         continue;
       }
-      gatherMoved++;
       outside++;
     }
     // Orphans adopted while the tree was listed: their old parent was listed before it died.
