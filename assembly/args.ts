@@ -1,13 +1,15 @@
 // The arguments: read from the host once (argLen/argRead), kept NUL-terminated in the
 // heap, and parsed by hand for the forms programs use:
 //   supervise                                   protocol mode
+//   supervise [options]                         protocol mode with the options it takes
+//                                               (options.ts readers PROTOCOL: --cgroup, ...)
 //   supervise [options] -- CMD [ARG...]         launch mode
 // Anything else (--help, a usage error, decode, report, send, view) is for the full command line
 // (cli/args.ts, yargs), which accepts the same forms with the same meaning.
 
 import { argLen, argRead } from './linux';
 import { SIGNAL_MAX } from './protocol';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, COUNT, SIZE } from './options';
+import { LAUNCH_OPTIONS, FLAG, FD, DURATION, FILE, SIGNAL, COUNT, SIZE, PROTOCOL } from './options';
 
 /** How many arguments there are, and each one's bytes (NUL-terminated) and length. */
 export let argc: i32 = 0;
@@ -17,8 +19,10 @@ let argLens: usize = 0;
 /** Each launch option's value, in the order of LAUNCH_OPTIONS (valid after parseLaunch()
  *  returned true; read with option()). */
 const values = new StaticArray<i32>(LAUNCH_OPTIONS.length);
-/** Index of CMD among the arguments. */
+/** Index of CMD among the arguments (argc in protocol mode). */
 export let cmdIndex: i32 = 0;
+/** parseLaunch() found `-- CMD` (launch mode); false: protocol mode's options alone. */
+export let hasCommand = false;
 
 /** Called by main() first: copies the host's arguments into the heap. */
 export function loadArgs(): void {
@@ -150,10 +154,13 @@ function parseValue(kind: i32, p: usize, len: i32): i32 {
   return -1;
 }
 
-/** Parses launch mode's arguments; false if they are not a plain launch form (the host
+/** Parses the arguments of launch mode, or protocol mode's options (no `--`, only
+ *  options of readers PROTOCOL: hasCommand false); false if they are neither form (the host
  *  then hands them to the full command line for help or an error message). */
 export function parseLaunch(): bool {
   for (let k = 0; k < LAUNCH_OPTIONS.length; k++) values[k] = <i32>LAUNCH_OPTIONS[k].unset;
+  hasCommand = false;
+  let launchOnly = false; // an option protocol mode does not take was given
   let i = 0;
   for (; i < argc; i++) {
     let p = arg(i);
@@ -176,6 +183,7 @@ export function parseLaunch(): bool {
     if (o < 0) return false;
     let inline = value != 0;
     let kind = <i32>LAUNCH_OPTIONS[o].kind;
+    if ((<i32>LAUNCH_OPTIONS[o].readers & PROTOCOL) == 0) launchOnly = true;
     if (kind == FLAG) {
       if (inline) return false;
       values[o] = 1;
@@ -191,8 +199,13 @@ export function parseLaunch(): bool {
     if (v < 0) return false;
     values[o] = v;
   }
-  if (i >= argc || i + 1 >= argc || argLength(i + 1) == 0) return false;
+  if (i >= argc) {
+    cmdIndex = argc;
+    return !launchOnly;
+  }
+  if (i + 1 >= argc || argLength(i + 1) == 0) return false;
   cmdIndex = i + 1;
+  hasCommand = true;
   return true;
 }
 

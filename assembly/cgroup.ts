@@ -11,7 +11,7 @@
 import { open, read, write, close, mkdir, rmdir, poll, getpid, monotonicMs } from './linux';
 import { O_RDONLY, O_WRONLY, POLLPRI } from './sys';
 import {
-  ENOENT, EEXIST, TOTALS_CPU, TOTALS_USER_CPU, TOTALS_SYSTEM_CPU, TOTALS_MEMORY_PEAK, TOTALS_PIDS_PEAK,
+  ENOENT, EEXIST, EBADF, TOTALS_CPU, TOTALS_USER_CPU, TOTALS_SYSTEM_CPU, TOTALS_MEMORY_PEAK, TOTALS_PIDS_PEAK,
 } from './protocol';
 
 /** The directory the leaf is made in (supervise's own cgroup), NUL-terminated, or 0. */
@@ -22,6 +22,8 @@ let leafLen: i32 = 0;
 /** The leaf's cgroup.procs (for spawn) and cgroup.kill, open for writing, or -1. */
 let procsFd: i32 = -1;
 let killFd: i32 = -1;
+/** The leaf's cgroup.procs, NUL-terminated. */
+let procsName: usize = 0;
 /** cgroup.kill written in this run. */
 let killed = false;
 
@@ -44,7 +46,8 @@ export function cgroupCreate(): i32 {
   if (r < 0) return r;
   leaf = path;
   leafLen = cLength(path);
-  procsFd = open(join(path, '/cgroup.procs'), O_WRONLY, 0);
+  procsName = join(path, '/cgroup.procs');
+  procsFd = open(procsName, O_WRONLY, 0);
   killFd = procsFd < 0 ? procsFd : open(join(path, '/cgroup.kill'), O_WRONLY, 0);
   if (procsFd < 0 || killFd < 0) {
     let err = procsFd < 0 ? procsFd : killFd;
@@ -66,6 +69,40 @@ export function cgroupPath(): usize {
 /** The fd spawn() writes "0" to in the child (SPAWN_CGROUP_PROCS), or 0 without the layer. */
 export function cgroupProcs(): i32 {
   return procsFd > 0 ? procsFd : 0;
+}
+
+/** Called by gather.ts (protocol mode): moves process `pid` into the leaf (its decimal
+ *  written to cgroup.procs; the kernel moves the whole thread group). -> 0 | -errno (-ESRCH:
+ *  gone; -EPERM, -EACCES: not ours to move; -EBADF without the layer). The kernel answers 0
+ *  without moving a process that is exiting. */
+export function cgroupJoin(pid: i32): i32 {
+  if (procsFd < 0) return -EBADF;
+  let n = digits(joinBuf, pid);
+  store<u8>(joinBuf + <usize>n, 0x0a); // as `echo PID > cgroup.procs` writes it
+  let r = write(procsFd, joinBuf, n + 1);
+  return r < 0 ? r : 0;
+}
+const joinBuf: usize = memory.data(16);
+
+/** Writes the decimal digits of `n` (>= 0) at p (no allocation per process) -> how many. */
+export function digits(p: usize, n: i32): i32 {
+  let len = 0;
+  let v = n;
+  do {
+    len++;
+    v /= 10;
+  } while (v != 0);
+  v = n;
+  for (let d = len - 1; d >= 0; d--) {
+    store<u8>(p + <usize>d, <u8>(0x30 + v % 10));
+    v /= 10;
+  }
+  return len;
+}
+
+/** The leaf's cgroup.procs (NUL-terminated), or 0 without the layer: gather.ts reads it. */
+export function cgroupProcsFile(): usize {
+  return leaf == 0 ? 0 : procsName;
 }
 
 /** Called by core.ts at each tear-down pass: writes cgroup.kill the first time. -> 1 when

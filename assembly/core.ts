@@ -31,7 +31,7 @@ import {
   controlPid, controlSignal,
 } from './codec';
 import { pidsInit, isKilled, markKilled, forgetPid, tracked, isSignalled, markSignalled } from './pids';
-import { cgroupKill, cgroupTotals } from './cgroup';
+import { cgroupKill, cgroupTotals, cgroupPath } from './cgroup';
 
 /** Children listed per children() call at first; grown (doubling) up to CHILDREN_MAX. */
 const CHILDREN_INITIAL: i32 = 1024;
@@ -281,8 +281,8 @@ export function spawnFailed(errno: i32): void {
   tearingDown = true;
 }
 
-/** Called by the host in launch mode before spawned()/spawnFailed() when a mechanism
- *  beyond the subreaper was asked for: queues the layers records (SUP_LAYERS): `bits`
+/** Called by the host before spawned()/spawnFailed() (protocol mode: before the loop) when
+ *  a mechanism beyond the subreaper was asked for: queues the layers records (SUP_LAYERS): `bits`
  *  (LAYER_*) and the leaf's path (`len` bytes at `path`; 0 without a leaf), 80 bytes per
  *  record (docs/protocol.md, "supervise's own records"). */
 export function layers(bits: i32, path: usize, len: i32): void {
@@ -494,7 +494,7 @@ function sweep(): i32 {
     let r = logging() ? lookThenReap() : waitid(P_ALL, 0, record, WEXITED | WNOHANG, rusage);
     if (r == -ECHILD) {
       // With a cgroup leaf, what the whole tree cost goes last, before the leaf is removed.
-      if (launchMode && !totalsDone) {
+      if (!totalsDone && (launchMode || cgroupPath() != 0)) {
         totalsDone = true;
         let rec = queueOwn(SUP_TOTALS, 0, selfPid);
         if (cgroupTotals(rec)) continue;

@@ -77,6 +77,12 @@ export declare function kill(pid: i32, sig: i32): i32;
 @external("linux", "children")
 export declare function children(buf: usize, capacity: i32): i32;
 
+/** children() for process `pid`'s children (`pid` 0: this process), same convention; 0
+ *  when `pid` is gone (--cgroup in protocol mode lists the tree its owner started). */
+// @ts-ignore: decorator
+@external("linux", "childrenOf")
+export declare function childrenOf(pid: i32, buf: usize, capacity: i32): i32;
+
 // The SPAWN_* bits and the struct SpawnOptions at `opts`: sys.ts (plain constants, which
 // cli/host.ts imports too).
 export {

@@ -28,7 +28,8 @@ import {
   SPAWN_CLONE_FLAGS, SPAWN_UID_MAP, SPAWN_GID_MAP, SPAWN_IGNORED, SPAWN_MASK, SPAWN_CGROUP_PROCS, SPAWN_OPTIONS_SIZE,
   CALLER_IGNORED, CALLER_BLOCKED, CALLER_SIGNALS_SIZE,
 } from './linux';
-import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex } from './args';
+import { argc, loadArgs, parseLaunch, parseDuration, arg, argLength, argVector, option, cmdIndex, hasCommand } from './args';
+import { gather } from './gather';
 import {
   LAUNCH_OPTIONS, FLAG, DURATION, FILE, INNER, OPT_STATUS_FD, OPT_CONTROL_FD, OPT_WAIT_ALL, OPT_GRACE,
   OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY, OPT_VERBOSE,
@@ -73,8 +74,9 @@ let graceAt: i64 = -1;
  *  EXIT_FRONT_END when the arguments are for the full command line (cli/args.ts). */
 export function main(): i32 {
   loadArgs();
-  launchMode = argc > 0;
-  if (launchMode && !parseLaunch()) return EXIT_FRONT_END;
+  // No arguments, or protocol mode's options alone (`supervise --cgroup`): protocol mode.
+  if (argc > 0 && !parseLaunch()) return EXIT_FRONT_END;
+  launchMode = argc > 0 && hasCommand;
   // Before supervise opens any fd of its own: a closed 0, 1 or 2 would be taken by the
   // signal pipe, and an fd number nobody passed would name one of ours.
   if (!reserveStdio()) return EXIT_FAILURE;
@@ -109,20 +111,22 @@ export function main(): i32 {
     if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
-  if (launchMode && !useCgroup()) return EXIT_FAILURE;
+  if (argc > 0 && !useCgroup()) return EXIT_FAILURE;
+  // Protocol mode: the children were started by the owner, outside the leaf; move them in.
+  if (!launchMode && cgroupPath() != 0) gather();
 
   let pid = launchMode ? spawnCommand() : 0;
   init(getpid(), pid > 0 ? pid : 0, clockTicks(), readNumber('/proc/sys/kernel/pid_max', PID_MAX_LIMIT));
   ioInit(outFd, eventsFd);
+  // Which kill mechanisms hold the tree: a record when one beyond the subreaper was asked
+  // for (before any other record), and a line with --verbose.
+  let cgroupAsked = argc > 0 && (option(OPT_CGROUP) != 0 || option(OPT_MAX_PIDS) > 0 || option(OPT_MAX_MEMORY) > 0);
+  let leaf = cgroupPath();
+  let bits = LAYER_SUBREAPER | (leaf != 0 ? LAYER_CGROUP : 0) | (launchMode && option(OPT_PID_NS) != 0 && pid > 0 ? LAYER_PID_NS : 0);
+  if (cgroupAsked || (launchMode && option(OPT_PID_NS) != 0)) layers(bits, leaf, leaf != 0 ? cgroupPathLength() : 0);
+  if (argc > 0 && option(OPT_VERBOSE) != 0 && (pid > 0 || !launchMode)) say.layers(bits, leaf);
   if (launchMode) {
     launch(option(OPT_WAIT_ALL), option(OPT_GRACE) > 0 ? 1 : 0);
-    // Which kill mechanisms hold the tree: a record when one beyond the subreaper was asked
-    // for, and a line with --verbose.
-    let cgroupAsked = option(OPT_CGROUP) != 0 || option(OPT_MAX_PIDS) > 0 || option(OPT_MAX_MEMORY) > 0;
-    let leaf = cgroupPath();
-    let bits = LAYER_SUBREAPER | (leaf != 0 ? LAYER_CGROUP : 0) | (option(OPT_PID_NS) != 0 && pid > 0 ? LAYER_PID_NS : 0);
-    if (cgroupAsked || option(OPT_PID_NS) != 0) layers(bits, leaf, leaf != 0 ? cgroupPathLength() : 0);
-    if (option(OPT_VERBOSE) != 0 && pid > 0) say.layers(bits, leaf);
     if (pid < 0) {
       if (option(OPT_PID_NS) != 0) say.cannotSpawnInNamespace(arg(cmdIndex), argLength(cmdIndex), pid);
       else say.cannotSpawn(arg(cmdIndex), argLength(cmdIndex), pid);
@@ -219,7 +223,8 @@ function prepare(): bool {
   return true;
 }
 
-/** --cgroup, and --max-pids, --max-memory (which imply it): the leaf for CMD, with its limits. Without
+/** --cgroup, and --max-pids, --max-memory (which imply it): the leaf for CMD (protocol mode: for the
+ *  children its owner started, gather.ts), with its limits. Without
  *  a writable cgroup v2, --cgroup goes on with the subreaper alone (saying so); a limit that
  *  cannot be set stops supervise (false, with a message naming what is missing). */
 function useCgroup(): bool {

@@ -1,4 +1,5 @@
-// The options of launch mode (`supervise [options] -- CMD [ARG...]`): one row each, the one
+// The options of launch mode (`supervise [options] -- CMD [ARG...]`), and the few protocol
+// mode takes too (`supervise [options]`, readers PROTOCOL): one row each, the one
 // home of their names, value kinds, defaults and doc lines. asc compiles it (args.ts parses
 // with it, main.ts builds the --pid-ns argv from it); the TypeScript sides import it as it is
 // (cli/args.ts: yargs and --help; codec/argv.ts: the canonical argv of the front end, the
@@ -30,6 +31,9 @@ export const CORE = 0;
 export const INNER = 1;
 /** Offered by the library (lib/spawn.ts, lib/sync.ts). */
 export const LIBRARY = 2;
+/** Taken by protocol mode too: `supervise [these options]` with no `--` and no CMD (args.ts
+ *  parseLaunch, cli/args.ts). Every other option needs CMD. */
+export const PROTOCOL = 4;
 
 export class LaunchOption {
   /** Without the leading `--`. */
@@ -131,8 +135,8 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     kind: FLAG,
     unset: 0,
     defaultText: 'off',
-    doc: "put CMD into a new cgroup v2 leaf where one is writable (else a warning, and the subreaper alone): tear-down writes its `cgroup.kill`, which kills setuid descendants and fork storms too",
-    readers: LIBRARY,
+    doc: "put CMD into a new cgroup v2 leaf where one is writable (else a warning, and the subreaper alone): tear-down writes its `cgroup.kill`, which kills setuid descendants and fork storms too. Protocol mode takes it too (`supervise --cgroup`: the children its owner started are moved into the leaf)",
+    readers: LIBRARY | PROTOCOL,
   },
   {
     name: 'max-pids',
@@ -140,7 +144,7 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most N processes in the tree at once (the leaf's `pids.max`; implies `--cgroup`). Where there is no writable cgroup v2, or the pids controller is not enabled for the leaf, supervise says which and exits 1",
-    readers: LIBRARY,
+    readers: LIBRARY | PROTOCOL,
   },
   {
     name: 'max-memory',
@@ -148,15 +152,15 @@ export const LAUNCH_OPTIONS: LaunchOption[] = [
     unset: 0,
     defaultText: 'none',
     doc: "at most SIZE (`512M`, `2G`, `100K`) of memory for the whole tree (the leaf's `memory.max`: past it the kernel reclaims, then OOM-kills inside the tree; implies `--cgroup`). Where there is no writable cgroup v2, or the memory controller is not enabled for the leaf, supervise says which and exits 1",
-    readers: LIBRARY,
+    readers: LIBRARY | PROTOCOL,
   },
   {
     name: 'verbose',
     kind: FLAG,
     unset: 0,
     defaultText: 'off',
-    doc: "say on stderr, once CMD started, which kill mechanisms hold the tree: `supervise: layers: subreaper, cgroup v2 PATH, pid namespace` (the ones that hold)",
-    readers: CORE,
+    doc: "say on stderr, once CMD started (protocol mode: once the children are in the leaf), which kill mechanisms hold the tree: `supervise: layers: subreaper, cgroup v2 PATH, pid namespace` (the ones that hold)",
+    readers: PROTOCOL,
   },
   {
     name: 'events-fd',

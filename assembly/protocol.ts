@@ -41,12 +41,13 @@ export const SUP_SPAWN_FAILED = 0x5302;
  *  run; si_pid = supervise's own pid (its identity is the reference for escapes). */
 export const SUP_STARTED = 0x5303;
 /** Launch mode with a kill mechanism beyond the subreaper asked for (--cgroup, --max-pids,
- *  --max-memory, --pid-ns), before `spawned`: which mechanisms hold the tree
+ *  --max-memory, --pid-ns), before `spawned` (protocol mode with --cgroup, --max-pids or
+ *  --max-memory: the first record, once the children are in the leaf): which mechanisms hold the tree
  *  (si_status = LAYER_* bits) and the cgroup leaf's path, LAYERS_CHUNK bytes per record
  *  (si_uid = the path's length, 0 without a leaf; si_utime = this chunk's offset in it;
  *  bytes 48..127 the chunk, NUL-padded): ceil(length / 80) records, one when it is 0. */
 export const SUP_LAYERS = 0x5304;
-/** Launch mode with a cgroup leaf: what the whole tree cost (the leaf's cpu.stat,
+/** Launch or protocol mode with a cgroup leaf: what the whole tree cost (the leaf's cpu.stat,
  *  memory.peak, pids.peak), read before the leaf is removed; the run's last record.
  *  si_pid = supervise's own pid; int64 fields at TOTALS_*. */
 export const SUP_TOTALS = 0x5305;

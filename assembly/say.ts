@@ -184,6 +184,22 @@ export function layers(bits: i32, leaf: usize): void {
   end();
 }
 
+/** Protocol mode's --cgroup: a descendant the kernel would not move into the leaf (e:
+ *  the error of writing its pid to cgroup.procs; EPERM, EACCES: another user's). */
+export function cannotGather(pid: i32, leaf: usize, e: i32): void {
+  begin(); str('--cgroup: cannot move pid '); num(pid); str(' into '); cstr(leaf); str(': '); errnoText(e);
+  str('; the subreaper alone holds it');
+  end();
+}
+
+/** Protocol mode's --cgroup: `passes` passes still found descendants outside the leaf. */
+export function gatherOutrun(passes: i32, leaf: usize): void {
+  begin(); str('--cgroup: after '); num(passes);
+  str(' passes processes were still being started outside '); cstr(leaf);
+  str(' (a fork storm?); going on with those moved, the subreaper alone holds the rest');
+  end();
+}
+
 /** The leaf could not be removed at exit. */
 export function cgroupLeft(path: usize, e: i32): void {
   begin(); str('--cgroup: cannot remove '); cstr(path); str(': '); errnoText(e); end();

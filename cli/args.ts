@@ -6,26 +6,42 @@ import yargs, { type Argv } from 'yargs';
 import { runCore, coreDuration } from './host.ts';
 import { hasShim } from './shim.ts';
 import { EXIT_FRONT_END, EXIT_INTERNAL, EXIT_USAGE, SIGNAL_MAX } from '../assembly/protocol.ts';
-import { LAUNCH_OPTIONS, FLAG, FD, DURATION, SIGNAL, COUNT, SIZE, type LaunchOption } from '../assembly/options.ts';
-import { launchArgv as canonicalArgv } from '../codec/argv.ts';
+import {
+  LAUNCH_OPTIONS,
+  FLAG,
+  FD,
+  DURATION,
+  SIGNAL,
+  COUNT,
+  SIZE,
+  PROTOCOL,
+  type LaunchOption,
+} from '../assembly/options.ts';
+import { launchArgv as canonicalArgv, spelling } from '../codec/argv.ts';
 import { signalNumber } from '../codec/names.ts';
 import { findBinary, packageVersion } from '../pkg/binary.ts';
 import { execNative } from '../pkg/exec.ts';
 import * as say from './messages.ts';
 
-/** What `supervise [options] -- CMD [ARG...]` asks for. */
+/** What `supervise [options] -- CMD [ARG...]` asks for, or (`protocol`) protocol mode with
+ *  the options it takes (`supervise --cgroup`: no `--`, no CMD; `file` and `argv` empty). */
 export interface LaunchOptions {
   /** CMD, looked up along PATH, and its argv (argv[0] = CMD). */
   file: string;
   argv: string[];
   /** The options given, by name (assembly/options.ts), none at its `unset` value. */
   values: Record<string, number | string | boolean>;
+  protocol?: true;
 }
 
 /** The largest fd number the core's parser takes (9 digits; the kernel's nr_open is far below). */
 const FD_MAX = 999_999_999;
 
+/** The options protocol mode takes too (options.ts readers PROTOCOL), as --help spells them. */
+const PROTOCOL_OPTIONS = LAUNCH_OPTIONS.filter((o) => (o.readers & PROTOCOL) !== 0);
+
 const USAGE = `Usage: supervise
+       supervise ${PROTOCOL_OPTIONS.map((o) => `[${spelling(o)}]`).join(' ')}
        supervise [options] -- CMD [ARG...]
        supervise decode [FILE|-] [--format text|json|trace] [--json] [--control]
        supervise report [FILE|-] [--format text|json]
@@ -36,7 +52,9 @@ A minimal, unprivileged process supervisor.
 
 With no arguments, supervise speaks the supervise protocol on its stdin (8-byte control
 records: int32 pid, int32 signal) and stdout (one 128-byte siginfo_t per child it reaps).
-When stdin closes, it SIGKILLs every descendant, waits for all of them, and exits.
+When stdin closes, it SIGKILLs every descendant, waits for all of them, and exits. With
+${PROTOCOL_OPTIONS.map((o) => `--${o.name}`).join(', ')} (and no --), it first moves every descendant
+into a cgroup v2 leaf whose cgroup.kill its tear-down writes.
 
 With -- CMD (launch mode), it runs CMD (looked up along PATH) with stdin, stdout, stderr
 and every other inherited fd passed straight through, forwards to it every signal it
@@ -281,13 +299,20 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     return { status: EXIT_USAGE };
   };
   if (args._.length > 0) return usageError(say.missingDashes([], args._.map(String)));
-  if (cmd.length === 0 || cmd[0] === '') return usageError(say.MISSING_COMMAND);
   // The default command's options (its builder above), untyped at this level.
   const values: Record<string, number | string | boolean> = {};
   for (const o of LAUNCH_OPTIONS) {
     const v = args[o.name] as number | string | boolean | undefined;
     if (v !== undefined && v !== false && v !== o.unset) values[o.name] = v;
   }
+  // No `--` and only options protocol mode takes: protocol mode with them.
+  if (!argv.includes('--') && PROTOCOL_OPTIONS.length > 0) {
+    const given = Object.keys(values);
+    if (given.every((name) => PROTOCOL_OPTIONS.some((o) => o.name === name))) {
+      return { status: 0, options: { file: '', argv: [], values, protocol: true } };
+    }
+  }
+  if (cmd.length === 0 || cmd[0] === '') return usageError(say.MISSING_COMMAND);
   return { status: 0, options: { file: cmd[0], argv: cmd, values } };
 }
 
@@ -306,6 +331,7 @@ function firstOperand(argv: string[]): number {
 
 /** The argv the core's fast parser takes for `o` (codec/argv.ts). */
 export function launchArgv(o: LaunchOptions): string[] {
+  if (o.protocol) return canonicalArgv(o.values);
   return [...canonicalArgv(o.values), '--', ...o.argv];
 }
 

@@ -92,6 +92,7 @@ function imports(shim: Shim, args: string[], buffer: () => ArrayBuffer): LinuxIm
       shim.waitid(idtype, id, bytes(info, STATUS_SIZE), options, rusage ? bytes(rusage, RUSAGE_SIZE) : undefined),
     kill: (pid, sig) => shim.kill(pid, sig),
     children: (buf, capacity) => shim.listChildren(new Int32Array(buffer(), buf, capacity)),
+    childrenOf: (pid, buf, capacity) => shim.listChildrenOf(pid, new Int32Array(buffer(), buf, capacity)),
     spawn: (argv, argc, opts) => spawn(shim, new DataView(buffer()), argv, argc, opts, fds.childMap()),
 
     signals: (list, count) => fds.ours(shim.signalPipe(Array.from(new Int32Array(buffer(), list, count)))),

@@ -30,6 +30,9 @@ export interface Shim {
   /** readChildren, or scanChildren where the kernel has no children lists (-ENOENT).
    *  Same result convention. The core's `children` import. */
   listChildren(out: Int32Array): number;
+  /** listChildren for process `pid`'s children (0: this process): 0 when `pid` is gone.
+   *  Same result convention. The core's `childrenOf` import (--cgroup in protocol mode). */
+  listChildrenOf(pid: number, out: Int32Array): number;
   /** The last-resort tear-down after a failure of ours (a trap or an exception out of
    *  the core): SIGKILLs every child of this process, reaps, and repeats until none is
    *  left (orphans adopted meanwhile included); blocks while a child lives. Kills every

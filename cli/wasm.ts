@@ -34,6 +34,7 @@ export interface LinuxImports {
   waitid(idtype: number, id: number, info: number, options: number, rusage: number): number;
   kill(pid: number, sig: number): number;
   children(buf: number, capacity: number): number;
+  childrenOf(pid: number, buf: number, capacity: number): number;
   spawn(argv: number, argc: number, opts: number): number;
   signals(list: number, count: number): number;
   callerSignals(out: number): void;

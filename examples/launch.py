@@ -2,7 +2,7 @@
 """Starts children the way an owner of supervise does, then becomes supervise.
 
     launch.py [--shared] [--sigchld default|ignore|block] [--pass-fd N]... [--pending-term]
-              [--env NAME=VALUE]... [--own-group]
+              [--env NAME=VALUE]... [--own-group] [--arg ARG]...
               SUPERVISE CMD...
 
 Sets the child-subreaper flag, starts each CMD as `sh -c CMD` (stdin /dev/null, stdout and
@@ -17,6 +17,7 @@ and the pending signal, and must take it as a tear-down request once its handlin
 Each --env NAME=VALUE is put into supervise's otherwise empty environment.
 With --own-group supervise gets a process group of its own in its caller's session (a group
 that is not orphaned, so that the kernel does not discard a TSTP, TTIN or TTOU sent to it).
+Each --arg ARG is an argument of SUPERVISE (`--arg --cgroup`: protocol mode's options).
 """
 import ctypes
 import os
@@ -29,6 +30,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 def main(argv):
     shared, sigchld, pass_fds, pending_term, env, own_group = False, "default", [], False, {}, False
+    args = []
     while argv and argv[0].startswith("--"):
         opt = argv.pop(0)
         if opt == "--shared":
@@ -42,6 +44,8 @@ def main(argv):
             pending_term = True
         elif opt == "--own-group":
             own_group = True
+        elif opt == "--arg":
+            args.append(argv.pop(0))
         elif opt == "--pass-fd":
             pass_fds.append(int(argv.pop(0)))
         else:
@@ -75,7 +79,7 @@ def main(argv):
     if pending_term:
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
         os.kill(os.getpid(), signal.SIGTERM)
-    os.execve(supervise, [supervise], env)
+    os.execve(supervise, [supervise, *args], env)
 
 
 if __name__ == "__main__":

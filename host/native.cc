@@ -233,6 +233,10 @@ IMPORT(u32, children, u32 buf, u32 capacity) {
   FAULT(children);
   return shim::ListChildren(Ints(buf, capacity), capacity);
 }
+IMPORT(u32, childrenOf, u32 pid, u32 buf, u32 capacity) {
+  FAULT(childrenOf);
+  return shim::ListChildrenOf(static_cast<int>(pid), Ints(buf, capacity), capacity);
+}
 IMPORT(u32, spawn, u32 argv, u32 argc, u32 opts) { FAULT(spawn); return Spawn(argv, argc, opts); }
 IMPORT(u32, signals, u32 list, u32 count) {
   FAULT(signals);

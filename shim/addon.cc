@@ -142,6 +142,13 @@ Napi::Value ListChildren(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::ListChildren(out.Data(), out.ElementLength()));
 }
 
+Napi::Value ListChildrenOf(const Napi::CallbackInfo& info) {
+  const char* usage = "listChildrenOf(pid: number, out: Int32Array)";
+  int pid = Int(info, 0, usage);
+  auto out = Typed<Napi::Int32Array>(info[1], napi_int32_array, 0, info.Env(), usage);
+  return Result(info.Env(), shim::ListChildrenOf(pid, out.Data(), out.ElementLength()));
+}
+
 Napi::Value LastResort(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shim::LastResort());
 }
@@ -397,6 +404,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   set("readChildren", ReadChildren);
   set("scanChildren", ScanChildren);
   set("listChildren", ListChildren);
+  set("listChildrenOf", ListChildrenOf);
   set("lastResort", LastResort);
   set("signalPipe", SignalPipe);
   set("pipe", Pipe);

@@ -310,21 +310,26 @@ int Waitid(int idtype, int id, void* info, int options, void* rusage) {
   return r < 0 ? -errno : 0;
 }
 
-int ReadChildren(int32_t* out, size_t capacity) {
-  DIR* dir = opendir("/proc/self/task");
+int ReadChildrenOf(int pid, int32_t* out, size_t capacity) {
+  char task[48];
+  if (pid == 0)
+    snprintf(task, sizeof task, "/proc/self/task");
+  else
+    snprintf(task, sizeof task, "/proc/%d/task", pid);
+  DIR* dir = opendir(task);
   if (dir == nullptr) return -errno;
-  const int self = getpid();
+  const int leader = pid == 0 ? getpid() : pid;
   size_t count = 0;
   int result = 0;
   while (struct dirent* entry = readdir(dir)) {
     int tid = ParsePid(entry->d_name);
     if (tid <= 0) continue;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d/children", tid);
+    char path[80];
+    snprintf(path, sizeof path, "%s/%d/children", task, tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     // A thread that ended since readdir is skipped; the main thread's file missing means
-    // the kernel has no CONFIG_PROC_CHILDREN.
-    if (fd < 0 && (errno == ENOENT || errno == ESRCH) && tid != self) continue;
+    // the kernel has no CONFIG_PROC_CHILDREN (or, for another pid, that it is gone).
+    if (fd < 0 && (errno == ENOENT || errno == ESRCH) && tid != leader) continue;
     if (fd < 0) {
       result = -errno;
       break;
@@ -340,25 +345,36 @@ int ReadChildren(int32_t* out, size_t capacity) {
   return result < 0 ? result : static_cast<int>(count);
 }
 
-int ScanChildren(int32_t* out, size_t capacity) {
+int ReadChildren(int32_t* out, size_t capacity) { return ReadChildrenOf(0, out, capacity); }
+
+int ScanChildrenOf(int pid, int32_t* out, size_t capacity) {
   DIR* dir = opendir("/proc");
   if (dir == nullptr) return -errno;
-  const int self = getpid();
+  const int parent = pid == 0 ? getpid() : pid;
   size_t count = 0;
   while (struct dirent* entry = readdir(dir)) {
-    int pid = ParsePid(entry->d_name);
-    if (pid <= 0 || ReadStatPpid(pid) != self) continue;  // gone since readdir: skipped
-    if (count < capacity) out[count] = pid;
+    int p = ParsePid(entry->d_name);
+    if (p <= 0 || ReadStatPpid(p) != parent) continue;  // gone since readdir: skipped
+    if (count < capacity) out[count] = p;
     count++;
   }
   closedir(dir);
   return static_cast<int>(count);
 }
 
-int ListChildren(int32_t* out, size_t capacity) {
-  int n = ReadChildren(out, capacity);
-  return n == -ENOENT ? ScanChildren(out, capacity) : n;
+int ScanChildren(int32_t* out, size_t capacity) { return ScanChildrenOf(0, out, capacity); }
+
+int ListChildrenOf(int pid, int32_t* out, size_t capacity) {
+  int n = ReadChildrenOf(pid, out, capacity);
+  if (n != -ENOENT) return n;
+  // No children lists in this kernel, or `pid` is gone (then it has no children either).
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d", pid == 0 ? getpid() : pid);
+  if (pid != 0 && access(path, F_OK) < 0) return 0;
+  return ScanChildrenOf(pid, out, capacity);
 }
+
+int ListChildren(int32_t* out, size_t capacity) { return ListChildrenOf(0, out, capacity); }
 
 namespace {
 

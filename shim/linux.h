@@ -37,6 +37,11 @@ int ReadChildren(int32_t* out, size_t capacity);
 int ScanChildren(int32_t* out, size_t capacity);
 // ReadChildren, or ScanChildren where the kernel has no children lists (-ENOENT).
 int ListChildren(int32_t* out, size_t capacity);
+// The same for process `pid`'s children (0: this process): /proc/<pid>/task/<tid>/children,
+// or every /proc/<p>/stat whose ppid is `pid`. ListChildrenOf: 0 when `pid` is gone.
+int ReadChildrenOf(int pid, int32_t* out, size_t capacity);
+int ScanChildrenOf(int pid, int32_t* out, size_t capacity);
+int ListChildrenOf(int pid, int32_t* out, size_t capacity);
 
 // The exit status of LastResort (EX_SOFTWARE).
 constexpr int kLastResortStatus = PROTO_EXIT_INTERNAL;

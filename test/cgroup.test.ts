@@ -18,11 +18,23 @@ import {
   readFileSync,
   rmdirSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { SUPERVISE, alive, isRoot, killQuietly, noteBirth, stillAlive, until, within } from './procs.ts';
+import {
+  LAUNCH,
+  SUPERVISE,
+  alive,
+  catches,
+  isRoot,
+  killQuietly,
+  noteBirth,
+  stillAlive,
+  until,
+  within,
+} from './procs.ts';
 import { spawn as superviseSpawn, spawnSync as superviseSpawnSync, type SubprocessError } from '../lib/index.ts';
 import { decodeAll, type StatusEvent } from '../codec/index.ts';
 import { nodeCodec } from '../codec/node.ts';
@@ -419,6 +431,167 @@ Cgroup(
 
 // ---
 
+const Protocol = suite('protocol mode with --cgroup');
+Protocol.after.each(cleanup);
+
+/** This process's cgroup v2 path (`0::PATH` of /proc/PID/cgroup, relative to the namespace's
+ *  root), or null once it is gone. */
+function cgroupOf(pid: number | 'self'): string | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    return line ? line.slice(3) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Owned {
+  proc: ChildProcess;
+  /** supervise's pid: examples/launch.py execs it in place. */
+  pid: number;
+  status: () => Buffer;
+  stderr: () => string;
+  /** The pids the tree announced on the oracle (fd 3), as they came. */
+  announced: () => number[];
+  oracleClosed: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** An owner as docs/protocol.md has it (examples/launch.py): it becomes a child subreaper,
+ *  starts `cmds` (each `sh -c CMD`, the oracle as fd 3), then execs supervise with `args`;
+ *  our pipes are its fd 0 (control: ending it is the tear-down) and fd 1 (status). */
+function owned(args: string[], cmds: string[]): Owned {
+  const argv = [LAUNCH, '--pass-fd', '3', ...args.flatMap((a) => ['--arg', a]), SUPERVISE, ...cmds];
+  const proc = spawn('python3', argv, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  started.push(proc);
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  let oracle = '';
+  proc.stdout!.on('data', (b: Buffer) => chunks.push(b));
+  proc.stderr!.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const o: Owned = {
+    proc,
+    pid: proc.pid!,
+    status: () => Buffer.concat(chunks),
+    stderr: () => stderr,
+    announced: () =>
+      oracle
+        .slice(0, oracle.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter(Boolean)
+        .map(Number),
+    oracleClosed: new Promise((resolve) => {
+      const r = proc.stdio[3] as Readable;
+      r.on('data', (b: Buffer) => {
+        oracle += b.toString();
+      });
+      r.on('close', () => resolve());
+    }),
+    exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))),
+  };
+  return o;
+}
+
+/** The tree the owner starts before it execs supervise: a shell (which becomes `sleep
+ *  4141.36`) with a background child and a setsid double-forked grandchild, which re-parents
+ *  to the owner (a subreaper: supervise, once it execs). Each announces its pid on the
+ *  oracle. The sleeps outlast every bound of the tests: only a kill ends them. */
+const TREE = `echo $$ >&3; sleep 4141.37 & echo $! >&3; setsid sh -c 'sleep 4141.38 & echo $! >&3'; exec sleep 4141.36`;
+
+/** Waits for the tree's three pids and supervise's first record -> the pids and the records. */
+async function treeUp(o: Owned): Promise<{ pids: number[]; records: StatusEvent[] }> {
+  await until(() => o.announced().length === 3, 10_000, 'the tree to announce its three pids');
+  const pids = o.announced();
+  for (const pid of pids) {
+    noteBirth(pid);
+    pidsToKill.add(pid);
+  }
+  await until(() => o.status().length >= 128 || o.proc.exitCode !== null, 10_000, "supervise's first record");
+  return { pids, records: decodeAll(nodeCodec(), o.status(), 'status').records as StatusEvent[] };
+}
+
+Protocol(
+  'should move every process its owner started into the leaf: layers record first, tear-down on EOF, totals last',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    const o = owned(['--cgroup'], [TREE]);
+    const { pids, records } = await treeUp(o);
+    const leaf = path.join(OWN!, `supervise.${o.pid}`);
+    assert.is(records[0].kind, 'layers', 'the first record');
+    assert.equal(records[0].layers, {
+      subreaper: true,
+      cgroup: true,
+      pidNamespace: false,
+      pathLength: Buffer.byteLength(leaf),
+      pathOffset: 0,
+      path: leaf,
+    });
+    // The layers record is written once the tree is gathered: every member is in the leaf,
+    // supervise itself is not (its cgroup.kill would end it before its last records).
+    const inLeaf = path.join(cgroupOf('self')!, `supervise.${o.pid}`);
+    for (const pid of pids) assert.is(cgroupOf(pid), inLeaf, `pid ${pid}`);
+    assert.is(cgroupOf(o.pid), cgroupOf('self'), 'supervise stays in its own cgroup');
+    o.proc.stdin!.end(); // control EOF: the tear-down
+    await within(o.oracleClosed, 10_000, 'every process of the tree to die (the oracle pipe closed)');
+    assert.is(await within(o.exited, 10_000, 'supervise to exit'), 0, o.stderr());
+    const all = decodeAll(nodeCodec(), o.status(), 'status');
+    assert.is(all.error, null);
+    const kinds = (all.records as StatusEvent[]).map((e) => e.kind);
+    assert.is(kinds[0], 'layers');
+    assert.is(kinds.at(-1), 'totals');
+    const reaped = (all.records as StatusEvent[]).filter((e) => e.kind !== 'layers' && e.kind !== 'totals');
+    assert.equal(reaped.map((e) => e.pid).sort(), [...pids].sort(), 'one record per process, adopted ones included');
+    assert.not.ok(existsSync(leaf), 'the leaf is removed');
+    assert.not.match(o.stderr(), /supervise:/);
+  },
+);
+
+Protocol(
+  'should leave the owner the leaf to kill when supervise is SIGKILLed; without --cgroup the tree survives',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    for (const layer of [true, false]) {
+      const o = owned(layer ? ['--cgroup'] : [], [TREE]);
+      // Without --cgroup supervise writes nothing until a child dies: wait for its handlers.
+      const { pids } = layer
+        ? await treeUp(o)
+        : await until(() => o.announced().length === 3, 10_000, 'the three pids').then(() => ({
+            pids: o.announced(),
+          }));
+      for (const pid of pids) pidsToKill.add(pid);
+      // SIGCHLD's handler is the first supervise installs, the last real-time signal's the last.
+      if (!layer) await until(() => catches(o.pid, 17) && catches(o.pid, 64), 10_000, 'supervise to run');
+      o.proc.kill('SIGKILL');
+      await within(o.exited, 10_000, 'supervise to die');
+      if (layer) {
+        // What an owner does when the status fd ends without the totals record.
+        const all = decodeAll(nodeCodec(), o.status(), 'status').records as StatusEvent[];
+        assert.not.ok(
+          all.some((e) => e.kind === 'totals'),
+          'no totals record',
+        );
+        const leaf = all[0].layers!.path!;
+        dirsToRemove.push(leaf);
+        writeFileSync(path.join(leaf, 'cgroup.kill'), '1');
+        await within(o.oracleClosed, 10_000, 'every process of the tree to die (the oracle pipe closed)');
+        for (const pid of pids) assert.not.ok(stillAlive(pid), `pid ${pid}`);
+      } else {
+        for (const pid of pids)
+          assert.ok(stillAlive(pid), `pid ${pid} outlives a SIGKILLed supervise without --cgroup`);
+        for (const pid of pids) killQuietly(pid);
+        await within(o.oracleClosed, 10_000, 'the oracle pipe to close once the test killed the tree');
+      }
+      await cleanup();
+    }
+  },
+);
+
+// ---
+
 const Library = suite('the library with cgroup: true');
 Library.after.each(cleanup);
 
@@ -537,4 +710,5 @@ Library(
 );
 
 Cgroup.run();
+Protocol.run();
 Library.run();

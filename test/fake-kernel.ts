@@ -768,6 +768,18 @@ export class FakeKernel {
         });
         return pids.length;
       }),
+      childrenOf: wrap('childrenOf', (pid: number, buf: number, capacity: number) => {
+        const parent = pid === 0 ? this.self : pid;
+        const pids = [...this.procs.values()]
+          .filter((p) => p.ppid === parent)
+          .map((p) => p.pid)
+          .sort((a, b) => a - b);
+        const v = this.view();
+        pids.slice(0, capacity).forEach((p, i) => {
+          v.setInt32(buf + 4 * i, p, true);
+        });
+        return pids.length;
+      }),
       spawn: wrap('spawn', (argvPtr: number, argc: number, opts: number) => {
         const v = this.view();
         const argv = Array.from({ length: argc }, (_, i) => this.cString(v.getUint32(argvPtr + 4 * i, true)));

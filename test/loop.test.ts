@@ -39,7 +39,7 @@ import {
   INNER,
   type LaunchOption,
 } from '../assembly/options.ts';
-import { SIGNAL_MAX } from '../assembly/protocol.ts';
+import { SIGNAL_MAX, EXIT_FRONT_END } from '../assembly/protocol.ts';
 
 const CLD_EXITED = 1,
   CLD_KILLED = 2;
@@ -250,6 +250,71 @@ protocol('should read a control fd epoll refuses (a regular file) to its end wit
     'the file is not watched',
   );
   assertClean(k);
+});
+
+/** A cgroup2 mounted at /cg, supervise in /u of it: its leaf's files -> the leaf's path. */
+function cgroupFiles(k: FakeKernel, procsWrites: number[] = []): string {
+  const text = (t: string) => ({ data: [...Buffer.from(t)], writeResults: [] as number[] });
+  k.files.set('/proc/self/cgroup', text('0::/u\n'));
+  k.files.set('/proc/self/mountinfo', text('40 30 0:37 / /cg rw - cgroup2 cgroup2 rw\n'));
+  const leaf = `/cg/u/supervise.${k.self}`;
+  k.files.set(`${leaf}/cgroup.procs`, { data: [], writeResults: procsWrites });
+  k.files.set(`${leaf}/cgroup.kill`, text(''));
+  k.files.set(`${leaf}/cgroup.events`, text('populated 0\n'));
+  k.files.set(`${leaf}/cpu.stat`, text('usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n'));
+  return leaf;
+}
+
+protocol(
+  'should move every living descendant into the leaf with --cgroup, name the one it cannot move, and write layers first, totals last',
+  () => {
+    const k = kernel({ argv: ['--cgroup'] });
+    const EPERM = -1;
+    const a = k.spawn(),
+      b = k.spawn();
+    const g = k.spawn(a),
+      h = k.spawn(g),
+      r = k.spawn(b),
+      z = k.spawn(b);
+    k.exit(z, 0); // a zombie: it forks no more, and the kernel would not move it
+    // Breadth first: a, b, then g, r (refused), then h.
+    const leaf = cgroupFiles(k, [99, 99, 99, EPERM, 99]);
+    k.script.push(() => k.closeControl());
+    assert.is(run(k), 0);
+    const procs = Buffer.from(k.files.get(`${leaf}/cgroup.procs`)!.data).toString();
+    assert.is(procs, `${a}\n${b}\n${g}\n${h}\n`);
+    assert.equal(k.stderr, [
+      `supervise: --cgroup: cannot move pid ${r} into ${leaf}: Operation not permitted; the subreaper alone holds it`,
+    ]);
+    const records = summary(k);
+    assert.equal(records[0], [0, 0x5304, k.self, 3, 0], 'layers first: subreaper and cgroup');
+    assert.equal(records.at(-1), [0, 0x5305, k.self, 0, 0], 'totals last');
+    assert.is(records.length, 2 + 6, 'one record per process besides');
+    assert.is(Buffer.from(k.files.get(`${leaf}/cgroup.kill`)!.data).toString(), '1', 'cgroup.kill at tear-down');
+    assert.equal([...k.dirs], [], 'the leaf made and removed');
+    assertClean(k);
+  },
+);
+
+protocol('should go on with what it moved when the tree never settles in the leaf (100 passes), saying so', () => {
+  const k = kernel({ argv: ['--cgroup', '--verbose'] });
+  const a = k.spawn();
+  // The kernel takes the write and moves nothing, pass after pass (a storm's stand-in).
+  const leaf = cgroupFiles(k, Array(100).fill(0));
+  k.script.push(() => k.closeControl());
+  assert.is(run(k), 0);
+  assert.equal(k.stderr, [
+    `supervise: --cgroup: after 100 passes processes were still being started outside ${leaf} (a fork storm?); going on with those moved, the subreaper alone holds the rest`,
+    `supervise: layers: subreaper, cgroup v2 ${leaf}`,
+  ]);
+  assert.equal(summary(k), [[0, 0x5304, k.self, 3, 0], killed(a, SIGKILL), [0, 0x5305, k.self, 0, 0]]);
+  assertClean(k);
+});
+
+protocol('should take no option but those of protocol mode without a command', () => {
+  for (const argv of [['--wait-all'], ['--cgroup', '--grace', '1s'], ['--cgroup', '--'], ['--events', 'x']]) {
+    assert.is(outcome(kernel({ argv })), EXIT_FRONT_END, argv.join(' '));
+  }
 });
 
 // ---
