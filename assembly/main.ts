@@ -111,7 +111,11 @@ export function main(): i32 {
     if (eventsFd < 0) return EXIT_FAILURE;
   }
   if (!startLoop()) return EXIT_FAILURE;
-  if (argc > 0 && !useCgroup()) return EXIT_FAILURE;
+  // A limit that cannot be had: launch mode has started nothing yet and exits 1; protocol
+  // mode's children are there already, so it tears them down as at control EOF (their
+  // records go out as ever) and then exits 1, never leaving the tree to whoever inherits it.
+  let limitFailed = argc > 0 && !useCgroup();
+  if (limitFailed && launchMode) return EXIT_FAILURE;
   // Protocol mode: the children were started by the owner, outside the leaf; move them in.
   if (!launchMode && cgroupPath() != 0) gather();
 
@@ -125,6 +129,12 @@ export function main(): i32 {
   let bits = LAYER_SUBREAPER | (leaf != 0 ? LAYER_CGROUP : 0) | (launchMode && option(OPT_PID_NS) != 0 && pid > 0 ? LAYER_PID_NS : 0);
   if (cgroupAsked || (launchMode && option(OPT_PID_NS) != 0)) layers(bits, leaf, leaf != 0 ? cgroupPathLength() : 0);
   if (argc > 0 && option(OPT_VERBOSE) != 0 && (pid > 0 || !launchMode)) say.layers(bits, leaf);
+  if (limitFailed) {
+    controlOpen = false;
+    controlEof();
+    loop();
+    return EXIT_FAILURE;
+  }
   if (launchMode) {
     launch(option(OPT_WAIT_ALL), option(OPT_GRACE) > 0 ? 1 : 0);
     if (pid < 0) {

@@ -590,6 +590,45 @@ Protocol(
   },
 );
 
+Protocol(
+  'should tear its children down and exit 1 when a limit cannot be set (never leave a tree it was asked to bound)',
+  async () => {
+    if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
+    if (readFileSync(path.join(OWN!, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids')) {
+      return console.log(`skipped: the pids controller is enabled under ${OWN}: --max-pids can be set here`);
+    }
+    const o = owned(['--max-pids', '7'], [TREE]);
+    // No control EOF from us: supervise ends the tree by itself, maybe before all of it
+    // announced itself; the oracle's EOF says that every process that held it is dead.
+    try {
+      await within(o.oracleClosed, 10_000, 'every process of the tree to die (the oracle pipe closed)');
+    } finally {
+      for (const pid of o.announced()) pidsToKill.add(pid); // cleanup's, if it failed
+    }
+    assert.is(await within(o.exited, 10_000, 'supervise to exit'), 1);
+    assert.is(
+      o.stderr().replace(/^pids: [\d ]+\n/, ''), // examples/launch.py's line
+      `supervise: --max-pids: the pids controller is not enabled for cgroups under ${OWN} (its cgroup.subtree_control has no pids)\n`,
+    );
+    const all = decodeAll(nodeCodec(), o.status(), 'status');
+    assert.is(all.error, null);
+    const reaped = (all.records as StatusEvent[]).filter((e) => e.kind !== 'layers' && e.kind !== 'totals');
+    // The shell is supervise's child from the start: its record is there, whatever it had started.
+    const shell = Number(/^pids: (\d+)/.exec(o.stderr())![1]);
+    assert.ok(
+      reaped.some((e) => e.pid === shell),
+      `the shell's record: ${reaped.map((e) => e.pid)}`,
+    );
+    for (const pid of o.announced()) {
+      assert.ok(
+        reaped.some((e) => e.pid === pid),
+        `a record for announced pid ${pid}`,
+      );
+    }
+    assert.not.ok(existsSync(path.join(OWN!, `supervise.${o.pid}`)), 'no leaf left');
+  },
+);
+
 // ---
 
 const Library = suite('the library with cgroup: true');
