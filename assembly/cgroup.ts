@@ -10,6 +10,7 @@
 
 import { open, read, write, close, mkdir, rmdir, poll, getpid, monotonicMs } from './linux';
 import { O_RDONLY, O_WRONLY, POLLPRI } from './sys';
+import { decimal, digits } from './decimal';
 import {
   ENOENT, EEXIST, EBADF, TOTALS_CPU, TOTALS_USER_CPU, TOTALS_SYSTEM_CPU, TOTALS_MEMORY_PEAK, TOTALS_PIDS_PEAK,
 } from './protocol';
@@ -83,22 +84,6 @@ export function cgroupJoin(pid: i32): i32 {
   return r < 0 ? r : 0;
 }
 const joinBuf: usize = memory.data(16);
-
-/** Writes the decimal digits of `n` (>= 0) at p (no allocation per process) -> how many. */
-export function digits(p: usize, n: i32): i32 {
-  let len = 0;
-  let v = n;
-  do {
-    len++;
-    v /= 10;
-  } while (v != 0);
-  v = n;
-  for (let d = len - 1; d >= 0; d--) {
-    store<u8>(p + <usize>d, <u8>(0x30 + v % 10));
-    v /= 10;
-  }
-  return len;
-}
 
 /** The leaf's cgroup.procs (NUL-terminated), or 0 without the layer: gather.ts reads it. */
 export function cgroupProcsFile(): usize {
@@ -178,18 +163,6 @@ function numberFile(path: usize): i64 {
   let p = readAll(path);
   if (p == 0 || lastLen == 0) return -1;
   let n = decimal(p, lastLen);
-  return n;
-}
-
-/** The decimal digits at the start of the `len` bytes at p (-1 when there are none); main.ts
- *  reads /proc numbers with it too. */
-export function decimal(p: usize, len: i32): i64 {
-  let n: i64 = -1;
-  for (let i = 0; i < len && i < 19; i++) {
-    let c = <i32>load<u8>(p + <usize>i) - 0x30;
-    if (c < 0 || c > 9) break;
-    n = (n < 0 ? 0 : n * 10) + <i64>c;
-  }
   return n;
 }
 

@@ -11,9 +11,10 @@
 // removed while it is in it. main.ts calls it once, before the loop; it reaps nothing.
 
 import { children, childrenOf, open, read, close } from './linux';
+import { readStat } from './identity';
 import { O_RDONLY } from './sys';
 import { ESRCH, PID_MAX_LIMIT } from './protocol';
-import { cgroupJoin, cgroupPath, cgroupProcsFile, digits } from './cgroup';
+import { cgroupJoin, cgroupPath, cgroupProcsFile } from './cgroup';
 import * as say from './say';
 
 /** The passes gather() makes at most before it goes on with what it has. */
@@ -32,7 +33,6 @@ let treeCap: i32 = 0;
 
 const BUF: i32 = 65536;
 let buf: usize = 0;
-const statPath: usize = memory.data(48);
 
 /** Moves every descendant of supervise into the leaf (cgroupPath() must be set). -> true
  *  when a pass found none outside it (the dead and the refused aside; each refusal is a
@@ -155,17 +155,7 @@ function readMembers(path: usize): void {
  *  comm (at most 15 bytes, in parentheses, ')' allowed) ends at the last ')' of the first
  *  64 bytes: the fields after it are numbers. */
 function procState(pid: i32): i32 {
-  let prefix = '/proc/';
-  let at = 0;
-  for (; at < prefix.length; at++) store<u8>(statPath + <usize>at, <u8>prefix.charCodeAt(at));
-  at += digits(statPath + <usize>at, pid);
-  let tail = '/stat';
-  for (let i = 0; i < tail.length; i++) store<u8>(statPath + <usize>(at++), <u8>tail.charCodeAt(i));
-  store<u8>(statPath + <usize>at, 0);
-  let fd = open(statPath, O_RDONLY, 0);
-  if (fd < 0) return 0;
-  let n = read(fd, buf, 64);
-  close(fd);
+  let n = readStat(pid, buf, 64);
   let close_ = -1;
   for (let i = 0; i < n; i++) if (load<u8>(buf + <usize>i) == 0x29) close_ = i;
   if (close_ < 0 || close_ + 2 >= n) return 0;

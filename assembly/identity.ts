@@ -1,7 +1,8 @@
 // Who a process is, for the events log (version 2): its name, start time, parent, process
 // group and session from /proc/PID/stat, read while supervise can still see it (a zombie
-// not yet reaped, a command just started, supervise itself). Only io.ts calls it, and only
-// with --events: without a log nothing here runs.
+// not yet reaped, a command just started, supervise itself). Only io.ts calls identify(), and
+// only with --events: without a log nothing here runs (gather.ts reads a process's state
+// through readStat(), protocol mode's --cgroup only).
 
 import {
   EVENTS_START, EVENTS_PPID, EVENTS_PGID, EVENTS_SID, EVENTS_COMM, EVENTS_COMM_SIZE,
@@ -9,6 +10,7 @@ import {
 } from './protocol';
 import { O_RDONLY } from './sys';
 import { open, read, close } from './linux';
+import { digits } from './decimal';
 
 /** /proc/PID/stat up to starttime fits easily: comm is at most 15 bytes, the 19 numbers
  *  before starttime at most 20 digits each. */
@@ -35,7 +37,7 @@ export function identityInit(boot: i64, ticks: i32): void {
 export function identify(pid: i32, entry: usize): void {
   memory.fill(entry + EVENTS_IDENTITY, 0, EVENTS_IDENTITY_SIZE);
   if (pid <= 0) return;
-  let n = readStat(pid);
+  let n = readStat(pid, stat, STAT_MAX);
   if (n <= 0) return;
   // comm: between the first '(' and the last ')' before the fields (a name may hold
   // either). The name is at most EVENTS_COMM_SIZE - 1 bytes, so its ')' is within that
@@ -82,25 +84,19 @@ export function identify(pid: i32, entry: usize): void {
   memory.copy(entry + EVENTS_COMM, stat + <usize>(lp + 1), <usize>len);
 }
 
-/** Reads /proc/PID/stat into `stat`: the bytes read or -errno. */
-function readStat(pid: i32): i32 {
+/** Reads the start of /proc/PID/stat (at most `cap` bytes) into `into`: the bytes read or
+ *  -errno. gather.ts reads a process's state with it too. */
+export function readStat(pid: i32, into: usize, cap: i32): i32 {
   let p = path;
   const prefix = '/proc/';
   for (let i = 0; i < prefix.length; i++) store<u8>(p++, <u8>prefix.charCodeAt(i));
-  let digits = 0;
-  for (let v = pid; v > 0; v /= 10) digits++;
-  let v = pid;
-  for (let i = digits - 1; i >= 0; i--) {
-    store<u8>(p + <usize>i, <u8>(0x30 + v % 10));
-    v /= 10;
-  }
-  p += <usize>digits;
+  p += <usize>digits(p, pid);
   const suffix = '/stat';
   for (let i = 0; i < suffix.length; i++) store<u8>(p++, <u8>suffix.charCodeAt(i));
   store<u8>(p, 0);
   let fd = open(path, O_RDONLY, 0);
   if (fd < 0) return fd;
-  let n = read(fd, stat, STAT_MAX);
+  let n = read(fd, into, cap);
   close(fd);
   return n;
 }

@@ -35,7 +35,8 @@ import {
   OPT_TIMEOUT, OPT_TIMEOUT_SIGNAL, OPT_EVENTS, OPT_PID_NS, OPT_CGROUP, OPT_MAX_PIDS, OPT_MAX_MEMORY, OPT_VERBOSE,
   OPT_EVENTS_FD,
 } from './options';
-import { decimal, cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
+import { decimal } from './decimal';
+import { cgroupCreate, cgroupProcs, cgroupRemove, cgroupPath, cgroupPathLength, cgroupLimit, cgroupParent } from './cgroup';
 import {
   init, controlBuffer, controlCapacity, control, controlEof, signal, launch, spawned,
   spawnFailed, launchSignal, timeout, graceExpired, pump, exitCode, layers,
