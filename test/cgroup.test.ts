@@ -183,6 +183,18 @@ function tryRmdir(dir: string): boolean {
 const Cgroup = suite('--cgroup');
 Cgroup.after.each(cleanup);
 
+/** The `layers` record of a run whose tree is held by the subreaper and the cgroup leaf `leaf`. */
+function leafLayers(leaf: string) {
+  return {
+    subreaper: true,
+    cgroup: true,
+    pidNamespace: false,
+    pathLength: Buffer.byteLength(leaf),
+    pathOffset: 0,
+    path: leaf,
+  };
+}
+
 Cgroup('should run CMD in a leaf of its own cgroup and remove the leaf at exit', async () => {
   if (!WRITABLE) return console.log(`skipped: ${NO_CGROUP}`);
   const r = run([SUPERVISE, '--cgroup', '--', 'sh', '-c', 'cat /proc/self/cgroup; exit 7']);
@@ -224,14 +236,7 @@ Cgroup(
       entries.map((e) => e.kind),
       ['started', 'layers', 'spawned', 'exited', 'totals'], // sh waits for its subshell itself
     );
-    assert.equal(entries[1].layers, {
-      subreaper: true,
-      cgroup: true,
-      pidNamespace: false,
-      pathLength: Buffer.byteLength(leaf),
-      pathOffset: 0,
-      path: leaf,
-    });
+    assert.equal(entries[1].layers, leafLayers(leaf));
     const totals = entries.at(-1)!;
     assert.is(totals.pid, sup);
     // The tree's CPU time covers every process of it: about what the reaped ones cost each.
@@ -522,14 +527,7 @@ Protocol(
     const { pids, records } = await treeUp(o);
     const leaf = path.join(OWN!, `supervise.${o.pid}`);
     assert.is(records[0].kind, 'layers', 'the first record');
-    assert.equal(records[0].layers, {
-      subreaper: true,
-      cgroup: true,
-      pidNamespace: false,
-      pathLength: Buffer.byteLength(leaf),
-      pathOffset: 0,
-      path: leaf,
-    });
+    assert.equal(records[0].layers, leafLayers(leaf));
     // The layers record is written once the tree is gathered: every member is in the leaf,
     // supervise itself is not (its cgroup.kill would end it before its last records).
     const inLeaf = path.join(cgroupOf('self')!, `supervise.${o.pid}`);
