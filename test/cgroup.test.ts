@@ -576,6 +576,8 @@ Protocol(
         dirsToRemove.push(leaf);
         writeFileSync(path.join(leaf, 'cgroup.kill'), '1');
         await within(o.oracleClosed, 10_000, 'every process of the tree to die (the oracle pipe closed)');
+        // A killed process closes its fds before it is a zombie: the oracle may close first.
+        await until(() => !pids.some(stillAlive), 10_000, 'each process of the tree to be dead');
         for (const pid of pids) assert.not.ok(stillAlive(pid), `pid ${pid}`);
       } else {
         for (const pid of pids)
