@@ -533,7 +533,6 @@ function cstring(s: string): usize {
   return p;
 }
 
-
 /** The number a /proc file starts with, or `fallback` if it cannot be read. */
 function readNumber(path: string, fallback: i32): i32 {
   let fd = open(cstring(path), O_RDONLY, 0);

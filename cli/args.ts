@@ -306,7 +306,7 @@ export async function parseArgs(argv: string[]): Promise<{ status: number; optio
     if (v !== undefined && v !== false && v !== o.unset) values[o.name] = v;
   }
   // No `--` and only options protocol mode takes: protocol mode with them.
-  if (!argv.includes('--') && PROTOCOL_OPTIONS.length > 0) {
+  if (!argv.includes('--')) {
     const given = Object.keys(values);
     if (given.every((name) => PROTOCOL_OPTIONS.some((o) => o.name === name))) {
       return { status: 0, options: { file: '', argv: [], values, protocol: true } };

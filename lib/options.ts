@@ -2,6 +2,7 @@
 // child_process options. Named and behaving as execa 9's unless a guarantee of supervise
 // needs otherwise (each such case says so).
 import { signalNumber } from '../codec/index.ts';
+import type { LaunchValues } from '../codec/argv.ts';
 import { SIGNAL_MAX, SIGTERM } from '../assembly/protocol.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +236,24 @@ function perStream<T>(name: string, value: PerStream<T> | undefined, fallback: T
 }
 
 /** Applies the defaults and checks the values a caller is likely to get wrong. */
+/** The launch options spawn() and spawnSync() both pass from the caller's (rows of the
+ *  table, codec/argv.ts launchArgv): the tree's lifetime and cgroup layer, and fd 4's events
+ *  log with `resources` (then a fifth stdio pipe: resourcesPipe()). */
+export function treeValues(o: Normalized): LaunchValues {
+  return {
+    'wait-all': o.waitAll,
+    cgroup: o.cgroup,
+    'max-pids': o.maxPids,
+    'max-memory': o.maxMemoryKiB,
+    'events-fd': o.resources ? 4 : undefined,
+  };
+}
+
+/** fd 4's stdio entry after fd 3's, with `resources`; none without. */
+export function resourcesPipe(o: Normalized): ['pipe'] | [] {
+  return o.resources ? ['pipe'] : [];
+}
+
 export function normalize(o: Options = {}): Normalized {
   const all = Array.isArray(o.stdio) ? o.stdio : [o.stdio, o.stdio, o.stdio];
   const stdio: [StdioOption, StdioOption, StdioOption] = [

@@ -29,7 +29,9 @@ import {
   checkArguments,
   killSignalNumber,
   normalize,
+  resourcesPipe,
   splitArguments,
+  treeValues,
   type AllOutput,
   type NoOptions,
   type Normalized,
@@ -153,11 +155,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
           ...launchArgv({
             'status-fd': 3,
             'control-fd': 3,
-            'wait-all': o.waitAll,
-            cgroup: o.cgroup,
-            'max-pids': o.maxPids,
-            'max-memory': o.maxMemoryKiB,
-            'events-fd': o.resources ? 4 : undefined,
+            ...treeValues(o),
           }),
           '--',
           ...line.argv,
@@ -165,7 +163,7 @@ export class Subprocess<T extends Output | undefined = Output | undefined, A ext
         {
           cwd: o.spawnCwd,
           env: o.env,
-          stdio: o.resources ? [...o.stdio, 'pipe', 'pipe'] : [...o.stdio, 'pipe'],
+          stdio: [...o.stdio, 'pipe', ...resourcesPipe(o)],
           windowsHide: true,
         },
       );

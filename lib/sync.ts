@@ -30,6 +30,8 @@ import {
 import {
   checkArguments,
   normalize,
+  resourcesPipe,
+  treeValues,
   splitArguments,
   type NoOptions,
   type Options,
@@ -44,7 +46,7 @@ import { VerboseLog } from './verbose.ts';
  *  bytes per process of the tree, and must not overflow before stdout does (32,768
  *  processes); with `resources`, fd 4 (the events log) carries 256, so twice as much. */
 const SYNC_BUFFER_FLOOR = 4 * 1024 * 1024;
-const SYNC_BUFFER_FLOOR_RESOURCES = 8 * 1024 * 1024;
+const SYNC_BUFFER_FLOOR_RESOURCES = 2 * SYNC_BUFFER_FLOOR;
 
 /** Runs `file` with `args` under its own supervise and returns once its whole tree is
  *  gone: the same Result as `await spawn(...)`, or throws the same SubprocessError.
@@ -88,14 +90,10 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
       ...hostArgs,
       ...launchArgv({
         'status-fd': 3,
-        'wait-all': o.waitAll,
         grace: grace || 0,
         timeout: Math.ceil(o.timeout),
         'timeout-signal': o.timeout > 0 ? o.timeoutSignal : undefined,
-        cgroup: o.cgroup,
-        'max-pids': o.maxPids,
-        'max-memory': o.maxMemoryKiB,
-        'events-fd': o.resources ? 4 : undefined,
+        ...treeValues(o),
       }),
       '--',
       ...line.argv,
@@ -103,11 +101,7 @@ export function spawnSync(file: string, argsOrOptions?: readonly string[] | Opti
     {
       cwd: o.spawnCwd,
       env: o.env,
-      stdio: [
-        ...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>),
-        'pipe',
-        ...(o.resources ? ['pipe' as const] : []),
-      ],
+      stdio: [...(o.stdio as Array<'pipe' | 'inherit' | 'ignore' | number>), 'pipe', ...resourcesPipe(o)],
       input: o.input,
       killSignal: byKill ? 'SIGTERM' : o.killSignal,
       maxBuffer: Math.max(

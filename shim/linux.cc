@@ -368,9 +368,11 @@ int ListChildrenOf(int pid, int32_t* out, size_t capacity) {
   int n = ReadChildrenOf(pid, out, capacity);
   if (n != -ENOENT) return n;
   // No children lists in this kernel, or `pid` is gone (then it has no children either).
-  char path[48];
-  snprintf(path, sizeof path, "/proc/%d", pid == 0 ? getpid() : pid);
-  if (pid != 0 && access(path, F_OK) < 0) return 0;
+  if (pid != 0) {
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    if (access(path, F_OK) < 0) return 0;
+  }
   return ScanChildrenOf(pid, out, capacity);
 }
 
