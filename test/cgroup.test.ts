@@ -507,10 +507,27 @@ function owned(args: string[], cmds: string[]): Owned {
  *  oracle. The sleeps outlast every bound of the tests: only a kill ends them. */
 const TREE = `echo $$ >&3; sleep 4141.37 & echo $! >&3; setsid sh -c 'sleep 4141.38 & echo $! >&3'; exec sleep 4141.36`;
 
-/** Waits for the tree's three pids and supervise's first record -> the pids and the records. */
+/** The command line of a process ('' once it is gone). */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Waits for the tree's three pids, each one its `sleep 4141.3x` (the shell has exec'd, so
+ *  the setsid shell in between has exited and been reaped by it: before that it is a fourth
+ *  member, which a tear-down may catch), and supervise's first record -> the pids and the
+ *  records. */
 async function treeUp(o: Owned): Promise<{ pids: number[]; records: StatusEvent[] }> {
   await until(() => o.announced().length === 3, 10_000, 'the tree to announce its three pids');
   const pids = o.announced();
+  await until(
+    () => pids.every((pid) => /^sleep 4141\.3[678] $/.test(cmdline(pid))),
+    10_000,
+    'the tree to settle: three sleeps, the shells gone',
+  );
   for (const pid of pids) {
     noteBirth(pid);
     pidsToKill.add(pid);
