@@ -523,15 +523,15 @@ function cmdline(pid: number): string {
 async function treeUp(o: Owned): Promise<{ pids: number[]; records: StatusEvent[] }> {
   await until(() => o.announced().length === 3, 10_000, 'the tree to announce its three pids');
   const pids = o.announced();
+  for (const pid of pids) {
+    noteBirth(pid);
+    pidsToKill.add(pid);
+  }
   await until(
     () => pids.every((pid) => /^sleep 4141\.3[678] $/.test(cmdline(pid))),
     10_000,
     'the tree to settle: three sleeps, the shells gone',
   );
-  for (const pid of pids) {
-    noteBirth(pid);
-    pidsToKill.add(pid);
-  }
   await until(() => o.status().length >= 128 || o.proc.exitCode !== null, 10_000, "supervise's first record");
   return { pids, records: decodeAll(nodeCodec(), o.status(), 'status').records as StatusEvent[] };
 }
