@@ -75,9 +75,10 @@ let graceAt: i64 = -1;
  *  EXIT_FRONT_END when the arguments are for the full command line (cli/args.ts). */
 export function main(): i32 {
   loadArgs();
-  // No arguments, or protocol mode's options alone (`supervise --cgroup`): protocol mode.
-  if (argc > 0 && !parseLaunch()) return EXIT_FRONT_END;
-  launchMode = argc > 0 && hasCommand;
+  // No arguments, or protocol mode's options alone (`supervise --cgroup`): protocol mode,
+  // every option unset but those.
+  if (!parseLaunch()) return EXIT_FRONT_END;
+  launchMode = hasCommand;
   // Before supervise opens any fd of its own: a closed 0, 1 or 2 would be taken by the
   // signal pipe, and an fd number nobody passed would name one of ours.
   if (!reserveStdio()) return EXIT_FAILURE;
@@ -115,7 +116,7 @@ export function main(): i32 {
   // A limit that cannot be had: launch mode has started nothing yet and exits 1; protocol
   // mode's children are there already, so it tears them down as at control EOF (their
   // records go out as ever) and then exits 1, never leaving the tree to whoever inherits it.
-  let limitFailed = argc > 0 && !useCgroup();
+  let limitFailed = !useCgroup();
   if (limitFailed && launchMode) return EXIT_FAILURE;
   // Protocol mode: the children were started by the owner, outside the leaf; move them in.
   if (!launchMode && cgroupPath() != 0) gather();
@@ -125,11 +126,11 @@ export function main(): i32 {
   ioInit(outFd, eventsFd);
   // Which kill mechanisms hold the tree: a record when one beyond the subreaper was asked
   // for (before any other record), and a line with --verbose.
-  let cgroupAsked = argc > 0 && (option(OPT_CGROUP) != 0 || option(OPT_MAX_PIDS) > 0 || option(OPT_MAX_MEMORY) > 0);
+  let cgroupAsked = option(OPT_CGROUP) != 0 || option(OPT_MAX_PIDS) > 0 || option(OPT_MAX_MEMORY) > 0;
   let leaf = cgroupPath();
   let bits = LAYER_SUBREAPER | (leaf != 0 ? LAYER_CGROUP : 0) | (launchMode && option(OPT_PID_NS) != 0 && pid > 0 ? LAYER_PID_NS : 0);
   if (cgroupAsked || (launchMode && option(OPT_PID_NS) != 0)) layers(bits, leaf, leaf != 0 ? cgroupPathLength() : 0);
-  if (argc > 0 && option(OPT_VERBOSE) != 0 && (pid > 0 || !launchMode)) say.layers(bits, leaf);
+  if (option(OPT_VERBOSE) != 0 && (pid > 0 || !launchMode)) say.layers(bits, leaf);
   if (limitFailed) {
     controlOpen = false;
     controlEof();
