@@ -235,7 +235,6 @@ function perStream<T>(name: string, value: PerStream<T> | undefined, fallback: T
   return [o.stdout ?? o.fd1 ?? o.all ?? fallback, o.stderr ?? o.fd2 ?? o.all ?? fallback];
 }
 
-/** Applies the defaults and checks the values a caller is likely to get wrong. */
 /** The launch options spawn() and spawnSync() both pass from the caller's (rows of the
  *  table, codec/argv.ts launchArgv): the tree's lifetime and cgroup layer, and fd 4's events
  *  log with `resources` (then a fifth stdio pipe: resourcesPipe()). */
@@ -254,6 +253,7 @@ export function resourcesPipe(o: Normalized): ['pipe'] | [] {
   return o.resources ? ['pipe'] : [];
 }
 
+/** Applies the defaults and checks the values a caller is likely to get wrong. */
 export function normalize(o: Options = {}): Normalized {
   const all = Array.isArray(o.stdio) ? o.stdio : [o.stdio, o.stdio, o.stdio];
   const stdio: [StdioOption, StdioOption, StdioOption] = [
