@@ -22,15 +22,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 enum { REAP, LOOK, OPEN, STAT, IDS, WAYS };
 static const char *names[WAYS] = {"reap", "look+reap", "+open,close", "+stat", "+getpgid,sid"};
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 static int waitid_raw(idtype_t type, pid_t pid, siginfo_t *si, int options, struct rusage *ru) {
   return (int)syscall(SYS_waitid, type, pid, si, options, ru);
@@ -65,13 +60,13 @@ static void zombies(pid_t *pids, int n) {
   }
 }
 
-/* Reaps every child `way`'s way -> µs per reap. */
-static double reap_all(int way, int n) {
+/* Reaps every child `way`'s way -> ns per reap. */
+static long long reap_all(int way, int n) {
   char path[64], buf[512];
   siginfo_t si;
   struct rusage ru;
   int reaped = 0;
-  double t0 = now_us();
+  long long t0 = now_ns();
   for (;;) {
     memset(&si, 0, sizeof si);
     if (way == REAP) {
@@ -94,14 +89,9 @@ static double reap_all(int way, int n) {
     waitid_raw(P_PID, pid, &si, WEXITED | WNOHANG, &ru);
     reaped++;
   }
-  double t = now_us() - t0;
+  long long t = now_ns() - t0;
   if (reaped != n) { fprintf(stderr, "identity-cost: reaped %d of %d\n", reaped, n); exit(1); }
   return t / n;
-}
-
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {
@@ -109,18 +99,18 @@ int main(int argc, char **argv) {
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
   if (n < 1 || rounds < 1 || rounds > 99) { fprintf(stderr, "usage: identity-cost [N [ROUNDS]]\n"); return 2; }
   pid_t *pids = calloc(n, sizeof *pids);
-  double us[WAYS][99];
+  long long ns[WAYS][99];
   for (int r = 0; r < rounds; r++) {
     for (int w = 0; w < WAYS; w++) {
       int way = (w + r) % WAYS; /* a different order each round */
       zombies(pids, n);
-      us[way][r] = reap_all(way, n);
+      ns[way][r] = reap_all(way, n);
     }
   }
   printf("µs per reaped process, median of %d rounds of %d zombies\n", rounds, n);
   for (int w = 0; w < WAYS; w++) {
-    qsort(us[w], rounds, sizeof us[w][0], by_value);
-    printf("  %-14s %6.2f\n", names[w], us[w][rounds / 2]);
+    qsort(ns[w], rounds, sizeof ns[w][0], cmp_ll);
+    printf("  %-14s %6.2f\n", names[w], ns[w][rounds / 2] / 1000.0);
   }
   return 0;
 }
